@@ -1,0 +1,373 @@
+//! The superadmin's account routes.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, AccountRow};
+use super::slug;
+use crate::app::AppState;
+use crate::auth::superadmin::SYSTEM_ACCOUNT;
+use crate::auth::Superadmin;
+use crate::db::{violated_constraint, ConstraintKind, Tx};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::{ApiJson, ApiPath, ApiQuery};
+use crate::on_tx;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListAccountsQuery {
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// 1 to 100, default 25.
+    pub page_size: Option<i64>,
+    /// `id`, `slug`, `name` or `created_at` (default).
+    pub sort_by: Option<String>,
+    /// `asc` or `desc` (default).
+    pub sort_order: Option<String>,
+    /// Case-insensitive substring of the id, slug or name.
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct AccountListItem {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    #[serde(with = "crate::http::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+    pub user_count: i64,
+    #[sqlx(skip)]
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountList {
+    pub items: Vec<AccountListItem>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    pub total_pages: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountDetail {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    #[serde(with = "crate::http::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::http::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: DateTime<Utc>,
+    pub user_count: i64,
+    pub collections_used: Vec<String>,
+}
+
+/// Validated paging: `(page, page_size, offset)`.
+pub fn paging(page: Option<i64>, page_size: Option<i64>, default_size: i64) -> ApiResult<(i64, i64, i64)> {
+    let page = page.unwrap_or(1);
+    let size = page_size.unwrap_or(default_size);
+    if page < 1 {
+        return Err(ApiError::invalid("page", "out_of_range", "page must be at least 1"));
+    }
+    if !(1..=100).contains(&size) {
+        return Err(ApiError::invalid("page_size", "out_of_range", "page_size must be between 1 and 100"));
+    }
+    let offset = (page - 1).checked_mul(size).ok_or_else(|| ApiError::invalid("page", "out_of_range", "page is too large"))?;
+    Ok((page, size, offset))
+}
+
+pub fn total_pages(total: i64, size: i64) -> i64 {
+    ((total + size - 1) / size).max(1)
+}
+
+/// Lists accounts with paging, search and sort.
+#[utoipa::path(get, path = "/accounts", tag = "accounts", params(ListAccountsQuery), security(("bearer" = [])),
+    responses((status = 200, body = AccountList), (status = 403, body = ErrorBody)))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    _admin: Superadmin,
+    ApiQuery(q): ApiQuery<ListAccountsQuery>,
+) -> ApiResult<Json<AccountList>> {
+    let (page, page_size, offset) = paging(q.page, q.page_size, 25)?;
+    let column = match q.sort_by.as_deref().unwrap_or("created_at") {
+        c @ ("id" | "slug" | "name" | "created_at") => c,
+        _ => {
+            return Err(ApiError::invalid(
+                "sort_by",
+                "invalid_sort",
+                "sort_by must be one of: id, slug, name, created_at",
+            ))
+        }
+    };
+    let direction = match q.sort_order.as_deref().unwrap_or("desc") {
+        "asc" => "ASC",
+        "desc" => "DESC",
+        _ => return Err(ApiError::invalid("sort_order", "invalid_sort", "sort_order must be asc or desc")),
+    };
+    let pattern = q.search.as_deref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let filter = "($1 IS NULL OR LOWER(a.name) LIKE $1 ESCAPE '\\' OR LOWER(a.slug) LIKE $1 ESCAPE '\\' \
+                  OR LOWER(a.id) LIKE $1 ESCAPE '\\')";
+    let list_sql = format!(
+        "SELECT a.id, a.slug, a.name, a.created_at, \
+         (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id) AS user_count \
+         FROM accounts a WHERE {filter} ORDER BY a.{column} {direction}, a.id {direction} LIMIT $2 OFFSET $3"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM accounts a WHERE {filter}");
+    let mut tx = state.db.begin_read().await?;
+    let (mut items, total) = on_tx!(&mut tx, |c| {
+        let items = sqlx::query_as::<_, AccountListItem>(&list_sql)
+            .bind(&pattern)
+            .bind(page_size)
+            .bind(offset)
+            .fetch_all(&mut *c)
+            .await?;
+        let total: i64 = sqlx::query_scalar(&count_sql).bind(&pattern).fetch_one(&mut *c).await?;
+        Ok::<_, sqlx::Error>((items, total))
+    })?;
+    for item in &mut items {
+        item.status = "active";
+    }
+    Ok(Json(AccountList { items, total, page, page_size, total_pages: total_pages(total, page_size) }))
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+async fn user_count(tx: &mut Tx, account_id: &str) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(c)
+        .await)
+}
+
+async fn detail(tx: &mut Tx, account: AccountRow) -> Result<AccountDetail, sqlx::Error> {
+    let user_count = user_count(tx, &account.id).await?;
+    Ok(AccountDetail {
+        id: account.id,
+        slug: account.slug,
+        name: account.name,
+        created_at: account.created_at,
+        updated_at: account.updated_at,
+        user_count,
+        collections_used: Vec::new(),
+    })
+}
+
+fn account_not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("Account '{id}' not found"))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccountRequest {
+    pub name: String,
+    pub slug: Option<String>,
+}
+
+fn validate_name(name: &str) -> ApiResult<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(ApiError::invalid("name", "invalid_length", "Name must be 1 to 255 characters"));
+    }
+    Ok(name)
+}
+
+/// Creates an account. Without a slug, one is derived from the name and made
+/// unique with a numeric suffix.
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = CreateAccountRequest, security(("bearer" = [])),
+    responses((status = 201, body = AccountDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    _admin: Superadmin,
+    ApiJson(req): ApiJson<CreateAccountRequest>,
+) -> ApiResult<(StatusCode, Json<AccountDetail>)> {
+    let name = validate_name(&req.name)?;
+    let explicit = req.slug.as_deref().map(|s| s.trim().to_string());
+    if let Some(s) = &explicit {
+        slug::validate_admin_slug(s, "slug")?;
+    }
+    let mut tx = state.db.begin().await?;
+    let slug = match explicit {
+        Some(s) => {
+            if model::slug_taken(&mut tx, &s).await? {
+                return Err(ApiError::conflict(format!("Slug '{s}' already exists"), Some("slug")));
+            }
+            s
+        }
+        None => {
+            let base = slug::slug_for_account(name);
+            let mut n = 0;
+            loop {
+                let candidate = slug::with_suffix(&base, n);
+                if !model::slug_taken(&mut tx, &candidate).await? {
+                    break candidate;
+                }
+                n += 1;
+            }
+        }
+    };
+    let account = model::insert(&mut tx, &slug, name).await?;
+    let body = detail(&mut tx, account).await?;
+    tx.commit().await.map_err(|e| match violated_constraint(&e) {
+        Some(v) if v.kind == ConstraintKind::Unique => ApiError::conflict("Slug already exists", Some("slug")),
+        _ => e.into(),
+    })?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// One account with its user count.
+#[utoipa::path(get, path = "/accounts/{account_id}", tag = "accounts", security(("bearer" = [])),
+    params(("account_id" = String, Path, description = "Account code")),
+    responses((status = 200, body = AccountDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_account(
+    State(state): State<AppState>,
+    _admin: Superadmin,
+    ApiPath(account_id): ApiPath<String>,
+) -> ApiResult<Json<AccountDetail>> {
+    let mut tx = state.db.begin_read().await?;
+    let account = model::find_by_id(&mut tx, &account_id).await?.ok_or_else(|| account_not_found(&account_id))?;
+    Ok(Json(detail(&mut tx, account).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountRequest {
+    pub name: String,
+}
+
+/// Renames an account (its code and slug cannot change).
+#[utoipa::path(put, path = "/accounts/{account_id}", tag = "accounts", request_body = UpdateAccountRequest,
+    security(("bearer" = [])), params(("account_id" = String, Path, description = "Account code")),
+    responses((status = 200, body = AccountDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_account(
+    State(state): State<AppState>,
+    _admin: Superadmin,
+    ApiPath(account_id): ApiPath<String>,
+    ApiJson(req): ApiJson<UpdateAccountRequest>,
+) -> ApiResult<Json<AccountDetail>> {
+    let name = validate_name(&req.name)?;
+    let mut tx = state.db.begin().await?;
+    let now = crate::http::time::now();
+    let updated = on_tx!(&mut tx, |c| sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1")
+        .bind(&account_id)
+        .bind(name)
+        .bind(now)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    if updated == 0 {
+        return Err(account_not_found(&account_id));
+    }
+    let account = model::find_by_id(&mut tx, &account_id).await?.ok_or_else(|| account_not_found(&account_id))?;
+    let body = detail(&mut tx, account).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+/// Same as `PUT` (the JavaScript SDK sends `PATCH`).
+#[utoipa::path(patch, path = "/accounts/{account_id}", tag = "accounts", request_body = UpdateAccountRequest,
+    security(("bearer" = [])), params(("account_id" = String, Path, description = "Account code")),
+    responses((status = 200, body = AccountDetail), (status = 404, body = ErrorBody)))]
+pub async fn patch_account(
+    state: State<AppState>,
+    admin: Superadmin,
+    path: ApiPath<String>,
+    body: ApiJson<UpdateAccountRequest>,
+) -> ApiResult<Json<AccountDetail>> {
+    update_account(state, admin, path, body).await
+}
+
+/// Deletes an account with its users and everything they own.
+#[utoipa::path(delete, path = "/accounts/{account_id}", tag = "accounts", security(("bearer" = [])),
+    params(("account_id" = String, Path, description = "Account code")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    _admin: Superadmin,
+    ApiPath(account_id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    if account_id == SYSTEM_ACCOUNT {
+        return Err(ApiError::invalid("account_id", "system_account", "Cannot delete system account"));
+    }
+    let mut tx = state.db.begin().await?;
+    crate::tenancy::delete_account_data(&mut tx, &account_id).await?;
+    let deleted = on_tx!(&mut tx, |c| sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(&account_id)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    if deleted == 0 {
+        return Err(account_not_found(&account_id));
+    }
+    tx.commit().await?;
+    tracing::info!(account_id = %account_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct AccountUserItem {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub is_active: bool,
+    #[serde(with = "crate::http::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountUserList {
+    pub items: Vec<AccountUserItem>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    pub total_pages: i64,
+}
+
+/// The users of one account, newest first.
+#[utoipa::path(get, path = "/accounts/{account_id}/users", tag = "accounts", params(("account_id" = String, Path), PageQuery),
+    security(("bearer" = [])), responses((status = 200, body = AccountUserList), (status = 404, body = ErrorBody)))]
+pub async fn list_account_users(
+    State(state): State<AppState>,
+    _admin: Superadmin,
+    ApiPath(account_id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<AccountUserList>> {
+    let (page, page_size, offset) = paging(q.page, q.page_size, 25)?;
+    let mut tx = state.db.begin_read().await?;
+    if model::find_by_id(&mut tx, &account_id).await?.is_none() {
+        return Err(account_not_found(&account_id));
+    }
+    let (items, total) = on_tx!(&mut tx, |c| {
+        let items = sqlx::query_as::<_, AccountUserItem>(
+            "SELECT u.id, u.email, r.name AS role, u.is_active, u.created_at FROM users u \
+             JOIN roles r ON r.id = u.role_id WHERE u.account_id = $1 \
+             ORDER BY u.created_at DESC, u.id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(&account_id)
+        .bind(page_size)
+        .bind(offset)
+        .fetch_all(&mut *c)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE account_id = $1")
+            .bind(&account_id)
+            .fetch_one(&mut *c)
+            .await?;
+        Ok::<_, sqlx::Error>((items, total))
+    })?;
+    Ok(Json(AccountUserList { items, total, page, page_size, total_pages: total_pages(total, page_size) }))
+}

@@ -1,0 +1,102 @@
+//! The application: configuration, database and keys, built once at start-up
+//! and shared by every request as [`AppState`].
+
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::auth::password::DummyHash;
+use crate::auth::tokens::TokenKeys;
+use crate::config::{Config, Secret};
+use crate::db::{DatabaseUrl, Db, PoolSettings};
+use crate::setup::SetupToken;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub dummy_hash: DummyHash,
+    pub setup: SetupToken,
+}
+
+/// The shared state handed to every handler.
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Connects to the database, applies migrations, resolves the secret key,
+    /// bootstraps the superadmin from the configuration and prepares the
+    /// first-run setup token when no superadmin exists.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
+        let settings = PoolSettings {
+            max_connections: config.db_pool_size + config.db_max_overflow,
+            acquire_timeout: std::time::Duration::from_secs(config.db_pool_timeout_secs.max(1)),
+            max_lifetime: std::time::Duration::from_secs(config.db_pool_recycle_secs.max(1)),
+        };
+        let db = Db::connect(&url, &settings).await.context("connecting to the database")?;
+        Self::with_db(config, db).await
+    }
+
+    /// Builds the state over an already connected database.
+    pub async fn with_db(mut config: Config, db: Db) -> anyhow::Result<Self> {
+        db.migrate().await.context("applying migrations")?;
+        std::fs::create_dir_all(&config.storage_path)
+            .with_context(|| format!("creating the storage directory {}", config.storage_path.display()))?;
+        let secret = match config.secret_key.clone() {
+            Some(s) => s,
+            None => load_or_create_secret(&config.data_dir)?,
+        };
+        config.secret_key = Some(secret.clone());
+        let tokens = TokenKeys::new(
+            secret.expose(),
+            config.access_token_expire_minutes,
+            config.refresh_token_expire_days,
+        );
+        let dummy_hash = DummyHash::generate().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+
+        if let (Some(email), Some(password)) = (&config.superadmin_email, &config.superadmin_password) {
+            crate::auth::superadmin::bootstrap_from_config(&db, email, password.expose()).await?;
+        }
+        let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
+        Ok(Self(Arc::new(App { config, db, tokens, dummy_hash, setup })))
+    }
+}
+
+/// Reads the generated secret key from `<data_dir>/secret_key`, creating it
+/// (64 random hex characters, mode 0600) on first start.
+fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        anyhow::ensure!(existing.len() >= 32, "{} is too short; delete it to regenerate", path.display());
+        return Ok(Secret::new(existing));
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let key = hex::encode(rand::random::<[u8; 32]>());
+    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a new secret key");
+    Ok(Secret::new(key))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

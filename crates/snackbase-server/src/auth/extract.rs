@@ -1,0 +1,105 @@
+//! Authentication extractors. A handler that takes [`AuthUser`] only runs for a
+//! valid access token whose user is active and whose session is not revoked;
+//! one that takes [`Superadmin`] only runs for the superadmin.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use super::superadmin::SYSTEM_ACCOUNT;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::http::middleware::IdentitySlot;
+use crate::on_pool;
+
+/// The authenticated caller, as stored now (not as the token remembers it).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: String,
+    pub account_id: String,
+    pub email: String,
+    pub role: String,
+    pub session_id: String,
+}
+
+impl AuthUser {
+    pub fn is_superadmin(&self) -> bool {
+        self.account_id == SYSTEM_ACCOUNT
+    }
+}
+
+/// The superadmin (a user of the system account `SY0000`).
+#[derive(Debug, Clone)]
+pub struct Superadmin(pub AuthUser);
+
+fn unauthorized() -> ApiError {
+    ApiError::Unauthorized("Could not validate credentials".into())
+}
+
+/// The bearer token of a request, if the header is well formed.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let mut words = value.split_whitespace();
+    let (scheme, token, rest) = (words.next()?, words.next()?, words.next());
+    (scheme.eq_ignore_ascii_case("bearer") && rest.is_none()).then_some(token)
+}
+
+#[derive(sqlx::FromRow)]
+struct Live {
+    account_id: String,
+    email: String,
+    role: String,
+    is_active: bool,
+    session_open: bool,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
+        let token = bearer(parts).ok_or_else(unauthorized)?;
+        let claims = state.tokens.decode_access(token).ok_or_else(unauthorized)?;
+        let live = on_pool!(&state.db, |p| sqlx::query_as::<_, Live>(
+            "SELECT u.account_id, u.email, r.name AS role, u.is_active, \
+             (s.id IS NOT NULL AND s.revoked_at IS NULL) AS session_open \
+             FROM users u JOIN roles r ON r.id = u.role_id \
+             LEFT JOIN auth_sessions s ON s.id = $2 AND s.user_id = u.id \
+             WHERE u.id = $1"
+        )
+        .bind(&claims.user_id)
+        .bind(&claims.sid)
+        .fetch_optional(p)
+        .await)?;
+        let live = live
+            .filter(|l| l.is_active && l.session_open && l.account_id == claims.account_id)
+            .ok_or_else(unauthorized)?;
+        let user = AuthUser {
+            user_id: claims.user_id,
+            account_id: live.account_id,
+            email: live.email,
+            role: live.role,
+            session_id: claims.sid,
+        };
+        if let Some(slot) = parts.extensions.get::<IdentitySlot>() {
+            slot.set(&user.account_id, &user.user_id);
+        }
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+impl FromRequestParts<AppState> for Superadmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.is_superadmin() {
+            Ok(Self(user))
+        } else {
+            Err(ApiError::forbidden("Superadmin access required"))
+        }
+    }
+}

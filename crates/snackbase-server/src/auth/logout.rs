@@ -1,0 +1,42 @@
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{sessions, AuthUser};
+use crate::app::AppState;
+use crate::error::{ApiResult, ErrorBody};
+use crate::http::extract::parse_json;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutRequest {
+    /// Also revoke the session of this refresh token (when it is the caller's).
+    pub refresh_token: Option<String>,
+    /// Revoke every session of the caller ("log out everywhere").
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Ends the caller's login session: its access and refresh tokens stop working
+/// at once. The body is optional.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body(content = Option<LogoutRequest>),
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, user: AuthUser, body: Bytes) -> ApiResult<StatusCode> {
+    let req: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) { LogoutRequest::default() } else { parse_json(&body)? };
+    let mut tx = state.db.begin().await?;
+    if req.all {
+        sessions::revoke_user_sessions(&mut tx, &user.user_id).await?;
+    } else {
+        sessions::revoke_session(&mut tx, &user.session_id).await?;
+        if let Some(claims) = req.refresh_token.as_deref().and_then(|t| state.tokens.decode_refresh(t)) {
+            if claims.user_id == user.user_id {
+                sessions::revoke_session(&mut tx, &claims.sid).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,21 @@
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AuthUser;
+use crate::error::ErrorBody;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user_id: String,
+    pub account_id: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// The caller, as currently stored.
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+pub async fn me(user: AuthUser) -> Json<MeResponse> {
+    Json(MeResponse { user_id: user.user_id, account_id: user.account_id, email: user.email, role: user.role })
+}

@@ -1,0 +1,40 @@
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::sessions::{self, Rotation, TokenPair};
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::ApiJson;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+fn refused() -> ApiError {
+    ApiError::Unauthorized("Invalid or expired refresh token".into())
+}
+
+/// Exchanges a refresh token for a new pair. The presented token is revoked;
+/// presenting it again revokes the whole login session.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = ErrorBody)))]
+pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> ApiResult<Json<TokenPair>> {
+    if state.tokens.decode_refresh(&req.refresh_token).is_none() {
+        return Err(refused());
+    }
+    let mut tx = state.db.begin().await?;
+    let outcome = sessions::rotate(&mut tx, &state.tokens, &req.refresh_token).await?;
+    tx.commit().await?;
+    match outcome {
+        Rotation::Rotated(pair) => Ok(Json(pair)),
+        Rotation::Refused => Err(refused()),
+        Rotation::ReuseDetected => {
+            tracing::warn!("refresh token reuse detected; the login session was revoked");
+            Err(refused())
+        }
+    }
+}

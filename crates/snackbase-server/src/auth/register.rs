@@ -1,0 +1,76 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::superadmin::ADMIN_ROLE_ID;
+use super::{password, sessions, AuthResponse};
+use crate::accounts::{model as accounts, slug};
+use crate::app::AppState;
+use crate::db::{violated_constraint, ConstraintKind};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::http::ApiJson;
+use crate::users::model::{self as users, NewUser};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    pub account_name: String,
+    pub account_slug: Option<String>,
+}
+
+/// Registers a new account and its first user (role `admin`), and logs them in.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = AuthResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
+    let mut problems: Vec<FieldError> = Vec::new();
+    let email = super::email::normalize(&req.email, "email");
+    if let Err(ApiError::Validation { details, .. }) = &email {
+        problems.extend(details.iter().cloned());
+    }
+    problems.extend(password::policy_violations(&req.password, "password"));
+    let name = req.account_name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        problems.push(FieldError::new("account_name", "invalid_length", "Account name must be 1 to 255 characters"));
+    }
+    let slug = match &req.account_slug {
+        Some(s) => {
+            let s = s.trim().to_lowercase();
+            if let Err(ApiError::Validation { details, .. }) = slug::validate_register_slug(&s, "account_slug") {
+                problems.extend(details);
+            }
+            s
+        }
+        None => slug::slug_for_registration(name),
+    };
+    if let Some(err) = ApiError::from_field_errors(problems) {
+        return Err(err);
+    }
+    let email = email?;
+    let hash = password::hash(&req.password).await?;
+
+    let mut tx = state.db.begin().await?;
+    let taken = || ApiError::conflict("An account with this slug already exists", Some("account_slug"));
+    if accounts::slug_taken(&mut tx, &slug).await? {
+        return Err(taken());
+    }
+    let account = accounts::insert(&mut tx, &slug, name).await?;
+    let user = users::insert(
+        &mut tx,
+        &NewUser { account_id: &account.id, email: &email, password_hash: &hash, role_id: ADMIN_ROLE_ID, is_active: true },
+    )
+    .await?;
+    let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
+    tx.commit().await.map_err(|e| match violated_constraint(&e) {
+        Some(v) if v.kind == ConstraintKind::Unique => taken(),
+        _ => e.into(),
+    })?;
+    tracing::info!(account_id = %account.id, user_id = %user.id, "account registered");
+    Ok((StatusCode::CREATED, Json(AuthResponse::new(tokens, &account, &user))))
+}

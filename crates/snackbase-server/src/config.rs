@@ -1,0 +1,510 @@
+//! Typed configuration, read once at start-up from `SNACKBASE_*` variables.
+//!
+//! Names are case-insensitive, as in the original. List values may be JSON arrays
+//! (`["a","b"]`) or comma-separated (`a,b`). Every error names the variable.
+//! Secrets are wrapped in [`Secret`], whose `Debug` and `Display` never show the value.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// A configuration error that names the offending variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {var}: {message}")]
+pub struct ConfigError {
+    pub var: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &str, message: impl Into<String>) -> Self {
+        Self { var: var.to_string(), message: message.into() }
+    }
+}
+
+/// A string that must never be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+    Testing,
+}
+
+impl FromStr for Environment {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(Self::Development),
+            "production" | "prod" => Ok(Self::Production),
+            "testing" | "test" => Ok(Self::Testing),
+            _ => Err("must be one of development, production, testing".into()),
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Development => "development",
+            Self::Production => "production",
+            Self::Testing => "testing",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Console,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(Self::Json),
+            "console" | "text" | "pretty" => Ok(Self::Console),
+            _ => Err("must be json or console".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl LogLevel {
+    /// The `tracing` filter directive for this level.
+    pub fn as_filter(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warning => "warn",
+            Self::Error | Self::Critical => "error",
+        }
+    }
+}
+
+impl FromStr for LogLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "DEBUG" | "TRACE" => Ok(Self::Debug),
+            "INFO" => Ok(Self::Info),
+            "WARNING" | "WARN" => Ok(Self::Warning),
+            "ERROR" => Ok(Self::Error),
+            "CRITICAL" => Ok(Self::Critical),
+            _ => Err("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL".into()),
+        }
+    }
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_name: String,
+    pub app_version: String,
+    pub environment: Environment,
+    pub debug: bool,
+    pub api_prefix: String,
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub database_url: Secret,
+    pub db_pool_size: u32,
+    pub db_max_overflow: u32,
+    pub db_pool_timeout_secs: u64,
+    pub db_pool_recycle_secs: u64,
+    pub db_echo: bool,
+    /// `None` until the data directory has supplied one (see [`crate::secrets`]).
+    pub secret_key: Option<Secret>,
+    pub access_token_expire_minutes: i64,
+    pub refresh_token_expire_days: i64,
+    pub cors_origins: Vec<String>,
+    pub cors_allow_credentials: bool,
+    pub cors_allow_methods: Vec<String>,
+    pub cors_allow_headers: Vec<String>,
+    pub log_level: LogLevel,
+    pub log_format: LogFormat,
+    pub log_file: Option<PathBuf>,
+    pub permission_cache_ttl_seconds: u64,
+    pub storage_path: PathBuf,
+    pub data_dir: PathBuf,
+    pub max_file_size: u64,
+    pub allowed_mime_types: Vec<String>,
+    pub max_body_size: usize,
+    pub rate_limit_enabled: bool,
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_per_hour: u32,
+    pub superadmin_email: Option<String>,
+    pub superadmin_password: Option<Secret>,
+    pub external_url: Option<String>,
+}
+
+/// Every variable the server reads, with its default (`None`: unset by default).
+/// The list is also what `info` prints.
+pub const VARIABLES: &[(&str, Option<&str>)] = &[
+    ("APP_NAME", Some("SnackBase")),
+    ("APP_VERSION", Some("0.1.0")),
+    ("ENVIRONMENT", Some("development")),
+    ("DEBUG", Some("false")),
+    ("API_PREFIX", Some("/api/v1")),
+    ("HOST", Some("0.0.0.0")),
+    ("PORT", Some("8000")),
+    ("WORKERS", Some("1")),
+    ("DATABASE_URL", Some("sqlite+aiosqlite:///./sb_data/snackbase.db")),
+    ("DB_POOL_SIZE", Some("5")),
+    ("DB_MAX_OVERFLOW", Some("10")),
+    ("DB_POOL_TIMEOUT", Some("30")),
+    ("DB_POOL_RECYCLE", Some("3600")),
+    ("DB_ECHO", Some("false")),
+    ("SECRET_KEY", None),
+    ("ACCESS_TOKEN_EXPIRE_MINUTES", Some("60")),
+    ("REFRESH_TOKEN_EXPIRE_DAYS", Some("7")),
+    ("CORS_ORIGINS", Some(r#"["http://localhost:3000","http://localhost:8000"]"#)),
+    ("CORS_ALLOW_CREDENTIALS", Some("true")),
+    ("CORS_ALLOW_METHODS", Some(r#"["*"]"#)),
+    ("CORS_ALLOW_HEADERS", Some(r#"["*"]"#)),
+    ("LOG_LEVEL", Some("INFO")),
+    ("LOG_FORMAT", Some("json")),
+    ("LOG_FILE", None),
+    ("PERMISSION_CACHE_TTL_SECONDS", Some("300")),
+    ("STORAGE_PATH", Some("./sb_data/files")),
+    ("DATA_DIR", Some("./sb_data")),
+    ("MAX_FILE_SIZE", Some("10485760")),
+    (
+        "ALLOWED_MIME_TYPES",
+        Some(r#"["image/jpeg","image/png","image/gif","image/webp","application/pdf","text/plain","application/json"]"#),
+    ),
+    ("MAX_BODY_SIZE", Some("1048576")),
+    ("RATE_LIMIT_ENABLED", Some("false")),
+    ("RATE_LIMIT_PER_MINUTE", Some("60")),
+    ("RATE_LIMIT_PER_HOUR", Some("1000")),
+    ("SUPERADMIN_EMAIL", None),
+    ("SUPERADMIN_PASSWORD", None),
+    ("EXTERNAL_URL", None),
+];
+
+/// Variables whose values are secret.
+pub const SECRET_VARIABLES: &[&str] = &["SECRET_KEY", "SUPERADMIN_PASSWORD", "DATABASE_URL"];
+
+struct Source {
+    values: HashMap<String, String>,
+}
+
+impl Source {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .or_else(|| VARIABLES.iter().find(|(k, _)| *k == key).and_then(|(_, d)| *d))
+    }
+
+    fn string(&self, key: &str) -> String {
+        self.get(key).unwrap_or_default().to_string()
+    }
+
+    fn optional(&self, key: &str) -> Option<String> {
+        self.get(key).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    }
+
+    fn parsed<T: FromStr>(&self, key: &str) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        let raw = self.get(key).unwrap_or_default().trim();
+        raw.parse::<T>()
+            .map_err(|e| ConfigError::new(&format!("SNACKBASE_{key}"), format!("{raw:?}: {e}")))
+    }
+
+    fn boolean(&self, key: &str) -> Result<bool, ConfigError> {
+        let raw = self.get(key).unwrap_or_default().trim().to_ascii_lowercase();
+        match raw.as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" | "" => Ok(false),
+            _ => Err(ConfigError::new(
+                &format!("SNACKBASE_{key}"),
+                format!("{raw:?}: expected true or false"),
+            )),
+        }
+    }
+
+    fn list(&self, key: &str) -> Result<Vec<String>, ConfigError> {
+        parse_list(self.get(key).unwrap_or_default())
+            .map_err(|m| ConfigError::new(&format!("SNACKBASE_{key}"), m))
+    }
+}
+
+/// Parses a list given as a JSON array of strings or as comma-separated values.
+pub fn parse_list(raw: &str) -> Result<Vec<String>, String> {
+    let raw = raw.trim();
+    if raw.starts_with('[') {
+        return serde_json::from_str::<Vec<String>>(raw)
+            .map_err(|e| format!("not a JSON array of strings: {e}"));
+    }
+    Ok(raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads the configuration from `(name, value)` pairs; names are matched
+    /// case-insensitively and only those starting with `SNACKBASE_` count.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let values = vars
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let upper = k.to_ascii_uppercase();
+                upper.strip_prefix("SNACKBASE_").map(|k| (k.to_string(), v))
+            })
+            .collect();
+        let s = Source { values };
+
+        let api_prefix = s.string("API_PREFIX");
+        if !api_prefix.starts_with('/') || api_prefix.ends_with('/') || api_prefix.contains(char::is_whitespace) {
+            return Err(ConfigError::new(
+                "SNACKBASE_API_PREFIX",
+                "must start with '/' and not end with '/'",
+            ));
+        }
+        let port: u16 = s.parsed("PORT")?;
+        let workers: usize = s.parsed("WORKERS")?;
+        if workers == 0 {
+            return Err(ConfigError::new("SNACKBASE_WORKERS", "must be at least 1"));
+        }
+        let access_minutes: i64 = s.parsed("ACCESS_TOKEN_EXPIRE_MINUTES")?;
+        if !(1..=60 * 24 * 30).contains(&access_minutes) {
+            return Err(ConfigError::new(
+                "SNACKBASE_ACCESS_TOKEN_EXPIRE_MINUTES",
+                "must be between 1 and 43200",
+            ));
+        }
+        let refresh_days: i64 = s.parsed("REFRESH_TOKEN_EXPIRE_DAYS")?;
+        if !(1..=365).contains(&refresh_days) {
+            return Err(ConfigError::new("SNACKBASE_REFRESH_TOKEN_EXPIRE_DAYS", "must be between 1 and 365"));
+        }
+        let secret_key = s.optional("SECRET_KEY").map(Secret::new);
+        if let Some(key) = &secret_key {
+            if key.expose().len() < 32 {
+                return Err(ConfigError::new("SNACKBASE_SECRET_KEY", "must be at least 32 characters"));
+            }
+        }
+        let db_pool_size: u32 = s.parsed("DB_POOL_SIZE")?;
+        if db_pool_size == 0 {
+            return Err(ConfigError::new("SNACKBASE_DB_POOL_SIZE", "must be at least 1"));
+        }
+        let max_body_size: usize = s.parsed("MAX_BODY_SIZE")?;
+        if max_body_size < 1024 {
+            return Err(ConfigError::new("SNACKBASE_MAX_BODY_SIZE", "must be at least 1024 bytes"));
+        }
+        let superadmin_email = s.optional("SUPERADMIN_EMAIL");
+        let superadmin_password = s.optional("SUPERADMIN_PASSWORD").map(Secret::new);
+        if superadmin_email.is_some() != superadmin_password.is_some() {
+            let missing = if superadmin_email.is_some() {
+                "SNACKBASE_SUPERADMIN_PASSWORD"
+            } else {
+                "SNACKBASE_SUPERADMIN_EMAIL"
+            };
+            return Err(ConfigError::new(missing, "must be set together with its pair"));
+        }
+        let database_url = s.string("DATABASE_URL");
+        crate::db::DatabaseUrl::parse(&database_url)
+            .map_err(|m| ConfigError::new("SNACKBASE_DATABASE_URL", m))?;
+        let external_url = s.optional("EXTERNAL_URL").map(|u| u.trim_end_matches('/').to_string());
+        if let Some(url) = &external_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::new("SNACKBASE_EXTERNAL_URL", "must start with http:// or https://"));
+            }
+        }
+
+        Ok(Self {
+            app_name: s.string("APP_NAME"),
+            app_version: s.string("APP_VERSION"),
+            environment: s.parsed("ENVIRONMENT")?,
+            debug: s.boolean("DEBUG")?,
+            api_prefix,
+            host: s.string("HOST"),
+            port,
+            workers,
+            database_url: Secret::new(database_url),
+            db_pool_size,
+            db_max_overflow: s.parsed("DB_MAX_OVERFLOW")?,
+            db_pool_timeout_secs: s.parsed("DB_POOL_TIMEOUT")?,
+            db_pool_recycle_secs: s.parsed("DB_POOL_RECYCLE")?,
+            db_echo: s.boolean("DB_ECHO")?,
+            secret_key,
+            access_token_expire_minutes: access_minutes,
+            refresh_token_expire_days: refresh_days,
+            cors_origins: s.list("CORS_ORIGINS")?,
+            cors_allow_credentials: s.boolean("CORS_ALLOW_CREDENTIALS")?,
+            cors_allow_methods: s.list("CORS_ALLOW_METHODS")?,
+            cors_allow_headers: s.list("CORS_ALLOW_HEADERS")?,
+            log_level: s.parsed("LOG_LEVEL")?,
+            log_format: s.parsed("LOG_FORMAT")?,
+            log_file: s.optional("LOG_FILE").map(PathBuf::from),
+            permission_cache_ttl_seconds: s.parsed("PERMISSION_CACHE_TTL_SECONDS")?,
+            storage_path: PathBuf::from(s.string("STORAGE_PATH")),
+            data_dir: PathBuf::from(s.string("DATA_DIR")),
+            max_file_size: s.parsed("MAX_FILE_SIZE")?,
+            allowed_mime_types: s.list("ALLOWED_MIME_TYPES")?,
+            max_body_size,
+            rate_limit_enabled: s.boolean("RATE_LIMIT_ENABLED")?,
+            rate_limit_per_minute: s.parsed("RATE_LIMIT_PER_MINUTE")?,
+            rate_limit_per_hour: s.parsed("RATE_LIMIT_PER_HOUR")?,
+            superadmin_email,
+            superadmin_password,
+            external_url,
+        })
+    }
+
+    /// The effective configuration as `(variable, value)` pairs, secrets redacted.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let secret = |set: bool| if set { "*** (set)".to_string() } else { "(unset)".to_string() };
+        let list = |v: &[String]| v.join(",");
+        let rows: Vec<(&str, String)> = vec![
+            ("APP_NAME", self.app_name.clone()),
+            ("APP_VERSION", self.app_version.clone()),
+            ("ENVIRONMENT", self.environment.to_string()),
+            ("DEBUG", self.debug.to_string()),
+            ("API_PREFIX", self.api_prefix.clone()),
+            ("HOST", self.host.clone()),
+            ("PORT", self.port.to_string()),
+            ("WORKERS", self.workers.to_string()),
+            ("DATABASE_URL", crate::db::DatabaseUrl::redacted(self.database_url.expose())),
+            ("DB_POOL_SIZE", self.db_pool_size.to_string()),
+            ("DB_MAX_OVERFLOW", self.db_max_overflow.to_string()),
+            ("DB_POOL_TIMEOUT", self.db_pool_timeout_secs.to_string()),
+            ("DB_POOL_RECYCLE", self.db_pool_recycle_secs.to_string()),
+            ("DB_ECHO", self.db_echo.to_string()),
+            ("SECRET_KEY", secret(self.secret_key.is_some())),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", self.access_token_expire_minutes.to_string()),
+            ("REFRESH_TOKEN_EXPIRE_DAYS", self.refresh_token_expire_days.to_string()),
+            ("CORS_ORIGINS", list(&self.cors_origins)),
+            ("CORS_ALLOW_CREDENTIALS", self.cors_allow_credentials.to_string()),
+            ("CORS_ALLOW_METHODS", list(&self.cors_allow_methods)),
+            ("CORS_ALLOW_HEADERS", list(&self.cors_allow_headers)),
+            ("LOG_LEVEL", format!("{:?}", self.log_level).to_ascii_uppercase()),
+            ("LOG_FORMAT", format!("{:?}", self.log_format).to_ascii_lowercase()),
+            ("LOG_FILE", self.log_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()),
+            ("PERMISSION_CACHE_TTL_SECONDS", self.permission_cache_ttl_seconds.to_string()),
+            ("STORAGE_PATH", self.storage_path.display().to_string()),
+            ("DATA_DIR", self.data_dir.display().to_string()),
+            ("MAX_FILE_SIZE", self.max_file_size.to_string()),
+            ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
+            ("MAX_BODY_SIZE", self.max_body_size.to_string()),
+            ("RATE_LIMIT_ENABLED", self.rate_limit_enabled.to_string()),
+            ("RATE_LIMIT_PER_MINUTE", self.rate_limit_per_minute.to_string()),
+            ("RATE_LIMIT_PER_HOUR", self.rate_limit_per_hour.to_string()),
+            ("SUPERADMIN_EMAIL", self.superadmin_email.clone().unwrap_or_default()),
+            ("SUPERADMIN_PASSWORD", secret(self.superadmin_password.is_some())),
+            ("EXTERNAL_URL", self.external_url.clone().unwrap_or_default()),
+        ];
+        rows.into_iter().map(|(k, v)| (format!("SNACKBASE_{k}"), v)).collect()
+    }
+
+    /// A configuration for tests: defaults, a fixed secret, the given database.
+    pub fn for_tests(database_url: &str, data_dir: PathBuf) -> Self {
+        let vars = [
+            ("SNACKBASE_DATABASE_URL".to_string(), database_url.to_string()),
+            ("SNACKBASE_ENVIRONMENT".to_string(), "testing".to_string()),
+            ("SNACKBASE_SECRET_KEY".to_string(), "test-secret-key-0123456789abcdef0123456789".to_string()),
+            ("SNACKBASE_DATA_DIR".to_string(), data_dir.display().to_string()),
+            ("SNACKBASE_STORAGE_PATH".to_string(), data_dir.join("files").display().to_string()),
+        ];
+        #[expect(clippy::expect_used, reason = "the fixed test configuration is valid")]
+        Self::from_vars(vars).expect("test configuration is valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_match_the_original() {
+        let c = Config::from_vars(vars(&[])).unwrap();
+        assert_eq!(c.port, 8000);
+        assert_eq!(c.host, "0.0.0.0");
+        assert_eq!(c.api_prefix, "/api/v1");
+        assert_eq!(c.access_token_expire_minutes, 60);
+        assert_eq!(c.refresh_token_expire_days, 7);
+        assert_eq!(c.cors_origins, vec!["http://localhost:3000", "http://localhost:8000"]);
+        assert!(c.secret_key.is_none());
+    }
+
+    #[test]
+    fn lists_accept_json_and_commas() {
+        let c = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "http://a, http://b")])).unwrap();
+        assert_eq!(c.cors_origins, vec!["http://a", "http://b"]);
+        let c = Config::from_vars(vars(&[("snackbase_cors_origins", r#"["http://c"]"#)])).unwrap();
+        assert_eq!(c.cors_origins, vec!["http://c"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = Config::from_vars(vars(&[("SNACKBASE_PORT", "eighty")])).unwrap_err();
+        assert_eq!(e.var, "SNACKBASE_PORT");
+        let e = Config::from_vars(vars(&[("SNACKBASE_DEBUG", "maybe")])).unwrap_err();
+        assert_eq!(e.var, "SNACKBASE_DEBUG");
+        let e = Config::from_vars(vars(&[("SNACKBASE_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert_eq!(e.var, "SNACKBASE_DATABASE_URL");
+        let e = Config::from_vars(vars(&[("SNACKBASE_SECRET_KEY", "short")])).unwrap_err();
+        assert_eq!(e.var, "SNACKBASE_SECRET_KEY");
+        let e = Config::from_vars(vars(&[("SNACKBASE_SUPERADMIN_EMAIL", "a@b.com")])).unwrap_err();
+        assert_eq!(e.var, "SNACKBASE_SUPERADMIN_PASSWORD");
+        let e = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "[1,2]")])).unwrap_err();
+        assert_eq!(e.var, "SNACKBASE_CORS_ORIGINS");
+    }
+
+    #[test]
+    fn describe_redacts_secrets() {
+        let c = Config::from_vars(vars(&[
+            ("SNACKBASE_SECRET_KEY", "super-secret-value-that-is-long-enough-1234"),
+            ("SNACKBASE_DATABASE_URL", "postgres://u:hunter2@localhost/db"),
+            ("SNACKBASE_SUPERADMIN_EMAIL", "a@example.com"),
+            ("SNACKBASE_SUPERADMIN_PASSWORD", "Sup3r-Secret!pw"),
+        ]))
+        .unwrap();
+        let text = format!("{:?} {:?}", c.describe(), c);
+        assert!(!text.contains("super-secret-value"));
+        assert!(!text.contains("hunter2"));
+        assert!(!text.contains("Sup3r-Secret"));
+    }
+}

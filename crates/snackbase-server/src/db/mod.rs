@@ -1,0 +1,252 @@
+//! Storage: one [`Db`] handle over SQLite or PostgreSQL.
+//!
+//! Queries are written once in SQL that both backends accept (`$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`), and dispatched per backend by the [`on_tx!`] and
+//! [`on_pool!`] macros, which expand the same body once per backend so each arm is
+//! type-checked against its own driver. Everything that differs between the two
+//! dialects lives in [`dialect`].
+//!
+//! On SQLite, writes go through a pool of exactly one connection (SQLite has one
+//! writer anyway; one connection avoids `SQLITE_BUSY` on lock upgrades), reads go
+//! through a separate pool of readers, and the database runs in WAL mode with
+//! foreign keys on.
+
+pub mod dialect;
+mod url;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+pub use dialect::Backend;
+pub use url::DatabaseUrl;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connection settings taken from the configuration.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub max_lifetime: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 15,
+            acquire_timeout: Duration::from_secs(30),
+            max_lifetime: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The database: SQLite (one writer, several readers) or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// A transaction on either backend.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection (`&mut SqliteConnection`
+/// or `&mut PgConnection`); the body is compiled once per backend.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$p` bound to a reader pool (`&SqlitePool` or `&PgPool`).
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite { read: $p, .. } => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+impl Db {
+    /// Connects to the database named by `url`, creating a SQLite file and its
+    /// directory when missing.
+    pub async fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> Result<Self, sqlx::Error> {
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+                    }
+                }
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: an acknowledged commit survives power loss, not only a crash.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("temp_store", "memory")
+                    .statement_cache_capacity(256);
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections.max(2))
+                    .acquire_timeout(settings.acquire_timeout)
+                    .max_lifetime(settings.max_lifetime)
+                    .connect_with(options.read_only(true))
+                    .await?;
+                Ok(Self::Sqlite { read, write })
+            }
+            DatabaseUrl::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .max_lifetime(settings.max_lifetime)
+                    .connect_with(options)
+                    .await?;
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    /// Connects to PostgreSQL with explicit options (tests use a schema per test).
+    pub async fn connect_postgres(options: PgConnectOptions, max_connections: u32) -> Result<Self, sqlx::Error> {
+        let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+        Ok(Self::Postgres(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite { .. } => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Self::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Starts a read-only transaction (a consistent snapshot on both backends).
+    pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// `SELECT 1` against the database (readiness probe).
+    pub async fn ping(&self) -> bool {
+        let probe = async {
+            on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+        };
+        matches!(tokio::time::timeout(Duration::from_secs(2), probe).await, Ok(Ok(())))
+    }
+
+    /// Closes every pool.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Sqlite(t) => t.commit().await,
+            Self::Postgres(t) => t.commit().await,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// The name of the constraint a database error violated, if any.
+pub fn violated_constraint(err: &sqlx::Error) -> Option<ConstraintViolation> {
+    let db = err.as_database_error()?;
+    let kind = match db.kind() {
+        sqlx::error::ErrorKind::UniqueViolation => ConstraintKind::Unique,
+        sqlx::error::ErrorKind::ForeignKeyViolation => ConstraintKind::ForeignKey,
+        sqlx::error::ErrorKind::NotNullViolation => ConstraintKind::NotNull,
+        sqlx::error::ErrorKind::CheckViolation => ConstraintKind::Check,
+        _ => return None,
+    };
+    Some(ConstraintViolation {
+        kind,
+        constraint: db.constraint().map(str::to_string),
+        message: db.message().to_string(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    Unique,
+    ForeignKey,
+    NotNull,
+    Check,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConstraintViolation {
+    pub kind: ConstraintKind,
+    /// The constraint's name (PostgreSQL names it; SQLite does not).
+    pub constraint: Option<String>,
+    /// The driver's message (SQLite names the columns here).
+    pub message: String,
+}
+
+impl ConstraintViolation {
+    /// Whether this violation concerns `needle`: a constraint name on PostgreSQL,
+    /// or a `table.column` in SQLite's message.
+    pub fn mentions(&self, needle: &str) -> bool {
+        self.constraint.as_deref().is_some_and(|c| c.contains(needle)) || self.message.contains(needle)
+    }
+}

@@ -1,0 +1,109 @@
+//! Request middleware: correlation ids, the access log, security headers and
+//! panic recovery.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{ApiError, InternalErrorCause};
+
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+/// The request's correlation id (echoed from the client or generated).
+#[derive(Clone, Debug)]
+pub struct CorrelationId(pub String);
+
+#[derive(Default, Debug)]
+struct Identity {
+    account_id: Option<String>,
+    user_id: Option<String>,
+}
+
+/// Filled by the auth extractor so the access log can name the caller.
+#[derive(Clone, Default, Debug)]
+pub struct IdentitySlot(Arc<Mutex<Identity>>);
+
+impl IdentitySlot {
+    pub fn set(&self, account_id: &str, user_id: &str) {
+        if let Ok(mut id) = self.0.lock() {
+            id.account_id = Some(account_id.to_string());
+            id.user_id = Some(user_id.to_string());
+        }
+    }
+
+    fn take(&self) -> Identity {
+        self.0.lock().map(|mut id| std::mem::take(&mut *id)).unwrap_or_default()
+    }
+}
+
+fn acceptable(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+fn generate() -> String {
+    format!("cid_{}", hex::encode(rand::random::<[u8; 6]>()))
+}
+
+/// Assigns the correlation id, runs the request, and writes one access-log line.
+pub async fn observe(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let correlation_id = req
+        .headers()
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| acceptable(v))
+        .map(str::to_string)
+        .unwrap_or_else(generate);
+    let slot = IdentitySlot::default();
+    req.extensions_mut().insert(CorrelationId(correlation_id.clone()));
+    req.extensions_mut().insert(slot.clone());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+
+    let mut response = next.run(req).await;
+
+    if let Ok(value) = HeaderValue::from_str(&correlation_id) {
+        response.headers_mut().insert(HeaderName::from_static(CORRELATION_HEADER), value);
+    }
+    let status = response.status().as_u16();
+    let identity = slot.take();
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Some(InternalErrorCause(cause)) = response.extensions().get::<InternalErrorCause>() {
+        tracing::error!(correlation_id = %correlation_id, cause = %cause, "request failed");
+    }
+    tracing::info!(
+        target: "snackbase::access",
+        method = %method,
+        path = %path,
+        status,
+        duration_ms = (duration_ms * 1000.0).round() / 1000.0,
+        correlation_id = %correlation_id,
+        account_id = identity.account_id.as_deref().unwrap_or(""),
+        user_id = identity.user_id.as_deref().unwrap_or(""),
+        "request"
+    );
+    response
+}
+
+/// Headers added to every response that does not set them itself.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+    (
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
+         connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+];
+
+/// Turns a panic in a handler into a 500 in the envelope.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+}

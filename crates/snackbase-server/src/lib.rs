@@ -1,0 +1,128 @@
+//! The SnackBase service library: configuration, storage, the HTTP API and
+//! its features, organised by feature (see `ARCHITECTURE.md`).
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! let config = snackbase_server::config::Config::from_env()?;
+//! let state = snackbase_server::AppState::build(config).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! snackbase_server::serve(state, listener, axum::Router::new(), std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod accounts;
+mod app;
+pub mod auth;
+pub mod config;
+mod dashboard;
+pub mod db;
+mod docs;
+pub mod error;
+mod health;
+pub mod http;
+mod setup;
+mod tenancy;
+pub mod users;
+
+use std::future::Future;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::Router;
+use tower::Layer as _;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use app::{App, AppState};
+
+/// The whole HTTP application. `ui` holds extra routes (the embedded admin UI)
+/// that are tried before the JSON 404 fallback.
+pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
+    let config = &state.config;
+    let api = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(accounts::router())
+        .merge(users::router())
+        .merge(dashboard::router())
+        .merge(setup::router());
+    let (api, doc) = OpenApiRouter::new()
+        .nest(&config.api_prefix, api)
+        .merge(health::probes())
+        .merge(health::api_root(&config.api_prefix))
+        .split_for_parts();
+    let doc = docs::finish(doc, &config.app_name, &config.app_version);
+
+    let mut app = api
+        .with_state(state.clone())
+        .merge(docs::router(doc))
+        .merge(ui)
+        .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.max_body_size))
+        .layer(CatchPanicLayer::custom(http::middleware::panic_response));
+    for (name, value) in http::middleware::SECURITY_HEADERS {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    let app = app.layer(cors(config)).layer(axum::middleware::from_fn(http::middleware::observe));
+    NormalizePathLayer::trim_trailing_slash().layer(app)
+}
+
+fn cors(config: &config::Config) -> CorsLayer {
+    let any_origin = config.cors_origins.iter().any(|o| o == "*");
+    let origins: Vec<HeaderValue> =
+        config.cors_origins.iter().filter(|o| *o != "*").filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let methods = if config.cors_allow_methods.iter().any(|m| m == "*") {
+        AllowMethods::mirror_request()
+    } else {
+        AllowMethods::list(config.cors_allow_methods.iter().filter_map(|m| m.parse::<Method>().ok()))
+    };
+    let headers = if config.cors_allow_headers.iter().any(|h| h == "*") {
+        AllowHeaders::mirror_request()
+    } else {
+        AllowHeaders::list(config.cors_allow_headers.iter().filter_map(|h| h.parse::<HeaderName>().ok()))
+    };
+    let layer = CorsLayer::new()
+        .allow_methods(methods)
+        .allow_headers(headers)
+        .expose_headers([HeaderName::from_static(http::middleware::CORRELATION_HEADER)]);
+    if any_origin {
+        // A wildcard origin cannot be combined with credentials.
+        layer.allow_origin(AllowOrigin::any())
+    } else {
+        layer.allow_origin(AllowOrigin::list(origins)).allow_credentials(config.cors_allow_credentials)
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets
+/// in-flight requests finish.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    ui: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone(), ui);
+    let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(app);
+    let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    state.db.close().await;
+    result
+}
+
+/// The first-run setup link, while no superadmin exists.
+pub fn setup_url(state: &AppState) -> Option<String> {
+    let token = state.setup.peek()?;
+    let base = state.config.external_url.clone().unwrap_or_else(|| {
+        let host = match state.config.host.as_str() {
+            "0.0.0.0" | "::" | "" => "localhost",
+            other => other,
+        };
+        format!("http://{host}:{}", state.config.port)
+    });
+    Some(format!("{base}/admin/setup?token={token}"))
+}

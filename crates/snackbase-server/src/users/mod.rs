@@ -1,0 +1,17 @@
+//! Users: the superadmin's user management across accounts.
+
+pub mod model;
+
+mod handlers;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::list_users, handlers::create_user))
+        .routes(routes!(handlers::get_user, handlers::update_user, handlers::put_user, handlers::delete_user))
+        .routes(routes!(handlers::reset_password, handlers::set_password))
+}

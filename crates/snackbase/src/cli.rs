@@ -1,0 +1,233 @@
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use snackbase_server::config::{Config, LogFormat};
+use snackbase_server::db::{DatabaseUrl, Db, PoolSettings};
+use snackbase_server::error::ApiError;
+use snackbase_server::AppState;
+
+#[derive(Parser)]
+#[command(name = "snackbase", version, about = "SnackBase: a multi-tenant Backend-as-a-Service")]
+struct Cli {
+    /// Read variables from this file instead of ./.env
+    #[arg(long, global = true, value_name = "PATH")]
+    env_file: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve the API and the admin UI.
+    Serve {
+        /// Overrides SNACKBASE_HOST.
+        #[arg(long)]
+        host: Option<String>,
+        /// Overrides SNACKBASE_PORT.
+        #[arg(long)]
+        port: Option<u16>,
+        /// Serve the admin UI from this folder instead of the embedded build.
+        #[arg(long, env = "SNACKBASE_UI_DIR", value_name = "DIR")]
+        ui_dir: Option<std::path::PathBuf>,
+    },
+    /// Apply the embedded migrations and exit.
+    Migrate,
+    /// Create a superadmin (prompts for anything not given).
+    CreateSuperadmin {
+        #[arg(long, env = "SNACKBASE_SUPERADMIN_EMAIL")]
+        email: Option<String>,
+        /// Prefer the environment or the prompt: flags are visible to other users.
+        #[arg(long, env = "SNACKBASE_SUPERADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Print the effective configuration (secrets redacted).
+    Info,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env_loaded = match &cli.env_file {
+        Some(path) => dotenvy::from_path(path).map(|_| ()).with_context(|| format!("reading {}", path.display())),
+        None => match dotenvy::dotenv() {
+            Ok(_) => Ok(()),
+            Err(e) if e.not_found() => Ok(()),
+            Err(e) => Err(anyhow::anyhow!("reading .env: {e}")),
+        },
+    };
+    if let Err(e) = env_loaded {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(2);
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.workers.max(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)))
+        .enable_all()
+        .build();
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "{level},sqlx={sqlx}",
+            level = config.log_level.as_filter(),
+            sqlx = if config.db_echo { "debug" } else { "warn" }
+        ))
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
+    match config.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+        LogFormat::Console => builder.init(),
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
+    Db::connect(&url, &PoolSettings::default()).await.context("connecting to the database")
+}
+
+async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { host, port, ui_dir } => {
+            if let Some(host) = host {
+                config.host = host;
+            }
+            if let Some(port) = port {
+                config.port = port;
+            }
+            init_logging(&config);
+            serve(config, ui_dir).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = connect(&config).await?;
+            db.migrate().await.context("applying migrations")?;
+            println!("Migrations applied ({}).", db.backend().name());
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CreateSuperadmin { email, password } => create_superadmin(&config, email, password).await,
+        Command::Info => {
+            println!("SnackBase {}", env!("CARGO_PKG_VERSION"));
+            for (name, value) in config.describe() {
+                println!("{name}={value}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(config: Config, ui_dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let address = format!("{}:{}", config.host, config.port);
+    let state = AppState::build(config).await?;
+    let listener = tokio::net::TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
+    let bound = listener.local_addr()?;
+    tracing::info!(address = %bound, backend = state.db.backend().name(), "SnackBase is listening");
+    if let Some(url) = snackbase_server::setup_url(&state) {
+        // Printed on stderr as well as logged, so that it stands out at first run.
+        eprintln!("\nNo superadmin exists yet. Create one within this run at:\n\n    {url}\n");
+        tracing::warn!("no superadmin exists; open the one-time setup link printed above");
+    }
+    let source = match ui_dir {
+        Some(dir) => snackbase_admin_ui::Source::Disk(dir),
+        None => snackbase_admin_ui::Source::Embedded,
+    };
+    snackbase_server::serve(state, listener, snackbase_admin_ui::router(source), shutdown_signal()).await?;
+    tracing::info!("SnackBase stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+fn prompt(label: &str) -> anyhow::Result<String> {
+    eprint!("{label}: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+async fn create_superadmin(config: &Config, email: Option<String>, password: Option<String>) -> anyhow::Result<ExitCode> {
+    let interactive = std::io::stdin().is_terminal();
+    let email = match email {
+        Some(e) => e,
+        None if interactive => prompt("Email")?,
+        None => anyhow::bail!("--email (or SNACKBASE_SUPERADMIN_EMAIL) is required"),
+    };
+    let password = match password {
+        Some(p) => p,
+        None if interactive => {
+            let first = rpassword::prompt_password("Password: ")?;
+            let again = rpassword::prompt_password("Repeat password: ")?;
+            anyhow::ensure!(first == again, "the passwords do not match");
+            first
+        }
+        None => anyhow::bail!("--password (or SNACKBASE_SUPERADMIN_PASSWORD) is required"),
+    };
+    let db = connect(config).await?;
+    db.migrate().await.context("applying migrations")?;
+    let result = snackbase_server::auth::superadmin::create(&db, &email, &password).await;
+    db.close().await;
+    match result {
+        Ok(user) => {
+            println!("Superadmin created.");
+            println!("  user id:  {}", user.id);
+            println!("  email:    {}", user.email);
+            println!("  account:  SY0000 (or 'system')");
+            println!("Log in with account 'system', this email and the password.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ApiError::Validation { details, .. }) => {
+            for d in details {
+                eprintln!("error: {}: {}", d.field, d.message);
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(ApiError::Conflict { message, .. }) => {
+            eprintln!("error: {message}");
+            Ok(ExitCode::from(2))
+        }
+        Err(other) => Err(anyhow::anyhow!("{other}")),
+    }
+}
