@@ -31,15 +31,24 @@ pub fn router(source: Source) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .route("/admin", get(|| async { Redirect::temporary("/admin/") }))
-        .route("/admin/", get(move || serve(index_source.clone(), String::new())))
-        .route("/admin/{*path}", get(move |Path(path): Path<String>| serve(source.clone(), path)))
+        .route(
+            "/admin/",
+            get(move || serve(index_source.clone(), String::new())),
+        )
+        .route(
+            "/admin/{*path}",
+            get(move |Path(path): Path<String>| serve(source.clone(), path)),
+        )
 }
 
 fn load(source: &Source, path: &str) -> Option<Vec<u8>> {
     match source {
         Source::Embedded => Assets::get(path).map(|f| f.data.into_owned()),
         Source::Disk(dir) => {
-            if path.split('/').any(|seg| seg == ".." || seg.starts_with('.')) {
+            if path
+                .split('/')
+                .any(|seg| seg == ".." || seg.starts_with('.'))
+            {
                 return None;
             }
             std::fs::read(dir.join(path)).ok()
@@ -53,11 +62,19 @@ async fn serve(source: Source, path: String) -> Response {
         if let Some(bytes) = load(&source, path) {
             let mime = mime_guess::from_path(path).first_or_octet_stream();
             // Vite puts content-hashed files under assets/: safe to cache forever.
-            let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+            let cache = if path.starts_with("assets/") {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
             return asset(mime.as_ref(), cache, bytes);
         }
         // A missing file with an extension is a 404; anything else is a client route.
-        if path.rsplit('/').next().is_some_and(|leaf| leaf.contains('.')) {
+        if path
+            .rsplit('/')
+            .next()
+            .is_some_and(|leaf| leaf.contains('.'))
+        {
             return (StatusCode::NOT_FOUND, "Not found").into_response();
         }
     }
@@ -72,6 +89,8 @@ fn asset(mime: &str, cache: &'static str, bytes: Vec<u8>) -> Response {
     if let Ok(value) = HeaderValue::from_str(mime) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }

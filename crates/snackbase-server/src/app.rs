@@ -43,15 +43,21 @@ impl AppState {
             acquire_timeout: std::time::Duration::from_secs(config.db_pool_timeout_secs.max(1)),
             max_lifetime: std::time::Duration::from_secs(config.db_pool_recycle_secs.max(1)),
         };
-        let db = Db::connect(&url, &settings).await.context("connecting to the database")?;
+        let db = Db::connect(&url, &settings)
+            .await
+            .context("connecting to the database")?;
         Self::with_db(config, db).await
     }
 
     /// Builds the state over an already connected database.
     pub async fn with_db(mut config: Config, db: Db) -> anyhow::Result<Self> {
         db.migrate().await.context("applying migrations")?;
-        std::fs::create_dir_all(&config.storage_path)
-            .with_context(|| format!("creating the storage directory {}", config.storage_path.display()))?;
+        std::fs::create_dir_all(&config.storage_path).with_context(|| {
+            format!(
+                "creating the storage directory {}",
+                config.storage_path.display()
+            )
+        })?;
         let secret = match config.secret_key.clone() {
             Some(s) => s,
             None => load_or_create_secret(&config.data_dir)?,
@@ -62,13 +68,23 @@ impl AppState {
             config.access_token_expire_minutes,
             config.refresh_token_expire_days,
         );
-        let dummy_hash = DummyHash::generate().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let dummy_hash = DummyHash::generate()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
 
-        if let (Some(email), Some(password)) = (&config.superadmin_email, &config.superadmin_password) {
+        if let (Some(email), Some(password)) =
+            (&config.superadmin_email, &config.superadmin_password)
+        {
             crate::auth::superadmin::bootstrap_from_config(&db, email, password.expose()).await?;
         }
         let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
-        Ok(Self(Arc::new(App { config, db, tokens, dummy_hash, setup })))
+        Ok(Self(Arc::new(App {
+            config,
+            db,
+            tokens,
+            dummy_hash,
+            setup,
+        })))
     }
 }
 
@@ -78,10 +94,15 @@ fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<Secret> {
     let path = data_dir.join("secret_key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim().to_string();
-        anyhow::ensure!(existing.len() >= 32, "{} is too short; delete it to regenerate", path.display());
+        anyhow::ensure!(
+            existing.len() >= 32,
+            "{} is too short; delete it to regenerate",
+            path.display()
+        );
         return Ok(Secret::new(existing));
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let key = hex::encode(rand::random::<[u8; 32]>());
     write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a new secret key");
@@ -92,7 +113,11 @@ fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<Secret> {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())
 }
 

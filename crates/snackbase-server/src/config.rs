@@ -19,7 +19,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(var: &str, message: impl Into<String>) -> Self {
-        Self { var: var.to_string(), message: message.into() }
+        Self {
+            var: var.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -182,7 +185,10 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("HOST", Some("0.0.0.0")),
     ("PORT", Some("8000")),
     ("WORKERS", Some("1")),
-    ("DATABASE_URL", Some("sqlite+aiosqlite:///./sb_data/snackbase.db")),
+    (
+        "DATABASE_URL",
+        Some("sqlite+aiosqlite:///./sb_data/snackbase.db"),
+    ),
     ("DB_POOL_SIZE", Some("5")),
     ("DB_MAX_OVERFLOW", Some("10")),
     ("DB_POOL_TIMEOUT", Some("30")),
@@ -191,7 +197,10 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("SECRET_KEY", None),
     ("ACCESS_TOKEN_EXPIRE_MINUTES", Some("60")),
     ("REFRESH_TOKEN_EXPIRE_DAYS", Some("7")),
-    ("CORS_ORIGINS", Some(r#"["http://localhost:3000","http://localhost:8000"]"#)),
+    (
+        "CORS_ORIGINS",
+        Some(r#"["http://localhost:3000","http://localhost:8000"]"#),
+    ),
     ("CORS_ALLOW_CREDENTIALS", Some("true")),
     ("CORS_ALLOW_METHODS", Some(r#"["*"]"#)),
     ("CORS_ALLOW_HEADERS", Some(r#"["*"]"#)),
@@ -204,7 +213,9 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("MAX_FILE_SIZE", Some("10485760")),
     (
         "ALLOWED_MIME_TYPES",
-        Some(r#"["image/jpeg","image/png","image/gif","image/webp","application/pdf","text/plain","application/json"]"#),
+        Some(
+            r#"["image/jpeg","image/png","image/gif","image/webp","application/pdf","text/plain","application/json"]"#,
+        ),
     ),
     ("MAX_BODY_SIZE", Some("1048576")),
     ("RATE_LIMIT_ENABLED", Some("false")),
@@ -224,10 +235,12 @@ struct Source {
 
 impl Source {
     fn get(&self, key: &str) -> Option<&str> {
-        self.values
-            .get(key)
-            .map(String::as_str)
-            .or_else(|| VARIABLES.iter().find(|(k, _)| *k == key).and_then(|(_, d)| *d))
+        self.values.get(key).map(String::as_str).or_else(|| {
+            VARIABLES
+                .iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, d)| *d)
+        })
     }
 
     fn string(&self, key: &str) -> String {
@@ -235,7 +248,10 @@ impl Source {
     }
 
     fn optional(&self, key: &str) -> Option<String> {
-        self.get(key).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+        self.get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
     }
 
     fn parsed<T: FromStr>(&self, key: &str) -> Result<T, ConfigError>
@@ -248,7 +264,11 @@ impl Source {
     }
 
     fn boolean(&self, key: &str) -> Result<bool, ConfigError> {
-        let raw = self.get(key).unwrap_or_default().trim().to_ascii_lowercase();
+        let raw = self
+            .get(key)
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         match raw.as_str() {
             "1" | "true" | "yes" | "on" => Ok(true),
             "0" | "false" | "no" | "off" | "" => Ok(false),
@@ -272,7 +292,12 @@ pub fn parse_list(raw: &str) -> Result<Vec<String>, String> {
         return serde_json::from_str::<Vec<String>>(raw)
             .map_err(|e| format!("not a JSON array of strings: {e}"));
     }
-    Ok(raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+    Ok(raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect())
 }
 
 impl Config {
@@ -283,7 +308,9 @@ impl Config {
 
     /// Reads the configuration from `(name, value)` pairs; names are matched
     /// case-insensitively and only those starting with `SNACKBASE_` count.
-    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let values = vars
             .into_iter()
             .filter_map(|(k, v)| {
@@ -294,7 +321,10 @@ impl Config {
         let s = Source { values };
 
         let api_prefix = s.string("API_PREFIX");
-        if !api_prefix.starts_with('/') || api_prefix.ends_with('/') || api_prefix.contains(char::is_whitespace) {
+        if !api_prefix.starts_with('/')
+            || api_prefix.ends_with('/')
+            || api_prefix.contains(char::is_whitespace)
+        {
             return Err(ConfigError::new(
                 "SNACKBASE_API_PREFIX",
                 "must start with '/' and not end with '/'",
@@ -314,21 +344,33 @@ impl Config {
         }
         let refresh_days: i64 = s.parsed("REFRESH_TOKEN_EXPIRE_DAYS")?;
         if !(1..=365).contains(&refresh_days) {
-            return Err(ConfigError::new("SNACKBASE_REFRESH_TOKEN_EXPIRE_DAYS", "must be between 1 and 365"));
+            return Err(ConfigError::new(
+                "SNACKBASE_REFRESH_TOKEN_EXPIRE_DAYS",
+                "must be between 1 and 365",
+            ));
         }
         let secret_key = s.optional("SECRET_KEY").map(Secret::new);
         if let Some(key) = &secret_key {
             if key.expose().len() < 32 {
-                return Err(ConfigError::new("SNACKBASE_SECRET_KEY", "must be at least 32 characters"));
+                return Err(ConfigError::new(
+                    "SNACKBASE_SECRET_KEY",
+                    "must be at least 32 characters",
+                ));
             }
         }
         let db_pool_size: u32 = s.parsed("DB_POOL_SIZE")?;
         if db_pool_size == 0 {
-            return Err(ConfigError::new("SNACKBASE_DB_POOL_SIZE", "must be at least 1"));
+            return Err(ConfigError::new(
+                "SNACKBASE_DB_POOL_SIZE",
+                "must be at least 1",
+            ));
         }
         let max_body_size: usize = s.parsed("MAX_BODY_SIZE")?;
         if max_body_size < 1024 {
-            return Err(ConfigError::new("SNACKBASE_MAX_BODY_SIZE", "must be at least 1024 bytes"));
+            return Err(ConfigError::new(
+                "SNACKBASE_MAX_BODY_SIZE",
+                "must be at least 1024 bytes",
+            ));
         }
         let superadmin_email = s.optional("SUPERADMIN_EMAIL");
         let superadmin_password = s.optional("SUPERADMIN_PASSWORD").map(Secret::new);
@@ -338,15 +380,23 @@ impl Config {
             } else {
                 "SNACKBASE_SUPERADMIN_EMAIL"
             };
-            return Err(ConfigError::new(missing, "must be set together with its pair"));
+            return Err(ConfigError::new(
+                missing,
+                "must be set together with its pair",
+            ));
         }
         let database_url = s.string("DATABASE_URL");
         crate::db::DatabaseUrl::parse(&database_url)
             .map_err(|m| ConfigError::new("SNACKBASE_DATABASE_URL", m))?;
-        let external_url = s.optional("EXTERNAL_URL").map(|u| u.trim_end_matches('/').to_string());
+        let external_url = s
+            .optional("EXTERNAL_URL")
+            .map(|u| u.trim_end_matches('/').to_string());
         if let Some(url) = &external_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::new("SNACKBASE_EXTERNAL_URL", "must start with http:// or https://"));
+                return Err(ConfigError::new(
+                    "SNACKBASE_EXTERNAL_URL",
+                    "must start with http:// or https://",
+                ));
             }
         }
 
@@ -392,7 +442,13 @@ impl Config {
 
     /// The effective configuration as `(variable, value)` pairs, secrets redacted.
     pub fn describe(&self) -> Vec<(String, String)> {
-        let secret = |set: bool| if set { "*** (set)".to_string() } else { "(unset)".to_string() };
+        let secret = |set: bool| {
+            if set {
+                "*** (set)".to_string()
+            } else {
+                "(unset)".to_string()
+            }
+        };
         let list = |v: &[String]| v.join(",");
         let rows: Vec<(&str, String)> = vec![
             ("APP_NAME", self.app_name.clone()),
@@ -403,46 +459,99 @@ impl Config {
             ("HOST", self.host.clone()),
             ("PORT", self.port.to_string()),
             ("WORKERS", self.workers.to_string()),
-            ("DATABASE_URL", crate::db::DatabaseUrl::redacted(self.database_url.expose())),
+            (
+                "DATABASE_URL",
+                crate::db::DatabaseUrl::redacted(self.database_url.expose()),
+            ),
             ("DB_POOL_SIZE", self.db_pool_size.to_string()),
             ("DB_MAX_OVERFLOW", self.db_max_overflow.to_string()),
             ("DB_POOL_TIMEOUT", self.db_pool_timeout_secs.to_string()),
             ("DB_POOL_RECYCLE", self.db_pool_recycle_secs.to_string()),
             ("DB_ECHO", self.db_echo.to_string()),
             ("SECRET_KEY", secret(self.secret_key.is_some())),
-            ("ACCESS_TOKEN_EXPIRE_MINUTES", self.access_token_expire_minutes.to_string()),
-            ("REFRESH_TOKEN_EXPIRE_DAYS", self.refresh_token_expire_days.to_string()),
+            (
+                "ACCESS_TOKEN_EXPIRE_MINUTES",
+                self.access_token_expire_minutes.to_string(),
+            ),
+            (
+                "REFRESH_TOKEN_EXPIRE_DAYS",
+                self.refresh_token_expire_days.to_string(),
+            ),
             ("CORS_ORIGINS", list(&self.cors_origins)),
-            ("CORS_ALLOW_CREDENTIALS", self.cors_allow_credentials.to_string()),
+            (
+                "CORS_ALLOW_CREDENTIALS",
+                self.cors_allow_credentials.to_string(),
+            ),
             ("CORS_ALLOW_METHODS", list(&self.cors_allow_methods)),
             ("CORS_ALLOW_HEADERS", list(&self.cors_allow_headers)),
-            ("LOG_LEVEL", format!("{:?}", self.log_level).to_ascii_uppercase()),
-            ("LOG_FORMAT", format!("{:?}", self.log_format).to_ascii_lowercase()),
-            ("LOG_FILE", self.log_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()),
-            ("PERMISSION_CACHE_TTL_SECONDS", self.permission_cache_ttl_seconds.to_string()),
+            (
+                "LOG_LEVEL",
+                format!("{:?}", self.log_level).to_ascii_uppercase(),
+            ),
+            (
+                "LOG_FORMAT",
+                format!("{:?}", self.log_format).to_ascii_lowercase(),
+            ),
+            (
+                "LOG_FILE",
+                self.log_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "PERMISSION_CACHE_TTL_SECONDS",
+                self.permission_cache_ttl_seconds.to_string(),
+            ),
             ("STORAGE_PATH", self.storage_path.display().to_string()),
             ("DATA_DIR", self.data_dir.display().to_string()),
             ("MAX_FILE_SIZE", self.max_file_size.to_string()),
             ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
             ("MAX_BODY_SIZE", self.max_body_size.to_string()),
             ("RATE_LIMIT_ENABLED", self.rate_limit_enabled.to_string()),
-            ("RATE_LIMIT_PER_MINUTE", self.rate_limit_per_minute.to_string()),
+            (
+                "RATE_LIMIT_PER_MINUTE",
+                self.rate_limit_per_minute.to_string(),
+            ),
             ("RATE_LIMIT_PER_HOUR", self.rate_limit_per_hour.to_string()),
-            ("SUPERADMIN_EMAIL", self.superadmin_email.clone().unwrap_or_default()),
-            ("SUPERADMIN_PASSWORD", secret(self.superadmin_password.is_some())),
-            ("EXTERNAL_URL", self.external_url.clone().unwrap_or_default()),
+            (
+                "SUPERADMIN_EMAIL",
+                self.superadmin_email.clone().unwrap_or_default(),
+            ),
+            (
+                "SUPERADMIN_PASSWORD",
+                secret(self.superadmin_password.is_some()),
+            ),
+            (
+                "EXTERNAL_URL",
+                self.external_url.clone().unwrap_or_default(),
+            ),
         ];
-        rows.into_iter().map(|(k, v)| (format!("SNACKBASE_{k}"), v)).collect()
+        rows.into_iter()
+            .map(|(k, v)| (format!("SNACKBASE_{k}"), v))
+            .collect()
     }
 
     /// A configuration for tests: defaults, a fixed secret, the given database.
     pub fn for_tests(database_url: &str, data_dir: PathBuf) -> Self {
         let vars = [
-            ("SNACKBASE_DATABASE_URL".to_string(), database_url.to_string()),
+            (
+                "SNACKBASE_DATABASE_URL".to_string(),
+                database_url.to_string(),
+            ),
             ("SNACKBASE_ENVIRONMENT".to_string(), "testing".to_string()),
-            ("SNACKBASE_SECRET_KEY".to_string(), "test-secret-key-0123456789abcdef0123456789".to_string()),
-            ("SNACKBASE_DATA_DIR".to_string(), data_dir.display().to_string()),
-            ("SNACKBASE_STORAGE_PATH".to_string(), data_dir.join("files").display().to_string()),
+            (
+                "SNACKBASE_SECRET_KEY".to_string(),
+                "test-secret-key-0123456789abcdef0123456789".to_string(),
+            ),
+            (
+                "SNACKBASE_DATA_DIR".to_string(),
+                data_dir.display().to_string(),
+            ),
+            (
+                "SNACKBASE_STORAGE_PATH".to_string(),
+                data_dir.join("files").display().to_string(),
+            ),
         ];
         #[expect(clippy::expect_used, reason = "the fixed test configuration is valid")]
         Self::from_vars(vars).expect("test configuration is valid")
@@ -454,7 +563,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -465,13 +577,17 @@ mod tests {
         assert_eq!(c.api_prefix, "/api/v1");
         assert_eq!(c.access_token_expire_minutes, 60);
         assert_eq!(c.refresh_token_expire_days, 7);
-        assert_eq!(c.cors_origins, vec!["http://localhost:3000", "http://localhost:8000"]);
+        assert_eq!(
+            c.cors_origins,
+            vec!["http://localhost:3000", "http://localhost:8000"]
+        );
         assert!(c.secret_key.is_none());
     }
 
     #[test]
     fn lists_accept_json_and_commas() {
-        let c = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "http://a, http://b")])).unwrap();
+        let c =
+            Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "http://a, http://b")])).unwrap();
         assert_eq!(c.cors_origins, vec!["http://a", "http://b"]);
         let c = Config::from_vars(vars(&[("snackbase_cors_origins", r#"["http://c"]"#)])).unwrap();
         assert_eq!(c.cors_origins, vec!["http://c"]);
@@ -496,8 +612,14 @@ mod tests {
     #[test]
     fn describe_redacts_secrets() {
         let c = Config::from_vars(vars(&[
-            ("SNACKBASE_SECRET_KEY", "super-secret-value-that-is-long-enough-1234"),
-            ("SNACKBASE_DATABASE_URL", "postgres://u:hunter2@localhost/db"),
+            (
+                "SNACKBASE_SECRET_KEY",
+                "super-secret-value-that-is-long-enough-1234",
+            ),
+            (
+                "SNACKBASE_DATABASE_URL",
+                "postgres://u:hunter2@localhost/db",
+            ),
             ("SNACKBASE_SUPERADMIN_EMAIL", "a@example.com"),
             ("SNACKBASE_SUPERADMIN_PASSWORD", "Sup3r-Secret!pw"),
         ]))

@@ -16,7 +16,10 @@ const CSS: &str = include_str!("../assets/swagger-ui/swagger-ui.css");
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         body,
     )
         .into_response()
@@ -30,7 +33,12 @@ pub fn finish(mut doc: OpenApi, title: &str, version: &str) -> OpenApi {
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
-        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
     );
     doc
 }
@@ -38,9 +46,24 @@ pub fn finish(mut doc: OpenApi, title: &str, version: &str) -> OpenApi {
 pub fn router<S: Clone + Send + Sync + 'static>(doc: OpenApi) -> Router<S> {
     let doc = std::sync::Arc::new(doc);
     Router::new()
-        .route("/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
-        .route("/docs", get(|| async { asset("text/html; charset=utf-8", INDEX) }))
-        .route("/docs/init.js", get(|| async { asset("text/javascript; charset=utf-8", INIT) }))
-        .route("/docs/swagger-ui-bundle.js", get(|| async { asset("text/javascript; charset=utf-8", BUNDLE) }))
-        .route("/docs/swagger-ui.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
+        .route(
+            "/docs",
+            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
+        )
+        .route(
+            "/docs/init.js",
+            get(|| async { asset("text/javascript; charset=utf-8", INIT) }),
+        )
+        .route(
+            "/docs/swagger-ui-bundle.js",
+            get(|| async { asset("text/javascript; charset=utf-8", BUNDLE) }),
+        )
+        .route(
+            "/docs/swagger-ui.css",
+            get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
 }

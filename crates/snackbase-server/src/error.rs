@@ -18,8 +18,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.into(), message: message.into() }
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -41,7 +49,10 @@ pub enum ApiError {
     BadRequest(String),
     /// The request parsed but its values are invalid.
     #[error("{message}")]
-    Validation { message: String, details: Vec<FieldError> },
+    Validation {
+        message: String,
+        details: Vec<FieldError>,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -51,7 +62,10 @@ pub enum ApiError {
     #[error("Method not allowed")]
     MethodNotAllowed,
     #[error("{message}")]
-    Conflict { message: String, field: Option<String> },
+    Conflict {
+        message: String,
+        field: Option<String>,
+    },
     #[error("Request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("{0}")]
@@ -79,7 +93,10 @@ impl ApiError {
     }
 
     pub fn conflict(message: impl Into<String>, field: Option<&str>) -> Self {
-        Self::Conflict { message: message.into(), field: field.map(str::to_string) }
+        Self::Conflict {
+            message: message.into(),
+            field: field.map(str::to_string),
+        }
     }
 
     /// A validation error about one field.
@@ -97,7 +114,11 @@ impl ApiError {
         let message = if details.len() == 1 {
             first.message.clone()
         } else {
-            format!("{} (and {} more problems)", first.message, details.len() - 1)
+            format!(
+                "{} (and {} more problems)",
+                first.message,
+                details.len() - 1
+            )
         };
         Some(Self::Validation { message, details })
     }
@@ -141,14 +162,25 @@ impl ApiError {
     fn body(&self) -> ErrorBody {
         let (message, details) = match self {
             Self::Validation { message, details } => (message.clone(), Some(details.clone())),
-            Self::Conflict { message, field: Some(field) } => (
+            Self::Conflict {
+                message,
+                field: Some(field),
+            } => (
                 message.clone(),
-                Some(vec![FieldError::new(field.clone(), "already_exists", message.clone())]),
+                Some(vec![FieldError::new(
+                    field.clone(),
+                    "already_exists",
+                    message.clone(),
+                )]),
             ),
             Self::Internal(_) => ("An unexpected error occurred".to_string(), None),
             other => (other.to_string(), None),
         };
-        ErrorBody { error: self.kind(), message, details }
+        ErrorBody {
+            error: self.kind(),
+            message,
+            details,
+        }
     }
 }
 
@@ -172,10 +204,14 @@ impl IntoResponse for ApiError {
         let body = self.body();
         let mut response = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         if let Self::Internal(cause) = &self {
-            response.extensions_mut().insert(InternalErrorCause(format!("{cause:#}")));
+            response
+                .extensions_mut()
+                .insert(InternalErrorCause(format!("{cause:#}")));
         }
         response
     }

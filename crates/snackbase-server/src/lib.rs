@@ -69,33 +69,53 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
             HeaderValue::from_static(value),
         ));
     }
-    let app = app.layer(cors(config)).layer(axum::middleware::from_fn(http::middleware::observe));
+    let app = app
+        .layer(cors(config))
+        .layer(axum::middleware::from_fn(http::middleware::observe));
     NormalizePathLayer::trim_trailing_slash().layer(app)
 }
 
 fn cors(config: &config::Config) -> CorsLayer {
     let any_origin = config.cors_origins.iter().any(|o| o == "*");
-    let origins: Vec<HeaderValue> =
-        config.cors_origins.iter().filter(|o| *o != "*").filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter(|o| *o != "*")
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     let methods = if config.cors_allow_methods.iter().any(|m| m == "*") {
         AllowMethods::mirror_request()
     } else {
-        AllowMethods::list(config.cors_allow_methods.iter().filter_map(|m| m.parse::<Method>().ok()))
+        AllowMethods::list(
+            config
+                .cors_allow_methods
+                .iter()
+                .filter_map(|m| m.parse::<Method>().ok()),
+        )
     };
     let headers = if config.cors_allow_headers.iter().any(|h| h == "*") {
         AllowHeaders::mirror_request()
     } else {
-        AllowHeaders::list(config.cors_allow_headers.iter().filter_map(|h| h.parse::<HeaderName>().ok()))
+        AllowHeaders::list(
+            config
+                .cors_allow_headers
+                .iter()
+                .filter_map(|h| h.parse::<HeaderName>().ok()),
+        )
     };
     let layer = CorsLayer::new()
         .allow_methods(methods)
         .allow_headers(headers)
-        .expose_headers([HeaderName::from_static(http::middleware::CORRELATION_HEADER)]);
+        .expose_headers([HeaderName::from_static(
+            http::middleware::CORRELATION_HEADER,
+        )]);
     if any_origin {
         // A wildcard origin cannot be combined with credentials.
         layer.allow_origin(AllowOrigin::any())
     } else {
-        layer.allow_origin(AllowOrigin::list(origins)).allow_credentials(config.cors_allow_credentials)
+        layer
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(config.cors_allow_credentials)
     }
 }
 
@@ -108,8 +128,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone(), ui);
-    let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(app);
-    let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<
+        std::net::SocketAddr,
+    >(app);
+    let result = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await;
     state.db.close().await;
     result
 }

@@ -9,7 +9,11 @@ use snackbase_server::error::ApiError;
 use snackbase_server::AppState;
 
 #[derive(Parser)]
-#[command(name = "snackbase", version, about = "SnackBase: a multi-tenant Backend-as-a-Service")]
+#[command(
+    name = "snackbase",
+    version,
+    about = "SnackBase: a multi-tenant Backend-as-a-Service"
+)]
 struct Cli {
     /// Read variables from this file instead of ./.env
     #[arg(long, global = true, value_name = "PATH")]
@@ -49,7 +53,9 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let env_loaded = match &cli.env_file {
-        Some(path) => dotenvy::from_path(path).map(|_| ()).with_context(|| format!("reading {}", path.display())),
+        Some(path) => dotenvy::from_path(path)
+            .map(|_| ())
+            .with_context(|| format!("reading {}", path.display())),
         None => match dotenvy::dotenv() {
             Ok(_) => Ok(()),
             Err(e) if e.not_found() => Ok(()),
@@ -68,7 +74,13 @@ pub fn main() -> ExitCode {
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.workers.max(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)))
+        .worker_threads(
+            config.workers.max(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1),
+            ),
+        )
         .enable_all()
         .build();
     let runtime = match runtime {
@@ -95,16 +107,24 @@ fn init_logging(config: &Config) {
             sqlx = if config.db_echo { "debug" } else { "warn" }
         ))
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stdout);
     match config.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
         LogFormat::Console => builder.init(),
     }
 }
 
 async fn connect(config: &Config) -> anyhow::Result<Db> {
     let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
-    Db::connect(&url, &PoolSettings::default()).await.context("connecting to the database")
+    Db::connect(&url, &PoolSettings::default())
+        .await
+        .context("connecting to the database")
 }
 
 async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
@@ -127,7 +147,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::CreateSuperadmin { email, password } => create_superadmin(&config, email, password).await,
+        Command::CreateSuperadmin { email, password } => {
+            create_superadmin(&config, email, password).await
+        }
         Command::Info => {
             println!("SnackBase {}", env!("CARGO_PKG_VERSION"));
             for (name, value) in config.describe() {
@@ -141,7 +163,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
 async fn serve(config: Config, ui_dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let address = format!("{}:{}", config.host, config.port);
     let state = AppState::build(config).await?;
-    let listener = tokio::net::TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .with_context(|| format!("binding {address}"))?;
     let bound = listener.local_addr()?;
     tracing::info!(address = %bound, backend = state.db.backend().name(), "SnackBase is listening");
     if let Some(url) = snackbase_server::setup_url(&state) {
@@ -153,7 +177,13 @@ async fn serve(config: Config, ui_dir: Option<std::path::PathBuf>) -> anyhow::Re
         Some(dir) => snackbase_admin_ui::Source::Disk(dir),
         None => snackbase_admin_ui::Source::Embedded,
     };
-    snackbase_server::serve(state, listener, snackbase_admin_ui::router(source), shutdown_signal()).await?;
+    snackbase_server::serve(
+        state,
+        listener,
+        snackbase_admin_ui::router(source),
+        shutdown_signal(),
+    )
+    .await?;
     tracing::info!("SnackBase stopped");
     Ok(())
 }
@@ -188,7 +218,11 @@ fn prompt(label: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_string())
 }
 
-async fn create_superadmin(config: &Config, email: Option<String>, password: Option<String>) -> anyhow::Result<ExitCode> {
+async fn create_superadmin(
+    config: &Config,
+    email: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal();
     let email = match email {
         Some(e) => e,

@@ -4,7 +4,9 @@
 /// Whether `code` has the form `XX####`.
 pub fn is_code(code: &str) -> bool {
     let b = code.as_bytes();
-    b.len() == 6 && b[..2].iter().all(u8::is_ascii_uppercase) && b[2..].iter().all(u8::is_ascii_digit)
+    b.len() == 6
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..].iter().all(u8::is_ascii_digit)
 }
 
 /// The code after `current` (or the first code), skipping the `SY` block;

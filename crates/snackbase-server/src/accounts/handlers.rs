@@ -70,16 +70,30 @@ pub struct AccountDetail {
 }
 
 /// Validated paging: `(page, page_size, offset)`.
-pub fn paging(page: Option<i64>, page_size: Option<i64>, default_size: i64) -> ApiResult<(i64, i64, i64)> {
+pub fn paging(
+    page: Option<i64>,
+    page_size: Option<i64>,
+    default_size: i64,
+) -> ApiResult<(i64, i64, i64)> {
     let page = page.unwrap_or(1);
     let size = page_size.unwrap_or(default_size);
     if page < 1 {
-        return Err(ApiError::invalid("page", "out_of_range", "page must be at least 1"));
+        return Err(ApiError::invalid(
+            "page",
+            "out_of_range",
+            "page must be at least 1",
+        ));
     }
     if !(1..=100).contains(&size) {
-        return Err(ApiError::invalid("page_size", "out_of_range", "page_size must be between 1 and 100"));
+        return Err(ApiError::invalid(
+            "page_size",
+            "out_of_range",
+            "page_size must be between 1 and 100",
+        ));
     }
-    let offset = (page - 1).checked_mul(size).ok_or_else(|| ApiError::invalid("page", "out_of_range", "page is too large"))?;
+    let offset = (page - 1)
+        .checked_mul(size)
+        .ok_or_else(|| ApiError::invalid("page", "out_of_range", "page is too large"))?;
     Ok((page, size, offset))
 }
 
@@ -109,10 +123,20 @@ pub async fn list_accounts(
     let direction = match q.sort_order.as_deref().unwrap_or("desc") {
         "asc" => "ASC",
         "desc" => "DESC",
-        _ => return Err(ApiError::invalid("sort_order", "invalid_sort", "sort_order must be asc or desc")),
+        _ => {
+            return Err(ApiError::invalid(
+                "sort_order",
+                "invalid_sort",
+                "sort_order must be asc or desc",
+            ))
+        }
     };
-    let pattern = q.search.as_deref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-    let filter = "($1 IS NULL OR LOWER(a.name) LIKE $1 ESCAPE '\\' OR LOWER(a.slug) LIKE $1 ESCAPE '\\' \
+    let pattern = q
+        .search
+        .as_deref()
+        .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let filter =
+        "($1 IS NULL OR LOWER(a.name) LIKE $1 ESCAPE '\\' OR LOWER(a.slug) LIKE $1 ESCAPE '\\' \
                   OR LOWER(a.id) LIKE $1 ESCAPE '\\')";
     let list_sql = format!(
         "SELECT a.id, a.slug, a.name, a.created_at, \
@@ -128,25 +152,38 @@ pub async fn list_accounts(
             .bind(offset)
             .fetch_all(&mut *c)
             .await?;
-        let total: i64 = sqlx::query_scalar(&count_sql).bind(&pattern).fetch_one(&mut *c).await?;
+        let total: i64 = sqlx::query_scalar(&count_sql)
+            .bind(&pattern)
+            .fetch_one(&mut *c)
+            .await?;
         Ok::<_, sqlx::Error>((items, total))
     })?;
     for item in &mut items {
         item.status = "active";
     }
-    Ok(Json(AccountList { items, total, page, page_size, total_pages: total_pages(total, page_size) }))
+    Ok(Json(AccountList {
+        items,
+        total,
+        page,
+        page_size,
+        total_pages: total_pages(total, page_size),
+    }))
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 async fn user_count(tx: &mut Tx, account_id: &str) -> Result<i64, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_one(c)
-        .await)
+    on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users WHERE account_id = $1"
+    )
+    .bind(account_id)
+    .fetch_one(c)
+    .await)
 }
 
 async fn detail(tx: &mut Tx, account: AccountRow) -> Result<AccountDetail, sqlx::Error> {
@@ -176,7 +213,11 @@ pub struct CreateAccountRequest {
 fn validate_name(name: &str) -> ApiResult<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 255 {
-        return Err(ApiError::invalid("name", "invalid_length", "Name must be 1 to 255 characters"));
+        return Err(ApiError::invalid(
+            "name",
+            "invalid_length",
+            "Name must be 1 to 255 characters",
+        ));
     }
     Ok(name)
 }
@@ -199,7 +240,10 @@ pub async fn create_account(
     let slug = match explicit {
         Some(s) => {
             if model::slug_taken(&mut tx, &s).await? {
-                return Err(ApiError::conflict(format!("Slug '{s}' already exists"), Some("slug")));
+                return Err(ApiError::conflict(
+                    format!("Slug '{s}' already exists"),
+                    Some("slug"),
+                ));
             }
             s
         }
@@ -217,10 +261,14 @@ pub async fn create_account(
     };
     let account = model::insert(&mut tx, &slug, name).await?;
     let body = detail(&mut tx, account).await?;
-    tx.commit().await.map_err(|e| match violated_constraint(&e) {
-        Some(v) if v.kind == ConstraintKind::Unique => ApiError::conflict("Slug already exists", Some("slug")),
-        _ => e.into(),
-    })?;
+    tx.commit()
+        .await
+        .map_err(|e| match violated_constraint(&e) {
+            Some(v) if v.kind == ConstraintKind::Unique => {
+                ApiError::conflict("Slug already exists", Some("slug"))
+            }
+            _ => e.into(),
+        })?;
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -234,7 +282,9 @@ pub async fn get_account(
     ApiPath(account_id): ApiPath<String>,
 ) -> ApiResult<Json<AccountDetail>> {
     let mut tx = state.db.begin_read().await?;
-    let account = model::find_by_id(&mut tx, &account_id).await?.ok_or_else(|| account_not_found(&account_id))?;
+    let account = model::find_by_id(&mut tx, &account_id)
+        .await?
+        .ok_or_else(|| account_not_found(&account_id))?;
     Ok(Json(detail(&mut tx, account).await?))
 }
 
@@ -257,16 +307,21 @@ pub async fn update_account(
     let name = validate_name(&req.name)?;
     let mut tx = state.db.begin().await?;
     let now = crate::http::time::now();
-    let updated = on_tx!(&mut tx, |c| sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1")
-        .bind(&account_id)
-        .bind(name)
-        .bind(now)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    let updated = on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(&account_id)
+    .bind(name)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     if updated == 0 {
         return Err(account_not_found(&account_id));
     }
-    let account = model::find_by_id(&mut tx, &account_id).await?.ok_or_else(|| account_not_found(&account_id))?;
+    let account = model::find_by_id(&mut tx, &account_id)
+        .await?
+        .ok_or_else(|| account_not_found(&account_id))?;
     let body = detail(&mut tx, account).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -295,14 +350,21 @@ pub async fn delete_account(
     ApiPath(account_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     if account_id == SYSTEM_ACCOUNT {
-        return Err(ApiError::invalid("account_id", "system_account", "Cannot delete system account"));
+        return Err(ApiError::invalid(
+            "account_id",
+            "system_account",
+            "Cannot delete system account",
+        ));
     }
     let mut tx = state.db.begin().await?;
     crate::tenancy::delete_account_data(&mut tx, &account_id).await?;
-    let deleted = on_tx!(&mut tx, |c| sqlx::query("DELETE FROM accounts WHERE id = $1")
-        .bind(&account_id)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    let deleted = on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM accounts WHERE id = $1"
+    )
+    .bind(&account_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     if deleted == 0 {
         return Err(account_not_found(&account_id));
     }
@@ -369,5 +431,11 @@ pub async fn list_account_users(
             .await?;
         Ok::<_, sqlx::Error>((items, total))
     })?;
-    Ok(Json(AccountUserList { items, total, page, page_size, total_pages: total_pages(total, page_size) }))
+    Ok(Json(AccountUserList {
+        items,
+        total,
+        page,
+        page_size,
+        total_pages: total_pages(total, page_size),
+    }))
 }

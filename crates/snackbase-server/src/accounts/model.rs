@@ -20,12 +20,18 @@ const SELECT_ACCOUNT: &str = "SELECT id, slug, name, created_at, updated_at FROM
 
 pub async fn find_by_id(tx: &mut Tx, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
     let sql = format!("{SELECT_ACCOUNT} WHERE id = $1");
-    on_tx!(tx, |c| sqlx::query_as::<_, AccountRow>(&sql).bind(id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as::<_, AccountRow>(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
 }
 
 pub async fn find_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<AccountRow>, sqlx::Error> {
     let sql = format!("{SELECT_ACCOUNT} WHERE slug = $1");
-    on_tx!(tx, |c| sqlx::query_as::<_, AccountRow>(&sql).bind(slug).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as::<_, AccountRow>(&sql)
+        .bind(slug)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Resolves the `account` of a login: a code (`XX####`, any case) first, then a slug.
@@ -59,8 +65,15 @@ pub async fn insert(tx: &mut Tx, slug: &str, name: &str) -> Result<AccountRow, A
     .bind(name)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(AccountRow { id, slug: slug.to_string(), name: name.to_string(), created_at: now, updated_at: now })
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(AccountRow {
+        id,
+        slug: slug.to_string(),
+        name: name.to_string(),
+        created_at: now,
+        updated_at: now,
+    })
 }
 
 /// Whether a slug is taken.

@@ -10,15 +10,30 @@ use crate::error::ApiError;
 pub fn validate_register_slug(slug: &str, field: &str) -> Result<(), ApiError> {
     let n = slug.chars().count();
     if n < 3 {
-        return Err(ApiError::invalid(field, "slug_too_short", "Slug must be at least 3 characters"));
+        return Err(ApiError::invalid(
+            field,
+            "slug_too_short",
+            "Slug must be at least 3 characters",
+        ));
     }
     if n > 32 {
-        return Err(ApiError::invalid(field, "slug_too_long", "Slug must be at most 32 characters"));
+        return Err(ApiError::invalid(
+            field,
+            "slug_too_long",
+            "Slug must be at most 32 characters",
+        ));
     }
     if !slug.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(ApiError::invalid(field, "slug_invalid_start", "Slug must start with a letter"));
+        return Err(ApiError::invalid(
+            field,
+            "slug_invalid_start",
+            "Slug must start with a letter",
+        ));
     }
-    if !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !slug
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err(ApiError::invalid(
             field,
             "slug_invalid_chars",
@@ -32,12 +47,23 @@ pub fn validate_register_slug(slug: &str, field: &str) -> Result<(), ApiError> {
 pub fn validate_admin_slug(slug: &str, field: &str) -> Result<(), ApiError> {
     let n = slug.chars().count();
     if n < 3 {
-        return Err(ApiError::invalid(field, "slug_too_short", "Slug must be at least 3 characters"));
+        return Err(ApiError::invalid(
+            field,
+            "slug_too_short",
+            "Slug must be at least 3 characters",
+        ));
     }
     if n > 32 {
-        return Err(ApiError::invalid(field, "slug_too_long", "Slug must be at most 32 characters"));
+        return Err(ApiError::invalid(
+            field,
+            "slug_too_long",
+            "Slug must be at most 32 characters",
+        ));
     }
-    if !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !slug
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err(ApiError::invalid(
             field,
             "slug_invalid_chars",
@@ -61,13 +87,21 @@ fn hyphenate(s: &str) -> String {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    s.chars().take(n).collect::<String>().trim_end_matches('-').to_string()
+    s.chars()
+        .take(n)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// The registration generator: ASCII-folds, hyphenates, drops leading digits,
 /// truncates to 32, and falls back to `account`.
 pub fn slug_for_registration(name: &str) -> String {
-    let folded: String = name.nfkd().filter(char::is_ascii).collect::<String>().to_ascii_lowercase();
+    let folded: String = name
+        .nfkd()
+        .filter(char::is_ascii)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let slug = hyphenate(&folded);
     let slug = slug.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
     let slug = truncate(slug, 32);
@@ -82,7 +116,11 @@ pub fn slug_for_registration(name: &str) -> String {
 /// digits, prefixes `account-` when short, truncates to 32.
 pub fn slug_for_account(name: &str) -> String {
     let slug = hyphenate(&name.trim().to_lowercase());
-    let slug = if slug.chars().count() < 3 { format!("account-{slug}").trim_end_matches('-').to_string() } else { slug };
+    let slug = if slug.chars().count() < 3 {
+        format!("account-{slug}").trim_end_matches('-').to_string()
+    } else {
+        slug
+    };
     let slug = truncate(&slug, 32);
     if slug.chars().count() < 3 {
         "account".into()
@@ -106,7 +144,10 @@ mod tests {
 
     #[test]
     fn registration_examples() {
-        assert_eq!(slug_for_registration("Acme Corporation"), "acme-corporation");
+        assert_eq!(
+            slug_for_registration("Acme Corporation"),
+            "acme-corporation"
+        );
         assert_eq!(slug_for_registration("123 Beta!!"), "beta");
         assert_eq!(slug_for_registration("Café Müller & Co."), "cafe-muller-co");
         assert_eq!(slug_for_registration("12"), "account");
@@ -129,8 +170,14 @@ mod tests {
             other => format!("{other:?}"),
         };
         assert_eq!(code(validate_register_slug("ab", "s")), "slug_too_short");
-        assert_eq!(code(validate_register_slug("1abc", "s")), "slug_invalid_start");
-        assert_eq!(code(validate_register_slug("ab_c", "s")), "slug_invalid_chars");
+        assert_eq!(
+            code(validate_register_slug("1abc", "s")),
+            "slug_invalid_start"
+        );
+        assert_eq!(
+            code(validate_register_slug("ab_c", "s")),
+            "slug_invalid_chars"
+        );
         assert!(validate_admin_slug("1abc", "s").is_ok());
     }
 }

@@ -15,7 +15,11 @@ pub fn normalize(raw: &str, field: &str) -> Result<String, ApiError> {
     let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
     let domain = domain.to_ascii_lowercase();
     let tld = domain.rsplit('.').next().unwrap_or_default();
-    if !domain.contains('.') || domain.starts_with('[') || SPECIAL_USE_TLDS.contains(&tld) || tld.len() < 2 {
+    if !domain.contains('.')
+        || domain.starts_with('[')
+        || SPECIAL_USE_TLDS.contains(&tld)
+        || tld.len() < 2
+    {
         return Err(invalid());
     }
     Ok(format!("{local}@{domain}"))
@@ -27,7 +31,10 @@ mod tests {
 
     #[test]
     fn lowercases_the_domain_only() {
-        assert_eq!(normalize("Admin@Acme.COM", "email").unwrap(), "Admin@acme.com");
+        assert_eq!(
+            normalize("Admin@Acme.COM", "email").unwrap(),
+            "Admin@acme.com"
+        );
         assert!(normalize("a@localhost", "email").is_err());
         assert!(normalize("a@x.test", "email").is_err());
         assert!(normalize("nope", "email").is_err());

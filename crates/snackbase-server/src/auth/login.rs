@@ -28,13 +28,18 @@ fn failed() -> ApiError {
 /// the same 401, and takes as long whether or not the account and user exist.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody)))]
-pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Json<AuthResponse>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<AuthResponse>> {
     let email = super::email::normalize(&req.email, "email").ok();
     let found = {
         let mut tx = state.db.begin_read().await?;
         match accounts::resolve(&mut tx, &req.account).await? {
             Some(account) => match &email {
-                Some(email) => users::find_by_email(&mut tx, &account.id, email).await?.map(|u| (account, u)),
+                Some(email) => users::find_by_email(&mut tx, &account.id, email)
+                    .await?
+                    .map(|u| (account, u)),
                 None => None,
             },
             None => None,
@@ -49,11 +54,14 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     }
     let mut tx = state.db.begin().await?;
     let now = crate::http::time::now();
-    on_tx!(&mut tx, |c| sqlx::query("UPDATE users SET last_login = $2 WHERE id = $1")
-        .bind(&user.id)
-        .bind(now)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE users SET last_login = $2 WHERE id = $1"
+    )
+    .bind(&user.id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
     tx.commit().await?;
     Ok(Json(AuthResponse::new(tokens, &account, &user)))

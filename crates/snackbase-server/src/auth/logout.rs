@@ -24,14 +24,26 @@ pub struct LogoutRequest {
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body(content = Option<LogoutRequest>),
     security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, user: AuthUser, body: Bytes) -> ApiResult<StatusCode> {
-    let req: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) { LogoutRequest::default() } else { parse_json(&body)? };
+pub async fn logout(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let req: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        LogoutRequest::default()
+    } else {
+        parse_json(&body)?
+    };
     let mut tx = state.db.begin().await?;
     if req.all {
         sessions::revoke_user_sessions(&mut tx, &user.user_id).await?;
     } else {
         sessions::revoke_session(&mut tx, &user.session_id).await?;
-        if let Some(claims) = req.refresh_token.as_deref().and_then(|t| state.tokens.decode_refresh(t)) {
+        if let Some(claims) = req
+            .refresh_token
+            .as_deref()
+            .and_then(|t| state.tokens.decode_refresh(t))
+        {
             if claims.user_id == user.user_id {
                 sessions::revoke_session(&mut tx, &claims.sid).await?;
             }

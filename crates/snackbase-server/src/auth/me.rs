@@ -17,5 +17,10 @@ pub struct MeResponse {
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
 pub async fn me(user: AuthUser) -> Json<MeResponse> {
-    Json(MeResponse { user_id: user.user_id, account_id: user.account_id, email: user.email, role: user.role })
+    Json(MeResponse {
+        user_id: user.user_id,
+        account_id: user.account_id,
+        email: user.email,
+        role: user.role,
+    })
 }

@@ -1,7 +1,9 @@
 //! Password hashing (Argon2id with the original's parameters, so its hashes
 //! verify as they are) and the password policy.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::error::{ApiError, FieldError};
@@ -31,7 +33,9 @@ pub async fn hash(password: &str) -> Result<String, ApiError> {
 pub async fn verify(phc: &str, password: &str) -> bool {
     let (phc, password) = (phc.to_string(), password.to_string());
     tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     })
     .await
@@ -63,7 +67,11 @@ pub fn policy_violations(password: &str, field: &str) -> Vec<FieldError> {
             errors.push(FieldError::new(field, code, message));
         }
     };
-    check(password.chars().count() >= 12, "password_too_short", "Password must be at least 12 characters");
+    check(
+        password.chars().count() >= 12,
+        "password_too_short",
+        "Password must be at least 12 characters",
+    );
     check(
         password.chars().any(|c| c.is_ascii_uppercase()),
         "password_no_uppercase",
@@ -74,13 +82,21 @@ pub fn policy_violations(password: &str, field: &str) -> Vec<FieldError> {
         "password_no_lowercase",
         "Password must contain at least one lowercase letter",
     );
-    check(password.chars().any(char::is_numeric), "password_no_digit", "Password must contain at least one digit");
+    check(
+        password.chars().any(char::is_numeric),
+        "password_no_digit",
+        "Password must contain at least one digit",
+    );
     check(
         password.chars().any(|c| SPECIAL.contains(c)),
         "password_no_special",
         "Password must contain at least one special character",
     );
-    check(password.len() <= 1024, "password_too_long", "Password must be at most 1024 bytes");
+    check(
+        password.len() <= 1024,
+        "password_too_long",
+        "Password must be at most 1024 bytes",
+    );
     errors
 }
 
@@ -98,8 +114,19 @@ mod tests {
 
     #[test]
     fn policy_reports_every_rule_in_order() {
-        let codes: Vec<_> = policy_violations("abc", "password").into_iter().map(|e| e.code).collect();
-        assert_eq!(codes, ["password_too_short", "password_no_uppercase", "password_no_digit", "password_no_special"]);
+        let codes: Vec<_> = policy_violations("abc", "password")
+            .into_iter()
+            .map(|e| e.code)
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "password_too_short",
+                "password_no_uppercase",
+                "password_no_digit",
+                "password_no_special"
+            ]
+        );
         assert!(policy_violations("Correct-Horse-42", "password").is_empty());
     }
 

@@ -22,7 +22,10 @@ fn refused() -> ApiError {
 /// presenting it again revokes the whole login session.
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = ErrorBody)))]
-pub async fn refresh(State(state): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> ApiResult<Json<TokenPair>> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> ApiResult<Json<TokenPair>> {
     if state.tokens.decode_refresh(&req.refresh_token).is_none() {
         return Err(refused());
     }

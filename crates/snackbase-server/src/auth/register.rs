@@ -37,12 +37,18 @@ pub async fn register(
     problems.extend(password::policy_violations(&req.password, "password"));
     let name = req.account_name.trim();
     if name.is_empty() || name.chars().count() > 255 {
-        problems.push(FieldError::new("account_name", "invalid_length", "Account name must be 1 to 255 characters"));
+        problems.push(FieldError::new(
+            "account_name",
+            "invalid_length",
+            "Account name must be 1 to 255 characters",
+        ));
     }
     let slug = match &req.account_slug {
         Some(s) => {
             let s = s.trim().to_lowercase();
-            if let Err(ApiError::Validation { details, .. }) = slug::validate_register_slug(&s, "account_slug") {
+            if let Err(ApiError::Validation { details, .. }) =
+                slug::validate_register_slug(&s, "account_slug")
+            {
                 problems.extend(details);
             }
             s
@@ -56,21 +62,37 @@ pub async fn register(
     let hash = password::hash(&req.password).await?;
 
     let mut tx = state.db.begin().await?;
-    let taken = || ApiError::conflict("An account with this slug already exists", Some("account_slug"));
+    let taken = || {
+        ApiError::conflict(
+            "An account with this slug already exists",
+            Some("account_slug"),
+        )
+    };
     if accounts::slug_taken(&mut tx, &slug).await? {
         return Err(taken());
     }
     let account = accounts::insert(&mut tx, &slug, name).await?;
     let user = users::insert(
         &mut tx,
-        &NewUser { account_id: &account.id, email: &email, password_hash: &hash, role_id: ADMIN_ROLE_ID, is_active: true },
+        &NewUser {
+            account_id: &account.id,
+            email: &email,
+            password_hash: &hash,
+            role_id: ADMIN_ROLE_ID,
+            is_active: true,
+        },
     )
     .await?;
     let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
-    tx.commit().await.map_err(|e| match violated_constraint(&e) {
-        Some(v) if v.kind == ConstraintKind::Unique => taken(),
-        _ => e.into(),
-    })?;
+    tx.commit()
+        .await
+        .map_err(|e| match violated_constraint(&e) {
+            Some(v) if v.kind == ConstraintKind::Unique => taken(),
+            _ => e.into(),
+        })?;
     tracing::info!(account_id = %account.id, user_id = %user.id, "account registered");
-    Ok((StatusCode::CREATED, Json(AuthResponse::new(tokens, &account, &user))))
+    Ok((
+        StatusCode::CREATED,
+        Json(AuthResponse::new(tokens, &account, &user)),
+    ))
 }

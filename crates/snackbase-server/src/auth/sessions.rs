@@ -44,7 +44,8 @@ async fn store_refresh(
     let issued = keys.issue_refresh(&subject(user, session_id))?;
     let now = crate::http::time::now();
     let hash = token_hash(&issued.token);
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO refresh_tokens (id, token_hash, session_id, user_id, account_id, expires_at, is_revoked, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)"
     )
@@ -56,7 +57,8 @@ async fn store_refresh(
     .bind(issued.expires_at)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(issued.token)
 }
 
@@ -72,10 +74,15 @@ pub async fn start(tx: &mut Tx, keys: &TokenKeys, user: &UserRow) -> Result<Toke
     .bind(&user.account_id)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await
+    .map(|r| r.rows_affected()))?;
     let refresh_token = store_refresh(tx, keys, user, &session_id).await?;
     let token = keys.issue_access(&subject(user, &session_id))?;
-    Ok(TokenPair { token, refresh_token, expires_in: keys.access_ttl_secs() })
+    Ok(TokenPair {
+        token,
+        refresh_token,
+        expires_in: keys.access_ttl_secs(),
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -98,13 +105,17 @@ pub enum Rotation {
 /// Exchanges a valid refresh token for a new pair in the same session.
 pub async fn rotate(tx: &mut Tx, keys: &TokenKeys, token: &str) -> Result<Rotation, ApiError> {
     let hash = token_hash(token);
-    let stored = on_tx!(tx, |c| sqlx::query_as::<_, StoredRefresh>(
+    let stored = on_tx!(tx, |c| {
+        sqlx::query_as::<_, StoredRefresh>(
         "SELECT session_id, user_id, expires_at, is_revoked FROM refresh_tokens WHERE token_hash = $1"
     )
     .bind(&hash)
     .fetch_optional(c)
-    .await)?;
-    let Some(stored) = stored else { return Ok(Rotation::Refused) };
+    .await
+    })?;
+    let Some(stored) = stored else {
+        return Ok(Rotation::Refused);
+    };
     if stored.is_revoked {
         revoke_session(tx, &stored.session_id).await?;
         return Ok(Rotation::ReuseDetected);
@@ -114,12 +125,15 @@ pub async fn rotate(tx: &mut Tx, keys: &TokenKeys, token: &str) -> Result<Rotati
     }
     // Claim the token atomically: of two concurrent rotations only one wins; the
     // other is treated as reuse.
-    let claimed = on_tx!(tx, |c| sqlx::query(
+    let claimed =
+        on_tx!(tx, |c| {
+            sqlx::query(
         "UPDATE refresh_tokens SET is_revoked = TRUE WHERE token_hash = $1 AND is_revoked = FALSE"
     )
     .bind(&hash)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+        })?;
     if claimed != 1 {
         revoke_session(tx, &stored.session_id).await?;
         return Ok(Rotation::ReuseDetected);
@@ -137,22 +151,29 @@ pub async fn rotate(tx: &mut Tx, keys: &TokenKeys, token: &str) -> Result<Rotati
     };
     let refresh_token = store_refresh(tx, keys, &user, &stored.session_id).await?;
     let token = keys.issue_access(&subject(&user, &stored.session_id))?;
-    Ok(Rotation::Rotated(TokenPair { token, refresh_token, expires_in: keys.access_ttl_secs() }))
+    Ok(Rotation::Rotated(TokenPair {
+        token,
+        refresh_token,
+        expires_in: keys.access_ttl_secs(),
+    }))
 }
 
 /// Revokes one session and every refresh token in it.
 pub async fn revoke_session(tx: &mut Tx, session_id: &str) -> Result<(), sqlx::Error> {
     let now = crate::http::time::now();
     on_tx!(tx, |c| {
-        sqlx::query("UPDATE auth_sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(session_id)
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "UPDATE auth_sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(session_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
         sqlx::query("UPDATE refresh_tokens SET is_revoked = TRUE WHERE session_id = $1")
             .bind(session_id)
             .execute(&mut *c)
-            .await.map(|r| r.rows_affected())
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -161,15 +182,18 @@ pub async fn revoke_session(tx: &mut Tx, session_id: &str) -> Result<(), sqlx::E
 pub async fn revoke_user_sessions(tx: &mut Tx, user_id: &str) -> Result<(), sqlx::Error> {
     let now = crate::http::time::now();
     on_tx!(tx, |c| {
-        sqlx::query("UPDATE auth_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "UPDATE auth_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
         sqlx::query("UPDATE refresh_tokens SET is_revoked = TRUE WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *c)
-            .await.map(|r| r.rows_affected())
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

@@ -29,7 +29,8 @@ pub async fn exists(db: &Db) -> Result<bool, sqlx::Error> {
 /// Creates the system account when missing.
 pub async fn ensure_system_account(tx: &mut Tx) -> Result<(), sqlx::Error> {
     let now = crate::http::time::now();
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO accounts (id, slug, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (id) DO NOTHING"
     )
@@ -38,7 +39,8 @@ pub async fn ensure_system_account(tx: &mut Tx) -> Result<(), sqlx::Error> {
     .bind(SYSTEM_NAME)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -52,7 +54,13 @@ pub async fn create(db: &Db, email: &str, password: &str) -> Result<UserRow, Api
     ensure_system_account(&mut tx).await?;
     let user = model::insert(
         &mut tx,
-        &NewUser { account_id: SYSTEM_ACCOUNT, email: &email, password_hash: &hash, role_id: ADMIN_ROLE_ID, is_active: true },
+        &NewUser {
+            account_id: SYSTEM_ACCOUNT,
+            email: &email,
+            password_hash: &hash,
+            role_id: ADMIN_ROLE_ID,
+            is_active: true,
+        },
     )
     .await
     .map_err(|e| match violated_constraint(&e) {

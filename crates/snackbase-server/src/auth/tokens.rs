@@ -115,18 +115,27 @@ impl TokenKeys {
             kind: "refresh".into(),
             sid: s.session_id.into(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)?;
-        Ok(IssuedRefresh { token, jti, expires_at: crate::http::time::now() + self.refresh_ttl })
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)?;
+        Ok(IssuedRefresh {
+            token,
+            jti,
+            expires_at: crate::http::time::now() + self.refresh_ttl,
+        })
     }
 
     /// Validates signature, expiry, issuer and type; `None` on any failure.
     pub fn decode_access(&self, token: &str) -> Option<AccessClaims> {
-        let claims = decode::<AccessClaims>(token, &self.decoding, &self.validation).ok()?.claims;
+        let claims = decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
         (claims.kind == "access" && claims.sub == claims.user_id).then_some(claims)
     }
 
     pub fn decode_refresh(&self, token: &str) -> Option<RefreshClaims> {
-        let claims = decode::<RefreshClaims>(token, &self.decoding, &self.validation).ok()?.claims;
+        let claims = decode::<RefreshClaims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
         (claims.kind == "refresh" && claims.sub == claims.user_id).then_some(claims)
     }
 }
@@ -141,7 +150,13 @@ mod tests {
     use super::*;
 
     fn subject() -> Subject<'static> {
-        Subject { user_id: "u1", account_id: "AA0001", email: "a@example.com", role: "admin", session_id: "s1" }
+        Subject {
+            user_id: "u1",
+            account_id: "AA0001",
+            email: "a@example.com",
+            role: "admin",
+            session_id: "s1",
+        }
     }
 
     #[test]

@@ -62,7 +62,9 @@ pub struct DashboardStats {
 }
 
 fn dir_size(path: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
     entries
         .filter_map(Result::ok)
         .map(|e| match e.metadata() {
@@ -76,45 +78,73 @@ fn dir_size(path: &Path) -> u64 {
 /// Counts of accounts, users, collections, records and sessions.
 #[utoipa::path(get, path = "/dashboard/stats", tag = "dashboard", security(("bearer" = [])),
     responses((status = 200, body = DashboardStats), (status = 403, body = ErrorBody)))]
-pub async fn dashboard_stats(State(state): State<AppState>, _admin: Superadmin) -> ApiResult<Json<DashboardStats>> {
+pub async fn dashboard_stats(
+    State(state): State<AppState>,
+    _admin: Superadmin,
+) -> ApiResult<Json<DashboardStats>> {
     let week_ago = Utc::now() - Duration::days(7);
     let now = Utc::now();
     let mut tx = state.db.begin_read().await?;
     let tables_sql = dialect::collection_tables_sql(tx.backend());
-    let (total_accounts, total_users, new_accounts_7d, new_users_7d, active_sessions, recent, tables) =
-        on_tx!(&mut tx, |c| {
-            let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
-            let total_accounts = count("SELECT COUNT(*) FROM accounts").fetch_one(&mut *c).await?;
-            let total_users = count("SELECT COUNT(*) FROM users").fetch_one(&mut *c).await?;
-            let new_accounts = count("SELECT COUNT(*) FROM accounts WHERE created_at >= $1")
-                .bind(week_ago)
-                .fetch_one(&mut *c)
-                .await?;
-            let new_users =
-                count("SELECT COUNT(*) FROM users WHERE created_at >= $1").bind(week_ago).fetch_one(&mut *c).await?;
-            let sessions = count(
-                "SELECT COUNT(*) FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id \
-                 WHERE t.is_revoked = FALSE AND t.expires_at > $1 AND s.revoked_at IS NULL",
-            )
-            .bind(now)
+    let (
+        total_accounts,
+        total_users,
+        new_accounts_7d,
+        new_users_7d,
+        active_sessions,
+        recent,
+        tables,
+    ) = on_tx!(&mut tx, |c| {
+        let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+        let total_accounts = count("SELECT COUNT(*) FROM accounts")
             .fetch_one(&mut *c)
             .await?;
-            let recent = sqlx::query_as::<_, RecentRegistration>(
+        let total_users = count("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *c)
+            .await?;
+        let new_accounts = count("SELECT COUNT(*) FROM accounts WHERE created_at >= $1")
+            .bind(week_ago)
+            .fetch_one(&mut *c)
+            .await?;
+        let new_users = count("SELECT COUNT(*) FROM users WHERE created_at >= $1")
+            .bind(week_ago)
+            .fetch_one(&mut *c)
+            .await?;
+        let sessions = count(
+            "SELECT COUNT(*) FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id \
+                 WHERE t.is_revoked = FALSE AND t.expires_at > $1 AND s.revoked_at IS NULL",
+        )
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?;
+        let recent = sqlx::query_as::<_, RecentRegistration>(
                 "SELECT u.id, u.email, u.account_id, a.name AS account_name, u.created_at FROM users u \
                  JOIN accounts a ON a.id = u.account_id ORDER BY u.created_at DESC, u.id DESC LIMIT 10",
             )
             .fetch_all(&mut *c)
             .await?;
-            let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(&mut *c).await?;
-            Ok::<_, sqlx::Error>((total_accounts, total_users, new_accounts, new_users, sessions, recent, tables))
-        })?;
+        let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(&mut *c).await?;
+        Ok::<_, sqlx::Error>((
+            total_accounts,
+            total_users,
+            new_accounts,
+            new_users,
+            sessions,
+            recent,
+            tables,
+        ))
+    })?;
     let mut total_records = 0;
     for table in &tables {
         let sql = format!("SELECT COUNT(*) FROM {}", dialect::quote_ident(table));
-        total_records += on_tx!(&mut tx, |c| sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await)?;
+        total_records += on_tx!(&mut tx, |c| sqlx::query_scalar::<_, i64>(&sql)
+            .fetch_one(c)
+            .await)?;
     }
     let storage = state.config.storage_path.clone();
-    let bytes = tokio::task::spawn_blocking(move || dir_size(&storage)).await.unwrap_or(0);
+    let bytes = tokio::task::spawn_blocking(move || dir_size(&storage))
+        .await
+        .unwrap_or(0);
     Ok(Json(DashboardStats {
         total_accounts,
         total_users,
@@ -124,7 +154,11 @@ pub async fn dashboard_stats(State(state): State<AppState>, _admin: Superadmin) 
         new_users_7d,
         recent_registrations: recent,
         system_health: SystemHealth {
-            database_status: if state.db.ping().await { "connected" } else { "disconnected" },
+            database_status: if state.db.ping().await {
+                "connected"
+            } else {
+                "disconnected"
+            },
             storage_usage_mb: ((bytes as f64 / 1_048_576.0) * 100.0).round() / 100.0,
         },
         active_sessions,

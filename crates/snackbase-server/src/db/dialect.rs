@@ -24,7 +24,9 @@ pub async fn lock_account_codes(tx: &mut Tx) -> Result<(), sqlx::Error> {
     match tx {
         Tx::Sqlite(_) => Ok(()),
         Tx::Postgres(t) => {
-            sqlx::query("SELECT pg_advisory_xact_lock(727001)").execute(&mut **t).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(727001)")
+                .execute(&mut **t)
+                .await?;
             Ok(())
         }
     }

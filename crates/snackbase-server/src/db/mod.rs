@@ -137,8 +137,14 @@ impl Db {
     }
 
     /// Connects to PostgreSQL with explicit options (tests use a schema per test).
-    pub async fn connect_postgres(options: PgConnectOptions, max_connections: u32) -> Result<Self, sqlx::Error> {
-        let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+    pub async fn connect_postgres(
+        options: PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<Self, sqlx::Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await?;
         Ok(Self::Postgres(pool))
     }
 
@@ -176,9 +182,15 @@ impl Db {
     /// `SELECT 1` against the database (readiness probe).
     pub async fn ping(&self) -> bool {
         let probe = async {
-            on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+            on_pool!(self, |p| sqlx::query("SELECT 1")
+                .execute(p)
+                .await
+                .map(|_| ()))
         };
-        matches!(tokio::time::timeout(Duration::from_secs(2), probe).await, Ok(Ok(())))
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), probe).await,
+            Ok(Ok(()))
+        )
     }
 
     /// Closes every pool.
@@ -247,6 +259,9 @@ impl ConstraintViolation {
     /// Whether this violation concerns `needle`: a constraint name on PostgreSQL,
     /// or a `table.column` in SQLite's message.
     pub fn mentions(&self, needle: &str) -> bool {
-        self.constraint.as_deref().is_some_and(|c| c.contains(needle)) || self.message.contains(needle)
+        self.constraint
+            .as_deref()
+            .is_some_and(|c| c.contains(needle))
+            || self.message.contains(needle)
     }
 }

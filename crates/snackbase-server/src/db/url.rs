@@ -18,7 +18,11 @@ impl DatabaseUrl {
         let (scheme, rest) = raw
             .split_once(':')
             .ok_or_else(|| "expected a URL such as sqlite:///./sb_data/snackbase.db".to_string())?;
-        let driver = scheme.split('+').next().unwrap_or_default().to_ascii_lowercase();
+        let driver = scheme
+            .split('+')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match driver.as_str() {
             "sqlite" => {
                 // `sqlite:///./a.db` and `sqlite:///abs.db` (three slashes, SQLAlchemy style),
@@ -46,7 +50,9 @@ impl DatabaseUrl {
                 }
                 Ok(Self::Postgres(format!("postgres:{rest}")))
             }
-            _ => Err(format!("unsupported database {scheme:?}: use sqlite:// or postgres://")),
+            _ => Err(format!(
+                "unsupported database {scheme:?}: use sqlite:// or postgres://"
+            )),
         }
     }
 
@@ -79,8 +85,14 @@ mod tests {
             DatabaseUrl::parse("sqlite+aiosqlite:///./sb_data/snackbase.db").unwrap(),
             DatabaseUrl::Sqlite("./sb_data/snackbase.db".into())
         );
-        assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));
-        assert_eq!(DatabaseUrl::parse("sqlite://data.db").unwrap(), DatabaseUrl::Sqlite("data.db".into()));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data.db").unwrap(),
+            DatabaseUrl::Sqlite("data.db".into())
+        );
         assert_eq!(
             DatabaseUrl::parse("postgresql+asyncpg://u:p@h:5432/d").unwrap(),
             DatabaseUrl::Postgres("postgres://u:p@h:5432/d".into())
@@ -91,7 +103,13 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(DatabaseUrl::redacted("postgres://u:secret@h/d"), "postgres://u:***@h/d");
-        assert_eq!(DatabaseUrl::redacted("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(
+            DatabaseUrl::redacted("postgres://u:secret@h/d"),
+            "postgres://u:***@h/d"
+        );
+        assert_eq!(
+            DatabaseUrl::redacted("postgres://u@h/d"),
+            "postgres://u@h/d"
+        );
     }
 }

@@ -12,7 +12,10 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 
 pub(crate) fn probes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(live)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(live))
+        .routes(routes!(ready))
 }
 
 /// `GET <prefix>`, registered at the prefix itself so that its path has no
@@ -39,13 +42,23 @@ pub struct Probe {
 /// The process is up (no dependency checks).
 #[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Probe)))]
 pub async fn health(State(state): State<AppState>) -> Json<Probe> {
-    Json(Probe { status: "healthy", service: "SnackBase", version: Some(state.config.app_version.clone()), database: None })
+    Json(Probe {
+        status: "healthy",
+        service: "SnackBase",
+        version: Some(state.config.app_version.clone()),
+        database: None,
+    })
 }
 
 /// The process answers requests.
 #[utoipa::path(get, path = "/live", tag = "health", responses((status = 200, body = Probe)))]
 pub async fn live(State(state): State<AppState>) -> Json<Probe> {
-    Json(Probe { status: "alive", service: "SnackBase", version: Some(state.config.app_version.clone()), database: None })
+    Json(Probe {
+        status: "alive",
+        service: "SnackBase",
+        version: Some(state.config.app_version.clone()),
+        database: None,
+    })
 }
 
 /// The database answers; 503 when it does not.
@@ -61,7 +74,12 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Probe>) {
         };
         (StatusCode::OK, Json(body))
     } else {
-        let body = Probe { status: "not_ready", service: "SnackBase", version: None, database: Some("disconnected") };
+        let body = Probe {
+            status: "not_ready",
+            service: "SnackBase",
+            version: None,
+            database: Some("disconnected"),
+        };
         (StatusCode::SERVICE_UNAVAILABLE, Json(body))
     }
 }
@@ -76,5 +94,9 @@ pub struct ApiInfo {
 /// API name and version.
 #[utoipa::path(get, path = "/api/v1", tag = "health", responses((status = 200, body = ApiInfo)))]
 pub async fn api_info(State(state): State<AppState>) -> Json<ApiInfo> {
-    Json(ApiInfo { name: state.config.app_name.clone(), version: state.config.app_version.clone(), api_version: "v1" })
+    Json(ApiInfo {
+        name: state.config.app_name.clone(),
+        version: state.config.app_version.clone(),
+        api_version: "v1",
+    })
 }

@@ -41,14 +41,20 @@ where
             BytesRejection::FailedToBufferBody(inner) if inner.status().as_u16() == 413 => {
                 ApiError::PayloadTooLarge(body_limit_hint(&inner.body_text()))
             }
-            other => ApiError::bad_request(format!("Could not read the request body: {}", other.body_text())),
+            other => ApiError::bad_request(format!(
+                "Could not read the request body: {}",
+                other.body_text()
+            )),
         })?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
 fn body_limit_hint(text: &str) -> usize {
-    text.split_whitespace().filter_map(|w| w.parse().ok()).next().unwrap_or(0)
+    text.split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .next()
+        .unwrap_or(0)
 }
 
 /// Parses JSON, distinguishing syntax errors (400) from shape errors (422).
@@ -69,12 +75,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
                     Err(ApiError::bad_request(format!("Malformed JSON: {inner}")))
                 }
-                serde_json::error::Category::Io => Err(ApiError::bad_request("Could not read the request body")),
+                serde_json::error::Category::Io => {
+                    Err(ApiError::bad_request("Could not read the request body"))
+                }
                 serde_json::error::Category::Data => {
                     let message = clean_serde_message(&inner.to_string());
                     let (field, code) = field_and_code(&path, &message);
                     Err(ApiError::Validation {
-                        message: if field == "body" { message.clone() } else { format!("{field}: {message}") },
+                        message: if field == "body" {
+                            message.clone()
+                        } else {
+                            format!("{field}: {message}")
+                        },
                         details: vec![FieldError::new(field, code, message)],
                     })
                 }
@@ -92,8 +104,12 @@ fn clean_serde_message(message: &str) -> String {
 }
 
 fn field_and_code(path: &str, message: &str) -> (String, &'static str) {
-    let missing = message.strip_prefix("missing field `").and_then(|m| m.split('`').next());
-    let unknown = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next());
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next());
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|m| m.split('`').next());
     let join = |leaf: &str| {
         if path.is_empty() || path == "." {
             leaf.to_string()
@@ -103,6 +119,8 @@ fn field_and_code(path: &str, message: &str) -> (String, &'static str) {
     };
     match (missing, unknown) {
         (Some(f), _) => (join(f), "required"),
+        // The path of an unknown field already ends with it.
+        (_, Some(f)) if path.ends_with(f) => (path.to_string(), "unknown_field"),
         (_, Some(f)) => (join(f), "unknown_field"),
         _ if path.is_empty() || path == "." => ("body".to_string(), "invalid_type"),
         _ => (path.to_string(), "invalid_type"),
@@ -122,15 +140,21 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize::<_, T>(de).map(ApiQuery).map_err(|err| {
-            let path = err.path().to_string();
-            let message = err.into_inner().to_string();
-            let field = if path.is_empty() || path == "." { "query".to_string() } else { path };
-            ApiError::Validation {
-                message: format!("Invalid query parameter {field}: {message}"),
-                details: vec![FieldError::new(field, "invalid_query", message)],
-            }
-        })
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(ApiQuery)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let message = err.into_inner().to_string();
+                let field = if path.is_empty() || path == "." {
+                    "query".to_string()
+                } else {
+                    path
+                };
+                ApiError::Validation {
+                    message: format!("Invalid query parameter {field}: {message}"),
+                    details: vec![FieldError::new(field, "invalid_query", message)],
+                }
+            })
     }
 }
 
@@ -148,7 +172,9 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
-            .map_err(|e: PathRejection| ApiError::not_found(format!("Not found: {}", e.body_text())))
+            .map_err(|e: PathRejection| {
+                ApiError::not_found(format!("Not found: {}", e.body_text()))
+            })
     }
 }
 

@@ -36,12 +36,19 @@ impl IdentitySlot {
     }
 
     fn take(&self) -> Identity {
-        self.0.lock().map(|mut id| std::mem::take(&mut *id)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut id| std::mem::take(&mut *id))
+            .unwrap_or_default()
     }
 }
 
 fn acceptable(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
 fn generate() -> String {
@@ -59,7 +66,8 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         .map(str::to_string)
         .unwrap_or_else(generate);
     let slot = IdentitySlot::default();
-    req.extensions_mut().insert(CorrelationId(correlation_id.clone()));
+    req.extensions_mut()
+        .insert(CorrelationId(correlation_id.clone()));
     req.extensions_mut().insert(slot.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -67,7 +75,9 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
 
     if let Ok(value) = HeaderValue::from_str(&correlation_id) {
-        response.headers_mut().insert(HeaderName::from_static(CORRELATION_HEADER), value);
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(CORRELATION_HEADER), value);
     }
     let status = response.status().as_u16();
     let identity = slot.take();

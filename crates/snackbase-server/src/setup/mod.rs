@@ -22,7 +22,9 @@ pub struct SetupToken(Mutex<Option<String>>);
 
 impl SetupToken {
     pub fn new(needed: bool) -> Self {
-        Self(Mutex::new(needed.then(|| hex::encode(rand::random::<[u8; 24]>()))))
+        Self(Mutex::new(
+            needed.then(|| hex::encode(rand::random::<[u8; 24]>())),
+        ))
     }
 
     /// The token, while setup is still possible.
@@ -32,7 +34,9 @@ impl SetupToken {
 
     /// Consumes the token if `candidate` matches it.
     fn take_if(&self, candidate: &str) -> bool {
-        let Ok(mut guard) = self.0.lock() else { return false };
+        let Ok(mut guard) = self.0.lock() else {
+            return false;
+        };
         match guard.as_deref() {
             Some(token) if bool::from(token.as_bytes().ct_eq(candidate.as_bytes())) => {
                 *guard = None;
@@ -68,7 +72,9 @@ pub struct SetupStatus {
 /// Whether the first-run setup is still open.
 #[utoipa::path(get, path = "/setup", tag = "setup", responses((status = 200, body = SetupStatus)))]
 pub async fn setup_status(State(state): State<AppState>) -> Json<SetupStatus> {
-    Json(SetupStatus { needs_setup: state.setup.peek().is_some() })
+    Json(SetupStatus {
+        needs_setup: state.setup.peek().is_some(),
+    })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -97,15 +103,23 @@ pub async fn complete_setup(
     crate::auth::email::normalize(&req.email, "email")?;
     crate::auth::password::enforce_policy(&req.password, "password")?;
     if !state.setup.take_if(&req.token) {
-        return Err(ApiError::forbidden("Setup is closed or the setup token is wrong"));
+        return Err(ApiError::forbidden(
+            "Setup is closed or the setup token is wrong",
+        ));
     }
     if crate::auth::superadmin::exists(&state.db).await? {
-        return Err(ApiError::forbidden("Setup is closed or the setup token is wrong"));
+        return Err(ApiError::forbidden(
+            "Setup is closed or the setup token is wrong",
+        ));
     }
     match crate::auth::superadmin::create(&state.db, &req.email, &req.password).await {
         Ok(user) => Ok((
             StatusCode::CREATED,
-            Json(SetupResponse { user_id: user.id, account_id: user.account_id, email: user.email }),
+            Json(SetupResponse {
+                user_id: user.id,
+                account_id: user.account_id,
+                email: user.email,
+            }),
         )),
         Err(e) => {
             state.setup.restore(req.token);

@@ -54,11 +54,18 @@ fn user_not_found() -> ApiError {
 }
 
 fn duplicate_email() -> ApiError {
-    ApiError::conflict("A user with this email already exists in the account", Some("email"))
+    ApiError::conflict(
+        "A user with this email already exists in the account",
+        Some("email"),
+    )
 }
 
 /// A role given by id (`role_id`) or, as the JavaScript SDK sends it, by name (`role`).
-async fn resolve_role(tx: &mut Tx, role_id: Option<i64>, role: Option<&str>) -> ApiResult<Option<i64>> {
+async fn resolve_role(
+    tx: &mut Tx,
+    role_id: Option<i64>,
+    role: Option<&str>,
+) -> ApiResult<Option<i64>> {
     match (role_id, role) {
         (Some(id), _) => match model::role_name(tx, id).await? {
             Some(_) => Ok(Some(id)),
@@ -101,17 +108,32 @@ pub async fn create_user(
     let email = crate::auth::email::normalize(&req.email, "email")?;
     password::enforce_policy(&req.password, "password")?;
     if req.role_id.is_none() && req.role.is_none() {
-        return Err(ApiError::invalid("role_id", "required", "role_id is required"));
+        return Err(ApiError::invalid(
+            "role_id",
+            "required",
+            "role_id is required",
+        ));
     }
     let hash = password::hash(&req.password).await?;
     let mut tx = state.db.begin().await?;
-    if crate::accounts::model::find_by_id(&mut tx, &req.account_id).await?.is_none() {
+    if crate::accounts::model::find_by_id(&mut tx, &req.account_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found("Account not found"));
     }
-    let role_id = resolve_role(&mut tx, req.role_id, req.role.as_deref()).await?.unwrap_or(2);
+    let role_id = resolve_role(&mut tx, req.role_id, req.role.as_deref())
+        .await?
+        .unwrap_or(2);
     let user = model::insert(
         &mut tx,
-        &NewUser { account_id: &req.account_id, email: &email, password_hash: &hash, role_id, is_active: req.is_active },
+        &NewUser {
+            account_id: &req.account_id,
+            email: &email,
+            password_hash: &hash,
+            role_id,
+            is_active: req.is_active,
+        },
     )
     .await
     .map_err(|e| match violated_constraint(&e) {
@@ -158,19 +180,36 @@ pub async fn list_users(
 ) -> ApiResult<Json<UserList>> {
     let limit = q.page_size.or(q.limit).unwrap_or(30);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid("limit", "out_of_range", "limit must be between 1 and 100"));
+        return Err(ApiError::invalid(
+            "limit",
+            "out_of_range",
+            "limit must be between 1 and 100",
+        ));
     }
     let skip = match q.page {
         Some(page) if page >= 1 => (page - 1).saturating_mul(limit),
-        Some(_) => return Err(ApiError::invalid("page", "out_of_range", "page must be at least 1")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "page",
+                "out_of_range",
+                "page must be at least 1",
+            ))
+        }
         None => q.skip.unwrap_or(0),
     };
     if skip < 0 {
-        return Err(ApiError::invalid("skip", "out_of_range", "skip must be at least 0"));
+        return Err(ApiError::invalid(
+            "skip",
+            "out_of_range",
+            "skip must be at least 0",
+        ));
     }
     let (field, descending) = match (&q.sort_by, &q.sort) {
         (Some(by), _) => (by.clone(), q.sort_order.as_deref() != Some("asc")),
-        (None, Some(sort)) => (sort.trim_start_matches(['+', '-', ' ']).to_string(), sort.starts_with('-')),
+        (None, Some(sort)) => (
+            sort.trim_start_matches(['+', '-', ' ']).to_string(),
+            sort.starts_with('-'),
+        ),
         (None, None) => ("created_at".to_string(), true),
     };
     let column = match field.as_str() {
@@ -181,10 +220,19 @@ pub async fn list_users(
         "role_id" => "u.role_id",
         "updated_at" => "u.updated_at",
         "created_at" => "u.created_at",
-        _ => return Err(ApiError::invalid("sort", "invalid_sort", format!("Cannot sort by {field:?}"))),
+        _ => {
+            return Err(ApiError::invalid(
+                "sort",
+                "invalid_sort",
+                format!("Cannot sort by {field:?}"),
+            ))
+        }
     };
     let direction = if descending { "DESC" } else { "ASC" };
-    let pattern = q.search.as_deref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let pattern = q
+        .search
+        .as_deref()
+        .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
     let filter = "($1 IS NULL OR u.account_id = $1) AND ($2 IS NULL OR u.role_id = $2) \
                   AND ($3 IS NULL OR u.is_active = $3) AND ($4 IS NULL OR LOWER(u.email) LIKE $4 ESCAPE '\\')";
     let list_sql = format!(
@@ -212,7 +260,10 @@ pub async fn list_users(
             .await?;
         Ok::<_, sqlx::Error>((rows, total))
     })?;
-    Ok(Json(UserList { total, items: rows.into_iter().map(Into::into).collect() }))
+    Ok(Json(UserList {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// One user.
@@ -224,7 +275,9 @@ pub async fn get_user(
     ApiPath(user_id): ApiPath<String>,
 ) -> ApiResult<Json<UserResponse>> {
     let mut tx = state.db.begin_read().await?;
-    let user = model::find_by_id(&mut tx, &user_id).await?.ok_or_else(user_not_found)?;
+    let user = model::find_by_id(&mut tx, &user_id)
+        .await?
+        .ok_or_else(user_not_found)?;
     Ok(Json(user.into()))
 }
 
@@ -251,12 +304,22 @@ pub async fn update_user(
     ApiJson(req): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserResponse>> {
     if admin.user_id == user_id {
-        return Err(ApiError::forbidden("Cannot modify your own account through this endpoint"));
+        return Err(ApiError::forbidden(
+            "Cannot modify your own account through this endpoint",
+        ));
     }
-    let email = req.email.as_deref().map(|e| crate::auth::email::normalize(e, "email")).transpose()?;
+    let email = req
+        .email
+        .as_deref()
+        .map(|e| crate::auth::email::normalize(e, "email"))
+        .transpose()?;
     let mut tx = state.db.begin().await?;
-    let current = model::find_by_id(&mut tx, &user_id).await?.ok_or_else(user_not_found)?;
-    let role_id = resolve_role(&mut tx, req.role_id, req.role.as_deref()).await?.unwrap_or(current.role_id);
+    let current = model::find_by_id(&mut tx, &user_id)
+        .await?
+        .ok_or_else(user_not_found)?;
+    let role_id = resolve_role(&mut tx, req.role_id, req.role.as_deref())
+        .await?
+        .unwrap_or(current.role_id);
     let email = email.unwrap_or(current.email.clone());
     let is_active = req.is_active.unwrap_or(current.is_active);
     let now = crate::http::time::now();
@@ -269,7 +332,8 @@ pub async fn update_user(
     .bind(is_active)
     .bind(now)
     .execute(c)
-    .await.map(|r| r.rows_affected()))
+    .await
+    .map(|r| r.rows_affected()))
     .map_err(|e| match violated_constraint(&e) {
         Some(v) if v.kind == ConstraintKind::Unique => duplicate_email(),
         _ => ApiError::from(e),
@@ -277,7 +341,9 @@ pub async fn update_user(
     if current.is_active && !is_active {
         sessions::revoke_user_sessions(&mut tx, &user_id).await?;
     }
-    let user = model::find_by_id(&mut tx, &user_id).await?.ok_or_else(user_not_found)?;
+    let user = model::find_by_id(&mut tx, &user_id)
+        .await?
+        .ok_or_else(user_not_found)?;
     tx.commit().await?;
     Ok(Json(user.into()))
 }
@@ -308,11 +374,14 @@ pub async fn delete_user(
     }
     let mut tx = state.db.begin().await?;
     let now = crate::http::time::now();
-    let changed = on_tx!(&mut tx, |c| sqlx::query("UPDATE users SET is_active = FALSE, updated_at = $2 WHERE id = $1")
-        .bind(&user_id)
-        .bind(now)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    let changed = on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE users SET is_active = FALSE, updated_at = $2 WHERE id = $1"
+    )
+    .bind(&user_id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     if changed == 0 {
         return Err(user_not_found());
     }
@@ -334,28 +403,43 @@ pub struct MessageResponse {
     pub message: String,
 }
 
-async fn change_password(state: &AppState, user_id: &str, req: PasswordRequest) -> ApiResult<Json<MessageResponse>> {
+async fn change_password(
+    state: &AppState,
+    user_id: &str,
+    req: PasswordRequest,
+) -> ApiResult<Json<MessageResponse>> {
     let (field, new_password) = match (req.new_password, req.password) {
         (Some(p), _) => ("new_password", p),
         (None, Some(p)) => ("password", p),
-        (None, None) => return Err(ApiError::invalid("new_password", "required", "new_password is required")),
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "new_password",
+                "required",
+                "new_password is required",
+            ))
+        }
     };
     password::enforce_policy(&new_password, field)?;
     let hash = password::hash(&new_password).await?;
     let mut tx = state.db.begin().await?;
     let now = crate::http::time::now();
-    let changed = on_tx!(&mut tx, |c| sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-        .bind(user_id)
-        .bind(&hash)
-        .bind(now)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    let changed = on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(user_id)
+    .bind(&hash)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     if changed == 0 {
         return Err(user_not_found());
     }
     sessions::revoke_user_sessions(&mut tx, user_id).await?;
     tx.commit().await?;
-    Ok(Json(MessageResponse { message: "Password reset successfully".into() }))
+    Ok(Json(MessageResponse {
+        message: "Password reset successfully".into(),
+    }))
 }
 
 /// Sets a user's password and ends all their sessions.

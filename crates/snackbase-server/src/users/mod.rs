@@ -12,6 +12,11 @@ use crate::app::AppState;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::list_users, handlers::create_user))
-        .routes(routes!(handlers::get_user, handlers::update_user, handlers::put_user, handlers::delete_user))
+        .routes(routes!(
+            handlers::get_user,
+            handlers::update_user,
+            handlers::put_user,
+            handlers::delete_user
+        ))
         .routes(routes!(handlers::reset_password, handlers::set_password))
 }

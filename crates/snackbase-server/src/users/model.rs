@@ -20,18 +20,30 @@ pub struct UserRow {
     pub last_login: Option<DateTime<Utc>>,
 }
 
-pub const SELECT_USER: &str = "SELECT u.id, u.account_id, a.name AS account_name, u.email, u.password_hash, \
+pub const SELECT_USER: &str =
+    "SELECT u.id, u.account_id, a.name AS account_name, u.email, u.password_hash, \
      u.role_id, r.name AS role_name, u.is_active, u.created_at, u.updated_at, u.last_login \
      FROM users u JOIN accounts a ON a.id = u.account_id JOIN roles r ON r.id = u.role_id";
 
 pub async fn find_by_id(tx: &mut Tx, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE u.id = $1");
-    on_tx!(tx, |c| sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
 }
 
-pub async fn find_by_email(tx: &mut Tx, account_id: &str, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn find_by_email(
+    tx: &mut Tx,
+    account_id: &str,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("{SELECT_USER} WHERE u.account_id = $1 AND u.email = $2");
-    on_tx!(tx, |c| sqlx::query_as::<_, UserRow>(&sql).bind(account_id).bind(email).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(account_id)
+        .bind(email)
+        .fetch_optional(c)
+        .await)
 }
 
 pub struct NewUser<'a> {
@@ -66,16 +78,20 @@ pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<UserRow, sqlx::Er
 
 /// Looks a role up by id; returns its name.
 pub async fn role_name(tx: &mut Tx, role_id: i64) -> Result<Option<String>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar::<_, String>("SELECT name FROM roles WHERE id = $1")
-        .bind(role_id)
-        .fetch_optional(c)
-        .await)
+    on_tx!(tx, |c| sqlx::query_scalar::<_, String>(
+        "SELECT name FROM roles WHERE id = $1"
+    )
+    .bind(role_id)
+    .fetch_optional(c)
+    .await)
 }
 
 /// Looks a role up by name; returns its id.
 pub async fn role_id(tx: &mut Tx, name: &str) -> Result<Option<i64>, sqlx::Error> {
-    on_tx!(tx, |c| sqlx::query_scalar::<_, i64>("SELECT id FROM roles WHERE name = $1")
-        .bind(name)
-        .fetch_optional(c)
-        .await)
+    on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM roles WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_optional(c)
+    .await)
 }

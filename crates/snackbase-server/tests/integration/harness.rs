@@ -1,0 +1,349 @@
+//! The test harness: a real server on 127.0.0.1 over a fresh database (a SQLite
+//! file in a temporary directory, or a PostgreSQL schema of its own), driven
+//! with a real HTTP client.
+
+use std::str::FromStr;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use snackbase_server::config::Config;
+use snackbase_server::db::Db;
+use snackbase_server::AppState;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::Connection as _;
+
+pub const PASSWORD: &str = "Correct-Horse-42!";
+pub const ADMIN_EMAIL: &str = "root@example.com";
+pub const TEST_SECRET: &str = "test-secret-key-0123456789abcdef0123456789";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per backend: `both!(name, |app| { ... })` expands to
+/// `name::sqlite` and `name::postgres`. The PostgreSQL variant needs
+/// `SNACKBASE_TEST_POSTGRES_URL`; without it, it is skipped, except under CI
+/// (`CI=true`) or `SNACKBASE_REQUIRE_POSTGRES=1`, where a skip is a failure.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::harness::TestApp::start($crate::harness::Backend::Sqlite).await;
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::harness::postgres_available() {
+                    return;
+                }
+                let $app =
+                    $crate::harness::TestApp::start($crate::harness::Backend::Postgres).await;
+                $body
+            }
+        }
+    };
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SNACKBASE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+pub fn postgres_available() -> bool {
+    if postgres_url().is_some() {
+        return true;
+    }
+    let required = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("SNACKBASE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "SNACKBASE_TEST_POSTGRES_URL is not set: the PostgreSQL run cannot be skipped in CI"
+    );
+    eprintln!("skipped: SNACKBASE_TEST_POSTGRES_URL is not set");
+    false
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Response {
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        &self.json
+    }
+
+    /// Asserts the error envelope and returns it.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, kind: &str) -> &Value {
+        let body = self.expect(status);
+        assert_eq!(body["error"], kind, "body: {}", self.text);
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "no message: {}",
+            self.text
+        );
+        assert!(
+            self.headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json")),
+            "error without JSON content type"
+        );
+        body
+    }
+
+    /// The `code`s of a validation error's details.
+    pub fn codes(&self) -> Vec<String> {
+        self.json["details"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d["code"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+    pg_schema: Option<String>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server whose configuration `tweak` may change first.
+    pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sqlite_url = format!("sqlite://{}", dir.path().join("snackbase.db").display());
+        let mut config = Config::for_tests(&sqlite_url, dir.path().to_path_buf());
+        tweak(&mut config);
+        let (db, pg_schema) = match backend {
+            Backend::Sqlite => {
+                let url = snackbase_server::db::DatabaseUrl::parse(&sqlite_url).expect("url");
+                (
+                    Db::connect(&url, &Default::default())
+                        .await
+                        .expect("sqlite"),
+                    None,
+                )
+            }
+            Backend::Postgres => {
+                let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create schema");
+                conn.close().await.ok();
+                let options = PgConnectOptions::from_str(&url)
+                    .expect("url")
+                    .options([("search_path", schema.as_str())]);
+                (
+                    Db::connect_postgres(options, 8).await.expect("postgres"),
+                    Some(schema),
+                )
+            }
+        };
+        let state = AppState::with_db(config, db).await.expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            let _ = snackbase_server::serve(serve_state, listener, axum::Router::new(), async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Self {
+            base,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            state,
+            _dir: dir,
+            pg_schema,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::read(req.send().await.expect("request")).await
+    }
+
+    pub async fn read(res: reqwest::Response) -> Response {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::GET, path, token, None).await
+    }
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::PUT, path, token, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::PATCH, path, token, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::DELETE, path, token, None).await
+    }
+
+    /// Creates the superadmin through the one-time setup and returns a token.
+    pub async fn superadmin(&self) -> String {
+        let token = self.state.setup.peek().expect("setup token");
+        self.post(
+            "/api/v1/setup",
+            None,
+            json!({"token": token, "email": ADMIN_EMAIL, "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+        self.login("system", ADMIN_EMAIL, PASSWORD)
+            .await
+            .expect(200)["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+
+    pub async fn login(&self, account: &str, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"account": account, "email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers an account; returns the whole auth response.
+    pub async fn register(&self, email: &str, account_name: &str) -> Value {
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": email, "password": PASSWORD, "account_name": account_name}),
+        )
+        .await
+        .expect(201)
+        .clone()
+    }
+
+    /// A count straight from the database, to prove what was (not) stored.
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match &self.state.db {
+            Db::Sqlite { read, .. } => sqlx::query_scalar(&sql)
+                .fetch_one(read)
+                .await
+                .expect("count"),
+            Db::Postgres(pool) => sqlx::query_scalar(&sql)
+                .fetch_one(pool)
+                .await
+                .expect("count"),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let (Some(schema), Some(url)) = (self.pg_schema.take(), postgres_url()) {
+            // Best effort, on a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Signs arbitrary claims with the test secret (to forge tokens in tests).
+pub fn sign(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("sign")
+}
+
+/// Decodes a JWT's payload without checking it.
+pub fn claims_of(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64");
+    serde_json::from_slice(&bytes).expect("json")
+}
