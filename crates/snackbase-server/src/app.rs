@@ -51,6 +51,7 @@ impl AppState {
 
     /// Builds the state over an already connected database.
     pub async fn with_db(mut config: Config, db: Db) -> anyhow::Result<Self> {
+        config.check_superadmin_pair()?;
         db.migrate().await.context("applying migrations")?;
         std::fs::create_dir_all(&config.storage_path).with_context(|| {
             format!(

@@ -301,6 +301,22 @@ pub fn parse_list(raw: &str) -> Result<Vec<String>, String> {
 }
 
 impl Config {
+    /// Fails when only one of the superadmin bootstrap pair is set (checked
+    /// when serving; the CLI may take the other half from a flag).
+    pub fn check_superadmin_pair(&self) -> Result<(), ConfigError> {
+        match (&self.superadmin_email, &self.superadmin_password) {
+            (Some(_), None) => Err(ConfigError::new(
+                "SNACKBASE_SUPERADMIN_PASSWORD",
+                "must be set together with SNACKBASE_SUPERADMIN_EMAIL",
+            )),
+            (None, Some(_)) => Err(ConfigError::new(
+                "SNACKBASE_SUPERADMIN_EMAIL",
+                "must be set together with SNACKBASE_SUPERADMIN_PASSWORD",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(std::env::vars())
@@ -374,17 +390,6 @@ impl Config {
         }
         let superadmin_email = s.optional("SUPERADMIN_EMAIL");
         let superadmin_password = s.optional("SUPERADMIN_PASSWORD").map(Secret::new);
-        if superadmin_email.is_some() != superadmin_password.is_some() {
-            let missing = if superadmin_email.is_some() {
-                "SNACKBASE_SUPERADMIN_PASSWORD"
-            } else {
-                "SNACKBASE_SUPERADMIN_EMAIL"
-            };
-            return Err(ConfigError::new(
-                missing,
-                "must be set together with its pair",
-            ));
-        }
         let database_url = s.string("DATABASE_URL");
         crate::db::DatabaseUrl::parse(&database_url)
             .map_err(|m| ConfigError::new("SNACKBASE_DATABASE_URL", m))?;
@@ -603,10 +608,13 @@ mod tests {
         assert_eq!(e.var, "SNACKBASE_DATABASE_URL");
         let e = Config::from_vars(vars(&[("SNACKBASE_SECRET_KEY", "short")])).unwrap_err();
         assert_eq!(e.var, "SNACKBASE_SECRET_KEY");
-        let e = Config::from_vars(vars(&[("SNACKBASE_SUPERADMIN_EMAIL", "a@b.com")])).unwrap_err();
-        assert_eq!(e.var, "SNACKBASE_SUPERADMIN_PASSWORD");
         let e = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "[1,2]")])).unwrap_err();
         assert_eq!(e.var, "SNACKBASE_CORS_ORIGINS");
+        let c = Config::from_vars(vars(&[("SNACKBASE_SUPERADMIN_EMAIL", "a@b.com")])).unwrap();
+        assert_eq!(
+            c.check_superadmin_pair().unwrap_err().var,
+            "SNACKBASE_SUPERADMIN_PASSWORD"
+        );
     }
 
     #[test]

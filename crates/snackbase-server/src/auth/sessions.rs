@@ -125,15 +125,14 @@ pub async fn rotate(tx: &mut Tx, keys: &TokenKeys, token: &str) -> Result<Rotati
     }
     // Claim the token atomically: of two concurrent rotations only one wins; the
     // other is treated as reuse.
-    let claimed =
-        on_tx!(tx, |c| {
-            sqlx::query(
+    let claimed = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE refresh_tokens SET is_revoked = TRUE WHERE token_hash = $1 AND is_revoked = FALSE"
     )
     .bind(&hash)
     .execute(c)
     .await.map(|r| r.rows_affected())
-        })?;
+    })?;
     if claimed != 1 {
         revoke_session(tx, &stored.session_id).await?;
         return Ok(Rotation::ReuseDetected);

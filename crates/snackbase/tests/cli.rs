@@ -1,0 +1,304 @@
+//! The `snackbase` binary as a user runs it: in an empty directory, with `.env`,
+//! the original's URL form, bad configuration, signals.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_snackbase");
+const PASSWORD: &str = "Correct-Horse-42!";
+
+fn command(dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = command(dir);
+    cmd.args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path, env: &[(&str, &str)], port: u16) -> Self {
+        let mut cmd = command(dir);
+        cmd.arg("serve")
+            .env("SNACKBASE_HOST", "127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if reqwest::blocking::get(format!("{base}/health")).is_ok_and(|r| r.status() == 200) {
+                return Self { child, base };
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not come up");
+    }
+
+    fn terminate(mut self) -> (i32, String) {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            e.read_to_string(&mut stderr).unwrap();
+        }
+        (status.code().unwrap_or(-1), stderr)
+    }
+}
+
+fn post(base: &str, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
+    let client = reqwest::blocking::Client::new();
+    let mut req = client.post(format!("{base}{path}")).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().unwrap_or(Value::Null))
+}
+
+#[test]
+fn serve_in_an_empty_directory_and_shut_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // The port comes from .env; nothing else is configured.
+    std::fs::write(dir.path().join(".env"), format!("SNACKBASE_PORT={port}\n")).unwrap();
+    let server = Server::start(dir.path(), &[], port);
+    assert!(dir.path().join("sb_data/snackbase.db").exists());
+    assert!(dir.path().join("sb_data/secret_key").exists());
+    let (status, body) = post(
+        &server.base,
+        "/api/v1/auth/register",
+        json!({"email": "a@example.com", "password": PASSWORD, "account_name": "Acme"}),
+        None,
+    );
+    assert_eq!(status, 201, "{body}");
+    let token = body["token"].as_str().unwrap().to_string();
+
+    // A request still being sent when SIGTERM arrives is finished, not dropped.
+    let payload =
+        json!({"account": "acme", "email": "a@example.com", "password": "Wrong-Password-1!"})
+            .to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        payload.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&payload.as_bytes()[..10]).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&payload.as_bytes()[10..]).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    let (code, stderr) = server.terminate();
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("/admin/setup?token="),
+        "the first run prints the setup link: {stderr}"
+    );
+
+    // The generated secret key is kept: tokens survive a restart.
+    let server = Server::start(dir.path(), &[], port);
+    let res = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/auth/me", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    server.terminate();
+}
+
+#[test]
+fn the_original_database_url_form_and_env_superadmin_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let port_text = port.to_string();
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("SNACKBASE_PORT", port_text.as_str()),
+            (
+                "SNACKBASE_DATABASE_URL",
+                "sqlite+aiosqlite:///./custom/app.db",
+            ),
+            ("SNACKBASE_SUPERADMIN_EMAIL", "boss@example.com"),
+            ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
+        ],
+        port,
+    );
+    assert!(dir.path().join("custom/app.db").exists());
+    let (status, body) = post(
+        &server.base,
+        "/api/v1/auth/login",
+        json!({"account": "system", "email": "boss@example.com", "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (code, stderr) = server.terminate();
+    assert_eq!(code, 0);
+    assert!(
+        !stderr.contains("/admin/setup"),
+        "no setup link once a superadmin exists"
+    );
+    assert!(!stderr.contains(PASSWORD));
+}
+
+#[test]
+fn bad_configuration_stops_with_the_variable_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [
+        ("SNACKBASE_PORT", "eighty"),
+        ("SNACKBASE_ENVIRONMENT", "staging"),
+        ("SNACKBASE_DATABASE_URL", "mysql://localhost/db"),
+        ("SNACKBASE_CORS_ORIGINS", "[1, 2]"),
+        ("SNACKBASE_LOG_LEVEL", "LOUD"),
+    ] {
+        let out = run(dir.path(), &["serve"], &[(var, value)]);
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(var), "{var}: {stderr}");
+    }
+    assert!(
+        !dir.path().join("sb_data").exists(),
+        "nothing is created on a bad configuration"
+    );
+}
+
+#[test]
+fn info_redacts_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &["info"],
+        &[
+            (
+                "SNACKBASE_SECRET_KEY",
+                "a-very-secret-signing-key-that-nobody-sees",
+            ),
+            (
+                "SNACKBASE_DATABASE_URL",
+                "postgres://app:hunter2@db.internal/snack",
+            ),
+            (
+                "SNACKBASE_CORS_ORIGINS",
+                "http://a.example, http://b.example",
+            ),
+        ],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("SNACKBASE_SECRET_KEY=*** (set)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SNACKBASE_DATABASE_URL=postgres://app:***@db.internal/snack"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SNACKBASE_CORS_ORIGINS=http://a.example,http://b.example"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("a-very-secret") && !stdout.contains("hunter2"));
+}
+
+#[test]
+fn migrate_and_create_superadmin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["migrate"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Migrations applied"));
+
+    let out = run(
+        dir.path(),
+        &[
+            "create-superadmin",
+            "--email",
+            "root@example.com",
+            "--password",
+            "weak",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
+
+    let out = run(
+        dir.path(),
+        &["create-superadmin", "--email", "root@example.com"],
+        &[("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("SY0000"), "{stdout}");
+    assert!(!stdout.contains(PASSWORD));
+
+    let out = run(
+        dir.path(),
+        &[
+            "create-superadmin",
+            "--email",
+            "root@example.com",
+            "--password",
+            PASSWORD,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "a duplicate is refused");
+
+    // Without a terminal, missing values are an error rather than a hung prompt.
+    let out = run(dir.path(), &["create-superadmin"], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--email"));
+}
