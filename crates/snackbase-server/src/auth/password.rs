@@ -138,4 +138,12 @@ mod tests {
         assert!(!verify(&h, "wrong").await);
         assert!(!verify("not a hash", "x").await);
     }
+
+    #[tokio::test]
+    async fn hashes_made_by_the_original_verify() {
+        // Made by argon2-cffi's PasswordHasher() defaults, as the original stores them.
+        let original = "$argon2id$v=19$m=65536,t=3,p=4$2yJ2Dl3f8tIoSegZHeMVbA$dVN+v1J5Tdft4MukhAaEuysMMX1Eu9MkKpcsSUbPCYA";
+        assert!(verify(original, "Original-Passw0rd!").await);
+        assert!(!verify(original, "Original-Passw0rd?").await);
+    }
 }
