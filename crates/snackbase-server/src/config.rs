@@ -166,6 +166,8 @@ pub struct Config {
     pub max_file_size: u64,
     pub allowed_mime_types: Vec<String>,
     pub max_body_size: usize,
+    /// Largest `limit` of a record list.
+    pub max_page_size: i64,
     pub rate_limit_enabled: bool,
     pub rate_limit_per_minute: u32,
     pub rate_limit_per_hour: u32,
@@ -218,6 +220,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
         ),
     ),
     ("MAX_BODY_SIZE", Some("1048576")),
+    ("MAX_PAGE_SIZE", Some("100")),
     ("RATE_LIMIT_ENABLED", Some("false")),
     ("RATE_LIMIT_PER_MINUTE", Some("60")),
     ("RATE_LIMIT_PER_HOUR", Some("1000")),
@@ -388,6 +391,13 @@ impl Config {
                 "must be at least 1024 bytes",
             ));
         }
+        let max_page_size: i64 = s.parsed("MAX_PAGE_SIZE")?;
+        if !(1..=10_000).contains(&max_page_size) {
+            return Err(ConfigError::new(
+                "SNACKBASE_MAX_PAGE_SIZE",
+                "must be between 1 and 10000",
+            ));
+        }
         let superadmin_email = s.optional("SUPERADMIN_EMAIL");
         let superadmin_password = s.optional("SUPERADMIN_PASSWORD").map(Secret::new);
         let database_url = s.string("DATABASE_URL");
@@ -436,6 +446,7 @@ impl Config {
             max_file_size: s.parsed("MAX_FILE_SIZE")?,
             allowed_mime_types: s.list("ALLOWED_MIME_TYPES")?,
             max_body_size,
+            max_page_size,
             rate_limit_enabled: s.boolean("RATE_LIMIT_ENABLED")?,
             rate_limit_per_minute: s.parsed("RATE_LIMIT_PER_MINUTE")?,
             rate_limit_per_hour: s.parsed("RATE_LIMIT_PER_HOUR")?,
@@ -513,6 +524,7 @@ impl Config {
             ("MAX_FILE_SIZE", self.max_file_size.to_string()),
             ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
             ("MAX_BODY_SIZE", self.max_body_size.to_string()),
+            ("MAX_PAGE_SIZE", self.max_page_size.to_string()),
             ("RATE_LIMIT_ENABLED", self.rate_limit_enabled.to_string()),
             (
                 "RATE_LIMIT_PER_MINUTE",

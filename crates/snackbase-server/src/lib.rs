@@ -13,6 +13,7 @@
 pub mod accounts;
 mod app;
 pub mod auth;
+pub mod collections;
 pub mod config;
 mod dashboard;
 pub mod db;
@@ -20,6 +21,7 @@ mod docs;
 pub mod error;
 mod health;
 pub mod http;
+pub mod records;
 mod setup;
 mod tenancy;
 pub mod users;
@@ -46,6 +48,8 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(auth::router())
         .merge(accounts::router())
         .merge(users::router())
+        .merge(collections::router())
+        .merge(records::router())
         .merge(dashboard::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()

@@ -6,8 +6,10 @@ mod harness;
 
 mod accounts;
 mod auth;
+mod collections;
 mod dashboard;
 mod health;
+mod records;
 mod setup;
 mod tenancy;
 mod tokens;

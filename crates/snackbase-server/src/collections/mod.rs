@@ -1,0 +1,32 @@
+//! Collections: superadmin-defined schemas, one physical table each, shared by
+//! all accounts and isolated by `account_id`.
+
+mod changes;
+pub mod ddl;
+mod handlers;
+pub mod schema;
+pub mod store;
+mod transfer;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            handlers::list_collections,
+            handlers::create_collection
+        ))
+        .routes(routes!(handlers::collection_names))
+        .routes(routes!(transfer::export_collections))
+        .routes(routes!(transfer::import_collections))
+        .routes(routes!(handlers::collection_history))
+        .routes(routes!(
+            handlers::get_collection,
+            changes::update_collection,
+            changes::patch_collection,
+            handlers::delete_collection
+        ))
+}

@@ -1,0 +1,194 @@
+//! Batches: `POST`, `PATCH` and `DELETE /records/{collection}/batch`, all or
+//! nothing in one transaction; errors name the failing item.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::handlers::load_collection;
+use super::scope::Caller;
+use super::values::Mode;
+use super::{sql, write};
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::http::{ApiJson, ApiPath};
+
+pub const MAX_BATCH: usize = 100;
+
+fn check_size(n: usize) -> ApiResult<()> {
+    if n == 0 {
+        return Err(ApiError::invalid(
+            "records",
+            "batch_empty",
+            "A batch needs at least one item",
+        ));
+    }
+    if n > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "records",
+            "batch_too_large",
+            format!("A batch has at most {MAX_BATCH} items"),
+        ));
+    }
+    Ok(())
+}
+
+/// Prefixes an item's error fields with its position (`records[3].title`).
+fn at(index: usize, list: &str, err: ApiError) -> ApiError {
+    match err {
+        ApiError::Validation { details, .. } => {
+            let details: Vec<FieldError> = details
+                .into_iter()
+                .map(|d| FieldError::new(format!("{list}[{index}].{}", d.field), d.code, d.message))
+                .collect();
+            ApiError::Validation {
+                message: format!("Item {index} is invalid: {}", details[0].message),
+                details,
+            }
+        }
+        ApiError::NotFound(m) => ApiError::NotFound(format!("Item {index}: {m}")),
+        ApiError::Conflict { message, field } => ApiError::Conflict {
+            message: format!("Item {index}: {message}"),
+            field: field.map(|f| format!("{list}[{index}].{f}")),
+        },
+        other => other,
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCreate {
+    #[schema(value_type = Vec<Object>)]
+    pub records: Vec<Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Map<String, Value>>,
+    pub count: usize,
+}
+
+/// Creates up to 100 records at once.
+#[utoipa::path(post, path = "/records/{collection}/batch", tag = "records", request_body = BatchCreate,
+    params(("collection" = String, Path)), security(("bearer" = [])),
+    responses((status = 201, body = BatchResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn batch_create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(collection): ApiPath<String>,
+    ApiJson(req): ApiJson<BatchCreate>,
+) -> ApiResult<(StatusCode, Json<BatchResult>)> {
+    check_size(req.records.len())?;
+    let mut tx = state.db.begin().await?;
+    let c = load_collection(&mut tx, &collection).await?;
+    let mut items = Vec::with_capacity(req.records.len());
+    for (i, body) in req.records.into_iter().enumerate() {
+        let body = write::as_object(body).map_err(|e| at(i, "records", e))?;
+        items.push(
+            write::insert(&mut tx, &c, &caller, &body)
+                .await
+                .map_err(|e| at(i, "records", e))?,
+        );
+    }
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BatchResult {
+            count: items.len(),
+            items,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchUpdateItem {
+    pub id: String,
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchUpdate {
+    pub records: Vec<BatchUpdateItem>,
+}
+
+/// Changes up to 100 records at once (each item's `data` is merged, as with PATCH).
+#[utoipa::path(patch, path = "/records/{collection}/batch", tag = "records", request_body = BatchUpdate,
+    params(("collection" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = BatchResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn batch_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(collection): ApiPath<String>,
+    ApiJson(req): ApiJson<BatchUpdate>,
+) -> ApiResult<Json<BatchResult>> {
+    check_size(req.records.len())?;
+    let mut tx = state.db.begin().await?;
+    let c = load_collection(&mut tx, &collection).await?;
+    let mut items = Vec::with_capacity(req.records.len());
+    for (i, item) in req.records.into_iter().enumerate() {
+        let body = write::as_object(item.data).map_err(|e| at(i, "records", e))?;
+        items.push(
+            write::update(&mut tx, &c, &caller, &item.id, &body, Mode::Partial)
+                .await
+                .map_err(|e| at(i, "records", e))?,
+        );
+    }
+    tx.commit().await?;
+    Ok(Json(BatchResult {
+        count: items.len(),
+        items,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDelete {
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchDeleteResult {
+    pub deleted: usize,
+}
+
+/// Deletes up to 100 records at once; any missing id fails the whole batch.
+#[utoipa::path(delete, path = "/records/{collection}/batch", tag = "records", request_body = BatchDelete,
+    params(("collection" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = BatchDeleteResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn batch_delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(collection): ApiPath<String>,
+    ApiJson(req): ApiJson<BatchDelete>,
+) -> ApiResult<Json<BatchDeleteResult>> {
+    check_size(req.ids.len())?;
+    let mut tx = state.db.begin().await?;
+    let c = load_collection(&mut tx, &collection).await?;
+    for (i, id) in req.ids.iter().enumerate() {
+        if req.ids[..i].contains(id) {
+            return Err(ApiError::invalid(
+                &format!("ids[{i}]"),
+                "duplicate_id",
+                "The same id appears twice",
+            ));
+        }
+        if sql::fetch_one(&mut tx, &c, &caller.account_id, id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::not_found(format!("Item {i}: Record not found")));
+        }
+    }
+    write::delete(&mut tx, &c, &caller.account_id, &req.ids).await?;
+    tx.commit().await?;
+    Ok(Json(BatchDeleteResult {
+        deleted: req.ids.len(),
+    }))
+}

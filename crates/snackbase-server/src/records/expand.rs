@@ -1,0 +1,163 @@
+//! `expand=`: replaces nothing, adds `expand: {field: record}` for reference
+//! fields, nested with dots (`author.company`) up to a depth limit. Expanded
+//! records come from the same account only.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::sql::{self, Param};
+use crate::collections::schema::FieldKind;
+use crate::collections::store::{self, Collection};
+use crate::db::dialect::quote_ident;
+use crate::db::Tx;
+use crate::error::{ApiError, ApiResult};
+
+pub const MAX_DEPTH: usize = 3;
+const MAX_PATHS: usize = 10;
+
+/// Parses `expand=a,b.c` into paths, refusing unknown, non-reference and too-deep ones.
+pub async fn parse(
+    tx: &mut Tx,
+    c: &Collection,
+    raw: &str,
+) -> ApiResult<Vec<Vec<(String, Collection)>>> {
+    let mut paths = Vec::new();
+    for path in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let segments: Vec<&str> = path.split('.').collect();
+        if segments.len() > MAX_DEPTH {
+            return Err(ApiError::invalid(
+                "expand",
+                "expand_too_deep",
+                format!("expand paths have at most {MAX_DEPTH} levels"),
+            ));
+        }
+        let mut current = c.clone();
+        let mut resolved = Vec::new();
+        for seg in segments {
+            let field = current
+                .field(seg)
+                .filter(|f| f.kind == FieldKind::Reference)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "expand",
+                        "invalid_expand",
+                        format!("'{seg}' is not a reference field of '{}'", current.name),
+                    )
+                })?;
+            let target_name = field.collection.clone().unwrap_or_default();
+            let target = if target_name.eq_ignore_ascii_case(&current.name) {
+                current.clone()
+            } else {
+                store::find_by_name(tx, &target_name)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "expand",
+                            "invalid_expand",
+                            format!("Collection '{target_name}' no longer exists"),
+                        )
+                    })?
+            };
+            resolved.push((seg.to_string(), target.clone()));
+            current = target;
+        }
+        paths.push(resolved);
+    }
+    if paths.len() > MAX_PATHS {
+        return Err(ApiError::invalid(
+            "expand",
+            "expand_too_many",
+            format!("At most {MAX_PATHS} expand paths"),
+        ));
+    }
+    Ok(paths)
+}
+
+/// Adds the expansions to `records` (in place).
+pub async fn apply(
+    tx: &mut Tx,
+    account_id: &str,
+    records: &mut [Map<String, Value>],
+    paths: &[Vec<(String, Collection)>],
+) -> ApiResult<()> {
+    for path in paths {
+        expand_level(tx, account_id, records, path).await?;
+    }
+    Ok(())
+}
+
+fn expand_level<'a>(
+    tx: &'a mut Tx,
+    account_id: &'a str,
+    records: &'a mut [Map<String, Value>],
+    path: &'a [(String, Collection)],
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<()>> + Send + 'a>> {
+    Box::pin(async move {
+        let Some(((field, target), rest)) = path.split_first() else {
+            return Ok(());
+        };
+        let mut ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| r.get(field).and_then(Value::as_str).map(str::to_string))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let cols = sql::columns(target);
+        let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+        let query = format!(
+            "SELECT {} FROM {} t WHERE t.\"account_id\" = $1 AND t.\"id\" IN ({})",
+            sql::select_list(&cols, "t"),
+            quote_ident(&target.table),
+            placeholders.join(", ")
+        );
+        let mut params = vec![Param::Text(account_id.to_string())];
+        params.extend(ids.iter().map(|id| Param::Text(id.clone())));
+        let mut found = sql::fetch_records(tx, &query, &params, &cols).await?;
+        expand_level(tx, account_id, &mut found, rest).await?;
+        let by_id: HashMap<String, Map<String, Value>> = found
+            .into_iter()
+            .filter_map(|r| {
+                r.get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .map(|id| (id, r))
+            })
+            .collect();
+        for record in records.iter_mut() {
+            let Some(target_record) = record
+                .get(field)
+                .and_then(Value::as_str)
+                .and_then(|id| by_id.get(id))
+                .cloned()
+            else {
+                continue;
+            };
+            let expand = record
+                .entry("expand")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(map) = expand {
+                match map.get_mut(field) {
+                    // A second path through the same field merges its nested expansions.
+                    Some(Value::Object(existing)) => {
+                        if let Some(Value::Object(nested)) = target_record.get("expand") {
+                            let slot = existing
+                                .entry("expand")
+                                .or_insert_with(|| Value::Object(Map::new()));
+                            if let Value::Object(slot) = slot {
+                                slot.extend(nested.clone());
+                            }
+                        }
+                    }
+                    _ => {
+                        map.insert(field.clone(), Value::Object(target_record));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,388 @@
+//! `GET /records/{collection}`: paging (offset or cursor), sorting on several
+//! keys, projection, equality parameters,
+//! optional total and `expand=`.
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use super::sql::{self, Param};
+use super::values::{self, ColumnKind, Stored};
+use crate::collections::schema::FieldKind;
+use crate::collections::store::Collection;
+use crate::db::dialect::quote_ident;
+use crate::error::{ApiError, ApiResult};
+
+pub const DEFAULT_LIMIT: i64 = 30;
+
+/// A parsed list request.
+#[derive(Debug)]
+pub struct ListQuery {
+    pub skip: i64,
+    pub limit: i64,
+    pub sort: Vec<(String, ColumnKind, bool)>,
+    pub fields: Option<Vec<String>>,
+    pub equals: Vec<(String, Param)>,
+    pub cursor: Option<Vec<Value>>,
+    pub count: bool,
+    pub expand: Option<String>,
+}
+
+fn bad(param: &str, code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::invalid(param, code, message)
+}
+
+/// The kind of a field or system field usable in sort and equality parameters.
+fn column_of(c: &Collection, name: &str) -> Option<ColumnKind> {
+    match name {
+        "id" | "created_by" | "updated_by" => Some(ColumnKind::Text),
+        "created_at" | "updated_at" => Some(ColumnKind::Time),
+        _ => c.field(name).map(values::column_kind),
+    }
+}
+
+/// Converts a query-string value for an equality test on a column.
+fn param_for(c: &Collection, name: &str, raw: &str) -> ApiResult<Param> {
+    let kind = column_of(c, name).ok_or_else(|| {
+        bad(
+            name,
+            "unknown_parameter",
+            format!("Unknown query parameter '{name}'"),
+        )
+    })?;
+    let field_kind = c.field(name).map(|f| f.kind);
+    match kind {
+        ColumnKind::Text => Ok(Param::Text(raw.to_string())),
+        ColumnKind::Number => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(|n| Param::Stored(Stored::Number(Some(n))))
+            .ok_or_else(|| bad(name, "invalid_type", format!("'{name}' expects a number"))),
+        ColumnKind::Bool => match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" => Ok(Param::Stored(Stored::Bool(Some(true)))),
+            "false" | "0" => Ok(Param::Stored(Stored::Bool(Some(false)))),
+            _ => Err(bad(
+                name,
+                "invalid_type",
+                format!("'{name}' expects true or false"),
+            )),
+        },
+        ColumnKind::Time => values::parse_time(raw)
+            .map(|t| Param::Stored(Stored::Time(Some(t))))
+            .ok_or_else(|| {
+                bad(
+                    name,
+                    "invalid_datetime_format",
+                    format!("'{name}' expects an ISO 8601 datetime"),
+                )
+            }),
+        ColumnKind::Json => Err(bad(
+            name,
+            "unsupported_filter",
+            format!(
+                "'{name}' is a {} field; use filter= instead",
+                field_kind.map(FieldKind::name).unwrap_or("json")
+            ),
+        )),
+    }
+}
+
+pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<ListQuery> {
+    let mut q = ListQuery {
+        skip: 0,
+        limit: DEFAULT_LIMIT.min(max_limit),
+        sort: Vec::new(),
+        fields: None,
+        equals: Vec::new(),
+        cursor: None,
+        count: true,
+        expand: None,
+    };
+    let mut sort_raw = None;
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "skip" => {
+                q.skip = value
+                    .parse()
+                    .ok()
+                    .filter(|s| *s >= 0)
+                    .ok_or_else(|| bad("skip", "out_of_range", "skip must be an integer ≥ 0"))?
+            }
+            "limit" => {
+                q.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=max_limit).contains(l))
+                    .ok_or_else(|| {
+                        bad(
+                            "limit",
+                            "out_of_range",
+                            format!("limit must be between 1 and {max_limit}"),
+                        )
+                    })?
+            }
+            "sort" => sort_raw = Some(value.into_owned()),
+            "fields" => {
+                let names: Vec<String> = value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if names.iter().any(|n| n == "*") {
+                    q.fields = None;
+                } else {
+                    for n in &names {
+                        if column_of(c, n).is_none() && n != "account_id" {
+                            return Err(bad(
+                                "fields",
+                                "unknown_field",
+                                format!("Unknown field '{n}'"),
+                            ));
+                        }
+                    }
+                    q.fields = Some(names);
+                }
+            }
+            "cursor" => q.cursor = Some(decode_cursor(&value)?),
+            "count" | "include_count" => {
+                q.count = match value.to_ascii_lowercase().as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => return Err(bad(&key, "invalid_type", "count must be true or false")),
+                }
+            }
+            "expand" => q.expand = Some(value.into_owned()),
+            "account_id" => {}
+            name => {
+                let param = param_for(c, name, &value)?;
+                q.equals.retain(|(n, _)| n != name);
+                q.equals.push((name.to_string(), param));
+            }
+        }
+    }
+    let sort_raw = sort_raw.unwrap_or_else(|| "-created_at".to_string());
+    for key in sort_raw.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        let (name, descending) = match key.as_bytes()[0] {
+            b'-' => (&key[1..], true),
+            b'+' => (&key[1..], false),
+            _ => (key, false),
+        };
+        let name = name.trim();
+        let kind = column_of(c, name)
+            .ok_or_else(|| bad("sort", "invalid_sort", format!("Cannot sort by '{name}'")))?;
+        if kind == ColumnKind::Json {
+            return Err(bad(
+                "sort",
+                "invalid_sort",
+                format!("Cannot sort by the json field '{name}'"),
+            ));
+        }
+        if q.sort.iter().any(|(n, _, _)| n == name) {
+            return Err(bad(
+                "sort",
+                "invalid_sort",
+                format!("'{name}' appears twice in sort"),
+            ));
+        }
+        q.sort.push((name.to_string(), kind, descending));
+    }
+    if q.sort.len() > 5 {
+        return Err(bad("sort", "invalid_sort", "At most 5 sort keys"));
+    }
+    if q.sort.is_empty() {
+        q.sort.push(("created_at".into(), ColumnKind::Time, true));
+    }
+    // The id makes the order total, so that pages and cursors are stable.
+    if !q.sort.iter().any(|(n, _, _)| n == "id") {
+        let last_desc = q.sort.last().map(|s| s.2).unwrap_or(true);
+        q.sort.push(("id".into(), ColumnKind::Text, last_desc));
+    }
+    if q.cursor.is_some() && q.skip != 0 {
+        return Err(bad(
+            "cursor",
+            "cursor_with_skip",
+            "Use cursor or skip, not both",
+        ));
+    }
+    if let Some(values) = &q.cursor {
+        if values.len() != q.sort.len() {
+            return Err(bad(
+                "cursor",
+                "invalid_cursor",
+                "The cursor does not match this sort",
+            ));
+        }
+    }
+    Ok(q)
+}
+
+pub fn encode_cursor(values: &[Value]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Value::Array(values.to_vec()).to_string())
+}
+
+fn decode_cursor(raw: &str) -> ApiResult<Vec<Value>> {
+    let invalid = || bad("cursor", "invalid_cursor", "The cursor is not valid");
+    if raw.len() > 4096 {
+        return Err(invalid());
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw.trim())
+        .map_err(|_| invalid())?;
+    match serde_json::from_slice::<Value>(&bytes).map_err(|_| invalid())? {
+        Value::Array(values) => Ok(values),
+        _ => Err(invalid()),
+    }
+}
+
+/// Converts a cursor value back to a parameter of the column's kind.
+fn cursor_param(kind: ColumnKind, v: &Value) -> ApiResult<Option<Param>> {
+    let invalid = || bad("cursor", "invalid_cursor", "The cursor is not valid");
+    Ok(match (kind, v) {
+        (_, Value::Null) => None,
+        (ColumnKind::Text, Value::String(s)) => Some(Param::Text(s.clone())),
+        (ColumnKind::Number, Value::Number(n)) => Some(Param::Stored(Stored::Number(n.as_f64()))),
+        (ColumnKind::Bool, Value::Bool(b)) => Some(Param::Stored(Stored::Bool(Some(*b)))),
+        (ColumnKind::Time, Value::String(s)) => Some(Param::Stored(Stored::Time(Some(
+            values::parse_time(s).ok_or_else(invalid)?,
+        )))),
+        _ => return Err(invalid()),
+    })
+}
+
+/// The keyset predicate "after this cursor" for the sort (NULLs sort first
+/// ascending and last descending, on both backends).
+fn cursor_predicate(q: &ListQuery, values: &[Value], params: &mut Vec<Param>) -> ApiResult<String> {
+    let mut disjuncts = Vec::new();
+    let mut equal_prefix: Vec<String> = Vec::new();
+    for ((name, kind, desc), value) in q.sort.iter().zip(values) {
+        let col = format!("t.{}", quote_ident(name));
+        let param = cursor_param(*kind, value)?;
+        let after = match (&param, desc) {
+            (None, false) => Some(format!("{col} IS NOT NULL")),
+            (None, true) => None,
+            (Some(p), false) => {
+                params.push(p.clone());
+                Some(format!("{col} > ${}", params.len()))
+            }
+            (Some(p), true) => {
+                params.push(p.clone());
+                Some(format!("({col} < ${} OR {col} IS NULL)", params.len()))
+            }
+        };
+        if let Some(after) = after {
+            let mut parts = equal_prefix.clone();
+            parts.push(after);
+            disjuncts.push(format!("({})", parts.join(" AND ")));
+        }
+        match param {
+            None => equal_prefix.push(format!("{col} IS NULL")),
+            Some(p) => {
+                params.push(p);
+                equal_prefix.push(format!("{col} = ${}", params.len()));
+            }
+        }
+    }
+    Ok(if disjuncts.is_empty() {
+        "FALSE".into()
+    } else {
+        format!("({})", disjuncts.join(" OR "))
+    })
+}
+
+/// The result of a list query.
+pub struct Page {
+    pub items: Vec<Map<String, Value>>,
+    pub total: Option<i64>,
+    pub next_cursor: Option<String>,
+}
+
+/// Builds and runs the list query. `extra` is an additional SQL predicate on
+/// `t` (a compiled `filter=`) with its parameters, numbered from `$2`.
+pub async fn run(
+    tx: &mut crate::db::Tx,
+    c: &Collection,
+    account_id: &str,
+    q: &ListQuery,
+    extra: Option<(String, Vec<Param>)>,
+) -> ApiResult<Page> {
+    let cols = sql::columns(c);
+    let mut params = vec![Param::Text(account_id.to_string())];
+    let mut conditions = vec!["t.\"account_id\" = $1".to_string()];
+    if let Some((predicate, extra_params)) = extra {
+        params.extend(extra_params);
+        conditions.push(format!("({predicate})"));
+    }
+    for (name, p) in &q.equals {
+        params.push(p.clone());
+        conditions.push(format!("t.{} = ${}", quote_ident(name), params.len()));
+    }
+    let count_conditions = conditions.clone();
+    let count_params = params.clone();
+    if let Some(values) = &q.cursor {
+        conditions.push(cursor_predicate(q, values, &mut params)?);
+    }
+    let order: Vec<String> = q
+        .sort
+        .iter()
+        .map(|(name, _, desc)| {
+            format!(
+                "t.{} {}",
+                quote_ident(name),
+                if *desc {
+                    "DESC NULLS LAST"
+                } else {
+                    "ASC NULLS FIRST"
+                }
+            )
+        })
+        .collect();
+    params.push(Param::Int(q.limit + 1));
+    let limit_at = params.len();
+    params.push(Param::Int(q.skip));
+    let sql = format!(
+        "SELECT {} FROM {} t WHERE {} ORDER BY {} LIMIT ${limit_at} OFFSET ${}",
+        sql::select_list(&cols, "t"),
+        quote_ident(&c.table),
+        conditions.join(" AND "),
+        order.join(", "),
+        params.len()
+    );
+    let mut items = sql::fetch_records(tx, &sql, &params, &cols).await?;
+    let more = items.len() as i64 > q.limit;
+    items.truncate(q.limit as usize);
+    let next_cursor = match (more, items.last()) {
+        (true, Some(last)) => Some(encode_cursor(
+            &q.sort
+                .iter()
+                .map(|(n, _, _)| last.get(n).cloned().unwrap_or(Value::Null))
+                .collect::<Vec<_>>(),
+        )),
+        _ => None,
+    };
+    let total = if q.count {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} t WHERE {}",
+            quote_ident(&c.table),
+            count_conditions.join(" AND ")
+        );
+        Some(sql::scalar_i64(tx, &sql, &count_params).await?)
+    } else {
+        None
+    };
+    Ok(Page {
+        items,
+        total,
+        next_cursor,
+    })
+}
+
+/// Keeps the listed fields and the system fields (and `expand`).
+pub fn project(record: &mut Map<String, Value>, fields: &[String]) {
+    record.retain(|k, _| {
+        crate::collections::schema::SYSTEM_FIELDS.contains(&k.as_str())
+            || k == "expand"
+            || fields.iter().any(|f| f == k)
+    });
+}

@@ -1,0 +1,34 @@
+//! Records: CRUD, listing and batches over a collection's table, always inside
+//! one account. Until the authorization issue lands, any authenticated user of
+//! the account may do everything with its records (the superadmin in any
+//! account it names).
+
+mod batch;
+mod expand;
+mod handlers;
+mod list;
+pub mod scope;
+pub mod sql;
+pub mod values;
+mod write;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::list_records, handlers::create_record))
+        .routes(routes!(
+            batch::batch_create,
+            batch::batch_update,
+            batch::batch_delete
+        ))
+        .routes(routes!(
+            handlers::get_record,
+            handlers::replace_record,
+            handlers::patch_record,
+            handlers::delete_record
+        ))
+}

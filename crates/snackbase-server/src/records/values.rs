@@ -1,0 +1,474 @@
+//! Record values: validation of what clients send against a field, the typed
+//! form that is stored, and the JSON that is read back.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
+use serde_json::{Map, Number, Value};
+
+use crate::collections::schema::{Field, FieldKind};
+use crate::error::FieldError;
+
+/// A value ready to bind, typed by its column (so that NULLs are typed too).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    Text(Option<String>),
+    Number(Option<f64>),
+    Bool(Option<bool>),
+    Time(Option<DateTime<Utc>>),
+    Json(Option<Value>),
+}
+
+impl Stored {
+    pub fn null_for(field: &Field) -> Self {
+        match column_kind(field) {
+            ColumnKind::Text => Self::Text(None),
+            ColumnKind::Number => Self::Number(None),
+            ColumnKind::Bool => Self::Bool(None),
+            ColumnKind::Time => Self::Time(None),
+            ColumnKind::Json => Self::Json(None),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self,
+            Self::Text(None)
+                | Self::Number(None)
+                | Self::Bool(None)
+                | Self::Time(None)
+                | Self::Json(None)
+        )
+    }
+
+    /// The value as JSON, as responses show it.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Text(Some(s)) => Value::String(s.clone()),
+            Self::Number(Some(n)) => number_json(*n),
+            Self::Bool(Some(b)) => Value::Bool(*b),
+            Self::Time(Some(t)) => Value::String(format_time(t)),
+            Self::Json(Some(v)) => v.clone(),
+            _ => Value::Null,
+        }
+    }
+}
+
+/// How a field is stored physically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    Number,
+    Bool,
+    Time,
+    Json,
+}
+
+pub fn column_kind(field: &Field) -> ColumnKind {
+    match field.kind {
+        FieldKind::Number => ColumnKind::Number,
+        FieldKind::Boolean => ColumnKind::Bool,
+        FieldKind::Datetime => ColumnKind::Time,
+        FieldKind::Json => ColumnKind::Json,
+        FieldKind::Select if field.is_multiple_select() => ColumnKind::Json,
+        _ => ColumnKind::Text,
+    }
+}
+
+/// Integral numbers read back as JSON integers, others as floats.
+pub fn number_json(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        Value::Number(Number::from(n as i64))
+    } else {
+        Number::from_f64(n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// The one timestamp format: RFC 3339, UTC, microseconds, `Z` (sorts as text).
+pub fn format_time(t: &DateTime<Utc>) -> String {
+    crate::http::time::rfc3339::format(t)
+}
+
+/// Parses RFC 3339 / ISO 8601 date-times (an offset, `Z`, or none meaning UTC)
+/// and plain dates (midnight UTC).
+pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    if raw.len() > 64 {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&Utc).trunc_subsecs(6));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
+            return Some(t.and_utc().trunc_subsecs(6));
+        }
+    }
+    if let Ok(t) = DateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f%#z") {
+        return Some(t.with_timezone(&Utc).trunc_subsecs(6));
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+fn json_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn email_ok(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+        && domain.contains('.')
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+fn url_ok(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or_default();
+        !host.is_empty() && !host.starts_with('.') && !s.chars().any(char::is_whitespace)
+    })
+}
+
+/// Validates one non-null value for `field` and converts it for storage.
+/// The error is `(code, message)`.
+pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, String)> {
+    let wrong = |expected: &str| {
+        (
+            "invalid_type",
+            format!("Expected {expected} value, got {}", json_type_name(value)),
+        )
+    };
+    let options = field.options.clone().unwrap_or_default();
+    match field.kind {
+        FieldKind::Text | FieldKind::Email | FieldKind::Url => {
+            let Value::String(s) = value else {
+                return Err(wrong("text"));
+            };
+            if field.kind == FieldKind::Email && !email_ok(s) {
+                return Err(("invalid_email_format", "Invalid email format".into()));
+            }
+            if field.kind == FieldKind::Url && !url_ok(s) {
+                return Err((
+                    "invalid_url_format",
+                    "Invalid URL format. Must start with http:// or https://".into(),
+                ));
+            }
+            let n = s.chars().count();
+            if let Some(min) = options.min_length {
+                if n < min as usize {
+                    return Err(("too_short", format!("Must be at least {min} characters")));
+                }
+            }
+            if let Some(max) = options.max_length {
+                if n > max as usize {
+                    return Err(("too_long", format!("Must be at most {max} characters")));
+                }
+            }
+            if let Some(pattern) = &options.pattern {
+                let re = regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .map_err(|_| ("pattern_invalid", "Invalid pattern".to_string()))?;
+                if !re.is_match(s) {
+                    return Err((
+                        "pattern_mismatch",
+                        format!("Does not match the pattern {pattern}"),
+                    ));
+                }
+            }
+            Ok(Stored::Text(Some(s.clone())))
+        }
+        FieldKind::Number => {
+            let Some(n) = value.as_f64().filter(|_| value.is_number()) else {
+                return Err(wrong("number"));
+            };
+            if !n.is_finite() {
+                return Err(("invalid_type", "Number out of range".into()));
+            }
+            if options.integer == Some(true) && n.fract() != 0.0 {
+                return Err(("not_integer", "Must be an integer".into()));
+            }
+            if let Some(min) = options.min {
+                if n < min {
+                    return Err(("too_small", format!("Must be at least {min}")));
+                }
+            }
+            if let Some(max) = options.max {
+                if n > max {
+                    return Err(("too_large", format!("Must be at most {max}")));
+                }
+            }
+            Ok(Stored::Number(Some(n)))
+        }
+        FieldKind::Boolean => match value {
+            Value::Bool(b) => Ok(Stored::Bool(Some(*b))),
+            _ => Err(wrong("boolean")),
+        },
+        FieldKind::Datetime => {
+            let Value::String(s) = value else {
+                return Err(wrong("datetime string"));
+            };
+            parse_time(s).map(|t| Stored::Time(Some(t))).ok_or_else(|| {
+                (
+                    "invalid_datetime_format",
+                    "Invalid datetime format. Use ISO 8601 format (e.g., 2024-01-01T12:00:00Z)"
+                        .to_string(),
+                )
+            })
+        }
+        FieldKind::Json => {
+            let text = value.to_string();
+            if text.len() > 1_000_000 {
+                return Err(("invalid_json", "JSON value is too large".into()));
+            }
+            Ok(Stored::Json(Some(value.clone())))
+        }
+        FieldKind::Select => {
+            let allowed = options.values.unwrap_or_default();
+            let check = |v: &Value| match v {
+                Value::String(s) if allowed.contains(s) => Ok(s.clone()),
+                Value::String(s) => Err((
+                    "invalid_choice",
+                    format!("'{s}' is not one of {}", allowed.join(", ")),
+                )),
+                other => Err((
+                    "invalid_type",
+                    format!("Expected text value, got {}", json_type_name(other)),
+                )),
+            };
+            if field.is_multiple_select() {
+                let Value::Array(items) = value else {
+                    return Err(wrong("list"));
+                };
+                let mut chosen = Vec::new();
+                for item in items {
+                    let s = check(item)?;
+                    if !chosen.contains(&s) {
+                        chosen.push(s);
+                    }
+                }
+                Ok(Stored::Json(Some(Value::Array(
+                    chosen.into_iter().map(Value::String).collect(),
+                ))))
+            } else {
+                check(value).map(|s| Stored::Text(Some(s)))
+            }
+        }
+        FieldKind::Reference => {
+            let Value::String(s) = value else {
+                return Err(wrong("reference ID"));
+            };
+            if s.trim().is_empty() {
+                return Err(("empty_reference", "Reference ID cannot be empty".into()));
+            }
+            if s.len() > 64 {
+                return Err(("invalid_reference", "Reference ID is too long".into()));
+            }
+            Ok(Stored::Text(Some(s.trim().to_string())))
+        }
+    }
+}
+
+/// Checks a field's default value when the schema is saved.
+pub fn check_default(field: &Field, default: &Value) -> Result<(), String> {
+    if field.kind == FieldKind::Reference {
+        return Err("reference fields cannot have a default".into());
+    }
+    convert(field, default)
+        .map(|_| ())
+        .map_err(|(_, message)| message)
+}
+
+/// Whether a write replaces the whole record (create, PUT) or only the given keys (PATCH).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Full,
+    Partial,
+}
+
+/// Validates a request body against the schema. Returns the values to write in
+/// schema order (fields absent from a partial write are left out), or every
+/// problem found.
+pub fn validate_body(
+    fields: &[Field],
+    body: &Map<String, Value>,
+    mode: Mode,
+) -> Result<Vec<(usize, Stored)>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    for key in body.keys() {
+        if !fields.iter().any(|f| &f.name == key) {
+            let message = if crate::collections::schema::SYSTEM_FIELDS.contains(&key.as_str()) {
+                format!("System field '{key}' cannot be written")
+            } else {
+                format!("Unknown field '{key}' not defined in collection schema")
+            };
+            errors.push(FieldError::new(key.clone(), "unknown_field", message));
+        }
+    }
+    let mut values = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        match body.get(&field.name) {
+            Some(Value::Null) if field.required => errors.push(FieldError::new(
+                &field.name,
+                "required_null",
+                format!("Required field '{}' cannot be null", field.name),
+            )),
+            Some(Value::Null) => values.push((i, Stored::null_for(field))),
+            Some(v) => match convert(field, v) {
+                Ok(stored) => values.push((i, stored)),
+                Err((code, message)) => errors.push(FieldError::new(&field.name, code, message)),
+            },
+            None if mode == Mode::Partial => {}
+            None => match &field.default {
+                Some(default) => match convert(field, default) {
+                    Ok(stored) => values.push((i, stored)),
+                    Err((code, message)) => {
+                        errors.push(FieldError::new(&field.name, code, message))
+                    }
+                },
+                None if field.required => errors.push(FieldError::new(
+                    &field.name,
+                    "required_missing",
+                    format!("Required field '{}' is missing", field.name),
+                )),
+                None => values.push((i, Stored::null_for(field))),
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(v: Value) -> Field {
+        let mut errors = Vec::new();
+        let input = serde_json::from_value(v).unwrap();
+        crate::collections::schema::validate_field(&input, "f", &mut errors).unwrap()
+    }
+
+    #[test]
+    fn types_are_strict() {
+        let n = field(json!({"name": "n", "type": "number", "options": {"min": 0, "max": 10}}));
+        assert_eq!(convert(&n, &json!(5)).unwrap(), Stored::Number(Some(5.0)));
+        assert_eq!(convert(&n, &json!(true)).unwrap_err().0, "invalid_type");
+        assert_eq!(convert(&n, &json!("5")).unwrap_err().0, "invalid_type");
+        assert_eq!(convert(&n, &json!(11)).unwrap_err().0, "too_large");
+        let b = field(json!({"name": "b", "type": "boolean"}));
+        assert_eq!(convert(&b, &json!(1)).unwrap_err().0, "invalid_type");
+        let e = field(json!({"name": "e", "type": "email"}));
+        assert_eq!(
+            convert(&e, &json!("nope")).unwrap_err().0,
+            "invalid_email_format"
+        );
+        let u = field(json!({"name": "u", "type": "url"}));
+        assert!(convert(&u, &json!("https://example.com/x")).is_ok());
+        assert_eq!(
+            convert(&u, &json!("ftp://x")).unwrap_err().0,
+            "invalid_url_format"
+        );
+        let d = field(json!({"name": "d", "type": "date"}));
+        assert_eq!(
+            convert(&d, &json!("2024-01-02")).unwrap().to_json(),
+            json!("2024-01-02T00:00:00.000000Z")
+        );
+        assert_eq!(
+            convert(&d, &json!("2024-01-02T03:04:05+02:00"))
+                .unwrap()
+                .to_json(),
+            json!("2024-01-02T01:04:05.000000Z")
+        );
+        assert_eq!(
+            convert(&d, &json!("yesterday")).unwrap_err().0,
+            "invalid_datetime_format"
+        );
+        let s = field(json!({"name": "s", "type": "select", "options": {"values": ["a", "b"]}}));
+        assert_eq!(convert(&s, &json!("c")).unwrap_err().0, "invalid_choice");
+        let m = field(
+            json!({"name": "m", "type": "select", "options": {"values": ["a", "b"], "multiple": true}}),
+        );
+        assert_eq!(
+            convert(&m, &json!(["b", "a", "b"])).unwrap().to_json(),
+            json!(["b", "a"])
+        );
+        let t = field(
+            json!({"name": "t", "type": "text", "options": {"pattern": "[a-z]+", "max_length": 3}}),
+        );
+        assert_eq!(convert(&t, &json!("abcd")).unwrap_err().0, "too_long");
+        assert_eq!(convert(&t, &json!("A")).unwrap_err().0, "pattern_mismatch");
+    }
+
+    #[test]
+    fn numbers_read_back_as_integers_when_integral() {
+        assert_eq!(number_json(3.0), json!(3));
+        assert_eq!(number_json(2.5), json!(2.5));
+    }
+
+    #[test]
+    fn body_validation_collects_everything() {
+        let fields = vec![
+            field(json!({"name": "title", "type": "text", "required": true})),
+            field(json!({"name": "views", "type": "number", "default": 0})),
+        ];
+        let body = json!({"id": "x", "extra": 1, "views": "many"});
+        let errors = validate_body(&fields, body.as_object().unwrap(), Mode::Full).unwrap_err();
+        let codes: Vec<_> = errors.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "unknown_field",
+                "unknown_field",
+                "required_missing",
+                "invalid_type"
+            ]
+        );
+        let ok = validate_body(
+            &fields,
+            json!({"title": "t"}).as_object().unwrap(),
+            Mode::Full,
+        )
+        .unwrap();
+        assert_eq!(ok[1].1, Stored::Number(Some(0.0)));
+        let partial = validate_body(
+            &fields,
+            json!({"views": 2}).as_object().unwrap(),
+            Mode::Partial,
+        )
+        .unwrap();
+        assert_eq!(partial.len(), 1);
+    }
+}

@@ -1,0 +1,368 @@
+//! Record writes shared by the single and batch routes: validation, reference
+//! checks, unique violations named by field, and `on_delete` enforcement.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::scope::Caller;
+use super::sql::{self, Param};
+use super::values::{self, Mode, Stored};
+use crate::collections::ddl;
+use crate::collections::schema::{FieldKind, OnDelete};
+use crate::collections::store::{self, Collection};
+use crate::db::dialect::quote_ident;
+use crate::db::{violated_constraint, ConstraintKind, Tx};
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// Maps a unique violation to a 409 naming the field.
+fn map_write_error(c: &Collection, err: sqlx::Error) -> ApiError {
+    match violated_constraint(&err) {
+        Some(v) if v.kind == ConstraintKind::Unique => {
+            let indexes = ddl::indexes(c);
+            let field = c
+                .fields
+                .iter()
+                .filter(|f| f.unique)
+                .find(|f| {
+                    let by_name = indexes.iter().any(|i| {
+                        i.sql
+                            .ends_with(&format!("(\"account_id\", {})", quote_ident(&f.name)))
+                            && v.mentions(&i.name)
+                    });
+                    by_name || v.message.ends_with(&format!("{}.{}", c.table, f.name))
+                })
+                .map(|f| f.name.clone());
+            match field {
+                Some(f) => {
+                    ApiError::conflict(format!("A record with this {f} already exists"), Some(&f))
+                }
+                None => ApiError::conflict("A record with these values already exists", None),
+            }
+        }
+        _ => ApiError::from(err),
+    }
+}
+
+/// Checks that every non-null reference points at a record of the same account.
+async fn check_references(
+    tx: &mut Tx,
+    c: &Collection,
+    account_id: &str,
+    values: &[(usize, Stored)],
+) -> ApiResult<Vec<FieldError>> {
+    let mut errors = Vec::new();
+    for (i, v) in values {
+        let field = &c.fields[*i];
+        let (FieldKind::Reference, Stored::Text(Some(id))) = (field.kind, v) else {
+            continue;
+        };
+        let target_name = field.collection.clone().unwrap_or_default();
+        let target = if target_name.eq_ignore_ascii_case(&c.name) {
+            Some(c.clone())
+        } else {
+            store::find_by_name(tx, &target_name).await?
+        };
+        let exists = match target {
+            Some(t) => {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM {} WHERE \"account_id\" = $1 AND \"id\" = $2",
+                    quote_ident(&t.table)
+                );
+                sql::scalar_i64(
+                    tx,
+                    &sql,
+                    &[Param::Text(account_id.into()), Param::Text(id.clone())],
+                )
+                .await?
+                    > 0
+            }
+            None => false,
+        };
+        if !exists {
+            errors.push(FieldError::new(
+                &field.name,
+                "invalid_reference",
+                format!("Referenced record '{id}' not found in collection '{target_name}'"),
+            ));
+        }
+    }
+    Ok(errors)
+}
+
+/// A JSON body must be an object.
+pub fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
+    match body {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::invalid(
+            "body",
+            "invalid_body",
+            "The request body must be a JSON object",
+        )),
+    }
+}
+
+/// Validates and inserts one record; returns it as stored.
+pub async fn insert(
+    tx: &mut Tx,
+    c: &Collection,
+    caller: &Caller,
+    body: &Map<String, Value>,
+) -> ApiResult<Map<String, Value>> {
+    let values = values::validate_body(&c.fields, body, Mode::Full)
+        .map_err(|e| ApiError::from_field_errors(e).unwrap_or(ApiError::Unavailable))?;
+    if let Some(err) =
+        ApiError::from_field_errors(check_references(tx, c, &caller.account_id, &values).await?)
+    {
+        return Err(err);
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = crate::http::time::now();
+    let mut columns = vec![
+        "id",
+        "account_id",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
+    .into_iter()
+    .map(quote_ident)
+    .collect::<Vec<_>>();
+    let mut params = vec![
+        Param::Text(id.clone()),
+        Param::Text(caller.account_id.clone()),
+        Param::Stored(Stored::Time(Some(now))),
+        Param::Text(caller.user_id.clone()),
+        Param::Stored(Stored::Time(Some(now))),
+        Param::Text(caller.user_id.clone()),
+    ];
+    for (i, v) in &values {
+        columns.push(quote_ident(&c.fields[*i].name));
+        params.push(Param::Stored(v.clone()));
+    }
+    let placeholders: Vec<String> = (1..=params.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        quote_ident(&c.table),
+        columns.join(", "),
+        placeholders.join(", ")
+    );
+    sql::execute(tx, &sql, &params)
+        .await
+        .map_err(|e| map_write_error(c, e))?;
+    let mut record = Map::new();
+    record.insert("id".into(), Value::String(id));
+    record.insert(
+        "account_id".into(),
+        Value::String(caller.account_id.clone()),
+    );
+    record.insert(
+        "created_at".into(),
+        Value::String(values::format_time(&now)),
+    );
+    record.insert("created_by".into(), Value::String(caller.user_id.clone()));
+    record.insert(
+        "updated_at".into(),
+        Value::String(values::format_time(&now)),
+    );
+    record.insert("updated_by".into(), Value::String(caller.user_id.clone()));
+    for (field, stored) in c
+        .fields
+        .iter()
+        .map(|f| (f, values.iter().find(|(i, _)| c.fields[*i].name == f.name)))
+    {
+        record.insert(
+            field.name.clone(),
+            stored.map(|(_, v)| v.to_json()).unwrap_or(Value::Null),
+        );
+    }
+    Ok(record)
+}
+
+pub fn record_not_found() -> ApiError {
+    ApiError::not_found("Record not found")
+}
+
+/// Validates and applies an update (PUT replaces, PATCH merges); returns the stored record.
+pub async fn update(
+    tx: &mut Tx,
+    c: &Collection,
+    caller: &Caller,
+    id: &str,
+    body: &Map<String, Value>,
+    mode: Mode,
+) -> ApiResult<Map<String, Value>> {
+    if sql::fetch_one(tx, c, &caller.account_id, id)
+        .await?
+        .is_none()
+    {
+        return Err(record_not_found());
+    }
+    let values = values::validate_body(&c.fields, body, mode)
+        .map_err(|e| ApiError::from_field_errors(e).unwrap_or(ApiError::Unavailable))?;
+    if let Some(err) =
+        ApiError::from_field_errors(check_references(tx, c, &caller.account_id, &values).await?)
+    {
+        return Err(err);
+    }
+    let now = crate::http::time::now();
+    let mut sets = vec![
+        "\"updated_at\" = $1".to_string(),
+        "\"updated_by\" = $2".to_string(),
+    ];
+    let mut params = vec![
+        Param::Stored(Stored::Time(Some(now))),
+        Param::Text(caller.user_id.clone()),
+    ];
+    for (i, v) in &values {
+        params.push(Param::Stored(v.clone()));
+        sets.push(format!(
+            "{} = ${}",
+            quote_ident(&c.fields[*i].name),
+            params.len()
+        ));
+    }
+    params.push(Param::Text(caller.account_id.clone()));
+    params.push(Param::Text(id.to_string()));
+    let sql = format!(
+        "UPDATE {} SET {} WHERE \"account_id\" = ${} AND \"id\" = ${}",
+        quote_ident(&c.table),
+        sets.join(", "),
+        params.len() - 1,
+        params.len()
+    );
+    sql::execute(tx, &sql, &params)
+        .await
+        .map_err(|e| map_write_error(c, e))?;
+    sql::fetch_one(tx, c, &caller.account_id, id)
+        .await?
+        .ok_or_else(record_not_found)
+}
+
+fn in_list(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Deletes records of one account, applying every reference's `on_delete`
+/// (restrict: 409; set_null: cleared; cascade: deleted in turn).
+pub async fn delete(
+    tx: &mut Tx,
+    c: &Collection,
+    account_id: &str,
+    ids: &[String],
+) -> ApiResult<u64> {
+    let all = store::all(tx).await?;
+    let mut seen = HashSet::new();
+    delete_inner(tx, &all, c, account_id, ids, &mut seen, 0).await
+}
+
+fn delete_inner<'a>(
+    tx: &'a mut Tx,
+    all: &'a [Collection],
+    c: &'a Collection,
+    account_id: &'a str,
+    ids: &'a [String],
+    seen: &'a mut HashSet<(String, String)>,
+    depth: usize,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<u64>> + Send + 'a>> {
+    Box::pin(async move {
+        if depth > 32 {
+            return Err(ApiError::conflict(
+                "Cascading deletes are nested too deeply",
+                None,
+            ));
+        }
+        let ids: Vec<String> = ids
+            .iter()
+            .filter(|id| seen.insert((c.table.clone(), (*id).clone())))
+            .cloned()
+            .collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let id_params = || {
+            ids.iter()
+                .map(|id| Param::Text(id.clone()))
+                .collect::<Vec<_>>()
+        };
+        for other in all {
+            for f in other
+                .fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::Reference)
+            {
+                if !f
+                    .collection
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(&c.name))
+                {
+                    continue;
+                }
+                let mut params = vec![Param::Text(account_id.to_string())];
+                params.extend(id_params());
+                let matching = format!(
+                    "FROM {} WHERE \"account_id\" = $1 AND {} IN ({})",
+                    quote_ident(&other.table),
+                    quote_ident(&f.name),
+                    in_list(2, ids.len())
+                );
+                match f.on_delete.unwrap_or(OnDelete::Restrict) {
+                    OnDelete::Restrict => {
+                        let mut sql = format!("SELECT COUNT(*) {matching}");
+                        if other.table == c.table {
+                            sql.push_str(&format!(
+                                " AND \"id\" NOT IN ({})",
+                                in_list(2, ids.len())
+                            ));
+                        }
+                        if sql::scalar_i64(tx, &sql, &params).await? > 0 {
+                            return Err(ApiError::conflict(
+                                format!("Cannot delete record: it is referenced by records of '{}' ({})", other.name, f.name),
+                                None,
+                            ));
+                        }
+                    }
+                    OnDelete::SetNull => {
+                        let sql = format!(
+                            "UPDATE {} SET {} = NULL WHERE \"account_id\" = $1 AND {} IN ({})",
+                            quote_ident(&other.table),
+                            quote_ident(&f.name),
+                            quote_ident(&f.name),
+                            in_list(2, ids.len())
+                        );
+                        sql::execute(tx, &sql, &params).await?;
+                    }
+                    OnDelete::Cascade => {
+                        let sql = format!("SELECT \"id\" {matching}");
+                        let children: Vec<String> = sql::fetch_records(
+                            tx,
+                            &sql,
+                            &params,
+                            &[("id".into(), values::ColumnKind::Text)],
+                        )
+                        .await?
+                        .into_iter()
+                        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
+                        .collect();
+                        if !children.is_empty() {
+                            delete_inner(tx, all, other, account_id, &children, seen, depth + 1)
+                                .await?;
+                        }
+                    }
+                }
+            }
+        }
+        let mut params = vec![Param::Text(account_id.to_string())];
+        params.extend(id_params());
+        let sql = format!(
+            "DELETE FROM {} WHERE \"account_id\" = $1 AND \"id\" IN ({})",
+            quote_ident(&c.table),
+            in_list(2, ids.len())
+        );
+        Ok(sql::execute(tx, &sql, &params).await?)
+    })
+}
