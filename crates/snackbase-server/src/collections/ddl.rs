@@ -58,21 +58,25 @@ fn index(table: &str, unique: bool, columns: &[&str]) -> PhysicalIndex {
     PhysicalIndex { name, sql }
 }
 
-/// Every index a collection needs: `(account_id, created_at)` for listing,
-/// `(account_id, f)` UNIQUE for unique fields, `(account_id, f)` for references,
-/// and the chosen ones.
+/// Every index a collection needs: `(account_id, created_at, id)` for listing,
+/// `(account_id, f)` UNIQUE for unique fields, `(account_id, f, id)` for
+/// references, and the chosen ones. Non-unique indexes end with `id`, the
+/// tie-breaker of every sort, so that a page can be read in index order.
 pub fn indexes(c: &Collection) -> Vec<PhysicalIndex> {
-    let mut out = vec![index(&c.table, false, &["account_id", "created_at"])];
+    let mut out = vec![index(&c.table, false, &["account_id", "created_at", "id"])];
     for f in &c.fields {
         if f.unique {
             out.push(index(&c.table, true, &["account_id", &f.name]));
         } else if f.kind == super::schema::FieldKind::Reference {
-            out.push(index(&c.table, false, &["account_id", &f.name]));
+            out.push(index(&c.table, false, &["account_id", &f.name, "id"]));
         }
     }
     for idx in &c.indexes {
         let mut cols = vec!["account_id"];
         cols.extend(idx.fields.iter().map(String::as_str));
+        if !idx.unique {
+            cols.push("id");
+        }
         let candidate = index(&c.table, idx.unique, &cols);
         if !out.iter().any(|o| o.name == candidate.name) {
             out.push(candidate);

@@ -14,6 +14,9 @@ use crate::error::{ApiError, ApiResult};
 
 pub const DEFAULT_LIMIT: i64 = 30;
 
+/// System columns declared NOT NULL.
+const NOT_NULL_COLUMNS: [&str; 3] = ["id", "created_at", "updated_at"];
+
 /// A parsed list request.
 #[derive(Debug)]
 pub struct ListQuery {
@@ -298,15 +301,22 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// Builds and runs the list query. `extra` is an additional SQL predicate on
-/// `t` (a compiled `filter=`) with its parameters, numbered from `$2`.
-pub async fn run(
-    tx: &mut crate::db::Tx,
+/// The statements of a list query: the page and the count.
+pub struct ListSql {
+    pub select: String,
+    pub params: Vec<Param>,
+    pub count: String,
+    pub count_params: Vec<Param>,
+}
+
+/// Builds the list statements. `extra` is an additional SQL predicate on `t`
+/// (a compiled `filter=`) whose parameters are numbered from `$2`.
+pub fn build(
     c: &Collection,
     account_id: &str,
     q: &ListQuery,
     extra: Option<(String, Vec<Param>)>,
-) -> ApiResult<Page> {
+) -> ApiResult<ListSql> {
     let cols = sql::columns(c);
     let mut params = vec![Param::Text(account_id.to_string())];
     let mut conditions = vec!["t.\"account_id\" = $1".to_string()];
@@ -318,7 +328,11 @@ pub async fn run(
         params.push(p.clone());
         conditions.push(format!("t.{} = ${}", quote_ident(name), params.len()));
     }
-    let count_conditions = conditions.clone();
+    let count = format!(
+        "SELECT COUNT(*) FROM {} t WHERE {}",
+        quote_ident(&c.table),
+        conditions.join(" AND ")
+    );
     let count_params = params.clone();
     if let Some(values) = &q.cursor {
         conditions.push(cursor_predicate(q, values, &mut params)?);
@@ -327,21 +341,21 @@ pub async fn run(
         .sort
         .iter()
         .map(|(name, _, desc)| {
-            format!(
-                "t.{} {}",
-                quote_ident(name),
-                if *desc {
-                    "DESC NULLS LAST"
-                } else {
-                    "ASC NULLS FIRST"
-                }
-            )
+            // Columns that are never NULL get no NULLS clause, so that an index can serve the order.
+            let never_null = NOT_NULL_COLUMNS.contains(&name.as_str());
+            let direction = match (desc, never_null) {
+                (true, true) => "DESC",
+                (false, true) => "ASC",
+                (true, false) => "DESC NULLS LAST",
+                (false, false) => "ASC NULLS FIRST",
+            };
+            format!("t.{} {direction}", quote_ident(name))
         })
         .collect();
     params.push(Param::Int(q.limit + 1));
     let limit_at = params.len();
     params.push(Param::Int(q.skip));
-    let sql = format!(
+    let select = format!(
         "SELECT {} FROM {} t WHERE {} ORDER BY {} LIMIT ${limit_at} OFFSET ${}",
         sql::select_list(&cols, "t"),
         quote_ident(&c.table),
@@ -349,7 +363,25 @@ pub async fn run(
         order.join(", "),
         params.len()
     );
-    let mut items = sql::fetch_records(tx, &sql, &params, &cols).await?;
+    Ok(ListSql {
+        select,
+        params,
+        count,
+        count_params,
+    })
+}
+
+/// Runs the list query (one more row than the limit, to know whether a next page exists).
+pub async fn run(
+    tx: &mut crate::db::Tx,
+    c: &Collection,
+    account_id: &str,
+    q: &ListQuery,
+    extra: Option<(String, Vec<Param>)>,
+) -> ApiResult<Page> {
+    let cols = sql::columns(c);
+    let statements = build(c, account_id, q, extra)?;
+    let mut items = sql::fetch_records(tx, &statements.select, &statements.params, &cols).await?;
     let more = items.len() as i64 > q.limit;
     items.truncate(q.limit as usize);
     let next_cursor = match (more, items.last()) {
@@ -362,12 +394,7 @@ pub async fn run(
         _ => None,
     };
     let total = if q.count {
-        let sql = format!(
-            "SELECT COUNT(*) FROM {} t WHERE {}",
-            quote_ident(&c.table),
-            count_conditions.join(" AND ")
-        );
-        Some(sql::scalar_i64(tx, &sql, &count_params).await?)
+        Some(sql::scalar_i64(tx, &statements.count, &statements.count_params).await?)
     } else {
         None
     };

@@ -6,7 +6,7 @@
 mod batch;
 mod expand;
 mod handlers;
-mod list;
+pub mod list;
 pub mod scope;
 pub mod sql;
 pub mod values;

@@ -9,6 +9,7 @@ mod auth;
 mod collections;
 mod dashboard;
 mod health;
+mod listing;
 mod records;
 mod setup;
 mod tenancy;
