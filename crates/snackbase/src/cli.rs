@@ -48,6 +48,29 @@ enum Command {
     },
     /// Print the effective configuration (secrets redacted).
     Info,
+    /// Export or import collection schemas as JSON.
+    #[command(subcommand)]
+    Collections(CollectionsCommand),
+}
+
+#[derive(Subcommand)]
+enum CollectionsCommand {
+    /// Write collection schemas as one JSON document.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<std::path::PathBuf>,
+        /// Comma-separated collection names or ids (all when absent).
+        #[arg(long)]
+        collections: Option<String>,
+    },
+    /// Create (or update) collections from an exported document, all or nothing.
+    Import {
+        file: std::path::PathBuf,
+        /// What to do with collections that exist: skip, error or update.
+        #[arg(long, default_value = "skip")]
+        strategy: String,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -150,6 +173,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         Command::CreateSuperadmin { email, password } => {
             create_superadmin(&config, email, password).await
         }
+        Command::Collections(cmd) => collections(&config, cmd).await,
         Command::Info => {
             println!("SnackBase {}", env!("CARGO_PKG_VERSION"));
             for (name, value) in config.describe() {
@@ -208,6 +232,62 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn collections(config: &Config, cmd: CollectionsCommand) -> anyhow::Result<ExitCode> {
+    use snackbase_server::collections::transfer;
+    let db = connect(config).await?;
+    db.migrate().await.context("applying migrations")?;
+    let result = match cmd {
+        CollectionsCommand::Export { out, collections } => {
+            let doc = transfer::export(&db, collections.as_deref()).await;
+            match doc {
+                Ok(doc) => {
+                    let text = serde_json::to_string_pretty(&doc)?;
+                    match out {
+                        Some(path) => std::fs::write(&path, text + "\n")
+                            .with_context(|| format!("writing {}", path.display()))?,
+                        None => println!("{text}"),
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        CollectionsCommand::Import { file, strategy } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let data = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not an export document", file.display()))?;
+            let strategy = serde_json::from_value(serde_json::Value::String(strategy.clone()))
+                .map_err(|_| {
+                    anyhow::anyhow!("--strategy must be skip, error or update, not {strategy:?}")
+                })?;
+            match transfer::import(&db, transfer::ImportRequest { data, strategy }, None).await {
+                Ok(res) => {
+                    for item in res.imported {
+                        println!("{}: {}", item.name, item.status);
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    db.close().await;
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(ApiError::Validation { details, .. }) => {
+            for d in details {
+                eprintln!("error: {}: {}", d.field, d.message);
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(other) => {
+            eprintln!("error: {other}");
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 fn prompt(label: &str) -> anyhow::Result<String> {

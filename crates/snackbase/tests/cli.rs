@@ -304,3 +304,47 @@ fn migrate_and_create_superadmin() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--email"));
 }
+
+#[test]
+fn collections_export_and_import_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = json!({"format_version": 1, "collections": [
+        {"name": "notes", "schema": [{"name": "title", "type": "text", "required": true}], "indexes": []},
+        {"name": "links", "schema": [{"name": "note", "type": "relation", "collection": "notes", "on_delete": "cascade"}]}
+    ]});
+    std::fs::write(dir.path().join("in.json"), doc.to_string()).unwrap();
+    let out = run(dir.path(), &["collections", "import", "in.json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "notes: created\nlinks: created\n"
+    );
+    let out = run(
+        dir.path(),
+        &["collections", "import", "in.json", "--strategy", "error"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(
+        dir.path(),
+        &["collections", "export", "--out", "out.json"],
+        &[],
+    );
+    assert!(out.status.success());
+    let exported: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())
+            .unwrap();
+    assert_eq!(exported["collections"][0]["name"], "notes");
+    assert_eq!(exported["collections"][1]["schema"][0]["type"], "reference");
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "{\"format_version\": 1, \"collections\": [{\"name\": \"x y\", \"schema\": []}]}",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["collections", "import", "bad.json"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}

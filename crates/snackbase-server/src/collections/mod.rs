@@ -6,7 +6,7 @@ pub mod ddl;
 mod handlers;
 pub mod schema;
 pub mod store;
-mod transfer;
+pub mod transfer;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

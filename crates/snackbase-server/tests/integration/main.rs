@@ -11,6 +11,7 @@ mod dashboard;
 mod health;
 mod listing;
 mod records;
+mod schema_changes;
 mod setup;
 mod tenancy;
 mod tokens;
