@@ -211,7 +211,20 @@ pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, St
                 return Err(wrong("number"));
             };
             if !n.is_finite() {
-                return Err(("invalid_type", "Number out of range".into()));
+                return Err(("number_out_of_range", "Number out of range".into()));
+            }
+            // Integers beyond 2^53 cannot be stored exactly in a double: refuse
+            // them rather than change them silently.
+            let exact_limit = 9_007_199_254_740_992u64;
+            if value.as_u64().is_some_and(|u| u > exact_limit)
+                || value
+                    .as_i64()
+                    .is_some_and(|i| i.unsigned_abs() > exact_limit)
+            {
+                return Err((
+                    "number_out_of_range",
+                    "Integers must be within ±2^53 to be stored exactly".into(),
+                ));
             }
             if options.integer == Some(true) && n.fract() != 0.0 {
                 return Err(("not_integer", "Must be an integer".into()));

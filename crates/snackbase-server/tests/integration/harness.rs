@@ -264,6 +264,16 @@ impl TestApp {
             .to_string()
     }
 
+    /// A fresh superadmin token (the superadmin must exist).
+    pub async fn superadmin_token(&self) -> String {
+        self.login("system", ADMIN_EMAIL, PASSWORD)
+            .await
+            .expect(200)["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+
     pub async fn login(&self, account: &str, email: &str, password: &str) -> Response {
         self.post(
             "/api/v1/auth/login",

@@ -602,3 +602,53 @@ both!(batches_are_all_or_nothing, |app| {
     assert_eq!(del.expect(200)["deleted"], 2);
     assert_eq!(app.count("col_posts").await, 0);
 });
+
+both!(hostile_bodies_and_paths_are_refused, |app| {
+    let (_, a, _) = setup(&app).await;
+    let url = format!("{}/api/v1/records/posts", app.base);
+    let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+    for raw in [
+        r#"{"title": "t", "views": 1e400}"#.to_string(),
+        format!(r#"{{"title": "t", "meta": {deep}}}"#),
+        r#"{"title": "t", "views": 9007199254740993}"#.to_string(),
+        r#"{"title": "t"#.to_string(),
+    ] {
+        let res = app
+            .client
+            .post(&url)
+            .bearer_auth(&a)
+            .header("content-type", "application/json")
+            .body(raw.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let res = TestApp::read(res).await;
+        assert!((400..500).contains(&status), "{raw}: {status} {}", res.text);
+        assert!(res.json["error"].is_string());
+    }
+    for path in [
+        "/api/v1/records/po%22sts",
+        "/api/v1/records/posts%3B%20DROP%20TABLE%20users",
+        "/api/v1/records/col_posts",
+        "/api/v1/records/accounts",
+    ] {
+        app.get(path, Some(&a)).await.expect_error(404, "not_found");
+    }
+    let sa = app.superadmin_token().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "refs", "schema": [
+        {"name": "post", "type": "reference", "collection": "posts", "on_delete": "restrict"}]}),
+    )
+    .await
+    .expect(201);
+    let res = app
+        .post("/api/v1/records/refs", Some(&a), json!({"post": 42}))
+        .await;
+    res.expect_error(422, "validation_error");
+    assert_eq!(res.codes(), ["invalid_type"]);
+    assert_eq!(app.count("col_posts").await, 0);
+    assert_eq!(app.count("users").await, 3);
+});

@@ -75,7 +75,11 @@ both!(fields_are_added_renamed_and_removed_safely, |app| {
     let refused = app.put(&path, t, drop_body.clone()).await;
     refused.expect_error(422, "validation_error");
     assert_eq!(refused.codes(), ["data_loss_requires_confirmation"]);
-    let still = app.get("/api/v1/records/notes", Some(&user)).await.expect(200).clone();
+    let still = app
+        .get("/api/v1/records/notes", Some(&user))
+        .await
+        .expect(200)
+        .clone();
     assert!(still["items"][0]["body"].is_string());
     // A dry run says what would happen and changes nothing.
     let mut dry = drop_body.clone();
