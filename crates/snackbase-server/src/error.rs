@@ -15,6 +15,9 @@ pub struct FieldError {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// For expressions (filters, rules): the 0-based character offset of the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
 }
 
 impl FieldError {
@@ -27,7 +30,14 @@ impl FieldError {
             field: field.into(),
             code: code.into(),
             message: message.into(),
+            position: None,
         }
+    }
+
+    /// The same error, located at a character offset of an expression.
+    pub fn at(mut self, position: usize) -> Self {
+        self.position = Some(position);
+        self
     }
 }
 

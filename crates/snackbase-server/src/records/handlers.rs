@@ -46,7 +46,7 @@ pub struct RecordList {
 pub struct RecordBody(pub Value);
 
 /// Lists records of the caller's account: `skip`/`limit` or `cursor`, `sort`
-/// (`-f`, `+f`, `f`; several keys), `fields`, `field=value`,
+/// (`-f`, `+f`, `f`; several keys), `fields`, `field=value`, `filter`,
 /// `count=false`, `expand`.
 #[utoipa::path(get, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)),
     security(("bearer" = [])), responses((status = 200, body = RecordList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -63,7 +63,11 @@ pub async fn list_records(
         Some(raw) => expand::parse(&mut tx, &c, raw).await?,
         None => Vec::new(),
     };
-    let mut page = list::run(&mut tx, &c, &caller.account_id, &q, None).await?;
+    let extra = match &q.filter {
+        Some(source) => Some(super::filter::compile(&c, source, tx.backend(), 2)?),
+        None => None,
+    };
+    let mut page = list::run(&mut tx, &c, &caller.account_id, &q, extra).await?;
     expand::apply(&mut tx, &caller.account_id, &mut page.items, &paths).await?;
     if let Some(fields) = &q.fields {
         page.items.iter_mut().for_each(|r| list::project(r, fields));

@@ -1,6 +1,6 @@
 //! `GET /records/{collection}`: paging (offset or cursor), sorting on several
 //! keys, projection, equality parameters,
-//! optional total and `expand=`.
+//! `filter=` in the rule language, optional total and `expand=`.
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -25,6 +25,7 @@ pub struct ListQuery {
     pub sort: Vec<(String, ColumnKind, bool)>,
     pub fields: Option<Vec<String>>,
     pub equals: Vec<(String, Param)>,
+    pub filter: Option<String>,
     pub cursor: Option<Vec<Value>>,
     pub count: bool,
     pub expand: Option<String>,
@@ -98,6 +99,7 @@ pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<L
         sort: Vec::new(),
         fields: None,
         equals: Vec::new(),
+        filter: None,
         cursor: None,
         count: true,
         expand: None,
@@ -147,6 +149,7 @@ pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<L
                     q.fields = Some(names);
                 }
             }
+            "filter" => q.filter = Some(value.into_owned()).filter(|f| !f.trim().is_empty()),
             "cursor" => q.cursor = Some(decode_cursor(&value)?),
             "count" | "include_count" => {
                 q.count = match value.to_ascii_lowercase().as_str() {

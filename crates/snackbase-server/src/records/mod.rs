@@ -5,6 +5,7 @@
 
 mod batch;
 mod expand;
+pub mod filter;
 mod handlers;
 pub mod list;
 pub mod scope;

@@ -369,3 +369,110 @@ both!(list_queries_use_an_index, |app| {
     assert_eq!(page["items"][0]["n"], 99993);
     assert_eq!(page["total"], 10000);
 });
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+both!(filters_select_exactly_the_matching_records, |app| {
+    let t = seeded(&app).await;
+    let t = Some(t.as_str());
+    let run = |f: &str| {
+        format!(
+            "/api/v1/records/items?sort=name&limit=100&filter={}",
+            enc(f)
+        )
+    };
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("n == 2", vec!["item02", "item05", "item08"]),
+        (
+            "n > 0 and flag == true",
+            vec!["item02", "item04", "item08", "item10"],
+        ),
+        ("n == null", vec!["item03", "item07", "item11"]),
+        (
+            "not (n >= 1) and n != null",
+            vec!["item00", "item06", "item09"],
+        ),
+        (
+            "name in ['item01', 'item09', 'nope']",
+            vec!["item01", "item09"],
+        ),
+        ("starts_with(name, 'item1')", vec!["item10", "item11"]),
+        (
+            "due >= '2024-01-11' or name == \"item00\"",
+            vec!["item00", "item10", "item11"],
+        ),
+        (
+            "due < '2024-01-02T12:00:00+00:00'",
+            vec!["item00", "item01"],
+        ),
+        ("record.n == 1 && !flag", vec!["item01"]),
+    ];
+    for (filter, expected) in cases {
+        let page = app.get(&run(filter), t).await.expect(200).clone();
+        assert_eq!(names(&page), expected, "filter {filter}");
+        assert_eq!(page["total"], expected.len(), "filter {filter}");
+    }
+    // Filters combine with equality parameters and cursors.
+    let page = app
+        .get(
+            &format!(
+                "/api/v1/records/items?flag=true&limit=2&sort=name&filter={}",
+                enc("n != null")
+            ),
+            t,
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(names(&page), ["item00", "item02"]);
+    let next = page["next_cursor"].as_str().unwrap();
+    let page = app
+        .get(
+            &format!(
+                "/api/v1/records/items?flag=true&limit=2&sort=name&filter={}&cursor={next}",
+                enc("n != null")
+            ),
+            t,
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(names(&page), ["item04", "item06"]);
+
+    // Errors name the filter and the position.
+    let res = app.get(&run("n >"), t).await;
+    res.expect_error(422, "validation_error");
+    assert_eq!(res.json["details"][0]["field"], "filter");
+    assert_eq!(res.json["details"][0]["code"], "filter_syntax");
+    assert_eq!(res.json["details"][0]["position"], 3);
+    let res = app.get(&run("ghost == 1"), t).await;
+    res.expect_error(422, "validation_error");
+    assert_eq!(res.json["details"][0]["code"], "filter_invalid");
+    assert_eq!(res.json["details"][0]["position"], 0);
+    for hostile in [
+        "n == 'x'",
+        "user.id == 'x'",
+        "name == 'x' OR 1=1 --",
+        "name == 'x'; DROP TABLE users; --",
+        "name == 'unterminated",
+        "n > 99999999999999999999999999",
+        "/* comment */ n == 1",
+        "\"name\" == 1",
+        &"(".repeat(200),
+        &format!("{}n == 1{}", "(".repeat(100), ")".repeat(100)),
+    ] {
+        app.get(&run(hostile), t)
+            .await
+            .expect_error(422, "validation_error");
+    }
+    // Quotes inside strings are data.
+    let page = app.get(&run("name == 'x'' OR ''1''=''1'"), t).await;
+    assert!(page.status == 200 || page.status == 422, "{}", page.text);
+    if page.status == 200 {
+        assert_eq!(page.json["total"], 0);
+    }
+    assert_eq!(app.count("users").await, 2);
+    assert_eq!(app.count("col_items").await, 12);
+});

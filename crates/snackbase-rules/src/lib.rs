@@ -1,0 +1,122 @@
+//! The SnackBase rule and filter language.
+//!
+//! One small expression language serves two purposes:
+//!
+//! - **access rules** (`record.created_by == user.id or @has_role('admin')`),
+//!   which may use `record.*`, `user.*`, `account.*` and macros;
+//! - **list filters** (`status == 'published' and views > 10`), which name
+//!   record fields directly (bare `status` and `record.status` are the same)
+//!   and may use nothing else.
+//!
+//! The pipeline is [`parse`] → [`check`] → [`evaluate`] (in memory, e.g. for a
+//! record about to be created) or [`compile`] (to a parameterised SQL
+//! predicate for SQLite or PostgreSQL, e.g. for list queries). For every
+//! expression that passes [`check`], the compiled SQL selects exactly the
+//! records the evaluator accepts; the crate's tests prove this against real
+//! databases.
+//!
+//! This crate does no I/O: the caller supplies the schema ([`Schema`]), the
+//! names in scope ([`Scope`]), the values ([`Context`] / [`SqlContext`]) and
+//! runs the SQL.
+//!
+//! ```
+//! use snackbase_rules::{check, compile, parse, Dialect, FieldType, Schema, Scope, SqlContext, SqlParam, Value};
+//!
+//! /// The caller's identity, as the server knows it.
+//! struct Caller;
+//!
+//! impl SqlContext for Caller {
+//!     fn resolve(&self, path: &[&str]) -> Value {
+//!         match path {
+//!             ["user", "id"] => Value::from("u1"),
+//!             _ => Value::Null,
+//!         }
+//!     }
+//!     fn now_hour_utc(&self) -> u8 {
+//!         12
+//!     }
+//!     fn table_alias(&self) -> Option<&str> {
+//!         Some("r")
+//!     }
+//! }
+//!
+//! let schema = Schema::from_fields([("title", FieldType::Text)])?;
+//! let rule = parse("record.created_by == user.id or record.title == 'public'")?;
+//! check(&rule, &schema, &Scope::rule())?;
+//! let predicate = compile(&rule, &schema, &Scope::rule(), Dialect::Sqlite, &Caller, 1)?;
+//! assert_eq!(predicate.sql, r#"(("r"."created_by" IS $1) OR ("r"."title" IS $2))"#);
+//! assert_eq!(predicate.params, [SqlParam::Text("u1".into()), SqlParam::Text("public".into())]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Grammar
+//!
+//! ```text
+//! expr        = or_expr ;
+//! or_expr     = and_expr , { ( "or" | "||" ) , and_expr } ;
+//! and_expr    = not_expr , { ( "and" | "&&" ) , not_expr } ;
+//! not_expr    = ( "not" | "!" ) , not_expr | comparison ;
+//! comparison  = unary , [ comp_op , unary ] ;          (* never chained *)
+//! comp_op     = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" , "in" ;
+//! unary       = "-" , unary | primary ;
+//! primary     = literal | name | call | macro | list | "(" , expr , ")" ;
+//! call        = IDENT , "(" , [ args ] , ")" ;
+//! macro       = "@" , IDENT , "(" , [ args ] , ")" ;   (* no space after "@" *)
+//! list        = "[" , [ args ] , "]" ;
+//! args        = expr , { "," , expr } ;                (* no trailing comma *)
+//! name        = IDENT , { "." , IDENT } ;              (* no spaces around "." *)
+//! literal     = INTEGER | DECIMAL | STRING | "true" | "false" | "null" ;
+//!
+//! IDENT       = ( letter | "_" ) , { letter | digit | "_" } ;   (* ASCII *)
+//! INTEGER     = digit , { digit } ;                    (* must fit in i64 *)
+//! DECIMAL     = digit , { digit } , "." , { digit } ;  (* "1." yes, ".5" no *)
+//! STRING      = "'" , { char | escape } , "'" | '"' , { char | escape } , '"' ;
+//! escape      = "\\" | "\'" | '\"' | "\n" | "\t" ;
+//! ```
+//!
+//! Keywords (`and or not in true false null`) are lower case; `AND` is a
+//! name. Whitespace separates tokens. A `-` directly before a number literal
+//! makes a negative literal (so `-9223372036854775808` is valid); before
+//! anything else it negates a number. Precedence, lowest first: `or`, `and`,
+//! `not`, comparisons, unary `-`.
+//!
+//! # Limits
+//!
+//! Sources longer than [`MAX_SOURCE_CHARS`] characters or nested deeper than
+//! [`MAX_NESTING_DEPTH`] are syntax errors; integer literals outside `i64` are
+//! syntax errors (they do not silently become floats). Every recursive pass
+//! refuses trees deeper than [`MAX_TREE_DEPTH`], so hand-built trees cannot
+//! exhaust the stack either.
+//!
+//! See `docs/rules.md` for the full reference: types, null semantics,
+//! functions, macros, error messages and the storage the SQL assumes.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ast;
+mod check;
+mod datetime;
+mod eval;
+mod lexer;
+mod parser;
+mod schema;
+mod scope;
+mod sql;
+mod value;
+
+pub use ast::{CompareOp, Expr, ExprKind, Literal, Path, Span};
+pub use check::{check, CheckError, CheckErrorKind, Ty};
+pub use datetime::canonical_datetime;
+pub use eval::{evaluate, evaluate_value, Context, EvalError, EvalErrorKind, MacroError};
+pub use lexer::TokenKind;
+pub use parser::{
+    parse, Expected, ParseError, ParseErrorKind, MAX_NESTING_DEPTH, MAX_SOURCE_CHARS,
+};
+pub use schema::{FieldType, Schema, SchemaError, MAX_FIELD_NAME_CHARS, SYSTEM_FIELDS};
+pub use scope::{BuiltinMacro, Function, Scope, ScopeKind, MAX_TREE_DEPTH};
+pub use sql::{
+    compile, CompileError, Dialect, ParamBinder, SqlContext, SqlParam, SqlPredicate, MAX_SQL_BYTES,
+    MAX_SQL_PARAMS,
+};
+pub use value::Value;

@@ -1,0 +1,221 @@
+//! The SQL of comparisons, membership and text functions, with constants
+//! bound according to the type of what they are compared with.
+
+use super::emit::{CResult, Compiler, Operand};
+use super::{quote_ident, CompileError, Dialect, SqlParam, MAX_SQL_BYTES};
+use crate::ast::{CompareOp, Span};
+use crate::check::Ty;
+use crate::datetime::canonical_datetime;
+use crate::eval::compare;
+use crate::scope::Function;
+use crate::value::{int_to_float, Value};
+
+/// `json_each` columns that shadow unqualified outer columns in SQLite.
+const JSON_EACH_COLUMNS: [&str; 10] = [
+    "key", "value", "type", "atom", "id", "parent", "fullkey", "path", "json", "root",
+];
+
+/// The parameter to bind for `value` compared with a `ty` scalar, or `None`
+/// when the value can never equal (or be ordered with) such a scalar.
+pub(super) fn param_for(ty: Ty, value: &Value) -> Option<SqlParam> {
+    match (ty, value) {
+        (Ty::Number, Value::Int(i)) => Some(SqlParam::Float(int_to_float(*i))),
+        (Ty::Any, Value::Int(i)) => Some(SqlParam::Int(*i)),
+        (Ty::Number | Ty::Any, Value::Float(f)) => Some(SqlParam::Float(*f)),
+        (Ty::Text | Ty::Any, Value::Text(s)) => Some(SqlParam::Text(s.clone())),
+        (Ty::Bool | Ty::Any, Value::Bool(b)) => Some(SqlParam::Bool(*b)),
+        (Ty::Datetime, Value::Text(s)) => canonical_datetime(s).map(SqlParam::Text),
+        _ => None,
+    }
+}
+
+impl Compiler<'_> {
+    /// `left == right`, null-safe; `datetime` as in [`compare`].
+    pub(super) fn equal(&mut self, left: Operand, right: Operand, datetime: bool) -> String {
+        match (left, right) {
+            (Operand::Const(a), Operand::Const(b)) => {
+                bool_sql(compare(CompareOp::Eq, a, b, datetime))
+            }
+            (Operand::Const(value), other) | (other, Operand::Const(value)) => {
+                if value == Value::Null {
+                    return format!("({} IS NULL)", self.scalar(other));
+                }
+                let ty = Self::ty(&other);
+                let Some(param) = param_for(ty, &value) else {
+                    return "FALSE".to_owned();
+                };
+                let placeholder = self.placeholder(ty, param);
+                let sql = self.scalar(other);
+                self.not_distinct(&sql, &placeholder)
+            }
+            (left, right) => {
+                let (a, b) = (self.scalar(left), self.scalar(right));
+                self.not_distinct(&a, &b)
+            }
+        }
+    }
+
+    fn not_distinct(&self, a: &str, b: &str) -> String {
+        match self.dialect() {
+            Dialect::Sqlite => format!("({a} IS {b})"),
+            Dialect::Postgres => format!("({a} IS NOT DISTINCT FROM {b})"),
+        }
+    }
+
+    /// `<`, `<=`, `>`, `>=`: false when either side is null or incomparable.
+    pub(super) fn order(&mut self, op: CompareOp, left: Operand, right: Operand) -> String {
+        let ty = match (Self::ty(&left), Self::ty(&right)) {
+            (Ty::Any, ty) | (ty, _) => ty,
+        };
+        let side = |compiler: &mut Self, operand: Operand| match operand {
+            Operand::Const(value) => param_for(ty, &value).map(|p| compiler.placeholder(ty, p)),
+            other => Some(compiler.scalar(other)),
+        };
+        let (Some(a), Some(b)) = (side(self, left), side(self, right)) else {
+            return "FALSE".to_owned();
+        };
+        let collate = match (ty, self.dialect()) {
+            (Ty::Text, Dialect::Postgres) => " COLLATE \"C\"",
+            _ => "",
+        };
+        format!("COALESCE(({a}{collate} {} {b}), FALSE)", op.symbol())
+    }
+
+    /// `item in container`.
+    pub(super) fn member(
+        &mut self,
+        item: Operand,
+        container: Operand,
+        datetime: bool,
+        span: Span,
+    ) -> CResult<String> {
+        Ok(match container {
+            Operand::List(elements) => {
+                let item_len = match &item {
+                    Operand::Scalar { sql, .. } | Operand::Cond(sql) => sql.len(),
+                    _ => 8,
+                };
+                if item_len.saturating_mul(elements.len()) > MAX_SQL_BYTES {
+                    return Err(CompileError::TooLarge { span });
+                }
+                let terms: Vec<String> = elements
+                    .into_iter()
+                    .map(|element| self.equal(item.clone(), element, datetime))
+                    .collect();
+                any_of(&terms)
+            }
+            Operand::Const(Value::List(values)) => self.member_of_values(item, &values),
+            Operand::Const(Value::Text(text)) => match item {
+                Operand::Const(_) => "FALSE".to_owned(),
+                item => {
+                    let haystack = self.binder.bind(SqlParam::Text(text));
+                    let needle = self.scalar(item);
+                    self.substring(&needle, &haystack)
+                }
+            },
+            Operand::Const(_) => "FALSE".to_owned(),
+            Operand::Scalar {
+                sql,
+                ty: Ty::TextList,
+            } => {
+                let needle = match item {
+                    Operand::Const(Value::Text(text)) => self.binder.bind(SqlParam::Text(text)),
+                    Operand::Const(_) => return Ok("FALSE".to_owned()),
+                    item => self.scalar(item),
+                };
+                match self.dialect() {
+                    Dialect::Sqlite => {
+                        let unqualified = self.ctx.table_alias().is_none();
+                        if let Some(field) = JSON_EACH_COLUMNS
+                            .iter()
+                            .find(|c| unqualified && sql == quote_ident(c))
+                        {
+                            return Err(CompileError::NeedsTableAlias {
+                                field: (*field).to_owned(),
+                                span,
+                            });
+                        }
+                        format!("COALESCE({needle} IN (SELECT value FROM json_each({sql})), FALSE)")
+                    }
+                    Dialect::Postgres => {
+                        format!("COALESCE({sql} @> jsonb_build_array({needle}), FALSE)")
+                    }
+                }
+            }
+            Operand::Scalar { sql, .. } => {
+                let needle = match item {
+                    Operand::Const(Value::Text(text)) => self.binder.bind(SqlParam::Text(text)),
+                    Operand::Const(_) => return Ok("FALSE".to_owned()),
+                    item => self.scalar(item),
+                };
+                self.substring(&needle, &sql)
+            }
+            Operand::Cond(_) => "FALSE".to_owned(),
+        })
+    }
+
+    /// A non-constant `item` in a list of known values.
+    fn member_of_values(&mut self, item: Operand, values: &[Value]) -> String {
+        let ty = Self::ty(&item);
+        let params: Vec<SqlParam> = values.iter().filter_map(|v| param_for(ty, v)).collect();
+        let sql = self.scalar(item);
+        let mut terms = Vec::new();
+        if !params.is_empty() {
+            let placeholders: Vec<String> = params
+                .into_iter()
+                .map(|p| self.placeholder(ty, p))
+                .collect();
+            terms.push(format!(
+                "COALESCE({sql} IN ({}), FALSE)",
+                placeholders.join(", ")
+            ));
+        }
+        if values.contains(&Value::Null) {
+            terms.push(format!("({sql} IS NULL)"));
+        }
+        any_of(&terms)
+    }
+
+    fn substring(&self, needle: &str, haystack: &str) -> String {
+        match self.dialect() {
+            Dialect::Sqlite => format!("COALESCE(instr({haystack}, {needle}) > 0, FALSE)"),
+            Dialect::Postgres => format!("COALESCE(strpos({haystack}, {needle}) > 0, FALSE)"),
+        }
+    }
+
+    /// `starts_with` / `ends_with`.
+    pub(super) fn affix(&mut self, function: Function, text: Operand, affix: Operand) -> String {
+        let side = |compiler: &mut Self, operand: Operand| match operand {
+            Operand::Const(Value::Text(s)) => Some(compiler.binder.bind(SqlParam::Text(s))),
+            Operand::Const(_) => None,
+            other => Some(compiler.scalar(other)),
+        };
+        let (Some(s), Some(p)) = (side(self, text), side(self, affix)) else {
+            return "FALSE".to_owned();
+        };
+        match (function, self.dialect()) {
+            (Function::StartsWith, Dialect::Sqlite) => {
+                format!("COALESCE(substr({s}, 1, length({p})) = {p}, FALSE)")
+            }
+            (Function::StartsWith, Dialect::Postgres) => {
+                format!("COALESCE(left({s}, length({p})) = {p}, FALSE)")
+            }
+            (_, Dialect::Sqlite) => format!(
+                "COALESCE(length({s}) >= length({p}) AND substr({s}, length({s}) - length({p}) + 1) = {p}, FALSE)"
+            ),
+            (_, Dialect::Postgres) => format!("COALESCE(right({s}, length({p})) = {p}, FALSE)"),
+        }
+    }
+}
+
+fn bool_sql(b: bool) -> String {
+    if b { "TRUE" } else { "FALSE" }.to_owned()
+}
+
+fn any_of(terms: &[String]) -> String {
+    match terms {
+        [] => "FALSE".to_owned(),
+        [one] => one.clone(),
+        _ => format!("({})", terms.join(" OR ")),
+    }
+}

@@ -1,0 +1,92 @@
+//! `filter=`: the rule language over record fields, checked against the
+//! collection's schema and compiled to a parameterised SQL predicate.
+
+use snackbase_rules::{self as rules, Dialect, FieldType, Schema, Scope, SqlParam};
+
+use super::sql::Param;
+use super::values::ColumnKind;
+use crate::collections::schema::FieldKind;
+use crate::collections::store::Collection;
+use crate::db::Backend;
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// The rule-language view of a collection's fields.
+pub fn schema_of(c: &Collection) -> ApiResult<Schema> {
+    let fields = c.fields.iter().map(|f| {
+        let ty = match f.kind {
+            FieldKind::Text | FieldKind::Email | FieldKind::Url => FieldType::Text,
+            FieldKind::Number => FieldType::Number,
+            FieldKind::Boolean => FieldType::Boolean,
+            FieldKind::Datetime => FieldType::Datetime,
+            FieldKind::Json => FieldType::Json,
+            FieldKind::Select => FieldType::Select {
+                multiple: f.is_multiple_select(),
+            },
+            FieldKind::Reference => FieldType::Reference,
+        };
+        (f.name.as_str(), ty)
+    });
+    Schema::from_fields(fields).map_err(ApiError::internal)
+}
+
+struct FilterContext;
+
+impl rules::SqlContext for FilterContext {
+    fn resolve(&self, _path: &[&str]) -> rules::Value {
+        rules::Value::Null
+    }
+
+    fn now_hour_utc(&self) -> u8 {
+        chrono::Timelike::hour(&chrono::Utc::now()) as u8
+    }
+
+    fn table_alias(&self) -> Option<&str> {
+        Some("t")
+    }
+}
+
+fn invalid(code: &str, message: String, position: usize) -> ApiError {
+    ApiError::Validation {
+        message: message.clone(),
+        details: vec![FieldError::new("filter", code, message).at(position)],
+    }
+}
+
+/// Parses, checks and compiles a filter; parameters are numbered from `first_param`.
+pub fn compile(
+    c: &Collection,
+    source: &str,
+    backend: Backend,
+    first_param: usize,
+) -> ApiResult<(String, Vec<Param>)> {
+    let expr =
+        rules::parse(source).map_err(|e| invalid("filter_syntax", e.to_string(), e.position))?;
+    let schema = schema_of(c)?;
+    let scope = Scope::filter();
+    rules::check(&expr, &schema, &scope)
+        .map_err(|e| invalid("filter_invalid", e.to_string(), e.span.start))?;
+    let dialect = match backend {
+        Backend::Sqlite => Dialect::Sqlite,
+        Backend::Postgres => Dialect::Postgres,
+    };
+    let compiled = rules::compile(&expr, &schema, &scope, dialect, &FilterContext, first_param)
+        .map_err(|e| {
+            let position = match &e {
+                rules::CompileError::Check(c) => c.span.start,
+                _ => 0,
+            };
+            invalid("filter_invalid", e.to_string(), position)
+        })?;
+    let params = compiled
+        .params
+        .into_iter()
+        .map(|p| match p {
+            SqlParam::Null => Param::Null(ColumnKind::Text),
+            SqlParam::Bool(b) => Param::Bool(b),
+            SqlParam::Int(i) => Param::Int(i),
+            SqlParam::Float(f) => Param::Float(f),
+            SqlParam::Text(s) => Param::Text(s),
+        })
+        .collect();
+    Ok((compiled.sql, params))
+}
