@@ -306,49 +306,32 @@ both!(list_queries_use_an_index, |app| {
         .unwrap()
         .unwrap();
     drop(tx);
-    let q = snackbase_server::records::list::parse(
-        &c,
-        Some("status=s3&sort=-created_at&limit=20"),
-        100,
-    )
-    .unwrap();
-    let statements = snackbase_server::records::list::build(&c, "AA0001", &q, None).unwrap();
-    use snackbase_server::records::sql::BindParam as _;
-    let plan: String = match db {
-        snackbase_server::db::Db::Sqlite { read, .. } => {
-            let sql = format!("EXPLAIN QUERY PLAN {}", statements.select);
-            let mut query = sqlx::query(&sql);
-            for p in &statements.params {
-                query = query.bind_param(p);
-            }
-            let rows = query.fetch_all(read).await.unwrap();
-            rows.iter()
-                .map(|r| sqlx::Row::get::<String, _>(r, 3))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-        snackbase_server::db::Db::Postgres(pool) => {
-            let sql = format!("EXPLAIN {}", statements.select);
-            let mut query = sqlx::query(&sql);
-            for p in &statements.params {
-                query = query.bind_param(p);
-            }
-            let rows = query.fetch_all(pool).await.unwrap();
-            rows.iter()
-                .map(|r| sqlx::Row::get::<String, _>(r, 0))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-    };
-    assert!(plan.contains("ix_"), "no index in the plan:\n{plan}");
-    assert!(
-        !plan.contains("Seq Scan") && !plan.contains("SCAN t\n") && !plan.ends_with("SCAN t"),
-        "a full scan:\n{plan}"
-    );
-    assert!(
-        !plan.contains("TEMP B-TREE") && !plan.contains("Sort  "),
-        "the order needs a sort:\n{plan}"
-    );
+    for query in [
+        "status=s3&sort=-created_at&limit=20",
+        "filter=status%20%3D%3D%20%27s3%27&sort=-created_at&limit=20",
+    ] {
+        let q = snackbase_server::records::list::parse(&c, Some(query), 100).unwrap();
+        let extra = q
+            .filter
+            .as_deref()
+            .map(|f| snackbase_server::records::filter::compile(&c, f, db.backend(), 2).unwrap());
+        let statements = snackbase_server::records::list::build(&c, "AA0001", &q, extra).unwrap();
+        let plan = explain(db, &statements.select, &statements.params).await;
+        assert!(
+            plan.contains("ix_"),
+            "{query}: no index in the plan:\n{plan}\n{}",
+            statements.select
+        );
+        assert!(
+            !plan.contains("Seq Scan") && !plan.contains("SCAN t\n") && !plan.ends_with("SCAN t"),
+            "{query}: a full scan:\n{plan}"
+        );
+        assert!(
+            !plan.contains("TEMP B-TREE") && !plan.contains("Sort  "),
+            "{query}: the order needs a sort:\n{plan}\n{}",
+            statements.select
+        );
+    }
     // And the page itself is right.
     let token = app
         .login("alpha", "a@example.com", PASSWORD)
@@ -476,3 +459,37 @@ both!(filters_select_exactly_the_matching_records, |app| {
     assert_eq!(app.count("users").await, 2);
     assert_eq!(app.count("col_items").await, 12);
 });
+
+async fn explain(
+    db: &snackbase_server::db::Db,
+    select: &str,
+    params: &[snackbase_server::records::sql::Param],
+) -> String {
+    use snackbase_server::records::sql::BindParam as _;
+    match db {
+        snackbase_server::db::Db::Sqlite { read, .. } => {
+            let sql = format!("EXPLAIN QUERY PLAN {select}");
+            let mut query = sqlx::query(&sql);
+            for p in params {
+                query = query.bind_param(p);
+            }
+            let rows = query.fetch_all(read).await.unwrap();
+            rows.iter()
+                .map(|r| sqlx::Row::get::<String, _>(r, 3))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        snackbase_server::db::Db::Postgres(pool) => {
+            let sql = format!("EXPLAIN {select}");
+            let mut query = sqlx::query(&sql);
+            for p in params {
+                query = query.bind_param(p);
+            }
+            let rows = query.fetch_all(pool).await.unwrap();
+            rows.iter()
+                .map(|r| sqlx::Row::get::<String, _>(r, 0))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    }
+}
