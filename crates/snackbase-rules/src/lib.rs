@@ -44,7 +44,7 @@
 //! let rule = parse("record.created_by == user.id or record.title == 'public'")?;
 //! check(&rule, &schema, &Scope::rule())?;
 //! let predicate = compile(&rule, &schema, &Scope::rule(), Dialect::Sqlite, &Caller, 1)?;
-//! assert_eq!(predicate.sql, r#"(("r"."created_by" IS $1) OR ("r"."title" IS $2))"#);
+//! assert_eq!(predicate.sql, r#"(("r"."created_by" = $1) OR ("r"."title" = $2))"#);
 //! assert_eq!(predicate.params, [SqlParam::Text("u1".into()), SqlParam::Text("public".into())]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

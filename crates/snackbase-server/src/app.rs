@@ -19,6 +19,7 @@ pub struct App {
     pub tokens: TokenKeys,
     pub dummy_hash: DummyHash,
     pub setup: SetupToken,
+    pub authz: crate::authz::engine::AuthzCache,
 }
 
 /// The shared state handed to every handler.
@@ -85,6 +86,7 @@ impl AppState {
             tokens,
             dummy_hash,
             setup,
+            authz: Default::default(),
         })))
     }
 }

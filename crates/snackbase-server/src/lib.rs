@@ -13,6 +13,7 @@
 pub mod accounts;
 mod app;
 pub mod auth;
+pub mod authz;
 pub mod collections;
 pub mod config;
 mod dashboard;
@@ -50,6 +51,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(users::router())
         .merge(collections::router())
         .merge(records::router())
+        .merge(authz::router())
         .merge(dashboard::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()

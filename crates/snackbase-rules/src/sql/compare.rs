@@ -1,7 +1,15 @@
 //! The SQL of comparisons, membership and text functions, with constants
 //! bound according to the type of what they are compared with.
+//!
+//! Each condition is built for a [`Polarity`]. In a positive position a
+//! comparison of a record value with a known non-`NULL` value is a plain SQL
+//! comparison (`"status" = $1`, `"n" < $2`, `"status" IN ($1, $2)`), which
+//! is `NULL` where the evaluator says false (the record value is `NULL`) and
+//! can be matched to an index; where the value is observed, the null-safe
+//! two-valued forms (`IS` / `IS NOT DISTINCT FROM`, `COALESCE(…, FALSE)`)
+//! are kept.
 
-use super::emit::{CResult, Compiler, Operand};
+use super::emit::{CResult, Compiler, Operand, Polarity};
 use super::{quote_ident, CompileError, Dialect, SqlParam, MAX_SQL_BYTES};
 use crate::ast::{CompareOp, Span};
 use crate::check::Ty;
@@ -30,8 +38,18 @@ pub(super) fn param_for(ty: Ty, value: &Value) -> Option<SqlParam> {
 }
 
 impl Compiler<'_> {
-    /// `left == right`, null-safe; `datetime` as in [`compare`].
-    pub(super) fn equal(&mut self, left: Operand, right: Operand, datetime: bool) -> String {
+    /// `left == right`; `datetime` as in [`compare`].
+    ///
+    /// Null-safe, except that in a positive position a value compared with a
+    /// non-`NULL` constant is `=`: where the value is `NULL`, SQL's `NULL`
+    /// stands for the evaluator's false.
+    pub(super) fn equal(
+        &mut self,
+        left: Operand,
+        right: Operand,
+        datetime: bool,
+        polarity: Polarity,
+    ) -> String {
         match (left, right) {
             (Operand::Const(a), Operand::Const(b)) => {
                 bool_sql(compare(CompareOp::Eq, a, b, datetime))
@@ -41,17 +59,37 @@ impl Compiler<'_> {
                     return format!("({} IS NULL)", self.scalar(other));
                 }
                 let ty = Self::ty(&other);
+                // `param_for` never gives a `NULL` parameter.
                 let Some(param) = param_for(ty, &value) else {
                     return "FALSE".to_owned();
                 };
                 let placeholder = self.placeholder(ty, param);
                 let sql = self.scalar(other);
-                self.not_distinct(&sql, &placeholder)
+                match polarity {
+                    Polarity::Positive => format!("({sql} = {placeholder})"),
+                    Polarity::Exact => self.not_distinct(&sql, &placeholder),
+                }
             }
             (left, right) => {
                 let (a, b) = (self.scalar(left), self.scalar(right));
                 self.not_distinct(&a, &b)
             }
+        }
+    }
+
+    /// `left != right`, always two-valued: it is true where the record value
+    /// is `NULL`, so a plain `<>` would not do even in a positive position.
+    pub(super) fn not_equal(&mut self, left: Operand, right: Operand, datetime: bool) -> String {
+        match (left, right) {
+            (Operand::Const(Value::Null), other) | (other, Operand::Const(Value::Null))
+                if !matches!(other, Operand::Const(_)) =>
+            {
+                format!("({} IS NOT NULL)", self.scalar(other))
+            }
+            (left, right) => format!(
+                "(NOT {})",
+                self.equal(left, right, datetime, Polarity::Exact)
+            ),
         }
     }
 
@@ -62,8 +100,15 @@ impl Compiler<'_> {
         }
     }
 
-    /// `<`, `<=`, `>`, `>=`: false when either side is null or incomparable.
-    pub(super) fn order(&mut self, op: CompareOp, left: Operand, right: Operand) -> String {
+    /// `<`, `<=`, `>`, `>=`: false when either side is null or incomparable
+    /// (`NULL` in a positive position).
+    pub(super) fn order(
+        &mut self,
+        op: CompareOp,
+        left: Operand,
+        right: Operand,
+        polarity: Polarity,
+    ) -> String {
         let ty = match (Self::ty(&left), Self::ty(&right)) {
             (Ty::Any, ty) | (ty, _) => ty,
         };
@@ -78,7 +123,11 @@ impl Compiler<'_> {
             (Ty::Text, Dialect::Postgres) => " COLLATE \"C\"",
             _ => "",
         };
-        format!("COALESCE(({a}{collate} {} {b}), FALSE)", op.symbol())
+        let test = format!("({a}{collate} {} {b})", op.symbol());
+        match polarity {
+            Polarity::Exact => format!("COALESCE({test}, FALSE)"),
+            Polarity::Positive => test,
+        }
     }
 
     /// `item in container`.
@@ -88,6 +137,7 @@ impl Compiler<'_> {
         container: Operand,
         datetime: bool,
         span: Span,
+        polarity: Polarity,
     ) -> CResult<String> {
         Ok(match container {
             Operand::List(elements) => {
@@ -100,17 +150,17 @@ impl Compiler<'_> {
                 }
                 let terms: Vec<String> = elements
                     .into_iter()
-                    .map(|element| self.equal(item.clone(), element, datetime))
+                    .map(|element| self.equal(item.clone(), element, datetime, polarity))
                     .collect();
                 any_of(&terms)
             }
-            Operand::Const(Value::List(values)) => self.member_of_values(item, &values),
+            Operand::Const(Value::List(values)) => self.member_of_values(item, &values, polarity),
             Operand::Const(Value::Text(text)) => match item {
                 Operand::Const(_) => "FALSE".to_owned(),
                 item => {
                     let haystack = self.binder.bind(SqlParam::Text(text));
                     let needle = self.scalar(item);
-                    self.substring(&needle, &haystack)
+                    self.substring(&needle, &haystack, polarity)
                 }
             },
             Operand::Const(_) => "FALSE".to_owned(),
@@ -135,10 +185,13 @@ impl Compiler<'_> {
                                 span,
                             });
                         }
-                        format!("COALESCE({needle} IN (SELECT value FROM json_each({sql})), FALSE)")
+                        condition_of(
+                            polarity,
+                            &format!("{needle} IN (SELECT value FROM json_each({sql}))"),
+                        )
                     }
                     Dialect::Postgres => {
-                        format!("COALESCE({sql} @> jsonb_build_array({needle}), FALSE)")
+                        condition_of(polarity, &format!("{sql} @> jsonb_build_array({needle})"))
                     }
                 }
             }
@@ -148,14 +201,14 @@ impl Compiler<'_> {
                     Operand::Const(_) => return Ok("FALSE".to_owned()),
                     item => self.scalar(item),
                 };
-                self.substring(&needle, &sql)
+                self.substring(&needle, &sql, polarity)
             }
             Operand::Cond(_) => "FALSE".to_owned(),
         })
     }
 
     /// A non-constant `item` in a list of known values.
-    fn member_of_values(&mut self, item: Operand, values: &[Value]) -> String {
+    fn member_of_values(&mut self, item: Operand, values: &[Value], polarity: Polarity) -> String {
         let ty = Self::ty(&item);
         let params: Vec<SqlParam> = values.iter().filter_map(|v| param_for(ty, v)).collect();
         let sql = self.scalar(item);
@@ -165,10 +218,8 @@ impl Compiler<'_> {
                 .into_iter()
                 .map(|p| self.placeholder(ty, p))
                 .collect();
-            terms.push(format!(
-                "COALESCE({sql} IN ({}), FALSE)",
-                placeholders.join(", ")
-            ));
+            let test = format!("{sql} IN ({})", placeholders.join(", "));
+            terms.push(condition_of(polarity, &test));
         }
         if values.contains(&Value::Null) {
             terms.push(format!("({sql} IS NULL)"));
@@ -176,15 +227,27 @@ impl Compiler<'_> {
         any_of(&terms)
     }
 
-    fn substring(&self, needle: &str, haystack: &str) -> String {
-        match self.dialect() {
-            Dialect::Sqlite => format!("COALESCE(instr({haystack}, {needle}) > 0, FALSE)"),
-            Dialect::Postgres => format!("COALESCE(strpos({haystack}, {needle}) > 0, FALSE)"),
-        }
+    fn substring(&self, needle: &str, haystack: &str, polarity: Polarity) -> String {
+        let test = match self.dialect() {
+            Dialect::Sqlite => format!("instr({haystack}, {needle}) > 0"),
+            Dialect::Postgres => format!("strpos({haystack}, {needle}) > 0"),
+        };
+        condition_of(polarity, &test)
     }
 
     /// `starts_with` / `ends_with`.
-    pub(super) fn affix(&mut self, function: Function, text: Operand, affix: Operand) -> String {
+    ///
+    /// These stay function calls even in a positive position: the forms a
+    /// b-tree index can serve (`LIKE 'p%'`, `^@`, a range `>= p AND < p'`)
+    /// only match a prefix test under the `C` collation (or
+    /// `text_pattern_ops`), not under an arbitrary default collation.
+    pub(super) fn affix(
+        &mut self,
+        function: Function,
+        text: Operand,
+        affix: Operand,
+        polarity: Polarity,
+    ) -> String {
         let side = |compiler: &mut Self, operand: Operand| match operand {
             Operand::Const(Value::Text(s)) => Some(compiler.binder.bind(SqlParam::Text(s))),
             Operand::Const(_) => None,
@@ -193,18 +256,26 @@ impl Compiler<'_> {
         let (Some(s), Some(p)) = (side(self, text), side(self, affix)) else {
             return "FALSE".to_owned();
         };
-        match (function, self.dialect()) {
+        let test = match (function, self.dialect()) {
             (Function::StartsWith, Dialect::Sqlite) => {
-                format!("COALESCE(substr({s}, 1, length({p})) = {p}, FALSE)")
+                format!("substr({s}, 1, length({p})) = {p}")
             }
-            (Function::StartsWith, Dialect::Postgres) => {
-                format!("COALESCE(left({s}, length({p})) = {p}, FALSE)")
-            }
+            (Function::StartsWith, Dialect::Postgres) => format!("left({s}, length({p})) = {p}"),
             (_, Dialect::Sqlite) => format!(
-                "COALESCE(length({s}) >= length({p}) AND substr({s}, length({s}) - length({p}) + 1) = {p}, FALSE)"
+                "length({s}) >= length({p}) AND substr({s}, length({s}) - length({p}) + 1) = {p}"
             ),
-            (_, Dialect::Postgres) => format!("COALESCE(right({s}, length({p})) = {p}, FALSE)"),
-        }
+            (_, Dialect::Postgres) => format!("right({s}, length({p})) = {p}"),
+        };
+        condition_of(polarity, &test)
+    }
+}
+
+/// `test` (a boolean SQL expression that is `NULL` where it is false) as a
+/// condition of `polarity`.
+fn condition_of(polarity: Polarity, test: &str) -> String {
+    match polarity {
+        Polarity::Exact => format!("COALESCE({test}, FALSE)"),
+        Polarity::Positive => format!("({test})"),
     }
 }
 

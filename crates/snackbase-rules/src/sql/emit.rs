@@ -1,5 +1,7 @@
-//! Expression-to-SQL translation. Every function returning a *condition*
-//! returns two-valued SQL (never `NULL`); *scalars* may be `NULL`.
+//! Expression-to-SQL translation. A *condition* is compiled for a
+//! [`Polarity`]: two-valued SQL (never `NULL`) where its value is observed,
+//! or index-friendly SQL that may be `NULL` instead of false where only
+//! `TRUE` matters; *scalars* may be `NULL`.
 
 use super::compare::param_for;
 use super::{quote_ident, CompileError, Dialect, ParamBinder, SqlContext, SqlParam, MAX_SQL_BYTES};
@@ -27,6 +29,30 @@ pub(super) enum Operand {
 
 pub(super) type CResult<T> = Result<T, CompileError>;
 
+/// How the SQL of a condition is consumed, which decides whether it may be
+/// `NULL` where the evaluator says false.
+///
+/// SQL's three-valued logic only differs from the evaluator's two values
+/// where a `NULL` is *observed*: `NOT NULL` is `NULL`, not true, and a `NULL`
+/// compared as a value is not `FALSE`. `WHERE`, `AND` and `OR` treat a `NULL`
+/// exactly like `FALSE` as far as *being `TRUE`* is concerned (`x AND NULL`
+/// and `x OR NULL` are `TRUE` exactly when they would be with `FALSE`), so
+/// below them a condition only has to be `TRUE` exactly when the evaluator
+/// says true. There the compiler emits plain, index-friendly comparisons
+/// (`"status" = $1`) instead of null-safe ones (`IS NOT DISTINCT FROM`,
+/// `COALESCE(…, FALSE)`), which PostgreSQL cannot match to a b-tree index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Polarity {
+    /// The value is observed (under `not`, as an operand of a comparison, a
+    /// list element, a function or macro argument): the SQL must be `TRUE` or
+    /// `FALSE`, never `NULL`.
+    Exact,
+    /// Only `TRUE` selects a record: the predicate itself, and operands of
+    /// `and` / `or` in a positive position. The SQL must be `TRUE` exactly
+    /// when the evaluator says true, and may be `NULL` instead of `FALSE`.
+    Positive,
+}
+
 pub(super) fn compile_checked(
     expr: &Expr,
     schema: &Schema,
@@ -40,8 +66,9 @@ pub(super) fn compile_checked(
         ctx,
         binder,
     };
-    let operand = compiler.operand(expr, 0)?;
-    let sql = compiler.condition(operand);
+    // The predicate follows `WHERE` (or `AND` under it): only `TRUE` selects.
+    let operand = compiler.operand(expr, 0, Polarity::Positive)?;
+    let sql = compiler.condition(operand, Polarity::Positive);
     Ok((sql, compiler.binder))
 }
 
@@ -89,7 +116,12 @@ impl Compiler<'_> {
     /// Compiles one node. This function and the ones it recurses through keep
     /// their frames small (the work is done in non-recursive helpers), so the
     /// deepest accepted trees fit on a small stack even in debug builds.
-    fn operand(&mut self, expr: &Expr, depth: usize) -> CResult<Operand> {
+    ///
+    /// A [`Operand::Cond`] compiled for [`Polarity::Positive`] may only be
+    /// consumed by [`condition`](Self::condition) with the same polarity;
+    /// every node that observes a value compiles its children as
+    /// [`Polarity::Exact`].
+    fn operand(&mut self, expr: &Expr, depth: usize, polarity: Polarity) -> CResult<Operand> {
         if depth > MAX_TREE_DEPTH {
             return Err(CompileError::TooDeep { span: expr.span });
         }
@@ -102,18 +134,22 @@ impl Compiler<'_> {
             ExprKind::List(items) => self.list(items, next),
             ExprKind::Path(_) => self.path(expr),
             ExprKind::Not(inner) => {
-                let inner = self.operand(inner, next)?;
+                let inner = self.operand(inner, next, Polarity::Exact)?;
                 Ok(self.negation(inner))
             }
             ExprKind::Neg(inner) => {
-                let inner = self.operand(inner, next)?;
+                let inner = self.operand(inner, next, Polarity::Exact)?;
                 Ok(self.minus(inner))
             }
-            ExprKind::And(items) => self.junction(items, " AND ", next),
-            ExprKind::Or(items) => self.junction(items, " OR ", next),
-            ExprKind::Compare { op, lhs, rhs } => self.comparison(expr.span, *op, lhs, rhs, next),
-            ExprKind::Call { name, args } => self.call(expr.span, name, args, next),
-            ExprKind::Macro { name, args } => self.macro_call(expr.span, name, args, next),
+            ExprKind::And(items) => self.junction(items, " AND ", next, polarity),
+            ExprKind::Or(items) => self.junction(items, " OR ", next, polarity),
+            ExprKind::Compare { op, lhs, rhs } => {
+                self.comparison(expr.span, *op, (lhs, rhs), next, polarity)
+            }
+            ExprKind::Call { name, args } => self.call(expr.span, name, args, next, polarity),
+            ExprKind::Macro { name, args } => {
+                self.macro_call(expr.span, name, args, next, polarity)
+            }
         }
     }
 
@@ -126,7 +162,7 @@ impl Compiler<'_> {
     fn list(&mut self, items: &[Expr], depth: usize) -> CResult<Operand> {
         let mut operands = Vec::with_capacity(items.len());
         for item in items {
-            operands.push(self.operand(item, depth)?);
+            operands.push(self.operand(item, depth, Polarity::Exact)?);
         }
         Ok(Operand::List(operands))
     }
@@ -149,7 +185,7 @@ impl Compiler<'_> {
     }
 
     fn negation(&mut self, inner: Operand) -> Operand {
-        Operand::Cond(format!("(NOT {})", self.condition(inner)))
+        Operand::Cond(format!("(NOT {})", self.condition(inner, Polarity::Exact)))
     }
 
     fn minus(&mut self, inner: Operand) -> Operand {
@@ -167,41 +203,53 @@ impl Compiler<'_> {
         &mut self,
         span: Span,
         op: CompareOp,
-        lhs: &Expr,
-        rhs: &Expr,
+        (lhs, rhs): (&Expr, &Expr),
         depth: usize,
+        polarity: Polarity,
     ) -> CResult<Operand> {
         let datetime = self.is_datetime(lhs) || self.is_datetime(rhs);
-        let left = self.operand(lhs, depth)?;
-        let right = self.operand(rhs, depth)?;
-        self.compared(span, op, left, right, datetime)
+        let left = self.operand(lhs, depth, Polarity::Exact)?;
+        let right = self.operand(rhs, depth, Polarity::Exact)?;
+        self.compared(span, op, (left, right), datetime, polarity)
     }
 
     fn compared(
         &mut self,
         span: Span,
         op: CompareOp,
-        left: Operand,
-        right: Operand,
+        (left, right): (Operand, Operand),
         datetime: bool,
+        polarity: Polarity,
     ) -> CResult<Operand> {
+        // A negated comparison observes the value of the comparison, so the
+        // comparison itself must be two-valued.
         let cond = match op {
-            CompareOp::Eq => self.equal(left, right, datetime),
-            CompareOp::Ne => format!("(NOT {})", self.equal(left, right, datetime)),
-            CompareOp::In => self.member(left, right, datetime, span)?,
-            CompareOp::NotIn => format!("(NOT {})", self.member(left, right, datetime, span)?),
-            _ => self.order(op, left, right),
+            CompareOp::Eq => self.equal(left, right, datetime, polarity),
+            CompareOp::Ne => self.not_equal(left, right, datetime),
+            CompareOp::In => self.member(left, right, datetime, span, polarity)?,
+            CompareOp::NotIn => format!(
+                "(NOT {})",
+                self.member(left, right, datetime, span, Polarity::Exact)?
+            ),
+            _ => self.order(op, left, right, polarity),
         };
         Ok(Operand::Cond(cond))
     }
 
-    fn call(&mut self, span: Span, name: &str, args: &[Expr], depth: usize) -> CResult<Operand> {
+    fn call(
+        &mut self,
+        span: Span,
+        name: &str,
+        args: &[Expr],
+        depth: usize,
+        polarity: Polarity,
+    ) -> CResult<Operand> {
         let mut operands = Vec::with_capacity(args.len());
         for arg in args {
-            operands.push(self.operand(arg, depth)?);
+            operands.push(self.operand(arg, depth, Polarity::Exact)?);
         }
         let datetime = args.iter().any(|arg| self.is_datetime(arg));
-        self.called(span, name, operands, datetime)
+        self.called(span, name, operands, datetime, polarity)
     }
 
     fn called(
@@ -210,13 +258,14 @@ impl Compiler<'_> {
         name: &str,
         mut operands: Vec<Operand>,
         datetime: bool,
+        polarity: Polarity,
     ) -> CResult<Operand> {
         let (Some(second), Some(first)) = (operands.pop(), operands.pop()) else {
             return Ok(Operand::Cond("FALSE".to_owned()));
         };
         Ok(Operand::Cond(match Function::from_name(name) {
-            Some(Function::Contains) => self.member(second, first, datetime, span)?,
-            Some(function) => self.affix(function, first, second),
+            Some(Function::Contains) => self.member(second, first, datetime, span, polarity)?,
+            Some(function) => self.affix(function, first, second, polarity),
             None => "FALSE".to_owned(),
         }))
     }
@@ -227,14 +276,17 @@ impl Compiler<'_> {
         name: &str,
         args: &[Expr],
         depth: usize,
+        polarity: Polarity,
     ) -> CResult<Operand> {
         match BuiltinMacro::from_name(name) {
-            Some(BuiltinMacro::OwnsRecord | BuiltinMacro::IsCreator) => Ok(self.owns_record()),
+            Some(BuiltinMacro::OwnsRecord | BuiltinMacro::IsCreator) => {
+                Ok(self.owns_record(polarity))
+            }
             Some(_) => Ok(Operand::Cond("FALSE".to_owned())),
             None => {
                 let mut sql_args = Vec::with_capacity(args.len());
                 for arg in args {
-                    let operand = self.operand(arg, depth)?;
+                    let operand = self.operand(arg, depth, Polarity::Exact)?;
                     sql_args.push(self.scalar(operand));
                 }
                 self.sql_macro(span, name, &sql_args)
@@ -242,44 +294,59 @@ impl Compiler<'_> {
         }
     }
 
-    fn owns_record(&mut self) -> Operand {
+    fn owns_record(&mut self, polarity: Polarity) -> Operand {
         let creator = Operand::Scalar {
             sql: self.column("created_by"),
             ty: Ty::Text,
         };
         match self.ctx.resolve(&["user", "id"]) {
             Value::Null => Operand::Cond("FALSE".to_owned()),
-            user => Operand::Cond(self.equal(creator, Operand::Const(user), false)),
+            user => Operand::Cond(self.equal(creator, Operand::Const(user), false, polarity)),
         }
     }
 
-    fn junction(&mut self, items: &[Expr], joiner: &str, depth: usize) -> CResult<Operand> {
+    /// `and` / `or`: both keep the polarity of their position (see
+    /// [`Polarity`]).
+    fn junction(
+        &mut self,
+        items: &[Expr],
+        joiner: &str,
+        depth: usize,
+        polarity: Polarity,
+    ) -> CResult<Operand> {
         let mut parts = Vec::with_capacity(items.len());
         for item in items {
-            let operand = self.operand(item, depth)?;
-            parts.push(self.condition(operand));
+            let operand = self.operand(item, depth, polarity)?;
+            parts.push(self.condition(operand, polarity));
         }
         Ok(Operand::Cond(format!("({})", parts.join(joiner))))
     }
 
-    /// Two-valued truthiness of an operand.
-    pub(super) fn condition(&mut self, operand: Operand) -> String {
+    /// The truthiness of an operand: two-valued when `polarity` is
+    /// [`Polarity::Exact`], else possibly `NULL` where it is false.
+    pub(super) fn condition(&mut self, operand: Operand, polarity: Polarity) -> String {
         match operand {
             Operand::Const(value) => self.binder.bind(SqlParam::Bool(value.is_truthy())),
             Operand::Cond(sql) => sql,
-            Operand::Scalar { sql, ty } => match ty {
-                Ty::Bool | Ty::Any => format!("COALESCE({sql}, FALSE)"),
-                Ty::Number => format!("COALESCE({sql} <> 0, FALSE)"),
-                Ty::Text => format!("COALESCE({sql} <> '', FALSE)"),
-                Ty::Datetime => format!("({sql} IS NOT NULL)"),
-                Ty::TextList => match self.dialect() {
-                    Dialect::Sqlite => format!("COALESCE(json_array_length({sql}) > 0, FALSE)"),
-                    Dialect::Postgres => {
-                        format!("COALESCE(jsonb_array_length({sql}) > 0, FALSE)")
-                    }
-                },
-                Ty::Json | Ty::Null => "FALSE".to_owned(),
-            },
+            Operand::Scalar { sql, ty } => {
+                let test = match ty {
+                    Ty::Bool | Ty::Any => sql,
+                    Ty::Number => format!("{sql} <> 0"),
+                    Ty::Text => format!("{sql} <> ''"),
+                    Ty::Datetime => return format!("({sql} IS NOT NULL)"),
+                    Ty::TextList => match self.dialect() {
+                        Dialect::Sqlite => format!("json_array_length({sql}) > 0"),
+                        Dialect::Postgres => format!("jsonb_array_length({sql}) > 0"),
+                    },
+                    Ty::Json | Ty::Null => return "FALSE".to_owned(),
+                };
+                match (polarity, ty) {
+                    (Polarity::Exact, _) => format!("COALESCE({test}, FALSE)"),
+                    // A column or a parenthesised macro result.
+                    (Polarity::Positive, Ty::Bool | Ty::Any) => test,
+                    (Polarity::Positive, _) => format!("({test})"),
+                }
+            }
             Operand::List(items) => self.binder.bind(SqlParam::Bool(!items.is_empty())),
         }
     }

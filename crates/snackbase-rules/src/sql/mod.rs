@@ -3,9 +3,15 @@
 //! which [`evaluate`](crate::evaluate) is true.
 //!
 //! Values are always bound parameters (`$1`, `$2`, … in both dialects);
-//! identifiers come only from the [`Schema`] and are double-quoted. Every
-//! sub-predicate is two-valued (never SQL `NULL`), so `not` means the same in
-//! SQL as in the evaluator.
+//! identifiers come only from the [`Schema`] and are double-quoted.
+//!
+//! Wherever the value of a condition is observed (under `not`, as an operand
+//! of a comparison, …) its SQL is two-valued (never SQL `NULL`: null-safe
+//! `IS` / `IS NOT DISTINCT FROM`, `COALESCE(…, FALSE)`), so `not` means the
+//! same in SQL as in the evaluator. Where only `TRUE` selects a record (the
+//! predicate itself and `and` / `or` around it), a comparison with a known
+//! non-`NULL` value is a plain, index-friendly `"status" = $1`, which is
+//! `NULL` exactly where the evaluator says false.
 
 mod compare;
 mod emit;
@@ -46,7 +52,10 @@ pub enum SqlParam {
 /// to bind to them in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlPredicate {
-    /// A boolean SQL expression, fit to follow `WHERE` or `AND`.
+    /// A boolean SQL expression, fit to follow `WHERE` or `AND` (under a
+    /// `WHERE`). It is `TRUE` exactly for the records the evaluator accepts,
+    /// and `FALSE` *or `NULL`* for the others: do not negate it or use its
+    /// value (wrap it in `COALESCE(…, FALSE)` for that).
     pub sql: String,
     /// The parameters; `params[i]` binds to `$(first_param_index + i)`.
     pub params: Vec<SqlParam>,
@@ -213,6 +222,10 @@ pub const MAX_SQL_PARAMS: usize = 30_000;
 /// record (`user.*`, `account.*`, literals, `@has_role`, `@has_group`,
 /// `@in_time_range`, …) are computed here with the evaluator's semantics and
 /// bound as parameters.
+///
+/// The result is meant for a `WHERE` clause: it may be `NULL` where the
+/// evaluator says false (see [`SqlPredicate::sql`]), which lets comparisons
+/// of indexed columns with known values use the index.
 pub fn compile(
     expr: &Expr,
     schema: &Schema,

@@ -110,42 +110,77 @@ fn check_both(src: &str, both: &str) {
 }
 
 #[test]
-fn equality_is_null_safe() {
+fn equality_with_a_known_value_is_plain_in_positive_positions() {
+    check_both("record.title == 'a'", r#"("title" = $1) | "a""#);
+    check_both("record.views == 2", r#"("views" = $1) | 2.0"#);
     check(
-        "record.title == 'a'",
-        r#"("title" IS $1) | "a""#,
-        r#"("title" IS NOT DISTINCT FROM $1) | "a""#,
+        "record.due == '2024-01-01T01:00:00+01:00'",
+        r#"("due" = $1) | "2024-01-01T00:00:00.000000Z""#,
+        r#"("due" = CAST($1 AS TIMESTAMPTZ)) | "2024-01-01T00:00:00.000000Z""#,
+    );
+    check_both(
+        "record.title == 'a' and (record.views == 2 or record.published == false)",
+        r#"(("title" = $1) AND (("views" = $2) OR ("published" = $3))) | "a", 2.0, false"#,
+    );
+    // Two record values may both be NULL, and `NULL == NULL` is true.
+    check(
+        "record.title == record.created_by",
+        r#"("title" IS "created_by") | "#,
+        r#"("title" IS NOT DISTINCT FROM "created_by") | "#,
+    );
+}
+
+#[test]
+fn equality_is_null_safe_where_observed() {
+    check(
+        "not (record.title == 'a')",
+        r#"(NOT ("title" IS $1)) | "a""#,
+        r#"(NOT ("title" IS NOT DISTINCT FROM $1)) | "a""#,
+    );
+    check(
+        "record.title != 'a'",
+        r#"(NOT ("title" IS $1)) | "a""#,
+        r#"(NOT ("title" IS NOT DISTINCT FROM $1)) | "a""#,
     );
     check(
         "record.title != record.created_by",
         r#"(NOT ("title" IS "created_by")) | "#,
         r#"(NOT ("title" IS NOT DISTINCT FROM "created_by")) | "#,
     );
-    check_both("record.title == null", r#"("title" IS NULL) | "#);
-    check_both("null != record.meta", r#"(NOT ("meta" IS NULL)) | "#);
     check(
-        "record.views == 2",
-        r#"("views" IS $1) | 2.0"#,
-        r#"("views" IS NOT DISTINCT FROM $1) | 2.0"#,
-    );
-    check(
-        "record.due == '2024-01-01T01:00:00+01:00'",
-        r#"("due" IS $1) | "2024-01-01T00:00:00.000000Z""#,
-        r#"("due" IS NOT DISTINCT FROM CAST($1 AS TIMESTAMPTZ)) | "2024-01-01T00:00:00.000000Z""#,
+        "not (record.title == 'a' and record.views == 2)",
+        r#"(NOT (("title" IS $1) AND ("views" IS $2))) | "a", 2.0"#,
+        r#"(NOT (("title" IS NOT DISTINCT FROM $1) AND ("views" IS NOT DISTINCT FROM $2))) | "a", 2.0"#,
     );
     check(
         "record.published == (record.views > 1)",
         r#"("published" IS COALESCE(("views" > $1), FALSE)) | 1.0"#,
         r#"("published" IS NOT DISTINCT FROM COALESCE(("views" > $1), FALSE)) | 1.0"#,
     );
+    // The comparison inside is observed; the outer one is positive.
+    check(
+        "(record.title == 'a') == true",
+        r#"(("title" IS $1) = $2) | "a", true"#,
+        r#"(("title" IS NOT DISTINCT FROM $1) = $2) | "a", true"#,
+    );
+}
+
+#[test]
+fn equality_with_null_is_a_null_test() {
+    check_both("record.title == null", r#"("title" IS NULL) | "#);
+    check_both("null != record.meta", r#"("meta" IS NOT NULL) | "#);
+    check_both("record.tags != null", r#"("tags" IS NOT NULL) | "#);
+    check_both(
+        "not (record.title == null) or not (record.views != null)",
+        r#"((NOT ("title" IS NULL)) OR (NOT ("views" IS NOT NULL))) | "#,
+    );
 }
 
 #[test]
 fn identity_is_bound() {
-    check(
+    check_both(
         "record.created_by == user.id or user.role == 'admin'",
-        r#"(("created_by" IS $1) OR $2) | "u1", false"#,
-        r#"(("created_by" IS NOT DISTINCT FROM $1) OR $2) | "u1", false"#,
+        r#"(("created_by" = $1) OR $2) | "u1", false"#,
     );
     check_both(
         "@has_role('editor') and @has_group('g2') and @in_time_range(9, 17)",
@@ -153,12 +188,13 @@ fn identity_is_bound() {
     );
     check_both(
         "@has_role('editor') and @has_group('g3') and record.published",
-        r#"($1 AND $2 AND COALESCE("published", FALSE)) | true, false"#,
+        r#"($1 AND $2 AND "published") | true, false"#,
     );
+    check_both("@owns_record()", r#"("created_by" = $1) | "u1""#);
     check(
-        "@owns_record()",
-        r#"("created_by" IS $1) | "u1""#,
-        r#"("created_by" IS NOT DISTINCT FROM $1) | "u1""#,
+        "not @owns_record()",
+        r#"(NOT ("created_by" IS $1)) | "u1""#,
+        r#"(NOT ("created_by" IS NOT DISTINCT FROM $1)) | "u1""#,
     );
     check_both("user.id == 'u1'", "$1 | true");
     let anonymous = Ctx {
@@ -176,25 +212,34 @@ fn identity_is_bound() {
 }
 
 #[test]
-fn ordering_is_two_valued() {
-    check(
-        "record.views >= -1.5",
-        r#"COALESCE(("views" >= $1), FALSE) | -1.5"#,
-        r#"COALESCE(("views" >= $1), FALSE) | -1.5"#,
-    );
+fn ordering_is_plain_in_positive_positions() {
+    check_both("record.views >= -1.5", r#"("views" >= $1) | -1.5"#);
     check(
         "'b' < record.title",
-        r#"COALESCE(($1 < "title"), FALSE) | "b""#,
-        r#"COALESCE(($1 COLLATE "C" < "title"), FALSE) | "b""#,
+        r#"($1 < "title") | "b""#,
+        r#"($1 COLLATE "C" < "title") | "b""#,
     );
     check(
         "record.due < '2024-06-01'",
-        r#"COALESCE(("due" < $1), FALSE) | "2024-06-01T00:00:00.000000Z""#,
-        r#"COALESCE(("due" < CAST($1 AS TIMESTAMPTZ)), FALSE) | "2024-06-01T00:00:00.000000Z""#,
+        r#"("due" < $1) | "2024-06-01T00:00:00.000000Z""#,
+        r#"("due" < CAST($1 AS TIMESTAMPTZ)) | "2024-06-01T00:00:00.000000Z""#,
     );
     check_both(
         "-record.views < record.views",
-        r#"COALESCE(((-"views") < "views"), FALSE) | "#,
+        r#"((-"views") < "views") | "#,
+    );
+}
+
+#[test]
+fn ordering_is_two_valued_where_observed() {
+    check_both(
+        "not (record.views >= -1.5)",
+        r#"(NOT COALESCE(("views" >= $1), FALSE)) | -1.5"#,
+    );
+    check(
+        "not ('b' < record.title or record.due < '2024-06-01')",
+        r#"(NOT (COALESCE(($1 < "title"), FALSE) OR COALESCE(("due" < $2), FALSE))) | "b", "2024-06-01T00:00:00.000000Z""#,
+        r#"(NOT (COALESCE(($1 COLLATE "C" < "title"), FALSE) OR COALESCE(("due" < CAST($2 AS TIMESTAMPTZ)), FALSE))) | "b", "2024-06-01T00:00:00.000000Z""#,
     );
 }
 
@@ -202,13 +247,23 @@ fn ordering_is_two_valued() {
 fn truthiness_and_logic() {
     check_both(
         "not record.title or record.views and record.published",
-        r#"((NOT COALESCE("title" <> '', FALSE)) OR (COALESCE("views" <> 0, FALSE) AND COALESCE("published", FALSE))) | "#,
+        r#"((NOT COALESCE("title" <> '', FALSE)) OR (("views" <> 0) AND "published")) | "#,
+    );
+    check_both(
+        "not (record.published or record.views) and record.title",
+        r#"((NOT (COALESCE("published", FALSE) OR COALESCE("views" <> 0, FALSE))) AND ("title" <> '')) | "#,
     );
     check_both("record.due", r#"("due" IS NOT NULL) | "#);
+    check_both("not record.due", r#"(NOT ("due" IS NOT NULL)) | "#);
     check(
         "record.tags",
-        r#"COALESCE(json_array_length("tags") > 0, FALSE) | "#,
-        r#"COALESCE(jsonb_array_length("tags") > 0, FALSE) | "#,
+        r#"(json_array_length("tags") > 0) | "#,
+        r#"(jsonb_array_length("tags") > 0) | "#,
+    );
+    check(
+        "not record.tags",
+        r#"(NOT COALESCE(json_array_length("tags") > 0, FALSE)) | "#,
+        r#"(NOT COALESCE(jsonb_array_length("tags") > 0, FALSE)) | "#,
     );
     check_both("true", "$1 | true");
     check_both("0", "$1 | false");
@@ -218,27 +273,44 @@ fn truthiness_and_logic() {
 fn membership() {
     check_both(
         "record.title in ['a', null, user.id, account.slug]",
-        r#"(COALESCE("title" IN ($1, $2), FALSE) OR ("title" IS NULL)) | "a", "u1""#,
+        r#"(("title" IN ($1, $2)) OR ("title" IS NULL)) | "a", "u1""#,
+    );
+    check_both(
+        "not (record.title in ['a', null, user.id, account.slug])",
+        r#"(NOT (COALESCE("title" IN ($1, $2), FALSE) OR ("title" IS NULL))) | "a", "u1""#,
+    );
+    check_both(
+        "record.title not in ['a', 'b']",
+        r#"(NOT COALESCE("title" IN ($1, $2), FALSE)) | "a", "b""#,
     );
     check_both("record.title in []", "FALSE | ");
     check_both(
         "record.title in user.groups",
-        r#"COALESCE("title" IN ($1, $2), FALSE) | "g1", "g2""#,
+        r#"("title" IN ($1, $2)) | "g1", "g2""#,
+    );
+    check_both(
+        "'a' in [record.title, record.created_by]",
+        r#"(("title" = $1) OR ("created_by" = $2)) | "a", "a""#,
     );
     check(
-        "'a' in [record.title, record.created_by]",
-        r#"(("title" IS $1) OR ("created_by" IS $2)) | "a", "a""#,
-        r#"(("title" IS NOT DISTINCT FROM $1) OR ("created_by" IS NOT DISTINCT FROM $2)) | "a", "a""#,
+        "'a' not in [record.title, record.created_by]",
+        r#"(NOT (("title" IS $1) OR ("created_by" IS $2))) | "a", "a""#,
+        r#"(NOT (("title" IS NOT DISTINCT FROM $1) OR ("created_by" IS NOT DISTINCT FROM $2))) | "a", "a""#,
     );
     check(
         "'x' in record.tags",
-        r#"COALESCE($1 IN (SELECT value FROM json_each("tags")), FALSE) | "x""#,
-        r#"COALESCE("tags" @> jsonb_build_array($1), FALSE) | "x""#,
+        r#"($1 IN (SELECT value FROM json_each("tags"))) | "x""#,
+        r#"("tags" @> jsonb_build_array($1)) | "x""#,
+    );
+    check(
+        "'x' not in record.tags",
+        r#"(NOT COALESCE($1 IN (SELECT value FROM json_each("tags")), FALSE)) | "x""#,
+        r#"(NOT COALESCE("tags" @> jsonb_build_array($1), FALSE)) | "x""#,
     );
     check(
         "contains(record.title, user.role)",
-        r#"COALESCE(instr("title", $1) > 0, FALSE) | "editor""#,
-        r#"COALESCE(strpos("title", $1) > 0, FALSE) | "editor""#,
+        r#"(instr("title", $1) > 0) | "editor""#,
+        r#"(strpos("title", $1) > 0) | "editor""#,
     );
     check(
         "record.title not in 'abc'",
@@ -247,8 +319,8 @@ fn membership() {
     );
     check(
         "record.due in ['2024-01-01', '2024-01-01T02:00:00+02:00']",
-        r#"COALESCE("due" IN ($1, $2), FALSE) | "2024-01-01T00:00:00.000000Z", "2024-01-01T00:00:00.000000Z""#,
-        r#"COALESCE("due" IN (CAST($1 AS TIMESTAMPTZ), CAST($2 AS TIMESTAMPTZ)), FALSE) | "2024-01-01T00:00:00.000000Z", "2024-01-01T00:00:00.000000Z""#,
+        r#"("due" IN ($1, $2)) | "2024-01-01T00:00:00.000000Z", "2024-01-01T00:00:00.000000Z""#,
+        r#"("due" IN (CAST($1 AS TIMESTAMPTZ), CAST($2 AS TIMESTAMPTZ))) | "2024-01-01T00:00:00.000000Z", "2024-01-01T00:00:00.000000Z""#,
     );
     check_both("null in record.tags", "FALSE | ");
     // Discarded SQL leaves no parameter behind.
@@ -264,13 +336,18 @@ fn membership() {
 fn string_functions() {
     check(
         "starts_with(record.title, 'ab')",
-        r#"COALESCE(substr("title", 1, length($1)) = $1, FALSE) | "ab""#,
-        r#"COALESCE(left("title", length($1)) = $1, FALSE) | "ab""#,
+        r#"(substr("title", 1, length($1)) = $1) | "ab""#,
+        r#"(left("title", length($1)) = $1) | "ab""#,
     );
     check(
         "ends_with(record.title, 'ab')",
-        r#"COALESCE(length("title") >= length($1) AND substr("title", length("title") - length($1) + 1) = $1, FALSE) | "ab""#,
-        r#"COALESCE(right("title", length($1)) = $1, FALSE) | "ab""#,
+        r#"(length("title") >= length($1) AND substr("title", length("title") - length($1) + 1) = $1) | "ab""#,
+        r#"(right("title", length($1)) = $1) | "ab""#,
+    );
+    check(
+        "not starts_with(record.title, 'ab') and not ends_with(record.title, 'ab')",
+        r#"((NOT COALESCE(substr("title", 1, length($1)) = $1, FALSE)) AND (NOT COALESCE(length("title") >= length($2) AND substr("title", length("title") - length($2) + 1) = $2, FALSE))) | "ab", "ab""#,
+        r#"((NOT COALESCE(left("title", length($1)) = $1, FALSE)) AND (NOT COALESCE(right("title", length($2)) = $2, FALSE))) | "ab", "ab""#,
     );
 }
 
@@ -278,7 +355,7 @@ fn string_functions() {
 fn sql_macros_use_the_hook() {
     check_both(
         "@is_member(record.id, user.id) > 0",
-        r#"COALESCE(((SELECT count(*) FROM members m WHERE m.project = "id" AND m.user_id = $1 AND m.role = $2) > $3), FALSE) | "u1", "member", 0i"#,
+        r#"((SELECT count(*) FROM members m WHERE m.project = "id" AND m.user_id = $1 AND m.role = $2) > $3) | "u1", "member", 0i"#,
     );
     check_both(
         "@nul() == 1",
@@ -298,12 +375,12 @@ fn aliases_and_errors() {
     };
     assert_eq!(
         compile_with(Dialect::Sqlite, &aliased, "'a' in record.value"),
-        r#"COALESCE($1 IN (SELECT value FROM json_each("r""x"."value")), FALSE) | "a""#
+        r#"($1 IN (SELECT value FROM json_each("r""x"."value"))) | "a""#
     );
     check(
         "'a' in record.value",
         "error: Field 'value' needs a table alias for membership tests on SQLite at position 0",
-        r#"COALESCE("value" @> jsonb_build_array($1), FALSE) | "a""#,
+        r#"("value" @> jsonb_build_array($1)) | "a""#,
     );
     check_both(
         "record.views == 'x'",
@@ -344,4 +421,107 @@ fn repeated_operands_are_bounded() {
         user_id: Value::Null,
     };
     assert!(!compile_with(Dialect::Sqlite, &ctx, &src).starts_with("error"));
+}
+
+/// The SQL of list filters and rules as the server compiles them (alias `t`,
+/// parameters from `$2`, after `"t"."account_id" = $1`).
+fn compile_listing(dialect: Dialect, scope: &Scope, user_id: Value, src: &str) -> String {
+    let schema = Schema::from_fields([
+        ("status", FieldType::Select { multiple: false }),
+        ("n", FieldType::Number),
+        ("flag", FieldType::Boolean),
+    ])
+    .expect("valid schema");
+    let ctx = Ctx {
+        alias: Some("t"),
+        user_id,
+    };
+    let expr = parse(src).expect("parses");
+    let p = compile(&expr, &schema, scope, dialect, &ctx, 2).expect("compiles");
+    let params: Vec<String> = p.params.iter().map(param).collect();
+    format!("{} | {}", p.sql, params.join(", "))
+}
+
+fn check_listing(src: &str, sqlite: &str, postgres: &str) {
+    for (dialect, want) in [(Dialect::Sqlite, sqlite), (Dialect::Postgres, postgres)] {
+        let scope = if src.contains("record.") {
+            Scope::rule()
+        } else {
+            Scope::filter()
+        };
+        assert_eq!(
+            compile_listing(dialect, &scope, Value::Text("u1".into()), src),
+            want,
+            "{dialect:?}: {src}"
+        );
+    }
+}
+
+#[test]
+fn index_friendly_list_filters() {
+    check_listing(
+        "status == 's3'",
+        r#"("t"."status" = $2) | "s3""#,
+        r#"("t"."status" = $2) | "s3""#,
+    );
+    check_listing(
+        "n > 3 and flag == true",
+        r#"(("t"."n" > $2) AND ("t"."flag" = $3)) | 3.0, true"#,
+        r#"(("t"."n" > $2) AND ("t"."flag" = $3)) | 3.0, true"#,
+    );
+    check_listing(
+        "not (status == 's3')",
+        r#"(NOT ("t"."status" IS $2)) | "s3""#,
+        r#"(NOT ("t"."status" IS NOT DISTINCT FROM $2)) | "s3""#,
+    );
+    check_listing(
+        "status in ['a', 'b']",
+        r#"("t"."status" IN ($2, $3)) | "a", "b""#,
+        r#"("t"."status" IN ($2, $3)) | "a", "b""#,
+    );
+    check_listing(
+        "record.created_by == user.id",
+        r#"("t"."created_by" = $2) | "u1""#,
+        r#"("t"."created_by" = $2) | "u1""#,
+    );
+    check_listing(
+        "status == null or status != null",
+        r#"(("t"."status" IS NULL) OR ("t"."status" IS NOT NULL)) | "#,
+        r#"(("t"."status" IS NULL) OR ("t"."status" IS NOT NULL)) | "#,
+    );
+    check_listing(
+        "created_at >= '2024-01-01' and created_at < '2024-02-01T00:00:00+01:00'",
+        r#"(("t"."created_at" >= $2) AND ("t"."created_at" < $3)) | "2024-01-01T00:00:00.000000Z", "2024-01-31T23:00:00.000000Z""#,
+        r#"(("t"."created_at" >= CAST($2 AS TIMESTAMPTZ)) AND ("t"."created_at" < CAST($3 AS TIMESTAMPTZ))) | "2024-01-01T00:00:00.000000Z", "2024-01-31T23:00:00.000000Z""#,
+    );
+    // Text ordering keeps `COLLATE "C"` (code point order) on PostgreSQL.
+    check_listing(
+        "status >= 'b'",
+        r#"("t"."status" >= $2) | "b""#,
+        r#"("t"."status" COLLATE "C" >= $2) | "b""#,
+    );
+}
+
+#[test]
+fn a_null_identity_is_a_null_test() {
+    for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        assert_eq!(
+            compile_listing(
+                dialect,
+                &Scope::rule(),
+                Value::Null,
+                "record.created_by == user.id or @owns_record()"
+            ),
+            r#"(("t"."created_by" IS NULL) OR FALSE) | "#
+        );
+        assert_eq!(
+            compile_listing(
+                dialect,
+                &Scope::rule(),
+                Value::Null,
+                "record.created_by != user.id"
+            ),
+            r#"("t"."created_by" IS NOT NULL) | "#
+        );
+    }
 }

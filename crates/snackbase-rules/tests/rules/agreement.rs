@@ -71,6 +71,15 @@ fn agree_once(
     Ok(())
 }
 
+/// The number of generated cases per database: `SNACKBASE_AGREEMENT_CASES`
+/// if set (e.g. thousands while changing the compiler), else a few hundred.
+fn cases() -> u32 {
+    std::env::var("SNACKBASE_AGREEMENT_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400)
+}
+
 fn agree(rt: &Runtime, db: Db, cases: u32) -> Db {
     let db = RefCell::new(db);
     let mut runner = TestRunner::new(config(cases));
@@ -93,7 +102,7 @@ fn agree(rt: &Runtime, db: Db, cases: u32) -> Db {
 fn evaluator_and_sqlite_agree() {
     let rt = runtime();
     let db = rt.block_on(Db::sqlite());
-    let db = agree(&rt, db, 400);
+    let db = agree(&rt, db, cases());
     rt.block_on(db.close());
 }
 
@@ -104,7 +113,7 @@ fn evaluator_and_postgres_agree() {
     };
     let rt = runtime();
     let db = rt.block_on(Db::postgres(&url));
-    let db = agree(&rt, db, 400);
+    let db = agree(&rt, db, cases());
     rt.block_on(db.close());
 }
 

@@ -5,10 +5,12 @@
 //!   records and well-typed expressions;
 //! - `robustness`: nothing panics on arbitrary text or generated trees, and
 //!   printed trees parse back;
-//! - `hostile`: injection attempts and resource attacks are refused or bound.
+//! - `hostile`: injection attempts and resource attacks are refused or bound;
+//! - `index`: a list query filtered on an indexed field searches the index.
 
 mod agreement;
 mod db;
 mod gen;
 mod hostile;
+mod index;
 mod robustness;

@@ -19,6 +19,8 @@ pub struct AuthUser {
     pub account_id: String,
     pub email: String,
     pub role: String,
+    pub role_id: i64,
+    pub account_slug: String,
     pub session_id: String,
 }
 
@@ -47,8 +49,10 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 #[derive(sqlx::FromRow)]
 struct Live {
     account_id: String,
+    account_slug: String,
     email: String,
     role: String,
+    role_id: i64,
     is_active: bool,
     session_open: bool,
 }
@@ -65,17 +69,19 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
         let claims = state.tokens.decode_access(token).ok_or_else(unauthorized)?;
-        let live = on_pool!(&state.db, |p| sqlx::query_as::<_, Live>(
-            "SELECT u.account_id, u.email, r.name AS role, u.is_active, \
+        let live = on_pool!(&state.db, |p| {
+            sqlx::query_as::<_, Live>(
+            "SELECT u.account_id, a.slug AS account_slug, u.email, r.name AS role, u.role_id, u.is_active, \
              (s.id IS NOT NULL AND s.revoked_at IS NULL) AS session_open \
-             FROM users u JOIN roles r ON r.id = u.role_id \
+             FROM users u JOIN roles r ON r.id = u.role_id JOIN accounts a ON a.id = u.account_id \
              LEFT JOIN auth_sessions s ON s.id = $2 AND s.user_id = u.id \
              WHERE u.id = $1"
         )
         .bind(&claims.user_id)
         .bind(&claims.sid)
         .fetch_optional(p)
-        .await)?;
+        .await
+        })?;
         let live = live
             .filter(|l| l.is_active && l.session_open && l.account_id == claims.account_id)
             .ok_or_else(unauthorized)?;
@@ -84,6 +90,8 @@ impl FromRequestParts<AppState> for AuthUser {
             account_id: live.account_id,
             email: live.email,
             role: live.role,
+            role_id: live.role_id,
+            account_slug: live.account_slug,
             session_id: claims.sid,
         };
         if let Some(slot) = parts.extensions.get::<IdentitySlot>() {

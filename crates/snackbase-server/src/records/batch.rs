@@ -11,8 +11,9 @@ use utoipa::ToSchema;
 use super::handlers::load_collection;
 use super::scope::Caller;
 use super::values::Mode;
-use super::{sql, write};
+use super::write;
 use crate::app::AppState;
+use crate::authz::model::Operation;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::http::{ApiJson, ApiPath};
 
@@ -89,7 +90,7 @@ pub async fn batch_create(
     for (i, body) in req.records.into_iter().enumerate() {
         let body = write::as_object(body).map_err(|e| at(i, "records", e))?;
         items.push(
-            write::insert(&mut tx, &c, &caller, &body)
+            super::handlers::create_one(&state, &mut tx, &caller, &c, &body)
                 .await
                 .map_err(|e| at(i, "records", e))?,
         );
@@ -135,9 +136,17 @@ pub async fn batch_update(
     for (i, item) in req.records.into_iter().enumerate() {
         let body = write::as_object(item.data).map_err(|e| at(i, "records", e))?;
         items.push(
-            write::update(&mut tx, &c, &caller, &item.id, &body, Mode::Partial)
-                .await
-                .map_err(|e| at(i, "records", e))?,
+            super::handlers::update_one(
+                &state,
+                &mut tx,
+                &caller,
+                &c,
+                &item.id,
+                &body,
+                Mode::Partial,
+            )
+            .await
+            .map_err(|e| at(i, "records", e))?,
         );
     }
     tx.commit().await?;
@@ -179,12 +188,9 @@ pub async fn batch_delete(
                 "The same id appears twice",
             ));
         }
-        if sql::fetch_one(&mut tx, &c, &caller.account_id, id)
-            .await?
-            .is_none()
-        {
-            return Err(ApiError::not_found(format!("Item {i}: Record not found")));
-        }
+        super::handlers::load_for(&state, &mut tx, &caller, &c, id, Operation::Delete)
+            .await
+            .map_err(|e| at(i, "ids", e))?;
     }
     write::delete(&mut tx, &c, &caller.account_id, &req.ids).await?;
     tx.commit().await?;

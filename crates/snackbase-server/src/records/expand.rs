@@ -6,7 +6,11 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::access;
+use super::scope::Caller;
 use super::sql::{self, Param};
+use crate::app::AppState;
+use crate::authz::model::Operation;
 use crate::collections::schema::FieldKind;
 use crate::collections::store::{self, Collection};
 use crate::db::dialect::quote_ident;
@@ -74,22 +78,25 @@ pub async fn parse(
     Ok(paths)
 }
 
-/// Adds the expansions to `records` (in place).
+/// Adds the expansions to `records` (in place). Expanded records are those
+/// the caller may read, with the fields they may read; others are left out.
 pub async fn apply(
+    state: &AppState,
     tx: &mut Tx,
-    account_id: &str,
+    caller: &Caller,
     records: &mut [Map<String, Value>],
     paths: &[Vec<(String, Collection)>],
 ) -> ApiResult<()> {
     for path in paths {
-        expand_level(tx, account_id, records, path).await?;
+        expand_level(state, tx, caller, records, path).await?;
     }
     Ok(())
 }
 
 fn expand_level<'a>(
+    state: &'a AppState,
     tx: &'a mut Tx,
-    account_id: &'a str,
+    caller: &'a Caller,
     records: &'a mut [Map<String, Value>],
     path: &'a [(String, Collection)],
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<()>> + Send + 'a>> {
@@ -114,10 +121,21 @@ fn expand_level<'a>(
             quote_ident(&target.table),
             placeholders.join(", ")
         );
-        let mut params = vec![Param::Text(account_id.to_string())];
+        let mut params = vec![Param::Text(caller.account_id.clone())];
         params.extend(ids.iter().map(|id| Param::Text(id.clone())));
-        let mut found = sql::fetch_records(tx, &query, &params, &cols).await?;
-        expand_level(tx, account_id, &mut found, rest).await?;
+        let found = sql::fetch_records(tx, &query, &params, &cols).await?;
+        let Some(read) = access::optional(state, tx, caller, target, Operation::Read).await? else {
+            return Ok(());
+        };
+        let mut readable = Vec::with_capacity(found.len());
+        for mut r in found {
+            if read.allows(target, caller, &r)? {
+                read.project(&mut r);
+                readable.push(r);
+            }
+        }
+        let mut found = readable;
+        expand_level(state, tx, caller, &mut found, rest).await?;
         let by_id: HashMap<String, Map<String, Value>> = found
             .into_iter()
             .filter_map(|r| {

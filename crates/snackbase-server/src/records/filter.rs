@@ -77,16 +77,19 @@ pub fn compile(
             };
             invalid("filter_invalid", e.to_string(), position)
         })?;
-    let params = compiled
-        .params
-        .into_iter()
-        .map(|p| match p {
-            SqlParam::Null => Param::Null(ColumnKind::Text),
-            SqlParam::Bool(b) => Param::Bool(b),
-            SqlParam::Int(i) => Param::Int(i),
-            SqlParam::Float(f) => Param::Float(f),
-            SqlParam::Text(s) => Param::Text(s),
-        })
-        .collect();
-    Ok((compiled.sql, params))
+    Ok((
+        compiled.sql,
+        compiled.params.into_iter().map(to_param).collect(),
+    ))
+}
+
+/// A compiled rule's parameter as a record-query parameter.
+pub fn to_param(p: SqlParam) -> Param {
+    match p {
+        SqlParam::Null => Param::Null(ColumnKind::Text),
+        SqlParam::Bool(b) => Param::Bool(b),
+        SqlParam::Int(i) => Param::Int(i),
+        SqlParam::Float(f) => Param::Float(f),
+        SqlParam::Text(s) => Param::Text(s),
+    }
 }

@@ -1,4 +1,7 @@
-//! The single-record routes and the list route.
+//! The single-record routes and the list route. Every route resolves the
+//! caller's access first: lists are filtered by the read rule in SQL, single
+//! records are checked in memory, a record the caller may not read is a 404,
+//! and fields outside the allowed ones are hidden on read and refused on write.
 
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
@@ -7,10 +10,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::access::{self, Access};
 use super::scope::Caller;
 use super::values::Mode;
 use super::{expand, list, sql, write};
 use crate::app::AppState;
+use crate::authz::engine;
+use crate::authz::model::Operation;
 use crate::collections::store::{self, Collection};
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -45,9 +51,9 @@ pub struct RecordList {
 #[serde(transparent)]
 pub struct RecordBody(pub Value);
 
-/// Lists records of the caller's account: `skip`/`limit` or `cursor`, `sort`
-/// (`-f`, `+f`, `f`; several keys), `fields`, `field=value`, `filter`,
-/// `count=false`, `expand`.
+/// Lists the records of the caller's account that their read rule allows:
+/// `skip`/`limit` or `cursor`, `sort` (`-f`, `+f`, `f`; several keys),
+/// `fields`, `field=value`, `filter`, `count=false`, `expand`.
 #[utoipa::path(get, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)),
     security(("bearer" = [])), responses((status = 200, body = RecordList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_records(
@@ -58,17 +64,28 @@ pub async fn list_records(
 ) -> ApiResult<Json<RecordList>> {
     let mut tx = state.db.begin_read().await?;
     let c = load_collection(&mut tx, &collection).await?;
-    let q = list::parse(&c, uri.query(), state.config.max_page_size)?;
+    let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
+    let visible = read.visible(&c);
+    let q = list::parse(&visible, uri.query(), state.config.max_page_size)?;
+    let mut predicate: Vec<String> = Vec::new();
+    let mut params = Vec::new();
+    if let Some(grants) = &read.grants {
+        let (sql, p) = engine::predicate(grants, &c, &caller.identity, tx.backend(), 2)?;
+        predicate.push(format!("({sql})"));
+        params.extend(p);
+    }
+    if let Some(source) = &q.filter {
+        let (sql, p) = super::filter::compile(&visible, source, tx.backend(), 2 + params.len())?;
+        predicate.push(format!("({sql})"));
+        params.extend(p);
+    }
+    let extra = (!predicate.is_empty()).then(|| (predicate.join(" AND "), params));
     let paths = match &q.expand {
-        Some(raw) => expand::parse(&mut tx, &c, raw).await?,
+        Some(raw) => expand::parse(&mut tx, &visible, raw).await?,
         None => Vec::new(),
     };
-    let extra = match &q.filter {
-        Some(source) => Some(super::filter::compile(&c, source, tx.backend(), 2)?),
-        None => None,
-    };
-    let mut page = list::run(&mut tx, &c, &caller.account_id, &q, extra).await?;
-    expand::apply(&mut tx, &caller.account_id, &mut page.items, &paths).await?;
+    let mut page = list::run(&mut tx, &visible, &caller.account_id, &q, extra).await?;
+    expand::apply(&state, &mut tx, &caller, &mut page.items, &paths).await?;
     if let Some(fields) = &q.fields {
         page.items.iter_mut().for_each(|r| list::project(r, fields));
     }
@@ -81,10 +98,28 @@ pub async fn list_records(
     }))
 }
 
-/// Creates a record in the caller's account.
+/// Shapes a record for a response: the caller's readable fields only.
+async fn respond(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Collection,
+    mut record: Map<String, Value>,
+) -> ApiResult<Map<String, Value>> {
+    match access::optional(state, tx, caller, c, Operation::Read).await? {
+        Some(read) => read.project(&mut record),
+        None => {
+            record.retain(|k, _| crate::collections::schema::SYSTEM_FIELDS.contains(&k.as_str()))
+        }
+    }
+    Ok(record)
+}
+
+/// Creates a record in the caller's account, if the create rule allows the data.
 #[utoipa::path(post, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)), request_body = RecordBody,
     security(("bearer" = [])),
-    responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_record(
     State(state): State<AppState>,
     caller: Caller,
@@ -94,21 +129,71 @@ pub async fn create_record(
     let body = write::as_object(body)?;
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &collection).await?;
-    let record = write::insert(&mut tx, &c, &caller, &body).await?;
+    let record = create_one(&state, &mut tx, &caller, &c, &body).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// Checks and inserts one record; returns it as the caller may see it.
+pub async fn create_one(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Collection,
+    body: &Map<String, Value>,
+) -> ApiResult<Map<String, Value>> {
+    let create = access::require(state, tx, caller, c, Operation::Create).await?;
+    create.check_writable(body, Operation::Create)?;
+    let record = write::insert(tx, c, caller, body, |record| {
+        if create.allows(c, caller, record)? {
+            Ok(())
+        } else {
+            Err(engine::denied(&caller.identity, Operation::Create, &c.name))
+        }
+    })
+    .await?;
+    respond(state, tx, caller, c, record).await
+}
+
+/// Loads a record the caller may read (else 404) and checks `op` on it (else 403).
+pub async fn load_for(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Collection,
+    id: &str,
+    op: Operation,
+) -> ApiResult<(Map<String, Value>, Access)> {
+    let record = sql::fetch_one(tx, c, &caller.account_id, id)
+        .await?
+        .ok_or_else(write::record_not_found)?;
+    let read = access::optional(state, tx, caller, c, Operation::Read).await?;
+    let readable = match &read {
+        Some(read) => read.allows(c, caller, &record)?,
+        None => false,
+    };
+    if !readable {
+        if read.is_none() && op == Operation::Read {
+            return Err(engine::denied(&caller.identity, op, &c.name));
+        }
+        return Err(write::record_not_found());
+    }
+    let granted = if op == Operation::Read {
+        read.ok_or_else(write::record_not_found)?
+    } else {
+        let access = access::require(state, tx, caller, c, op).await?;
+        if !access.allows(c, caller, &record)? {
+            return Err(engine::denied(&caller.identity, op, &c.name));
+        }
+        access
+    };
+    Ok((record, granted))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RecordPath {
     pub collection: String,
     pub record_id: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct GetQuery {
-    expand: Option<String>,
-    fields: Option<String>,
 }
 
 /// One record of the caller's account (`expand` and `fields` as in the list).
@@ -121,12 +206,12 @@ pub async fn get_record(
     ApiPath(p): ApiPath<RecordPath>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<Map<String, Value>>> {
-    let mut q = GetQuery::default();
+    let (mut expand_raw, mut fields) = (None, None);
     for (k, v) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
         match k.as_ref() {
-            "expand" => q.expand = Some(v.into_owned()),
-            "fields" => q.fields = Some(v.into_owned()),
-            "account_id" => {}
+            "expand" => expand_raw = Some(v.into_owned()),
+            "fields" => fields = Some(v.into_owned()),
+            "account_id" | "account" => {}
             other => {
                 return Err(ApiError::invalid(
                     other,
@@ -138,16 +223,16 @@ pub async fn get_record(
     }
     let mut tx = state.db.begin_read().await?;
     let c = load_collection(&mut tx, &p.collection).await?;
-    let record = sql::fetch_one(&mut tx, &c, &caller.account_id, &p.record_id)
-        .await?
-        .ok_or_else(write::record_not_found)?;
+    let (mut record, read) =
+        load_for(&state, &mut tx, &caller, &c, &p.record_id, Operation::Read).await?;
+    read.project(&mut record);
     let mut records = vec![record];
-    if let Some(raw) = &q.expand {
-        let paths = expand::parse(&mut tx, &c, raw).await?;
-        expand::apply(&mut tx, &caller.account_id, &mut records, &paths).await?;
+    if let Some(raw) = &expand_raw {
+        let paths = expand::parse(&mut tx, &read.visible(&c), raw).await?;
+        expand::apply(&state, &mut tx, &caller, &mut records, &paths).await?;
     }
     let mut record = records.pop().ok_or_else(write::record_not_found)?;
-    if let Some(fields) = &q.fields {
+    if let Some(fields) = &fields {
         let names: Vec<String> = fields
             .split(',')
             .map(|s| s.trim().to_string())
@@ -160,6 +245,22 @@ pub async fn get_record(
     Ok(Json(record))
 }
 
+/// Checks and applies an update; returns the record as the caller may see it.
+pub async fn update_one(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Collection,
+    id: &str,
+    body: &Map<String, Value>,
+    mode: Mode,
+) -> ApiResult<Map<String, Value>> {
+    let (_, update) = load_for(state, tx, caller, c, id, Operation::Update).await?;
+    update.check_writable(body, Operation::Update)?;
+    let record = write::update(tx, c, caller, id, body, mode).await?;
+    respond(state, tx, caller, c, record).await
+}
+
 async fn update(
     state: AppState,
     caller: Caller,
@@ -170,7 +271,7 @@ async fn update(
     let body = write::as_object(body)?;
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &p.collection).await?;
-    let record = write::update(&mut tx, &c, &caller, &p.record_id, &body, mode).await?;
+    let record = update_one(&state, &mut tx, &caller, &c, &p.record_id, &body, mode).await?;
     tx.commit().await?;
     Ok(Json(record))
 }
@@ -178,7 +279,7 @@ async fn update(
 /// Replaces a record: fields left out become their default or null.
 #[utoipa::path(put, path = "/records/{collection}/{record_id}", tag = "records", request_body = RecordBody,
     params(("collection" = String, Path), ("record_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace_record(
     State(state): State<AppState>,
     caller: Caller,
@@ -191,7 +292,7 @@ pub async fn replace_record(
 /// Changes the given fields of a record.
 #[utoipa::path(patch, path = "/records/{collection}/{record_id}", tag = "records", request_body = RecordBody,
     params(("collection" = String, Path), ("record_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch_record(
     State(state): State<AppState>,
     caller: Caller,
@@ -204,7 +305,7 @@ pub async fn patch_record(
 /// Deletes a record, applying `on_delete` of the references to it.
 #[utoipa::path(delete, path = "/records/{collection}/{record_id}", tag = "records",
     params(("collection" = String, Path), ("record_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_record(
     State(state): State<AppState>,
     caller: Caller,
@@ -212,12 +313,15 @@ pub async fn delete_record(
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &p.collection).await?;
-    if sql::fetch_one(&mut tx, &c, &caller.account_id, &p.record_id)
-        .await?
-        .is_none()
-    {
-        return Err(write::record_not_found());
-    }
+    load_for(
+        &state,
+        &mut tx,
+        &caller,
+        &c,
+        &p.record_id,
+        Operation::Delete,
+    )
+    .await?;
     write::delete(
         &mut tx,
         &c,

@@ -159,7 +159,7 @@ pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<L
                 }
             }
             "expand" => q.expand = Some(value.into_owned()),
-            "account_id" => {}
+            "account_id" | "account" => {}
             name => {
                 let param = param_for(c, name, &value)?;
                 q.equals.retain(|(n, _)| n != name);

@@ -3,6 +3,7 @@
 //! the account may do everything with its records (the superadmin in any
 //! account it names).
 
+pub mod access;
 mod batch;
 mod expand;
 pub mod filter;

@@ -1,33 +1,75 @@
-//! Who is acting on records, and in which account. Everyone works in the
-//! account of their token; the superadmin may name any account with the
-//! `X-Account-ID` header or the `account_id` query parameter.
+//! Who is acting on records, and in which account. A signed-in caller works in
+//! the account of their token; the superadmin may name any account with the
+//! `X-Account-ID` header or the `account_id` query parameter. A request
+//! without a token acts as role `public` inside the account it names
+//! (`X-Account-ID`, or the `account` / `account_id` parameter, by code or slug).
 
 use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use crate::app::AppState;
 use crate::auth::AuthUser;
+use crate::authz::engine::Identity;
 use crate::error::ApiError;
+use crate::on_tx;
+
+pub const PUBLIC_ROLE_ID: i64 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallerKind {
+    Superadmin,
+    User { role_id: i64 },
+    Public,
+}
 
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user_id: String,
+    pub kind: CallerKind,
+    pub user_id: Option<String>,
     pub account_id: String,
-    pub is_superadmin: bool,
+    pub identity: Identity,
 }
 
-fn named_account(parts: &Parts) -> Option<String> {
+impl Caller {
+    pub fn is_superadmin(&self) -> bool {
+        self.kind == CallerKind::Superadmin
+    }
+
+    pub fn role_id(&self) -> i64 {
+        match self.kind {
+            CallerKind::User { role_id } => role_id,
+            CallerKind::Public => PUBLIC_ROLE_ID,
+            CallerKind::Superadmin => crate::auth::superadmin::ADMIN_ROLE_ID,
+        }
+    }
+}
+
+fn named_account(parts: &Parts, keys: &[&str]) -> Option<String> {
     if let Some(v) = parts
         .headers
         .get("x-account-id")
         .and_then(|v| v.to_str().ok())
     {
-        return Some(v.trim().to_string());
+        return Some(v.trim().to_string()).filter(|v| !v.is_empty());
     }
     let query = parts.uri.query()?;
     form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "account_id")
+        .find(|(k, _)| keys.contains(&k.as_ref()))
         .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+async fn groups_of(state: &AppState, user_id: &str) -> Result<Vec<String>, ApiError> {
+    let mut tx = state.db.begin_read().await?;
+    Ok(on_tx!(&mut tx, |c| {
+        sqlx::query_scalar::<_, String>(
+        "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 ORDER BY g.name"
+    )
+    .bind(user_id)
+    .fetch_all(c)
+    .await
+    })?)
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -37,21 +79,20 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return public_caller(parts, state).await;
+        }
         let user = AuthUser::from_request_parts(parts, state).await?;
-        let named = named_account(parts).filter(|a| !a.is_empty());
-        let account_id = match named {
-            None => user.account_id.clone(),
-            Some(a) if a == user.account_id => a,
+        let named = named_account(parts, &["account_id"]);
+        let (account_id, account_slug) = match named {
+            None => (user.account_id.clone(), user.account_slug.clone()),
+            Some(a) if a == user.account_id => (a, user.account_slug.clone()),
             Some(a) if user.is_superadmin() => {
-                let a = a.to_ascii_uppercase();
                 let mut tx = state.db.begin_read().await?;
-                if crate::accounts::model::find_by_id(&mut tx, &a)
+                let account = crate::accounts::model::find_by_id(&mut tx, &a.to_ascii_uppercase())
                     .await?
-                    .is_none()
-                {
-                    return Err(ApiError::not_found(format!("Account '{a}' not found")));
-                }
-                a
+                    .ok_or_else(|| ApiError::not_found(format!("Account '{a}' not found")))?;
+                (account.id, account.slug)
             }
             Some(_) => {
                 return Err(ApiError::forbidden(
@@ -59,10 +100,52 @@ impl FromRequestParts<AppState> for Caller {
                 ))
             }
         };
+        let kind = if user.is_superadmin() {
+            CallerKind::Superadmin
+        } else {
+            CallerKind::User {
+                role_id: user.role_id,
+            }
+        };
+        let groups = if user.is_superadmin() {
+            Vec::new()
+        } else {
+            groups_of(state, &user.user_id).await?
+        };
         Ok(Self {
-            is_superadmin: user.is_superadmin(),
-            user_id: user.user_id,
-            account_id,
+            kind,
+            user_id: Some(user.user_id.clone()),
+            account_id: account_id.clone(),
+            identity: Identity {
+                user_id: Some(user.user_id),
+                email: Some(user.email),
+                role: user.role,
+                account_id,
+                account_slug,
+                groups,
+            },
         })
     }
+}
+
+async fn public_caller(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let unauthorized = || ApiError::Unauthorized("Authentication required".into());
+    let named = named_account(parts, &["account", "account_id"]).ok_or_else(unauthorized)?;
+    let mut tx = state.db.begin_read().await?;
+    let account = crate::accounts::model::resolve(&mut tx, &named)
+        .await?
+        .ok_or_else(unauthorized)?;
+    Ok(Caller {
+        kind: CallerKind::Public,
+        user_id: None,
+        account_id: account.id.clone(),
+        identity: Identity {
+            user_id: None,
+            email: None,
+            role: "public".into(),
+            account_id: account.id,
+            account_slug: account.slug,
+            groups: Vec::new(),
+        },
+    })
 }

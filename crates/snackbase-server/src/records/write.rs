@@ -102,12 +102,14 @@ pub fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
     }
 }
 
-/// Validates and inserts one record; returns it as stored.
+/// Validates and inserts one record; `guard` sees the record as it would be
+/// stored (system fields included) and may refuse it. Returns the record.
 pub async fn insert(
     tx: &mut Tx,
     c: &Collection,
     caller: &Caller,
     body: &Map<String, Value>,
+    guard: impl FnOnce(&Map<String, Value>) -> ApiResult<()>,
 ) -> ApiResult<Map<String, Value>> {
     let values = values::validate_body(&c.fields, body, Mode::Full)
         .map_err(|e| ApiError::from_field_errors(e).unwrap_or(ApiError::Unavailable))?;
@@ -118,6 +120,35 @@ pub async fn insert(
     }
     let id = uuid::Uuid::new_v4().to_string();
     let now = crate::http::time::now();
+    let creator = caller
+        .user_id
+        .clone()
+        .map(Value::String)
+        .unwrap_or(Value::Null);
+    let mut record = Map::new();
+    record.insert("id".into(), Value::String(id.clone()));
+    record.insert(
+        "account_id".into(),
+        Value::String(caller.account_id.clone()),
+    );
+    record.insert(
+        "created_at".into(),
+        Value::String(values::format_time(&now)),
+    );
+    record.insert("created_by".into(), creator.clone());
+    record.insert(
+        "updated_at".into(),
+        Value::String(values::format_time(&now)),
+    );
+    record.insert("updated_by".into(), creator);
+    for field in &c.fields {
+        let stored = values.iter().find(|(i, _)| c.fields[*i].name == field.name);
+        record.insert(
+            field.name.clone(),
+            stored.map(|(_, v)| v.to_json()).unwrap_or(Value::Null),
+        );
+    }
+    guard(&record)?;
     let mut columns = vec![
         "id",
         "account_id",
@@ -130,12 +161,12 @@ pub async fn insert(
     .map(quote_ident)
     .collect::<Vec<_>>();
     let mut params = vec![
-        Param::Text(id.clone()),
+        Param::Text(id),
         Param::Text(caller.account_id.clone()),
         Param::Stored(Stored::Time(Some(now))),
-        Param::Text(caller.user_id.clone()),
+        Param::Stored(Stored::Text(caller.user_id.clone())),
         Param::Stored(Stored::Time(Some(now))),
-        Param::Text(caller.user_id.clone()),
+        Param::Stored(Stored::Text(caller.user_id.clone())),
     ];
     for (i, v) in &values {
         columns.push(quote_ident(&c.fields[*i].name));
@@ -151,32 +182,6 @@ pub async fn insert(
     sql::execute(tx, &sql, &params)
         .await
         .map_err(|e| map_write_error(c, e))?;
-    let mut record = Map::new();
-    record.insert("id".into(), Value::String(id));
-    record.insert(
-        "account_id".into(),
-        Value::String(caller.account_id.clone()),
-    );
-    record.insert(
-        "created_at".into(),
-        Value::String(values::format_time(&now)),
-    );
-    record.insert("created_by".into(), Value::String(caller.user_id.clone()));
-    record.insert(
-        "updated_at".into(),
-        Value::String(values::format_time(&now)),
-    );
-    record.insert("updated_by".into(), Value::String(caller.user_id.clone()));
-    for (field, stored) in c
-        .fields
-        .iter()
-        .map(|f| (f, values.iter().find(|(i, _)| c.fields[*i].name == f.name)))
-    {
-        record.insert(
-            field.name.clone(),
-            stored.map(|(_, v)| v.to_json()).unwrap_or(Value::Null),
-        );
-    }
     Ok(record)
 }
 
@@ -213,7 +218,7 @@ pub async fn update(
     ];
     let mut params = vec![
         Param::Stored(Stored::Time(Some(now))),
-        Param::Text(caller.user_id.clone()),
+        Param::Stored(Stored::Text(caller.user_id.clone())),
     ];
     for (i, v) in &values {
         params.push(Param::Stored(v.clone()));

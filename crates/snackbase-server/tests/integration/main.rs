@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod auth;
+mod authz;
 mod collections;
 mod dashboard;
 mod health;

@@ -1,0 +1,301 @@
+//! Permission resolution: the grants of a role on a collection for an
+//! operation (parsed once and cached until permissions, roles, macros or
+//! collections change), the caller's rule context, and the checks the record
+//! routes run (in SQL for lists, in memory for single records).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Map, Value};
+use snackbase_rules::{self as rules, Dialect, Expr, Scope};
+
+use super::model::{Fields, Operation, RuleSet};
+use crate::collections::store::Collection;
+use crate::db::{Backend, Tx};
+use crate::error::{ApiError, ApiResult};
+use crate::on_tx;
+use crate::records::sql::Param;
+
+/// One rule that grants an operation, with the fields it opens.
+#[derive(Debug)]
+pub struct Grant {
+    pub source: String,
+    pub expr: Expr,
+    pub fields: Fields,
+}
+
+/// (role, lowercased collection, operation).
+type GrantKey = (i64, String, Operation);
+
+/// Parsed grants by [`GrantKey`].
+#[derive(Default)]
+pub struct AuthzCache {
+    grants: RwLock<HashMap<GrantKey, Arc<Vec<Grant>>>>,
+}
+
+impl AuthzCache {
+    /// Forgets everything (after any change to roles, permissions, macros or collections).
+    pub fn invalidate(&self) {
+        if let Ok(mut map) = self.grants.write() {
+            map.clear();
+        }
+    }
+
+    fn get(&self, key: &GrantKey) -> Option<Arc<Vec<Grant>>> {
+        self.grants.read().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: GrantKey, value: Arc<Vec<Grant>>) {
+        if let Ok(mut map) = self.grants.write() {
+            map.insert(key, value);
+        }
+    }
+}
+
+/// The grants of `role_id` for `op` on `collection` (its own row and `*`).
+pub async fn grants(
+    cache: &AuthzCache,
+    tx: &mut Tx,
+    role_id: i64,
+    collection: &str,
+    op: Operation,
+) -> ApiResult<Arc<Vec<Grant>>> {
+    let key = (role_id, collection.to_ascii_lowercase(), op);
+    if let Some(found) = cache.get(&key) {
+        return Ok(found);
+    }
+    let rows: Vec<(String, String)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+        "SELECT collection, rules FROM permissions WHERE role_id = $1 AND (LOWER(collection) = $2 OR collection = '*') ORDER BY id"
+    )
+    .bind(role_id)
+    .bind(&key.1)
+    .fetch_all(c)
+    .await
+    })?;
+    let mut out = Vec::new();
+    for (collection, text) in rows {
+        let Ok(set) = serde_json::from_str::<RuleSet>(&text) else {
+            tracing::error!(role_id, collection = %collection, "unreadable permission row; it grants nothing");
+            continue;
+        };
+        let Some(op_rule) = set.get(op) else { continue };
+        match rules::parse(&op_rule.rule) {
+            Ok(expr) => out.push(Grant {
+                source: op_rule.rule.clone(),
+                expr,
+                fields: op_rule.fields.clone(),
+            }),
+            Err(e) => {
+                tracing::error!(role_id, collection = %collection, error = %e, "unparsable rule; it grants nothing")
+            }
+        }
+    }
+    let out = Arc::new(out);
+    cache.put(key, out.clone());
+    Ok(out)
+}
+
+/// Who is asking, as rules see them.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub account_id: String,
+    pub account_slug: String,
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    fn resolve(&self, path: &[&str]) -> rules::Value {
+        let text = |s: &Option<String>| {
+            s.clone()
+                .map(rules::Value::Text)
+                .unwrap_or(rules::Value::Null)
+        };
+        match path {
+            ["user", "id"] => text(&self.user_id),
+            ["user", "email"] => text(&self.email),
+            ["user", "role"] => rules::Value::Text(self.role.clone()),
+            ["user", "account_id"] => rules::Value::Text(self.account_id.clone()),
+            ["user", "groups"] => rules::Value::List(
+                self.groups
+                    .iter()
+                    .cloned()
+                    .map(rules::Value::Text)
+                    .collect(),
+            ),
+            ["account", "id"] => rules::Value::Text(self.account_id.clone()),
+            ["account", "slug"] => rules::Value::Text(self.account_slug.clone()),
+            _ => rules::Value::Null,
+        }
+    }
+}
+
+fn now_hour() -> u8 {
+    chrono::Timelike::hour(&chrono::Utc::now()) as u8
+}
+
+struct RecordContext<'a> {
+    who: &'a Identity,
+    record: &'a Map<String, Value>,
+}
+
+impl rules::Context for RecordContext<'_> {
+    fn resolve(&self, path: &[&str]) -> rules::Value {
+        match path {
+            ["record", field] => self
+                .record
+                .get(*field)
+                .map(rules::Value::from_json)
+                .unwrap_or(rules::Value::Null),
+            other => self.who.resolve(other),
+        }
+    }
+    fn now_hour_utc(&self) -> u8 {
+        now_hour()
+    }
+}
+
+struct QueryContext<'a> {
+    who: &'a Identity,
+}
+
+impl rules::SqlContext for QueryContext<'_> {
+    fn resolve(&self, path: &[&str]) -> rules::Value {
+        self.who.resolve(path)
+    }
+    fn now_hour_utc(&self) -> u8 {
+        now_hour()
+    }
+    fn table_alias(&self) -> Option<&str> {
+        Some("t")
+    }
+}
+
+/// The rule-language view of a collection.
+pub fn schema_of(c: &Collection) -> ApiResult<rules::Schema> {
+    crate::records::filter::schema_of(c)
+}
+
+/// Whether any grant allows `record` (a stored row, or the data of a create).
+/// A rule that fails at run time denies and is logged.
+pub fn allows(
+    grants: &[Grant],
+    c: &Collection,
+    who: &Identity,
+    record: &Map<String, Value>,
+) -> ApiResult<bool> {
+    let schema = schema_of(c)?;
+    let scope = Scope::rule();
+    let ctx = RecordContext { who, record };
+    for g in grants {
+        match rules::evaluate(&g.expr, &schema, &scope, &ctx) {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(collection = %c.name, rule = %g.source, error = %e, "rule failed at run time; denied")
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// The OR of every grant as one SQL predicate on `t`, parameters numbered
+/// from `first_param`. Grants that fail to compile are left out (and logged).
+pub fn predicate(
+    grants: &[Grant],
+    c: &Collection,
+    who: &Identity,
+    backend: Backend,
+    first_param: usize,
+) -> ApiResult<(String, Vec<Param>)> {
+    let schema = schema_of(c)?;
+    let scope = Scope::rule();
+    let dialect = match backend {
+        Backend::Sqlite => Dialect::Sqlite,
+        Backend::Postgres => Dialect::Postgres,
+    };
+    let ctx = QueryContext { who };
+    let mut parts = Vec::new();
+    let mut params: Vec<Param> = Vec::new();
+    for g in grants {
+        match rules::compile(
+            &g.expr,
+            &schema,
+            &scope,
+            dialect,
+            &ctx,
+            first_param + params.len(),
+        ) {
+            Ok(p) => {
+                parts.push(format!("({})", p.sql));
+                params.extend(p.params.into_iter().map(crate::records::filter::to_param));
+            }
+            Err(e) => {
+                tracing::warn!(collection = %c.name, rule = %g.source, error = %e, "rule cannot be compiled; denied")
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Ok(("1 = 0".into(), Vec::new()));
+    }
+    Ok((parts.join(" OR "), params))
+}
+
+/// The union of the grants' fields.
+pub fn fields_of(grants: &[Grant]) -> Fields {
+    grants
+        .iter()
+        .fold(Fields::List(Vec::new()), |acc, g| acc.union(&g.fields))
+}
+
+/// Checks a rule when it is saved: it must parse and type-check against the
+/// collection's schema (or the system fields only, for `*`).
+pub async fn validate_rule(
+    tx: &mut Tx,
+    collection: Option<&Collection>,
+    source: &str,
+) -> Result<(), (String, usize)> {
+    let expr = rules::parse(source).map_err(|e| (e.to_string(), e.position))?;
+    let schema = match collection {
+        Some(c) => {
+            schema_of(c).map_err(|_| ("The collection schema cannot be used".to_string(), 0))?
+        }
+        None => rules::Schema::new(),
+    };
+    let scope = macro_scope(tx)
+        .await
+        .map_err(|_| ("Macros could not be loaded".to_string(), 0))?;
+    rules::check(&expr, &schema, &scope).map_err(|e| (e.to_string(), e.span.start))
+}
+
+/// The rule scope with every SQL macro and its parameter count.
+pub async fn macro_scope(tx: &mut Tx) -> ApiResult<Scope> {
+    let rows: Vec<(String, String)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT name, parameters FROM macros"
+    )
+    .fetch_all(c)
+    .await)?;
+    let mut scope = Scope::rule();
+    for (name, params) in rows {
+        let count = serde_json::from_str::<Vec<String>>(&params)
+            .map(|p| p.len())
+            .unwrap_or(0);
+        scope = scope.with_sql_macro(name, count);
+    }
+    Ok(scope)
+}
+
+/// The denial for a caller without any grant: 401 for anonymous callers, 403 otherwise.
+pub fn denied(who: &Identity, op: Operation, collection: &str) -> ApiError {
+    if who.user_id.is_none() {
+        ApiError::Unauthorized("Authentication required".into())
+    } else {
+        ApiError::forbidden(format!(
+            "Permission denied for {} on {collection}",
+            op.name()
+        ))
+    }
+}

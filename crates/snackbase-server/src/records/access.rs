@@ -1,0 +1,118 @@
+//! What a caller may do with a collection's records: the grants of their role
+//! for an operation, and the fields those grants open. The superadmin is not
+//! subject to rules.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::scope::Caller;
+use crate::app::AppState;
+use crate::authz::engine::{self, Grant};
+use crate::authz::model::{Fields, Operation};
+use crate::collections::schema::SYSTEM_FIELDS;
+use crate::collections::store::Collection;
+use crate::db::Tx;
+use crate::error::{ApiError, ApiResult, FieldError};
+
+pub struct Access {
+    /// `None` for the superadmin: everything is allowed.
+    pub grants: Option<Arc<Vec<Grant>>>,
+    pub fields: Fields,
+}
+
+impl Access {
+    /// Whether the caller may act on this record (a stored row or create data).
+    pub fn allows(
+        &self,
+        c: &Collection,
+        caller: &Caller,
+        record: &Map<String, Value>,
+    ) -> ApiResult<bool> {
+        match &self.grants {
+            None => Ok(true),
+            Some(grants) => engine::allows(grants, c, &caller.identity, record),
+        }
+    }
+
+    /// The collection as this caller sees it: only the fields they may use.
+    pub fn visible(&self, c: &Collection) -> Collection {
+        let mut v = c.clone();
+        if let Fields::List(list) = &self.fields {
+            v.fields.retain(|f| list.contains(&f.name));
+        }
+        v
+    }
+
+    /// Removes the fields the caller may not read (system fields stay).
+    pub fn project(&self, record: &mut Map<String, Value>) {
+        if let Fields::List(list) = &self.fields {
+            record.retain(|k, _| {
+                SYSTEM_FIELDS.contains(&k.as_str()) || k == "expand" || list.contains(k)
+            });
+        }
+    }
+
+    /// Refuses a body that writes fields outside the allowed ones (422 naming them).
+    pub fn check_writable(&self, body: &Map<String, Value>, op: Operation) -> ApiResult<()> {
+        let Fields::List(list) = &self.fields else {
+            return Ok(());
+        };
+        let mut denied: Vec<&String> = body
+            .keys()
+            .filter(|k| !list.contains(k) && !SYSTEM_FIELDS.contains(&k.as_str()))
+            .collect();
+        denied.sort();
+        let details: Vec<FieldError> = denied
+            .into_iter()
+            .map(|f| {
+                FieldError::new(
+                    f,
+                    "field_not_allowed",
+                    format!("You may not {} the field '{f}'", op.name()),
+                )
+            })
+            .collect();
+        ApiError::from_field_errors(details).map_or(Ok(()), Err)
+    }
+}
+
+/// The caller's access for `op`; a caller without any grant is refused
+/// (401 when anonymous, 403 otherwise).
+pub async fn require(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Collection,
+    op: Operation,
+) -> ApiResult<Access> {
+    match optional(state, tx, caller, c, op).await? {
+        Some(a) => Ok(a),
+        None => Err(engine::denied(&caller.identity, op, &c.name)),
+    }
+}
+
+/// The caller's access for `op`, or `None` when no rule grants it.
+pub async fn optional(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Collection,
+    op: Operation,
+) -> ApiResult<Option<Access>> {
+    if caller.is_superadmin() {
+        return Ok(Some(Access {
+            grants: None,
+            fields: Fields::All,
+        }));
+    }
+    let grants = engine::grants(&state.authz, tx, caller.role_id(), &c.name, op).await?;
+    if grants.is_empty() {
+        return Ok(None);
+    }
+    let fields = engine::fields_of(&grants);
+    Ok(Some(Access {
+        grants: Some(grants),
+        fields,
+    }))
+}

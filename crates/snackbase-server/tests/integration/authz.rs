@@ -1,0 +1,721 @@
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::harness::*;
+
+/// The superadmin, an account "Alpha" with two users of role `user`, and a
+/// `posts` collection. Returns (superadmin, alpha admin, u1, u2, u1 id, u2 id).
+async fn world(app: &TestApp) -> (String, String, String, String, String, String) {
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), json!({"name": "posts", "schema": [
+        {"name": "title", "type": "text"}, {"name": "status", "type": "text"}, {"name": "secret", "type": "text"}]}))
+        .await
+        .expect(201);
+    let admin = app.register("admin@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut ids = Vec::new();
+    let mut tokens = Vec::new();
+    for email in ["u1@example.com", "u2@example.com"] {
+        let u = app
+            .post(
+                "/api/v1/users",
+                Some(&sa),
+                json!({"email": email, "password": PASSWORD, "account_id": "AA0001", "role_id": 2}),
+            )
+            .await
+            .expect(201)
+            .clone();
+        ids.push(u["id"].as_str().unwrap().to_string());
+        tokens.push(
+            app.login("alpha", email, PASSWORD).await.expect(200)["token"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    (
+        sa,
+        admin,
+        tokens[0].clone(),
+        tokens[1].clone(),
+        ids[0].clone(),
+        ids[1].clone(),
+    )
+}
+
+async fn grant(app: &TestApp, sa: &str, role_id: i64, collection: &str, rules: Value) -> Value {
+    app.post(
+        "/api/v1/permissions",
+        Some(sa),
+        json!({"role_id": role_id, "collection": collection, "rules": rules}),
+    )
+    .await
+    .expect(201)
+    .clone()
+}
+
+both!(owner_only_rules_filter_lists_and_hide_other_rows, |app| {
+    let (sa, _, u1, u2, u1_id, _) = world(&app).await;
+    // Without any permission, a plain user is refused.
+    app.get("/api/v1/records/posts", Some(&u1))
+        .await
+        .expect_error(403, "forbidden");
+    app.post("/api/v1/records/posts", Some(&u1), json!({"title": "x"}))
+        .await
+        .expect(403);
+    grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({
+        "create": {"rule": "true"},
+        "read": {"rule": "user.id == record.created_by"},
+        "update": {"rule": "@owns_record()"},
+        "delete": {"rule": "@is_creator()"}}),
+    )
+    .await;
+    let mine_a = app
+        .post(
+            "/api/v1/records/posts",
+            Some(&u1),
+            json!({"title": "mine a"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/v1/records/posts",
+        Some(&u1),
+        json!({"title": "mine b"}),
+    )
+    .await
+    .expect(201);
+    let theirs = app
+        .post(
+            "/api/v1/records/posts",
+            Some(&u2),
+            json!({"title": "theirs"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(
+        theirs["created_by"],
+        json!(app.get("/api/v1/auth/me", Some(&u2)).await.json["user_id"])
+    );
+    let theirs = theirs["id"].as_str().unwrap().to_string();
+
+    let list = app
+        .get("/api/v1/records/posts?sort=title", Some(&u1))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(list["total"], 2);
+    let titles: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["mine a", "mine b"]);
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["created_by"] == json!(u1_id)));
+    // Cursors walk only the readable rows.
+    let page = app
+        .get("/api/v1/records/posts?limit=1&sort=title", Some(&u1))
+        .await
+        .expect(200)
+        .clone();
+    let next = page["next_cursor"].as_str().unwrap();
+    let page2 = app
+        .get(
+            &format!("/api/v1/records/posts?limit=1&sort=title&cursor={next}"),
+            Some(&u1),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(page2["items"][0]["title"], "mine b");
+    assert!(page2["next_cursor"].is_null());
+
+    // Own, then someone else's, then own again: the decision is per record.
+    app.get(&format!("/api/v1/records/posts/{mine_a}"), Some(&u1))
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/records/posts/{theirs}"), Some(&u1))
+        .await
+        .expect_error(404, "not_found");
+    app.get(&format!("/api/v1/records/posts/{mine_a}"), Some(&u1))
+        .await
+        .expect(200);
+    app.patch(
+        &format!("/api/v1/records/posts/{theirs}"),
+        Some(&u1),
+        json!({"title": "pwned"}),
+    )
+    .await
+    .expect(404);
+    app.delete(&format!("/api/v1/records/posts/{theirs}"), Some(&u1))
+        .await
+        .expect(404);
+    app.patch(
+        &format!("/api/v1/records/posts/{mine_a}"),
+        Some(&u1),
+        json!({"title": "mine a2"}),
+    )
+    .await
+    .expect(200);
+    let batch = app
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/records/posts/batch",
+            Some(&u1),
+            Some(json!({"ids": [mine_a, theirs]})),
+        )
+        .await;
+    batch.expect(404);
+    assert_eq!(app.count("col_posts").await, 3);
+    app.delete(&format!("/api/v1/records/posts/{mine_a}"), Some(&u1))
+        .await
+        .expect(204);
+
+    // A change to the `*` permission of the role takes effect at once.
+    app.put(
+        "/api/v1/roles/2/permissions/bulk",
+        Some(&sa),
+        json!({"updates": [{"collection": "*", "operation": "read", "rule": "true"}]}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.get("/api/v1/records/posts", Some(&u1))
+            .await
+            .expect(200)["total"],
+        2
+    );
+    app.get(&format!("/api/v1/records/posts/{theirs}"), Some(&u1))
+        .await
+        .expect(200);
+    app.put(
+        "/api/v1/roles/2/permissions/bulk",
+        Some(&sa),
+        json!({"updates": [{"collection": "*", "operation": "read", "rule": null}]}),
+    )
+    .await
+    .expect(200);
+    app.get(&format!("/api/v1/records/posts/{theirs}"), Some(&u1))
+        .await
+        .expect(404);
+});
+
+both!(
+    restricted_fields_never_appear_and_cannot_be_written,
+    |app| {
+        let (sa, _, u1, _, _, _) = world(&app).await;
+        grant(
+            &app,
+            &sa,
+            2,
+            "posts",
+            json!({
+        "create": {"rule": "true", "fields": ["title", "status"]},
+        "read": {"rule": "true", "fields": ["title"]},
+        "update": {"rule": "true", "fields": ["title"]}}),
+        )
+        .await;
+        let admin_made = app
+            .post(
+                "/api/v1/records/posts?account_id=AA0001",
+                Some(&sa),
+                json!({"title": "t", "status": "s", "secret": "hidden"}),
+            )
+            .await
+            .expect(201)
+            .clone();
+        let id = admin_made["id"].as_str().unwrap().to_string();
+        let check = |r: &Value| {
+            assert!(
+                r.get("secret").is_none() && r.get("status").is_none(),
+                "leaked: {r}"
+            );
+            assert!(r.get("title").is_some() && r.get("id").is_some());
+        };
+        check(
+            &app.get(&format!("/api/v1/records/posts/{id}"), Some(&u1))
+                .await
+                .expect(200)
+                .clone(),
+        );
+        for r in app
+            .get("/api/v1/records/posts", Some(&u1))
+            .await
+            .expect(200)["items"]
+            .as_array()
+            .unwrap()
+        {
+            check(r);
+        }
+        app.get("/api/v1/records/posts?fields=title,secret", Some(&u1))
+            .await
+            .expect(422);
+        let created = app
+            .post(
+                "/api/v1/records/posts",
+                Some(&u1),
+                json!({"title": "mine", "status": "draft"}),
+            )
+            .await
+            .expect(201)
+            .clone();
+        check(&created);
+        check(
+            &app.patch(
+                &format!("/api/v1/records/posts/{id}"),
+                Some(&u1),
+                json!({"title": "t2"}),
+            )
+            .await
+            .expect(200)
+            .clone(),
+        );
+        // Writing a restricted field is a 422 naming it; nothing changes.
+        let res = app
+            .post(
+                "/api/v1/records/posts",
+                Some(&u1),
+                json!({"title": "x", "secret": "s"}),
+            )
+            .await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.json["details"][0]["field"], "secret");
+        assert_eq!(res.json["details"][0]["code"], "field_not_allowed");
+        let res = app
+            .patch(
+                &format!("/api/v1/records/posts/{id}"),
+                Some(&u1),
+                json!({"status": "live"}),
+            )
+            .await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.json["details"][0]["field"], "status");
+        app.patch(
+            &format!("/api/v1/records/posts/{id}"),
+            Some(&u1),
+            json!({"id": "new"}),
+        )
+        .await
+        .expect(422);
+        // Hidden fields cannot be used to probe either.
+        app.get(
+            &format!(
+                "/api/v1/records/posts?filter={}",
+                "secret%20%3D%3D%20%27hidden%27"
+            ),
+            Some(&u1),
+        )
+        .await
+        .expect(422);
+        app.get("/api/v1/records/posts?secret=hidden", Some(&u1))
+            .await
+            .expect(422);
+        app.get("/api/v1/records/posts?sort=secret", Some(&u1))
+            .await
+            .expect(422);
+        assert_eq!(app.count("col_posts").await, 2);
+        let stored = app
+            .get(
+                &format!("/api/v1/records/posts/{id}?account_id=AA0001"),
+                Some(&sa),
+            )
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(stored["secret"], "hidden");
+        assert_eq!(stored["status"], "s");
+    }
+);
+
+both!(public_access_needs_a_public_permission, |app| {
+    let (sa, admin, _, _, _, _) = world(&app).await;
+    app.post(
+        "/api/v1/records/posts",
+        Some(&admin),
+        json!({"title": "hello", "status": "live"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/records/posts",
+        Some(&admin),
+        json!({"title": "draft", "status": "draft"}),
+    )
+    .await
+    .expect(201);
+    let anon = |path: &str| {
+        let url = format!("{}{path}", app.base);
+        let client = app.client.clone();
+        async move {
+            TestApp::read(
+                client
+                    .get(url)
+                    .header("X-Account-ID", "AA0001")
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    anon("/api/v1/records/posts")
+        .await
+        .expect_error(401, "unauthorized");
+    grant(
+        &app,
+        &sa,
+        3,
+        "posts",
+        json!({"read": {"rule": "record.status == 'live'", "fields": ["title"]}}),
+    )
+    .await;
+    let list = anon("/api/v1/records/posts").await.expect(200).clone();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["title"], "hello");
+    assert!(list["items"][0].get("status").is_none());
+    // By slug in a parameter, too; but never without naming an account.
+    assert_eq!(
+        app.get("/api/v1/records/posts?account=alpha", None)
+            .await
+            .expect(200)["total"],
+        1
+    );
+    app.get("/api/v1/records/posts", None).await.expect(401);
+    app.get("/api/v1/records/posts?account=nowhere", None)
+        .await
+        .expect(401);
+    // Nothing else is open.
+    let res = app
+        .client
+        .post(format!("{}/api/v1/records/posts", app.base))
+        .header("X-Account-ID", "AA0001")
+        .json(&json!({"title": "spam"}))
+        .send()
+        .await
+        .unwrap();
+    TestApp::read(res).await.expect_error(401, "unauthorized");
+    app.get("/api/v1/accounts", None).await.expect(401);
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "notes", "schema": [{"name": "t", "type": "text"}]}),
+    )
+    .await
+    .expect(201);
+    anon("/api/v1/records/notes").await.expect(401);
+    assert_eq!(app.count("col_posts").await, 2);
+});
+
+both!(rules_that_fail_at_run_time_deny_without_500, |app| {
+    let (sa, _, u1, _, _, _) = world(&app).await;
+    grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({"create": {"rule": "true"}, "read": {"rule": "record.secret == 'open'"}}),
+    )
+    .await;
+    let id = app
+        .post(
+            "/api/v1/records/posts",
+            Some(&u1),
+            json!({"title": "t", "secret": "open"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.get("/api/v1/records/posts", Some(&u1))
+            .await
+            .expect(200)["total"],
+        1
+    );
+    // The field the rule uses goes away: the rule can no longer run, and denies.
+    let c = app
+        .get("/api/v1/collections/posts", Some(&sa))
+        .await
+        .expect(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.put(&format!("/api/v1/collections/{c}"), Some(&sa), json!({"schema": [{"name": "title", "type": "text"}, {"name": "status", "type": "text"}], "confirm_data_loss": true}))
+        .await
+        .expect(200);
+    assert_eq!(
+        app.get("/api/v1/records/posts", Some(&u1))
+            .await
+            .expect(200)["total"],
+        0
+    );
+    app.get(&format!("/api/v1/records/posts/{id}"), Some(&u1))
+        .await
+        .expect(404);
+});
+
+both!(roles_are_managed_and_protected, |app| {
+    let (sa, _, _, _, u1_id, _) = world(&app).await;
+    let t = Some(sa.as_str());
+    let roles = app.get("/api/v1/roles", t).await.expect(200).clone();
+    let names: Vec<&str> = roles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "user", "public"]);
+    assert_eq!(roles["items"][0]["collections_count"], 1);
+    let editor = app
+        .post(
+            "/api/v1/roles",
+            t,
+            json!({"name": "editor", "description": "Edits"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let id = editor["id"].as_i64().unwrap();
+    app.post("/api/v1/roles", t, json!({"name": "editor"}))
+        .await
+        .expect_error(409, "conflict");
+    app.post("/api/v1/roles", t, json!({"name": "bad name; --"}))
+        .await
+        .expect(422);
+    app.put(
+        &format!("/api/v1/roles/{id}"),
+        t,
+        json!({"name": "editors", "description": null}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.patch(
+            &format!("/api/v1/roles/{id}"),
+            t,
+            json!({"description": "x"})
+        )
+        .await
+        .expect(200)["name"],
+        "editors"
+    );
+    for builtin in [1, 2, 3] {
+        app.delete(&format!("/api/v1/roles/{builtin}"), t)
+            .await
+            .expect_error(422, "validation_error");
+    }
+    app.put("/api/v1/roles/1", t, json!({"name": "root"}))
+        .await
+        .expect(422);
+    app.patch(&format!("/api/v1/users/{u1_id}"), t, json!({"role_id": id}))
+        .await
+        .expect(200);
+    app.delete(&format!("/api/v1/roles/{id}"), t)
+        .await
+        .expect_error(409, "conflict");
+    app.patch(&format!("/api/v1/users/{u1_id}"), t, json!({"role_id": 2}))
+        .await
+        .expect(200);
+    app.delete(&format!("/api/v1/roles/{id}"), t)
+        .await
+        .expect(204);
+    app.get(&format!("/api/v1/roles/{id}"), t).await.expect(404);
+    app.get("/api/v1/roles/abc", t).await.expect(404);
+});
+
+both!(
+    permissions_are_validated_and_bulk_updates_are_atomic,
+    |app| {
+        let (sa, admin, _, _, _, _) = world(&app).await;
+        let t = Some(sa.as_str());
+        let bad = app.post("/api/v1/permissions", t, json!({"role_id": 2, "collection": "posts", "rules": {"read": {"rule": "record.title = 'x'"}}})).await;
+        bad.expect_error(422, "validation_error");
+        assert_eq!(bad.json["details"][0]["field"], "rules.read.rule");
+        assert_eq!(bad.json["details"][0]["position"], 13);
+        let unknown = app.post("/api/v1/permissions", t, json!({"role_id": 2, "collection": "posts", "rules": {"read": {"rule": "record.nope == 1"}}})).await;
+        unknown.expect_error(422, "validation_error");
+        app.post("/api/v1/permissions", t, json!({"role_id": 2, "collection": "posts", "rules": {"read": {"rule": "user.nickname == 'x'"}}})).await.expect(422);
+        app.post("/api/v1/permissions", t, json!({"role_id": 2, "collection": "posts", "rules": {"read": {"rule": "true", "fields": ["nope"]}}})).await.expect(422);
+        app.post(
+            "/api/v1/permissions",
+            t,
+            json!({"role_id": 99, "collection": "posts", "rules": {}}),
+        )
+        .await
+        .expect(404);
+        app.post(
+            "/api/v1/permissions",
+            t,
+            json!({"role_id": 2, "collection": "ghosts", "rules": {}}),
+        )
+        .await
+        .expect(404);
+        let p = grant(
+            &app,
+            &sa,
+            2,
+            "posts",
+            json!({"read": {"rule": "true", "fields": ["title"]}}),
+        )
+        .await;
+        app.post(
+            "/api/v1/permissions",
+            t,
+            json!({"role_id": 2, "collection": "posts", "rules": {}}),
+        )
+        .await
+        .expect_error(409, "conflict");
+        let pid = p["id"].as_i64().unwrap();
+        assert_eq!(
+            app.get(&format!("/api/v1/permissions/{pid}"), t)
+                .await
+                .expect(200)["rules"]["read"]["fields"],
+            json!(["title"])
+        );
+        assert_eq!(
+            app.get("/api/v1/permissions", t).await.expect(200)["total"],
+            2
+        );
+
+        let matrix = app
+            .get("/api/v1/roles/2/permissions/matrix", t)
+            .await
+            .expect(200)
+            .clone();
+        let cols: Vec<&str> = matrix["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["collection"].as_str().unwrap())
+            .collect();
+        assert_eq!(cols, ["*", "posts"]);
+        assert_eq!(matrix["permissions"][1]["read"]["rule"], "true");
+        assert!(matrix["permissions"][1]["create"].is_null());
+
+        // One bad update: nothing at all is applied.
+        let bulk = app
+            .put(
+                "/api/v1/roles/2/permissions/bulk",
+                t,
+                json!({"updates": [
+            {"collection": "posts", "operation": "create", "rule": "true"},
+            {"collection": "posts", "operation": "delete", "rule": "record.title =="}]}),
+            )
+            .await;
+        bulk.expect_error(422, "validation_error");
+        assert_eq!(bulk.json["details"][0]["field"], "updates[1].rule");
+        assert!(
+            app.get("/api/v1/roles/2/permissions/matrix", t).await.json["permissions"][1]["create"]
+                .is_null()
+        );
+        let ok = app
+            .put(
+                "/api/v1/roles/2/permissions/bulk",
+                t,
+                json!({"updates": [
+            {"collection": "posts", "operation": "create", "rule": "true"},
+            {"collection": "*", "operation": "delete", "rule": "@is_creator()"}]}),
+            )
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(ok["success_count"], 2);
+        let perms = app
+            .get("/api/v1/roles/2/permissions", t)
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(perms["role_name"], "user");
+        assert_eq!(perms["permissions"].as_array().unwrap().len(), 2);
+        app.delete(&format!("/api/v1/permissions/{pid}"), t)
+            .await
+            .expect(204);
+        app.delete(&format!("/api/v1/permissions/{pid}"), t)
+            .await
+            .expect(404);
+        // Only the superadmin manages permissions.
+        app.get("/api/v1/permissions", Some(&admin))
+            .await
+            .expect(403);
+        app.get("/api/v1/roles", Some(&admin)).await.expect(403);
+    }
+);
+
+both!(rule_tools_validate_and_explain, |app| {
+    let (sa, _, _, _, _, _) = world(&app).await;
+    let t = Some(sa.as_str());
+    let v = app
+        .post(
+            "/api/v1/roles/validate-rule",
+            t,
+            json!({"rule": "user.id = 1"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["position"], 8);
+    assert!(v["error"].as_str().unwrap().contains("Did you mean '=='?"));
+    let v = app
+        .post(
+            "/api/v1/roles/validate-rule",
+            t,
+            json!({"rule": "record.title == 1", "collection": "posts"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(v["valid"], false);
+    let v = app
+        .post(
+            "/api/v1/rules/validate",
+            t,
+            json!({"rule": "record.title == 'x'", "collection": "posts", "operation": "read"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["errors"], json!([]));
+    let r = app
+        .post("/api/v1/roles/test-rule", t, json!({"rule": "'editors' in user.groups and record.status == 'live'",
+            "context": {"user": {"groups": ["editors"]}, "record": {"status": "live"}}, "collection": "posts"}))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(r["allowed"], true);
+    assert!(r["evaluation_details"]
+        .as_str()
+        .unwrap()
+        .contains("granted"));
+    let r = app.post("/api/v1/rules/test", t, json!({"rule": "@in_time_range(0, 24) and user.role == 'admin'", "context": {"user": {"role": "user"}}})).await.expect(200).clone();
+    assert_eq!(r["allowed"], false);
+    let r = app
+        .post(
+            "/api/v1/roles/test-rule",
+            t,
+            json!({"rule": "record.x ==", "context": {}}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(r["allowed"], false);
+    assert!(r["error"].is_string());
+});
