@@ -20,6 +20,7 @@ mod dashboard;
 pub mod db;
 mod docs;
 pub mod error;
+pub mod groups;
 mod health;
 pub mod http;
 pub mod records;
@@ -52,6 +53,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(collections::router())
         .merge(records::router())
         .merge(authz::router())
+        .merge(groups::router())
         .merge(dashboard::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()

@@ -1,0 +1,28 @@
+//! Groups: named sets of users inside one account, visible to rules as
+//! `user.groups` and `@has_group(name)` from the next request on. Members of
+//! the account may read its groups; its admins (and the superadmin, in any
+//! account) manage them.
+
+mod handlers;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::list_groups, handlers::create_group))
+        .routes(routes!(
+            handlers::get_group,
+            handlers::update_group,
+            handlers::delete_group
+        ))
+        .routes(routes!(handlers::list_members, handlers::add_member))
+        .routes(routes!(
+            handlers::list_members_alias,
+            handlers::add_member_alias
+        ))
+        .routes(routes!(handlers::remove_member))
+        .routes(routes!(handlers::remove_member_alias))
+}
