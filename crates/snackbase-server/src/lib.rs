@@ -23,6 +23,7 @@ pub mod error;
 pub mod groups;
 mod health;
 pub mod http;
+pub mod macros;
 pub mod records;
 mod setup;
 mod tenancy;
@@ -54,6 +55,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(records::router())
         .merge(authz::router())
         .merge(groups::router())
+        .merge(macros::router())
         .merge(dashboard::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()

@@ -31,7 +31,11 @@ type GrantKey = (i64, String, Operation);
 #[derive(Default)]
 pub struct AuthzCache {
     grants: RwLock<HashMap<GrantKey, Arc<Vec<Grant>>>>,
+    macros: RwLock<Option<Arc<Macros>>>,
 }
+
+/// SQL macros by name.
+pub type Macros = HashMap<String, crate::macros::MacroDef>;
 
 impl AuthzCache {
     /// Forgets everything (after any change to roles, permissions, macros or collections).
@@ -39,6 +43,21 @@ impl AuthzCache {
         if let Ok(mut map) = self.grants.write() {
             map.clear();
         }
+        if let Ok(mut macros) = self.macros.write() {
+            *macros = None;
+        }
+    }
+
+    /// Every SQL macro (cached like the grants).
+    pub async fn macros(&self, tx: &mut Tx) -> ApiResult<Arc<Macros>> {
+        if let Some(found) = self.macros.read().ok().and_then(|m| m.clone()) {
+            return Ok(found);
+        }
+        let loaded = crate::macros::load_all(tx).await?;
+        if let Ok(mut slot) = self.macros.write() {
+            *slot = Some(loaded.clone());
+        }
+        Ok(loaded)
     }
 
     fn get(&self, key: &GrantKey) -> Option<Arc<Vec<Grant>>> {
@@ -137,9 +156,26 @@ fn now_hour() -> u8 {
     chrono::Timelike::hour(&chrono::Utc::now()) as u8
 }
 
+/// What running rules needs besides the caller: the database (for SQL
+/// macros) and the macros themselves.
+#[derive(Clone)]
+pub struct Env {
+    pub db: crate::db::Db,
+    pub macros: Arc<Macros>,
+}
+
+impl Env {
+    pub fn scope(&self) -> Scope {
+        self.macros.values().fold(Scope::rule(), |s, m| {
+            s.with_sql_macro(m.name.clone(), m.parameters.len())
+        })
+    }
+}
+
 struct RecordContext<'a> {
     who: &'a Identity,
     record: &'a Map<String, Value>,
+    env: &'a Env,
 }
 
 impl rules::Context for RecordContext<'_> {
@@ -156,10 +192,39 @@ impl rules::Context for RecordContext<'_> {
     fn now_hour_utc(&self) -> u8 {
         now_hour()
     }
+    fn call_sql_macro(
+        &self,
+        name: &str,
+        args: &[rules::Value],
+    ) -> Result<rules::Value, rules::MacroError> {
+        let def = self
+            .env
+            .macros
+            .get(name)
+            .ok_or_else(|| rules::MacroError::new(format!("Unknown macro @{name}")))?;
+        let (db, account, user) = (
+            self.env.db.clone(),
+            self.who.account_id.clone(),
+            self.who.user_id.clone(),
+        );
+        // Rules are evaluated synchronously; the macro runs on this worker
+        // thread, which the multi-threaded runtime lets block.
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(crate::macros::run::run(
+                &db,
+                def,
+                &account,
+                user.as_deref(),
+                args,
+            ))
+        })
+        .map_err(rules::MacroError::new)
+    }
 }
 
 struct QueryContext<'a> {
     who: &'a Identity,
+    env: &'a Env,
 }
 
 impl rules::SqlContext for QueryContext<'_> {
@@ -172,6 +237,40 @@ impl rules::SqlContext for QueryContext<'_> {
     fn table_alias(&self) -> Option<&str> {
         Some("t")
     }
+    fn sql_macro(
+        &self,
+        name: &str,
+        args: &[String],
+        params: &mut rules::ParamBinder,
+    ) -> Result<String, rules::MacroError> {
+        let def = self
+            .env
+            .macros
+            .get(name)
+            .ok_or_else(|| rules::MacroError::new(format!("Unknown macro @{name}")))?;
+        if args.len() != def.parameters.len() {
+            return Err(rules::MacroError::new(format!(
+                "@{name} takes {} arguments",
+                def.parameters.len()
+            )));
+        }
+        let account = params.bind(rules::SqlParam::Text(self.who.account_id.clone()));
+        let user = params.bind(match &self.who.user_id {
+            Some(u) => rules::SqlParam::Text(u.clone()),
+            None => rules::SqlParam::Null,
+        });
+        let mut values: HashMap<String, String> = def
+            .parameters
+            .iter()
+            .cloned()
+            .zip(args.iter().map(|a| format!("({a})")))
+            .collect();
+        values.insert("account_id".into(), account.clone());
+        values.insert("user_id".into(), user);
+        let sql = crate::macros::template::expand(&def.sql_query, &account, &values)
+            .map_err(rules::MacroError::new)?;
+        Ok(format!("({sql})"))
+    }
 }
 
 /// The rule-language view of a collection.
@@ -183,13 +282,14 @@ pub fn schema_of(c: &Collection) -> ApiResult<rules::Schema> {
 /// A rule that fails at run time denies and is logged.
 pub fn allows(
     grants: &[Grant],
+    env: &Env,
     c: &Collection,
     who: &Identity,
     record: &Map<String, Value>,
 ) -> ApiResult<bool> {
     let schema = schema_of(c)?;
-    let scope = Scope::rule();
-    let ctx = RecordContext { who, record };
+    let scope = env.scope();
+    let ctx = RecordContext { who, record, env };
     for g in grants {
         match rules::evaluate(&g.expr, &schema, &scope, &ctx) {
             Ok(true) => return Ok(true),
@@ -206,18 +306,19 @@ pub fn allows(
 /// from `first_param`. Grants that fail to compile are left out (and logged).
 pub fn predicate(
     grants: &[Grant],
+    env: &Env,
     c: &Collection,
     who: &Identity,
     backend: Backend,
     first_param: usize,
 ) -> ApiResult<(String, Vec<Param>)> {
     let schema = schema_of(c)?;
-    let scope = Scope::rule();
+    let scope = env.scope();
     let dialect = match backend {
         Backend::Sqlite => Dialect::Sqlite,
         Backend::Postgres => Dialect::Postgres,
     };
-    let ctx = QueryContext { who };
+    let ctx = QueryContext { who, env };
     let mut parts = Vec::new();
     let mut params: Vec<Param> = Vec::new();
     for g in grants {

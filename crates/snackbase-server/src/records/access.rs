@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::scope::Caller;
 use crate::app::AppState;
-use crate::authz::engine::{self, Grant};
+use crate::authz::engine::{self, Env, Grant};
 use crate::authz::model::{Fields, Operation};
 use crate::collections::schema::SYSTEM_FIELDS;
 use crate::collections::store::Collection;
@@ -19,6 +19,7 @@ pub struct Access {
     /// `None` for the superadmin: everything is allowed.
     pub grants: Option<Arc<Vec<Grant>>>,
     pub fields: Fields,
+    pub env: Option<Env>,
 }
 
 impl Access {
@@ -29,9 +30,9 @@ impl Access {
         caller: &Caller,
         record: &Map<String, Value>,
     ) -> ApiResult<bool> {
-        match &self.grants {
-            None => Ok(true),
-            Some(grants) => engine::allows(grants, c, &caller.identity, record),
+        match (&self.grants, &self.env) {
+            (Some(grants), Some(env)) => engine::allows(grants, env, c, &caller.identity, record),
+            _ => Ok(true),
         }
     }
 
@@ -104,6 +105,7 @@ pub async fn optional(
         return Ok(Some(Access {
             grants: None,
             fields: Fields::All,
+            env: None,
         }));
     }
     let grants = engine::grants(&state.authz, tx, caller.role_id(), &c.name, op).await?;
@@ -111,8 +113,13 @@ pub async fn optional(
         return Ok(None);
     }
     let fields = engine::fields_of(&grants);
+    let env = Env {
+        db: state.db.clone(),
+        macros: state.authz.macros(tx).await?,
+    };
     Ok(Some(Access {
         grants: Some(grants),
         fields,
+        env: Some(env),
     }))
 }

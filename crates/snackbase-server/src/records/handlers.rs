@@ -69,8 +69,8 @@ pub async fn list_records(
     let q = list::parse(&visible, uri.query(), state.config.max_page_size)?;
     let mut predicate: Vec<String> = Vec::new();
     let mut params = Vec::new();
-    if let Some(grants) = &read.grants {
-        let (sql, p) = engine::predicate(grants, &c, &caller.identity, tx.backend(), 2)?;
+    if let (Some(grants), Some(env)) = (&read.grants, &read.env) {
+        let (sql, p) = engine::predicate(grants, env, &c, &caller.identity, tx.backend(), 2)?;
         predicate.push(format!("({sql})"));
         params.extend(p);
     }
@@ -84,7 +84,20 @@ pub async fn list_records(
         Some(raw) => expand::parse(&mut tx, &visible, raw).await?,
         None => Vec::new(),
     };
-    let mut page = list::run(&mut tx, &visible, &caller.account_id, &q, extra).await?;
+    let ruled = read.grants.is_some();
+    let mut page = match list::run(&mut tx, &visible, &caller.account_id, &q, extra).await {
+        Ok(page) => page,
+        // A rule (e.g. a SQL macro) that fails at run time denies; it is not a 500.
+        Err(ApiError::Internal(cause)) if ruled => {
+            tracing::warn!(collection = %c.name, error = %cause, "the read rule failed at run time; nothing is listed");
+            list::Page {
+                items: Vec::new(),
+                total: q.count.then_some(0),
+                next_cursor: None,
+            }
+        }
+        Err(e) => return Err(e),
+    };
     expand::apply(&state, &mut tx, &caller, &mut page.items, &paths).await?;
     if let Some(fields) = &q.fields {
         page.items.iter_mut().for_each(|r| list::project(r, fields));

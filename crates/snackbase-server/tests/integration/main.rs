@@ -12,6 +12,7 @@ mod dashboard;
 mod groups;
 mod health;
 mod listing;
+mod macros;
 mod records;
 mod schema_changes;
 mod setup;
