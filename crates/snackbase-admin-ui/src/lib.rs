@@ -1,5 +1,5 @@
 //! The admin UI's built assets (`ui/dist`, committed), embedded in the binary
-//! and served at `/admin/` with a single-page-app fallback. `/` redirects there.
+//! and served at `/admin` with a single-page-app fallback. `/` redirects there.
 //! With `SNACKBASE_UI_DIR` set, assets are read from that folder instead (for UI work).
 
 use std::path::PathBuf;

@@ -174,6 +174,41 @@ pub struct Config {
     pub superadmin_email: Option<String>,
     pub superadmin_password: Option<Secret>,
     pub external_url: Option<String>,
+    /// Outgoing mail; `None` when `SNACKBASE_SMTP_HOST` is unset.
+    pub smtp: Option<SmtpConfig>,
+    pub invitation_expire_hours: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on localhost, or tests).
+    None,
+    /// STARTTLS after connecting (port 587).
+    StartTls,
+    /// TLS from the start (port 465).
+    Tls,
+}
+
+impl FromStr for SmtpSecurity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" | "plain" | "false" => Ok(Self::None),
+            "starttls" => Ok(Self::StartTls),
+            "tls" | "ssl" | "true" => Ok(Self::Tls),
+            _ => Err("must be none, starttls or tls".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub from: String,
+    pub security: SmtpSecurity,
 }
 
 /// Every variable the server reads, with its default (`None`: unset by default).
@@ -227,6 +262,13 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("SUPERADMIN_EMAIL", None),
     ("SUPERADMIN_PASSWORD", None),
     ("EXTERNAL_URL", None),
+    ("SMTP_HOST", None),
+    ("SMTP_PORT", Some("587")),
+    ("SMTP_USERNAME", None),
+    ("SMTP_PASSWORD", None),
+    ("SMTP_FROM", Some("SnackBase <noreply@localhost>")),
+    ("SMTP_SECURITY", Some("starttls")),
+    ("INVITATION_EXPIRE_HOURS", Some("48")),
 ];
 
 /// Variables whose values are secret.
@@ -415,6 +457,33 @@ impl Config {
             }
         }
 
+        let smtp = match s.optional("SMTP_HOST") {
+            None => None,
+            Some(host) => {
+                let from = s.string("SMTP_FROM");
+                if !from.contains('@') {
+                    return Err(ConfigError::new(
+                        "SNACKBASE_SMTP_FROM",
+                        "must contain an email address",
+                    ));
+                }
+                Some(SmtpConfig {
+                    host,
+                    port: s.parsed("SMTP_PORT")?,
+                    username: s.optional("SMTP_USERNAME"),
+                    password: s.optional("SMTP_PASSWORD").map(Secret::new),
+                    from,
+                    security: s.parsed("SMTP_SECURITY")?,
+                })
+            }
+        };
+        let invitation_expire_hours: i64 = s.parsed("INVITATION_EXPIRE_HOURS")?;
+        if !(1..=24 * 90).contains(&invitation_expire_hours) {
+            return Err(ConfigError::new(
+                "SNACKBASE_INVITATION_EXPIRE_HOURS",
+                "must be between 1 and 2160",
+            ));
+        }
         Ok(Self {
             app_name: s.string("APP_NAME"),
             app_version: s.string("APP_VERSION"),
@@ -453,6 +522,8 @@ impl Config {
             superadmin_email,
             superadmin_password,
             external_url,
+            smtp,
+            invitation_expire_hours,
         })
     }
 

@@ -23,7 +23,9 @@ pub mod error;
 pub mod groups;
 mod health;
 pub mod http;
+pub mod invitations;
 pub mod macros;
+pub mod mail;
 pub mod records;
 mod setup;
 mod tenancy;
@@ -56,6 +58,8 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(authz::router())
         .merge(groups::router())
         .merge(macros::router())
+        .merge(invitations::router())
+        .merge(mail::router())
         .merge(dashboard::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()

@@ -117,3 +117,23 @@ impl FromRequestParts<AppState> for Superadmin {
         }
     }
 }
+
+/// The superadmin or an admin of an account (role `admin`).
+#[derive(Debug, Clone)]
+pub struct AnyAdmin(pub AuthUser);
+
+impl FromRequestParts<AppState> for AnyAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.is_superadmin() || user.role == "admin" {
+            Ok(Self(user))
+        } else {
+            Err(ApiError::forbidden("Admin access required"))
+        }
+    }
+}

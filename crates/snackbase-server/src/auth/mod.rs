@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use extract::{AuthUser, Superadmin};
+pub use extract::{AnyAdmin, AuthUser, Superadmin};
 
 use crate::accounts::model::AccountRow;
 use crate::app::AppState;

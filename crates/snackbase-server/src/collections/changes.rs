@@ -235,6 +235,12 @@ pub async fn apply_change(
             changes.push(Change::AddField {
                 field: field.name.clone(),
             });
+            if field.required {
+                backfills.push((
+                    field.name.clone(),
+                    field.default.clone().unwrap_or(Value::Null),
+                ));
+            }
             statements_add.push(format!(
                 "ALTER TABLE {} ADD COLUMN {}",
                 quote_ident(&table),
@@ -304,7 +310,7 @@ pub async fn apply_change(
             ));
         }
     }
-    if !loss.is_empty() && !req.confirm_data_loss {
+    if !loss.is_empty() && !req.confirm_data_loss && !req.dry_run {
         return Err(ApiError::Validation {
             message: format!(
                 "This change loses data ({}); send confirm_data_loss: true to proceed",
@@ -346,6 +352,39 @@ pub async fn apply_change(
                 fields: idx.fields.clone(),
                 unique: idx.unique,
             });
+        }
+    }
+    // A field that becomes required needs a value in every record: a default
+    // fills them, otherwise existing records must already have one.
+    for (name, default) in &backfills {
+        if !default.is_null() {
+            continue;
+        }
+        let existing = current.field(name).is_some()
+            || pairs.iter().any(|(p, f)| p.is_some() && &f.name == name);
+        let sql = if existing {
+            let old_name = pairs
+                .iter()
+                .find(|(_, f)| &f.name == name)
+                .and_then(|(p, _)| p.map(|p| p.name.clone()))
+                .unwrap_or(name.clone());
+            format!(
+                "SELECT COUNT(*) FROM {} WHERE {} IS NULL",
+                quote_ident(&table),
+                quote_ident(&old_name)
+            )
+        } else {
+            format!("SELECT COUNT(*) FROM {}", quote_ident(&table))
+        };
+        let missing = on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(&sql)
+            .fetch_one(c)
+            .await)?;
+        if missing > 0 {
+            return Err(ApiError::invalid(
+                "schema",
+                "required_has_nulls",
+                format!("'{name}' would have {missing} records without a value; give it a default to fill them, or fill them first"),
+            ));
         }
     }
     if req.dry_run {

@@ -13,7 +13,7 @@ use super::schema::{self, Field, FieldInput};
 use super::store::{self, Collection, IndexDef};
 use crate::accounts::{escape_like, paging};
 use crate::app::AppState;
-use crate::auth::Superadmin;
+use crate::auth::{AnyAdmin, Superadmin};
 use crate::db::{dialect::quote_ident, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
@@ -229,7 +229,7 @@ pub async fn count_rows(tx: &mut Tx, table: &str) -> ApiResult<i64> {
     responses((status = 200, body = CollectionList), (status = 403, body = ErrorBody)))]
 pub async fn list_collections(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    _admin: AnyAdmin,
     ApiQuery(q): ApiQuery<ListCollectionsQuery>,
 ) -> ApiResult<Json<CollectionList>> {
     let (page, page_size, offset) = paging(q.page, q.page_size, 25)?;
@@ -316,7 +316,7 @@ pub struct CollectionNames {
     responses((status = 200, body = CollectionNames)))]
 pub async fn collection_names(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    _admin: AnyAdmin,
 ) -> ApiResult<Json<CollectionNames>> {
     let mut tx = state.db.begin_read().await?;
     let names: Vec<String> = on_tx!(&mut tx, |c| sqlx::query_scalar(
@@ -335,7 +335,7 @@ pub async fn collection_names(
     security(("bearer" = [])), responses((status = 200, body = CollectionResponse), (status = 404, body = ErrorBody)))]
 pub async fn get_collection(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    _admin: AnyAdmin,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CollectionResponse>> {
     let mut tx = state.db.begin_read().await?;

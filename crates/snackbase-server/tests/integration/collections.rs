@@ -1,6 +1,7 @@
 use serde_json::{json, Value};
 
 use crate::both;
+use crate::harness::*;
 
 pub fn posts_schema() -> Value {
     json!({
@@ -198,18 +199,62 @@ both!(bad_schemas_are_refused_and_change_nothing, |app| {
     assert_eq!(app.count("users").await, 1);
 });
 
-both!(collections_are_superadmin_only, |app| {
+both!(collections_are_changed_by_the_superadmin_only, |app| {
+    let sa = app.superadmin().await;
+    let id = app
+        .post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let reg = app.register("owner@example.com", "Acme").await;
     let t = reg["token"].as_str();
-    app.get("/api/v1/collections", t)
+    // Account admins read schemas (to work with records), and change nothing.
+    assert_eq!(
+        app.get("/api/v1/collections", t).await.expect(200)["total"],
+        1
+    );
+    app.get("/api/v1/collections/names", t).await.expect(200);
+    app.get(&format!("/api/v1/collections/{id}"), t)
         .await
-        .expect_error(403, "forbidden");
-    app.post("/api/v1/collections", t, posts_schema())
+        .expect(200);
+    app.post(
+        "/api/v1/collections",
+        t,
+        json!({"name": "other", "schema": [{"name": "x", "type": "text"}]}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    app.put(
+        &format!("/api/v1/collections/{id}"),
+        t,
+        json!({"schema": [{"name": "x", "type": "text"}]}),
+    )
+    .await
+    .expect(403);
+    app.delete(&format!("/api/v1/collections/{id}"), t)
         .await
         .expect(403);
-    app.get("/api/v1/collections/names", t).await.expect(403);
     app.get("/api/v1/collections/export", t).await.expect(403);
-    assert_eq!(app.count("collections").await, 0);
+    // Plain users read nothing.
+    app.post("/api/v1/users", Some(&sa), json!({"email": "u@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}))
+        .await
+        .expect(201);
+    let user = app
+        .login("acme", "u@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.get("/api/v1/collections", Some(&user))
+        .await
+        .expect_error(403, "forbidden");
+    app.get(&format!("/api/v1/collections/{id}"), Some(&user))
+        .await
+        .expect(403);
+    assert_eq!(app.count("collections").await, 1);
 });
 
 both!(deleting_collections, |app| {

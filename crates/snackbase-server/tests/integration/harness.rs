@@ -50,6 +50,43 @@ macro_rules! both {
     };
 }
 
+/// Like [`both!`], with a real SMTP server wired into the configuration:
+/// `both_with!(name, |app, smtp| { ... })`.
+#[macro_export]
+macro_rules! both_with {
+    ($name:ident, |$app:ident, $smtp:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $smtp = $crate::harness::SmtpSink::start();
+                let config = $smtp.config();
+                let $app =
+                    $crate::harness::TestApp::start_with($crate::harness::Backend::Sqlite, |c| {
+                        c.smtp = Some(config)
+                    })
+                    .await;
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::harness::postgres_available() {
+                    return;
+                }
+                let $smtp = $crate::harness::SmtpSink::start();
+                let config = $smtp.config();
+                let $app =
+                    $crate::harness::TestApp::start_with($crate::harness::Backend::Postgres, |c| {
+                        c.smtp = Some(config)
+                    })
+                    .await;
+                $body
+            }
+        }
+    };
+}
+
 pub fn postgres_url() -> Option<String> {
     std::env::var("SNACKBASE_TEST_POSTGRES_URL")
         .ok()
@@ -356,4 +393,105 @@ pub fn claims_of(token: &str) -> Value {
         .decode(payload)
         .expect("base64");
     serde_json::from_slice(&bytes).expect("json")
+}
+
+/// A real SMTP server (Python's aiosmtpd) on 127.0.0.1, writing each message
+/// it receives to a file.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd)");
+        for _ in 0..100 {
+            if dir.path().join("ready").exists() {
+                return Self { port, dir, child };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the SMTP sink exited ({status}); is aiosmtpd installed?");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the SMTP sink did not start");
+    }
+
+    /// Every message received so far, in order.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| std::fs::read_to_string(p).expect("message"))
+            .collect()
+    }
+
+    /// Waits for the `n`th message (1-based).
+    pub async fn wait_for(&self, n: usize) -> String {
+        for _ in 0..100 {
+            let all = self.messages();
+            if all.len() >= n {
+                return all[n - 1].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no message {n} arrived");
+    }
+
+    pub fn config(&self) -> snackbase_server::config::SmtpConfig {
+        snackbase_server::config::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            username: None,
+            password: None,
+            from: "SnackBase <noreply@example.com>".into(),
+            security: snackbase_server::config::SmtpSecurity::None,
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The 64-hex-digit token in a message.
+pub fn token_in(message: &str) -> String {
+    let flat = message.replace("=\r\n", "").replace("=\n", "");
+    let bytes = flat.as_bytes();
+    for i in 0..bytes.len().saturating_sub(64) {
+        let window = &flat[i..i + 64];
+        if window
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            && (i == 0 || !bytes[i - 1].is_ascii_hexdigit())
+            && bytes.get(i + 64).is_none_or(|b| !b.is_ascii_hexdigit())
+        {
+            return window.to_string();
+        }
+    }
+    panic!("no token in the message:\n{message}");
 }

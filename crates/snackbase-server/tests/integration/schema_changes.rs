@@ -84,7 +84,6 @@ both!(fields_are_added_renamed_and_removed_safely, |app| {
     // A dry run says what would happen and changes nothing.
     let mut dry = drop_body.clone();
     dry["dry_run"] = json!(true);
-    dry["confirm_data_loss"] = json!(true);
     let preview = app.put(&path, t, dry).await.expect(200).clone();
     assert_eq!(preview["dry_run"], true);
     assert_eq!(
