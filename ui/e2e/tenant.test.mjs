@@ -1,0 +1,84 @@
+// An account admin signs in, works with their own account's records, and
+// cannot see another account's records or the superadmin pages.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { apiClient, launchBrowser, PASSWORD, screenshot, startServer, toast, uiLogin } from './lib/harness.mjs';
+
+describe('account admin', () => {
+  let server;
+  let browser;
+  let page;
+  let acme;
+  let globex;
+
+  before(async () => {
+    server = await startServer();
+    const api = apiClient(server.base);
+    await api.login();
+    acme = await api.post('/accounts', { name: 'Acme', slug: 'acme' });
+    globex = await api.post('/accounts', { name: 'Globex', slug: 'globex' });
+    await api.post('/users', { email: 'ann@acme.example.com', password: PASSWORD, account_id: acme.id, role: 'admin' });
+    await api.post('/collections', {
+      name: 'posts',
+      schema: [
+        { name: 'title', type: 'text', required: true },
+        { name: 'views', type: 'number' },
+      ],
+    });
+    await api.post('/records/posts', { title: 'Acme news', views: 3 }, { 'X-Account-ID': acme.id });
+    await api.post('/records/posts', { title: 'Globex secret', views: 9 }, { 'X-Account-ID': globex.id });
+    browser = await launchBrowser();
+    page = browser.page;
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('signs in with the account slug and lands on records, without superadmin pages', async () => {
+    await uiLogin(page, server.base, { account: 'acme', email: 'ann@acme.example.com' });
+    await page.waitForURL(/\/admin\/records$/);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Records' }).waitFor();
+    for (const hidden of ['Dashboard', 'Accounts', 'Users', 'Collections']) {
+      assert.equal(await nav.getByRole('link', { name: hidden }).count(), 0, `${hidden} is hidden`);
+    }
+    await page.goto(`${server.base}/admin/accounts`);
+    await page.getByTestId('forbidden').waitFor();
+    await screenshot(page, 'tenant-forbidden');
+  });
+
+  test('sees and edits only its own records', async () => {
+    await page.goto(`${server.base}/admin/records`);
+    await page.getByLabel('Collection name').fill('posts');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(/\/admin\/collections\/posts\/records$/);
+    const table = page.getByTestId('records-table');
+    await table.getByText('Acme news').waitFor();
+    assert.equal(await table.getByText('Globex secret').count(), 0);
+
+    await page.getByRole('button', { name: 'New record' }).click();
+    await page.locator('#record-json').fill('{"title": "Written by Ann", "views": 1}');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await toast(page, 'Record created');
+    await table.getByText('Written by Ann').waitFor();
+    await screenshot(page, 'tenant-records');
+  });
+
+  test('the server refuses another account, and the UI shows why', async () => {
+    const status = await page.evaluate(async (other) => {
+      const s = JSON.parse(localStorage.getItem('snackbase.session'));
+      const res = await fetch('/api/v1/records/posts', { headers: { Authorization: `Bearer ${s.token}`, 'X-Account-ID': other } });
+      return res.status;
+    }, globex.id);
+    assert.equal(status, 403);
+    await page.goto(`${server.base}/admin/collections/posts/records?account=${globex.id}`);
+    await page.getByTestId('records-table').getByText('Acme news').waitFor();
+    assert.equal(await page.getByText('Globex secret').count(), 0, 'the account in the URL is ignored for non-superadmins');
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(browser.problems, []);
+  });
+});

@@ -1,0 +1,82 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '@/lib/api';
+import type { User, UserList } from '@/lib/types';
+
+/** The built-in roles. A roles API (a later issue) will replace this list. */
+export const ROLES = [
+  { id: 1, name: 'admin' },
+  { id: 2, name: 'user' },
+] as const;
+
+export interface UserListParams {
+  account_id: string;
+  role_id: string;
+  is_active: string;
+  search: string;
+  skip: number;
+  limit: number;
+  sort: string;
+}
+
+export function useUsers(params: UserListParams) {
+  return useQuery({
+    queryKey: ['users', 'list', params],
+    queryFn: ({ signal }) => api.get<UserList>('/users', { query: { ...params }, signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+function useInvalidateUsers() {
+  const qc = useQueryClient();
+  return () => {
+    void qc.invalidateQueries({ queryKey: ['users'] });
+    void qc.invalidateQueries({ queryKey: ['accounts'] });
+    void qc.invalidateQueries({ queryKey: ['dashboard'] });
+  };
+}
+
+export interface CreateUserBody {
+  email: string;
+  password: string;
+  account_id: string;
+  role: string;
+  is_active: boolean;
+}
+
+export function useCreateUser() {
+  const invalidate = useInvalidateUsers();
+  return useMutation({
+    mutationFn: (body: CreateUserBody) => api.post<User>('/users', body),
+    onSuccess: invalidate,
+  });
+}
+
+export interface UpdateUserBody {
+  email?: string;
+  role?: string;
+  is_active?: boolean;
+}
+
+export function useUpdateUser() {
+  const invalidate = useInvalidateUsers();
+  return useMutation({
+    mutationFn: ({ id, body }: { id: string; body: UpdateUserBody }) =>
+      api.patch<User>(`/users/${encodeURIComponent(id)}`, body),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeactivateUser() {
+  const invalidate = useInvalidateUsers();
+  return useMutation({
+    mutationFn: (id: string) => api.del<void>(`/users/${encodeURIComponent(id)}`),
+    onSuccess: invalidate,
+  });
+}
+
+export function useResetPassword() {
+  return useMutation({
+    mutationFn: ({ id, password }: { id: string; password: string }) =>
+      api.put<{ message: string }>(`/users/${encodeURIComponent(id)}/password`, { new_password: password }),
+  });
+}

@@ -1,0 +1,277 @@
+// Shapes of the server's JSON, as described by /openapi.json.
+
+export interface FieldErrorDetail {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface ErrorEnvelope {
+  error: string;
+  message: string;
+  details?: FieldErrorDetail[] | null;
+}
+
+export interface AuthAccount {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+}
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: string;
+  is_active: boolean;
+  created_at: string;
+}
+
+export interface AuthResponse {
+  token: string;
+  refresh_token: string;
+  expires_in: number;
+  account: AuthAccount;
+  user: AuthUser;
+}
+
+export interface TokenPair {
+  token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+export interface Me {
+  user_id: string;
+  account_id: string;
+  email: string;
+  role: string;
+}
+
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  page: number;
+  page_size: number;
+  total_pages: number;
+}
+
+export interface AccountListItem {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+  user_count: number;
+  status: string;
+}
+
+export interface AccountDetail {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  user_count: number;
+  collections_used: string[];
+}
+
+export interface AccountUserItem {
+  id: string;
+  email: string;
+  role: string;
+  is_active: boolean;
+  created_at: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  account_id: string;
+  account_name: string;
+  role_id: number;
+  role_name: string;
+  is_active: boolean;
+  created_at: string;
+  last_login?: string | null;
+}
+
+export interface UserList {
+  total: number;
+  items: User[];
+}
+
+export interface RecentRegistration {
+  id: string;
+  email: string;
+  account_id: string;
+  account_name: string;
+  created_at: string;
+}
+
+export interface DashboardStats {
+  total_accounts: number;
+  total_users: number;
+  total_collections: number;
+  total_records: number;
+  new_accounts_7d: number;
+  new_users_7d: number;
+  recent_registrations: RecentRegistration[];
+  system_health: { database_status: string; storage_usage_mb: number };
+  active_sessions: number;
+}
+
+export const FIELD_KINDS = [
+  'text',
+  'number',
+  'boolean',
+  'email',
+  'url',
+  'datetime',
+  'json',
+  'select',
+  'reference',
+] as const;
+export type FieldKind = (typeof FIELD_KINDS)[number];
+
+export const ON_DELETE = ['cascade', 'set_null', 'restrict'] as const;
+export type OnDelete = (typeof ON_DELETE)[number];
+
+export const MASK_TYPES = ['email', 'ssn', 'phone', 'name', 'full', 'custom'] as const;
+export type MaskType = (typeof MASK_TYPES)[number];
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface FieldOptions {
+  integer?: boolean | null;
+  min?: number | null;
+  max?: number | null;
+  min_length?: number | null;
+  max_length?: number | null;
+  pattern?: string | null;
+  values?: string[] | null;
+  multiple?: boolean | null;
+}
+
+export interface Field {
+  name: string;
+  type: FieldKind;
+  required: boolean;
+  default: Json;
+  unique: boolean;
+  options?: FieldOptions | null;
+  collection?: string | null;
+  on_delete?: OnDelete | null;
+  pii: boolean;
+  mask_type?: MaskType | null;
+}
+
+/** A field as sent to the server (create, schema change, import). */
+export interface FieldInput {
+  name: string;
+  type: FieldKind;
+  required?: boolean;
+  unique?: boolean;
+  default?: Json;
+  options?: FieldOptions;
+  collection?: string;
+  on_delete?: OnDelete;
+  pii?: boolean;
+  mask_type?: MaskType;
+  renamed_from?: string;
+}
+
+export interface IndexDef {
+  fields: string[];
+  unique?: boolean;
+}
+
+export interface Collection {
+  id: string;
+  name: string;
+  table_name: string;
+  schema: Field[];
+  indexes: IndexDef[];
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CollectionListItem {
+  id: string;
+  name: string;
+  table_name: string;
+  fields_count: number;
+  records_count: number;
+  created_at: string;
+}
+
+export type Change =
+  | { op: 'add_field'; field: string }
+  | { op: 'rename_field'; from: string; to: string }
+  | { op: 'remove_field'; field: string; values_lost: number }
+  | { op: 'change_type'; field: string; from: string; to: string; values_lost: number }
+  | { op: 'change_options'; field: string }
+  | { op: 'backfill_default'; field: string; rows: number }
+  | { op: 'add_index'; fields: string[]; unique: boolean }
+  | { op: 'remove_index'; fields: string[]; unique: boolean };
+
+export interface UpdateCollectionResponse extends Collection {
+  changes: Change[];
+  dry_run: boolean;
+}
+
+export interface MigrationEntry {
+  id: string;
+  version: number;
+  operation: string;
+  /** `{fields, indexes}` for a create; a list of Change for an update. */
+  changes: Json;
+  created_at: string;
+  created_by?: string | null;
+}
+
+export interface ExportedCollection {
+  name: string;
+  schema: Field[];
+  indexes?: IndexDef[];
+}
+
+export interface ExportDocument {
+  format_version: number;
+  exported_at?: string | null;
+  collections: ExportedCollection[];
+}
+
+export type ImportStrategy = 'skip' | 'error' | 'update';
+
+export interface ImportResponse {
+  imported: { name: string; status: string }[];
+}
+
+export type RecordData = { [key: string]: Json };
+
+export interface RecordItem extends RecordData {
+  id: string;
+  account_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordList {
+  items: RecordItem[];
+  skip: number;
+  limit: number;
+  total?: number | null;
+  next_cursor?: string | null;
+}
+
+export const SYSTEM_FIELDS = [
+  'id',
+  'account_id',
+  'created_at',
+  'created_by',
+  'updated_at',
+  'updated_by',
+] as const;
+
+export const SYSTEM_ACCOUNT = 'SY0000';

@@ -1,0 +1,100 @@
+import { useEffect, useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { z } from 'zod';
+import { useCreateAccount, useUpdateAccount } from '@/api/accounts';
+import { applyServerErrors } from '@/lib/form-errors';
+import { useGuardedClose } from '@/lib/use-unsaved-guard';
+import type { AccountDetail } from '@/lib/types';
+import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
+import { Input } from '@/components/ui/input';
+import { FormError, FormField } from '@/components/ui/form-field';
+import { useToast } from '@/components/ui/toast';
+
+const schema = z.object({
+  name: z.string().trim().min(1, 'Name is required').max(255, 'Name must be 1 to 255 characters'),
+  slug: z
+    .string()
+    .trim()
+    .refine((s) => s === '' || (s.length >= 3 && s.length <= 32), 'Slug must be 3 to 32 characters')
+    .refine((s) => s === '' || /^[a-z0-9-]+$/.test(s), 'Slug may only contain lowercase letters, digits and hyphens'),
+});
+type Values = z.infer<typeof schema>;
+
+interface Props {
+  open: boolean;
+  onClose: () => void;
+  /** Edit this account; create a new one when absent. */
+  account?: Pick<AccountDetail, 'id' | 'name' | 'slug'>;
+  onCreated?: (account: AccountDetail) => void;
+}
+
+export function AccountFormDialog({ open, onClose, account, onCreated }: Props) {
+  const toast = useToast();
+  const create = useCreateAccount();
+  const update = useUpdateAccount();
+  const [formError, setFormError] = useState('');
+  const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: { name: '', slug: '' } });
+  const { errors, isDirty } = form.formState;
+
+  useEffect(() => {
+    if (open) {
+      form.reset({ name: account?.name ?? '', slug: account?.slug ?? '' });
+      setFormError('');
+    }
+  }, [open, account, form]);
+
+  const close = useGuardedClose(isDirty, onClose);
+
+  const onSubmit = form.handleSubmit(async ({ name, slug }) => {
+    setFormError('');
+    try {
+      if (account) {
+        await update.mutateAsync({ id: account.id, name });
+        toast.success(`Account renamed to “${name}”`);
+      } else {
+        const created = await create.mutateAsync({ name, slug: slug || undefined });
+        toast.success(`Account ${created.name} (${created.id}) created`);
+        onCreated?.(created);
+      }
+      onClose();
+    } catch (e) {
+      setFormError(applyServerErrors(e, form.setError, ['name', 'slug']));
+    }
+  });
+
+  return (
+    <Dialog
+      open={open}
+      onClose={close}
+      title={account ? `Edit ${account.id}` : 'New account'}
+      description={account ? 'The code and slug never change.' : 'The slug is made from the name when left empty.'}
+      footer={
+        <>
+          <Button variant="outline" onClick={close}>
+            Cancel
+          </Button>
+          <Button type="submit" form="account-form" loading={create.isPending || update.isPending}>
+            {account ? 'Save' : 'Create account'}
+          </Button>
+        </>
+      }
+    >
+      <form id="account-form" onSubmit={onSubmit} noValidate className="flex flex-col gap-4">
+        <FormError message={formError} />
+        <FormField label="Name" htmlFor="account-name" error={errors.name?.message}>
+          <Input id="account-name" autoFocus aria-invalid={!!errors.name} {...form.register('name')} />
+        </FormField>
+        <FormField
+          label="Slug"
+          htmlFor="account-slug"
+          error={errors.slug?.message}
+          hint={account ? 'Read-only' : 'Optional: lowercase letters, digits and hyphens'}
+        >
+          <Input id="account-slug" readOnly={!!account} disabled={!!account} aria-invalid={!!errors.slug} {...form.register('slug')} />
+        </FormField>
+      </form>
+    </Dialog>
+  );
+}

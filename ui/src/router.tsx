@@ -1,0 +1,84 @@
+import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
+import { isSuperadmin, useSession } from '@/lib/auth';
+import { ToastProvider } from '@/components/ui/toast';
+import { ConfirmProvider } from '@/components/ui/confirm';
+import { AdminLayout } from '@/components/layout/AdminLayout';
+import { ForbiddenPage, NotFoundPage } from '@/pages/ErrorPages';
+import { SetupPage } from '@/pages/SetupPage';
+import { LoginPage } from '@/pages/LoginPage';
+import { DashboardPage } from '@/pages/DashboardPage';
+import { AccountsPage } from '@/pages/accounts/AccountsPage';
+import { AccountDetailPage } from '@/pages/accounts/AccountDetailPage';
+import { UsersPage } from '@/pages/users/UsersPage';
+import { CollectionsPage } from '@/pages/collections/CollectionsPage';
+import { CollectionEditorPage } from '@/pages/collections/CollectionEditorPage';
+import { TransferPage } from '@/pages/collections/TransferPage';
+import { ApiPreviewPage } from '@/pages/collections/ApiPreviewPage';
+import { RecordsIndexPage } from '@/pages/records/RecordsIndexPage';
+import { RecordsPage } from '@/pages/records/RecordsPage';
+
+function Providers() {
+  return (
+    <ToastProvider>
+      <ConfirmProvider>
+        <Outlet />
+      </ConfirmProvider>
+    </ToastProvider>
+  );
+}
+
+function RequireAuth() {
+  const session = useSession();
+  const location = useLocation();
+  if (!session) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <AdminLayout />;
+}
+
+function RequireSuperadmin() {
+  const session = useSession();
+  return isSuperadmin(session) ? <Outlet /> : <ForbiddenPage />;
+}
+
+function Home() {
+  const session = useSession();
+  return <Navigate to={isSuperadmin(session) ? '/dashboard' : '/records'} replace />;
+}
+
+export const router = createBrowserRouter(
+  [
+    {
+      element: <Providers />,
+      children: [
+        { path: '/setup', element: <SetupPage /> },
+        { path: '/login', element: <LoginPage /> },
+        {
+          element: <RequireAuth />,
+          children: [
+            { index: true, element: <Home /> },
+            { path: 'records', element: <RecordsIndexPage /> },
+            { path: 'collections/:name/records', element: <RecordsPage /> },
+            {
+              element: <RequireSuperadmin />,
+              children: [
+                { path: 'dashboard', element: <DashboardPage /> },
+                { path: 'accounts', element: <AccountsPage /> },
+                { path: 'accounts/:id', element: <AccountDetailPage /> },
+                { path: 'users', element: <UsersPage /> },
+                { path: 'collections', element: <CollectionsPage /> },
+                { path: 'collections/new', element: <CollectionEditorPage /> },
+                { path: 'collections/transfer', element: <TransferPage /> },
+                { path: 'collections/:id/edit', element: <CollectionEditorPage /> },
+                { path: 'collections/:name/api', element: <ApiPreviewPage /> },
+              ],
+            },
+            { path: '*', element: <NotFoundPage /> },
+          ],
+        },
+      ],
+    },
+  ],
+  { basename: '/admin' },
+);
