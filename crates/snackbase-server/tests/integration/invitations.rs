@@ -214,6 +214,47 @@ both_with!(invitations_are_resent_cancelled_and_guarded, |app, smtp| {
     app.get("/api/v1/invitations?status=weird", Some(&owner))
         .await
         .expect(422);
+    // An expired invitation cannot be accepted.
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner),
+        json!({"email": "late@example.com"}),
+    )
+    .await
+    .expect(201);
+    let late = token_in(&smtp.wait_for(3).await);
+    let past = "2020-01-01T00:00:00Z";
+    match &app.state.db {
+        snackbase_server::db::Db::Sqlite { write, .. } => {
+            sqlx::query("UPDATE invitations SET expires_at = $1 WHERE email = 'late@example.com'")
+                .bind(past)
+                .execute(write)
+                .await
+                .unwrap();
+        }
+        snackbase_server::db::Db::Postgres(pool) => {
+            sqlx::query("UPDATE invitations SET expires_at = CAST($1 AS TIMESTAMPTZ) WHERE email = 'late@example.com'")
+                .bind(past)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/invitations/{late}/accept"),
+            None,
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    res.expect_error(404, "not_found");
+    assert!(res.json["message"].as_str().unwrap().contains("expired"));
+    assert_eq!(
+        app.get("/api/v1/invitations?status=expired", Some(&owner))
+            .await
+            .expect(200)["total"],
+        1
+    );
     assert_eq!(app.count("users").await, 4);
 });
 
