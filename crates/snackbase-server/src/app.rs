@@ -20,6 +20,7 @@ pub struct App {
     pub dummy_hash: DummyHash,
     pub setup: SetupToken,
     pub authz: crate::authz::engine::AuthzCache,
+    pub hooks: Arc<crate::hooks::Hooks>,
 }
 
 /// The shared state handed to every handler.
@@ -38,6 +39,14 @@ impl AppState {
     /// bootstraps the superadmin from the configuration and prepares the
     /// first-run setup token when no superadmin exists.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_hooks(config, Arc::new(crate::hooks::Hooks::new())).await
+    }
+
+    /// Like [`AppState::build`], with the program's own hooks.
+    pub async fn build_with_hooks(
+        config: Config,
+        hooks: Arc<crate::hooks::Hooks>,
+    ) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
         let settings = PoolSettings {
             max_connections: config.db_pool_size + config.db_max_overflow,
@@ -47,11 +56,20 @@ impl AppState {
         let db = Db::connect(&url, &settings)
             .await
             .context("connecting to the database")?;
-        Self::with_db(config, db).await
+        Self::with_db_and_hooks(config, db, hooks).await
     }
 
     /// Builds the state over an already connected database.
-    pub async fn with_db(mut config: Config, db: Db) -> anyhow::Result<Self> {
+    pub async fn with_db(config: Config, db: Db) -> anyhow::Result<Self> {
+        Self::with_db_and_hooks(config, db, Arc::new(crate::hooks::Hooks::new())).await
+    }
+
+    /// Builds the state over an already connected database, with hooks.
+    pub async fn with_db_and_hooks(
+        mut config: Config,
+        db: Db,
+        hooks: Arc<crate::hooks::Hooks>,
+    ) -> anyhow::Result<Self> {
         config.check_superadmin_pair()?;
         db.migrate().await.context("applying migrations")?;
         std::fs::create_dir_all(&config.storage_path).with_context(|| {
@@ -80,14 +98,23 @@ impl AppState {
             crate::auth::superadmin::bootstrap_from_config(&db, email, password.expose()).await?;
         }
         let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
-        Ok(Self(Arc::new(App {
+        let state = Self(Arc::new(App {
             config,
             db,
             tokens,
             dummy_hash,
             setup,
             authz: Default::default(),
-        })))
+            hooks,
+        }));
+        state
+            .hooks
+            .after(
+                &state,
+                crate::hooks::HookEvent::new(crate::hooks::Event::AppBootstrap),
+            )
+            .await;
+        Ok(state)
     }
 }
 

@@ -22,6 +22,7 @@ mod docs;
 pub mod error;
 pub mod groups;
 mod health;
+pub mod hooks;
 pub mod http;
 pub mod invitations;
 pub mod macros;
@@ -145,8 +146,16 @@ pub async fn serve(
     let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<
         std::net::SocketAddr,
     >(app);
+    state
+        .hooks
+        .after(&state, hooks::HookEvent::new(hooks::Event::AppServe))
+        .await;
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
+        .await;
+    state
+        .hooks
+        .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))
         .await;
     state.db.close().await;
     result

@@ -64,5 +64,12 @@ pub async fn login(
     .map(|r| r.rows_affected()))?;
     let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
     tx.commit().await?;
+    let mut event = crate::hooks::HookEvent::by(
+        crate::hooks::Event::AuthLogin,
+        Some(&account.id),
+        Some(&user.id),
+    );
+    event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id});
+    state.hooks.after(&state, event).await;
     Ok(Json(AuthResponse::new(tokens, &account, &user)))
 }

@@ -50,5 +50,12 @@ pub async fn logout(
         }
     }
     tx.commit().await?;
+    let mut event = crate::hooks::HookEvent::by(
+        crate::hooks::Event::AuthLogout,
+        Some(&user.account_id),
+        Some(&user.user_id),
+    );
+    event.data = serde_json::json!({"id": user.user_id, "email": user.email, "account_id": user.account_id, "all": req.all});
+    state.hooks.after(&state, event).await;
     Ok(StatusCode::NO_CONTENT)
 }

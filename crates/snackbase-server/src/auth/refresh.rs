@@ -33,7 +33,19 @@ pub async fn refresh(
     let outcome = sessions::rotate(&mut tx, &state.tokens, &req.refresh_token).await?;
     tx.commit().await?;
     match outcome {
-        Rotation::Rotated(pair) => Ok(Json(pair)),
+        Rotation::Rotated(pair) => {
+            if let Some(claims) = state.tokens.decode_refresh(&pair.refresh_token) {
+                let mut event = crate::hooks::HookEvent::by(
+                    crate::hooks::Event::AuthRefresh,
+                    Some(&claims.account_id),
+                    Some(&claims.user_id),
+                );
+                event.data =
+                    serde_json::json!({"id": claims.user_id, "account_id": claims.account_id});
+                state.hooks.after(&state, event).await;
+            }
+            Ok(Json(pair))
+        }
         Rotation::Refused => Err(refused()),
         Rotation::ReuseDetected => {
             tracing::warn!("refresh token reuse detected; the login session was revoked");

@@ -91,6 +91,13 @@ pub async fn register(
             _ => e.into(),
         })?;
     tracing::info!(account_id = %account.id, user_id = %user.id, "account registered");
+    let mut event = crate::hooks::HookEvent::by(
+        crate::hooks::Event::AuthRegister,
+        Some(&account.id),
+        Some(&user.id),
+    );
+    event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id});
+    state.hooks.after(&state, event).await;
     Ok((
         StatusCode::CREATED,
         Json(AuthResponse::new(tokens, &account, &user)),

@@ -21,8 +21,24 @@ use crate::auth::Superadmin;
 use crate::db::dialect::quote_ident;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::hooks::Event;
 use crate::http::{ApiJson, ApiPath};
 use crate::on_tx;
+
+/// What a schema change asks for, as collection hooks see it.
+fn req_summary(req: &UpdateCollectionRequest) -> Value {
+    let fields: Vec<Value> = req
+        .schema
+        .as_ref()
+        .or(req.fields.as_ref())
+        .map(|f| {
+            f.iter()
+                .map(|i| json!({"name": i.name, "type": i.kind, "renamed_from": i.renamed_from}))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({"fields": fields, "confirm_data_loss": req.confirm_data_loss})
+}
 use crate::records::values::column_kind;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,10 +130,23 @@ pub async fn update_collection(
 ) -> ApiResult<Json<UpdateCollectionResponse>> {
     let mut tx = state.db.begin().await?;
     let current = resolve(&mut tx, &id).await?;
+    let dry = req.dry_run;
+    let mut before =
+        super::handlers::collection_event(Event::CollectionBeforeUpdate, &admin, &current.name);
+    before.data = req_summary(&req);
+    let before = if dry {
+        before
+    } else {
+        state.hooks.before(&state, before).await?
+    };
     let (next, changes) = apply_change(&mut tx, current, req, &admin.user_id).await?;
     let dry_run = changes.1;
     if !dry_run {
         tx.commit().await?;
+        let mut after = before;
+        after.event = Event::CollectionAfterUpdate;
+        after.data = json!({"name": next.name, "fields": next.fields, "indexes": next.indexes, "changes": changes.0});
+        state.hooks.after(&state, after).await;
     }
     Ok(Json(UpdateCollectionResponse {
         collection: next.into(),

@@ -16,8 +16,16 @@ use crate::app::AppState;
 use crate::auth::{AnyAdmin, Superadmin};
 use crate::db::{dialect::quote_ident, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::hooks::{Event, HookEvent};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::on_tx;
+
+/// A collection event on behalf of the superadmin.
+pub fn collection_event(event: Event, admin: &crate::auth::AuthUser, name: &str) -> HookEvent {
+    let mut e = HookEvent::by(event, Some(&admin.account_id), Some(&admin.user_id));
+    e.collection = Some(name.to_string());
+    e
+}
 
 /// A collection as the API shows it. `fields` repeats `schema` for the JavaScript SDK.
 #[derive(Debug, Serialize, ToSchema)]
@@ -155,6 +163,9 @@ pub async fn create_collection(
         created_at: now,
         updated_at: now,
     };
+    let mut before = collection_event(Event::CollectionBeforeCreate, &admin, &collection.name);
+    before.data = json!({"name": collection.name, "fields": collection.fields, "indexes": collection.indexes});
+    let before = state.hooks.before(&state, before).await?;
     let mut tx = state.db.begin().await?;
     if store::find_by_name(&mut tx, &collection.name)
         .await?
@@ -179,6 +190,9 @@ pub async fn create_collection(
     .await?;
     tx.commit().await?;
     tracing::info!(collection = %collection.name, "collection created");
+    let mut after = before;
+    after.event = Event::CollectionAfterCreate;
+    state.hooks.after(&state, after).await;
     Ok((StatusCode::CREATED, Json(collection.into())))
 }
 
@@ -373,6 +387,9 @@ pub async fn delete_collection(
 ) -> ApiResult<Json<DeleteCollectionResponse>> {
     let mut tx = state.db.begin().await?;
     let c = resolve(&mut tx, &id).await?;
+    let mut before = collection_event(Event::CollectionBeforeDelete, &admin, &c.name);
+    before.data = json!({"name": c.name, "fields": c.fields, "indexes": c.indexes});
+    let before = state.hooks.before(&state, before).await?;
     let referencing: Vec<String> = store::all(&mut tx)
         .await?
         .into_iter()
@@ -408,6 +425,9 @@ pub async fn delete_collection(
     )
     .await?;
     tx.commit().await?;
+    let mut after = before;
+    after.event = Event::CollectionAfterDelete;
+    state.hooks.after(&state, after).await;
     Ok(Json(DeleteCollectionResponse {
         message: "Collection deleted successfully".into(),
         collection_id: c.id,

@@ -87,15 +87,19 @@ pub async fn batch_create(
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &collection).await?;
     let mut items = Vec::with_capacity(req.records.len());
+    let mut afters = Vec::with_capacity(req.records.len());
     for (i, body) in req.records.into_iter().enumerate() {
         let body = write::as_object(body).map_err(|e| at(i, "records", e))?;
-        items.push(
-            super::handlers::create_one(&state, &mut tx, &caller, &c, &body)
-                .await
-                .map_err(|e| at(i, "records", e))?,
-        );
+        let (item, after) = super::handlers::create_one(&state, &mut tx, &caller, &c, &body)
+            .await
+            .map_err(|e| at(i, "records", e))?;
+        items.push(item);
+        afters.push(after);
     }
     tx.commit().await?;
+    for after in afters {
+        state.hooks.after(&state, after).await;
+    }
     Ok((
         StatusCode::CREATED,
         Json(BatchResult {
@@ -133,23 +137,27 @@ pub async fn batch_update(
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &collection).await?;
     let mut items = Vec::with_capacity(req.records.len());
+    let mut afters = Vec::with_capacity(req.records.len());
     for (i, item) in req.records.into_iter().enumerate() {
         let body = write::as_object(item.data).map_err(|e| at(i, "records", e))?;
-        items.push(
-            super::handlers::update_one(
-                &state,
-                &mut tx,
-                &caller,
-                &c,
-                &item.id,
-                &body,
-                Mode::Partial,
-            )
-            .await
-            .map_err(|e| at(i, "records", e))?,
-        );
+        let (record, after) = super::handlers::update_one(
+            &state,
+            &mut tx,
+            &caller,
+            &c,
+            &item.id,
+            &body,
+            Mode::Partial,
+        )
+        .await
+        .map_err(|e| at(i, "records", e))?;
+        items.push(record);
+        afters.push(after);
     }
     tx.commit().await?;
+    for after in afters {
+        state.hooks.after(&state, after).await;
+    }
     Ok(Json(BatchResult {
         count: items.len(),
         items,
@@ -192,8 +200,11 @@ pub async fn batch_delete(
             .await
             .map_err(|e| at(i, "ids", e))?;
     }
-    write::delete(&mut tx, &c, &caller.account_id, &req.ids).await?;
+    let afters = super::handlers::delete_many(&state, &mut tx, &caller, &c, &req.ids).await?;
     tx.commit().await?;
+    for after in afters {
+        state.hooks.after(&state, after).await;
+    }
     Ok(Json(BatchDeleteResult {
         deleted: req.ids.len(),
     }))

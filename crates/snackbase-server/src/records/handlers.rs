@@ -20,6 +20,7 @@ use crate::authz::model::Operation;
 use crate::collections::store::{self, Collection};
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::hooks::{Event, HookEvent};
 use crate::http::{ApiJson, ApiPath};
 
 pub fn collection_not_found(name: &str) -> ApiError {
@@ -142,22 +143,46 @@ pub async fn create_record(
     let body = write::as_object(body)?;
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &collection).await?;
-    let record = create_one(&state, &mut tx, &caller, &c, &body).await?;
+    let (record, after) = create_one(&state, &mut tx, &caller, &c, &body).await?;
     tx.commit().await?;
+    state.hooks.after(&state, after).await;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
-/// Checks and inserts one record; returns it as the caller may see it.
+/// A record event on behalf of the caller.
+fn event(event: Event, caller: &Caller, c: &Collection) -> HookEvent {
+    let mut e = HookEvent::by(event, Some(&caller.account_id), caller.user_id.as_deref());
+    e.collection = Some(c.name.clone());
+    e
+}
+
+/// The caller as the built-in hooks left it (they restore account and author).
+fn stamped(caller: &Caller, e: &HookEvent) -> Caller {
+    let mut caller = caller.clone();
+    if let Some(account) = &e.account_id {
+        caller.account_id = account.clone();
+    }
+    caller.user_id = e.user_id.clone();
+    caller
+}
+
+/// Checks and inserts one record, around the record hooks; returns it as the
+/// caller may see it, and the after-event to fire once committed.
 pub async fn create_one(
     state: &AppState,
     tx: &mut Tx,
     caller: &Caller,
     c: &Collection,
     body: &Map<String, Value>,
-) -> ApiResult<Map<String, Value>> {
+) -> ApiResult<(Map<String, Value>, HookEvent)> {
     let create = access::require(state, tx, caller, c, Operation::Create).await?;
     create.check_writable(body, Operation::Create)?;
-    let record = write::insert(tx, c, caller, body, |record| {
+    let mut before = event(Event::RecordBeforeCreate, caller, c);
+    before.record = Some(body.clone());
+    let before = state.hooks.before(state, before).await?;
+    let body = before.record.clone().unwrap_or_default();
+    let acting = stamped(caller, &before);
+    let record = write::insert(tx, c, &acting, &body, |record| {
         if create.allows(c, caller, record)? {
             Ok(())
         } else {
@@ -165,7 +190,9 @@ pub async fn create_one(
         }
     })
     .await?;
-    respond(state, tx, caller, c, record).await
+    let mut after = event(Event::RecordAfterCreate, caller, c);
+    after.record = Some(record.clone());
+    Ok((respond(state, tx, caller, c, record).await?, after))
 }
 
 /// Loads a record the caller may read (else 404) and checks `op` on it (else 403).
@@ -267,11 +294,42 @@ pub async fn update_one(
     id: &str,
     body: &Map<String, Value>,
     mode: Mode,
-) -> ApiResult<Map<String, Value>> {
-    let (_, update) = load_for(state, tx, caller, c, id, Operation::Update).await?;
+) -> ApiResult<(Map<String, Value>, HookEvent)> {
+    let (previous, update) = load_for(state, tx, caller, c, id, Operation::Update).await?;
     update.check_writable(body, Operation::Update)?;
-    let record = write::update(tx, c, caller, id, body, mode).await?;
-    respond(state, tx, caller, c, record).await
+    let mut before = event(Event::RecordBeforeUpdate, caller, c);
+    before.record = Some(body.clone());
+    before.previous = Some(previous.clone());
+    let before = state.hooks.before(state, before).await?;
+    let body = before.record.clone().unwrap_or_default();
+    let acting = stamped(caller, &before);
+    let record = write::update(tx, c, &acting, id, &body, mode).await?;
+    let mut after = event(Event::RecordAfterUpdate, caller, c);
+    after.record = Some(record.clone());
+    after.previous = Some(previous);
+    Ok((respond(state, tx, caller, c, record).await?, after))
+}
+
+/// Checks and deletes records, around the record hooks; returns the after-events.
+pub async fn delete_many(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Collection,
+    ids: &[String],
+) -> ApiResult<Vec<HookEvent>> {
+    let mut afters = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (previous, _) = load_for(state, tx, caller, c, id, Operation::Delete).await?;
+        let mut before = event(Event::RecordBeforeDelete, caller, c);
+        before.previous = Some(previous.clone());
+        state.hooks.before(state, before).await?;
+        let mut after = event(Event::RecordAfterDelete, caller, c);
+        after.previous = Some(previous);
+        afters.push(after);
+    }
+    write::delete(tx, c, &caller.account_id, ids).await?;
+    Ok(afters)
 }
 
 async fn update(
@@ -284,8 +342,10 @@ async fn update(
     let body = write::as_object(body)?;
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &p.collection).await?;
-    let record = update_one(&state, &mut tx, &caller, &c, &p.record_id, &body, mode).await?;
+    let (record, after) =
+        update_one(&state, &mut tx, &caller, &c, &p.record_id, &body, mode).await?;
     tx.commit().await?;
+    state.hooks.after(&state, after).await;
     Ok(Json(record))
 }
 
@@ -326,22 +386,17 @@ pub async fn delete_record(
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
     let c = load_collection(&mut tx, &p.collection).await?;
-    load_for(
+    let afters = delete_many(
         &state,
         &mut tx,
         &caller,
         &c,
-        &p.record_id,
-        Operation::Delete,
-    )
-    .await?;
-    write::delete(
-        &mut tx,
-        &c,
-        &caller.account_id,
         std::slice::from_ref(&p.record_id),
     )
     .await?;
     tx.commit().await?;
+    for after in afters {
+        state.hooks.after(&state, after).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -175,6 +175,27 @@ impl TestApp {
 
     /// Starts a server whose configuration `tweak` may change first.
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_full(
+            backend,
+            tweak,
+            std::sync::Arc::new(snackbase_server::hooks::Hooks::new()),
+        )
+        .await
+    }
+
+    /// Starts a server with the given hooks.
+    pub async fn start_hooked(
+        backend: Backend,
+        hooks: std::sync::Arc<snackbase_server::hooks::Hooks>,
+    ) -> Self {
+        Self::start_full(backend, |_| {}, hooks).await
+    }
+
+    async fn start_full(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        hooks: std::sync::Arc<snackbase_server::hooks::Hooks>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let sqlite_url = format!("sqlite://{}", dir.path().join("snackbase.db").display());
         let mut config = Config::for_tests(&sqlite_url, dir.path().to_path_buf());
@@ -209,7 +230,9 @@ impl TestApp {
                 )
             }
         };
-        let state = AppState::with_db(config, db).await.expect("app state");
+        let state = AppState::with_db_and_hooks(config, db, hooks)
+            .await
+            .expect("app state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -330,6 +353,14 @@ impl TestApp {
         .await
         .expect(201)
         .clone()
+    }
+
+    /// Shuts the server down (graceful) and waits a little for it to finish.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
 
     /// A count straight from the database, to prove what was (not) stored.

@@ -11,6 +11,7 @@ mod collections;
 mod dashboard;
 mod groups;
 mod health;
+mod hooks;
 mod invitations;
 mod listing;
 mod macros;
