@@ -29,10 +29,10 @@ pub enum Source {
 pub fn router(source: Source) -> Router {
     let index_source = source.clone();
     Router::new()
-        .route("/", get(|| async { Redirect::temporary("/admin/") }))
-        .route("/admin", get(|| async { Redirect::temporary("/admin/") }))
+        // The server trims trailing slashes, so `/admin/` arrives as `/admin`.
+        .route("/", get(|| async { Redirect::temporary("/admin") }))
         .route(
-            "/admin/",
+            "/admin",
             get(move || serve(index_source.clone(), String::new())),
         )
         .route(
