@@ -177,6 +177,11 @@ pub struct Config {
     /// Outgoing mail; `None` when `SNACKBASE_SMTP_HOST` is unset.
     pub smtp: Option<SmtpConfig>,
     pub invitation_expire_hours: i64,
+    /// Allow webhook targets on loopback, private and link-local addresses.
+    pub webhooks_allow_private_networks: bool,
+    pub webhook_max_attempts: i64,
+    /// The first retry waits this long; each next one twice as long.
+    pub webhook_retry_base_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,10 +274,10 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("SMTP_FROM", Some("SnackBase <noreply@localhost>")),
     ("SMTP_SECURITY", Some("starttls")),
     ("INVITATION_EXPIRE_HOURS", Some("48")),
+    ("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", Some("false")),
+    ("WEBHOOK_MAX_ATTEMPTS", Some("8")),
+    ("WEBHOOK_RETRY_BASE_MS", Some("1000")),
 ];
-
-/// Variables whose values are secret.
-pub const SECRET_VARIABLES: &[&str] = &["SECRET_KEY", "SUPERADMIN_PASSWORD", "DATABASE_URL"];
 
 struct Source {
     values: HashMap<String, String>,
@@ -484,6 +489,20 @@ impl Config {
                 "must be between 1 and 2160",
             ));
         }
+        let webhook_max_attempts: i64 = s.parsed("WEBHOOK_MAX_ATTEMPTS")?;
+        if !(1..=50).contains(&webhook_max_attempts) {
+            return Err(ConfigError::new(
+                "SNACKBASE_WEBHOOK_MAX_ATTEMPTS",
+                "must be between 1 and 50",
+            ));
+        }
+        let webhook_retry_base_ms: u64 = s.parsed("WEBHOOK_RETRY_BASE_MS")?;
+        if !(10..=3_600_000).contains(&webhook_retry_base_ms) {
+            return Err(ConfigError::new(
+                "SNACKBASE_WEBHOOK_RETRY_BASE_MS",
+                "must be between 10 and 3600000",
+            ));
+        }
         Ok(Self {
             app_name: s.string("APP_NAME"),
             app_version: s.string("APP_VERSION"),
@@ -524,6 +543,9 @@ impl Config {
             external_url,
             smtp,
             invitation_expire_hours,
+            webhooks_allow_private_networks: s.boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS")?,
+            webhook_max_attempts,
+            webhook_retry_base_ms,
         })
     }
 
@@ -613,6 +635,61 @@ impl Config {
             (
                 "EXTERNAL_URL",
                 self.external_url.clone().unwrap_or_default(),
+            ),
+            (
+                "SMTP_HOST",
+                self.smtp
+                    .as_ref()
+                    .map(|m| m.host.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_PORT",
+                self.smtp
+                    .as_ref()
+                    .map(|m| m.port.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_USERNAME",
+                self.smtp
+                    .as_ref()
+                    .and_then(|m| m.username.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_PASSWORD",
+                secret(self.smtp.as_ref().is_some_and(|m| m.password.is_some())),
+            ),
+            (
+                "SMTP_FROM",
+                self.smtp
+                    .as_ref()
+                    .map(|m| m.from.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_SECURITY",
+                self.smtp
+                    .as_ref()
+                    .map(|m| format!("{:?}", m.security).to_ascii_lowercase())
+                    .unwrap_or_default(),
+            ),
+            (
+                "INVITATION_EXPIRE_HOURS",
+                self.invitation_expire_hours.to_string(),
+            ),
+            (
+                "WEBHOOKS_ALLOW_PRIVATE_NETWORKS",
+                self.webhooks_allow_private_networks.to_string(),
+            ),
+            (
+                "WEBHOOK_MAX_ATTEMPTS",
+                self.webhook_max_attempts.to_string(),
+            ),
+            (
+                "WEBHOOK_RETRY_BASE_MS",
+                self.webhook_retry_base_ms.to_string(),
             ),
         ];
         rows.into_iter()

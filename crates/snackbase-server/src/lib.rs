@@ -31,6 +31,7 @@ pub mod records;
 mod setup;
 mod tenancy;
 pub mod users;
+pub mod webhooks;
 
 use std::future::Future;
 
@@ -61,6 +62,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(macros::router())
         .merge(invitations::router())
         .merge(mail::router())
+        .merge(webhooks::router())
         .merge(dashboard::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()
@@ -146,6 +148,8 @@ pub async fn serve(
     let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<
         std::net::SocketAddr,
     >(app);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(webhooks::worker::run(state.clone(), stopped));
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppServe))
@@ -153,6 +157,8 @@ pub async fn serve(
     let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(15), worker).await;
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

@@ -192,7 +192,9 @@ pub async fn create_one(
     .await?;
     let mut after = event(Event::RecordAfterCreate, caller, c);
     after.record = Some(record.clone());
-    Ok((respond(state, tx, caller, c, record).await?, after))
+    let shown = respond(state, tx, caller, c, record).await?;
+    crate::webhooks::outbox::enqueue(tx, c, &acting.account_id, "create", &shown).await?;
+    Ok((shown, after))
 }
 
 /// Loads a record the caller may read (else 404) and checks `op` on it (else 403).
@@ -307,7 +309,9 @@ pub async fn update_one(
     let mut after = event(Event::RecordAfterUpdate, caller, c);
     after.record = Some(record.clone());
     after.previous = Some(previous);
-    Ok((respond(state, tx, caller, c, record).await?, after))
+    let shown = respond(state, tx, caller, c, record).await?;
+    crate::webhooks::outbox::enqueue(tx, c, &acting.account_id, "update", &shown).await?;
+    Ok((shown, after))
 }
 
 /// Checks and deletes records, around the record hooks; returns the after-events.
@@ -324,6 +328,8 @@ pub async fn delete_many(
         let mut before = event(Event::RecordBeforeDelete, caller, c);
         before.previous = Some(previous.clone());
         state.hooks.before(state, before).await?;
+        let shown = respond(state, tx, caller, c, previous.clone()).await?;
+        crate::webhooks::outbox::enqueue(tx, c, &caller.account_id, "delete", &shown).await?;
         let mut after = event(Event::RecordAfterDelete, caller, c);
         after.previous = Some(previous);
         afters.push(after);

@@ -355,6 +355,47 @@ impl TestApp {
         .clone()
     }
 
+    /// Stops the server and starts a new one on the same database and data
+    /// directory (a process restart, as far as the data is concerned).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let config = self.state.config.clone();
+        self.state.db.close().await;
+        let db = match &self.pg_schema {
+            None => {
+                let url = snackbase_server::db::DatabaseUrl::parse(config.database_url.expose())
+                    .expect("url");
+                Db::connect(&url, &Default::default())
+                    .await
+                    .expect("sqlite")
+            }
+            Some(schema) => {
+                let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
+                let options = PgConnectOptions::from_str(&url)
+                    .expect("url")
+                    .options([("search_path", schema.as_str())]);
+                Db::connect_postgres(options, 8).await.expect("postgres")
+            }
+        };
+        let state = AppState::with_db_and_hooks(config, db, self.state.hooks.clone())
+            .await
+            .expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            let _ = snackbase_server::serve(serve_state, listener, axum::Router::new(), async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        self.state = state;
+        self.shutdown = Some(tx);
+    }
+
     /// Shuts the server down (graceful) and waits a little for it to finish.
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

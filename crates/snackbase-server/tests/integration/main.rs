@@ -21,3 +21,4 @@ mod setup;
 mod tenancy;
 mod tokens;
 mod users;
+mod webhooks;

@@ -1,0 +1,192 @@
+//! The delivery worker: claims due deliveries, posts them signed, and records
+//! the outcome; failures are retried with exponential backoff.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::{WebhookRow, SELECT};
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::on_pool;
+
+#[derive(Debug, sqlx::FromRow)]
+struct Due {
+    id: String,
+    webhook_id: String,
+    event: String,
+    payload: String,
+    attempts: i64,
+    next_attempt_at: DateTime<Utc>,
+}
+
+/// `sha256=<hex HMAC-SHA256 of the body with the secret>`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Runs until `stop` turns true.
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let tick = Duration::from_millis((state.config.webhook_retry_base_ms / 4).clamp(20, 1000));
+    let client = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook worker could not start");
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+        if let Err(e) = run_once(&state, &client).await {
+            tracing::warn!(error = %e, "webhook delivery round failed");
+        }
+    }
+}
+
+/// Delivers what is due now; returns how many were attempted.
+pub async fn run_once(state: &AppState, client: &reqwest::Client) -> ApiResult<usize> {
+    let now = crate::http::time::now();
+    let due: Vec<Due> =
+        on_pool!(&state.db, |p| {
+            sqlx::query_as::<_, Due>(
+        "SELECT id, webhook_id, event, payload, attempts, next_attempt_at FROM webhook_deliveries \
+         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 10"
+    )
+    .bind(now)
+    .fetch_all(p)
+    .await
+        })?;
+    let mut attempted = 0;
+    for d in due {
+        // Claim it with a lease, so that another node (or round) does not send it too.
+        let lease = crate::http::time::now() + chrono::Duration::seconds(60);
+        let mut tx = state.db.begin().await?;
+        let claimed = crate::on_tx!(&mut tx, |c| {
+            sqlx::query(
+            "UPDATE webhook_deliveries SET next_attempt_at = $3 WHERE id = $1 AND status = 'pending' AND next_attempt_at = $2"
+        )
+        .bind(&d.id)
+        .bind(d.next_attempt_at)
+        .bind(lease)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        tx.commit().await?;
+        if claimed != 1 {
+            continue;
+        }
+        attempted += 1;
+        let outcome = send(state, client, &d).await;
+        record(state, &d, outcome).await?;
+    }
+    Ok(attempted)
+}
+
+/// `Ok(status)` for a 2xx answer, `Err((status, error))` otherwise.
+async fn send(
+    state: &AppState,
+    client: &reqwest::Client,
+    d: &Due,
+) -> Result<u16, (Option<u16>, String)> {
+    let sql = format!("{SELECT} WHERE id = $1");
+    let hook = on_pool!(&state.db, |p| sqlx::query_as::<_, WebhookRow>(&sql)
+        .bind(&d.webhook_id)
+        .fetch_optional(p)
+        .await)
+    .map_err(|e| (None, e.to_string()))?
+    .ok_or((None, "The webhook no longer exists".to_string()))?;
+    let url = super::ssrf::check(&hook.url, state.config.webhooks_allow_private_networks)
+        .await
+        .map_err(|e| (None, e))?;
+    let body = d.payload.clone().into_bytes();
+    let mut request = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "SnackBase-Webhooks")
+        .header("x-snackbase-event", &d.event)
+        .header("x-snackbase-delivery", &d.id)
+        .header("x-snackbase-timestamp", Utc::now().timestamp().to_string())
+        .header("x-snackbase-signature", signature(&hook.secret, &body));
+    let headers: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&hook.headers).unwrap_or_default();
+    for (k, v) in headers {
+        if let Some(v) = v.as_str() {
+            request = request.header(k, v);
+        }
+    }
+    match request.body(body).send().await {
+        Ok(res) if res.status().is_success() => Ok(res.status().as_u16()),
+        Ok(res) => Err((
+            Some(res.status().as_u16()),
+            format!("The receiver answered {}", res.status()),
+        )),
+        Err(e) => Err((None, format!("{e}"))),
+    }
+}
+
+async fn record(
+    state: &AppState,
+    d: &Due,
+    outcome: Result<u16, (Option<u16>, String)>,
+) -> ApiResult<()> {
+    let attempts = d.attempts + 1;
+    let now = crate::http::time::now();
+    let mut tx = state.db.begin().await?;
+    match outcome {
+        Ok(status) => {
+            crate::on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'delivered', attempts = $2, last_status = $3, last_error = NULL, delivered_at = $4 WHERE id = $1"
+            )
+            .bind(&d.id)
+            .bind(attempts)
+            .bind(i64::from(status))
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+        }
+        Err((status, error)) => {
+            let failed = attempts >= state.config.webhook_max_attempts;
+            let delay = state
+                .config
+                .webhook_retry_base_ms
+                .saturating_mul(1u64 << (attempts - 1).clamp(0, 20));
+            let next = now + chrono::Duration::milliseconds(delay.min(86_400_000) as i64);
+            tracing::warn!(delivery_id = %d.id, attempts, error = %error, "webhook delivery failed");
+            crate::on_tx!(&mut tx, |c| {
+                sqlx::query(
+                "UPDATE webhook_deliveries SET status = $2, attempts = $3, last_status = $4, last_error = $5, next_attempt_at = $6 WHERE id = $1"
+            )
+            .bind(&d.id)
+            .bind(if failed { "failed" } else { "pending" })
+            .bind(attempts)
+            .bind(status.map(i64::from))
+            .bind(&error)
+            .bind(next)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            })?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

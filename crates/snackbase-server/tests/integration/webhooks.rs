@@ -1,0 +1,376 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::harness::*;
+
+/// A local HTTP receiver that records what it gets and fails the first `fail` requests.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    fail: Arc<AtomicUsize>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    port: u16,
+}
+
+impl Receiver {
+    async fn start(fail: usize, port: u16) -> Self {
+        let got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>> = Arc::default();
+        let fail = Arc::new(AtomicUsize::new(fail));
+        let (g, f) = (got.clone(), fail.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let (g, f) = (g.clone(), f.clone());
+                async move {
+                    if f.load(Ordering::SeqCst) > 0 {
+                        f.fetch_sub(1, Ordering::SeqCst);
+                        return StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    g.lock().unwrap().push((headers, body));
+                    StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Self {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            got,
+            fail,
+            stop: Some(tx),
+            port,
+        }
+    }
+
+    async fn wait_for(&self, n: usize) -> Vec<(HeaderMap, Bytes)> {
+        for _ in 0..200 {
+            let got = self.got.lock().unwrap().clone();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the receiver got {} of {n} deliveries",
+            self.got.lock().unwrap().len()
+        );
+    }
+
+    fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(headers["x-snackbase-signature"].to_str().unwrap(), expected);
+    assert!(headers["x-snackbase-timestamp"]
+        .to_str()
+        .unwrap()
+        .parse::<i64>()
+        .is_ok());
+}
+
+async fn app_with_webhooks(backend: Backend) -> TestApp {
+    TestApp::start_with(backend, |c| {
+        c.webhooks_allow_private_networks = true;
+        c.webhook_retry_base_ms = 100;
+    })
+    .await
+}
+
+async fn setup(app: &TestApp) -> (String, String) {
+    let sa = app.superadmin().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "orders", "schema": [
+        {"name": "item", "type": "text"}, {"name": "total", "type": "number"}]}),
+    )
+    .await
+    .expect(201);
+    let owner = app.register("owner@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (sa, owner)
+}
+
+async fn deliveries_are_signed_retried_and_logged(backend: Backend) {
+    let app = app_with_webhooks(backend).await;
+    let (_, owner) = setup(&app).await;
+    let receiver = Receiver::start(2, 0).await;
+    let hook = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&owner),
+            json!({"url": receiver.url, "collection": "orders", "events": ["create", "update"],
+            "filter": "total > 10", "headers": {"X-Team": "billing"}}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    assert_eq!(secret.len(), 64);
+    let id = hook["id"].as_str().unwrap().to_string();
+    assert!(
+        app.get(&format!("/api/v1/webhooks/{id}"), Some(&owner))
+            .await
+            .expect(200)
+            .get("secret")
+            .is_none(),
+        "never shown again"
+    );
+
+    app.post(
+        "/api/v1/records/orders",
+        Some(&owner),
+        json!({"item": "cheap", "total": 5}),
+    )
+    .await
+    .expect(201);
+    let rec = app
+        .post(
+            "/api/v1/records/orders",
+            Some(&owner),
+            json!({"item": "book", "total": 42}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    // The receiver fails twice; the third attempt arrives.
+    let got = receiver.wait_for(1).await;
+    let (headers, body) = &got[0];
+    verify(&secret, headers, body);
+    assert_eq!(headers["x-snackbase-event"], "records.create");
+    assert_eq!(headers["x-team"], "billing");
+    let payload: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(payload["record"]["id"], rec["id"]);
+    assert_eq!(payload["collection"], "orders");
+    let log = app
+        .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        1,
+        "the filter kept the cheap order out"
+    );
+    assert_eq!(log[0]["status"], "delivered");
+    assert_eq!(log[0]["attempts"], 3);
+    assert_eq!(log[0]["last_status"], 200);
+
+    // Redeliver and test.
+    let delivery = log[0]["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver"),
+        Some(&owner),
+        json!({}),
+    )
+    .await
+    .expect(202);
+    receiver.wait_for(2).await;
+    app.post(
+        &format!("/api/v1/webhooks/{id}/test"),
+        Some(&owner),
+        json!({}),
+    )
+    .await
+    .expect(202);
+    let got = receiver.wait_for(3).await;
+    assert_eq!(got[2].0["x-snackbase-event"], "test");
+    // Disabled webhooks deliver nothing; deletes were not subscribed.
+    app.patch(
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&owner),
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/records/orders",
+        Some(&owner),
+        json!({"item": "more", "total": 99}),
+    )
+    .await
+    .expect(201);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(receiver.got.lock().unwrap().len(), 3);
+    let _ = receiver.fail.load(Ordering::SeqCst);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_sqlite() {
+    deliveries_are_signed_retried_and_logged(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_postgres() {
+    if postgres_available() {
+        deliveries_are_signed_retried_and_logged(Backend::Postgres).await;
+    }
+}
+
+async fn deliveries_survive_a_restart(backend: Backend) {
+    let mut app = app_with_webhooks(backend).await;
+    let (_, owner) = setup(&app).await;
+    // A receiver that is down: take a port, then free it.
+    let mut receiver = Receiver::start(0, 0).await;
+    let port = receiver.port;
+    receiver.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let hook = app
+        .post("/api/v1/webhooks", Some(&owner), json!({"url": format!("http://127.0.0.1:{port}/hook"), "collection": "orders", "events": ["create"]}))
+        .await
+        .expect(201)
+        .clone();
+    let id = hook["id"].as_str().unwrap().to_string();
+    app.post(
+        "/api/v1/records/orders",
+        Some(&owner),
+        json!({"item": "x", "total": 1}),
+    )
+    .await
+    .expect(201);
+    // Wait until at least one attempt failed.
+    for _ in 0..100 {
+        let log = app
+            .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
+            .await
+            .expect(200)
+            .clone();
+        if log[0]["attempts"].as_i64().unwrap_or(0) >= 1 {
+            assert_eq!(log[0]["status"], "pending");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.restart().await;
+    let receiver = Receiver::start(0, port).await;
+    let got = receiver.wait_for(1).await;
+    verify(hook["secret"].as_str().unwrap(), &got[0].0, &got[0].1);
+    let owner = app
+        .login("alpha", "owner@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = app
+        .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(log[0]["status"], "delivered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_sqlite() {
+    deliveries_survive_a_restart(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_postgres() {
+    if postgres_available() {
+        deliveries_survive_a_restart(Backend::Postgres).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_refuse_internal_targets_and_other_accounts() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (sa, owner) = setup(&app).await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://10.0.0.5/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x",
+        "ftp://8.8.8.8/x",
+        "not a url",
+    ] {
+        let res = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&owner),
+                json!({"url": url, "collection": "orders", "events": ["create"]}),
+            )
+            .await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.json["details"][0]["field"], "url", "{url}");
+    }
+    let ok = json!({"url": "https://8.8.8.8/hook", "collection": "orders", "events": ["create"]});
+    app.post(
+        "/api/v1/webhooks",
+        Some(&owner),
+        json!({"url": "https://8.8.8.8/hook", "collection": "orders", "events": ["explode"]}),
+    )
+    .await
+    .expect(422);
+    app.post(
+        "/api/v1/webhooks",
+        Some(&owner),
+        json!({"url": "https://8.8.8.8/hook", "collection": "ghosts", "events": ["create"]}),
+    )
+    .await
+    .expect(422);
+    app.post("/api/v1/webhooks", Some(&owner), json!({"url": "https://8.8.8.8/hook", "collection": "orders", "events": ["create"], "filter": "total >"})).await.expect(422);
+    let id = app
+        .post("/api/v1/webhooks", Some(&owner), ok)
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = app.register("b@example.com", "Beta").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.get(&format!("/api/v1/webhooks/{id}"), Some(&other))
+        .await
+        .expect(404);
+    app.delete(&format!("/api/v1/webhooks/{id}"), Some(&other))
+        .await
+        .expect(404);
+    assert_eq!(
+        app.get("/api/v1/webhooks", Some(&other))
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/webhooks", Some(&sa))
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    app.delete(&format!("/api/v1/webhooks/{id}"), Some(&owner))
+        .await
+        .expect(204);
+}
