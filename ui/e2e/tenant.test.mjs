@@ -51,17 +51,18 @@ describe('account admin', () => {
 
   test('sees and edits only its own records', async () => {
     await page.goto(`${server.base}/admin/records`);
-    await page.getByLabel('Collection name').fill('posts');
-    await page.getByRole('button', { name: 'Open' }).click();
+    // Account admins may read the schemas: the collections are listed, and forms are typed.
+    await page.getByRole('link', { name: /posts/ }).click();
     await page.waitForURL(/\/admin\/collections\/posts\/records$/);
     const table = page.getByTestId('records-table');
     await table.getByText('Acme news').waitFor();
     assert.equal(await table.getByText('Globex secret').count(), 0);
 
     await page.getByRole('button', { name: 'New record' }).click();
-    await page.locator('#record-json').fill('{"title": "Written by Ann", "views": 1}');
+    await page.locator('#record-title').fill('Written by Ann');
+    await page.locator('#record-views').fill('1');
     await page.getByRole('button', { name: 'Create' }).click();
-    await toast(page, 'Record created');
+    await toast(page, 'created');
     await table.getByText('Written by Ann').waitFor();
     await screenshot(page, 'tenant-records');
   });

@@ -16,6 +16,13 @@ import { TransferPage } from '@/pages/collections/TransferPage';
 import { ApiPreviewPage } from '@/pages/collections/ApiPreviewPage';
 import { RecordsIndexPage } from '@/pages/records/RecordsIndexPage';
 import { RecordsPage } from '@/pages/records/RecordsPage';
+import { RolesPage } from '@/pages/roles/RolesPage';
+import { GroupsPage } from '@/pages/groups/GroupsPage';
+import { MacrosPage } from '@/pages/macros/MacrosPage';
+import { EmailTemplatesPage } from '@/pages/email/EmailTemplatesPage';
+import { InvitationsPage } from '@/pages/invitations/InvitationsPage';
+import { AcceptInvitationPage } from '@/pages/invitations/AcceptInvitationPage';
+import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
 
 function Providers() {
   return (
@@ -54,12 +61,15 @@ export const router = createBrowserRouter(
       children: [
         { path: '/setup', element: <SetupPage /> },
         { path: '/login', element: <LoginPage /> },
+        { path: '/invitations/accept', element: <AcceptInvitationPage /> },
         {
           element: <RequireAuth />,
           children: [
             { index: true, element: <Home /> },
             { path: 'records', element: <RecordsIndexPage /> },
             { path: 'collections/:name/records', element: <RecordsPage /> },
+            { path: 'groups', element: <GroupsPage /> },
+            { path: 'invitations', element: <InvitationsPage /> },
             {
               element: <RequireSuperadmin />,
               children: [
@@ -72,6 +82,10 @@ export const router = createBrowserRouter(
                 { path: 'collections/transfer', element: <TransferPage /> },
                 { path: 'collections/:id/edit', element: <CollectionEditorPage /> },
                 { path: 'collections/:name/api', element: <ApiPreviewPage /> },
+                { path: 'roles', element: <RolesPage /> },
+                { path: 'roles/:id', element: <RoleMatrixPage /> },
+                { path: 'macros', element: <MacrosPage /> },
+                { path: 'email-templates', element: <EmailTemplatesPage /> },
               ],
             },
             { path: '*', element: <NotFoundPage /> },

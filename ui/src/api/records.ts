@@ -14,7 +14,8 @@ export interface RecordListParams {
   skip: number;
   limit: number;
   sort: string;
-  filters: Record<string, string>;
+  /** A rule-language expression (`filter=`). */
+  filter: string;
   expand?: string;
 }
 
@@ -27,7 +28,7 @@ export function useRecords(collection: string, accountId: string | null, params:
         limit: params.limit,
         sort: params.sort,
         expand: params.expand,
-        ...params.filters,
+        filter: params.filter || undefined,
       };
       return api.get<RecordList>(path(collection), { query, headers: accountHeader(accountId), signal });
     },

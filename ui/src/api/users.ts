@@ -2,11 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { api } from '@/lib/api';
 import type { User, UserList } from '@/lib/types';
 
-/** The built-in roles. A roles API (a later issue) will replace this list. */
-export const ROLES = [
-  { id: 1, name: 'admin' },
-  { id: 2, name: 'user' },
-] as const;
+export { useRoles } from './roles';
 
 export interface UserListParams {
   account_id: string;
@@ -18,8 +14,9 @@ export interface UserListParams {
   sort: string;
 }
 
-export function useUsers(params: UserListParams) {
+export function useUsers(params: UserListParams, enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ['users', 'list', params],
     queryFn: ({ signal }) => api.get<UserList>('/users', { query: { ...params }, signal }),
     placeholderData: keepPreviousData,

@@ -11,6 +11,11 @@ export function isSuperadmin(session: Session | null): boolean {
   return session?.account.id === SYSTEM_ACCOUNT;
 }
 
+/** The superadmin and account admins may read collection schemas (read-only for admins). */
+export function canReadSchemas(session: Session | null): boolean {
+  return isSuperadmin(session) || session?.user.role === 'admin';
+}
+
 export interface LoginInput {
   account: string;
   email: string;

@@ -4,6 +4,8 @@ export interface FieldErrorDetail {
   field: string;
   code: string;
   message: string;
+  /** 0-based character offset inside a rule or filter expression. */
+  position?: number | null;
 }
 
 export interface ErrorEnvelope {
@@ -275,3 +277,126 @@ export const SYSTEM_FIELDS = [
 ] as const;
 
 export const SYSTEM_ACCOUNT = 'SY0000';
+
+// --- roles and permissions -------------------------------------------------
+
+export interface Role {
+  id: number;
+  name: string;
+  description: string | null;
+  collections_count?: number;
+}
+
+export interface RoleList {
+  items: Role[];
+  total: number;
+}
+
+export type PermissionFields = '*' | string[];
+
+export interface PermissionCell {
+  rule: string;
+  fields: PermissionFields;
+}
+
+export type Operation = 'create' | 'read' | 'update' | 'delete';
+export const OPERATIONS: Operation[] = ['create', 'read', 'update', 'delete'];
+
+export interface PermissionRow {
+  collection: string;
+  permission_id: number | null;
+  create: PermissionCell | null;
+  read: PermissionCell | null;
+  update: PermissionCell | null;
+  delete: PermissionCell | null;
+}
+
+export interface PermissionMatrix {
+  role_id: number;
+  role_name: string;
+  permissions: PermissionRow[];
+}
+
+export interface RuleValidation {
+  valid: boolean;
+  error: string | null;
+  position: number | null;
+}
+
+export interface RuleTestResult {
+  allowed: boolean;
+  result: unknown;
+  error: string | null;
+  position: number | null;
+  evaluation_details: string | null;
+}
+
+// --- groups, invitations, macros, email templates ---------------------------
+
+export interface Group {
+  id: string;
+  account_id: string;
+  name: string;
+  description: string | null;
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupMember {
+  user_id: string;
+  email: string;
+  added_at: string;
+}
+
+export interface Macro {
+  id: number;
+  name: string;
+  description: string | null;
+  sql_query?: string;
+  parameters: string[];
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface MacroTestResult {
+  success?: boolean;
+  result: unknown;
+  execution_time: number;
+  rows_affected?: number;
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'expired' | 'cancelled';
+
+export interface Invitation {
+  id: string;
+  account_id: string;
+  account_name: string;
+  email: string;
+  role_id: number | null;
+  role_name: string | null;
+  groups: string[];
+  status: InvitationStatus | string;
+  expires_at: string;
+  accepted_at: string | null;
+  created_at: string;
+  email_sent: boolean;
+  email_sent_at: string | null;
+  /** Only for the superadmin, when no SMTP server is configured. */
+  accept_url?: string | null;
+}
+
+export interface PublicInvitation {
+  email: string;
+  account_name: string;
+  status: string;
+  expires_at: string;
+}
+
+export interface EmailTemplate {
+  key: string;
+  subject: string;
+  body: string;
+  placeholders: string[];
+  customized: boolean;
+}

@@ -36,7 +36,7 @@ export function AdminLayout() {
 
   if (!session) return null;
   const superadmin = isSuperadmin(session);
-  const items = visibleNav(superadmin);
+  const items = visibleNav(superadmin, session.user.role === 'admin');
 
   const doLogout = async () => {
     await logout();

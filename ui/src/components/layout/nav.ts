@@ -11,6 +11,7 @@ import {
   UsersRound,
   Webhook,
   Code2,
+  FileText,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -20,6 +21,8 @@ export interface NavItem {
   icon: LucideIcon;
   /** Only the superadmin (account SY0000) may use it. */
   superadminOnly: boolean;
+  /** Only account admins (role admin) and the superadmin may use it. */
+  adminOnly?: boolean;
   /**
    * False until the server has the routes and the page exists. Entries for
    * later issues are declared here so they slot in without reshuffling.
@@ -31,17 +34,18 @@ export const NAV: NavItem[] = [
   { to: '/dashboard', label: 'Dashboard', icon: LayoutDashboard, superadminOnly: true, enabled: true },
   { to: '/accounts', label: 'Accounts', icon: Building2, superadminOnly: true, enabled: true },
   { to: '/users', label: 'Users', icon: Users, superadminOnly: true, enabled: true },
-  { to: '/groups', label: 'Groups', icon: UsersRound, superadminOnly: false, enabled: false },
-  { to: '/invitations', label: 'Invitations', icon: Mail, superadminOnly: false, enabled: false },
+  { to: '/groups', label: 'Groups', icon: UsersRound, superadminOnly: false, adminOnly: true, enabled: true },
+  { to: '/invitations', label: 'Invitations', icon: Mail, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/collections', label: 'Collections', icon: Boxes, superadminOnly: true, enabled: true },
   { to: '/records', label: 'Records', icon: Table2, superadminOnly: false, enabled: true },
-  { to: '/roles', label: 'Roles', icon: ShieldCheck, superadminOnly: true, enabled: false },
-  { to: '/macros', label: 'Macros', icon: Code2, superadminOnly: true, enabled: false },
+  { to: '/roles', label: 'Roles', icon: ShieldCheck, superadminOnly: true, enabled: true },
+  { to: '/macros', label: 'Macros', icon: Code2, superadminOnly: true, enabled: true },
+  { to: '/email-templates', label: 'Email templates', icon: FileText, superadminOnly: true, enabled: true },
   { to: '/webhooks', label: 'Webhooks', icon: Webhook, superadminOnly: false, enabled: false },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: true, enabled: false },
 ];
 
-export function visibleNav(superadmin: boolean): NavItem[] {
-  return NAV.filter((n) => n.enabled && (superadmin || !n.superadminOnly));
+export function visibleNav(superadmin: boolean, admin = false): NavItem[] {
+  return NAV.filter((n) => n.enabled && (superadmin || (!n.superadminOnly && (admin || !n.adminOnly))));
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ArrowRight, Table2 } from 'lucide-react';
 import { useCollections } from '@/api/collections';
+import { canReadSchemas, useSession } from '@/lib/auth';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
@@ -28,9 +29,10 @@ export function rememberCollection(name: string): void {
 
 export function RecordsIndexPage() {
   const { superadmin, accountId, accounts, setAccount } = useRecordAccount();
+  const readsSchemas = canReadSchemas(useSession());
   const navigate = useNavigate();
   const [name, setName] = useState('');
-  const list = useCollections({ page: 1, page_size: 100, sort_by: 'name', sort_order: 'asc', search: '' }, superadmin);
+  const list = useCollections({ page: 1, page_size: 100, sort_by: 'name', sort_order: 'asc', search: '' }, readsSchemas);
   const suffix = accountId ? `?account=${accountId}` : '';
   const recent = recentCollections();
 
@@ -41,7 +43,7 @@ export function RecordsIndexPage() {
         description={superadmin ? 'Pick an account and a collection' : 'Your account’s records, by collection'}
         actions={superadmin && <AccountPicker accounts={accounts} value={accountId} onChange={setAccount} />}
       />
-      {superadmin ? (
+      {readsSchemas ? (
         <Card>
           <CardHeader title="Collections" />
           {list.isPending ? (
@@ -50,9 +52,11 @@ export function RecordsIndexPage() {
             <ErrorState error={list.error} />
           ) : list.data.items.length === 0 ? (
             <EmptyState title="No collections yet">
-              <Link to="/collections/new" className="text-primary hover:underline">
-                Create one
-              </Link>
+              {superadmin && (
+                <Link to="/collections/new" className="text-primary hover:underline">
+                  Create one
+                </Link>
+              )}
             </EmptyState>
           ) : (
             <ul className="grid grid-cols-1 gap-2 p-3 sm:grid-cols-2 lg:grid-cols-3">

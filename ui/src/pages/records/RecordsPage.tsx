@@ -3,7 +3,9 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ArrowLeft, Code2, Copy, Pencil, Plus, RefreshCw, Trash2 } from 'lucide-react';
 import { useCollectionByName } from '@/api/collections';
 import { useBulkDeleteRecords, useDeleteRecord, useRecords } from '@/api/records';
-import { errorMessage } from '@/lib/api';
+import { ApiError, errorMessage } from '@/lib/api';
+import { canReadSchemas, useSession } from '@/lib/auth';
+import { filterError } from '@/lib/expression';
 import type { RecordItem } from '@/lib/types';
 import { SYSTEM_FIELDS } from '@/lib/types';
 import { copyText, shortId } from '@/lib/utils';
@@ -34,12 +36,13 @@ export function RecordsPage() {
   const confirm = useConfirm();
   const [params, setParams] = useSearchParams();
   const { superadmin, accountId, accounts, setAccount, ready } = useRecordAccount();
-  const collection = useCollectionByName(name, superadmin);
+  const readsSchemas = canReadSchemas(useSession());
+  const collection = useCollectionByName(name, readsSchemas);
   const schema = collection.data?.schema;
   const page = Math.max(1, Number(params.get('page') ?? 1) || 1);
   const sortParam = params.get('sort') ?? '-created_at';
   const sort: Sort = sortParam.startsWith('-') ? { field: sortParam.slice(1), dir: 'desc' } : { field: sortParam, dir: 'asc' };
-  const [filters, setFilters] = useState<Record<string, string>>({});
+  const filter = params.get('filter') ?? '';
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<RecordItem | null>(null);
   const [creating, setCreating] = useState(false);
@@ -52,9 +55,9 @@ export function RecordsPage() {
     skip: (page - 1) * LIMIT,
     limit: LIMIT,
     sort: sortParam,
-    filters,
+    filter,
     expand: refs.length ? refs.join(',') : undefined,
-  }, ready && (!superadmin || !collection.isPending));
+  }, ready && (!readsSchemas || !collection.isPending));
   // Queries wait for the superadmin's account choice.
   const items = useMemo(() => (ready ? (records.data?.items ?? []) : []), [ready, records.data]);
 
@@ -68,7 +71,7 @@ export function RecordsPage() {
   useEffect(() => {
     rememberCollection(name);
     setSelected(new Set());
-  }, [name, accountId, page, sortParam, filters]);
+  }, [name, accountId, page, sortParam, filter]);
 
   const set = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -121,7 +124,8 @@ export function RecordsPage() {
   const copy = (text: string, what: string) => void copyText(text).then(() => toast.success(`${what} copied as JSON`));
   const total = records.data?.total ?? items.length;
   const pageCount = Math.max(1, Math.ceil(total / LIMIT));
-  const notFound = superadmin && collection.isSuccess && collection.data === null;
+  const notFound = collection.isSuccess && collection.data === null;
+  const badFilter = records.error instanceof ApiError && records.error.status === 422 ? filterError(records.error.details) : null;
 
   return (
     <div className="flex flex-col gap-4">
@@ -146,7 +150,7 @@ export function RecordsPage() {
                 </Button>
               </>
             )}
-            <Button onClick={() => setCreating(true)} disabled={notFound || (superadmin && !schema)}>
+            <Button onClick={() => setCreating(true)} disabled={notFound || (readsSchemas && !schema && !collection.isError)}>
               <Plus className="h-4 w-4" /> New record
             </Button>
           </>
@@ -163,7 +167,7 @@ export function RecordsPage() {
       ) : (
         <Card>
           <div className="flex flex-wrap items-start justify-between gap-2 border-b border-border p-3">
-            <RecordFilters fields={schema ? fieldNames : []} filters={filters} onChange={(f) => { setFilters(f); set({ page: null }); }} />
+            <RecordFilters fields={schema ? fieldNames : []} filter={filter} error={badFilter} onChange={(f) => set({ filter: f || null, page: null })} />
             <div className="flex flex-wrap gap-2">
               {selected.size > 0 && (
                 <>
@@ -183,10 +187,12 @@ export function RecordsPage() {
           </div>
           {!ready || records.isPending ? (
             <Spinner />
+          ) : badFilter ? (
+            <EmptyState title="Fix the filter to see records" />
           ) : records.isError ? (
             <ErrorState error={records.error} onRetry={() => void records.refetch()} />
           ) : items.length === 0 ? (
-            <EmptyState title={Object.keys(filters).length ? 'No records match these filters' : 'No records yet'} />
+            <EmptyState title={filter ? 'No records match these filters' : 'No records yet'} />
           ) : (
             <>
               <RecordsTable

@@ -3,7 +3,7 @@ import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
 import { useAccountOptions } from '@/api/accounts';
-import { ROLES, useCreateUser, useUpdateUser } from '@/api/users';
+import { useCreateUser, useRoles, useUpdateUser } from '@/api/users';
 import { passwordSchema } from '@/lib/password';
 import { applyServerErrors } from '@/lib/form-errors';
 import { useGuardedClose } from '@/lib/use-unsaved-guard';
@@ -51,6 +51,9 @@ interface Props {
 export function UserFormDialog({ mode, open, onClose, user, defaultAccount }: Props) {
   const toast = useToast();
   const accounts = useAccountOptions(open);
+  const roles = useRoles();
+  // The built-ins stand in until the list arrives, so the select keeps its value.
+  const roleNames = roles.data?.items.map((r) => r.name).filter((n) => n !== 'public') ?? ['admin', 'user'];
   const create = useCreateUser();
   const update = useUpdateUser();
   const [formError, setFormError] = useState('');
@@ -147,9 +150,9 @@ export function UserFormDialog({ mode, open, onClose, user, defaultAccount }: Pr
           </FormField>
           <FormField label="Role" htmlFor="user-role" error={errors.role?.message}>
             <Select id="user-role" aria-invalid={!!errors.role} {...form.register('role')}>
-              {ROLES.map((r) => (
-                <option key={r.id} value={r.name}>
-                  {r.name}
+              {roleNames.map((r) => (
+                <option key={r} value={r}>
+                  {r}
                 </option>
               ))}
             </Select>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { KeyRound, MoreHorizontal, Pencil, Plus, UserCheck, UserX } from 'lucide-react';
 import { useAccountOptions } from '@/api/accounts';
-import { ROLES, useDeactivateUser, useUpdateUser, useUsers } from '@/api/users';
+import { useDeactivateUser, useRoles, useUpdateUser, useUsers } from '@/api/users';
 import { errorMessage } from '@/lib/api';
 import type { User } from '@/lib/types';
 import { formatDateTime } from '@/lib/utils';
@@ -33,6 +33,7 @@ export function UsersPage() {
   const [editing, setEditing] = useState<User | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
   const accounts = useAccountOptions();
+  const roles = useRoles();
   const deactivate = useDeactivateUser();
   const update = useUpdateUser();
   const confirm = useConfirm();
@@ -121,7 +122,7 @@ export function UsersPage() {
           </Select>
           <Select value={role} onChange={(e) => set({ role: e.target.value, page: null })} aria-label="Filter by role">
             <option value="">All roles</option>
-            {ROLES.map((r) => (
+            {roles.data?.items.map((r) => (
               <option key={r.id} value={String(r.id)}>
                 {r.name}
               </option>

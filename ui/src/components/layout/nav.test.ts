@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { visibleNav } from './nav';
+
+const labels = (superadmin: boolean, admin: boolean) => visibleNav(superadmin, admin).map((n) => n.label);
+
+describe('visibleNav', () => {
+  it('shows the superadmin everything enabled', () => {
+    expect(labels(true, false)).toEqual(expect.arrayContaining(['Roles', 'Macros', 'Groups', 'Invitations', 'Email templates']));
+  });
+  it('shows account admins their account pages only', () => {
+    expect(labels(false, true)).toEqual(['Groups', 'Invitations', 'Records']);
+  });
+  it('shows other users only records', () => {
+    expect(labels(false, false)).toEqual(['Records']);
+  });
+});

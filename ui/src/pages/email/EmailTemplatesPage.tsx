@@ -1,0 +1,99 @@
+import { useEffect, useState } from 'react';
+import { Save } from 'lucide-react';
+import { useEmailTemplates, useSaveEmailTemplate } from '@/api/invitations';
+import { ApiError, errorMessage } from '@/lib/api';
+import type { EmailTemplate } from '@/lib/types';
+import { PageHeader } from '@/components/layout/PageHeader';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Card, CardHeader } from '@/components/ui/card';
+import { FormError, FormField } from '@/components/ui/form-field';
+import { Input, Textarea } from '@/components/ui/input';
+import { EmptyState, ErrorState, Spinner } from '@/components/ui/states';
+import { useToast } from '@/components/ui/toast';
+
+export function EmailTemplatesPage() {
+  const templates = useEmailTemplates();
+  return (
+    <div className="flex flex-col gap-4">
+      <PageHeader title="Email templates" description="What the server sends, with {{placeholders}} filled in" />
+      {templates.isPending ? (
+        <Spinner />
+      ) : templates.isError ? (
+        <ErrorState error={templates.error} onRetry={() => void templates.refetch()} />
+      ) : templates.data.length === 0 ? (
+        <Card>
+          <EmptyState title="No templates" />
+        </Card>
+      ) : (
+        templates.data.map((t) => <TemplateEditor key={t.key} template={t} />)
+      )}
+    </div>
+  );
+}
+
+function TemplateEditor({ template }: { template: EmailTemplate }) {
+  const save = useSaveEmailTemplate();
+  const toast = useToast();
+  const [subject, setSubject] = useState(template.subject);
+  const [body, setBody] = useState(template.body);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState('');
+
+  useEffect(() => {
+    setSubject(template.subject);
+    setBody(template.body);
+  }, [template]);
+
+  const onSave = async () => {
+    setErrors({});
+    setFormError('');
+    try {
+      await save.mutateAsync({ key: template.key, subject, body });
+      toast.success(`Template ${template.key} saved`);
+    } catch (e) {
+      if (e instanceof ApiError && e.details.length) {
+        const byField: Record<string, string> = {};
+        for (const d of e.details) byField[d.field] ??= d.message;
+        setErrors(byField);
+        if (!byField.subject && !byField.body) setFormError(e.message);
+      } else {
+        setFormError(errorMessage(e));
+      }
+    }
+  };
+
+  const dirty = subject !== template.subject || body !== template.body;
+  return (
+    <Card data-testid={`template-${template.key}`}>
+      <CardHeader
+        title={
+          <span className="flex items-center gap-2">
+            <span className="capitalize">{template.key}</span>
+            {template.customized ? <Badge tone="primary">customized</Badge> : <Badge>default</Badge>}
+          </span>
+        }
+        actions={
+          <Button onClick={() => void onSave()} loading={save.isPending} disabled={!dirty}>
+            <Save className="h-4 w-4" /> Save
+          </Button>
+        }
+      />
+      <div className="flex flex-col gap-4 p-4">
+        <FormError message={formError} />
+        <FormField label="Subject" htmlFor={`tpl-${template.key}-subject`} error={errors.subject}>
+          <Input id={`tpl-${template.key}-subject`} value={subject} onChange={(e) => setSubject(e.target.value)} />
+        </FormField>
+        <FormField label="Body" htmlFor={`tpl-${template.key}-body`} error={errors.body}>
+          <Textarea id={`tpl-${template.key}-body`} value={body} onChange={(e) => setBody(e.target.value)} rows={12} spellCheck={false} />
+        </FormField>
+        <div className="flex flex-wrap gap-1.5 text-xs text-muted-fg">
+          Placeholders:
+          {template.placeholders.map((p) => (
+            <code key={p} className="rounded bg-muted px-1.5 py-0.5">{`{{${p}}}`}</code>
+          ))}
+        </div>
+      </div>
+    </Card>
+  );
+}
