@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::Superadmin;
+use crate::auth::{AnyAdmin, Superadmin};
 use crate::db::{violated_constraint, ConstraintKind, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath};
@@ -51,7 +51,7 @@ pub async fn find(tx: &mut Tx, id: i64) -> ApiResult<RoleResponse> {
 #[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = [])), responses((status = 200, body = RoleList)))]
 pub async fn list_roles(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    _admin: AnyAdmin,
 ) -> ApiResult<Json<RoleList>> {
     let mut tx = state.db.begin_read().await?;
     let items = on_tx!(&mut tx, |c| {
@@ -137,7 +137,7 @@ pub async fn create_role(
     responses((status = 200, body = RoleResponse), (status = 404, body = ErrorBody)))]
 pub async fn get_role(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    _admin: AnyAdmin,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RoleResponse>> {
     let mut tx = state.db.begin_read().await?;

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{self, NewUser, UserRow};
 use crate::accounts::escape_like;
 use crate::app::AppState;
-use crate::auth::{password, sessions, Superadmin};
+use crate::auth::{password, sessions, AnyAdmin, AuthUser};
 use crate::db::{violated_constraint, ConstraintKind, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
@@ -51,6 +51,18 @@ impl From<UserRow> for UserResponse {
 
 fn user_not_found() -> ApiError {
     ApiError::not_found("User not found")
+}
+
+/// A user the admin may manage: any for the superadmin, their account's for
+/// account admins (others are a 404).
+async fn visible(tx: &mut Tx, admin: &AuthUser, user_id: &str) -> ApiResult<UserRow> {
+    let user = model::find_by_id(tx, user_id)
+        .await?
+        .ok_or_else(user_not_found)?;
+    if !admin.is_superadmin() && user.account_id != admin.account_id {
+        return Err(user_not_found());
+    }
+    Ok(user)
 }
 
 fn duplicate_email() -> ApiError {
@@ -102,9 +114,23 @@ fn yes() -> bool {
               (status = 422, body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserResponse>)> {
+    if !admin.is_superadmin() && req.account_id != admin.account_id {
+        return Err(ApiError::forbidden(
+            "Account admins create users in their own account only",
+        ));
+    }
+    if req.role_id == Some(crate::records::scope::PUBLIC_ROLE_ID)
+        || req.role.as_deref() == Some("public")
+    {
+        return Err(ApiError::invalid(
+            "role_id",
+            "role_not_assignable",
+            "The public role cannot be given to a user",
+        ));
+    }
     let email = crate::auth::email::normalize(&req.email, "email")?;
     password::enforce_policy(&req.password, "password")?;
     if req.role_id.is_none() && req.role.is_none() {
@@ -175,9 +201,20 @@ pub struct UserList {
     responses((status = 200, body = UserList), (status = 403, body = ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
-    _admin: Superadmin,
-    ApiQuery(q): ApiQuery<ListUsersQuery>,
+    AnyAdmin(admin): AnyAdmin,
+    ApiQuery(mut q): ApiQuery<ListUsersQuery>,
 ) -> ApiResult<Json<UserList>> {
+    if !admin.is_superadmin() {
+        if q.account_id
+            .as_deref()
+            .is_some_and(|a| a != admin.account_id)
+        {
+            return Err(ApiError::forbidden(
+                "Account admins see the users of their own account only",
+            ));
+        }
+        q.account_id = Some(admin.account_id.clone());
+    }
     let limit = q.page_size.or(q.limit).unwrap_or(30);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::invalid(
@@ -271,13 +308,11 @@ pub async fn list_users(
     responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
 pub async fn get_user(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiPath(user_id): ApiPath<String>,
 ) -> ApiResult<Json<UserResponse>> {
     let mut tx = state.db.begin_read().await?;
-    let user = model::find_by_id(&mut tx, &user_id)
-        .await?
-        .ok_or_else(user_not_found)?;
+    let user = visible(&mut tx, &admin, &user_id).await?;
     Ok(Json(user.into()))
 }
 
@@ -299,7 +334,7 @@ pub struct UpdateUserRequest {
               (status = 409, body = ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
-    Superadmin(admin): Superadmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserResponse>> {
@@ -308,15 +343,22 @@ pub async fn update_user(
             "Cannot modify your own account through this endpoint",
         ));
     }
+    if req.role_id == Some(crate::records::scope::PUBLIC_ROLE_ID)
+        || req.role.as_deref() == Some("public")
+    {
+        return Err(ApiError::invalid(
+            "role_id",
+            "role_not_assignable",
+            "The public role cannot be given to a user",
+        ));
+    }
     let email = req
         .email
         .as_deref()
         .map(|e| crate::auth::email::normalize(e, "email"))
         .transpose()?;
     let mut tx = state.db.begin().await?;
-    let current = model::find_by_id(&mut tx, &user_id)
-        .await?
-        .ok_or_else(user_not_found)?;
+    let current = visible(&mut tx, &admin, &user_id).await?;
     let role_id = resolve_role(&mut tx, req.role_id, req.role.as_deref())
         .await?
         .unwrap_or(current.role_id);
@@ -354,7 +396,7 @@ pub async fn update_user(
     responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
 pub async fn put_user(
     state: State<AppState>,
-    admin: Superadmin,
+    admin: AnyAdmin,
     path: ApiPath<String>,
     body: ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserResponse>> {
@@ -366,13 +408,14 @@ pub async fn put_user(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_user(
     State(state): State<AppState>,
-    Superadmin(admin): Superadmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiPath(user_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     if admin.user_id == user_id {
         return Err(ApiError::forbidden("Cannot deactivate your own account"));
     }
     let mut tx = state.db.begin().await?;
+    visible(&mut tx, &admin, &user_id).await?;
     let now = crate::http::time::now();
     let changed = on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE users SET is_active = FALSE, updated_at = $2 WHERE id = $1"
@@ -405,9 +448,14 @@ pub struct MessageResponse {
 
 async fn change_password(
     state: &AppState,
+    admin: &AuthUser,
     user_id: &str,
     req: PasswordRequest,
 ) -> ApiResult<Json<MessageResponse>> {
+    {
+        let mut tx = state.db.begin_read().await?;
+        visible(&mut tx, admin, user_id).await?;
+    }
     let (field, new_password) = match (req.new_password, req.password) {
         (Some(p), _) => ("new_password", p),
         (None, Some(p)) => ("password", p),
@@ -448,11 +496,11 @@ async fn change_password(
     responses((status = 200, body = MessageResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(req): ApiJson<PasswordRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
-    change_password(&state, &user_id, req).await
+    change_password(&state, &admin, &user_id, req).await
 }
 
 /// Same as `PUT` (the JavaScript SDK sends `POST` with `password`).
@@ -461,9 +509,9 @@ pub async fn reset_password(
     responses((status = 200, body = MessageResponse), (status = 404, body = ErrorBody)))]
 pub async fn set_password(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(req): ApiJson<PasswordRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
-    change_password(&state, &user_id, req).await
+    change_password(&state, &admin, &user_id, req).await
 }

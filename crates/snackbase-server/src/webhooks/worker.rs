@@ -61,16 +61,15 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
 /// Delivers what is due now; returns how many were attempted.
 pub async fn run_once(state: &AppState, client: &reqwest::Client) -> ApiResult<usize> {
     let now = crate::http::time::now();
-    let due: Vec<Due> =
-        on_pool!(&state.db, |p| {
-            sqlx::query_as::<_, Due>(
+    let due: Vec<Due> = on_pool!(&state.db, |p| {
+        sqlx::query_as::<_, Due>(
         "SELECT id, webhook_id, event, payload, attempts, next_attempt_at FROM webhook_deliveries \
          WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 10"
     )
     .bind(now)
     .fetch_all(p)
     .await
-        })?;
+    })?;
     let mut attempted = 0;
     for d in due {
         // Claim it with a lease, so that another node (or round) does not send it too.

@@ -654,7 +654,18 @@ both!(
         app.get("/api/v1/permissions", Some(&admin))
             .await
             .expect(403);
-        app.get("/api/v1/roles", Some(&admin)).await.expect(403);
+        // Account admins may read the roles (to assign them), not change them.
+        app.get("/api/v1/roles", Some(&admin)).await.expect(200);
+        app.post("/api/v1/roles", Some(&admin), json!({"name": "x"}))
+            .await
+            .expect(403);
+        app.put(
+            "/api/v1/roles/2/permissions/bulk",
+            Some(&admin),
+            json!({"updates": [{"collection": "*", "operation": "read", "rule": "true"}]}),
+        )
+        .await
+        .expect(403);
     }
 );
 

@@ -241,31 +241,88 @@ both!(password_reset_revokes_sessions, |app| {
     app.put(&path, t, json!({})).await.expect(422);
 });
 
-both!(users_are_superadmin_only, |app| {
+both!(account_admins_manage_their_own_users_only, |app| {
+    let sa = app.superadmin().await;
     let reg = app.register("owner@example.com", "Acme").await;
     let t = reg["token"].as_str();
-    let id = reg["user"]["id"].as_str().unwrap();
-    let account = reg["account"]["id"].as_str().unwrap();
-    app.get("/api/v1/users", t)
+    let other = app.register("b@example.com", "Beta").await;
+    let b_user = other["user"]["id"].as_str().unwrap();
+    // Within their account: list, create, edit, reset, deactivate.
+    let list = app.get("/api/v1/users", t).await.expect(200).clone();
+    assert_eq!(list["total"], 1);
+    app.get("/api/v1/users?account_id=AA0002", t)
         .await
         .expect_error(403, "forbidden");
-    app.post("/api/v1/users", t, json!({"email": "x@example.com", "password": PASSWORD, "account_id": account, "role_id": 1}))
+    let made = app
+        .post("/api/v1/users", t, json!({"email": "x@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}))
         .await
-        .expect(403);
-    app.get(&format!("/api/v1/users/{id}"), t).await.expect(403);
-    app.patch(&format!("/api/v1/users/{id}"), t, json!({"role_id": 1}))
+        .expect(201)
+        .clone();
+    let x = made["id"].as_str().unwrap().to_string();
+    app.patch(&format!("/api/v1/users/{x}"), t, json!({"role_id": 1}))
         .await
-        .expect(403);
+        .expect(200);
+    app.patch(&format!("/api/v1/users/{x}"), t, json!({"role_id": 3}))
+        .await
+        .expect(422);
     app.put(
-        &format!("/api/v1/users/{id}/password"),
+        &format!("/api/v1/users/{x}/password"),
         t,
         json!({"new_password": "Brand-New-Secret-7"}),
     )
     .await
-    .expect(403);
-    app.delete(&format!("/api/v1/users/{id}"), t)
+    .expect(200);
+    app.delete(&format!("/api/v1/users/{x}"), t)
+        .await
+        .expect(204);
+    assert_eq!(app.get("/api/v1/roles", t).await.expect(200)["total"], 3);
+    // Nothing outside it.
+    app.post("/api/v1/users", t, json!({"email": "y@example.com", "password": PASSWORD, "account_id": "AA0002", "role_id": 1}))
         .await
         .expect(403);
+    app.post("/api/v1/users", t, json!({"email": "y@example.com", "password": PASSWORD, "account_id": "SY0000", "role_id": 1}))
+        .await
+        .expect(403);
+    app.get(&format!("/api/v1/users/{b_user}"), t)
+        .await
+        .expect(404);
+    app.patch(
+        &format!("/api/v1/users/{b_user}"),
+        t,
+        json!({"is_active": false}),
+    )
+    .await
+    .expect(404);
+    app.put(
+        &format!("/api/v1/users/{b_user}/password"),
+        t,
+        json!({"new_password": "Brand-New-Secret-7"}),
+    )
+    .await
+    .expect(404);
+    app.delete(&format!("/api/v1/users/{b_user}"), t)
+        .await
+        .expect(404);
     app.get("/api/v1/dashboard/stats", t).await.expect(403);
-    assert_eq!(app.count("users").await, 1);
+    app.post("/api/v1/roles", t, json!({"name": "mine"}))
+        .await
+        .expect(403);
+    // Plain users manage nobody.
+    app.post("/api/v1/users", Some(&sa), json!({"email": "plain@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}))
+        .await
+        .expect(201);
+    let plain = app
+        .login("acme", "plain@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.get("/api/v1/users", Some(&plain))
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(
+        app.login("beta", "b@example.com", PASSWORD).await.status,
+        200
+    );
 });
