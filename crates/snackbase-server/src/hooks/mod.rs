@@ -33,3 +33,9 @@ mod registry;
 
 pub use events::{Event, HookEvent};
 pub use registry::{HookError, HookId, Hooks, BUILTIN_PRIORITY};
+
+/// Everything a hook touches, so that a program needs no other imports.
+pub use crate::app::AppState;
+pub use axum::http::StatusCode;
+pub use chrono::{DateTime, Utc};
+pub use serde_json::{Map, Value};

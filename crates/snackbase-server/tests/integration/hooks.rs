@@ -311,3 +311,52 @@ async fn hooks_order_change_abort_and_guard_postgres() {
         hooks_order_change_abort_and_guard(Backend::Postgres).await;
     }
 }
+
+/// Pins the public hook API: an accidental change of a signature or a field
+/// stops this from compiling.
+#[test]
+fn the_hook_api_keeps_its_shape() {
+    use snackbase_server::hooks::{
+        AppState, DateTime, HookId, Map, StatusCode, Utc, BUILTIN_PRIORITY,
+    };
+    let _: fn() -> Hooks = Hooks::new;
+    let _: fn(&Hooks, HookId) -> Result<(), HookError> = Hooks::unregister;
+    let _: fn(&Hooks) -> Vec<HookId> = Hooks::builtin_ids;
+    let _: fn(Event) -> HookEvent = HookEvent::new;
+    let _: fn(Event) -> bool = Event::is_before;
+    let _: fn(Event) -> &'static str = Event::name;
+    let _: [Event; 19] = Event::ALL;
+    let _: i32 = BUILTIN_PRIORITY;
+    let _: fn(StatusCode, String) -> HookError = HookError::new;
+    let _: fn(String) -> HookError = HookError::forbidden;
+    let e = HookEvent::new(Event::AppServe);
+    let _: (
+        &Event,
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &DateTime<Utc>,
+        &Option<Map<String, Value>>,
+        &Option<Map<String, Value>>,
+        &Value,
+    ) = (
+        &e.event,
+        &e.collection,
+        &e.account_id,
+        &e.user_id,
+        &e.timestamp,
+        &e.record,
+        &e.previous,
+        &e.data,
+    );
+    let hooks = Hooks::new();
+    let id: HookId = hooks.register(
+        Event::AppServe,
+        Some("posts"),
+        0,
+        |_app: AppState, e: HookEvent| async move { Ok::<_, HookError>(e) },
+    );
+    assert!(hooks.unregister(id).is_ok());
+    let _ = AppState::build_with_hooks;
+    let _ = AppState::with_db_and_hooks;
+}
