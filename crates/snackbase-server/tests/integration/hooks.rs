@@ -330,25 +330,14 @@ fn the_hook_api_keeps_its_shape() {
     let _: fn(StatusCode, String) -> HookError = HookError::new;
     let _: fn(String) -> HookError = HookError::forbidden;
     let e = HookEvent::new(Event::AppServe);
-    let _: (
-        &Event,
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        &DateTime<Utc>,
-        &Option<Map<String, Value>>,
-        &Option<Map<String, Value>>,
-        &Value,
-    ) = (
-        &e.event,
-        &e.collection,
-        &e.account_id,
-        &e.user_id,
-        &e.timestamp,
-        &e.record,
-        &e.previous,
-        &e.data,
-    );
+    let _: &Event = &e.event;
+    let _: &Option<String> = &e.collection;
+    let _: &Option<String> = &e.account_id;
+    let _: &Option<String> = &e.user_id;
+    let _: &DateTime<Utc> = &e.timestamp;
+    let _: &Option<Map<String, Value>> = &e.record;
+    let _: &Option<Map<String, Value>> = &e.previous;
+    let _: &Value = &e.data;
     let hooks = Hooks::new();
     let id: HookId = hooks.register(
         Event::AppServe,
