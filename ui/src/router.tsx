@@ -23,6 +23,7 @@ import { EmailTemplatesPage } from '@/pages/email/EmailTemplatesPage';
 import { InvitationsPage } from '@/pages/invitations/InvitationsPage';
 import { AcceptInvitationPage } from '@/pages/invitations/AcceptInvitationPage';
 import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
+import { WebhooksPage } from '@/pages/webhooks/WebhooksPage';
 
 function Providers() {
   return (
@@ -70,6 +71,7 @@ export const router = createBrowserRouter(
             { path: 'collections/:name/records', element: <RecordsPage /> },
             { path: 'groups', element: <GroupsPage /> },
             { path: 'invitations', element: <InvitationsPage /> },
+            { path: 'webhooks', element: <WebhooksPage /> },
             {
               element: <RequireSuperadmin />,
               children: [

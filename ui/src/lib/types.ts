@@ -400,3 +400,34 @@ export interface EmailTemplate {
   placeholders: string[];
   customized: boolean;
 }
+
+export type WebhookEvent = 'create' | 'update' | 'delete';
+
+export interface Webhook {
+  id: string;
+  account_id: string;
+  url: string;
+  collection: string;
+  events: WebhookEvent[];
+  filter: string | null;
+  enabled: boolean;
+  headers: Record<string, string>;
+  created_at: string;
+  updated_at: string;
+  /** Only in the response of the create call: never shown again. */
+  secret?: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  status: DeliveryStatus | string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: string;
+  created_at: string;
+  delivered_at: string | null;
+}

@@ -41,7 +41,7 @@ export const NAV: NavItem[] = [
   { to: '/roles', label: 'Roles', icon: ShieldCheck, superadminOnly: true, enabled: true },
   { to: '/macros', label: 'Macros', icon: Code2, superadminOnly: true, enabled: true },
   { to: '/email-templates', label: 'Email templates', icon: FileText, superadminOnly: true, enabled: true },
-  { to: '/webhooks', label: 'Webhooks', icon: Webhook, superadminOnly: false, enabled: false },
+  { to: '/webhooks', label: 'Webhooks', icon: Webhook, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: true, enabled: false },
 ];
