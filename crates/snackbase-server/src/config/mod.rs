@@ -9,6 +9,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+mod describe;
+mod values;
+
+pub use values::{Environment, LogFormat, LogLevel, Secret, SmtpConfig, SmtpSecurity};
+
 /// A configuration error that names the offending variable.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {var}: {message}")]
@@ -22,112 +27,6 @@ impl ConfigError {
         Self {
             var: var.to_string(),
             message: message.into(),
-        }
-    }
-}
-
-/// A string that must never be printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"***\"")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    Development,
-    Production,
-    Testing,
-}
-
-impl FromStr for Environment {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "development" | "dev" => Ok(Self::Development),
-            "production" | "prod" => Ok(Self::Production),
-            "testing" | "test" => Ok(Self::Testing),
-            _ => Err("must be one of development, production, testing".into()),
-        }
-    }
-}
-
-impl fmt::Display for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Development => "development",
-            Self::Production => "production",
-            Self::Testing => "testing",
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Json,
-    Console,
-}
-
-impl FromStr for LogFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "json" => Ok(Self::Json),
-            "console" | "text" | "pretty" => Ok(Self::Console),
-            _ => Err("must be json or console".into()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogLevel {
-    Debug,
-    Info,
-    Warning,
-    Error,
-    Critical,
-}
-
-impl LogLevel {
-    /// The `tracing` filter directive for this level.
-    pub fn as_filter(self) -> &'static str {
-        match self {
-            Self::Debug => "debug",
-            Self::Info => "info",
-            Self::Warning => "warn",
-            Self::Error | Self::Critical => "error",
-        }
-    }
-}
-
-impl FromStr for LogLevel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_uppercase().as_str() {
-            "DEBUG" | "TRACE" => Ok(Self::Debug),
-            "INFO" => Ok(Self::Info),
-            "WARNING" | "WARN" => Ok(Self::Warning),
-            "ERROR" => Ok(Self::Error),
-            "CRITICAL" => Ok(Self::Critical),
-            _ => Err("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL".into()),
         }
     }
 }
@@ -182,38 +81,6 @@ pub struct Config {
     pub webhook_max_attempts: i64,
     /// The first retry waits this long; each next one twice as long.
     pub webhook_retry_base_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpSecurity {
-    /// Plain SMTP (a relay on localhost, or tests).
-    None,
-    /// STARTTLS after connecting (port 587).
-    StartTls,
-    /// TLS from the start (port 465).
-    Tls,
-}
-
-impl FromStr for SmtpSecurity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "none" | "plain" | "false" => Ok(Self::None),
-            "starttls" => Ok(Self::StartTls),
-            "tls" | "ssl" | "true" => Ok(Self::Tls),
-            _ => Err("must be none, starttls or tls".into()),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct SmtpConfig {
-    pub host: String,
-    pub port: u16,
-    pub username: Option<String>,
-    pub password: Option<Secret>,
-    pub from: String,
-    pub security: SmtpSecurity,
 }
 
 /// Every variable the server reads, with its default (`None`: unset by default).
@@ -547,154 +414,6 @@ impl Config {
             webhook_max_attempts,
             webhook_retry_base_ms,
         })
-    }
-
-    /// The effective configuration as `(variable, value)` pairs, secrets redacted.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let secret = |set: bool| {
-            if set {
-                "*** (set)".to_string()
-            } else {
-                "(unset)".to_string()
-            }
-        };
-        let list = |v: &[String]| v.join(",");
-        let rows: Vec<(&str, String)> = vec![
-            ("APP_NAME", self.app_name.clone()),
-            ("APP_VERSION", self.app_version.clone()),
-            ("ENVIRONMENT", self.environment.to_string()),
-            ("DEBUG", self.debug.to_string()),
-            ("API_PREFIX", self.api_prefix.clone()),
-            ("HOST", self.host.clone()),
-            ("PORT", self.port.to_string()),
-            ("WORKERS", self.workers.to_string()),
-            (
-                "DATABASE_URL",
-                crate::db::DatabaseUrl::redacted(self.database_url.expose()),
-            ),
-            ("DB_POOL_SIZE", self.db_pool_size.to_string()),
-            ("DB_MAX_OVERFLOW", self.db_max_overflow.to_string()),
-            ("DB_POOL_TIMEOUT", self.db_pool_timeout_secs.to_string()),
-            ("DB_POOL_RECYCLE", self.db_pool_recycle_secs.to_string()),
-            ("DB_ECHO", self.db_echo.to_string()),
-            ("SECRET_KEY", secret(self.secret_key.is_some())),
-            (
-                "ACCESS_TOKEN_EXPIRE_MINUTES",
-                self.access_token_expire_minutes.to_string(),
-            ),
-            (
-                "REFRESH_TOKEN_EXPIRE_DAYS",
-                self.refresh_token_expire_days.to_string(),
-            ),
-            ("CORS_ORIGINS", list(&self.cors_origins)),
-            (
-                "CORS_ALLOW_CREDENTIALS",
-                self.cors_allow_credentials.to_string(),
-            ),
-            ("CORS_ALLOW_METHODS", list(&self.cors_allow_methods)),
-            ("CORS_ALLOW_HEADERS", list(&self.cors_allow_headers)),
-            (
-                "LOG_LEVEL",
-                format!("{:?}", self.log_level).to_ascii_uppercase(),
-            ),
-            (
-                "LOG_FORMAT",
-                format!("{:?}", self.log_format).to_ascii_lowercase(),
-            ),
-            (
-                "LOG_FILE",
-                self.log_file
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-            ),
-            (
-                "PERMISSION_CACHE_TTL_SECONDS",
-                self.permission_cache_ttl_seconds.to_string(),
-            ),
-            ("STORAGE_PATH", self.storage_path.display().to_string()),
-            ("DATA_DIR", self.data_dir.display().to_string()),
-            ("MAX_FILE_SIZE", self.max_file_size.to_string()),
-            ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
-            ("MAX_BODY_SIZE", self.max_body_size.to_string()),
-            ("MAX_PAGE_SIZE", self.max_page_size.to_string()),
-            ("RATE_LIMIT_ENABLED", self.rate_limit_enabled.to_string()),
-            (
-                "RATE_LIMIT_PER_MINUTE",
-                self.rate_limit_per_minute.to_string(),
-            ),
-            ("RATE_LIMIT_PER_HOUR", self.rate_limit_per_hour.to_string()),
-            (
-                "SUPERADMIN_EMAIL",
-                self.superadmin_email.clone().unwrap_or_default(),
-            ),
-            (
-                "SUPERADMIN_PASSWORD",
-                secret(self.superadmin_password.is_some()),
-            ),
-            (
-                "EXTERNAL_URL",
-                self.external_url.clone().unwrap_or_default(),
-            ),
-            (
-                "SMTP_HOST",
-                self.smtp
-                    .as_ref()
-                    .map(|m| m.host.clone())
-                    .unwrap_or_default(),
-            ),
-            (
-                "SMTP_PORT",
-                self.smtp
-                    .as_ref()
-                    .map(|m| m.port.to_string())
-                    .unwrap_or_default(),
-            ),
-            (
-                "SMTP_USERNAME",
-                self.smtp
-                    .as_ref()
-                    .and_then(|m| m.username.clone())
-                    .unwrap_or_default(),
-            ),
-            (
-                "SMTP_PASSWORD",
-                secret(self.smtp.as_ref().is_some_and(|m| m.password.is_some())),
-            ),
-            (
-                "SMTP_FROM",
-                self.smtp
-                    .as_ref()
-                    .map(|m| m.from.clone())
-                    .unwrap_or_default(),
-            ),
-            (
-                "SMTP_SECURITY",
-                self.smtp
-                    .as_ref()
-                    .map(|m| format!("{:?}", m.security).to_ascii_lowercase())
-                    .unwrap_or_default(),
-            ),
-            (
-                "INVITATION_EXPIRE_HOURS",
-                self.invitation_expire_hours.to_string(),
-            ),
-            (
-                "WEBHOOKS_ALLOW_PRIVATE_NETWORKS",
-                self.webhooks_allow_private_networks.to_string(),
-            ),
-            (
-                "WEBHOOK_MAX_ATTEMPTS",
-                self.webhook_max_attempts.to_string(),
-            ),
-            (
-                "WEBHOOK_RETRY_BASE_MS",
-                self.webhook_retry_base_ms.to_string(),
-            ),
-        ];
-        rows.into_iter()
-            .map(|(k, v)| (format!("SNACKBASE_{k}"), v))
-            .collect()
     }
 
     /// A configuration for tests: defaults, a fixed secret, the given database.

@@ -1,0 +1,153 @@
+//! The effective configuration as text (`snackbase info`), secrets redacted.
+
+use super::Config;
+
+impl Config {
+    /// The effective configuration as `(variable, value)` pairs, secrets redacted.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let secret = |set: bool| {
+            if set {
+                "*** (set)".to_string()
+            } else {
+                "(unset)".to_string()
+            }
+        };
+        let list = |v: &[String]| v.join(",");
+        let rows: Vec<(&str, String)> = vec![
+            ("APP_NAME", self.app_name.clone()),
+            ("APP_VERSION", self.app_version.clone()),
+            ("ENVIRONMENT", self.environment.to_string()),
+            ("DEBUG", self.debug.to_string()),
+            ("API_PREFIX", self.api_prefix.clone()),
+            ("HOST", self.host.clone()),
+            ("PORT", self.port.to_string()),
+            ("WORKERS", self.workers.to_string()),
+            (
+                "DATABASE_URL",
+                crate::db::DatabaseUrl::redacted(self.database_url.expose()),
+            ),
+            ("DB_POOL_SIZE", self.db_pool_size.to_string()),
+            ("DB_MAX_OVERFLOW", self.db_max_overflow.to_string()),
+            ("DB_POOL_TIMEOUT", self.db_pool_timeout_secs.to_string()),
+            ("DB_POOL_RECYCLE", self.db_pool_recycle_secs.to_string()),
+            ("DB_ECHO", self.db_echo.to_string()),
+            ("SECRET_KEY", secret(self.secret_key.is_some())),
+            (
+                "ACCESS_TOKEN_EXPIRE_MINUTES",
+                self.access_token_expire_minutes.to_string(),
+            ),
+            (
+                "REFRESH_TOKEN_EXPIRE_DAYS",
+                self.refresh_token_expire_days.to_string(),
+            ),
+            ("CORS_ORIGINS", list(&self.cors_origins)),
+            (
+                "CORS_ALLOW_CREDENTIALS",
+                self.cors_allow_credentials.to_string(),
+            ),
+            ("CORS_ALLOW_METHODS", list(&self.cors_allow_methods)),
+            ("CORS_ALLOW_HEADERS", list(&self.cors_allow_headers)),
+            (
+                "LOG_LEVEL",
+                format!("{:?}", self.log_level).to_ascii_uppercase(),
+            ),
+            (
+                "LOG_FORMAT",
+                format!("{:?}", self.log_format).to_ascii_lowercase(),
+            ),
+            (
+                "LOG_FILE",
+                self.log_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "PERMISSION_CACHE_TTL_SECONDS",
+                self.permission_cache_ttl_seconds.to_string(),
+            ),
+            ("STORAGE_PATH", self.storage_path.display().to_string()),
+            ("DATA_DIR", self.data_dir.display().to_string()),
+            ("MAX_FILE_SIZE", self.max_file_size.to_string()),
+            ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
+            ("MAX_BODY_SIZE", self.max_body_size.to_string()),
+            ("MAX_PAGE_SIZE", self.max_page_size.to_string()),
+            ("RATE_LIMIT_ENABLED", self.rate_limit_enabled.to_string()),
+            (
+                "RATE_LIMIT_PER_MINUTE",
+                self.rate_limit_per_minute.to_string(),
+            ),
+            ("RATE_LIMIT_PER_HOUR", self.rate_limit_per_hour.to_string()),
+            (
+                "SUPERADMIN_EMAIL",
+                self.superadmin_email.clone().unwrap_or_default(),
+            ),
+            (
+                "SUPERADMIN_PASSWORD",
+                secret(self.superadmin_password.is_some()),
+            ),
+            (
+                "EXTERNAL_URL",
+                self.external_url.clone().unwrap_or_default(),
+            ),
+            (
+                "SMTP_HOST",
+                self.smtp
+                    .as_ref()
+                    .map(|m| m.host.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_PORT",
+                self.smtp
+                    .as_ref()
+                    .map(|m| m.port.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_USERNAME",
+                self.smtp
+                    .as_ref()
+                    .and_then(|m| m.username.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_PASSWORD",
+                secret(self.smtp.as_ref().is_some_and(|m| m.password.is_some())),
+            ),
+            (
+                "SMTP_FROM",
+                self.smtp
+                    .as_ref()
+                    .map(|m| m.from.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "SMTP_SECURITY",
+                self.smtp
+                    .as_ref()
+                    .map(|m| format!("{:?}", m.security).to_ascii_lowercase())
+                    .unwrap_or_default(),
+            ),
+            (
+                "INVITATION_EXPIRE_HOURS",
+                self.invitation_expire_hours.to_string(),
+            ),
+            (
+                "WEBHOOKS_ALLOW_PRIVATE_NETWORKS",
+                self.webhooks_allow_private_networks.to_string(),
+            ),
+            (
+                "WEBHOOK_MAX_ATTEMPTS",
+                self.webhook_max_attempts.to_string(),
+            ),
+            (
+                "WEBHOOK_RETRY_BASE_MS",
+                self.webhook_retry_base_ms.to_string(),
+            ),
+        ];
+        rows.into_iter()
+            .map(|(k, v)| (format!("SNACKBASE_{k}"), v))
+            .collect()
+    }
+}
