@@ -14,6 +14,7 @@ use crate::auth::superadmin::SYSTEM_ACCOUNT;
 use crate::auth::Superadmin;
 use crate::db::{violated_constraint, ConstraintKind, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::listing::{paging, search_pattern, sort_direction, total_pages};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::on_tx;
 
@@ -69,38 +70,6 @@ pub struct AccountDetail {
     pub collections_used: Vec<String>,
 }
 
-/// Validated paging: `(page, page_size, offset)`.
-pub fn paging(
-    page: Option<i64>,
-    page_size: Option<i64>,
-    default_size: i64,
-) -> ApiResult<(i64, i64, i64)> {
-    let page = page.unwrap_or(1);
-    let size = page_size.unwrap_or(default_size);
-    if page < 1 {
-        return Err(ApiError::invalid(
-            "page",
-            "out_of_range",
-            "page must be at least 1",
-        ));
-    }
-    if !(1..=100).contains(&size) {
-        return Err(ApiError::invalid(
-            "page_size",
-            "out_of_range",
-            "page_size must be between 1 and 100",
-        ));
-    }
-    let offset = (page - 1)
-        .checked_mul(size)
-        .ok_or_else(|| ApiError::invalid("page", "out_of_range", "page is too large"))?;
-    Ok((page, size, offset))
-}
-
-pub fn total_pages(total: i64, size: i64) -> i64 {
-    ((total + size - 1) / size).max(1)
-}
-
 /// Lists accounts with paging, search and sort.
 #[utoipa::path(get, path = "/accounts", tag = "accounts", params(ListAccountsQuery), security(("bearer" = [])),
     responses((status = 200, body = AccountList), (status = 403, body = ErrorBody)))]
@@ -120,21 +89,8 @@ pub async fn list_accounts(
             ))
         }
     };
-    let direction = match q.sort_order.as_deref().unwrap_or("desc") {
-        "asc" => "ASC",
-        "desc" => "DESC",
-        _ => {
-            return Err(ApiError::invalid(
-                "sort_order",
-                "invalid_sort",
-                "sort_order must be asc or desc",
-            ))
-        }
-    };
-    let pattern = q
-        .search
-        .as_deref()
-        .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let direction = sort_direction(q.sort_order.as_deref())?;
+    let pattern = search_pattern(q.search.as_deref());
     let filter =
         "($1 IS NULL OR LOWER(a.name) LIKE $1 ESCAPE '\\' OR LOWER(a.slug) LIKE $1 ESCAPE '\\' \
                   OR LOWER(a.id) LIKE $1 ESCAPE '\\')";
@@ -168,13 +124,6 @@ pub async fn list_accounts(
         page_size,
         total_pages: total_pages(total, page_size),
     }))
-}
-
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 async fn user_count(tx: &mut Tx, account_id: &str) -> Result<i64, sqlx::Error> {

@@ -6,8 +6,6 @@ pub mod slug;
 
 mod handlers;
 
-pub use handlers::{escape_like, paging, total_pages};
-
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

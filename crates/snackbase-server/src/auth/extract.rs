@@ -28,6 +28,12 @@ impl AuthUser {
     pub fn is_superadmin(&self) -> bool {
         self.account_id == SYSTEM_ACCOUNT
     }
+
+    /// Whether the caller administers `account_id`: the superadmin (any
+    /// account) or an admin (role `admin`) of that account.
+    pub fn administers(&self, account_id: &str) -> bool {
+        self.is_superadmin() || (self.account_id == account_id && self.role == "admin")
+    }
 }
 
 /// The superadmin (a user of the system account `SY0000`).

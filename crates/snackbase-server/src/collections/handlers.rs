@@ -11,12 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::ddl;
 use super::schema::{self, Field, FieldInput};
 use super::store::{self, Collection, IndexDef};
-use crate::accounts::{escape_like, paging};
 use crate::app::AppState;
 use crate::auth::{AnyAdmin, Superadmin};
 use crate::db::{dialect::quote_ident, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::hooks::{Event, HookEvent};
+use crate::http::listing::{paging, search_pattern, sort_direction, total_pages};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::on_tx;
 
@@ -257,27 +257,8 @@ pub async fn list_collections(
             ))
         }
     };
-    let direction = match q
-        .sort_order
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-        .unwrap_or("desc")
-    {
-        "asc" => "ASC",
-        "desc" => "DESC",
-        _ => {
-            return Err(ApiError::invalid(
-                "sort_order",
-                "invalid_sort",
-                "sort_order must be asc or desc",
-            ))
-        }
-    };
-    let pattern = q
-        .search
-        .as_deref()
-        .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let direction = sort_direction(q.sort_order.map(|s| s.to_ascii_lowercase()).as_deref())?;
+    let pattern = search_pattern(q.search.as_deref());
     let filter = "($1 IS NULL OR LOWER(name) LIKE $1 ESCAPE '\\' OR LOWER(id) LIKE $1 ESCAPE '\\')";
     let sql = format!("SELECT id FROM collections WHERE {filter} ORDER BY {column} {direction}, id {direction} LIMIT $2 OFFSET $3");
     let count_sql = format!("SELECT COUNT(*) FROM collections WHERE {filter}");
@@ -315,7 +296,7 @@ pub async fn list_collections(
         total,
         page,
         page_size,
-        total_pages: crate::accounts::total_pages(total, page_size),
+        total_pages: total_pages(total, page_size),
     }))
 }
 

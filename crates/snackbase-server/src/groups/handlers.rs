@@ -36,11 +36,6 @@ fn not_found() -> ApiError {
     ApiError::not_found("Group not found")
 }
 
-/// Whether the caller may manage groups of `account_id`.
-fn may_manage(user: &AuthUser, account_id: &str) -> bool {
-    user.is_superadmin() || (user.account_id == account_id && user.role == "admin")
-}
-
 /// A group the caller can see (their account's, or any for the superadmin).
 async fn visible(tx: &mut Tx, user: &AuthUser, id: &str) -> ApiResult<GroupResponse> {
     let sql = format!("{SELECT} WHERE g.id = $1");
@@ -111,7 +106,7 @@ pub async fn create_group(
         .account_id
         .clone()
         .unwrap_or_else(|| user.account_id.clone());
-    if !may_manage(&user, &account_id) {
+    if !user.administers(&account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its groups",
         ));
@@ -176,10 +171,7 @@ pub async fn list_groups(
     } else {
         Some(user.account_id.clone())
     };
-    let pattern = q
-        .search
-        .as_deref()
-        .map(|s| format!("%{}%", crate::accounts::escape_like(&s.to_lowercase())));
+    let pattern = crate::http::listing::search_pattern(q.search.as_deref());
     let sql = format!(
         "{SELECT} WHERE ($1 IS NULL OR g.account_id = $1) AND ($2 IS NULL OR LOWER(g.name) LIKE $2 ESCAPE '\\') \
          ORDER BY g.name, g.id LIMIT $3 OFFSET $4"
@@ -227,7 +219,7 @@ pub async fn update_group(
     check_description(&req.description)?;
     let mut tx = state.db.begin().await?;
     let group = visible(&mut tx, &user, &id).await?;
-    if !may_manage(&user, &group.account_id) {
+    if !user.administers(&group.account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its groups",
         ));
@@ -264,7 +256,7 @@ pub async fn delete_group(
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
     let group = visible(&mut tx, &user, &id).await?;
-    if !may_manage(&user, &group.account_id) {
+    if !user.administers(&group.account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its groups",
         ));
@@ -342,7 +334,7 @@ async fn add(
 ) -> ApiResult<(StatusCode, Json<MessageResponse>)> {
     let mut tx = state.db.begin().await?;
     let group = visible(&mut tx, user, id).await?;
-    if !may_manage(user, &group.account_id) {
+    if !user.administers(&group.account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its groups",
         ));
@@ -423,7 +415,7 @@ pub struct MemberPath {
 async fn remove(state: &AppState, user: &AuthUser, p: &MemberPath) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
     let group = visible(&mut tx, user, &p.group_id).await?;
-    if !may_manage(user, &group.account_id) {
+    if !user.administers(&group.account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its groups",
         ));

@@ -3,6 +3,7 @@
 //! headers), fallbacks and timestamp formatting.
 
 pub mod extract;
+pub mod listing;
 pub mod middleware;
 pub mod time;
 

@@ -15,10 +15,6 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::on_tx;
 
-fn may_invite(user: &AuthUser, account_id: &str) -> bool {
-    user.is_superadmin() || (user.account_id == account_id && user.role == "admin")
-}
-
 pub async fn find(tx: &mut Tx, id: &str) -> ApiResult<Option<Row>> {
     let sql = format!("{SELECT} WHERE i.id = $1");
     Ok(on_tx!(tx, |c| sqlx::query_as::<_, Row>(&sql)
@@ -123,7 +119,7 @@ pub async fn create_invitation(
         .account_id
         .clone()
         .unwrap_or_else(|| user.account_id.clone());
-    if !may_invite(&user, &account_id) {
+    if !user.administers(&account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins invite users",
         ));
@@ -252,7 +248,7 @@ pub async fn list_invitations(
         Some(user.account_id.clone())
     };
     if let Some(a) = &account {
-        if !may_invite(&user, a) {
+        if !user.administers(a) {
             return Err(ApiError::forbidden(
                 "Only the account's admins see its invitations",
             ));
@@ -290,7 +286,7 @@ pub async fn list_invitations(
 async fn manageable(state: &AppState, user: &AuthUser, id: &str) -> ApiResult<Row> {
     let mut tx = state.db.begin_read().await?;
     let row = find(&mut tx, id).await?.ok_or_else(not_found)?;
-    if !may_invite(user, &row.account_id) {
+    if !user.administers(&row.account_id) {
         return Err(not_found());
     }
     Ok(row)

@@ -268,7 +268,7 @@ pub async fn patch_macro(
 
 /// How many permission rows mention `@name`.
 async fn used_by(tx: &mut Tx, name: &str) -> ApiResult<i64> {
-    let pattern = format!("%@{}%", crate::accounts::escape_like(name));
+    let pattern = format!("%@{}%", crate::http::listing::escape_like(name));
     Ok(on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM permissions WHERE rules LIKE $1 ESCAPE '\\'"
     )

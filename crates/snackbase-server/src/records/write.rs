@@ -90,6 +90,13 @@ async fn check_references(
     Ok(errors)
 }
 
+/// The validation error for a body's problems (never empty when validation fails).
+fn rejected(errors: Vec<FieldError>) -> ApiError {
+    ApiError::from_field_errors(errors).unwrap_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("validation failed without a reason"))
+    })
+}
+
 /// A JSON body must be an object.
 pub fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
     match body {
@@ -111,8 +118,7 @@ pub async fn insert(
     body: &Map<String, Value>,
     guard: impl FnOnce(&Map<String, Value>) -> ApiResult<()>,
 ) -> ApiResult<Map<String, Value>> {
-    let values = values::validate_body(&c.fields, body, Mode::Full)
-        .map_err(|e| ApiError::from_field_errors(e).unwrap_or(ApiError::Unavailable))?;
+    let values = values::validate_body(&c.fields, body, Mode::Full).map_err(rejected)?;
     if let Some(err) =
         ApiError::from_field_errors(check_references(tx, c, &caller.account_id, &values).await?)
     {
@@ -204,8 +210,7 @@ pub async fn update(
     {
         return Err(record_not_found());
     }
-    let values = values::validate_body(&c.fields, body, mode)
-        .map_err(|e| ApiError::from_field_errors(e).unwrap_or(ApiError::Unavailable))?;
+    let values = values::validate_body(&c.fields, body, mode).map_err(rejected)?;
     if let Some(err) =
         ApiError::from_field_errors(check_references(tx, c, &caller.account_id, &values).await?)
     {

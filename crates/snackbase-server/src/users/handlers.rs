@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, NewUser, UserRow};
-use crate::accounts::escape_like;
 use crate::app::AppState;
 use crate::auth::{password, sessions, AnyAdmin, AuthUser};
 use crate::db::{violated_constraint, ConstraintKind, Tx};
@@ -266,10 +265,7 @@ pub async fn list_users(
         }
     };
     let direction = if descending { "DESC" } else { "ASC" };
-    let pattern = q
-        .search
-        .as_deref()
-        .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    let pattern = crate::http::listing::search_pattern(q.search.as_deref());
     let filter = "($1 IS NULL OR u.account_id = $1) AND ($2 IS NULL OR u.role_id = $2) \
                   AND ($3 IS NULL OR u.is_active = $3) AND ($4 IS NULL OR LOWER(u.email) LIKE $4 ESCAPE '\\')";
     let list_sql = format!(

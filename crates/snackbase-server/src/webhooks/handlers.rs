@@ -17,10 +17,6 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::on_tx;
 
-fn may_manage(user: &AuthUser, account_id: &str) -> bool {
-    user.is_superadmin() || (user.account_id == account_id && user.role == "admin")
-}
-
 fn not_found() -> ApiError {
     ApiError::not_found("Webhook not found")
 }
@@ -32,7 +28,7 @@ async fn find(tx: &mut Tx, user: &AuthUser, id: &str) -> ApiResult<WebhookRow> {
         .fetch_optional(c)
         .await)?
     .ok_or_else(not_found)?;
-    if !may_manage(user, &row.account_id) {
+    if !user.administers(&row.account_id) {
         return Err(not_found());
     }
     Ok(row)
@@ -140,7 +136,7 @@ pub async fn create_webhook(
         .account_id
         .clone()
         .unwrap_or_else(|| user.account_id.clone());
-    if !may_manage(&user, &account_id) {
+    if !user.administers(&account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its webhooks",
         ));
@@ -219,7 +215,7 @@ pub async fn list_webhooks(
         Some(user.account_id.clone())
     };
     if let Some(a) = &account {
-        if !may_manage(&user, a) {
+        if !user.administers(a) {
             return Err(ApiError::forbidden(
                 "Only the account's admins manage its webhooks",
             ));
