@@ -29,7 +29,6 @@ pub mod macros;
 pub mod mail;
 pub mod records;
 mod setup;
-mod tenancy;
 pub mod users;
 pub mod webhooks;
 

@@ -306,7 +306,6 @@ pub async fn delete_account(
         ));
     }
     let mut tx = state.db.begin().await?;
-    crate::tenancy::delete_account_data(&mut tx, &account_id).await?;
     let deleted = on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM accounts WHERE id = $1"
     )
