@@ -9,6 +9,8 @@ use anyhow::Context as _;
 
 use crate::auth::password::DummyHash;
 use crate::auth::tokens::TokenKeys;
+use crate::authz::engine::AuthzCache;
+use crate::cache::GenCache;
 use crate::config::{Config, Secret};
 use crate::db::{DatabaseUrl, Db, PoolSettings};
 use crate::setup::SetupToken;
@@ -20,6 +22,10 @@ pub struct App {
     pub dummy_hash: DummyHash,
     pub setup: SetupToken,
     pub authz: crate::authz::engine::AuthzCache,
+    /// Signed-in identities by session (SQLite only; see `auth::extract`).
+    pub identities: GenCache<String, Arc<crate::auth::extract::CachedIdentity>>,
+    /// Collections by lowercased name.
+    pub collections: GenCache<String, Arc<crate::collections::store::Collection>>,
     pub hooks: Arc<crate::hooks::Hooks>,
 }
 
@@ -98,15 +104,21 @@ impl AppState {
             crate::auth::superadmin::bootstrap_from_config(&db, email, password.expose()).await?;
         }
         let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
+        let changes = db.changes().clone();
         let state = Self(Arc::new(App {
             config,
             db,
             tokens,
             dummy_hash,
             setup,
-            authz: Default::default(),
+            authz: AuthzCache::new(changes.clone()),
+            identities: GenCache::new(changes.clone(), 50_000),
+            collections: GenCache::new(changes.clone(), 10_000),
             hooks,
         }));
+        if state.db.backend() == crate::db::Backend::Sqlite {
+            spawn_change_poll(&state);
+        }
         state
             .hooks
             .after(
@@ -116,6 +128,23 @@ impl AppState {
             .await;
         Ok(state)
     }
+}
+
+/// Polls the generation row once a second, so that a change written to the
+/// SQLite file by another process (the CLI) reaches the caches. Stops with the app.
+fn spawn_change_poll(state: &AppState) {
+    let app = Arc::downgrade(&state.0);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(app) = app.upgrade() else { return };
+            if let Err(e) = app.db.poll_changes().await {
+                tracing::debug!(error = %e, "could not read the change generation");
+            }
+        }
+    });
 }
 
 /// Reads the generated secret key from `<data_dir>/secret_key`, creating it

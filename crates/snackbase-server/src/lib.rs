@@ -14,6 +14,7 @@ pub mod accounts;
 mod app;
 pub mod auth;
 pub mod authz;
+pub mod cache;
 pub mod collections;
 pub mod config;
 mod dashboard;

@@ -6,8 +6,12 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use std::sync::Arc;
+
 use super::superadmin::SYSTEM_ACCOUNT;
+use super::tokens::AccessClaims as Claims;
 use crate::app::AppState;
+use crate::db::Backend;
 use crate::error::ApiError;
 use crate::http::middleware::IdentitySlot;
 use crate::on_pool;
@@ -22,6 +26,8 @@ pub struct AuthUser {
     pub role_id: i64,
     pub account_slug: String,
     pub session_id: String,
+    /// The user's group names, when the identity came with them (SQLite's cache).
+    pub groups: Option<Vec<String>>,
 }
 
 impl AuthUser {
@@ -61,6 +67,86 @@ struct Live {
     role_id: i64,
     is_active: bool,
     session_open: bool,
+    generation: i64,
+}
+
+/// A signed-in user as the database says now, with their groups. On SQLite it
+/// is cached per session until the change generation moves (any change to
+/// users, accounts, sessions, roles or groups moves it).
+#[derive(Debug)]
+pub struct CachedIdentity {
+    user_id: String,
+    account_id: String,
+    account_slug: String,
+    email: String,
+    role: String,
+    role_id: i64,
+    groups: Option<Vec<String>>,
+}
+
+/// Loads the identity behind a token's claims; `None` when the user is gone
+/// or inactive, the session is revoked, or the account does not match.
+async fn load(
+    state: &AppState,
+    claims: &Claims,
+    with_groups: bool,
+) -> Result<Option<CachedIdentity>, ApiError> {
+    let sql = format!(
+        "SELECT u.account_id, a.slug AS account_slug, u.email, r.name AS role, u.role_id, u.is_active, \
+         (s.id IS NOT NULL AND s.revoked_at IS NULL) AS session_open, {} AS generation \
+         FROM users u JOIN roles r ON r.id = u.role_id JOIN accounts a ON a.id = u.account_id \
+         LEFT JOIN auth_sessions s ON s.id = $2 AND s.user_id = u.id \
+         WHERE u.id = $1",
+        crate::db::changes::SELECT
+    );
+    let live = on_pool!(&state.db, |p| {
+        sqlx::query_as::<_, Live>(&sql)
+            .bind(&claims.user_id)
+            .bind(&claims.sid)
+            .fetch_optional(p)
+            .await
+    })?;
+    let Some(live) = live else { return Ok(None) };
+    state.db.changes().observe(live.generation);
+    if !(live.is_active && live.session_open && live.account_id == claims.account_id) {
+        return Ok(None);
+    }
+    let groups = if with_groups && live.account_id != SYSTEM_ACCOUNT {
+        Some(crate::records::scope::groups_of(state, &claims.user_id).await?)
+    } else {
+        None
+    };
+    Ok(Some(CachedIdentity {
+        user_id: claims.user_id.clone(),
+        account_id: live.account_id,
+        account_slug: live.account_slug,
+        email: live.email,
+        role: live.role,
+        role_id: live.role_id,
+        groups,
+    }))
+}
+
+/// The identity of a token: from the cache on SQLite (one node: the cache
+/// follows every commit), from the database on PostgreSQL (several nodes).
+async fn identity(state: &AppState, claims: &Claims) -> Result<Arc<CachedIdentity>, ApiError> {
+    if state.db.backend() == Backend::Postgres {
+        return load(state, claims, false)
+            .await?
+            .map(Arc::new)
+            .ok_or_else(unauthorized);
+    }
+    if let Some(found) = state.identities.get(&claims.sid) {
+        if found.user_id == claims.user_id && found.account_id == claims.account_id {
+            return Ok(found);
+        }
+    }
+    let generation = state.identities.generation();
+    let found = Arc::new(load(state, claims, true).await?.ok_or_else(unauthorized)?);
+    state
+        .identities
+        .put(claims.sid.clone(), generation, found.clone());
+    Ok(found)
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -75,30 +161,16 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
         let claims = state.tokens.decode_access(token).ok_or_else(unauthorized)?;
-        let live = on_pool!(&state.db, |p| {
-            sqlx::query_as::<_, Live>(
-            "SELECT u.account_id, a.slug AS account_slug, u.email, r.name AS role, u.role_id, u.is_active, \
-             (s.id IS NOT NULL AND s.revoked_at IS NULL) AS session_open \
-             FROM users u JOIN roles r ON r.id = u.role_id JOIN accounts a ON a.id = u.account_id \
-             LEFT JOIN auth_sessions s ON s.id = $2 AND s.user_id = u.id \
-             WHERE u.id = $1"
-        )
-        .bind(&claims.user_id)
-        .bind(&claims.sid)
-        .fetch_optional(p)
-        .await
-        })?;
-        let live = live
-            .filter(|l| l.is_active && l.session_open && l.account_id == claims.account_id)
-            .ok_or_else(unauthorized)?;
+        let found = identity(state, &claims).await?;
         let user = AuthUser {
             user_id: claims.user_id,
-            account_id: live.account_id,
-            email: live.email,
-            role: live.role,
-            role_id: live.role_id,
-            account_slug: live.account_slug,
+            account_id: found.account_id.clone(),
+            email: found.email.clone(),
+            role: found.role.clone(),
+            role_id: found.role_id,
+            account_slug: found.account_slug.clone(),
             session_id: claims.sid,
+            groups: found.groups.clone(),
         };
         if let Some(slot) = parts.extensions.get::<IdentitySlot>() {
             slot.set(&user.account_id, &user.user_id);

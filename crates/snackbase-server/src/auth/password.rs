@@ -1,24 +1,43 @@
-//! Password hashing (Argon2id with the original's parameters, so its hashes
-//! verify as they are) and the password policy.
+//! Password hashing (Argon2id) and the password policy.
+//!
+//! New hashes use OWASP's recommended Argon2id setting (m = 19 MiB, t = 2,
+//! p = 1); a stored hash carries its own parameters, so the original's hashes
+//! (argon2-cffi's defaults: m = 64 MiB, t = 3, p = 4) verify as they are.
+//! Hashing is CPU- and memory-heavy: it runs on the blocking pool, at most one
+//! per core at a time, so a burst of logins neither stalls the async workers
+//! nor multiplies the memory by the number of requests in flight.
+
+use std::sync::LazyLock;
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, FieldError};
 
-/// m = 64 MiB, t = 3, p = 4, 32-byte output: argon2-cffi's defaults.
+/// m = 19 MiB, t = 2, p = 1, 32-byte output (OWASP Password Storage Cheat Sheet).
 fn argon2() -> Argon2<'static> {
     #[expect(clippy::expect_used, reason = "constant, valid parameters")]
-    let params = Params::new(65536, 3, 4, Some(32)).expect("valid Argon2 parameters");
+    let params = Params::new(19 * 1024, 2, 1, Some(32)).expect("valid Argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password into a PHC string. CPU-heavy: runs on the blocking pool.
+/// One hash at a time per core.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _slot = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// Hashes a password into a PHC string.
 pub async fn hash(password: &str) -> Result<String, ApiError> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
             .hash_password(password.as_bytes(), &salt)
@@ -26,13 +45,13 @@ pub async fn hash(password: &str) -> Result<String, ApiError> {
             .map_err(|e| ApiError::internal(anyhow::anyhow!("argon2: {e}")))
     })
     .await
-    .map_err(ApiError::internal)?
+    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the hashing task failed")))?
 }
 
 /// Verifies a password against a PHC string; any malformed hash is a mismatch.
 pub async fn verify(phc: &str, password: &str) -> bool {
     let (phc, password) = (phc.to_string(), password.to_string());
-    tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
+    hashing(move || match PasswordHash::new(&phc) {
         Ok(parsed) => argon2()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
@@ -133,7 +152,7 @@ mod tests {
     #[tokio::test]
     async fn hashes_verify_and_originals_verify() {
         let h = hash("Correct-Horse-42").await.unwrap();
-        assert!(h.starts_with("$argon2id$v=19$m=65536,t=3,p=4$"));
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify(&h, "Correct-Horse-42").await);
         assert!(!verify(&h, "wrong").await);
         assert!(!verify("not a hash", "x").await);

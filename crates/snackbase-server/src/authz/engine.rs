@@ -4,14 +4,15 @@
 //! routes run (in SQL for lists, in memory for single records).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use snackbase_rules::{self as rules, Dialect, Expr, Scope};
 
 use super::model::{Fields, Operation, RuleSet};
+use crate::cache::GenCache;
 use crate::collections::store::Collection;
-use crate::db::{Backend, Tx};
+use crate::db::{Backend, Changes, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::on_tx;
 use crate::records::sql::Param;
@@ -27,47 +28,40 @@ pub struct Grant {
 /// (role, lowercased collection, operation).
 type GrantKey = (i64, String, Operation);
 
-/// Parsed grants by [`GrantKey`].
-#[derive(Default)]
+/// Parsed grants by [`GrantKey`], and the macros, for the current change generation.
 pub struct AuthzCache {
-    grants: RwLock<HashMap<GrantKey, Arc<Vec<Grant>>>>,
-    macros: RwLock<Option<Arc<Macros>>>,
+    changes: Arc<Changes>,
+    grants: GenCache<GrantKey, Arc<Vec<Grant>>>,
+    macros: GenCache<(), Arc<Macros>>,
 }
 
 /// SQL macros by name.
 pub type Macros = HashMap<String, crate::macros::MacroDef>;
 
 impl AuthzCache {
-    /// Forgets everything (after any change to roles, permissions, macros or collections).
+    pub fn new(changes: Arc<Changes>) -> Self {
+        Self {
+            grants: GenCache::new(changes.clone(), 4096),
+            macros: GenCache::new(changes.clone(), 1),
+            changes,
+        }
+    }
+
+    /// Forgets everything now (the triggers on roles, permissions and macros
+    /// would also do it when the change commits).
     pub fn invalidate(&self) {
-        if let Ok(mut map) = self.grants.write() {
-            map.clear();
-        }
-        if let Ok(mut macros) = self.macros.write() {
-            *macros = None;
-        }
+        self.changes.bump();
     }
 
     /// Every SQL macro (cached like the grants).
     pub async fn macros(&self, tx: &mut Tx) -> ApiResult<Arc<Macros>> {
-        if let Some(found) = self.macros.read().ok().and_then(|m| m.clone()) {
+        if let Some(found) = self.macros.get(&()) {
             return Ok(found);
         }
+        let generation = self.macros.generation();
         let loaded = crate::macros::load_all(tx).await?;
-        if let Ok(mut slot) = self.macros.write() {
-            *slot = Some(loaded.clone());
-        }
+        self.macros.put((), generation, loaded.clone());
         Ok(loaded)
-    }
-
-    fn get(&self, key: &GrantKey) -> Option<Arc<Vec<Grant>>> {
-        self.grants.read().ok()?.get(key).cloned()
-    }
-
-    fn put(&self, key: GrantKey, value: Arc<Vec<Grant>>) {
-        if let Ok(mut map) = self.grants.write() {
-            map.insert(key, value);
-        }
     }
 }
 
@@ -80,9 +74,10 @@ pub async fn grants(
     op: Operation,
 ) -> ApiResult<Arc<Vec<Grant>>> {
     let key = (role_id, collection.to_ascii_lowercase(), op);
-    if let Some(found) = cache.get(&key) {
+    if let Some(found) = cache.grants.get(&key) {
         return Ok(found);
     }
+    let generation = cache.grants.generation();
     let rows: Vec<(String, String)> = on_tx!(tx, |c| {
         sqlx::query_as(
         "SELECT collection, rules FROM permissions WHERE role_id = $1 AND (LOWER(collection) = $2 OR collection = '*') ORDER BY id"
@@ -111,7 +106,7 @@ pub async fn grants(
         }
     }
     let out = Arc::new(out);
-    cache.put(key, out.clone());
+    cache.grants.put(key, generation, out.clone());
     Ok(out)
 }
 

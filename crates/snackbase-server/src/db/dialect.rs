@@ -25,7 +25,7 @@ pub async fn lock_account_codes(tx: &mut Tx) -> Result<(), sqlx::Error> {
         Tx::Sqlite(_) => Ok(()),
         Tx::Postgres(t) => {
             sqlx::query("SELECT pg_advisory_xact_lock(727001)")
-                .execute(&mut **t)
+                .execute(t.conn())
                 .await?;
             Ok(())
         }

@@ -11,17 +11,24 @@
 //! through a separate pool of readers, and the database runs in WAL mode with
 //! foreign keys on.
 
+pub mod changes;
 pub mod dialect;
+mod group_commit;
 mod url;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Database, Postgres, Sqlite, Transaction};
+
+pub use changes::Changes;
+pub use group_commit::GroupCommit;
 
 pub use dialect::Backend;
 pub use url::DatabaseUrl;
@@ -50,14 +57,65 @@ impl Default for PoolSettings {
 /// The database: SQLite (one writer, several readers) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite { read: SqlitePool, write: SqlitePool },
-    Postgres(PgPool),
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        changes: Arc<Changes>,
+        group: GroupCommit,
+    },
+    Postgres(PgPool, Arc<Changes>),
 }
 
-/// A transaction on either backend.
+/// A transaction (or, from [`Db::read`], a plain connection) on either backend.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Conn<Sqlite>),
+    Postgres(Conn<Postgres>),
+}
+
+/// A connection inside a transaction or, for single-statement reads, outside one.
+pub struct Conn<DB: Database> {
+    inner: Inner<DB>,
+    /// Write transactions settle the change generation when they commit.
+    changes: Option<Arc<Changes>>,
+}
+
+enum Inner<DB: Database> {
+    Tx(Transaction<'static, DB>),
+    Plain(PoolConnection<DB>),
+}
+
+impl<DB: Database> Conn<DB> {
+    fn tx(t: Transaction<'static, DB>, changes: Option<Arc<Changes>>) -> Self {
+        Self {
+            inner: Inner::Tx(t),
+            changes,
+        }
+    }
+
+    fn plain(c: PoolConnection<DB>) -> Self {
+        Self {
+            inner: Inner::Plain(c),
+            changes: None,
+        }
+    }
+
+    /// The underlying connection.
+    pub fn conn(&mut self) -> &mut DB::Connection {
+        match &mut self.inner {
+            Inner::Tx(t) => t,
+            Inner::Plain(c) => c,
+        }
+    }
+
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        if let Inner::Tx(t) = self.inner {
+            t.commit().await?;
+        }
+        if let Some(changes) = self.changes {
+            changes.settle();
+        }
+        Ok(())
+    }
 }
 
 /// Runs `$body` with `$c` bound to the transaction's connection (`&mut SqliteConnection`
@@ -67,11 +125,11 @@ macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
             $crate::db::Tx::Sqlite(t) => {
-                let $c = &mut **t;
+                let $c = t.conn();
                 $body
             }
             $crate::db::Tx::Postgres(t) => {
-                let $c = &mut **t;
+                let $c = t.conn();
                 $body
             }
         }
@@ -84,7 +142,7 @@ macro_rules! on_pool {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { read: $p, .. } => $body,
-            $crate::db::Db::Postgres($p) => $body,
+            $crate::db::Db::Postgres($p, _) => $body,
         }
     };
 }
@@ -110,8 +168,21 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
                     .statement_cache_capacity(256);
+                let changes = Arc::new(Changes::default());
+                let hooked = changes.clone();
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
+                    .after_connect(move |conn, _| {
+                        let changes = hooked.clone();
+                        Box::pin(async move {
+                            conn.lock_handle().await?.set_update_hook(move |change| {
+                                if change.table == changes::TABLE {
+                                    changes.mark_dirty();
+                                }
+                            });
+                            Ok(())
+                        })
+                    })
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options.clone())
                     .await?;
@@ -121,7 +192,13 @@ impl Db {
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options.read_only(true))
                     .await?;
-                Ok(Self::Sqlite { read, write })
+                let group = GroupCommit::start(write.clone(), changes.clone());
+                Ok(Self::Sqlite {
+                    read,
+                    write,
+                    changes,
+                    group,
+                })
             }
             DatabaseUrl::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -131,7 +208,7 @@ impl Db {
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options)
                     .await?;
-                Ok(Self::Postgres(pool))
+                Ok(Self::Postgres(pool, Default::default()))
             }
         }
     }
@@ -145,37 +222,91 @@ impl Db {
             .max_connections(max_connections)
             .connect_with(options)
             .await?;
-        Ok(Self::Postgres(pool))
+        Ok(Self::Postgres(pool, Default::default()))
     }
 
     pub fn backend(&self) -> Backend {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
+            Self::Postgres(..) => Backend::Postgres,
         }
+    }
+
+    /// The change generation of this database (see [`changes`]).
+    pub fn changes(&self) -> &Arc<Changes> {
+        match self {
+            Self::Sqlite { changes, .. } | Self::Postgres(_, changes) => changes,
+        }
+    }
+
+    /// Reads the generation row and moves the local generation if it moved
+    /// (SQLite polls this for writers outside the process).
+    pub async fn poll_changes(&self) -> Result<(), sqlx::Error> {
+        let sql = format!("SELECT {}", changes::SELECT);
+        let value: i64 = on_pool!(self, |p| sqlx::query_scalar(&sql).fetch_one(p).await)?;
+        self.changes().observe(value);
+        Ok(())
     }
 
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Self::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+            Self::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Self::Postgres(pool, _) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
+        self.changes().bump();
+        Ok(())
     }
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Self::Sqlite { write, changes, .. } => {
+                Tx::Sqlite(Conn::tx(write.begin().await?, Some(changes.clone())))
+            }
+            // PostgreSQL nodes see changes through the identity query (see `changes`).
+            Self::Postgres(pool, _) => Tx::Postgres(Conn::tx(pool.begin().await?, None)),
         })
     }
 
     /// Starts a read-only transaction (a consistent snapshot on both backends).
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
-            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Self::Sqlite { read, .. } => Tx::Sqlite(Conn::tx(read.begin().await?, None)),
+            Self::Postgres(pool, _) => Tx::Postgres(Conn::tx(pool.begin().await?, None)),
+        })
+    }
+
+    /// Runs `work` in a write transaction and commits it, or changes nothing
+    /// when it fails. On SQLite, concurrent calls share one transaction and
+    /// one commit (see [`GroupCommit`]); the result is returned once committed.
+    pub async fn write<T, F>(&self, work: F) -> crate::error::ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(
+                &'a mut Tx,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = crate::error::ApiResult<T>> + Send + 'a>,
+            > + Send
+            + 'static,
+    {
+        match self {
+            Self::Sqlite { group, .. } => group.write(work).await,
+            Self::Postgres(..) => {
+                let mut tx = self.begin().await?;
+                let result = work(&mut tx).await?;
+                tx.commit().await?;
+                Ok(result)
+            }
+        }
+    }
+
+    /// A reader connection outside any transaction, for a request that reads
+    /// with one statement (no BEGIN/COMMIT round trips). Commit is a no-op.
+    pub async fn read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite { read, .. } => Tx::Sqlite(Conn::plain(read.acquire().await?)),
+            Self::Postgres(pool, _) => Tx::Postgres(Conn::plain(pool.acquire().await?)),
         })
     }
 
@@ -196,11 +327,11 @@ impl Db {
     /// Closes every pool.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite { read, write } => {
+            Self::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
-            Self::Postgres(pool) => pool.close().await,
+            Self::Postgres(pool, _) => pool.close().await,
         }
     }
 }
@@ -208,8 +339,8 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Self::Sqlite(t) => t.commit().await,
-            Self::Postgres(t) => t.commit().await,
+            Self::Sqlite(c) => c.commit().await,
+            Self::Postgres(c) => c.commit().await,
         }
     }
 

@@ -144,7 +144,7 @@ pub async fn run(
                 Err(e) => Err(e.to_string()),
             }
         }
-        Db::Postgres(pool) => {
+        Db::Postgres(pool, _) => {
             let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
             sqlx::query("SET TRANSACTION READ ONLY")
                 .execute(&mut *tx)
@@ -185,7 +185,7 @@ pub async fn check_compiles(db: &Db, def: &MacroDef) -> Result<(), String> {
     )?;
     let explain = match db {
         Db::Sqlite { .. } => format!("EXPLAIN QUERY PLAN {sql}"),
-        Db::Postgres(_) => format!("EXPLAIN {sql}"),
+        Db::Postgres(..) => format!("EXPLAIN {sql}"),
     };
     let result = crate::on_pool!(db, |p| {
         let mut q = sqlx::query(&explain);

@@ -85,7 +85,7 @@ pub async fn batch_create(
 ) -> ApiResult<(StatusCode, Json<BatchResult>)> {
     check_size(req.records.len())?;
     let mut tx = state.db.begin().await?;
-    let c = load_collection(&mut tx, &collection).await?;
+    let c = load_collection(&state, &mut tx, &collection).await?;
     let mut items = Vec::with_capacity(req.records.len());
     let mut afters = Vec::with_capacity(req.records.len());
     for (i, body) in req.records.into_iter().enumerate() {
@@ -135,7 +135,7 @@ pub async fn batch_update(
 ) -> ApiResult<Json<BatchResult>> {
     check_size(req.records.len())?;
     let mut tx = state.db.begin().await?;
-    let c = load_collection(&mut tx, &collection).await?;
+    let c = load_collection(&state, &mut tx, &collection).await?;
     let mut items = Vec::with_capacity(req.records.len());
     let mut afters = Vec::with_capacity(req.records.len());
     for (i, item) in req.records.into_iter().enumerate() {
@@ -187,7 +187,7 @@ pub async fn batch_delete(
 ) -> ApiResult<Json<BatchDeleteResult>> {
     check_size(req.ids.len())?;
     let mut tx = state.db.begin().await?;
-    let c = load_collection(&mut tx, &collection).await?;
+    let c = load_collection(&state, &mut tx, &collection).await?;
     for (i, id) in req.ids.iter().enumerate() {
         if req.ids[..i].contains(id) {
             return Err(ApiError::invalid(

@@ -3,6 +3,8 @@
 //! records are checked in memory, a record the caller may not read is a 404,
 //! and fields outside the allowed ones are hidden on read and refused on write.
 
+use std::sync::Arc;
+
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -27,10 +29,24 @@ pub fn collection_not_found(name: &str) -> ApiError {
     ApiError::not_found(format!("Collection '{name}' not found"))
 }
 
-pub async fn load_collection(tx: &mut Tx, name: &str) -> ApiResult<Collection> {
-    store::find_by_name(tx, name)
-        .await?
-        .ok_or_else(|| collection_not_found(name))
+/// A collection by name, from the cache while no collection changed.
+pub async fn load_collection(
+    state: &AppState,
+    tx: &mut Tx,
+    name: &str,
+) -> ApiResult<Arc<Collection>> {
+    let key = name.to_ascii_lowercase();
+    if let Some(found) = state.collections.get(&key) {
+        return Ok(found);
+    }
+    let generation = state.collections.generation();
+    let found = Arc::new(
+        store::find_by_name(tx, name)
+            .await?
+            .ok_or_else(|| collection_not_found(name))?,
+    );
+    state.collections.put(key, generation, found.clone());
+    Ok(found)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,7 +80,7 @@ pub async fn list_records(
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<RecordList>> {
     let mut tx = state.db.begin_read().await?;
-    let c = load_collection(&mut tx, &collection).await?;
+    let c = load_collection(&state, &mut tx, &collection).await?;
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
     let visible = read.visible(&c);
     let q = list::parse(&visible, uri.query(), state.config.max_page_size)?;
@@ -141,10 +157,16 @@ pub async fn create_record(
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
     let body = write::as_object(body)?;
-    let mut tx = state.db.begin().await?;
-    let c = load_collection(&mut tx, &collection).await?;
-    let (record, after) = create_one(&state, &mut tx, &caller, &c, &body).await?;
-    tx.commit().await?;
+    let st = state.clone();
+    let (record, after) = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let c = load_collection(&st, tx, &collection).await?;
+                create_one(&st, tx, &caller, &c, &body).await
+            })
+        })
+        .await?;
     state.hooks.after(&state, after).await;
     Ok((StatusCode::CREATED, Json(record)))
 }
@@ -263,8 +285,9 @@ pub async fn get_record(
             }
         }
     }
-    let mut tx = state.db.begin_read().await?;
-    let c = load_collection(&mut tx, &p.collection).await?;
+    // One statement in the common case: no transaction round trips.
+    let mut tx = state.db.read().await?;
+    let c = load_collection(&state, &mut tx, &p.collection).await?;
     let (mut record, read) =
         load_for(&state, &mut tx, &caller, &c, &p.record_id, Operation::Read).await?;
     read.project(&mut record);
@@ -346,11 +369,16 @@ async fn update(
     mode: Mode,
 ) -> ApiResult<Json<Map<String, Value>>> {
     let body = write::as_object(body)?;
-    let mut tx = state.db.begin().await?;
-    let c = load_collection(&mut tx, &p.collection).await?;
-    let (record, after) =
-        update_one(&state, &mut tx, &caller, &c, &p.record_id, &body, mode).await?;
-    tx.commit().await?;
+    let st = state.clone();
+    let (record, after) = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let c = load_collection(&st, tx, &p.collection).await?;
+                update_one(&st, tx, &caller, &c, &p.record_id, &body, mode).await
+            })
+        })
+        .await?;
     state.hooks.after(&state, after).await;
     Ok(Json(record))
 }
@@ -390,17 +418,16 @@ pub async fn delete_record(
     caller: Caller,
     ApiPath(p): ApiPath<RecordPath>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
-    let c = load_collection(&mut tx, &p.collection).await?;
-    let afters = delete_many(
-        &state,
-        &mut tx,
-        &caller,
-        &c,
-        std::slice::from_ref(&p.record_id),
-    )
-    .await?;
-    tx.commit().await?;
+    let st = state.clone();
+    let afters = state
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                let c = load_collection(&st, tx, &p.collection).await?;
+                delete_many(&st, tx, &caller, &c, std::slice::from_ref(&p.record_id)).await
+            })
+        })
+        .await?;
     for after in afters {
         state.hooks.after(&state, after).await;
     }

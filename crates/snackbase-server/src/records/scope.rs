@@ -60,8 +60,8 @@ fn named_account(parts: &Parts, keys: &[&str]) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-async fn groups_of(state: &AppState, user_id: &str) -> Result<Vec<String>, ApiError> {
-    let mut tx = state.db.begin_read().await?;
+pub async fn groups_of(state: &AppState, user_id: &str) -> Result<Vec<String>, ApiError> {
+    let mut tx = state.db.read().await?;
     Ok(on_tx!(&mut tx, |c| {
         sqlx::query_scalar::<_, String>(
         "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 ORDER BY g.name"
@@ -107,10 +107,10 @@ impl FromRequestParts<AppState> for Caller {
                 role_id: user.role_id,
             }
         };
-        let groups = if user.is_superadmin() {
-            Vec::new()
-        } else {
-            groups_of(state, &user.user_id).await?
+        let groups = match (&user.groups, user.is_superadmin()) {
+            (_, true) => Vec::new(),
+            (Some(groups), false) => groups.clone(),
+            (None, false) => groups_of(state, &user.user_id).await?,
         };
         Ok(Self {
             kind,
@@ -131,7 +131,11 @@ impl FromRequestParts<AppState> for Caller {
 async fn public_caller(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
     let unauthorized = || ApiError::Unauthorized("Authentication required".into());
     let named = named_account(parts, &["account", "account_id"]).ok_or_else(unauthorized)?;
-    let mut tx = state.db.begin_read().await?;
+    if state.db.backend() == crate::db::Backend::Postgres {
+        // Authenticated requests learn of changes from their identity query.
+        state.db.poll_changes().await?;
+    }
+    let mut tx = state.db.read().await?;
     let account = crate::accounts::model::resolve(&mut tx, &named)
         .await?
         .ok_or_else(unauthorized)?;
