@@ -117,7 +117,7 @@ impl AppState {
             hooks,
         }));
         if state.db.backend() == crate::db::Backend::Sqlite {
-            spawn_change_poll(&state);
+            spawn_sqlite_upkeep(&state);
         }
         state
             .hooks
@@ -130,19 +130,35 @@ impl AppState {
     }
 }
 
-/// Polls the generation row once a second, so that a change written to the
-/// SQLite file by another process (the CLI) reaches the caches. Stops with the app.
-fn spawn_change_poll(state: &AppState) {
+/// SQLite upkeep, until the app is dropped: polls the generation row once a
+/// second, so that a change written to the file by another process (the CLI)
+/// reaches the caches; refreshes the planner's statistics at start, after
+/// 1,000 rows were written (checked every 5 s) and every 10 minutes.
+fn spawn_sqlite_upkeep(state: &AppState) {
     let app = Arc::downgrade(&state.0);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (mut ticks, mut optimized_at) = (0u64, None::<i64>);
         loop {
             tick.tick().await;
             let Some(app) = app.upgrade() else { return };
             if let Err(e) = app.db.poll_changes().await {
                 tracing::debug!(error = %e, "could not read the change generation");
             }
+            let due = match optimized_at {
+                None => true,
+                Some(_) if ticks % 600 == 0 => true,
+                Some(at) if ticks % 5 == 0 => app.db.rows_written().await.unwrap_or(0) >= at + 1000,
+                Some(_) => false,
+            };
+            if due {
+                optimized_at = Some(app.db.rows_written().await.unwrap_or(0));
+                if let Err(e) = app.db.optimize().await {
+                    tracing::warn!(error = %e, "PRAGMA optimize failed");
+                }
+            }
+            ticks += 1;
         }
     });
 }

@@ -348,3 +348,102 @@ fn collections_export_and_import_from_the_cli() {
     let out = run(dir.path(), &["collections", "import", "bad.json"], &[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let port_s = port.to_string();
+    let env = [
+        ("SNACKBASE_PORT", port_s.as_str()),
+        ("SNACKBASE_SUPERADMIN_EMAIL", "root@example.com"),
+        ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
+        ("SNACKBASE_LOG_LEVEL", "WARNING"),
+    ];
+    let server = Server::start(dir.path(), &env, port);
+    let base = server.base.clone();
+    let login = |account: &str, email: &str| {
+        let (status, body) = post(
+            &base,
+            "/api/v1/auth/login",
+            json!({"account": account, "email": email, "password": PASSWORD}),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    };
+    let root = login("SY0000", "root@example.com");
+    let (status, body) = post(
+        &base,
+        "/api/v1/collections",
+        json!({"name": "events", "schema": [{"name": "n", "type": "number"}]}),
+        Some(&root),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post(
+        &base,
+        "/api/v1/auth/register",
+        json!({"email": "w@example.com", "password": PASSWORD, "account_name": "W", "account_slug": "writers"}),
+        None,
+    );
+    assert_eq!(status, 201, "{body}");
+    let token = login("writers", "w@example.com");
+
+    // Eight writers create records as fast as they can; the server is killed
+    // with SIGKILL in the middle. Every write it acknowledged must be there.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let sent = client
+                        .post(format!("{base}/api/v1/records/events"))
+                        .bearer_auth(&token)
+                        .json(&json!({"n": w * 1_000_000 + i}))
+                        .send();
+                    let Ok(res) = sent else { break };
+                    if res.status() != 201 {
+                        break;
+                    }
+                    let Ok(body) = res.json::<Value>() else { break };
+                    acked.push(body["id"].as_str().unwrap().to_string());
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut child = server.child;
+    child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acked: Vec<String> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(
+        acked.len() > 50,
+        "only {} writes before the kill",
+        acked.len()
+    );
+
+    let server = Server::start(dir.path(), &env, port);
+    let token = login("writers", "w@example.com");
+    let client = reqwest::blocking::Client::new();
+    for id in &acked {
+        let res = client
+            .get(format!("{}/api/v1/records/events/{id}", server.base))
+            .bearer_auth(&token)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 200, "acknowledged record {id} was lost");
+    }
+    let (code, _) = server.terminate();
+    assert_eq!(code, 0);
+}

@@ -248,6 +248,37 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the query planner's statistics where tables changed much
+    /// (SQLite's `PRAGMA optimize`, bounded by `analysis_limit`; without them
+    /// SQLite may sort a large range instead of walking the sort's index).
+    /// PostgreSQL's autovacuum does this by itself.
+    pub async fn optimize(&self) -> Result<(), sqlx::Error> {
+        if let Self::Sqlite { write, .. } = self {
+            let mut conn = write.acquire().await?;
+            tracing::debug!("PRAGMA optimize");
+            sqlx::query("PRAGMA analysis_limit = 1000")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("PRAGMA optimize = 0x10002")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Rows inserted, updated or deleted through the SQLite writer so far
+    /// (`total_changes()`); 0 on PostgreSQL.
+    pub async fn rows_written(&self) -> Result<i64, sqlx::Error> {
+        match self {
+            Self::Sqlite { write, .. } => {
+                sqlx::query_scalar("SELECT total_changes()")
+                    .fetch_one(write)
+                    .await
+            }
+            Self::Postgres(..) => Ok(0),
+        }
+    }
+
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {

@@ -1,0 +1,508 @@
+#!/usr/bin/env python3
+"""SnackBase benchmark: starts the release binary on a fresh data directory,
+seeds it, and loads it with oha, scenario by scenario; optionally the same
+scenarios against PocketBase and the original SnackBase, started by the peer
+scripts (../shared/bench/peers), in the same run, so that ratios are measured
+side by side. Prints a markdown table and writes JSON. See docs/benchmarks.md.
+
+Run it through bench/run (which builds the binary first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEERS_DIR = os.path.abspath(os.environ.get("PEERS_DIR", os.path.join(ROOT, "..", "shared", "bench", "peers")))
+PASSWORD = "Bench-Passw0rd!x"
+ADMIN = "admin@example.com"
+USER = "bench@example.com"
+READER = "reader@example.com"
+SEED_N = 10_000
+
+
+# ------------------------------------------------------------------ HTTP
+class HttpError(RuntimeError):
+    def __init__(self, status, body, url):
+        super().__init__(f"HTTP {status} from {url}: {body[:300]}")
+        self.status = status
+
+
+def http(base, method, path, body=None, token=None, headers=None, timeout=120):
+    url = base.rstrip("/") + path
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            raw = r.read()
+            return json.loads(raw) if raw else None
+    except urllib.error.HTTPError as e:
+        raise HttpError(e.code, e.read().decode(errors="replace"), url) from None
+
+
+def seed_doc(i):
+    """Record i: the peers' shape (views spread over 0..999, so views > 500 matches ~half)."""
+    return {
+        "title": f"Post number {i}",
+        "body": ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 3).strip() + f" #{i}",
+        "views": (i * 7919) % 1000,
+        "published": i % 2 == 0,
+    }
+
+
+# ------------------------------------------------------------------ /proc
+def descendants(pid):
+    out, todo = [pid], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            pass
+    return out
+
+
+def status_kb(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_kb(pid, key):
+    return sum(status_kb(p, key) for p in descendants(pid))
+
+
+class RssSampler(threading.Thread):
+    """Peak VmRSS / RssAnon of a process tree, sampled every 100 ms."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.rss, self.anon = pid, 0, 0
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            self.rss = max(self.rss, tree_kb(self.pid, "VmRSS"))
+            self.anon = max(self.anon, tree_kb(self.pid, "RssAnon"))
+            self.halt.wait(0.1)
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+        return self.rss, self.anon
+
+
+# ------------------------------------------------------------------ targets
+class Target:
+    """A server under test: how to ask it for each scenario."""
+
+    name = "?"
+    pid = None
+
+    def req(self, scenario):  # -> (method, path, body, token) or None (not supported)
+        raise NotImplementedError
+
+    def stop(self):
+        pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pin(cpus):
+    return ["taskset", "-c", cpus] if cpus and shutil.which("taskset") else []
+
+
+class Ours(Target):
+    name = "ours"
+
+    def __init__(self, binary, server_cpus, seed_n):
+        self.dir = tempfile.mkdtemp(prefix="sb-bench-")
+        self.base = f"http://127.0.0.1:{free_port()}"
+        env = {
+            "PATH": os.environ.get("PATH", ""), "HOME": self.dir,
+            "SNACKBASE_HOST": "127.0.0.1", "SNACKBASE_PORT": self.base.rsplit(":", 1)[1],
+            "SNACKBASE_SUPERADMIN_EMAIL": ADMIN, "SNACKBASE_SUPERADMIN_PASSWORD": PASSWORD,
+        }
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen(pin(server_cpus) + [binary, "serve"], cwd=self.dir, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+        deadline = time.time() + 60
+        while True:
+            try:
+                http(self.base, "GET", "/health", timeout=2)
+                break
+            except (OSError, HttpError):
+                if self.proc.poll() is not None or time.time() > deadline:
+                    raise SystemExit(f"SnackBase did not start; see {self.dir}/server.log")
+                time.sleep(0.1)
+        self.version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+        self.setup(seed_n)
+
+    def login(self, email, account):
+        return http(self.base, "POST", "/api/v1/auth/login",
+                    {"account": account, "email": email, "password": PASSWORD})["token"]
+
+    def setup(self, seed_n):
+        b = self.base
+        sa = self.login(ADMIN, "SY0000")
+        http(b, "POST", "/api/v1/collections", {
+            "name": "posts",
+            "schema": [{"name": "title", "type": "text"}, {"name": "body", "type": "text"},
+                       {"name": "views", "type": "number"}, {"name": "published", "type": "boolean"}],
+            "indexes": [{"fields": ["views"]}],
+        }, sa)
+        # Row-level filtering: a reader sees only what they created.
+        http(b, "POST", "/api/v1/collections", {
+            "name": "owned",
+            "schema": [{"name": "title", "type": "text"}, {"name": "views", "type": "number"}],
+            # The rule's equality first, then the sort: one index walk serves both.
+            "indexes": [{"fields": ["created_by", "created_at"]}],
+        }, sa)
+        # A membership rule for the TrailBase-style insert run.
+        http(b, "POST", "/api/v1/collections", {
+            "name": "messages",
+            "schema": [{"name": "room", "type": "text"}, {"name": "body", "type": "text"}],
+        }, sa)
+        http(b, "PUT", "/api/v1/roles/2/permissions/bulk", {"updates": [
+            {"collection": "owned", "operation": "read", "rule": "user.id == record.created_by"},
+            {"collection": "owned", "operation": "create", "rule": "true"},
+            {"collection": "messages", "operation": "create", "rule": "@has_group('members')"},
+            {"collection": "messages", "operation": "read", "rule": "@has_group('members')"},
+        ]}, sa)
+        reg = http(b, "POST", "/api/v1/auth/register", {
+            "email": USER, "password": PASSWORD, "account_name": "Bench Co", "account_slug": "benchco"})
+        self.token = self.login(USER, "benchco")
+        self.account = http(b, "GET", "/api/v1/auth/me", token=self.token)["account_id"]
+        reader = http(b, "POST", "/api/v1/users", {"email": READER, "password": PASSWORD, "role_id": 2,
+                                                   "account_id": self.account}, self.token)
+        group = http(b, "POST", "/api/v1/groups", {"name": "members"}, self.token)
+        http(b, "POST", f"/api/v1/groups/{group['id']}/members", {"user_id": reader["id"]}, self.token)
+        self.reader = self.login(READER, "benchco")
+        t0 = time.time()
+        self.batch("posts", seed_n, self.token)
+        self.seed_s = time.time() - t0
+        # 1 in 10 of the owned rows are the reader's.
+        self.batch("owned", seed_n // 10, self.reader)
+        self.batch("owned", seed_n - seed_n // 10, self.token)
+        page = http(b, "GET", "/api/v1/records/posts?limit=1&sort=-created_at", token=self.token)
+        self.get_id = page["items"][0]["id"]
+        self.rows = page["total"]
+
+    def batch(self, collection, n, token):
+        done = 0
+        while done < n:
+            k = min(100, n - done)
+            http(self.base, "POST", f"/api/v1/records/{collection}/batch",
+                 {"records": [seed_doc(done + j) if collection == "posts" else
+                              {"title": f"Row {done + j}", "views": (done + j) % 1000} for j in range(k)]},
+                 token)
+            done += k
+
+    def req(self, s):
+        t, p = self.token, "/api/v1/records/posts"
+        return {
+            "health": ("GET", "/health", None, None),
+            "login": ("POST", "/api/v1/auth/login", {"account": "benchco", "email": USER, "password": PASSWORD}, None),
+            "create": ("POST", p, seed_doc(10_000_000), t),
+            "get": ("GET", f"{p}/{self.get_id}", None, t),
+            "list": ("GET", f"{p}?skip=0&limit=20&sort=-created_at", None, t),
+            "filter": ("GET", f"{p}?skip=0&limit=20&sort=-created_at&filter=" + urllib.parse.quote("views > 500"), None, t),
+            "rowlevel": ("GET", "/api/v1/records/owned?skip=0&limit=20&sort=-created_at", None, self.reader),
+            "update": ("PATCH", f"{p}/{self.get_id}", {"views": 7}, t),
+            "bulk": ("POST", f"{p}/batch", {"records": [seed_doc(20_000_000 + j) for j in range(100)]}, t),
+            "insert_rule": ("POST", "/api/v1/records/messages", {"room": "lobby", "body": "hello"}, self.reader),
+        }.get(s)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Peer(Target):
+    """PocketBase or the original SnackBase, started and seeded by the peer scripts."""
+
+    def __init__(self, name, seed_n):
+        sys.path.insert(0, PEERS_DIR)
+        import adapters  # the peer harness's request shapes
+
+        self.name, self.script = name, os.path.join(PEERS_DIR, f"{name}.sh")
+        subprocess.run([self.script, "install"], check=True)
+        subprocess.run([self.script, "start"], check=True)
+        bench_dir = os.environ.get("PEER_BENCH_DIR", os.path.join(tempfile.gettempdir(), "peer-bench"))
+        self.state = adapters.load_state(os.path.join(bench_dir, name, "state.json"))
+        self.ad = adapters.adapter_for(self.state)
+        self.pid = self.state.get("pid")
+        self.version = self.state.get("version", "?")
+        self.state["token"] = self.ad.login()
+        t0 = time.time()
+        self.ad.seed(self.state, seed_n)
+        self.seed_s = time.time() - t0
+        self.get_id = self.ad.sample_ids(self.state, 1)[0]
+        self.rows = self.ad.count(self.state)
+
+    def req(self, s):
+        ad, st, t = self.ad, self.state, self.state["token"]
+        pb = self.name == "pocketbase"
+        build = {
+            "health": lambda: (ad.health(), None),
+            "login": lambda: (ad.login_req(st), None),
+            "create": lambda: (ad.create_req(10_000_000), t),
+            "get": lambda: (ad.get_req(self.get_id), t),
+            "list": lambda: (ad.list_req(), t),
+            "filter": lambda: (ad.filter_req(), t),
+        }
+        if s in build:
+            r, tok = build[s]()
+            return (r.method, r.path, r.body, tok)
+        if s == "update":
+            path = ad.get_req(self.get_id).path
+            return ("PATCH", path, {"views": 7}, t)
+        if s == "bulk":
+            docs = [seed_doc(20_000_000 + j) for j in range(100)]
+            if pb:
+                return ("POST", "/api/batch", {"requests": [
+                    {"method": "POST", "url": "/api/collections/posts/records", "body": d} for d in docs]}, t)
+            return ("POST", "/api/v1/records/posts/batch", {"records": docs}, t)
+        return None  # rowlevel and insert_rule need a setup the peer scripts do not make
+
+    def auth_header(self, token):
+        return self.ad.auth_header(token)
+
+    def stop(self):
+        subprocess.run([self.script, "stop"], check=False)
+
+
+# ------------------------------------------------------------------ oha
+def find_oha():
+    for c in (os.environ.get("OHA"), shutil.which("oha"), os.path.expanduser("~/.cargo/bin/oha")):
+        if c and os.path.exists(c):
+            return c
+    raise SystemExit("oha not found: cargo install oha --locked")
+
+
+def oha(args, target, request, conc, duration=None, count=None):
+    method, path, body, token = request
+    cmd = pin(args.client_cpus) + [args.oha, "--no-tui", "--output-format", "json", "-w",
+                                   "-c", str(conc), "-m", method, target.base_url() + path]
+    cmd += ["-z", f"{duration}s"] if duration else ["-n", str(count)]
+    if token:
+        k, v = target.auth_header(token) if isinstance(target, Peer) else ("Authorization", f"Bearer {token}")
+        cmd += ["-H", f"{k}: {v}"]
+    if body is not None:
+        cmd += ["-T", "application/json", "-d", json.dumps(body)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"oha failed: {p.stderr[-500:]}")
+    res = json.loads(p.stdout)
+    codes = {k: int(v) for k, v in res.get("statusCodeDistribution", {}).items()}
+    errs = {k: int(v) for k, v in res.get("errorDistribution", {}).items()}
+    ok = sum(v for k, v in codes.items() if k.startswith("2"))
+    total = sum(codes.values()) + sum(errs.values())
+    lat = res.get("latencyPercentiles", {})
+    wall = res["summary"]["total"] or duration or 1
+    return {"ok": ok, "total": total, "errors": total - ok, "rps": ok / wall, "wall_s": wall,
+            "p50_ms": (lat.get("p50") or 0) * 1000, "p99_ms": (lat.get("p99") or 0) * 1000,
+            "status_codes": codes, "error_kinds": errs}
+
+
+Target.base_url = lambda self: getattr(self, "base", None) or self.state["base_url"]
+
+SCENARIOS = {
+    "health": "health",
+    "login": "password login",
+    "get": "get record by id",
+    "list": "list 20 of 10k, created_at desc, with total",
+    "filter": "list 20, filter views > 500 (indexed), with total",
+    "rowlevel": "list 20 as a user, rule user.id == record.created_by",
+    "update": "update record (PATCH)",
+    "create": "create record",
+    "bulk": "bulk create, 100 per request",
+}
+# Reads first, writes last, so the lists see exactly the seeded rows.
+ORDER = ["health", "get", "list", "filter", "rowlevel", "login", "update", "create", "bulk"]
+
+
+def run_scenarios(args, targets):
+    results = []
+    for i, s in enumerate(args.scenarios):
+        order = targets if i % 2 == 0 else list(reversed(targets))
+        for t in order:
+            req = t.req(s)
+            row = {"scenario": s, "server": t.name}
+            if req is None:
+                row["failed"] = "not set up for this server"
+                results.append(row)
+                continue
+            conc = 1 if s == "login" and args.login_c1 else args.concurrency
+            try:
+                if args.warmup:
+                    oha(args, t, req, conc, duration=args.warmup)
+                time.sleep(0.5)
+                sampler = RssSampler(t.pid)
+                sampler.start()
+                r = oha(args, t, req, conc, duration=args.duration)
+                r["rss_max_mib"], r["anon_max_mib"] = (x / 1024 for x in sampler.stop())
+                row.update(r)
+            except Exception as e:  # keep going; the table shows it
+                row["failed"] = str(e)[:200]
+            results.append(row)
+            msg = row.get("failed") or f"{row['rps']:.0f} req/s p50 {row['p50_ms']:.2f} p99 {row['p99_ms']:.2f} err {row['errors']}/{row['total']}"
+            print(f"  {s:10s} {t.name:11s} {msg}", file=sys.stderr, flush=True)
+    return results
+
+
+def trailbase_runs(args, ours):
+    """TrailBase's published method: 100,000 inserts with a membership rule,
+    16 in flight, and 1,000,000 reads by id (anchors.md 2.1)."""
+    out = []
+    for label, req, n in (
+        ("insert 100k, membership rule, 16 in flight", ours.req("insert_rule"), args.tb_inserts),
+        ("read 1M by id, 16 in flight", ours.req("get"), args.tb_reads),
+    ):
+        sampler = RssSampler(ours.pid)
+        sampler.start()
+        t0 = time.time()
+        r = oha(args, ours, req, 16, count=n)
+        r["elapsed_s"] = time.time() - t0
+        r["rss_max_mib"], r["anon_max_mib"] = (x / 1024 for x in sampler.stop())
+        r.update(scenario=label, server="ours", requests=n)
+        print(f"  {label}: {r['elapsed_s']:.1f} s, {r['rps']:.0f}/s, p50 {r['p50_ms']:.2f} ms, "
+              f"p99 {r['p99_ms']:.2f} ms, errors {r['errors']}", file=sys.stderr, flush=True)
+        out.append(r)
+    return out
+
+
+def table(results, names):
+    lines = ["| scenario | server | req/s | p50 ms | p99 ms | errors / total | peak RSS MiB |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        label = SCENARIOS.get(r["scenario"], r["scenario"])
+        if "failed" in r:
+            lines.append(f"| {label} | {r['server']} | n/a ({r['failed'][:60]}) | | | | |")
+            continue
+        lines.append(f"| {label} | {r['server']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
+                     f"| {r['errors']} / {r['total']} | {r['rss_max_mib']:.0f} |")
+    peers = [n for n in names if n != "ours"]
+    if peers:
+        lines += ["", "| scenario | " + " | ".join(f"ours / {p} req/s | ours / {p} p99" for p in peers) + " |",
+                  "|---|" + "---:|---:|" * len(peers)]
+        by = {(r["scenario"], r["server"]): r for r in results}
+        for s in dict.fromkeys(r["scenario"] for r in results):
+            cells = []
+            for p in peers:
+                a, b = by.get((s, "ours")), by.get((s, p))
+                if not a or not b or "failed" in a or "failed" in b or not b["rps"] or not b["p99_ms"]:
+                    cells += ["n/a", "n/a"]
+                else:
+                    cells += [f"{a['rps'] / b['rps']:.1f}x", f"{a['p99_ms'] / b['p99_ms']:.2f}"]
+            lines.append(f"| {SCENARIOS.get(s, s)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "snackbase"))
+    ap.add_argument("--peers", default=os.environ.get("PEERS", ""), help="e.g. pocketbase,snackbase")
+    ap.add_argument("--scenarios", default=",".join(ORDER))
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--seed", type=int, default=SEED_N)
+    ap.add_argument("--login-c1", action="store_true", help="run login at one connection")
+    ap.add_argument("--trailbase", action="store_true", help="also the TrailBase-style insert and read runs")
+    ap.add_argument("--tb-inserts", type=int, default=100_000)
+    ap.add_argument("--tb-reads", type=int, default=1_000_000)
+    ap.add_argument("--server-cpus", default=os.environ.get("SERVER_CPUS", "1"), help="'' disables pinning")
+    ap.add_argument("--client-cpus", default=os.environ.get("CLIENT_CPUS", "0"), help="'' disables pinning")
+    ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench", "results.json"))
+    args = ap.parse_args()
+    args.scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown:
+        raise SystemExit(f"unknown scenarios {unknown}; have {list(SCENARIOS)}")
+    args.oha = find_oha()
+    os.environ["SERVER_CPUS"] = args.server_cpus
+    os.environ["PIN"] = "1" if args.server_cpus else "0"
+
+    targets = []
+    try:
+        ours = Ours(args.binary, args.server_cpus, args.seed)
+        targets.append(ours)
+        for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:
+            targets.append(Peer(p, args.seed))
+        for t in targets:
+            print(f"# {t.name} {t.version} pid {t.pid}: {t.rows} rows, seeded in {t.seed_s:.1f} s",
+                  file=sys.stderr, flush=True)
+        results = run_scenarios(args, targets)
+        extra = trailbase_runs(args, ours) if args.trailbase else []
+        hwm = {t.name: tree_kb(t.pid, "VmHWM") / 1024 for t in targets if t.pid}
+    finally:
+        for t in targets:
+            t.stop()
+
+    names = [t.name for t in targets]
+    oha_version = subprocess.run([args.oha, "--version"], capture_output=True, text=True).stdout.strip()
+    header = (f"{dt.datetime.now().isoformat(timespec='seconds')}; {platform.node()}, {os.cpu_count()} CPUs; "
+              f"{oha_version}; {args.concurrency} connections, {args.duration} s per run after {args.warmup} s "
+              f"warm-up; server CPUs {args.server_cpus or 'all'}, client CPUs {args.client_cpus or 'all'}; "
+              f"{args.seed} seeded rows")
+    md = header + "\n\n" + table(results, names)
+    if extra:
+        md += "\n\n| TrailBase-style run | requests | seconds | req/s | p50 ms | p99 ms | errors | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        md += "\n".join(f"| {r['scenario']} | {r['requests']:,} | {r['elapsed_s']:.1f} | {r['rps']:,.0f} | "
+                        f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {r['rss_max_mib']:.0f} |" for r in extra)
+    md += "\n\nPeak RSS over each server's life (VmHWM, seeding included): " + ", ".join(
+        f"{n} {v:.0f} MiB" for n, v in hwm.items())
+    print(md)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"header": header, "targets": [{"name": t.name, "version": t.version, "rows": t.rows,
+                                                   "seed_s": t.seed_s} for t in targets],
+                   "results": results, "trailbase": extra, "peak_rss_mib": hwm}, f, indent=2)
+    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
+        f.write(md + "\n")
+    print(f"\nJSON: {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
