@@ -8,7 +8,7 @@ describe('visibleNav', () => {
     expect(labels(true, false)).toEqual(expect.arrayContaining(['Roles', 'Macros', 'Groups', 'Invitations', 'Email templates', 'Webhooks']));
   });
   it('shows account admins their account pages only', () => {
-    expect(labels(false, true)).toEqual(['Groups', 'Invitations', 'Records', 'Webhooks']);
+    expect(labels(false, true)).toEqual(['Users', 'Groups', 'Invitations', 'Records', 'Webhooks']);
   });
   it('shows other users only records', () => {
     expect(labels(false, false)).toEqual(['Records']);

@@ -33,7 +33,7 @@ export interface NavItem {
 export const NAV: NavItem[] = [
   { to: '/dashboard', label: 'Dashboard', icon: LayoutDashboard, superadminOnly: true, enabled: true },
   { to: '/accounts', label: 'Accounts', icon: Building2, superadminOnly: true, enabled: true },
-  { to: '/users', label: 'Users', icon: Users, superadminOnly: true, enabled: true },
+  { to: '/users', label: 'Users', icon: Users, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/groups', label: 'Groups', icon: UsersRound, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/invitations', label: 'Invitations', icon: Mail, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/collections', label: 'Collections', icon: Boxes, superadminOnly: true, enabled: true },
