@@ -21,6 +21,7 @@ pub struct App {
     pub setup: SetupToken,
     pub authz: crate::authz::engine::AuthzCache,
     pub hooks: Arc<crate::hooks::Hooks>,
+    pub request_logs: crate::logs::Recorder,
 }
 
 /// The shared state handed to every handler.
@@ -98,7 +99,9 @@ impl AppState {
             crate::auth::superadmin::bootstrap_from_config(&db, email, password.expose()).await?;
         }
         let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
+        let request_logs = crate::logs::Recorder::new(&config);
         let state = Self(Arc::new(App {
+            request_logs,
             config,
             db,
             tokens,
