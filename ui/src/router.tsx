@@ -24,6 +24,7 @@ import { InvitationsPage } from '@/pages/invitations/InvitationsPage';
 import { AcceptInvitationPage } from '@/pages/invitations/AcceptInvitationPage';
 import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
 import { WebhooksPage } from '@/pages/webhooks/WebhooksPage';
+import { LogsPage } from '@/pages/logs/LogsPage';
 
 function Providers() {
   return (
@@ -99,6 +100,7 @@ export const router = createBrowserRouter(
                 { path: 'roles/:id', element: <RoleMatrixPage /> },
                 { path: 'macros', element: <MacrosPage /> },
                 { path: 'email-templates', element: <EmailTemplatesPage /> },
+                { path: 'logs', element: <LogsPage /> },
               ],
             },
             { path: '*', element: <NotFoundPage /> },

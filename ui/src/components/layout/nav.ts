@@ -12,6 +12,7 @@ import {
   Webhook,
   Code2,
   FileText,
+  ScrollText,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -42,6 +43,7 @@ export const NAV: NavItem[] = [
   { to: '/macros', label: 'Macros', icon: Code2, superadminOnly: true, enabled: true },
   { to: '/email-templates', label: 'Email templates', icon: FileText, superadminOnly: true, enabled: true },
   { to: '/webhooks', label: 'Webhooks', icon: Webhook, superadminOnly: false, adminOnly: true, enabled: true },
+  { to: '/logs', label: 'Logs', icon: ScrollText, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: true, enabled: false },
 ];

@@ -44,8 +44,9 @@ export function UsersPage() {
   const confirm = useConfirm();
   const toast = useToast();
 
+  // From the live URL: the debounced search below must not undo a filter chosen meanwhile.
   const set = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
+    const next = new URLSearchParams(window.location.search);
     for (const [k, v] of Object.entries(changes)) {
       if (v === null || v === '') next.delete(k);
       else next.set(k, v);
@@ -56,7 +57,8 @@ export function UsersPage() {
   // Search as you type, once typing pauses.
   useEffect(() => {
     const t = setTimeout(() => {
-      if (searchInput.trim() !== search) set({ q: searchInput.trim(), page: null });
+      const live = new URLSearchParams(window.location.search).get('q') ?? '';
+      if (searchInput.trim() !== live) set({ q: searchInput.trim(), page: null });
     }, 300);
     return () => clearTimeout(t);
   }, [searchInput]);
