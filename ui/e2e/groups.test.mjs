@@ -65,7 +65,7 @@ describe('groups', () => {
       await p.getByRole('button', { name: 'Create' }).click();
       await toast(p, 'Group reviewers created');
       await group(p, 'reviewers').getByRole('button', { name: /^reviewers \d/ }).click();
-      await p.getByLabel('User to add').fill(bob.id);
+      await p.getByLabel('User to add').selectOption({ label: 'bob@acme.example.com' });
       await p.getByRole('button', { name: 'Add', exact: true }).click();
       await toast(p, 'Member added');
       await p.getByTestId('members-list').getByText('bob@acme.example.com').waitFor();

@@ -1,5 +1,5 @@
 import { createBrowserRouter, Navigate, Outlet, useLocation } from 'react-router';
-import { isSuperadmin, useSession } from '@/lib/auth';
+import { isAdmin, isSuperadmin, useSession } from '@/lib/auth';
 import { ToastProvider } from '@/components/ui/toast';
 import { ConfirmProvider } from '@/components/ui/confirm';
 import { AdminLayout } from '@/components/layout/AdminLayout';
@@ -24,6 +24,7 @@ import { InvitationsPage } from '@/pages/invitations/InvitationsPage';
 import { AcceptInvitationPage } from '@/pages/invitations/AcceptInvitationPage';
 import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
 import { WebhooksPage } from '@/pages/webhooks/WebhooksPage';
+import { LogsPage } from '@/pages/logs/LogsPage';
 
 function Providers() {
   return (
@@ -50,6 +51,12 @@ function RequireSuperadmin() {
   return isSuperadmin(session) ? <Outlet /> : <ForbiddenPage />;
 }
 
+/** Account admins manage their own account; the superadmin any. */
+function RequireAdmin() {
+  const session = useSession();
+  return isAdmin(session) ? <Outlet /> : <ForbiddenPage />;
+}
+
 function Home() {
   const session = useSession();
   return <Navigate to={isSuperadmin(session) ? '/dashboard' : '/records'} replace />;
@@ -69,16 +76,21 @@ export const router = createBrowserRouter(
             { index: true, element: <Home /> },
             { path: 'records', element: <RecordsIndexPage /> },
             { path: 'collections/:name/records', element: <RecordsPage /> },
-            { path: 'groups', element: <GroupsPage /> },
-            { path: 'invitations', element: <InvitationsPage /> },
-            { path: 'webhooks', element: <WebhooksPage /> },
+            {
+              element: <RequireAdmin />,
+              children: [
+                { path: 'users', element: <UsersPage /> },
+                { path: 'groups', element: <GroupsPage /> },
+                { path: 'invitations', element: <InvitationsPage /> },
+                { path: 'webhooks', element: <WebhooksPage /> },
+              ],
+            },
             {
               element: <RequireSuperadmin />,
               children: [
                 { path: 'dashboard', element: <DashboardPage /> },
                 { path: 'accounts', element: <AccountsPage /> },
                 { path: 'accounts/:id', element: <AccountDetailPage /> },
-                { path: 'users', element: <UsersPage /> },
                 { path: 'collections', element: <CollectionsPage /> },
                 { path: 'collections/new', element: <CollectionEditorPage /> },
                 { path: 'collections/transfer', element: <TransferPage /> },
@@ -88,6 +100,7 @@ export const router = createBrowserRouter(
                 { path: 'roles/:id', element: <RoleMatrixPage /> },
                 { path: 'macros', element: <MacrosPage /> },
                 { path: 'email-templates', element: <EmailTemplatesPage /> },
+                { path: 'logs', element: <LogsPage /> },
               ],
             },
             { path: '*', element: <NotFoundPage /> },

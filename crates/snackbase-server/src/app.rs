@@ -27,6 +27,7 @@ pub struct App {
     /// Collections by lowercased name.
     pub collections: GenCache<String, Arc<crate::collections::store::Collection>>,
     pub hooks: Arc<crate::hooks::Hooks>,
+    pub request_logs: crate::logs::Recorder,
 }
 
 /// The shared state handed to every handler.
@@ -105,7 +106,9 @@ impl AppState {
         }
         let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
         let changes = db.changes().clone();
+        let request_logs = crate::logs::Recorder::new(&config);
         let state = Self(Arc::new(App {
+            request_logs,
             config,
             db,
             tokens,

@@ -208,11 +208,17 @@ impl From<sqlx::Error> for ApiError {
 #[derive(Clone, Debug)]
 pub struct InternalErrorCause(pub String);
 
+/// The envelope's message of an error response, for the request log.
+#[derive(Clone, Debug)]
+pub struct ErrorSummary(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = self.body();
+        let summary = ErrorSummary(body.message.clone());
         let mut response = (status, axum::Json(body)).into_response();
+        response.extensions_mut().insert(summary);
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

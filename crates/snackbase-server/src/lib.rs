@@ -26,6 +26,7 @@ mod health;
 pub mod hooks;
 pub mod http;
 pub mod invitations;
+pub mod logs;
 pub mod macros;
 pub mod mail;
 pub mod records;
@@ -64,6 +65,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(mail::router())
         .merge(webhooks::router())
         .merge(dashboard::router())
+        .merge(logs::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()
         .nest(&config.api_prefix, api)
@@ -88,7 +90,10 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
     }
     let app = app
         .layer(cors(config))
-        .layer(axum::middleware::from_fn(http::middleware::observe));
+        .layer(axum::middleware::from_fn_with_state(
+            state.request_logs.clone(),
+            http::middleware::observe,
+        ));
     NormalizePathLayer::trim_trailing_slash().layer(app)
 }
 
@@ -149,7 +154,14 @@ pub async fn serve(
         std::net::SocketAddr,
     >(app);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(webhooks::worker::run(state.clone(), stopped));
+    let worker = tokio::spawn(webhooks::worker::run(state.clone(), stopped.clone()));
+    let log_writer = tokio::spawn(logs::writer::run(
+        state.db.clone(),
+        state.request_logs.clone(),
+        state.config.request_logs_retention_days,
+        std::time::Duration::from_millis(state.config.request_logs_flush_ms),
+        stopped,
+    ));
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppServe))
@@ -159,6 +171,7 @@ pub async fn serve(
         .await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), worker).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(15), log_writer).await;
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

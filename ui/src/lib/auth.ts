@@ -11,9 +11,14 @@ export function isSuperadmin(session: Session | null): boolean {
   return session?.account.id === SYSTEM_ACCOUNT;
 }
 
+/** The superadmin, or an admin (role `admin`) of their own account. */
+export function isAdmin(session: Session | null): boolean {
+  return isSuperadmin(session) || session?.user.role === 'admin';
+}
+
 /** The superadmin and account admins may read collection schemas (read-only for admins). */
 export function canReadSchemas(session: Session | null): boolean {
-  return isSuperadmin(session) || session?.user.role === 'admin';
+  return isAdmin(session);
 }
 
 export interface LoginInput {

@@ -431,3 +431,34 @@ export interface WebhookDelivery {
   created_at: string;
   delivered_at: string | null;
 }
+
+/** One API request, as the request log kept it. */
+export interface RequestLog {
+  id: string;
+  created_at: string;
+  method: string;
+  /** Path and query string; secret-looking query values read `[redacted]`. */
+  path: string;
+  status: number;
+  duration_ms: number;
+  ip: string | null;
+  user_agent: string | null;
+  account_id: string | null;
+  user_id: string | null;
+  correlation_id: string;
+  error: string | null;
+}
+
+export interface LogStats {
+  since: string;
+  total: number;
+  by_class: Record<string, number>;
+  dropped: number;
+}
+
+export interface LogSettings {
+  enabled: boolean;
+  retention_days: number;
+  default_retention_days: number;
+  overridden: boolean;
+}

@@ -145,6 +145,18 @@ impl Config {
                 "WEBHOOK_RETRY_BASE_MS",
                 self.webhook_retry_base_ms.to_string(),
             ),
+            (
+                "REQUEST_LOGS_ENABLED",
+                self.request_logs_enabled.to_string(),
+            ),
+            (
+                "REQUEST_LOGS_RETENTION_DAYS",
+                self.request_logs_retention_days.to_string(),
+            ),
+            (
+                "REQUEST_LOGS_FLUSH_MS",
+                self.request_logs_flush_ms.to_string(),
+            ),
         ];
         rows.into_iter()
             .map(|(k, v)| (format!("SNACKBASE_{k}"), v))

@@ -81,6 +81,12 @@ pub struct Config {
     pub webhook_max_attempts: i64,
     /// The first retry waits this long; each next one twice as long.
     pub webhook_retry_base_ms: u64,
+    /// Record API requests in the database (the admin UI's Logs page).
+    pub request_logs_enabled: bool,
+    /// Default days to keep request logs (0 keeps none); the UI may override it.
+    pub request_logs_retention_days: i64,
+    /// How often the request-log writer flushes a partial batch.
+    pub request_logs_flush_ms: u64,
 }
 
 /// Every variable the server reads, with its default (`None`: unset by default).
@@ -144,6 +150,9 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", Some("false")),
     ("WEBHOOK_MAX_ATTEMPTS", Some("8")),
     ("WEBHOOK_RETRY_BASE_MS", Some("1000")),
+    ("REQUEST_LOGS_ENABLED", Some("true")),
+    ("REQUEST_LOGS_RETENTION_DAYS", Some("7")),
+    ("REQUEST_LOGS_FLUSH_MS", Some("1000")),
 ];
 
 struct Source {
@@ -370,6 +379,20 @@ impl Config {
                 "must be between 10 and 3600000",
             ));
         }
+        let request_logs_retention_days: i64 = s.parsed("REQUEST_LOGS_RETENTION_DAYS")?;
+        if !(0..=3650).contains(&request_logs_retention_days) {
+            return Err(ConfigError::new(
+                "SNACKBASE_REQUEST_LOGS_RETENTION_DAYS",
+                "must be between 0 and 3650",
+            ));
+        }
+        let request_logs_flush_ms: u64 = s.parsed("REQUEST_LOGS_FLUSH_MS")?;
+        if !(10..=60_000).contains(&request_logs_flush_ms) {
+            return Err(ConfigError::new(
+                "SNACKBASE_REQUEST_LOGS_FLUSH_MS",
+                "must be between 10 and 60000",
+            ));
+        }
         Ok(Self {
             app_name: s.string("APP_NAME"),
             app_version: s.string("APP_VERSION"),
@@ -413,6 +436,9 @@ impl Config {
             webhooks_allow_private_networks: s.boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS")?,
             webhook_max_attempts,
             webhook_retry_base_ms,
+            request_logs_enabled: s.boolean("REQUEST_LOGS_ENABLED")?,
+            request_logs_retention_days,
+            request_logs_flush_ms,
         })
     }
 
@@ -443,77 +469,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_match_the_original() {
-        let c = Config::from_vars(vars(&[])).unwrap();
-        assert_eq!(c.port, 8000);
-        assert_eq!(c.host, "0.0.0.0");
-        assert_eq!(c.api_prefix, "/api/v1");
-        assert_eq!(c.access_token_expire_minutes, 60);
-        assert_eq!(c.refresh_token_expire_days, 7);
-        assert_eq!(
-            c.cors_origins,
-            vec!["http://localhost:3000", "http://localhost:8000"]
-        );
-        assert!(c.secret_key.is_none());
-    }
-
-    #[test]
-    fn lists_accept_json_and_commas() {
-        let c =
-            Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "http://a, http://b")])).unwrap();
-        assert_eq!(c.cors_origins, vec!["http://a", "http://b"]);
-        let c = Config::from_vars(vars(&[("snackbase_cors_origins", r#"["http://c"]"#)])).unwrap();
-        assert_eq!(c.cors_origins, vec!["http://c"]);
-    }
-
-    #[test]
-    fn bad_values_name_the_variable() {
-        let e = Config::from_vars(vars(&[("SNACKBASE_PORT", "eighty")])).unwrap_err();
-        assert_eq!(e.var, "SNACKBASE_PORT");
-        let e = Config::from_vars(vars(&[("SNACKBASE_DEBUG", "maybe")])).unwrap_err();
-        assert_eq!(e.var, "SNACKBASE_DEBUG");
-        let e = Config::from_vars(vars(&[("SNACKBASE_DATABASE_URL", "mysql://x")])).unwrap_err();
-        assert_eq!(e.var, "SNACKBASE_DATABASE_URL");
-        let e = Config::from_vars(vars(&[("SNACKBASE_SECRET_KEY", "short")])).unwrap_err();
-        assert_eq!(e.var, "SNACKBASE_SECRET_KEY");
-        let e = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "[1,2]")])).unwrap_err();
-        assert_eq!(e.var, "SNACKBASE_CORS_ORIGINS");
-        let c = Config::from_vars(vars(&[("SNACKBASE_SUPERADMIN_EMAIL", "a@b.com")])).unwrap();
-        assert_eq!(
-            c.check_superadmin_pair().unwrap_err().var,
-            "SNACKBASE_SUPERADMIN_PASSWORD"
-        );
-    }
-
-    #[test]
-    fn describe_redacts_secrets() {
-        let c = Config::from_vars(vars(&[
-            (
-                "SNACKBASE_SECRET_KEY",
-                "super-secret-value-that-is-long-enough-1234",
-            ),
-            (
-                "SNACKBASE_DATABASE_URL",
-                "postgres://u:hunter2@localhost/db",
-            ),
-            ("SNACKBASE_SUPERADMIN_EMAIL", "a@example.com"),
-            ("SNACKBASE_SUPERADMIN_PASSWORD", "Sup3r-Secret!pw"),
-        ]))
-        .unwrap();
-        let text = format!("{:?} {:?}", c.describe(), c);
-        assert!(!text.contains("super-secret-value"));
-        assert!(!text.contains("hunter2"));
-        assert!(!text.contains("Sup3r-Secret"));
-    }
-}
+mod tests;

@@ -4,12 +4,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{ApiError, InternalErrorCause};
+use crate::error::{ApiError, ErrorSummary, InternalErrorCause};
+use crate::logs::{Outcome, Recorder};
 
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
@@ -55,8 +56,9 @@ fn generate() -> String {
     format!("cid_{}", hex::encode(rand::random::<[u8; 6]>()))
 }
 
-/// Assigns the correlation id, runs the request, and writes one access-log line.
-pub async fn observe(mut req: Request, next: Next) -> Response {
+/// Assigns the correlation id, runs the request, writes one access-log line
+/// and hands an entry to the request log (a non-blocking `try_send`).
+pub async fn observe(State(logs): State<Recorder>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let correlation_id = req
         .headers()
@@ -71,6 +73,7 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(slot.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let pending = logs.begin(&req);
 
     let mut response = next.run(req).await;
 
@@ -96,6 +99,23 @@ pub async fn observe(mut req: Request, next: Next) -> Response {
         user_id = identity.user_id.as_deref().unwrap_or(""),
         "request"
     );
+    if let Some(pending) = pending {
+        let error = (status >= 400)
+            .then(|| response.extensions().get::<ErrorSummary>())
+            .flatten()
+            .map(|e| e.0.clone());
+        logs.finish(
+            pending,
+            Outcome {
+                status,
+                duration_ms: (duration_ms * 1000.0).round() / 1000.0,
+                correlation_id,
+                account_id: identity.account_id,
+                user_id: identity.user_id,
+                error,
+            },
+        );
+    }
     response
 }
 

@@ -137,10 +137,15 @@ both!(openapi_describes_the_routes, |app| {
         "/api/v1/users/{user_id}/password",
         "/api/v1/dashboard/stats",
         "/api/v1/setup",
+        "/api/v1/admin/logs",
+        "/api/v1/admin/logs/{log_id}",
+        "/api/v1/admin/logs/stats",
+        "/api/v1/admin/logs/settings",
     ] {
         assert!(paths.contains_key(path), "missing {path}");
     }
     assert!(paths["/api/v1/users/{user_id}"].get("patch").is_some());
+    assert!(paths["/api/v1/admin/logs/settings"].get("patch").is_some());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     let docs = app.get("/docs", None).await;
     assert_eq!(docs.status, 200);

@@ -14,6 +14,7 @@ mod health;
 mod hooks;
 mod invitations;
 mod listing;
+mod logs;
 mod macros;
 mod records;
 mod schema_changes;

@@ -12,6 +12,7 @@ import {
   Webhook,
   Code2,
   FileText,
+  ScrollText,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -33,7 +34,7 @@ export interface NavItem {
 export const NAV: NavItem[] = [
   { to: '/dashboard', label: 'Dashboard', icon: LayoutDashboard, superadminOnly: true, enabled: true },
   { to: '/accounts', label: 'Accounts', icon: Building2, superadminOnly: true, enabled: true },
-  { to: '/users', label: 'Users', icon: Users, superadminOnly: true, enabled: true },
+  { to: '/users', label: 'Users', icon: Users, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/groups', label: 'Groups', icon: UsersRound, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/invitations', label: 'Invitations', icon: Mail, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/collections', label: 'Collections', icon: Boxes, superadminOnly: true, enabled: true },
@@ -42,6 +43,7 @@ export const NAV: NavItem[] = [
   { to: '/macros', label: 'Macros', icon: Code2, superadminOnly: true, enabled: true },
   { to: '/email-templates', label: 'Email templates', icon: FileText, superadminOnly: true, enabled: true },
   { to: '/webhooks', label: 'Webhooks', icon: Webhook, superadminOnly: false, adminOnly: true, enabled: true },
+  { to: '/logs', label: 'Logs', icon: ScrollText, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: true, enabled: false },
 ];

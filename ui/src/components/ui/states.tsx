@@ -14,7 +14,7 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   return (
-    <div className="flex flex-col items-center gap-3 p-6 text-center text-sm" role="alert">
+    <div className="flex flex-col items-center gap-3 p-6 text-center text-sm" role="alert" data-testid="error-state">
       <AlertTriangle className="h-6 w-6 text-danger" aria-hidden />
       <p className="text-danger">{errorMessage(error)}</p>
       {onRetry && (

@@ -112,11 +112,16 @@ function Members({ group, superadmin }: { group: Group; superadmin: boolean }) {
   const remove = useRemoveGroupMember();
   const toast = useToast();
   const [userId, setUserId] = useState('');
-  // Only the superadmin may list users; account admins enter the user's id.
-  const users = useUsers(
-    { account_id: group.account_id, role_id: '', is_active: 'true', search: '', skip: 0, limit: 100, sort: 'email' },
-    superadmin,
-  );
+  // Account admins list their own account's users (the server scopes it).
+  const users = useUsers({
+    account_id: superadmin ? group.account_id : '',
+    role_id: '',
+    is_active: 'true',
+    search: '',
+    skip: 0,
+    limit: 100,
+    sort: 'email',
+  });
   const candidates = (users.data?.items ?? []).filter((u) => !members.data?.some((m) => m.user_id === u.id));
 
   const onAdd = async () => {
@@ -140,7 +145,7 @@ function Members({ group, superadmin }: { group: Group; superadmin: boolean }) {
           void onAdd();
         }}
       >
-        {superadmin ? (
+        {users.isSuccess ? (
           <Select value={userId} onChange={(e) => setUserId(e.target.value)} aria-label="User to add" className="min-w-0 flex-1">
             <option value="">Choose a user…</option>
             {candidates.map((u) => (

@@ -21,7 +21,7 @@ import { AccountPicker } from '@/pages/records/AccountPicker';
 import { useRecordAccount } from '@/pages/records/useRecordAccount';
 
 const TONES: Record<string, BadgeTone> = { pending: 'warn', accepted: 'success', expired: 'neutral', cancelled: 'danger' };
-/** Account admins cannot list roles (superadmin only); they invite with a built-in one. */
+/** Stand-ins until the role list arrives. */
 const BUILTIN = [
   { id: 2, name: 'user' },
   { id: 1, name: 'admin' },
@@ -158,7 +158,6 @@ export function InvitationsPage() {
         open={sending}
         onClose={() => setSending(false)}
         accountId={accountId}
-        superadmin={superadmin}
         onSent={(inv) => {
           setSending(false);
           setLink(inv.accept_url ? inv : null);
@@ -172,13 +171,12 @@ interface InviteProps {
   open: boolean;
   onClose: () => void;
   accountId: string | null;
-  superadmin: boolean;
   onSent: (inv: Invitation) => void;
 }
 
-function InviteDialog({ open, onClose, accountId, superadmin, onSent }: InviteProps) {
+function InviteDialog({ open, onClose, accountId, onSent }: InviteProps) {
   const create = useCreateInvitation();
-  const roles = useRoles(superadmin && open);
+  const roles = useRoles(open);
   const groups = useGroups(accountId, open);
   const toast = useToast();
   const [email, setEmail] = useState('');

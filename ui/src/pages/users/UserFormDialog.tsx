@@ -4,6 +4,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
 import { useAccountOptions } from '@/api/accounts';
 import { useCreateUser, useRoles, useUpdateUser } from '@/api/users';
+import { isSuperadmin, useSession } from '@/lib/auth';
 import { passwordSchema } from '@/lib/password';
 import { applyServerErrors } from '@/lib/form-errors';
 import { useGuardedClose } from '@/lib/use-unsaved-guard';
@@ -50,7 +51,11 @@ interface Props {
 
 export function UserFormDialog({ mode, open, onClose, user, defaultAccount }: Props) {
   const toast = useToast();
-  const accounts = useAccountOptions(open);
+  const session = useSession();
+  const superadmin = isSuperadmin(session);
+  // An account admin creates users in their own account; there is nothing to pick.
+  const ownAccount = superadmin ? undefined : session?.account;
+  const accounts = useAccountOptions(open && superadmin);
   const roles = useRoles();
   // The built-ins stand in until the list arrives, so the select keeps its value.
   const roleNames = roles.data?.items.map((r) => r.name).filter((n) => n !== 'public') ?? ['admin', 'user'];
@@ -68,11 +73,11 @@ export function UserFormDialog({ mode, open, onClose, user, defaultAccount }: Pr
       email: user?.email ?? '',
       password: '',
       confirm: '',
-      account_id: user?.account_id ?? defaultAccount ?? '',
+      account_id: user?.account_id ?? ownAccount?.id ?? defaultAccount ?? '',
       role: user?.role_name ?? 'user',
       is_active: user?.is_active ?? true,
     });
-  }, [open, user, defaultAccount, form]);
+  }, [open, user, defaultAccount, ownAccount?.id, form]);
 
   const close = useGuardedClose(isDirty, onClose);
 
@@ -135,19 +140,25 @@ export function UserFormDialog({ mode, open, onClose, user, defaultAccount }: Pr
           </>
         )}
         <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
-          <FormField label="Account" htmlFor="user-account" error={errors.account_id?.message} hint={user ? 'Users cannot move between accounts' : undefined}>
-            <Select id="user-account" disabled={!!user} aria-invalid={!!errors.account_id} {...form.register('account_id')}>
-              <option value="">Choose…</option>
-              {accounts.data?.items.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name} ({a.id})
-                </option>
-              ))}
-              {user && !accounts.data?.items.some((a) => a.id === user.account_id) && (
-                <option value={user.account_id}>{user.account_name}</option>
-              )}
-            </Select>
-          </FormField>
+          {ownAccount ? (
+            <FormField label="Account" htmlFor="user-account" hint="Your own account">
+              <Input id="user-account" readOnly value={`${ownAccount.name} (${ownAccount.id})`} />
+            </FormField>
+          ) : (
+            <FormField label="Account" htmlFor="user-account" error={errors.account_id?.message} hint={user ? 'Users cannot move between accounts' : undefined}>
+              <Select id="user-account" disabled={!!user} aria-invalid={!!errors.account_id} {...form.register('account_id')}>
+                <option value="">Choose…</option>
+                {accounts.data?.items.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.name} ({a.id})
+                  </option>
+                ))}
+                {user && !accounts.data?.items.some((a) => a.id === user.account_id) && (
+                  <option value={user.account_id}>{user.account_name}</option>
+                )}
+              </Select>
+            </FormField>
+          )}
           <FormField label="Role" htmlFor="user-role" error={errors.role?.message}>
             <Select id="user-role" aria-invalid={!!errors.role} {...form.register('role')}>
               {roleNames.map((r) => (

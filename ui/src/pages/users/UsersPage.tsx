@@ -4,6 +4,7 @@ import { KeyRound, MoreHorizontal, Pencil, Plus, UserCheck, UserX } from 'lucide
 import { useAccountOptions } from '@/api/accounts';
 import { useDeactivateUser, useRoles, useUpdateUser, useUsers } from '@/api/users';
 import { errorMessage } from '@/lib/api';
+import { isSuperadmin, useSession } from '@/lib/auth';
 import type { User } from '@/lib/types';
 import { formatDateTime } from '@/lib/utils';
 import { PageHeader } from '@/components/layout/PageHeader';
@@ -23,8 +24,12 @@ import { UserFormDialog } from './UserFormDialog';
 const LIMIT = 30;
 
 export function UsersPage() {
+  const session = useSession();
+  const superadmin = isSuperadmin(session);
   const [params, setParams] = useSearchParams();
-  const account = params.get('account') ?? '';
+  // Account admins see their own account only: the server scopes the list, and
+  // the URL cannot ask for another one.
+  const account = superadmin ? (params.get('account') ?? '') : (session?.account.id ?? '');
   const role = params.get('role') ?? '';
   const status = params.get('status') ?? '';
   const search = params.get('q') ?? '';
@@ -32,15 +37,16 @@ export function UsersPage() {
   const [searchInput, setSearchInput] = useState(search);
   const [editing, setEditing] = useState<User | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
-  const accounts = useAccountOptions();
+  const accounts = useAccountOptions(superadmin);
   const roles = useRoles();
   const deactivate = useDeactivateUser();
   const update = useUpdateUser();
   const confirm = useConfirm();
   const toast = useToast();
 
+  // From the live URL: the debounced search below must not undo a filter chosen meanwhile.
   const set = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
+    const next = new URLSearchParams(window.location.search);
     for (const [k, v] of Object.entries(changes)) {
       if (v === null || v === '') next.delete(k);
       else next.set(k, v);
@@ -51,7 +57,8 @@ export function UsersPage() {
   // Search as you type, once typing pauses.
   useEffect(() => {
     const t = setTimeout(() => {
-      if (searchInput.trim() !== search) set({ q: searchInput.trim(), page: null });
+      const live = new URLSearchParams(window.location.search).get('q') ?? '';
+      if (searchInput.trim() !== live) set({ q: searchInput.trim(), page: null });
     }, 300);
     return () => clearTimeout(t);
   }, [searchInput]);
@@ -97,7 +104,7 @@ export function UsersPage() {
     <div>
       <PageHeader
         title="Users"
-        description="Everyone who can sign in, in every account"
+        description={superadmin ? 'Everyone who can sign in, in every account' : `Everyone who can sign in to ${session?.account.name ?? 'your account'}`}
         actions={
           <Button onClick={() => set({ new: '1' })}>
             <Plus className="h-4 w-4" /> New user
@@ -105,21 +112,26 @@ export function UsersPage() {
         }
       />
       <Card>
-        <div className="grid grid-cols-1 gap-2 border-b border-border p-3 sm:grid-cols-2 lg:grid-cols-4" role="search">
+        <div
+          className={`grid grid-cols-1 gap-2 border-b border-border p-3 sm:grid-cols-2 ${superadmin ? 'lg:grid-cols-4' : 'lg:grid-cols-3'}`}
+          role="search"
+        >
           <Input
             placeholder="Search by email"
             value={searchInput}
             onChange={(e) => setSearchInput(e.target.value)}
             aria-label="Search users"
           />
-          <Select value={account} onChange={(e) => set({ account: e.target.value, page: null })} aria-label="Filter by account">
-            <option value="">All accounts</option>
-            {accounts.data?.items.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name} ({a.id})
-              </option>
-            ))}
-          </Select>
+          {superadmin && (
+            <Select value={account} onChange={(e) => set({ account: e.target.value, page: null })} aria-label="Filter by account">
+              <option value="">All accounts</option>
+              {accounts.data?.items.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name} ({a.id})
+                </option>
+              ))}
+            </Select>
+          )}
           <Select value={role} onChange={(e) => set({ role: e.target.value, page: null })} aria-label="Filter by role">
             <option value="">All roles</option>
             {roles.data?.items.map((r) => (
@@ -147,7 +159,7 @@ export function UsersPage() {
                 <thead>
                   <tr>
                     <Th>Email</Th>
-                    <Th>Account</Th>
+                    {superadmin && <Th>Account</Th>}
                     <Th>Role</Th>
                     <Th>Status</Th>
                     <Th>Created</Th>
@@ -159,11 +171,13 @@ export function UsersPage() {
                   {users.data.items.map((u) => (
                     <tr key={u.id} className="hover:bg-muted/40" data-email={u.email}>
                       <Td className="max-w-64 truncate font-medium">{u.email}</Td>
-                      <Td className="whitespace-nowrap">
-                        <Link to={`/accounts/${u.account_id}`} className="hover:underline">
-                          {u.account_name}
-                        </Link>
-                      </Td>
+                      {superadmin && (
+                        <Td className="whitespace-nowrap">
+                          <Link to={`/accounts/${u.account_id}`} className="hover:underline">
+                            {u.account_name}
+                          </Link>
+                        </Td>
+                      )}
                       <Td>
                         <Badge tone={u.role_name === 'admin' ? 'primary' : 'neutral'}>{u.role_name}</Badge>
                       </Td>

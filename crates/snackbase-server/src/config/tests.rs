@@ -1,0 +1,76 @@
+//! Unit tests of the configuration.
+
+use super::*;
+
+fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_match_the_original() {
+    let c = Config::from_vars(vars(&[])).unwrap();
+    assert_eq!(c.port, 8000);
+    assert_eq!(c.host, "0.0.0.0");
+    assert_eq!(c.api_prefix, "/api/v1");
+    assert_eq!(c.access_token_expire_minutes, 60);
+    assert_eq!(c.refresh_token_expire_days, 7);
+    assert_eq!(
+        c.cors_origins,
+        vec!["http://localhost:3000", "http://localhost:8000"]
+    );
+    assert!(c.secret_key.is_none());
+}
+
+#[test]
+fn lists_accept_json_and_commas() {
+    let c = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "http://a, http://b")])).unwrap();
+    assert_eq!(c.cors_origins, vec!["http://a", "http://b"]);
+    let c = Config::from_vars(vars(&[("snackbase_cors_origins", r#"["http://c"]"#)])).unwrap();
+    assert_eq!(c.cors_origins, vec!["http://c"]);
+}
+
+#[test]
+fn bad_values_name_the_variable() {
+    let e = Config::from_vars(vars(&[("SNACKBASE_PORT", "eighty")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_PORT");
+    let e = Config::from_vars(vars(&[("SNACKBASE_DEBUG", "maybe")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_DEBUG");
+    let e = Config::from_vars(vars(&[("SNACKBASE_DATABASE_URL", "mysql://x")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_DATABASE_URL");
+    let e = Config::from_vars(vars(&[("SNACKBASE_SECRET_KEY", "short")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_SECRET_KEY");
+    let e =
+        Config::from_vars(vars(&[("SNACKBASE_REQUEST_LOGS_RETENTION_DAYS", "-1")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_REQUEST_LOGS_RETENTION_DAYS");
+    let e = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "[1,2]")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_CORS_ORIGINS");
+    let c = Config::from_vars(vars(&[("SNACKBASE_SUPERADMIN_EMAIL", "a@b.com")])).unwrap();
+    assert_eq!(
+        c.check_superadmin_pair().unwrap_err().var,
+        "SNACKBASE_SUPERADMIN_PASSWORD"
+    );
+}
+
+#[test]
+fn describe_redacts_secrets() {
+    let c = Config::from_vars(vars(&[
+        (
+            "SNACKBASE_SECRET_KEY",
+            "super-secret-value-that-is-long-enough-1234",
+        ),
+        (
+            "SNACKBASE_DATABASE_URL",
+            "postgres://u:hunter2@localhost/db",
+        ),
+        ("SNACKBASE_SUPERADMIN_EMAIL", "a@example.com"),
+        ("SNACKBASE_SUPERADMIN_PASSWORD", "Sup3r-Secret!pw"),
+    ]))
+    .unwrap();
+    let text = format!("{:?} {:?}", c.describe(), c);
+    assert!(!text.contains("super-secret-value"));
+    assert!(!text.contains("hunter2"));
+    assert!(!text.contains("Sup3r-Secret"));
+}
