@@ -186,8 +186,12 @@ impl Db {
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options.clone())
                     .await?;
+                // Readers beyond two per core only add page caches (2 MiB each):
+                // SQLite reads are CPU-bound, and WAL lets them run beside the writer.
+                let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+                let readers = settings.max_connections.clamp(2, (2 * cores).max(4));
                 let read = SqlitePoolOptions::new()
-                    .max_connections(settings.max_connections.max(2))
+                    .max_connections(readers)
                     .acquire_timeout(settings.acquire_timeout)
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options.read_only(true))
