@@ -156,6 +156,9 @@ class Ours(Target):
             "SNACKBASE_HOST": "127.0.0.1", "SNACKBASE_PORT": self.base.rsplit(":", 1)[1],
             "SNACKBASE_SUPERADMIN_EMAIL": ADMIN, "SNACKBASE_SUPERADMIN_PASSWORD": PASSWORD,
         }
+        # Settings to try (e.g. SNACKBASE_DATABASE_URL for PostgreSQL) pass through.
+        env.update({k: v for k, v in os.environ.items()
+                    if k.startswith("SNACKBASE_") and k not in ("SNACKBASE_HOST", "SNACKBASE_PORT")})
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen(pin(server_cpus) + [binary, "serve"], cwd=self.dir, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)

@@ -53,6 +53,17 @@ impl AuthzCache {
         self.changes.bump();
     }
 
+    /// The grants and macros for a check, if both are cached (no database needed).
+    pub fn cached(
+        &self,
+        role_id: i64,
+        collection: &str,
+        op: Operation,
+    ) -> Option<(Arc<Vec<Grant>>, Arc<Macros>)> {
+        let key = (role_id, collection.to_ascii_lowercase(), op);
+        Some((self.grants.get(&key)?, self.macros.get(&())?))
+    }
+
     /// Every SQL macro (cached like the grants).
     pub async fn macros(&self, tx: &mut Tx) -> ApiResult<Arc<Macros>> {
         if let Some(found) = self.macros.get(&()) {

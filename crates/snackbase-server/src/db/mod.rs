@@ -13,6 +13,7 @@
 
 pub mod changes;
 pub mod dialect;
+pub mod fast;
 mod group_commit;
 mod url;
 
@@ -62,6 +63,7 @@ pub enum Db {
         write: SqlitePool,
         changes: Arc<Changes>,
         group: GroupCommit,
+        fast: Arc<fast::FastReads>,
     },
     Postgres(PgPool, Arc<Changes>),
 }
@@ -77,6 +79,8 @@ pub struct Conn<DB: Database> {
     inner: Inner<DB>,
     /// Write transactions settle the change generation when they commit.
     changes: Option<Arc<Changes>>,
+    /// Plain SQLite reads may take the direct path for point lookups.
+    fast: Option<Arc<fast::FastReads>>,
 }
 
 enum Inner<DB: Database> {
@@ -89,13 +93,15 @@ impl<DB: Database> Conn<DB> {
         Self {
             inner: Inner::Tx(t),
             changes,
+            fast: None,
         }
     }
 
-    fn plain(c: PoolConnection<DB>) -> Self {
+    fn plain(c: PoolConnection<DB>, fast: Option<Arc<fast::FastReads>>) -> Self {
         Self {
             inner: Inner::Plain(c),
             changes: None,
+            fast,
         }
     }
 
@@ -171,6 +177,9 @@ impl Db {
                 let changes = Arc::new(Changes::default());
                 let hooked = changes.clone();
                 let write = SqlitePoolOptions::new()
+                    // No ping before each use: a broken connection fails its query anyway,
+                    // and the ping costs a round trip to the connection's thread.
+                    .test_before_acquire(false)
                     .max_connections(1)
                     .after_connect(move |conn, _| {
                         let changes = hooked.clone();
@@ -191,22 +200,28 @@ impl Db {
                 let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
                 let readers = settings.max_connections.clamp(2, (2 * cores).max(4));
                 let read = SqlitePoolOptions::new()
+                    // No ping before each use: a broken connection fails its query anyway,
+                    // and the ping costs a round trip to the connection's thread.
+                    .test_before_acquire(false)
                     .max_connections(readers)
                     .acquire_timeout(settings.acquire_timeout)
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options.read_only(true))
                     .await?;
                 let group = GroupCommit::start(write.clone(), changes.clone());
+                let fast = Arc::new(fast::FastReads::new(path.clone(), readers as usize));
                 Ok(Self::Sqlite {
                     read,
                     write,
                     changes,
                     group,
+                    fast,
                 })
             }
             DatabaseUrl::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url)?;
                 let pool = PgPoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)
                     .max_lifetime(settings.max_lifetime)
@@ -223,6 +238,7 @@ impl Db {
         max_connections: u32,
     ) -> Result<Self, sqlx::Error> {
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(max_connections)
             .connect_with(options)
             .await?;
@@ -233,6 +249,14 @@ impl Db {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
             Self::Postgres(..) => Backend::Postgres,
+        }
+    }
+
+    /// The direct point-read path (SQLite only; see [`fast`]).
+    pub fn fast(&self) -> Option<&fast::FastReads> {
+        match self {
+            Self::Sqlite { fast, .. } => Some(fast),
+            Self::Postgres(..) => None,
         }
     }
 
@@ -340,8 +364,10 @@ impl Db {
     /// with one statement (no BEGIN/COMMIT round trips). Commit is a no-op.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { read, .. } => Tx::Sqlite(Conn::plain(read.acquire().await?)),
-            Self::Postgres(pool, _) => Tx::Postgres(Conn::plain(pool.acquire().await?)),
+            Self::Sqlite { read, fast, .. } => {
+                Tx::Sqlite(Conn::plain(read.acquire().await?, Some(fast.clone())))
+            }
+            Self::Postgres(pool, _) => Tx::Postgres(Conn::plain(pool.acquire().await?, None)),
         })
     }
 
@@ -376,6 +402,14 @@ impl Tx {
         match self {
             Self::Sqlite(c) => c.commit().await,
             Self::Postgres(c) => c.commit().await,
+        }
+    }
+
+    /// The direct read path, on a plain SQLite read (see [`fast`]).
+    pub fn fast(&self) -> Option<&fast::FastReads> {
+        match self {
+            Self::Sqlite(c) => c.fast.as_deref(),
+            Self::Postgres(_) => None,
         }
     }
 

@@ -186,7 +186,7 @@ impl Recorder {
             return;
         };
         let entry = LogEntry {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: uuid::Uuid::now_v7().to_string(),
             created_at: pending.created_at,
             method: pending.method,
             path: pending.path,

@@ -94,6 +94,42 @@ pub async fn require(
 }
 
 /// The caller's access for `op`, or `None` when no rule grants it.
+/// [`optional`] from the caches alone: `None` when something is not cached.
+pub fn optional_cached(
+    state: &AppState,
+    caller: &Caller,
+    c: &Collection,
+    op: Operation,
+) -> Option<Option<Access>> {
+    if caller.is_superadmin() {
+        return Some(Some(Access {
+            grants: None,
+            fields: Fields::All,
+            env: None,
+        }));
+    }
+    let (grants, macros) = state.authz.cached(caller.role_id(), &c.name, op)?;
+    Some(access_of(state, grants, macros))
+}
+
+fn access_of(
+    state: &AppState,
+    grants: Arc<Vec<Grant>>,
+    macros: Arc<crate::authz::engine::Macros>,
+) -> Option<Access> {
+    if grants.is_empty() {
+        return None;
+    }
+    Some(Access {
+        fields: engine::fields_of(&grants),
+        grants: Some(grants),
+        env: Some(Env {
+            db: state.db.clone(),
+            macros,
+        }),
+    })
+}
+
 pub async fn optional(
     state: &AppState,
     tx: &mut Tx,
@@ -112,14 +148,6 @@ pub async fn optional(
     if grants.is_empty() {
         return Ok(None);
     }
-    let fields = engine::fields_of(&grants);
-    let env = Env {
-        db: state.db.clone(),
-        macros: state.authz.macros(tx).await?,
-    };
-    Ok(Some(Access {
-        grants: Some(grants),
-        fields,
-        env: Some(env),
-    }))
+    let macros = state.authz.macros(tx).await?;
+    Ok(access_of(state, grants, macros))
 }

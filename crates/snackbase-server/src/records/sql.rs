@@ -212,12 +212,13 @@ pub async fn fetch_one(
     account_id: &str,
     id: &str,
 ) -> Result<Option<Map<String, Value>>, sqlx::Error> {
-    let cols = columns(c);
-    let sql = format!(
-        "SELECT {} FROM {} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2",
-        select_list(&cols, "t"),
-        quote_ident(&c.table)
-    );
+    let (sql, cols) = one_sql(c);
+    if let Some(found) = tx
+        .fast()
+        .and_then(|fast| fast.read(|conn| fetch_direct(conn, &sql, account_id, id, &cols)))
+    {
+        return Ok(found);
+    }
     let mut rows = fetch_records(
         tx,
         &sql,
@@ -226,6 +227,68 @@ pub async fn fetch_one(
     )
     .await?;
     Ok(rows.pop())
+}
+
+/// The statement reading one record by account and id, and its columns.
+fn one_sql(c: &Collection) -> (String, Vec<(String, ColumnKind)>) {
+    let cols = columns(c);
+    let sql = format!(
+        "SELECT {} FROM {} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2",
+        select_list(&cols, "t"),
+        quote_ident(&c.table)
+    );
+    (sql, cols)
+}
+
+/// [`fetch_one`] on the direct SQLite path alone; `None` when that path is
+/// not available (no free connection, busy): use [`fetch_one`] then.
+pub fn fetch_direct_one(
+    fast: &crate::db::fast::FastReads,
+    c: &Collection,
+    account_id: &str,
+    id: &str,
+) -> Option<Option<Map<String, Value>>> {
+    let (sql, cols) = one_sql(c);
+    fast.read(|conn| fetch_direct(conn, &sql, account_id, id, &cols))
+}
+
+/// [`fetch_one`] on a direct SQLite connection, reading columns as the sqlx
+/// path does (see [`ReadColumn`] for `SqliteRow`).
+fn fetch_direct(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    account_id: &str,
+    id: &str,
+    cols: &[(String, ColumnKind)],
+) -> rusqlite::Result<Option<Map<String, Value>>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([account_id, id])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut map = Map::with_capacity(cols.len());
+    for (i, (name, kind)) in cols.iter().enumerate() {
+        let value = match kind {
+            ColumnKind::Text | ColumnKind::Time => row
+                .get::<_, Option<String>>(i)?
+                .map(Value::String)
+                .unwrap_or(Value::Null),
+            ColumnKind::Number => row
+                .get::<_, Option<f64>>(i)?
+                .map(number_json)
+                .unwrap_or(Value::Null),
+            ColumnKind::Bool => row
+                .get::<_, Option<bool>>(i)?
+                .map(Value::Bool)
+                .unwrap_or(Value::Null),
+            ColumnKind::Json => match row.get::<_, Option<String>>(i)? {
+                Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                None => Value::Null,
+            },
+        };
+        map.insert(name.clone(), value);
+    }
+    Ok(Some(map))
 }
 
 /// Sets every NULL of a column to a value (filling a field made required).
