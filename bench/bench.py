@@ -173,7 +173,11 @@ class Ours(Target):
                     raise SystemExit(f"SnackBase did not start; see {self.dir}/server.log")
                 time.sleep(0.1)
         self.version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
-        self.setup(seed_n)
+        try:
+            self.setup(seed_n)
+        except BaseException:
+            self.stop()
+            raise
 
     def login(self, email, account):
         return http(self.base, "POST", "/api/v1/auth/login",
@@ -436,6 +440,8 @@ def table(results, names):
                 a, b = by.get((s, "ours")), by.get((s, p))
                 if not a or not b or "failed" in a or "failed" in b or not b["rps"] or not b["p99_ms"]:
                     cells += ["n/a", "n/a"]
+                elif b["errors"] > b["total"] / 2:
+                    cells += [f"n/m ({p}: {b['errors']}/{b['total']} errors)", "n/m"]
                 else:
                     cells += [f"{a['rps'] / b['rps']:.1f}x", f"{a['p99_ms'] / b['p99_ms']:.2f}"]
             lines.append(f"| {SCENARIOS.get(s, s)} | " + " | ".join(cells) + " |")

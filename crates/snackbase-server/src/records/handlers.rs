@@ -243,14 +243,14 @@ fn read_direct(
     caller: &Caller,
     collection: &str,
     id: &str,
-) -> Option<ApiResult<(Map<String, Value>, Access, Arc<Collection>)>> {
+) -> Option<ApiResult<(Map<String, Value>, Access)>> {
     let fast = state.db.fast()?;
     let c = state.collections.get(&collection.to_ascii_lowercase())?;
     let read = access::optional_cached(state, caller, &c, Operation::Read)?;
     let record = sql::fetch_direct_one(fast, &c, &caller.account_id, id)?;
     Some(match record {
         None => Err(write::record_not_found()),
-        Some(record) => readable(&c, caller, record, read).map(|(r, a)| (r, a, c)),
+        Some(record) => readable(&c, caller, record, read),
     })
 }
 
@@ -328,7 +328,7 @@ pub async fn get_record(
         Some(_) => None,
     };
     let mut record = match direct {
-        Some((mut record, read, _)) => {
+        Some((mut record, read)) => {
             read.project(&mut record);
             record
         }

@@ -730,3 +730,48 @@ both!(rule_tools_validate_and_explain, |app| {
     assert_eq!(r["allowed"], false);
     assert!(r["error"].is_string());
 });
+
+both!(
+    changes_made_by_another_process_or_node_reach_the_caches,
+    |app| {
+        let (_, _, u1, _, _, _) = world(&app).await;
+        // Warm every cache: the identity, the collection, the grants.
+        app.get("/api/v1/records/posts", Some(&u1))
+            .await
+            .expect(403);
+        // Another process (SQLite) or node (PostgreSQL) opens posts to role user…
+        app.exec_elsewhere(
+            "INSERT INTO permissions (role_id, collection, rules, created_at, updated_at) VALUES \
+             (2, 'posts', '{\"read\": {\"rule\": \"true\", \"fields\": \"*\"}}', \
+             '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .await;
+        wait_for_status(&app, "/api/v1/records/posts", &u1, 200).await;
+        // …and deactivates u1: their token stops working.
+        app.exec_elsewhere("UPDATE users SET is_active = FALSE WHERE email = 'u1@example.com'")
+            .await;
+        wait_for_status(&app, "/api/v1/records/posts", &u1, 401).await;
+    }
+);
+
+/// Polls `path` until it answers `status`: at once on PostgreSQL (every request
+/// reads the change generation), within the 1 s poll on SQLite.
+async fn wait_for_status(app: &TestApp, path: &str, token: &str, status: u16) {
+    let postgres = app.state.db.backend() == snackbase_server::db::Backend::Postgres;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let got = app.get(path, Some(token)).await.status.as_u16();
+        if got == status {
+            return;
+        }
+        assert!(
+            !postgres,
+            "PostgreSQL answered {got} right after the change, not {status}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {got} instead of {status} after 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

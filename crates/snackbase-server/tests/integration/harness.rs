@@ -405,6 +405,39 @@ impl TestApp {
     }
 
     /// A count straight from the database, to prove what was (not) stored.
+    /// Runs `sql` on a connection of its own, as another process (SQLite) or
+    /// another node (PostgreSQL) would: none of this app's pools see it happen.
+    pub async fn exec_elsewhere(&self, sql: &str) {
+        use sqlx::Connection as _;
+        match &self.pg_schema {
+            None => {
+                let path = self._dir.path().join("snackbase.db");
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("a second SQLite connection");
+                sqlx::query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql elsewhere");
+                conn.close().await.ok();
+            }
+            Some(schema) => {
+                let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query(&format!("SET search_path = {schema}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("search_path");
+                sqlx::query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql elsewhere");
+                conn.close().await.ok();
+            }
+        }
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         match &self.state.db {

@@ -652,3 +652,40 @@ both!(hostile_bodies_and_paths_are_refused, |app| {
     assert_eq!(app.count("col_posts").await, 0);
     assert_eq!(app.count("users").await, 3);
 });
+
+both!(concurrent_writes_commit_together_and_fail_alone, |app| {
+    // Forty creates at once: on SQLite they are group-committed, each in a
+    // savepoint. Twenty share one unique slug: exactly one of them wins, the
+    // others get a 409 and leave nothing behind; the other twenty all land.
+    let (_, a, _) = setup(&app).await;
+    let sends = (0..40).map(|i| {
+        let slug = if i % 2 == 0 {
+            "shared".to_string()
+        } else {
+            format!("own-{i}")
+        };
+        app.post(
+            "/api/v1/records/posts",
+            Some(&a),
+            json!({"title": format!("t{i}"), "slug": slug}),
+        )
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    let created = answers.iter().filter(|r| r.status == 201).count();
+    let conflicts = answers.iter().filter(|r| r.status == 409).count();
+    assert_eq!(
+        (created, conflicts),
+        (21, 19),
+        "{:?}",
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let listed = app.get("/api/v1/records/posts?limit=100", Some(&a)).await;
+    assert_eq!(listed.expect(200)["total"], 21);
+    // Every acknowledged record reads back.
+    for r in answers.iter().filter(|r| r.status == 201) {
+        let id = r.json["id"].as_str().unwrap();
+        app.get(&format!("/api/v1/records/posts/{id}"), Some(&a))
+            .await
+            .expect(200);
+    }
+});
