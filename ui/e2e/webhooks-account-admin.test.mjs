@@ -123,8 +123,11 @@ describe('webhooks of an account admin', () => {
         },
         [method, path],
       );
-    // Asking for Globex's list still answers with her own account's.
-    const list = await asAnn('GET', `/webhooks?account_id=${globexHook.account_id}`);
+    // Asking for Globex's list is refused (as for users); her own list is Acme's only.
+    const other = await asAnn('GET', `/webhooks?account_id=${globexHook.account_id}`);
+    assert.equal(other.status, 403);
+    assert.equal(other.body.error, 'forbidden');
+    const list = await asAnn('GET', '/webhooks');
     assert.equal(list.status, 200);
     assert.deepEqual(list.body.map((w) => w.url), [acmeUrl()]);
     for (const [method, path] of [

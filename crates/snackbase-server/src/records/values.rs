@@ -195,8 +195,8 @@ pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, St
                 }
             }
             if let Some(pattern) = &options.pattern {
-                let re = regex::Regex::new(&format!("^(?:{pattern})$"))
-                    .map_err(|_| ("pattern_invalid", "Invalid pattern".to_string()))?;
+                let re = compiled(pattern)
+                    .ok_or_else(|| ("pattern_invalid", "Invalid pattern".to_string()))?;
                 if !re.is_match(s) {
                     return Err((
                         "pattern_mismatch",
@@ -381,6 +381,26 @@ pub fn validate_body(
     } else {
         Err(errors)
     }
+}
+
+/// The anchored regex of a field's `pattern`, compiled once per pattern (the
+/// schemas that carry patterns are few; the map is cleared if it ever grows large).
+fn compiled(pattern: &str) -> Option<regex::Regex> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static CACHE: LazyLock<Mutex<HashMap<String, regex::Regex>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    if let Some(re) = CACHE.lock().ok()?.get(pattern) {
+        return Some(re.clone());
+    }
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).ok()?;
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(pattern.to_string(), re.clone());
+    }
+    Some(re)
 }
 
 #[cfg(test)]

@@ -209,10 +209,15 @@ pub async fn list_webhooks(
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<WebhookResponse>>> {
-    let account = if user.is_superadmin() {
-        q.account_id
-    } else {
-        Some(user.account_id.clone())
+    let account = match (user.is_superadmin(), q.account_id) {
+        (true, named) => named,
+        (false, Some(named)) if named != user.account_id => {
+            // As for users: naming another account is refused, not ignored.
+            return Err(ApiError::forbidden(
+                "Account admins see the webhooks of their own account only",
+            ));
+        }
+        (false, _) => Some(user.account_id.clone()),
     };
     if let Some(a) = &account {
         if !user.administers(a) {

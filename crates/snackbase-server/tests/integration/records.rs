@@ -689,3 +689,44 @@ both!(concurrent_writes_commit_together_and_fail_alone, |app| {
             .expect(200);
     }
 });
+
+both!(text_patterns_are_enforced_on_every_write, |app| {
+    let sa = app.superadmin().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "codes", "schema": [
+            {"name": "code", "type": "text", "options": {"pattern": "[a-z]{3}-[0-9]+"}}]}),
+    )
+    .await
+    .expect(201);
+    let a = app.register("a@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The pattern is anchored and checked on each write (compiled once).
+    for (code, ok) in [
+        ("abc-1", true),
+        ("ABC-1", false),
+        ("xabc-12", false),
+        ("xyz-42", true),
+        ("abc-", false),
+    ] {
+        let r = app
+            .post("/api/v1/records/codes", Some(&a), json!({"code": code}))
+            .await;
+        if ok {
+            r.expect(201);
+        } else {
+            assert_eq!(
+                r.expect_error(422, "validation_error")["details"][0]["code"],
+                "pattern_mismatch",
+                "{code}"
+            );
+        }
+    }
+    assert_eq!(
+        app.get("/api/v1/records/codes", Some(&a)).await.expect(200)["total"],
+        2
+    );
+});

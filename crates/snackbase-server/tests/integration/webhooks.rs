@@ -361,6 +361,10 @@ async fn webhooks_refuse_internal_targets_and_other_accounts() {
             .len(),
         0
     );
+    // Naming the other account is refused, as for users.
+    app.get("/api/v1/webhooks?account_id=AA0001", Some(&other))
+        .await
+        .expect_error(403, "forbidden");
     assert_eq!(
         app.get("/api/v1/webhooks", Some(&sa))
             .await
