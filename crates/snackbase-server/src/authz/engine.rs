@@ -121,6 +121,15 @@ pub async fn grants(
     Ok(out)
 }
 
+/// Whether any of the grants calls one of the SQL macros (which list queries inline).
+pub fn uses_sql_macros(grants: &[Grant], macros: &Macros) -> bool {
+    grants.iter().any(|g| {
+        macros
+            .keys()
+            .any(|name| g.source.contains(&format!("@{name}(")))
+    })
+}
+
 /// Who is asking, as rules see them.
 #[derive(Debug, Clone)]
 pub struct Identity {

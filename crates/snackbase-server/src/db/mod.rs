@@ -15,6 +15,7 @@ pub mod changes;
 pub mod dialect;
 pub mod fast;
 mod group_commit;
+pub mod limit;
 mod url;
 
 use std::str::FromStr;

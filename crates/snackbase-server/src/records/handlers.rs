@@ -102,7 +102,16 @@ pub async fn list_records(
         None => Vec::new(),
     };
     let ruled = read.grants.is_some();
-    let mut page = match list::run(&mut tx, &visible, &caller.account_id, &q, extra).await {
+    // SQL macros keep their time limit when inlined: the statement gets it.
+    let limit = match (&read.grants, &read.env) {
+        (Some(grants), Some(env)) if engine::uses_sql_macros(grants, &env.macros) => {
+            Some(crate::db::limit::limit(&mut tx, crate::macros::run::TIMEOUT).await?)
+        }
+        _ => None,
+    };
+    let listed = list::run(&mut tx, &visible, &caller.account_id, &q, extra).await;
+    drop(limit);
+    let mut page = match listed {
         Ok(page) => page,
         // A rule (e.g. a SQL macro) that fails at run time denies; it is not a 500.
         Err(ApiError::Internal(cause)) if ruled => {

@@ -231,3 +231,61 @@ both!(macros_work_inside_rules, |app| {
         .await
         .expect_error(409, "conflict");
 });
+
+both!(a_slow_macro_in_a_list_rule_is_stopped_at_its_limit, |app| {
+    let sa = app.superadmin().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "posts", "schema": [{"name": "title", "type": "text"}]}),
+    )
+    .await
+    .expect(201);
+    let admin = app.register("admin@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post("/api/v1/records/posts", Some(&admin), json!({"title": "x"}))
+        .await
+        .expect(201);
+    app.post(
+        "/api/v1/users",
+        Some(&sa),
+        json!({"email": "u@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}),
+    )
+    .await
+    .expect(201);
+    let u = app
+        .login("alpha", "u@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post("/api/v1/macros", Some(&sa), json!({"name": "forever",
+        "sql_query": "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT COUNT(*) FROM r"}))
+        .await
+        .expect(201);
+    app.put(
+        "/api/v1/roles/2/permissions/bulk",
+        Some(&sa),
+        json!({"updates": [{"collection": "posts", "operation": "read", "rule": "@forever() > 0"}]}),
+    )
+    .await
+    .expect(200);
+    // Inlined in the list statement, the macro keeps its 1 s limit: the rule
+    // fails, so it denies (nothing listed) instead of running forever.
+    let started = std::time::Instant::now();
+    let listed = app.get("/api/v1/records/posts", Some(&u)).await;
+    assert_eq!(listed.expect(200)["total"], 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The limit ends with the request: the pooled connections serve others normally.
+    for _ in 0..12 {
+        assert_eq!(
+            app.get("/api/v1/records/posts", Some(&admin))
+                .await
+                .expect(200)["total"],
+            1
+        );
+    }
+});
