@@ -137,6 +137,8 @@ impl AppState {
 /// second, so that a change written to the file by another process (the CLI)
 /// reaches the caches; refreshes the planner's statistics at start, after
 /// 1,000 rows were written (checked every 5 s) and every 10 minutes.
+/// `total_changes()` counts per connection, so a recycled writer starts at 0
+/// again: a count below the last one also makes a refresh due.
 fn spawn_sqlite_upkeep(state: &AppState) {
     let app = Arc::downgrade(&state.0);
     tokio::spawn(async move {
@@ -149,16 +151,17 @@ fn spawn_sqlite_upkeep(state: &AppState) {
             if let Err(e) = app.db.poll_changes().await {
                 tracing::debug!(error = %e, "could not read the change generation");
             }
-            let due = match optimized_at {
-                None => true,
-                Some(_) if ticks % 600 == 0 => true,
-                Some(at) if ticks % 5 == 0 => app.db.rows_written().await.unwrap_or(0) >= at + 1000,
-                Some(_) => false,
-            };
-            if due {
-                optimized_at = Some(app.db.rows_written().await.unwrap_or(0));
-                if let Err(e) = app.db.optimize().await {
-                    tracing::warn!(error = %e, "PRAGMA optimize failed");
+            if ticks % 5 == 0 {
+                let written = app.db.rows_written().await.unwrap_or(0);
+                let due = match optimized_at {
+                    None => true,
+                    Some(at) => ticks % 600 == 0 || written < at || written >= at + 1000,
+                };
+                if due {
+                    optimized_at = Some(written);
+                    if let Err(e) = app.db.optimize().await {
+                        tracing::warn!(error = %e, "PRAGMA optimize failed");
+                    }
                 }
             }
             ticks += 1;

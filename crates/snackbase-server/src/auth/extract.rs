@@ -112,7 +112,7 @@ async fn load(
         return Ok(None);
     }
     let groups = if with_groups && live.account_id != SYSTEM_ACCOUNT {
-        Some(crate::records::scope::groups_of(state, &claims.user_id).await?)
+        Some(crate::groups::names_of(&state.db, &claims.user_id).await?)
     } else {
         None
     };

@@ -30,7 +30,6 @@ type GrantKey = (i64, String, Operation);
 
 /// Parsed grants by [`GrantKey`], and the macros, for the current change generation.
 pub struct AuthzCache {
-    changes: Arc<Changes>,
     grants: GenCache<GrantKey, Arc<Vec<Grant>>>,
     macros: GenCache<(), Arc<Macros>>,
 }
@@ -42,15 +41,8 @@ impl AuthzCache {
     pub fn new(changes: Arc<Changes>) -> Self {
         Self {
             grants: GenCache::new(changes.clone(), 4096),
-            macros: GenCache::new(changes.clone(), 1),
-            changes,
+            macros: GenCache::new(changes, 1),
         }
-    }
-
-    /// Forgets everything now (the triggers on roles, permissions and macros
-    /// would also do it when the change commits).
-    pub fn invalidate(&self) {
-        self.changes.bump();
     }
 
     /// The grants and macros for a check, if both are cached (no database needed).

@@ -181,7 +181,6 @@ pub async fn create_permission(
     .await
     })?;
     tx.commit().await?;
-    state.authz.invalidate();
     Ok((
         StatusCode::CREATED,
         Json(PermissionResponse {
@@ -258,7 +257,6 @@ pub async fn delete_permission(
         return Err(permission_not_found(id));
     }
     tx.commit().await?;
-    state.authz.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -470,7 +468,6 @@ pub async fn bulk_update(
         })?;
     }
     tx.commit().await?;
-    state.authz.invalidate();
     Ok(Json(BulkResponse {
         success_count: planned.len(),
         failure_count: 0,

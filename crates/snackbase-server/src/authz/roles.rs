@@ -180,7 +180,6 @@ async fn update(
     .map(|r| r.rows_affected()))
     .map_err(|e| clash(e, &name))?;
     tx.commit().await?;
-    state.authz.invalidate();
     Ok(Json(RoleResponse {
         id,
         name,
@@ -250,6 +249,5 @@ pub async fn delete_role(
         .await
         .map(|r| r.rows_affected()))?;
     tx.commit().await?;
-    state.authz.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,8 +19,14 @@ use rusqlite::{Connection, OpenFlags};
 pub struct FastReads {
     path: PathBuf,
     cap: usize,
-    idle: Mutex<Vec<Connection>>,
-    open: Mutex<usize>,
+    pool: Mutex<Pool>,
+}
+
+#[derive(Debug, Default)]
+struct Pool {
+    idle: Vec<Connection>,
+    /// Connections opened so far (idle or in use).
+    opened: usize,
 }
 
 impl FastReads {
@@ -28,19 +34,31 @@ impl FastReads {
         Self {
             path,
             cap,
-            idle: Mutex::new(Vec::new()),
-            open: Mutex::new(0),
+            pool: Mutex::default(),
         }
     }
 
     fn checkout(&self) -> Option<Connection> {
-        if let Some(conn) = self.idle.lock().ok()?.pop() {
-            return Some(conn);
+        {
+            let mut pool = self.pool.lock().ok()?;
+            if let Some(conn) = pool.idle.pop() {
+                return Some(conn);
+            }
+            if pool.opened >= self.cap {
+                return None;
+            }
+            pool.opened += 1;
         }
-        let mut open = self.open.lock().ok()?;
-        if *open >= self.cap {
-            return None;
+        let opened = self.open();
+        if opened.is_none() {
+            if let Ok(mut pool) = self.pool.lock() {
+                pool.opened -= 1;
+            }
         }
+        opened
+    }
+
+    fn open(&self) -> Option<Connection> {
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -49,13 +67,12 @@ impl FastReads {
         // Never wait long on the request's thread: fall back instead.
         conn.busy_timeout(Duration::from_millis(20)).ok()?;
         conn.set_prepared_statement_cache_capacity(64);
-        *open += 1;
         Some(conn)
     }
 
     fn checkin(&self, conn: Connection) {
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push(conn);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.idle.push(conn);
         }
     }
 

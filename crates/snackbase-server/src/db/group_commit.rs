@@ -21,6 +21,8 @@ use crate::error::{ApiError, ApiResult};
 const MAX_BATCH: usize = 128;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// What a write returns: its result, once it ran in the transaction.
+pub type Work<'a, T> = BoxFuture<'a, ApiResult<T>>;
 /// Called once the transaction ended: `Ok` when the write is committed.
 type Done = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// Runs one write; says whether it succeeded (else it is rolled back).
@@ -59,7 +61,7 @@ impl GroupCommit {
     pub async fn write<T, F>(&self, work: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, ApiResult<T>> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> Work<'a, T> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel::<ApiResult<T>>();
         let job: Job = Box::new(move |tx| {

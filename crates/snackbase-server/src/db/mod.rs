@@ -80,8 +80,6 @@ pub struct Conn<DB: Database> {
     inner: Inner<DB>,
     /// Write transactions settle the change generation when they commit.
     changes: Option<Arc<Changes>>,
-    /// Plain SQLite reads may take the direct path for point lookups.
-    fast: Option<Arc<fast::FastReads>>,
 }
 
 enum Inner<DB: Database> {
@@ -94,15 +92,13 @@ impl<DB: Database> Conn<DB> {
         Self {
             inner: Inner::Tx(t),
             changes,
-            fast: None,
         }
     }
 
-    fn plain(c: PoolConnection<DB>, fast: Option<Arc<fast::FastReads>>) -> Self {
+    fn plain(c: PoolConnection<DB>) -> Self {
         Self {
             inner: Inner::Plain(c),
             changes: None,
-            fast,
         }
     }
 
@@ -343,12 +339,7 @@ impl Db {
     pub async fn write<T, F>(&self, work: F) -> crate::error::ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(
-                &'a mut Tx,
-            ) -> std::pin::Pin<
-                Box<dyn std::future::Future<Output = crate::error::ApiResult<T>> + Send + 'a>,
-            > + Send
-            + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> group_commit::Work<'a, T> + Send + 'static,
     {
         match self {
             Self::Sqlite { group, .. } => group.write(work).await,
@@ -365,10 +356,8 @@ impl Db {
     /// with one statement (no BEGIN/COMMIT round trips). Commit is a no-op.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { read, fast, .. } => {
-                Tx::Sqlite(Conn::plain(read.acquire().await?, Some(fast.clone())))
-            }
-            Self::Postgres(pool, _) => Tx::Postgres(Conn::plain(pool.acquire().await?, None)),
+            Self::Sqlite { read, .. } => Tx::Sqlite(Conn::plain(read.acquire().await?)),
+            Self::Postgres(pool, _) => Tx::Postgres(Conn::plain(pool.acquire().await?)),
         })
     }
 
@@ -403,14 +392,6 @@ impl Tx {
         match self {
             Self::Sqlite(c) => c.commit().await,
             Self::Postgres(c) => c.commit().await,
-        }
-    }
-
-    /// The direct read path, on a plain SQLite read (see [`fast`]).
-    pub fn fast(&self) -> Option<&fast::FastReads> {
-        match self {
-            Self::Sqlite(c) => c.fast.as_deref(),
-            Self::Postgres(_) => None,
         }
     }
 

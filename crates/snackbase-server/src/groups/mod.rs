@@ -9,6 +9,21 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::db::Db;
+use crate::on_pool;
+
+/// The names of the groups `user_id` belongs to, sorted (what rules see as `user.groups`).
+pub async fn names_of(db: &Db, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    on_pool!(db, |p| {
+        sqlx::query_scalar(
+            "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id \
+             WHERE m.user_id = $1 ORDER BY g.name",
+        )
+        .bind(user_id)
+        .fetch_all(p)
+        .await
+    })
+}
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

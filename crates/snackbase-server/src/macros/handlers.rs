@@ -154,7 +154,6 @@ pub async fn create_macro(
     .await)
     .map_err(|e| clash(e, &def.name))?;
     tx.commit().await?;
-    state.authz.invalidate();
     Ok((
         StatusCode::CREATED,
         Json(response(MacroDef { id, ..def }, true)),
@@ -238,7 +237,6 @@ async fn update(state: &AppState, id: i64, req: MacroRequest) -> ApiResult<Json<
     .map(|r| r.rows_affected()))
     .map_err(|e| clash(e, &def.name))?;
     tx.commit().await?;
-    state.authz.invalidate();
     Ok(Json(response(def, true)))
 }
 
@@ -303,7 +301,6 @@ pub async fn delete_macro(
         .await
         .map(|r| r.rows_affected()))?;
     tx.commit().await?;
-    state.authz.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -279,26 +279,16 @@ pub async fn load_for(
     if op == Operation::Read {
         return readable(c, caller, record, read);
     }
-    let readable = match &read {
-        Some(read) => read.allows(c, caller, &record)?,
-        None => false,
-    };
-    if !readable {
-        if read.is_none() && op == Operation::Read {
-            return Err(engine::denied(&caller.identity, op, &c.name));
-        }
-        return Err(write::record_not_found());
+    // Changing a record one may not read looks like changing a missing one.
+    match &read {
+        Some(read) if read.allows(c, caller, &record)? => {}
+        _ => return Err(write::record_not_found()),
     }
-    let granted = if op == Operation::Read {
-        read.ok_or_else(write::record_not_found)?
-    } else {
-        let access = access::require(state, tx, caller, c, op).await?;
-        if !access.allows(c, caller, &record)? {
-            return Err(engine::denied(&caller.identity, op, &c.name));
-        }
-        access
-    };
-    Ok((record, granted))
+    let access = access::require(state, tx, caller, c, op).await?;
+    if !access.allows(c, caller, &record)? {
+        return Err(engine::denied(&caller.identity, op, &c.name));
+    }
+    Ok((record, access))
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,7 +12,6 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::authz::engine::Identity;
 use crate::error::ApiError;
-use crate::on_tx;
 
 pub const PUBLIC_ROLE_ID: i64 = 3;
 
@@ -60,18 +59,6 @@ fn named_account(parts: &Parts, keys: &[&str]) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub async fn groups_of(state: &AppState, user_id: &str) -> Result<Vec<String>, ApiError> {
-    let mut tx = state.db.read().await?;
-    Ok(on_tx!(&mut tx, |c| {
-        sqlx::query_scalar::<_, String>(
-        "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 ORDER BY g.name"
-    )
-    .bind(user_id)
-    .fetch_all(c)
-    .await
-    })?)
-}
-
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -110,7 +97,7 @@ impl FromRequestParts<AppState> for Caller {
         let groups = match (&user.groups, user.is_superadmin()) {
             (_, true) => Vec::new(),
             (Some(groups), false) => groups.clone(),
-            (None, false) => groups_of(state, &user.user_id).await?,
+            (None, false) => crate::groups::names_of(&state.db, &user.user_id).await?,
         };
         Ok(Self {
             kind,

@@ -78,25 +78,55 @@ impl<'q> BindParam for Query<'q, Postgres, PgArguments> {
 
 /// Reads one typed column of a row as JSON on either backend.
 pub trait ReadColumn {
-    fn read_json(&self, index: usize, kind: ColumnKind) -> Result<Value, sqlx::Error>;
+    type Error;
+    fn read_json(&self, index: usize, kind: ColumnKind) -> Result<Value, Self::Error>;
 }
 
-impl ReadColumn for SqliteRow {
-    fn read_json(&self, i: usize, kind: ColumnKind) -> Result<Value, sqlx::Error> {
+/// The column reads a record needs from a SQLite row, whichever driver
+/// fetched it (sqlx, or rusqlite on the direct read path).
+pub trait SqliteColumns {
+    type Error;
+    fn text(&self, i: usize) -> Result<Option<String>, Self::Error>;
+    fn real(&self, i: usize) -> Result<Option<f64>, Self::Error>;
+    fn flag(&self, i: usize) -> Result<Option<bool>, Self::Error>;
+}
+
+impl SqliteColumns for SqliteRow {
+    type Error = sqlx::Error;
+    fn text(&self, i: usize) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(i)
+    }
+    fn real(&self, i: usize) -> Result<Option<f64>, sqlx::Error> {
+        self.try_get(i)
+    }
+    fn flag(&self, i: usize) -> Result<Option<bool>, sqlx::Error> {
+        self.try_get(i)
+    }
+}
+
+impl SqliteColumns for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+    fn real(&self, i: usize) -> rusqlite::Result<Option<f64>> {
+        self.get(i)
+    }
+    fn flag(&self, i: usize) -> rusqlite::Result<Option<bool>> {
+        self.get(i)
+    }
+}
+
+impl<R: SqliteColumns> ReadColumn for R {
+    type Error = R::Error;
+    fn read_json(&self, i: usize, kind: ColumnKind) -> Result<Value, R::Error> {
         Ok(match kind {
-            ColumnKind::Text | ColumnKind::Time => self
-                .try_get::<Option<String>, _>(i)?
-                .map(Value::String)
-                .unwrap_or(Value::Null),
-            ColumnKind::Number => self
-                .try_get::<Option<f64>, _>(i)?
-                .map(number_json)
-                .unwrap_or(Value::Null),
-            ColumnKind::Bool => self
-                .try_get::<Option<bool>, _>(i)?
-                .map(Value::Bool)
-                .unwrap_or(Value::Null),
-            ColumnKind::Json => match self.try_get::<Option<String>, _>(i)? {
+            ColumnKind::Text | ColumnKind::Time => {
+                self.text(i)?.map(Value::String).unwrap_or(Value::Null)
+            }
+            ColumnKind::Number => self.real(i)?.map(number_json).unwrap_or(Value::Null),
+            ColumnKind::Bool => self.flag(i)?.map(Value::Bool).unwrap_or(Value::Null),
+            ColumnKind::Json => match self.text(i)? {
                 Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
                 None => Value::Null,
             },
@@ -105,6 +135,7 @@ impl ReadColumn for SqliteRow {
 }
 
 impl ReadColumn for PgRow {
+    type Error = sqlx::Error;
     fn read_json(&self, i: usize, kind: ColumnKind) -> Result<Value, sqlx::Error> {
         Ok(match kind {
             ColumnKind::Text => self
@@ -156,7 +187,7 @@ pub fn select_list(cols: &[(String, ColumnKind)], alias: &str) -> String {
 pub fn to_record<R: ReadColumn>(
     row: &R,
     cols: &[(String, ColumnKind)],
-) -> Result<Map<String, Value>, sqlx::Error> {
+) -> Result<Map<String, Value>, R::Error> {
     let mut map = Map::with_capacity(cols.len());
     for (i, (name, kind)) in cols.iter().enumerate() {
         map.insert(name.clone(), row.read_json(i, *kind)?);
@@ -213,12 +244,6 @@ pub async fn fetch_one(
     id: &str,
 ) -> Result<Option<Map<String, Value>>, sqlx::Error> {
     let (sql, cols) = one_sql(c);
-    if let Some(found) = tx
-        .fast()
-        .and_then(|fast| fast.read(|conn| fetch_direct(conn, &sql, account_id, id, &cols)))
-    {
-        return Ok(found);
-    }
     let mut rows = fetch_records(
         tx,
         &sql,
@@ -252,8 +277,7 @@ pub fn fetch_direct_one(
     fast.read(|conn| fetch_direct(conn, &sql, account_id, id, &cols))
 }
 
-/// [`fetch_one`] on a direct SQLite connection, reading columns as the sqlx
-/// path does (see [`ReadColumn`] for `SqliteRow`).
+/// [`fetch_one`] on a direct SQLite connection.
 fn fetch_direct(
     conn: &rusqlite::Connection,
     sql: &str,
@@ -263,32 +287,7 @@ fn fetch_direct(
 ) -> rusqlite::Result<Option<Map<String, Value>>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query([account_id, id])?;
-    let Some(row) = rows.next()? else {
-        return Ok(None);
-    };
-    let mut map = Map::with_capacity(cols.len());
-    for (i, (name, kind)) in cols.iter().enumerate() {
-        let value = match kind {
-            ColumnKind::Text | ColumnKind::Time => row
-                .get::<_, Option<String>>(i)?
-                .map(Value::String)
-                .unwrap_or(Value::Null),
-            ColumnKind::Number => row
-                .get::<_, Option<f64>>(i)?
-                .map(number_json)
-                .unwrap_or(Value::Null),
-            ColumnKind::Bool => row
-                .get::<_, Option<bool>>(i)?
-                .map(Value::Bool)
-                .unwrap_or(Value::Null),
-            ColumnKind::Json => match row.get::<_, Option<String>>(i)? {
-                Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-                None => Value::Null,
-            },
-        };
-        map.insert(name.clone(), value);
-    }
-    Ok(Some(map))
+    rows.next()?.map(|row| to_record(row, cols)).transpose()
 }
 
 /// Sets every NULL of a column to a value (filling a field made required).
