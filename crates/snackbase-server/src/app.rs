@@ -28,6 +28,8 @@ pub struct App {
     pub collections: GenCache<String, Arc<crate::collections::store::Collection>>,
     pub hooks: Arc<crate::hooks::Hooks>,
     pub request_logs: crate::logs::Recorder,
+    /// This node's rate-limit counters.
+    pub limiter: Arc<crate::ratelimit::Limiter>,
 }
 
 /// The shared state handed to every handler.
@@ -107,8 +109,14 @@ impl AppState {
         let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
         let changes = db.changes().clone();
         let request_logs = crate::logs::Recorder::new(&config);
+        let limiter = crate::ratelimit::Limiter::new(
+            &config.rate_limits,
+            &config.server_limits,
+            &config.api_prefix,
+        );
         let state = Self(Arc::new(App {
             request_logs,
+            limiter,
             config,
             db,
             tokens,

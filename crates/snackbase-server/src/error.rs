@@ -76,8 +76,16 @@ pub enum ApiError {
         message: String,
         field: Option<String>,
     },
-    #[error("Request body is larger than {0} bytes")]
+    #[error("Request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
+    /// The client took too long to send its request body.
+    #[error("The request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
+    #[error("The request target is longer than the limit of {0} bytes")]
+    UriTooLong(usize),
+    /// A rate limit or lockout; `retry_after` is in seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("Service unavailable")]
@@ -147,6 +155,9 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -163,6 +174,9 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict { .. } => "conflict",
             Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::RequestTimeout(_) => "request_timeout",
+            Self::UriTooLong(_) => "uri_too_long",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -223,6 +237,17 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::TooManyRequests { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after.max(&1)));
+        }
+        if matches!(self, Self::RequestTimeout(_) | Self::PayloadTooLarge(_)) {
+            // The rest of the body is not read: the connection cannot be reused.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if let Self::Internal(cause) = &self {
             response

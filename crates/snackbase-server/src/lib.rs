@@ -29,6 +29,7 @@ pub mod invitations;
 pub mod logs;
 pub mod macros;
 pub mod mail;
+pub mod ratelimit;
 pub mod records;
 mod setup;
 pub mod users;
@@ -36,7 +37,7 @@ pub mod webhooks;
 
 use std::future::Future;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::Router;
 use tower::Layer as _;
@@ -74,6 +75,11 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .split_for_parts();
     let doc = docs::finish(doc, &config.app_name, &config.app_version);
 
+    let limits = std::sync::Arc::new(http::limits::RequestLimits {
+        max_body_size: config.max_body_size,
+        max_uri_length: config.server_limits.max_uri_length,
+        body_timeout: config.server_limits.body_timeout,
+    });
     let mut app = api
         .with_state(state.clone())
         .merge(docs::router(doc))
@@ -81,7 +87,15 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.max_body_size))
-        .layer(CatchPanicLayer::custom(http::middleware::panic_response));
+        .layer(CatchPanicLayer::custom(http::middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            limits,
+            http::limits::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limiter.clone(),
+            ratelimit::limit,
+        ));
     for (name, value) in http::middleware::SECURITY_HEADERS {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static(name),
@@ -93,6 +107,10 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .layer(axum::middleware::from_fn_with_state(
             state.request_logs.clone(),
             http::middleware::observe,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limiter.clone(),
+            ratelimit::identify,
         ));
     NormalizePathLayer::trim_trailing_slash().layer(app)
 }
@@ -150,10 +168,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone(), ui);
-    let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<
-        std::net::SocketAddr,
-    >(app);
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped_sweep = stopped.clone();
     let worker = tokio::spawn(webhooks::worker::run(state.clone(), stopped.clone()));
     let log_writer = tokio::spawn(logs::writer::run(
         state.db.clone(),
@@ -166,12 +182,12 @@ pub async fn serve(
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppServe))
         .await;
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let sweeper = tokio::spawn(state.limiter.clone().sweep_until(stopped_sweep));
+    let result = http::server::run(listener, app, &state.config.server_limits, shutdown).await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), worker).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), log_writer).await;
+    let _ = sweeper.await;
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

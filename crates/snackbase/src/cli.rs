@@ -122,17 +122,36 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(config: &Config) {
+/// Logs go to stdout and, with `SNACKBASE_LOG_FILE`, are appended to that
+/// file as well. `SNACKBASE_DEBUG=true` lowers the level to DEBUG.
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriterExt as _};
+    let level = if config.debug {
+        "debug"
+    } else {
+        config.log_level.as_filter()
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!(
             "{level},sqlx={sqlx}",
-            level = config.log_level.as_filter(),
             sqlx = if config.db_echo { "debug" } else { "warn" }
         ))
     });
+    let writer = match &config.log_file {
+        None => BoxMakeWriter::new(std::io::stdout),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening SNACKBASE_LOG_FILE {}", path.display()))?;
+            BoxMakeWriter::new(std::io::stdout.and(std::sync::Mutex::new(file)))
+        }
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stdout);
+        .with_ansi(config.log_file.is_none())
+        .with_writer(writer);
     match config.log_format {
         LogFormat::Json => builder
             .json()
@@ -141,6 +160,7 @@ fn init_logging(config: &Config) {
             .init(),
         LogFormat::Console => builder.init(),
     }
+    Ok(())
 }
 
 async fn connect(config: &Config) -> anyhow::Result<Db> {
@@ -159,7 +179,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             if let Some(port) = port {
                 config.port = port;
             }
-            init_logging(&config);
+            init_logging(&config)?;
             serve(config, ui_dir).await?;
             Ok(ExitCode::SUCCESS)
         }

@@ -197,6 +197,13 @@ fn bad_configuration_stops_with_the_variable_named() {
         ("SNACKBASE_DATABASE_URL", "mysql://localhost/db"),
         ("SNACKBASE_CORS_ORIGINS", "[1, 2]"),
         ("SNACKBASE_LOG_LEVEL", "LOUD"),
+        // Read by the original, refused here rather than ignored.
+        ("SNACKBASE_PERMISSION_CACHE_TTL_SECONDS", "300"),
+        ("SNACKBASE_RATE_LIMIT_PER_MINUTE", "0"),
+        ("SNACKBASE_RATE_LIMIT_ENABLED", "sometimes"),
+        ("SNACKBASE_TRUSTED_PROXIES", "proxy.internal"),
+        ("SNACKBASE_HEADER_READ_TIMEOUT_SECONDS", "0"),
+        ("SNACKBASE_AUTH_LOCKOUT_MAX_FAILURES", "101"),
     ] {
         let out = run(dir.path(), &["serve"], &[(var, value)]);
         assert_eq!(out.status.code(), Some(2), "{var}");
@@ -207,6 +214,68 @@ fn bad_configuration_stops_with_the_variable_named() {
         !dir.path().join("sb_data").exists(),
         "nothing is created on a bad configuration"
     );
+}
+
+#[test]
+fn debug_is_refused_in_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &["serve"],
+        &[
+            ("SNACKBASE_ENVIRONMENT", "production"),
+            ("SNACKBASE_DEBUG", "true"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SNACKBASE_DEBUG"));
+}
+
+/// `SNACKBASE_LOG_FILE` receives the log lines (the same ones as stdout),
+/// `SNACKBASE_DEBUG` lowers the level, and tokens in paths never reach a log.
+#[test]
+fn the_log_file_gets_the_access_log_without_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = dir.path().join("snackbase.log");
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("SNACKBASE_PORT", &port.to_string()),
+            ("SNACKBASE_LOG_FILE", log.to_str().unwrap()),
+            ("SNACKBASE_DEBUG", "true"),
+        ],
+        port,
+    );
+    let token = "7f".repeat(32);
+    let client = reqwest::blocking::Client::new();
+    let res = client
+        .get(format!("{}/api/v1/invitations/{token}", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = client
+        .post(format!("{}/api/v1/invitations/{token}/accept", server.base))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let (code, _) = server.terminate();
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let access: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("snackbase::access") && l.contains("/api/v1/invitations/"))
+        .collect();
+    assert_eq!(access.len(), 2, "{text}");
+    assert!(
+        access
+            .iter()
+            .all(|l| l.contains("/api/v1/invitations/[redacted]")),
+        "{text}"
+    );
+    assert!(!text.contains(&token), "a token reached the log: {text}");
+    assert!(text.contains("\"level\":\"DEBUG\""), "debug lines: {text}");
 }
 
 #[test]

@@ -1,4 +1,3 @@
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -27,7 +26,7 @@ pub struct LogoutRequest {
 pub async fn logout(
     State(state): State<AppState>,
     user: AuthUser,
-    body: Bytes,
+    crate::http::ApiBody(body): crate::http::ApiBody,
 ) -> ApiResult<StatusCode> {
     let req: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutRequest::default()

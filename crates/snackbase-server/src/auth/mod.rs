@@ -3,6 +3,7 @@
 
 pub mod email;
 pub mod extract;
+pub mod lockout;
 pub mod password;
 pub mod sessions;
 pub mod superadmin;

@@ -25,7 +25,7 @@ fn refused() -> ApiError {
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RefreshRequest>,
-) -> ApiResult<Json<TokenPair>> {
+) -> ApiResult<crate::http::NoStore<Json<TokenPair>>> {
     if state.tokens.decode_refresh(&req.refresh_token).is_none() {
         return Err(refused());
     }
@@ -44,7 +44,7 @@ pub async fn refresh(
                     serde_json::json!({"id": claims.user_id, "account_id": claims.account_id});
                 state.hooks.after(&state, event).await;
             }
-            Ok(Json(pair))
+            Ok(crate::http::NoStore(Json(pair)))
         }
         Rotation::Refused => Err(refused()),
         Rotation::ReuseDetected => {

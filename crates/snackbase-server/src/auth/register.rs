@@ -10,7 +10,7 @@ use crate::accounts::{model as accounts, slug};
 use crate::app::AppState;
 use crate::db::{violated_constraint, ConstraintKind};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use crate::http::ApiJson;
+use crate::http::{ApiJson, NoStore};
 use crate::users::model::{self as users, NewUser};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -28,7 +28,7 @@ pub struct RegisterRequest {
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<AuthResponse>)> {
+) -> ApiResult<NoStore<(StatusCode, Json<AuthResponse>)>> {
     let mut problems: Vec<FieldError> = Vec::new();
     let email = super::email::normalize(&req.email, "email");
     if let Err(ApiError::Validation { details, .. }) = &email {
@@ -98,8 +98,8 @@ pub async fn register(
     );
     event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id});
     state.hooks.after(&state, event).await;
-    Ok((
+    Ok(NoStore((
         StatusCode::CREATED,
         Json(AuthResponse::new(tokens, &account, &user)),
-    ))
+    )))
 }

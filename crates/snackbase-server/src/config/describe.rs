@@ -62,22 +62,67 @@ impl Config {
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
             ),
-            (
-                "PERMISSION_CACHE_TTL_SECONDS",
-                self.permission_cache_ttl_seconds.to_string(),
-            ),
             ("STORAGE_PATH", self.storage_path.display().to_string()),
             ("DATA_DIR", self.data_dir.display().to_string()),
             ("MAX_FILE_SIZE", self.max_file_size.to_string()),
             ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
             ("MAX_BODY_SIZE", self.max_body_size.to_string()),
             ("MAX_PAGE_SIZE", self.max_page_size.to_string()),
-            ("RATE_LIMIT_ENABLED", self.rate_limit_enabled.to_string()),
+            ("RATE_LIMIT_ENABLED", self.rate_limits.enabled.to_string()),
             (
                 "RATE_LIMIT_PER_MINUTE",
-                self.rate_limit_per_minute.to_string(),
+                self.rate_limits.per_minute.to_string(),
             ),
-            ("RATE_LIMIT_PER_HOUR", self.rate_limit_per_hour.to_string()),
+            ("RATE_LIMIT_PER_HOUR", self.rate_limits.per_hour.to_string()),
+            (
+                "AUTH_RATE_LIMIT_PER_MINUTE",
+                self.rate_limits.auth_per_minute.to_string(),
+            ),
+            (
+                "LOGIN_RATE_LIMIT_PER_MINUTE",
+                self.rate_limits.login_per_minute.to_string(),
+            ),
+            (
+                "AUTH_LOCKOUT_THRESHOLD",
+                self.rate_limits.lockout_threshold.to_string(),
+            ),
+            (
+                "AUTH_LOCKOUT_BASE_SECONDS",
+                self.rate_limits.lockout_base.as_secs().to_string(),
+            ),
+            (
+                "AUTH_LOCKOUT_MAX_SECONDS",
+                self.rate_limits.lockout_max.as_secs().to_string(),
+            ),
+            (
+                "AUTH_LOCKOUT_MAX_FAILURES",
+                self.rate_limits.lockout_max_failures.to_string(),
+            ),
+            (
+                "TRUSTED_PROXIES",
+                self.server_limits
+                    .trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            (
+                "HEADER_READ_TIMEOUT_SECONDS",
+                self.server_limits.header_read_timeout.as_secs().to_string(),
+            ),
+            (
+                "BODY_TIMEOUT_SECONDS",
+                self.server_limits.body_timeout.as_secs().to_string(),
+            ),
+            (
+                "MAX_CONNECTIONS",
+                self.server_limits.max_connections.to_string(),
+            ),
+            (
+                "MAX_URI_LENGTH",
+                self.server_limits.max_uri_length.to_string(),
+            ),
             (
                 "SUPERADMIN_EMAIL",
                 self.superadmin_email.clone().unwrap_or_default(),

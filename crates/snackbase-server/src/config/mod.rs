@@ -10,8 +10,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 mod describe;
+mod limits;
 mod values;
 
+pub use limits::{RateLimits, ServerLimits};
 pub use values::{Environment, LogFormat, LogLevel, Secret, SmtpConfig, SmtpSecurity};
 
 /// A configuration error that names the offending variable.
@@ -58,8 +60,8 @@ pub struct Config {
     pub cors_allow_headers: Vec<String>,
     pub log_level: LogLevel,
     pub log_format: LogFormat,
+    /// Also append the log lines to this file.
     pub log_file: Option<PathBuf>,
-    pub permission_cache_ttl_seconds: u64,
     pub storage_path: PathBuf,
     pub data_dir: PathBuf,
     pub max_file_size: u64,
@@ -67,9 +69,8 @@ pub struct Config {
     pub max_body_size: usize,
     /// Largest `limit` of a record list.
     pub max_page_size: i64,
-    pub rate_limit_enabled: bool,
-    pub rate_limit_per_minute: u32,
-    pub rate_limit_per_hour: u32,
+    pub rate_limits: RateLimits,
+    pub server_limits: ServerLimits,
     pub superadmin_email: Option<String>,
     pub superadmin_password: Option<Secret>,
     pub external_url: Option<String>,
@@ -122,7 +123,6 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("LOG_LEVEL", Some("INFO")),
     ("LOG_FORMAT", Some("json")),
     ("LOG_FILE", None),
-    ("PERMISSION_CACHE_TTL_SECONDS", Some("300")),
     ("STORAGE_PATH", Some("./sb_data/files")),
     ("DATA_DIR", Some("./sb_data")),
     ("MAX_FILE_SIZE", Some("10485760")),
@@ -134,9 +134,20 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ),
     ("MAX_BODY_SIZE", Some("1048576")),
     ("MAX_PAGE_SIZE", Some("100")),
-    ("RATE_LIMIT_ENABLED", Some("false")),
-    ("RATE_LIMIT_PER_MINUTE", Some("60")),
-    ("RATE_LIMIT_PER_HOUR", Some("1000")),
+    ("RATE_LIMIT_ENABLED", Some("true")),
+    ("RATE_LIMIT_PER_MINUTE", Some("1200")),
+    ("RATE_LIMIT_PER_HOUR", Some("36000")),
+    ("AUTH_RATE_LIMIT_PER_MINUTE", Some("30")),
+    ("LOGIN_RATE_LIMIT_PER_MINUTE", Some("10")),
+    ("AUTH_LOCKOUT_THRESHOLD", Some("5")),
+    ("AUTH_LOCKOUT_BASE_SECONDS", Some("30")),
+    ("AUTH_LOCKOUT_MAX_SECONDS", Some("900")),
+    ("AUTH_LOCKOUT_MAX_FAILURES", Some("100")),
+    ("TRUSTED_PROXIES", Some("")),
+    ("HEADER_READ_TIMEOUT_SECONDS", Some("10")),
+    ("BODY_TIMEOUT_SECONDS", Some("60")),
+    ("MAX_CONNECTIONS", Some("1000")),
+    ("MAX_URI_LENGTH", Some("32768")),
     ("SUPERADMIN_EMAIL", None),
     ("SUPERADMIN_PASSWORD", None),
     ("EXTERNAL_URL", None),
@@ -154,6 +165,12 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("REQUEST_LOGS_RETENTION_DAYS", Some("7")),
     ("REQUEST_LOGS_FLUSH_MS", Some("1000")),
 ];
+
+/// Variables of the original that this server refuses, and why.
+const UNSUPPORTED: &[(&str, &str)] = &[(
+    "PERMISSION_CACHE_TTL_SECONDS",
+    "permission caches follow every committed change, on every node, so there is no TTL to set",
+)];
 
 struct Source {
     values: HashMap<String, String>,
@@ -261,6 +278,14 @@ impl Config {
             })
             .collect();
         let s = Source { values };
+        for (key, why) in UNSUPPORTED {
+            if s.values.contains_key(*key) {
+                return Err(ConfigError::new(
+                    &format!("SNACKBASE_{key}"),
+                    format!("is not supported: {why}; remove it"),
+                ));
+            }
+        }
 
         let api_prefix = s.string("API_PREFIX");
         if !api_prefix.starts_with('/')
@@ -393,11 +418,19 @@ impl Config {
                 "must be between 10 and 60000",
             ));
         }
+        let environment: Environment = s.parsed("ENVIRONMENT")?;
+        let debug = s.boolean("DEBUG")?;
+        if debug && environment == Environment::Production {
+            return Err(ConfigError::new(
+                "SNACKBASE_DEBUG",
+                "debug logging is refused when SNACKBASE_ENVIRONMENT is production",
+            ));
+        }
         Ok(Self {
             app_name: s.string("APP_NAME"),
             app_version: s.string("APP_VERSION"),
-            environment: s.parsed("ENVIRONMENT")?,
-            debug: s.boolean("DEBUG")?,
+            environment,
+            debug,
             api_prefix,
             host: s.string("HOST"),
             port,
@@ -418,16 +451,14 @@ impl Config {
             log_level: s.parsed("LOG_LEVEL")?,
             log_format: s.parsed("LOG_FORMAT")?,
             log_file: s.optional("LOG_FILE").map(PathBuf::from),
-            permission_cache_ttl_seconds: s.parsed("PERMISSION_CACHE_TTL_SECONDS")?,
             storage_path: PathBuf::from(s.string("STORAGE_PATH")),
             data_dir: PathBuf::from(s.string("DATA_DIR")),
             max_file_size: s.parsed("MAX_FILE_SIZE")?,
             allowed_mime_types: s.list("ALLOWED_MIME_TYPES")?,
             max_body_size,
             max_page_size,
-            rate_limit_enabled: s.boolean("RATE_LIMIT_ENABLED")?,
-            rate_limit_per_minute: s.parsed("RATE_LIMIT_PER_MINUTE")?,
-            rate_limit_per_hour: s.parsed("RATE_LIMIT_PER_HOUR")?,
+            rate_limits: RateLimits::read(&s)?,
+            server_limits: ServerLimits::read(&s)?,
             superadmin_email,
             superadmin_password,
             external_url,
@@ -450,6 +481,12 @@ impl Config {
                 database_url.to_string(),
             ),
             ("SNACKBASE_ENVIRONMENT".to_string(), "testing".to_string()),
+            // Tests log in far more often than a person; the rate-limit tests
+            // switch it back on.
+            (
+                "SNACKBASE_RATE_LIMIT_ENABLED".to_string(),
+                "false".to_string(),
+            ),
             (
                 "SNACKBASE_SECRET_KEY".to_string(),
                 "test-secret-key-0123456789abcdef0123456789".to_string(),

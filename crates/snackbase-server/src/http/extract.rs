@@ -7,6 +7,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use super::limits::BodyInfo;
 use crate::error::{ApiError, FieldError};
 
 /// A JSON body. Missing or wrong content type: 415. Malformed JSON: 400.
@@ -37,24 +38,29 @@ where
                 "Expected a request body with Content-Type: application/json".into(),
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
-            BytesRejection::FailedToBufferBody(inner) if inner.status().as_u16() == 413 => {
-                ApiError::PayloadTooLarge(body_limit_hint(&inner.body_text()))
-            }
-            other => ApiError::bad_request(format!(
-                "Could not read the request body: {}",
-                other.body_text()
-            )),
-        })?;
+        let ApiBody(bytes) = ApiBody::from_request(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
-fn body_limit_hint(text: &str) -> usize {
-    text.split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .next()
-        .unwrap_or(0)
+/// The raw request body, read whole. Too large: 413 naming the limit; not
+/// arrived within the body deadline: 408; otherwise unreadable: 400.
+pub struct ApiBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let info = req.extensions().get::<BodyInfo>().cloned();
+        Bytes::from_request(req, state)
+            .await
+            .map(ApiBody)
+            .map_err(|e| {
+                let too_large = matches!(&e, BytesRejection::FailedToBufferBody(inner)
+                    if inner.status().as_u16() == 413);
+                BodyInfo::error(info.as_ref(), too_large, &e.body_text())
+            })
+    }
 }
 
 /// Parses JSON, distinguishing syntax errors (400) from shape errors (422).

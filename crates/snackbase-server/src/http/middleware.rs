@@ -72,7 +72,7 @@ pub async fn observe(State(logs): State<Recorder>, mut req: Request, next: Next)
         .insert(CorrelationId(correlation_id.clone()));
     req.extensions_mut().insert(slot.clone());
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let path = crate::logs::redact::path(req.uri().path()).into_owned();
     let pending = logs.begin(&req);
 
     let mut response = next.run(req).await;

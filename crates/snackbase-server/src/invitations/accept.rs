@@ -67,7 +67,7 @@ pub async fn accept_invitation(
     State(state): State<AppState>,
     ApiPath(token): ApiPath<String>,
     ApiJson(req): ApiJson<AcceptRequest>,
-) -> ApiResult<Json<AuthResponse>> {
+) -> ApiResult<crate::http::NoStore<Json<AuthResponse>>> {
     {
         let mut tx = state.db.begin_read().await?;
         let row = by_token(&mut tx, &token).await?;
@@ -135,5 +135,7 @@ pub async fn accept_invitation(
         .ok_or_else(|| ApiError::not_found("Account not found"))?;
     let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
     tx.commit().await?;
-    Ok(Json(AuthResponse::new(tokens, &account, &user)))
+    Ok(crate::http::NoStore(Json(AuthResponse::new(
+        tokens, &account, &user,
+    ))))
 }

@@ -159,9 +159,10 @@ impl Recorder {
         if !is_logged(path) {
             return None;
         }
+        let path = redact::path(path);
         let path = match req.uri().query() {
             Some(q) => format!("{path}?{}", redact::query(q)),
-            None => path.to_string(),
+            None => path.into_owned(),
         };
         Some(Pending {
             created_at: crate::http::time::now(),
@@ -169,8 +170,13 @@ impl Recorder {
             path: truncate(path, MAX_PATH),
             ip: req
                 .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+                .get::<crate::ratelimit::ClientIp>()
+                .map(|c| c.0.to_string())
+                .or_else(|| {
+                    req.extensions()
+                        .get::<ConnectInfo<SocketAddr>>()
+                        .map(|c| c.0.ip().to_string())
+                }),
             user_agent: req
                 .headers()
                 .get(axum::http::header::USER_AGENT)

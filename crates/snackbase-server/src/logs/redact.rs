@@ -1,6 +1,8 @@
 //! Query strings are logged with the values of secret-looking parameters
-//! (tokens, passwords, keys, signatures) replaced, so a log never holds a
-//! credential that was put in a URL.
+//! (tokens, passwords, keys, signatures) replaced, and paths with their token
+//! segments replaced, so a log never holds a credential that was put in a URL.
+
+use std::borrow::Cow;
 
 pub const REDACTED: &str = "[redacted]";
 
@@ -45,6 +47,52 @@ pub fn query(q: &str) -> String {
         .join("&")
 }
 
+/// Path segments that carry a secret: the one after `invitations` (an
+/// invitation token; the admin routes name invitations by UUID, which is
+/// kept), after the token routes of auth (`reset-password`, `verify-email`,
+/// ...), and any long token-like segment that is not a UUID.
+pub fn path(p: &str) -> Cow<'_, str> {
+    let segments: Vec<&str> = p.split('/').collect();
+    let secret = |i: usize| {
+        let s = segments[i];
+        if s.is_empty() || is_uuid(s) {
+            return false;
+        }
+        let after = i.checked_sub(1).map(|j| segments[j]).unwrap_or("");
+        TOKEN_PARENTS.contains(&after)
+            || (s.len() >= 32
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)))
+    };
+    if !(0..segments.len()).any(secret) {
+        return Cow::Borrowed(p);
+    }
+    Cow::Owned(
+        (0..segments.len())
+            .map(|i| if secret(i) { REDACTED } else { segments[i] })
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// Segments after which the next one is a token.
+const TOKEN_PARENTS: &[&str] = &[
+    "invitations",
+    "reset-password",
+    "verify-email",
+    "verify-reset-token",
+    "verify",
+    "magic-link",
+];
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
 fn name_of(pair: &str) -> &str {
     pair.split_once('=').map_or(pair, |(n, _)| n)
 }
@@ -66,5 +114,41 @@ mod tests {
         assert_eq!(query("page=1&sort=-created_at"), "page=1&sort=-created_at");
         assert_eq!(query("pass%77ord=x"), "pass%77ord=[redacted]");
         assert_eq!(query("token"), "token=[redacted]");
+    }
+
+    #[test]
+    fn tokens_in_paths_are_redacted() {
+        let token = "5a0c".repeat(16);
+        assert_eq!(
+            path(&format!("/api/v1/invitations/{token}")),
+            "/api/v1/invitations/[redacted]"
+        );
+        assert_eq!(
+            path(&format!("/api/v1/invitations/{token}/accept")),
+            "/api/v1/invitations/[redacted]/accept"
+        );
+        assert_eq!(
+            path("/api/v1/invitations/short"),
+            "/api/v1/invitations/[redacted]"
+        );
+        // Admin routes name invitations by UUID: kept.
+        let id = "0190f0e2-7c1a-7b3e-9c4d-2f6a8b1c3d4e";
+        assert_eq!(
+            path(&format!("/api/v1/invitations/{id}/resend")),
+            format!("/api/v1/invitations/{id}/resend")
+        );
+        assert_eq!(path("/api/v1/invitations"), "/api/v1/invitations");
+        assert_eq!(
+            path(&format!("/api/v1/auth/reset-password/{token}")),
+            "/api/v1/auth/reset-password/[redacted]"
+        );
+        assert_eq!(
+            path(&format!("/api/v1/records/posts/{id}")),
+            format!("/api/v1/records/posts/{id}")
+        );
+        assert_eq!(
+            path(&format!("/api/v1/files/{token}")),
+            "/api/v1/files/[redacted]"
+        );
     }
 }

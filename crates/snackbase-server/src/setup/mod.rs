@@ -98,7 +98,7 @@ pub struct SetupResponse {
 pub async fn complete_setup(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SetupRequest>,
-) -> ApiResult<(StatusCode, Json<SetupResponse>)> {
+) -> ApiResult<crate::http::NoStore<(StatusCode, Json<SetupResponse>)>> {
     // Validate first, so a typo does not burn the token.
     crate::auth::email::normalize(&req.email, "email")?;
     crate::auth::password::enforce_policy(&req.password, "password")?;
@@ -113,14 +113,14 @@ pub async fn complete_setup(
         ));
     }
     match crate::auth::superadmin::create(&state.db, &req.email, &req.password).await {
-        Ok(user) => Ok((
+        Ok(user) => Ok(crate::http::NoStore((
             StatusCode::CREATED,
             Json(SetupResponse {
                 user_id: user.id,
                 account_id: user.account_id,
                 email: user.email,
             }),
-        )),
+        ))),
         Err(e) => {
             state.setup.restore(req.token);
             Err(e)

@@ -467,19 +467,22 @@ async fn change_password(
     let hash = password::hash(&new_password).await?;
     let mut tx = state.db.begin().await?;
     let now = crate::http::time::now();
-    let changed = on_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1"
+    let changed: Option<(String, String)> = on_tx!(&mut tx, |c| {
+        sqlx::query_as(
+        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1 RETURNING account_id, email"
     )
     .bind(user_id)
     .bind(&hash)
     .bind(now)
-    .execute(c)
+    .fetch_optional(c)
     .await
-    .map(|r| r.rows_affected()))?;
-    if changed == 0 {
+    })?;
+    let Some((account_id, email)) = changed else {
         return Err(user_not_found());
-    }
+    };
     sessions::revoke_user_sessions(&mut tx, user_id).await?;
+    // A new password set by an administrator lifts a login lockout.
+    crate::auth::lockout::clear(&mut tx, &crate::auth::lockout::key(&account_id, &email)).await?;
     tx.commit().await?;
     Ok(Json(MessageResponse {
         message: "Password reset successfully".into(),

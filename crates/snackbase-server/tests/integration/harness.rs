@@ -50,6 +50,39 @@ macro_rules! both {
     };
 }
 
+/// Like [`both!`], with the configuration changed first:
+/// `both_config!(name, |c| { ... }, |app| { ... })`.
+#[macro_export]
+macro_rules! both_config {
+    ($name:ident, $tweak:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                #[allow(unused_mut)]
+                let mut $app =
+                    $crate::harness::TestApp::start_with($crate::harness::Backend::Sqlite, $tweak)
+                        .await;
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::harness::postgres_available() {
+                    return;
+                }
+                #[allow(unused_mut)]
+                let mut $app = $crate::harness::TestApp::start_with(
+                    $crate::harness::Backend::Postgres,
+                    $tweak,
+                )
+                .await;
+                $body
+            }
+        }
+    };
+}
+
 /// Like [`both!`], with a real SMTP server wired into the configuration:
 /// `both_with!(name, |app, smtp| { ... })`.
 #[macro_export]

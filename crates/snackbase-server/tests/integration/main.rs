@@ -16,6 +16,8 @@ mod invitations;
 mod listing;
 mod logs;
 mod macros;
+mod protection;
+mod rate_limits;
 mod records;
 mod schema_changes;
 mod setup;

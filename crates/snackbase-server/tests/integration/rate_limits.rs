@@ -1,0 +1,368 @@
+//! Brute-force protection: per-address limits, the per-account-and-email
+//! limit, the lockout that the right password does not bypass, trusted
+//! proxies, and token responses that no cache keeps.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::harness::*;
+use crate::{both, both_config};
+
+/// Rate limiting on, with every limit high except the ones a test lowers.
+fn limited(c: &mut snackbase_server::config::Config) {
+    let r = &mut c.rate_limits;
+    r.enabled = true;
+    r.per_minute = 100_000;
+    r.per_hour = 1_000_000;
+    r.auth_per_minute = 100_000;
+    r.login_per_minute = 100_000;
+}
+
+const WRONG: &str = "Wrong-Password-1!";
+
+async fn wrong_login(app: &TestApp, account: &str) -> Response {
+    app.login(account, "ada@example.com", WRONG).await
+}
+
+#[track_caller]
+fn assert_too_many(res: &Response) -> u64 {
+    res.expect_error(429, "too_many_requests");
+    res.headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s >= 1)
+        .expect("a Retry-After of at least one second")
+}
+
+both_config!(
+    fifty_wrong_passwords_lock_the_login,
+    |c| limited(c),
+    |app| {
+        let sa = app.superadmin().await;
+        let reg = app.register("ada@example.com", "Acme").await;
+        let user_id = reg["user"]["id"].as_str().unwrap().to_string();
+        let mut statuses = Vec::new();
+        for _ in 0..50 {
+            statuses.push(wrong_login(&app, "acme").await.status.as_u16());
+        }
+        // Five failures, then the pair is locked: every later try is refused
+        // without looking at the password.
+        assert_eq!(statuses[..5], [401; 5]);
+        assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+        let right = app.login("acme", "ada@example.com", PASSWORD).await;
+        let retry = assert_too_many(&right);
+        assert!((1..=30).contains(&retry), "first lock is 30 s: {retry}");
+        assert!(right.json.get("token").is_none());
+        // The account code names the same account: no way around the lock.
+        let by_code = app.login("AA0001", "ADA@example.com", PASSWORD).await;
+        assert_too_many(&by_code);
+        // Another user of the account is not affected.
+        app.post(
+            "/api/v1/users",
+            Some(&sa),
+            json!({"email": "bob@example.com", "password": PASSWORD, "account_id": "AA0001", "role": "user"}),
+        )
+        .await
+        .expect(201);
+        app.login("acme", "bob@example.com", PASSWORD)
+            .await
+            .expect(200);
+        // An administrator's new password lifts the lock.
+        app.put(
+            &format!("/api/v1/users/{user_id}/password"),
+            Some(&sa),
+            json!({"new_password": "Another-Horse-43!"}),
+        )
+        .await
+        .expect(200);
+        app.login("acme", "ada@example.com", "Another-Horse-43!")
+            .await
+            .expect(200);
+    }
+);
+
+both_config!(
+    the_lock_grows_survives_a_restart_and_ends,
+    |c| {
+        limited(c);
+        c.rate_limits.lockout_threshold = 2;
+        c.rate_limits.lockout_base = Duration::from_secs(1);
+        c.rate_limits.lockout_max = Duration::from_secs(2);
+    },
+    |app| {
+        app.superadmin().await;
+        app.register("ada@example.com", "Acme").await;
+        wrong_login(&app, "acme").await.expect(401);
+        wrong_login(&app, "acme").await.expect(401);
+        // Locked for 1 s: the right password is refused.
+        assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        // The count lives in the database: a new node (or a restart) sees it.
+        app.restart().await;
+        assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        // The next failure doubles the lock (2 s).
+        wrong_login(&app, "acme").await.expect(401);
+        let retry = assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        assert_eq!(retry, 2);
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        app.login("acme", "ada@example.com", PASSWORD)
+            .await
+            .expect(200);
+        // A success forgets the failures: one more wrong try is a plain 401.
+        wrong_login(&app, "acme").await.expect(401);
+        app.login("acme", "ada@example.com", PASSWORD)
+            .await
+            .expect(200);
+    }
+);
+
+both_config!(
+    after_the_maximum_of_failures_only_an_administrator_unlocks,
+    |c| {
+        limited(c);
+        c.rate_limits.lockout_threshold = 100;
+        c.rate_limits.lockout_max_failures = 100;
+    },
+    |app| {
+        let sa = app.superadmin().await;
+        let reg = app.register("ada@example.com", "Acme").await;
+        let user_id = reg["user"]["id"].as_str().unwrap().to_string();
+        for _ in 0..100 {
+            wrong_login(&app, "acme").await.expect(401);
+        }
+        let res = app.login("acme", "ada@example.com", PASSWORD).await;
+        assert_too_many(&res);
+        assert!(res.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("administrator"));
+        app.put(
+            &format!("/api/v1/users/{user_id}/password"),
+            Some(&sa),
+            json!({"new_password": PASSWORD}),
+        )
+        .await
+        .expect(200);
+        app.login("acme", "ada@example.com", PASSWORD)
+            .await
+            .expect(200);
+    }
+);
+
+both_config!(
+    attempts_per_account_and_email_are_limited,
+    |c| {
+        limited(c);
+        c.rate_limits.login_per_minute = 3;
+        c.rate_limits.lockout_threshold = 100;
+    },
+    |app| {
+        app.superadmin().await;
+        app.register("ada@example.com", "Acme").await;
+        for _ in 0..3 {
+            wrong_login(&app, "acme").await.expect(401);
+        }
+        assert_too_many(&wrong_login(&app, "acme").await);
+        assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        // Other pairs have their own budget, existing or not.
+        app.login("acme", "eve@example.com", WRONG)
+            .await
+            .expect(401);
+        app.login("nowhere", "ada@example.com", WRONG)
+            .await
+            .expect(401);
+    }
+);
+
+both_config!(
+    auth_routes_are_limited_per_address,
+    |c| {
+        limited(c);
+        c.rate_limits.auth_per_minute = 4;
+    },
+    |app| {
+        app.superadmin().await;
+        let reg = app.register("ada@example.com", "Acme").await;
+        let refresh = reg["refresh_token"].as_str().unwrap().to_string();
+        // setup + login (inside superadmin()) + register used three of four.
+        app.login("acme", "ada@example.com", WRONG)
+            .await
+            .expect(401);
+        let res = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": refresh}),
+            )
+            .await;
+        assert_too_many(&res);
+        let res = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": "b@example.com", "password": PASSWORD, "account_name": "B"}),
+            )
+            .await;
+        assert_too_many(&res);
+        let res = app
+            .post(
+                "/api/v1/invitations/0123456789abcdef/accept",
+                None,
+                json!({"password": PASSWORD}),
+            )
+            .await;
+        assert_too_many(&res);
+        // Other routes are under the general limit only.
+        app.get("/api/v1/auth/me", reg["token"].as_str())
+            .await
+            .expect(200);
+    }
+);
+
+both_config!(
+    the_whole_api_is_limited_per_address,
+    |c| {
+        limited(c);
+        c.rate_limits.per_minute = 10;
+    },
+    |app| {
+        for _ in 0..10 {
+            app.get("/api/v1/collections", None).await.expect(401);
+        }
+        let res = app.get("/api/v1/collections", None).await;
+        assert_too_many(&res);
+        assert!(res.headers.contains_key("x-correlation-id"));
+        // Probes are not limited.
+        app.get("/health", None).await.expect(200);
+        app.get("/ready", None).await.expect(200);
+    }
+);
+
+both_config!(
+    forwarded_for_counts_only_from_a_trusted_proxy,
+    |c| {
+        limited(c);
+        c.rate_limits.auth_per_minute = 2;
+        c.server_limits.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    },
+    |app| {
+        let login = |ip: &'static str| {
+            app.client
+                .post(format!("{}/api/v1/auth/login", app.base))
+                .header("x-forwarded-for", format!("203.0.113.99, {ip}"))
+                .json(&json!({"account": "x", "email": "a@example.com", "password": WRONG}))
+                .send()
+        };
+        for _ in 0..2 {
+            assert_eq!(login("198.51.100.1").await.unwrap().status(), 401);
+        }
+        assert_eq!(login("198.51.100.1").await.unwrap().status(), 429);
+        // Another client behind the same proxy has its own budget.
+        assert_eq!(login("198.51.100.2").await.unwrap().status(), 401);
+    }
+);
+
+both_config!(
+    forwarded_for_is_ignored_without_a_trusted_proxy,
+    |c| {
+        limited(c);
+        c.rate_limits.auth_per_minute = 2;
+    },
+    |app| {
+        for i in 0..3 {
+            let res = app
+                .client
+                .post(format!("{}/api/v1/auth/login", app.base))
+                .header("x-forwarded-for", format!("198.51.100.{i}"))
+                .json(&json!({"account": "x", "email": "a@example.com", "password": WRONG}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), if i < 2 { 401 } else { 429 });
+        }
+    }
+);
+
+// With the limits off (as `SNACKBASE_RATE_LIMIT_ENABLED=false` says), nothing
+// is counted: the old behaviour, kept for benchmarks and trusted networks.
+both!(disabled_limits_count_nothing, |app| {
+    app.superadmin().await;
+    app.register("ada@example.com", "Acme").await;
+    for _ in 0..20 {
+        wrong_login(&app, "acme").await.expect(401);
+    }
+    app.login("acme", "ada@example.com", PASSWORD)
+        .await
+        .expect(200);
+    assert_eq!(app.count("auth_lockouts").await, 0);
+});
+
+#[track_caller]
+fn assert_no_store(res: &Response) {
+    assert_eq!(
+        res.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "{}",
+        res.text
+    );
+}
+
+both!(token_responses_are_not_cacheable, |app| {
+    let token = app.state.setup.peek().unwrap();
+    let res = app
+        .post(
+            "/api/v1/setup",
+            None,
+            json!({"token": token, "email": ADMIN_EMAIL, "password": PASSWORD}),
+        )
+        .await;
+    res.expect(201);
+    assert_no_store(&res);
+    let sa = app.superadmin_token().await;
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "ada@example.com", "password": PASSWORD, "account_name": "Acme"}),
+        )
+        .await;
+    res.expect(201);
+    assert_no_store(&res);
+    let refresh = res.json["refresh_token"].as_str().unwrap().to_string();
+    let res = app.login("acme", "ada@example.com", PASSWORD).await;
+    res.expect(200);
+    assert_no_store(&res);
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+    res.expect(200);
+    assert_no_store(&res);
+    let inv = app
+        .post(
+            "/api/v1/invitations",
+            Some(&sa),
+            json!({"email": "n@example.com", "account_id": "AA0001"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let url = inv["accept_url"].as_str().unwrap();
+    let invite = url.split("token=").nth(1).unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/invitations/{invite}/accept"),
+            None,
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    res.expect(200);
+    assert_no_store(&res);
+});
