@@ -19,6 +19,7 @@ mod macros;
 mod records;
 mod schema_changes;
 mod setup;
+mod smtp;
 mod tenancy;
 mod tokens;
 mod users;
