@@ -339,22 +339,17 @@ async fn add(
             "Only the account's admins manage its groups",
         ));
     }
-    let account: Option<String> = on_tx!(&mut tx, |c| sqlx::query_scalar(
-        "SELECT account_id FROM users WHERE id = $1"
+    // A user of another account is answered as one that does not exist, so
+    // that ids cannot be confirmed across accounts.
+    let in_account: Option<i32> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "SELECT 1 FROM users WHERE id = $1 AND account_id = $2"
     )
     .bind(member)
+    .bind(&group.account_id)
     .fetch_optional(c)
     .await)?;
-    match account {
-        Some(a) if a == group.account_id => {}
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "user_id",
-                "other_account",
-                "Only users of the group's account can be members",
-            ))
-        }
-        None => return Err(ApiError::not_found("User not found")),
+    if in_account.is_none() {
+        return Err(ApiError::not_found("User not found in the group's account"));
     }
     let now = crate::http::time::now();
     on_tx!(&mut tx, |c| sqlx::query(
@@ -381,7 +376,8 @@ async fn add(
     ))
 }
 
-/// Adds a user of the same account to a group.
+/// Adds a user of the same account to a group. A user id of another account
+/// is a 404, as an unknown one.
 #[utoipa::path(post, path = "/groups/{group_id}/users", tag = "groups", params(("group_id" = String, Path)), request_body = AddMemberRequest,
     security(("bearer" = [])),
     responses((status = 201, body = MessageResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -1,5 +1,6 @@
 //! Email templates: a default for each kind, which the superadmin may replace
-//! (`/admin/email/templates`). Placeholders are `{{name}}`.
+//! (`/admin/email/templates`). Placeholders are `{{name}}`, filled in one pass
+//! by [`render`].
 
 use axum::extract::State;
 use axum::Json;
@@ -80,11 +81,38 @@ pub async fn template(tx: &mut Tx, key: &str) -> ApiResult<Template> {
     Ok(t)
 }
 
-/// Fills `{{name}}` placeholders.
+/// Fills the `{{name}}` placeholders of `text` whose name is in `values`, in
+/// one left-to-right pass over the template: an inserted value is never read
+/// again, so a value that itself contains `{{token}}` (an account name, an
+/// email address) arrives as that literal text. Anything else is copied as it
+/// is. Values are inserted unescaped: mail goes out as `text/plain` (an HTML
+/// body would need them HTML-escaped).
 pub fn render(text: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(text.to_string(), |acc, (k, v)| {
-        acc.replace(&format!("{{{{{k}}}}}"), v)
-    })
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let value = after.find("}}").and_then(|end| {
+            let name = &after[..end];
+            let (_, value) = values.iter().find(|(k, _)| *k == name)?;
+            Some((value, end + 2))
+        });
+        match value {
+            Some((value, used)) => {
+                out.push_str(value);
+                rest = &after[used..];
+            }
+            // Not a placeholder here: keep one brace and look again from the
+            // next one, so `{{{token}}` still fills `{{token}}`.
+            None => {
+                out.push('{');
+                rest = &rest[start + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Every template.
@@ -181,4 +209,60 @@ pub async fn put_template(
     let t = template(&mut tx, &key).await?;
     tx.commit().await?;
     Ok(Json(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn fills_known_placeholders() {
+        let values = [("name", "Ada"), ("token", "abc")];
+        assert_eq!(
+            render("Hi {{name}}, code {{token}} ({{name}})", &values),
+            "Hi Ada, code abc (Ada)"
+        );
+        assert_eq!(render("{{token}}{{name}}", &values), "abcAda");
+        assert_eq!(render("no placeholders", &values), "no placeholders");
+        assert_eq!(render("", &values), "");
+    }
+
+    #[test]
+    fn values_are_not_substituted_again() {
+        // Whatever the order of the values, an inserted value stays as it is.
+        let values = [
+            ("account_name", "Evil {{token}} {{email}}"),
+            ("token", "T"),
+            ("email", "e@x.io"),
+        ];
+        assert_eq!(
+            render("Join {{account_name}}: {{token}}", &values),
+            "Join Evil {{token}} {{email}}: T"
+        );
+        let reversed = [("token", "T"), ("account_name", "{{token}}")];
+        assert_eq!(
+            render("{{account_name}}|{{token}}", &reversed),
+            "{{token}}|T"
+        );
+        // A value that closes a placeholder opened by the template does not
+        // complete it.
+        let split = [("a", "}}"), ("token", "T")];
+        assert_eq!(render("{{token{{a}}", &split), "{{token}}");
+    }
+
+    #[test]
+    fn leaves_anything_else_alone() {
+        let values = [("token", "T")];
+        assert_eq!(render("{{nope}} {{token}}", &values), "{{nope}} T");
+        assert_eq!(render("{{token", &values), "{{token");
+        assert_eq!(render("{{ token }}", &values), "{{ token }}");
+        assert_eq!(render("{{{token}}}", &values), "{T}");
+        assert_eq!(render("}}{{}}{{", &values), "}}{{}}{{");
+        assert_eq!(render("é{{token}}ü", &values), "éTü");
+        // Plain text: values are not escaped.
+        assert_eq!(
+            render("{{token}}", &[("token", "<b>&amp;</b>")]),
+            "<b>&amp;</b>"
+        );
+    }
 }

@@ -131,7 +131,7 @@ both!(groups_are_managed_per_account, |app| {
         json!({"user_id": b_user}),
     )
     .await
-    .expect_error(422, "validation_error");
+    .expect_error(404, "not_found");
     app.post(
         &format!("/api/v1/groups/{gid}/users"),
         Some(&ta),
@@ -166,6 +166,48 @@ both!(groups_are_managed_per_account, |app| {
     app.get(&format!("/api/v1/groups/{gid}"), Some(&ta))
         .await
         .expect(404);
+});
+
+both!(another_accounts_user_ids_cannot_be_confirmed, |app| {
+    // Adding or removing a member answers a user id of another account
+    // exactly as it answers an id that does not exist.
+    let sa = app.superadmin().await;
+    let a = app.register("a@example.com", "Alpha").await;
+    let b = app.register("b@example.com", "Beta").await;
+    let a_user = a["user"]["id"].as_str().unwrap().to_string();
+    let tb = b["token"].as_str().unwrap().to_string();
+    let gid = app
+        .post("/api/v1/groups", Some(&tb), json!({"name": "editors"}))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let random = uuid::Uuid::new_v4().to_string();
+    for token in [&tb, &sa] {
+        for route in ["users", "members"] {
+            let path = format!("/api/v1/groups/{gid}/{route}");
+            let foreign = app
+                .post(&path, Some(token), json!({"user_id": a_user}))
+                .await;
+            let unknown = app
+                .post(&path, Some(token), json!({"user_id": random}))
+                .await;
+            foreign.expect_error(404, "not_found");
+            assert_eq!(
+                (foreign.status, &foreign.json),
+                (unknown.status, &unknown.json)
+            );
+            let foreign = app.delete(&format!("{path}/{a_user}"), Some(token)).await;
+            let unknown = app.delete(&format!("{path}/{random}"), Some(token)).await;
+            foreign.expect_error(404, "not_found");
+            assert_eq!(
+                (foreign.status, &foreign.json),
+                (unknown.status, &unknown.json)
+            );
+        }
+    }
+    assert_eq!(app.count("group_members").await, 0);
 });
 
 both!(group_rules_follow_membership_at_once, |app| {

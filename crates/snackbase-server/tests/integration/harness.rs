@@ -12,6 +12,8 @@ use snackbase_server::AppState;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::Connection as _;
 
+pub use crate::smtp::SmtpSink;
+
 pub const PASSWORD: &str = "Correct-Horse-42!";
 pub const ADMIN_EMAIL: &str = "root@example.com";
 pub const TEST_SECRET: &str = "test-secret-key-0123456789abcdef0123456789";
@@ -531,89 +533,6 @@ pub fn claims_of(token: &str) -> Value {
         .decode(payload)
         .expect("base64");
     serde_json::from_slice(&bytes).expect("json")
-}
-
-/// A real SMTP server (Python's aiosmtpd) on 127.0.0.1, writing each message
-/// it receives to a file.
-pub struct SmtpSink {
-    pub port: u16,
-    dir: tempfile::TempDir,
-    child: std::process::Child,
-}
-
-impl SmtpSink {
-    pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("port")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir.path())
-            .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd)");
-        for _ in 0..100 {
-            if dir.path().join("ready").exists() {
-                return Self { port, dir, child };
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("the SMTP sink exited ({status}); is aiosmtpd installed?");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the SMTP sink did not start");
-    }
-
-    /// Every message received so far, in order.
-    pub fn messages(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
-            .expect("dir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        files.sort();
-        files
-            .into_iter()
-            .map(|p| std::fs::read_to_string(p).expect("message"))
-            .collect()
-    }
-
-    /// Waits for the `n`th message (1-based).
-    pub async fn wait_for(&self, n: usize) -> String {
-        for _ in 0..100 {
-            let all = self.messages();
-            if all.len() >= n {
-                return all[n - 1].clone();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("no message {n} arrived");
-    }
-
-    pub fn config(&self) -> snackbase_server::config::SmtpConfig {
-        snackbase_server::config::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            username: None,
-            password: None,
-            from: "SnackBase <noreply@example.com>".into(),
-            security: snackbase_server::config::SmtpSecurity::None,
-        }
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The 64-hex-digit token in a message.

@@ -328,3 +328,52 @@ both_with!(email_templates_can_be_changed, |app, smtp| {
     assert!(message.contains("Subject: Join Alpha!"), "{message}");
     assert_eq!(token_in(&message).len(), 64);
 });
+
+both_with!(substituted_values_are_not_substituted_again, |app, smtp| {
+    // The account name and the inviter's email are the users' own text; a
+    // placeholder in them must arrive as written, never as the secret token.
+    let owner = app
+        .register(
+            "boss{{token}}@example.com",
+            "Alpha {{token}} {{accept_url}}",
+        )
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner),
+        json!({"email": "new@example.com"}),
+    )
+    .await
+    .expect(201);
+    let message = smtp.wait_for(1).await;
+    let token = token_in(&message);
+    // Unfold headers; undo quoted-printable soft line breaks and the one
+    // escape this text needs.
+    let flat = message
+        .replace("\r\n ", " ")
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(
+        flat.contains("Subject: You are invited to Alpha {{token}} {{accept_url}}"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains(
+            "boss{{token}}@example.com invited you to join Alpha {{token}} {{accept_url}} on"
+        ),
+        "{flat}"
+    );
+    // Plain text, so nothing is HTML-escaped (an HTML body would have to be).
+    assert!(flat.contains("Content-Type: text/plain"), "{flat}");
+    // Only where the template puts it: the accept link and the code.
+    assert_eq!(flat.matches(&token).count(), 2, "{flat}");
+    assert!(flat.contains(&format!("accept?token={token}")), "{flat}");
+    assert!(
+        flat.contains(&format!("Or use this code: {token}")),
+        "{flat}"
+    );
+});

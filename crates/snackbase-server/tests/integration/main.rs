@@ -21,6 +21,7 @@ mod rate_limits;
 mod records;
 mod schema_changes;
 mod setup;
+mod smtp;
 mod tenancy;
 mod tokens;
 mod users;

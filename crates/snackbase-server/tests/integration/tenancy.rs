@@ -78,3 +78,42 @@ both!(one_account_cannot_see_or_change_another, |app| {
         .await
         .expect(200);
 });
+
+both!(collection_counts_are_the_callers_own, |app| {
+    let sa = app.superadmin().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        crate::collections::posts_schema(),
+    )
+    .await
+    .expect(201);
+    let a = app.register("a@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = app.register("b@example.com", "Beta").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (token, title) in [(&a, "a1"), (&a, "a2"), (&b, "b1")] {
+        app.post(
+            "/api/v1/records/posts",
+            Some(token),
+            json!({"title": title}),
+        )
+        .await
+        .expect(201);
+    }
+    // An account admin counts their own account's rows only; the superadmin
+    // counts every account's.
+    for (token, expected) in [(&b, 1), (&a, 2), (&sa, 3)] {
+        let list = app
+            .get("/api/v1/collections", Some(token))
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(list["items"][0]["name"], "posts");
+        assert_eq!(list["items"][0]["records_count"], expected, "{list}");
+    }
+});
