@@ -33,9 +33,20 @@ fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// `sha256=<hex HMAC-SHA256 of the body with the secret>`.
+/// `X-SnackBase-Signature`: `sha256=<hex HMAC-SHA256 of the body>`. It does
+/// not cover the time, so a captured delivery verifies forever; kept for
+/// receivers written against it.
 pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hmac_hex(secret, &[body]))
+}
+
+/// `X-SnackBase-Signature-V2`: `t=<unix seconds>,sha256=<hex HMAC-SHA256 of
+/// "<t>.<body>">`. The time is signed with the body, so a receiver can refuse
+/// an old delivery replayed.
+pub fn signature_v2(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let t = timestamp.to_string();
+    let mac = hmac_hex(secret, &[t.as_bytes(), b".", body]);
+    format!("t={t},sha256={mac}")
 }
 
 /// The client deliveries go out with: no redirects, no proxy (a proxy would
@@ -139,7 +150,11 @@ async fn send(
         .header("x-snackbase-event", &d.event)
         .header("x-snackbase-delivery", &d.id)
         .header("x-snackbase-timestamp", timestamp.to_string())
-        .header("x-snackbase-signature", signature(&hook.secret, &body));
+        .header("x-snackbase-signature", signature(&hook.secret, &body))
+        .header(
+            "x-snackbase-signature-v2",
+            signature_v2(&hook.secret, timestamp, &body),
+        );
     let headers: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&hook.headers).unwrap_or_default();
     for (k, v) in headers {
@@ -232,6 +247,10 @@ mod tests {
         assert_eq!(
             signature(secret, body),
             "sha256=5a36679cc769ed6dda498abf89fd22ba28b34a5783ccd105b94a0b360e16d2cb"
+        );
+        assert_eq!(
+            signature_v2(secret, 1_700_000_000, body),
+            "t=1700000000,sha256=9d322d56c41ad01d7726861c1bb7152729dcc4ff91426870e74a73ddb0a1a61e"
         );
     }
 
