@@ -1,12 +1,14 @@
 //! The delivery worker: claims due deliveries, posts them signed, and records
 //! the outcome; failures are retried with exponential backoff.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::ssrf::{GuardedResolver, Refused};
 use super::{WebhookRow, SELECT};
 use crate::app::AppState;
 use crate::error::ApiResult;
@@ -22,22 +24,47 @@ struct Due {
     next_attempt_at: DateTime<Utc>,
 }
 
-/// `sha256=<hex HMAC-SHA256 of the body with the secret>`.
-pub fn signature(secret: &str, body: &[u8]) -> String {
+fn hmac_hex(secret: &str, parts: &[&[u8]]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
         .expect("HMAC takes keys of any length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    for part in parts {
+        mac.update(part);
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// `X-SnackBase-Signature`: `sha256=<hex HMAC-SHA256 of the body>`. It does
+/// not cover the time, so a captured delivery verifies forever; kept for
+/// receivers written against it.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", hmac_hex(secret, &[body]))
+}
+
+/// `X-SnackBase-Signature-V2`: `t=<unix seconds>,sha256=<hex HMAC-SHA256 of
+/// "<t>.<body>">`. The time is signed with the body, so a receiver can refuse
+/// an old delivery replayed.
+pub fn signature_v2(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let t = timestamp.to_string();
+    let mac = hmac_hex(secret, &[t.as_bytes(), b".", body]);
+    format!("t={t},sha256={mac}")
+}
+
+/// The client deliveries go out with: no redirects, no proxy (a proxy would
+/// resolve and connect out of the guard's sight), and the guarded resolver,
+/// so every address it connects to for a host name is checked then.
+pub fn client(allow_private: bool) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver::new(allow_private)))
+        .timeout(Duration::from_secs(10))
+        .build()
 }
 
 /// Runs until `stop` turns true.
 pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let tick = Duration::from_millis((state.config.webhook_retry_base_ms / 4).clamp(20, 1000));
-    let client = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-    {
+    let client = match client(state.config.webhooks_allow_private_networks) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhook worker could not start");
@@ -110,18 +137,24 @@ async fn send(
         .await)
     .map_err(|e| (None, e.to_string()))?
     .ok_or((None, "The webhook no longer exists".to_string()))?;
-    let url = super::ssrf::check(&hook.url, state.config.webhooks_allow_private_networks)
-        .await
+    // A literal address is connected to without resolving: check it here.
+    // Host names are checked by the client's resolver, at connection time.
+    let url = super::ssrf::check_target(&hook.url, state.config.webhooks_allow_private_networks)
         .map_err(|e| (None, e))?;
     let body = d.payload.clone().into_bytes();
+    let timestamp = Utc::now().timestamp();
     let mut request = client
         .post(url)
         .header("content-type", "application/json")
         .header("user-agent", "SnackBase-Webhooks")
         .header("x-snackbase-event", &d.event)
         .header("x-snackbase-delivery", &d.id)
-        .header("x-snackbase-timestamp", Utc::now().timestamp().to_string())
-        .header("x-snackbase-signature", signature(&hook.secret, &body));
+        .header("x-snackbase-timestamp", timestamp.to_string())
+        .header("x-snackbase-signature", signature(&hook.secret, &body))
+        .header(
+            "x-snackbase-signature-v2",
+            signature_v2(&hook.secret, timestamp, &body),
+        );
     let headers: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&hook.headers).unwrap_or_default();
     for (k, v) in headers {
@@ -135,8 +168,21 @@ async fn send(
             Some(res.status().as_u16()),
             format!("The receiver answered {}", res.status()),
         )),
-        Err(e) => Err((None, format!("{e}"))),
+        Err(e) => Err((None, describe(&e))),
     }
+}
+
+/// The delivery log's text for a failed request: the guard's refusal when it
+/// was one (it is buried in the connection error), else the error itself.
+fn describe(e: &reqwest::Error) -> String {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<Refused>() {
+            return refused.to_string();
+        }
+        source = s.source();
+    }
+    e.to_string()
 }
 
 async fn record(
@@ -188,4 +234,47 @@ async fn record(
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures() {
+        // Computed independently (Python's hmac module).
+        let (secret, body) = ("0123456789abcdef-secret", br#"{"event":"test"}"#);
+        assert_eq!(
+            signature(secret, body),
+            "sha256=5a36679cc769ed6dda498abf89fd22ba28b34a5783ccd105b94a0b360e16d2cb"
+        );
+        assert_eq!(
+            signature_v2(secret, 1_700_000_000, body),
+            "t=1700000000,sha256=9d322d56c41ad01d7726861c1bb7152729dcc4ff91426870e74a73ddb0a1a61e"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_client_refuses_names_of_internal_addresses() {
+        // Nothing listens on port 1: allowed, the attempt gets as far as a
+        // refused connection; guarded, it never connects.
+        let guarded = client(false).unwrap();
+        let e = guarded
+            .post("http://localhost:1/hook")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            describe(&e),
+            "The host 'localhost' resolves to an internal address; webhooks may only call public hosts"
+        );
+        let open = client(true).unwrap();
+        let e = open
+            .post("http://localhost:1/hook")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(e.is_connect(), "{e:?}");
+        assert!(!describe(&e).contains("internal address"));
+    }
 }

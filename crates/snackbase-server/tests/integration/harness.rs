@@ -393,8 +393,14 @@ impl TestApp {
     /// Stops the server and starts a new one on the same database and data
     /// directory (a process restart, as far as the data is concerned).
     pub async fn restart(&mut self) {
+        self.restart_with(|_| {}).await;
+    }
+
+    /// Like [`TestApp::restart`], with a configuration that `tweak` may change.
+    pub async fn restart_with(&mut self, tweak: impl FnOnce(&mut Config)) {
         self.stop().await;
-        let config = self.state.config.clone();
+        let mut config = self.state.config.clone();
+        tweak(&mut config);
         self.state.db.close().await;
         let db = match &self.pg_schema {
             None => {

@@ -7,6 +7,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::both;
 use crate::harness::*;
 
 /// A local HTTP receiver that records what it gets and fails the first `fail` requests.
@@ -79,16 +80,36 @@ impl Receiver {
     }
 }
 
+/// Checks a delivery as a receiver should (docs/hooks.md): the V2 signature
+/// over "<t>.<body>", compared in constant time, with a recent `t`; and the
+/// body-only signature kept for older receivers.
 fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) {
+    let v2 = headers["x-snackbase-signature-v2"].to_str().unwrap();
+    let mut t = None;
+    let mut signatures = Vec::new();
+    for part in v2.split(',') {
+        match part.split_once('=') {
+            Some(("t", v)) => t = Some(v.to_string()),
+            Some(("sha256", v)) => signatures.push(hex::decode(v).unwrap()),
+            _ => {}
+        }
+    }
+    let t = t.expect("a timestamp");
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(t.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    assert_eq!(signatures.len(), 1, "{v2}");
+    mac.verify_slice(&signatures[0])
+        .expect("the V2 signature matches the timestamp and the body");
+    let age = chrono::Utc::now().timestamp() - t.parse::<i64>().unwrap();
+    assert!((-5..=5).contains(&age), "signed {age} s ago");
+    assert_eq!(headers["x-snackbase-timestamp"].to_str().unwrap(), t);
+
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     assert_eq!(headers["x-snackbase-signature"].to_str().unwrap(), expected);
-    assert!(headers["x-snackbase-timestamp"]
-        .to_str()
-        .unwrap()
-        .parse::<i64>()
-        .is_ok());
 }
 
 async fn app_with_webhooks(backend: Backend) -> TestApp {
@@ -200,6 +221,10 @@ async fn deliveries_are_signed_retried_and_logged(backend: Backend) {
     .expect(202);
     let got = receiver.wait_for(3).await;
     assert_eq!(got[2].0["x-snackbase-event"], "test");
+    // Each attempt is signed afresh, the redelivery and the test included.
+    for (headers, body) in &got {
+        verify(&secret, headers, body);
+    }
     // Disabled webhooks deliver nothing; deletes were not subscribed.
     app.patch(
         &format!("/api/v1/webhooks/{id}"),
@@ -377,4 +402,199 @@ async fn webhooks_refuse_internal_targets_and_other_accounts() {
     app.delete(&format!("/api/v1/webhooks/{id}"), Some(&owner))
         .await
         .expect(204);
+}
+
+/// An address in every special-purpose block, IPv6 forms that embed an
+/// internal IPv4 address, IPv4 spelled otherwise, and a name of loopback.
+const INTERNAL_TARGETS: [&str; 36] = [
+    "http://0.0.0.0/x",
+    "http://10.0.0.5/x",
+    "http://100.64.0.1/x",
+    "http://127.0.0.1:9/hook",
+    "http://169.254.169.254/latest",
+    "http://172.16.0.1/x",
+    "http://192.0.0.192/latest",
+    "http://192.0.2.1/x",
+    "http://192.88.99.1/x",
+    "http://192.168.1.1/x",
+    "http://198.18.0.1/x",
+    "http://198.51.100.1/x",
+    "http://203.0.113.1/x",
+    "http://224.0.0.1/x",
+    "http://240.0.0.1/x",
+    "http://255.255.255.255/x",
+    "http://2130706433/x",
+    "http://0x7f.1/x",
+    "http://[::]/x",
+    "http://[::1]/x",
+    "http://[::ffff:127.0.0.1]/x",
+    "http://[::ffff:a9fe:a9fe]/x",
+    "http://[::7f00:1]/",
+    "http://[::a9fe:a9fe]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[64:ff9b::a00:1]/",
+    "http://[64:ff9b:1::1]/",
+    "http://[2002:7f00:1::]/",
+    "http://[100::1]/",
+    "http://[2001::1]/",
+    "http://[2001:db8::1]/",
+    "http://[fc00::1]/",
+    "http://[fe80::1]/",
+    "http://[fec0::1]/",
+    "http://[ff02::1]/",
+    "http://localhost:9/hook",
+];
+
+both!(webhooks_refuse_every_special_purpose_address, |app| {
+    let (_, owner) = setup(&app).await;
+    for url in INTERNAL_TARGETS {
+        let res = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&owner),
+                json!({"url": url, "collection": "orders", "events": ["create"]}),
+            )
+            .await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.json["details"][0]["field"], "url", "{url}");
+        assert_eq!(res.json["details"][0]["code"], "url_not_allowed", "{url}");
+    }
+    // Public addresses are accepted, in IPv6 forms that embed IPv4 too
+    // (nothing is called when a webhook is saved).
+    let mut id = String::new();
+    for url in [
+        "https://93.184.216.34/hook",
+        "https://[2606:2800:220:1::]/hook",
+        "https://[::ffff:93.184.216.34]/hook",
+        "https://[64:ff9b::5db8:d822]/hook",
+    ] {
+        id = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&owner),
+                json!({"url": url, "collection": "orders", "events": ["create"]}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    }
+    // Changing a webhook's URL is checked the same way.
+    for url in INTERNAL_TARGETS {
+        let res = app
+            .patch(
+                &format!("/api/v1/webhooks/{id}"),
+                Some(&owner),
+                json!({ "url": url }),
+            )
+            .await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.json["details"][0]["code"], "url_not_allowed", "{url}");
+    }
+});
+
+/// Waits until the newest delivery of a webhook had an attempt; returns it.
+async fn newest_attempted(app: &TestApp, token: &str, webhook: &str) -> Value {
+    for _ in 0..200 {
+        let log = app
+            .get(
+                &format!("/api/v1/webhooks/{webhook}/deliveries"),
+                Some(token),
+            )
+            .await
+            .expect(200)
+            .clone();
+        if log[0]["attempts"].as_i64().unwrap_or(0) >= 1 {
+            return log[0].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no attempt to deliver for webhook {webhook}");
+}
+
+/// Webhooks saved while private networks were allowed (or whose host name
+/// resolves elsewhere since): each delivery is checked again, a host name by
+/// the client's resolver, on the address it would connect to.
+async fn deliveries_to_internal_addresses_are_refused(backend: Backend) {
+    const SECRET: &str = "a-secret-of-both-webhooks";
+    let mut app = app_with_webhooks(backend).await;
+    let (_, owner) = setup(&app).await;
+    let receiver = Receiver::start(0, 0).await;
+    let mut hooks = Vec::new();
+    for url in [
+        format!("http://localhost:{}/hook", receiver.port),
+        receiver.url.clone(),
+    ] {
+        let hook = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&owner),
+                json!({"url": url, "collection": "orders", "events": ["create"], "secret": SECRET}),
+            )
+            .await
+            .expect(201)
+            .clone();
+        hooks.push(hook["id"].as_str().unwrap().to_string());
+    }
+    // Allowed, both arrive: the host name through the resolver, too.
+    app.post(
+        "/api/v1/records/orders",
+        Some(&owner),
+        json!({"item": "a", "total": 1}),
+    )
+    .await
+    .expect(201);
+    for (headers, body) in receiver.wait_for(2).await {
+        verify(SECRET, &headers, &body);
+    }
+
+    app.restart_with(|c| c.webhooks_allow_private_networks = false)
+        .await;
+    let owner = app
+        .login("alpha", "owner@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/v1/records/orders",
+        Some(&owner),
+        json!({"item": "b", "total": 2}),
+    )
+    .await
+    .expect(201);
+    for (id, error) in [
+        (
+            &hooks[0],
+            "The host 'localhost' resolves to an internal address; webhooks may only call public hosts",
+        ),
+        (
+            &hooks[1],
+            "The URL points to an internal address; webhooks may only call public hosts",
+        ),
+    ] {
+        let delivery = newest_attempted(&app, &owner, id).await;
+        assert_eq!(delivery["status"], "pending", "a failed attempt, retried");
+        assert_eq!(delivery["last_status"], Value::Null);
+        assert_eq!(delivery["last_error"], error);
+    }
+    assert_eq!(
+        receiver.got.lock().unwrap().len(),
+        2,
+        "nothing more reached the receiver"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guard_sqlite() {
+    deliveries_to_internal_addresses_are_refused(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guard_postgres() {
+    if postgres_available() {
+        deliveries_to_internal_addresses_are_refused(Backend::Postgres).await;
+    }
 }

@@ -80,7 +80,7 @@ export function WebhooksPage() {
             description={
               <span className="flex items-start gap-1.5">
                 <AlertTriangle className="mt-0.5 h-4 w-4 shrink-0 text-warn" aria-hidden />
-                Copy it now: it will not be shown again. Receivers check X-SnackBase-Signature with it.
+                Copy it now: it will not be shown again. Receivers check X-SnackBase-Signature-V2 with it (an HMAC-SHA256 of the timestamp and the body) and refuse old timestamps.
               </span>
             }
             actions={
