@@ -155,6 +155,9 @@ class Ours(Target):
             "PATH": os.environ.get("PATH", ""), "HOME": self.dir,
             "SNACKBASE_HOST": "127.0.0.1", "SNACKBASE_PORT": self.base.rsplit(":", 1)[1],
             "SNACKBASE_SUPERADMIN_EMAIL": ADMIN, "SNACKBASE_SUPERADMIN_PASSWORD": PASSWORD,
+            # One client address sends everything: per-address limits would
+            # measure the limiter (the peers run without theirs too).
+            "SNACKBASE_RATE_LIMIT_ENABLED": "false",
         }
         # Settings to try (e.g. SNACKBASE_DATABASE_URL for PostgreSQL) pass through.
         env.update({k: v for k, v in os.environ.items()

@@ -50,7 +50,13 @@ export async function startServer({ superadmin = true, env = {} } = {}) {
       SNACKBASE_PORT: String(port),
       SNACKBASE_LOG_FORMAT: 'console',
       SNACKBASE_LOG_LEVEL: 'WARNING',
-      SNACKBASE_RATE_LIMIT_ENABLED: 'false',
+      // Limits on, as in production, but far above what the journeys send
+      // from one address.
+      SNACKBASE_RATE_LIMIT_ENABLED: 'true',
+      SNACKBASE_RATE_LIMIT_PER_MINUTE: '100000',
+      SNACKBASE_RATE_LIMIT_PER_HOUR: '1000000',
+      SNACKBASE_AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      SNACKBASE_LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
       ...(superadmin ? { SNACKBASE_SUPERADMIN_EMAIL: ROOT_EMAIL, SNACKBASE_SUPERADMIN_PASSWORD: PASSWORD } : {}),
       ...env,
     },
