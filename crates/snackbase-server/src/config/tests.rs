@@ -74,3 +74,38 @@ fn describe_redacts_secrets() {
     assert!(!text.contains("hunter2"));
     assert!(!text.contains("Sup3r-Secret"));
 }
+
+#[test]
+fn protection_is_on_by_default_and_validated() {
+    let c = Config::from_vars(vars(&[])).unwrap();
+    assert!(c.rate_limits.enabled);
+    assert_eq!(c.rate_limits.lockout_threshold, 5);
+    assert_eq!(c.rate_limits.lockout_max_failures, 100);
+    assert_eq!(c.server_limits.header_read_timeout.as_secs(), 10);
+    assert!(c.server_limits.trusted_proxies.is_empty());
+    let c = Config::from_vars(vars(&[(
+        "SNACKBASE_TRUSTED_PROXIES",
+        "10.0.0.0/8, 192.168.1.7,::1",
+    )]))
+    .unwrap();
+    assert_eq!(c.server_limits.trusted_proxies.len(), 3);
+    for (var, value) in [
+        ("SNACKBASE_RATE_LIMIT_PER_MINUTE", "0"),
+        ("SNACKBASE_RATE_LIMIT_PER_HOUR", "10"),
+        ("SNACKBASE_AUTH_LOCKOUT_MAX_FAILURES", "101"),
+        ("SNACKBASE_AUTH_LOCKOUT_MAX_SECONDS", "1"),
+        ("SNACKBASE_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("SNACKBASE_MAX_CONNECTIONS", "0"),
+        ("SNACKBASE_BODY_TIMEOUT_SECONDS", "soon"),
+        ("SNACKBASE_PERMISSION_CACHE_TTL_SECONDS", "300"),
+    ] {
+        let e = Config::from_vars(vars(&[(var, value)])).unwrap_err();
+        assert_eq!(e.var, var, "{value}");
+    }
+    let e = Config::from_vars(vars(&[
+        ("SNACKBASE_ENVIRONMENT", "production"),
+        ("SNACKBASE_DEBUG", "true"),
+    ]))
+    .unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_DEBUG");
+}

@@ -14,7 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock as _, DefaultClock};
+use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 pub use client_ip::ClientIp;
@@ -121,7 +121,7 @@ fn check<K: std::hash::Hash + Eq + Clone>(
     message: &str,
 ) -> Result<(), ApiError> {
     limiter.check_key(key).map_err(|not_until| {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let wait = not_until.wait_time_from(limiter.clock().now());
         ApiError::TooManyRequests {
             message: message.to_string(),
             retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
