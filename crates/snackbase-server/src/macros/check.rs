@@ -47,6 +47,18 @@ pub const FUNCTIONS: &[&str] = &[
     "bool_and",
     "bool_or",
     "every",
+    // Window functions.
+    "row_number",
+    "rank",
+    "dense_rank",
+    "percent_rank",
+    "cume_dist",
+    "ntile",
+    "lag",
+    "lead",
+    "first_value",
+    "last_value",
+    "nth_value",
     // NULLs and choices.
     "coalesce",
     "ifnull",

@@ -223,6 +223,46 @@ fn expansion_scopes_collections() {
     );
 }
 
+/// Every place an expression can stand is walked: a subquery there reading
+/// a table is refused, the same subquery reading a placeholder passes.
+#[test]
+fn subqueries_are_checked_wherever_they_stand() {
+    const SLOTS: &[&str] = &[
+        "SELECT @E",
+        "SELECT COUNT(*) FROM {posts} WHERE @E IS NOT NULL",
+        "SELECT COUNT(*) FROM {posts} GROUP BY @E",
+        "SELECT COUNT(*) FROM {posts} GROUP BY status HAVING @E IS NULL",
+        "SELECT title FROM {posts} ORDER BY @E",
+        "SELECT title FROM {posts} LIMIT @E",
+        "SELECT title FROM {posts} LIMIT 1 OFFSET @E",
+        "SELECT COUNT(*) FROM {posts} p JOIN {notes} n ON n.title = @E",
+        "VALUES (@E)",
+        "SELECT COALESCE(@E, 'x')",
+        "SELECT CASE @E WHEN 'a' THEN 1 END",
+        "SELECT CASE WHEN @E = 'a' THEN 1 ELSE 2 END",
+        "SELECT CAST(@E AS TEXT)",
+        "SELECT 1 WHERE 'a' IN (@E, 'b')",
+        "SELECT 1 WHERE 'a' BETWEEN @E AND 'z'",
+        "SELECT 1 WHERE 'a' LIKE @E",
+        "SELECT LOWER(TRIM(@E))",
+        "SELECT SUBSTRING(@E FROM 1 FOR 2)",
+        "SELECT COUNT(*) FILTER (WHERE @E IS NULL) FROM {posts}",
+        "SELECT ROW_NUMBER() OVER (PARTITION BY @E) FROM {posts}",
+        "SELECT COUNT(*) OVER (ORDER BY @E) FROM {posts}",
+        "SELECT NOT (@E IS NULL)",
+        "SELECT -LENGTH(@E)",
+        "SELECT (@E) || 'x'",
+        "SELECT EXISTS (SELECT @E)",
+        "WITH w AS (SELECT @E AS v) SELECT v FROM w",
+        "SELECT * FROM (SELECT @E AS v) AS s",
+        "SELECT COUNT(*) FROM {posts} WHERE title = ANY (SELECT @E)",
+    ];
+    for slot in SLOTS {
+        refused(&slot.replace("@E", "(SELECT password_hash FROM users LIMIT 1)"));
+        accepted(&slot.replace("@E", "(SELECT title FROM {notes} LIMIT 1)"));
+    }
+}
+
 /// A seeded generator (splitmix64), so a failure reproduces.
 struct Rng(u64);
 
@@ -361,4 +401,22 @@ fn what_runs_is_what_was_checked() {
     // The text that runs has no comments, so nothing can hide in them.
     let t = compile("SELECT 1 /* FROM users */ -- x", &[], Backend::Postgres).unwrap();
     assert_eq!(t.expand("$1", &HashMap::new()).unwrap(), "SELECT 1");
+}
+
+/// Deep input is refused, not a stack overflow (which would abort the
+/// process): the parser grows its stack and limits its depth, the check
+/// limits its own.
+#[test]
+fn deep_queries_are_refused_without_overflowing() {
+    let chain = format!("SELECT 1{}", "+1".repeat(4_990));
+    let nested = format!("SELECT {}1{}", "(".repeat(200), ")".repeat(200));
+    let subqueries = format!("SELECT {}1{}", "(SELECT ".repeat(100), ")".repeat(100));
+    let from = format!(
+        "SELECT 1 FROM {}{{posts}}{}",
+        "(SELECT 1 FROM ".repeat(100),
+        ") AS y".repeat(100)
+    );
+    for sql in [chain, nested, subqueries, from] {
+        refused(&sql);
+    }
 }
