@@ -786,7 +786,8 @@ impl Walk {
                 }
             }
             Expr::Collate { expr, collation } => {
-                if single_plain(collation).is_none() {
+                // A collation name (NOCASE, "C"), not a path to one.
+                if !matches!(collation.0.as_slice(), [ObjectNamePart::Identifier(_)]) {
                     return Err(not_allowed(collation));
                 }
                 self.expr(expr)?;

@@ -61,6 +61,16 @@ fn plain_macros_pass() {
         "VALUES (1)",
         "SELECT COUNT(*) FROM {Posts}",
         "SELECT \"user\" FROM {posts}",
+        "SELECT COUNT(*) FROM {posts} NATURAL JOIN {notes}",
+        "SELECT COUNT(*) FROM {posts} JOIN {notes} USING (title)",
+        "SELECT COUNT(*) FROM {posts} CROSS JOIN {notes}",
+        "SELECT title FROM {posts} INTERSECT SELECT title FROM {notes} EXCEPT SELECT 'x'",
+        "SELECT DISTINCT title FROM {posts} WHERE title IS DISTINCT FROM status",
+        "SELECT COUNT(*) FROM {posts} WHERE title = POSITION('a' IN status)",
+        "SELECT SUBSTRING(title FROM 1 FOR 2), TRIM(title), LOWER(title COLLATE \"C\") FROM {posts}",
+        "SELECT rank() OVER w FROM {posts} WINDOW w AS (PARTITION BY status ORDER BY title)",
+        "SELECT data ->> 'a' FROM {posts}",
+        "SELECT NULLIF(-1, +1) * (2 % 3) / 4 - 5",
     ] {
         accepted(sql);
     }
@@ -70,6 +80,12 @@ fn plain_macros_pass() {
         "SELECT COUNT(*) FROM {posts} WHERE created_at > now() - INTERVAL '1 day'",
         "SELECT string_agg(title, ',' ORDER BY title) FROM {posts}",
         "SELECT COUNT(*) FILTER (WHERE status = 'x') FROM {posts}",
+        "SELECT COUNT(*) FROM {posts} FULL JOIN {notes} ON true",
+        "SELECT title FROM {posts} ORDER BY title FETCH FIRST 1 ROWS ONLY",
+        "SELECT EXTRACT(YEAR FROM created_at AT TIME ZONE 'UTC') FROM {posts}",
+        "SELECT COUNT(*) FROM {posts} WHERE title ILIKE 'a%' OR title ~ '^b' OR title SIMILAR TO 'c%'",
+        "SELECT COUNT(*) FROM {posts} WHERE id::uuid IS NOT NULL AND 1 < ALL (SELECT 2)",
+        "SELECT CAST('1 day' AS INTERVAL), DATE '2024-01-01', '{}'::jsonb",
     ] {
         check(sql, Backend::Postgres).unwrap();
     }
@@ -77,6 +93,8 @@ fn plain_macros_pass() {
         "SELECT group_concat(title) FROM {posts}",
         "SELECT COUNT(*) FROM {posts} WHERE created_at > datetime('now', '-1 day')",
         "SELECT typeof(title) FROM {posts} LIMIT 1",
+        "SELECT COUNT(*) FROM {posts} WHERE title GLOB 'a*'",
+        "SELECT title FROM {posts} LIMIT 1, 2",
     ] {
         check(sql, Backend::Sqlite).unwrap();
     }

@@ -453,3 +453,52 @@ both!(a_stored_macro_that_reads_outside_denies, |app| {
     res.expect_error(422, "validation_error");
     assert!(res.text.contains("cannot be read"), "{}", res.text);
 });
+
+both!(plain_macros_run_as_checked, |app| {
+    // What runs is the query printed back from its checked syntax tree: it
+    // must mean on each database what was written.
+    let (sa, _, _) = setup(&app).await;
+    let t = Some(sa.as_str());
+    let mut cases = vec![
+        ("WITH mine AS (SELECT * FROM {posts} WHERE status = :status) SELECT COUNT(*) FROM mine", json!(3)),
+        ("SELECT COUNT(*) FROM {posts} p JOIN {posts} q USING (id)", json!(3)),
+        ("SELECT COALESCE(MAX(LENGTH(title)), 0) FROM {posts}", json!(2)),
+        ("SELECT COUNT(*) FROM (SELECT title FROM {posts} UNION SELECT 'zz') AS t", json!(4)),
+        ("SELECT CASE WHEN COUNT(*) > 2 THEN 'many' ELSE 'few' END FROM {posts}", json!("many")),
+        ("SELECT COUNT(*) FROM {posts} WHERE title LIKE 'p%' /* c */ AND title IN (SELECT title FROM {posts}) -- c", json!(3)),
+        ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT SUM(n) FROM r", json!(15)),
+        ("SELECT rank() OVER (ORDER BY title) FROM {posts} ORDER BY 1 DESC LIMIT 1", json!(3)),
+        ("SELECT COUNT(*) FROM {posts} WHERE title <> 'it''s' AND :status = 'live'", json!(3)),
+    ];
+    if app.state.db.backend() == snackbase_server::db::Backend::Postgres {
+        cases.push((
+            "SELECT COUNT(*) FROM {posts} WHERE created_at::timestamptz > now() - INTERVAL '1 day'",
+            json!(3),
+        ));
+    } else {
+        cases.push((
+            "SELECT COUNT(*) FROM {posts} WHERE title GLOB 'p*'",
+            json!(3),
+        ));
+    }
+    for (i, (sql, want)) in cases.into_iter().enumerate() {
+        let id = app
+            .post(
+                "/api/v1/macros",
+                t,
+                json!({"name": format!("m{i}"), "sql_query": sql, "parameters": ["status"]}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        let res = app
+            .post(
+                &format!("/api/v1/macros/{id}/test"),
+                t,
+                json!({"parameters": ["live"], "account_id": "AA0001"}),
+            )
+            .await;
+        assert_eq!(res.expect(200)["result"], want, "{sql}");
+    }
+});
