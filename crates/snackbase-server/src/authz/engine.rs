@@ -274,7 +274,9 @@ impl rules::SqlContext for QueryContext<'_> {
             .collect();
         values.insert("account_id".into(), account.clone());
         values.insert("user_id".into(), user);
-        let sql = crate::macros::template::expand(&def.sql_query, &account, &values)
+        let sql = def
+            .template(self.env.db.backend())
+            .and_then(|t| t.expand(&account, &values))
             .map_err(rules::MacroError::new)?;
         Ok(format!("({sql})"))
     }

@@ -84,8 +84,13 @@ async fn check(state: &AppState, tx: &mut Tx, def: &MacroDef) -> ApiResult<()> {
         .into_iter()
         .map(|c| c.name)
         .collect();
-    template::validate(&def.sql_query, &def.parameters, &collections)
-        .map_err(|m| ApiError::invalid("sql_query", "macro_query_invalid", m))?;
+    template::validate(
+        &def.sql_query,
+        &def.parameters,
+        &collections,
+        state.db.backend(),
+    )
+    .map_err(|m| ApiError::invalid("sql_query", "macro_query_invalid", m))?;
     run::check_compiles(&state.db, def).await.map_err(|m| {
         ApiError::invalid(
             "sql_query",

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use snackbase_rules as rules;
 use sqlx::{Column as _, Row as _, TypeInfo as _};
 
-use super::template;
 use super::MacroDef;
+use crate::db::dialect::Backend;
 use crate::db::Db;
 use crate::records::sql::{BindParam as _, Param};
 
@@ -26,14 +26,14 @@ fn param(v: &rules::Value) -> Param {
 }
 
 /// The macro's SQL with `$1` = account, `$2` = user, `$3…` = its parameters.
-pub fn statement(def: &MacroDef) -> Result<String, String> {
+pub fn statement(def: &MacroDef, backend: Backend) -> Result<String, String> {
     let mut values = HashMap::new();
     values.insert("account_id".to_string(), "$1".to_string());
     values.insert("user_id".to_string(), "$2".to_string());
     for (i, p) in def.parameters.iter().enumerate() {
         values.insert(p.clone(), format!("${}", i + 3));
     }
-    template::expand(&def.sql_query, "$1", &values)
+    def.template(backend)?.expand("$1", &values)
 }
 
 fn params(
@@ -116,7 +116,7 @@ pub async fn run(
     user_id: Option<&str>,
     args: &[rules::Value],
 ) -> Result<rules::Value, String> {
-    let sql = statement(def)?;
+    let sql = statement(def, db.backend())?;
     let params = params(def, account_id, user_id, args)?;
     match db {
         Db::Sqlite { read, .. } => {
@@ -176,7 +176,7 @@ pub async fn run(
 
 /// Checks that the expanded statement compiles (and returns one column), without running it.
 pub async fn check_compiles(db: &Db, def: &MacroDef) -> Result<(), String> {
-    let sql = format!("SELECT ({})", statement(def)?);
+    let sql = format!("SELECT ({})", statement(def, db.backend())?);
     let params = params(
         def,
         "AA0000",
