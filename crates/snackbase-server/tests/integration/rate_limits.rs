@@ -38,7 +38,7 @@ fn assert_too_many(res: &Response) -> u64 {
 
 both_config!(
     fifty_wrong_passwords_lock_the_login,
-    |c| limited(c),
+    limited,
     |app| {
         let sa = app.superadmin().await;
         let reg = app.register("ada@example.com", "Acme").await;
