@@ -428,6 +428,8 @@ fn acknowledged_writes_survive_sigkill() {
         ("SNACKBASE_SUPERADMIN_EMAIL", "root@example.com"),
         ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
         ("SNACKBASE_LOG_LEVEL", "WARNING"),
+        // A write load from one address, not a client to limit.
+        ("SNACKBASE_RATE_LIMIT_ENABLED", "false"),
     ];
     let server = Server::start(dir.path(), &env, port);
     let base = server.base.clone();
