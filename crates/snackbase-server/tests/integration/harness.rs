@@ -390,6 +390,22 @@ impl TestApp {
         .clone()
     }
 
+    /// Invites `email` into AA0001 as the superadmin (no SMTP configured) and
+    /// returns the invitation token from the accept link.
+    pub async fn invitation_token(&self, superadmin: &str, email: &str) -> String {
+        let inv = self
+            .post(
+                "/api/v1/invitations",
+                Some(superadmin),
+                json!({"email": email, "account_id": "AA0001"}),
+            )
+            .await
+            .expect(201)
+            .clone();
+        let url = inv["accept_url"].as_str().expect("an accept link");
+        url.split("token=").nth(1).expect("a token").to_string()
+    }
+
     /// Stops the server and starts a new one on the same database and data
     /// directory (a process restart, as far as the data is concerned).
     pub async fn restart(&mut self) {

@@ -219,17 +219,7 @@ both_config!(
     |app| {
         let sa = app.superadmin().await;
         app.register("owner@example.com", "Alpha").await;
-        let inv = app
-            .post(
-                "/api/v1/invitations",
-                Some(&sa),
-                serde_json::json!({"email": "n@example.com", "account_id": "AA0001"}),
-            )
-            .await
-            .expect(201)
-            .clone();
-        let url = inv["accept_url"].as_str().unwrap();
-        let token = url.split("token=").nth(1).unwrap().to_string();
+        let token = app.invitation_token(&sa, "n@example.com").await;
         app.get(&format!("/api/v1/invitations/{token}"), None)
             .await
             .expect(200);

@@ -25,6 +25,10 @@ async fn wrong_login(app: &TestApp, account: &str) -> Response {
     app.login(account, "ada@example.com", WRONG).await
 }
 
+async fn right_login(app: &TestApp) -> Response {
+    app.login("acme", "ada@example.com", PASSWORD).await
+}
+
 #[track_caller]
 fn assert_too_many(res: &Response) -> u64 {
     res.expect_error(429, "too_many_requests");
@@ -36,52 +40,48 @@ fn assert_too_many(res: &Response) -> u64 {
         .expect("a Retry-After of at least one second")
 }
 
-both_config!(
-    fifty_wrong_passwords_lock_the_login,
-    limited,
-    |app| {
-        let sa = app.superadmin().await;
-        let reg = app.register("ada@example.com", "Acme").await;
-        let user_id = reg["user"]["id"].as_str().unwrap().to_string();
-        let mut statuses = Vec::new();
-        for _ in 0..50 {
-            statuses.push(wrong_login(&app, "acme").await.status.as_u16());
-        }
-        // Five failures, then the pair is locked: every later try is refused
-        // without looking at the password.
-        assert_eq!(statuses[..5], [401; 5]);
-        assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
-        let right = app.login("acme", "ada@example.com", PASSWORD).await;
-        let retry = assert_too_many(&right);
-        assert!((1..=30).contains(&retry), "first lock is 30 s: {retry}");
-        assert!(right.json.get("token").is_none());
-        // The account code names the same account: no way around the lock.
-        let by_code = app.login("AA0001", "ADA@example.com", PASSWORD).await;
-        assert_too_many(&by_code);
-        // Another user of the account is not affected.
-        app.post(
+both_config!(fifty_wrong_passwords_lock_the_login, limited, |app| {
+    let sa = app.superadmin().await;
+    let reg = app.register("ada@example.com", "Acme").await;
+    let user_id = reg["user"]["id"].as_str().unwrap().to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        statuses.push(wrong_login(&app, "acme").await.status.as_u16());
+    }
+    // Five failures, then the pair is locked: every later try is refused
+    // without looking at the password.
+    assert_eq!(statuses[..5], [401; 5]);
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    let right = right_login(&app).await;
+    let retry = assert_too_many(&right);
+    assert!((1..=30).contains(&retry), "first lock is 30 s: {retry}");
+    assert!(right.json.get("token").is_none());
+    // The account code names the same account: no way around the lock.
+    let by_code = app.login("AA0001", "ADA@example.com", PASSWORD).await;
+    assert_too_many(&by_code);
+    // Another user of the account is not affected.
+    app.post(
             "/api/v1/users",
             Some(&sa),
             json!({"email": "bob@example.com", "password": PASSWORD, "account_id": "AA0001", "role": "user"}),
         )
         .await
         .expect(201);
-        app.login("acme", "bob@example.com", PASSWORD)
-            .await
-            .expect(200);
-        // An administrator's new password lifts the lock.
-        app.put(
-            &format!("/api/v1/users/{user_id}/password"),
-            Some(&sa),
-            json!({"new_password": "Another-Horse-43!"}),
-        )
+    app.login("acme", "bob@example.com", PASSWORD)
         .await
         .expect(200);
-        app.login("acme", "ada@example.com", "Another-Horse-43!")
-            .await
-            .expect(200);
-    }
-);
+    // An administrator's new password lifts the lock.
+    app.put(
+        &format!("/api/v1/users/{user_id}/password"),
+        Some(&sa),
+        json!({"new_password": "Another-Horse-43!"}),
+    )
+    .await
+    .expect(200);
+    app.login("acme", "ada@example.com", "Another-Horse-43!")
+        .await
+        .expect(200);
+});
 
 both_config!(
     the_lock_grows_survives_a_restart_and_ends,
@@ -97,24 +97,20 @@ both_config!(
         wrong_login(&app, "acme").await.expect(401);
         wrong_login(&app, "acme").await.expect(401);
         // Locked for 1 s: the right password is refused.
-        assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        assert_too_many(&right_login(&app).await);
         // The count lives in the database: a new node (or a restart) sees it.
         app.restart().await;
-        assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        assert_too_many(&right_login(&app).await);
         tokio::time::sleep(Duration::from_millis(1100)).await;
         // The next failure doubles the lock (2 s).
         wrong_login(&app, "acme").await.expect(401);
-        let retry = assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        let retry = assert_too_many(&right_login(&app).await);
         assert_eq!(retry, 2);
         tokio::time::sleep(Duration::from_millis(2100)).await;
-        app.login("acme", "ada@example.com", PASSWORD)
-            .await
-            .expect(200);
+        right_login(&app).await.expect(200);
         // A success forgets the failures: one more wrong try is a plain 401.
         wrong_login(&app, "acme").await.expect(401);
-        app.login("acme", "ada@example.com", PASSWORD)
-            .await
-            .expect(200);
+        right_login(&app).await.expect(200);
     }
 );
 
@@ -132,7 +128,7 @@ both_config!(
         for _ in 0..100 {
             wrong_login(&app, "acme").await.expect(401);
         }
-        let res = app.login("acme", "ada@example.com", PASSWORD).await;
+        let res = right_login(&app).await;
         assert_too_many(&res);
         assert!(res.json["message"]
             .as_str()
@@ -145,9 +141,7 @@ both_config!(
         )
         .await
         .expect(200);
-        app.login("acme", "ada@example.com", PASSWORD)
-            .await
-            .expect(200);
+        right_login(&app).await.expect(200);
     }
 );
 
@@ -165,7 +159,7 @@ both_config!(
             wrong_login(&app, "acme").await.expect(401);
         }
         assert_too_many(&wrong_login(&app, "acme").await);
-        assert_too_many(&app.login("acme", "ada@example.com", PASSWORD).await);
+        assert_too_many(&right_login(&app).await);
         // Other pairs have their own budget, existing or not.
         app.login("acme", "eve@example.com", WRONG)
             .await
@@ -293,9 +287,7 @@ both!(disabled_limits_count_nothing, |app| {
     for _ in 0..20 {
         wrong_login(&app, "acme").await.expect(401);
     }
-    app.login("acme", "ada@example.com", PASSWORD)
-        .await
-        .expect(200);
+    right_login(&app).await.expect(200);
     assert_eq!(app.count("auth_lockouts").await, 0);
 });
 
@@ -333,7 +325,7 @@ both!(token_responses_are_not_cacheable, |app| {
     res.expect(201);
     assert_no_store(&res);
     let refresh = res.json["refresh_token"].as_str().unwrap().to_string();
-    let res = app.login("acme", "ada@example.com", PASSWORD).await;
+    let res = right_login(&app).await;
     res.expect(200);
     assert_no_store(&res);
     let res = app
@@ -345,17 +337,7 @@ both!(token_responses_are_not_cacheable, |app| {
         .await;
     res.expect(200);
     assert_no_store(&res);
-    let inv = app
-        .post(
-            "/api/v1/invitations",
-            Some(&sa),
-            json!({"email": "n@example.com", "account_id": "AA0001"}),
-        )
-        .await
-        .expect(201)
-        .clone();
-    let url = inv["accept_url"].as_str().unwrap();
-    let invite = url.split("token=").nth(1).unwrap();
+    let invite = app.invitation_token(&sa, "n@example.com").await;
     let res = app
         .post(
             &format!("/api/v1/invitations/{invite}/accept"),
