@@ -76,6 +76,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
     let doc = docs::finish(doc, &config.app_name, &config.app_version);
 
     let limits = std::sync::Arc::new(http::limits::RequestLimits {
+        limiter: state.limiter.clone(),
         max_body_size: config.max_body_size,
         max_uri_length: config.server_limits.max_uri_length,
         body_timeout: config.server_limits.body_timeout,
@@ -91,11 +92,8 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .layer(axum::middleware::from_fn_with_state(
             limits,
             http::limits::guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.limiter.clone(),
-            ratelimit::limit,
         ));
+
     for (name, value) in http::middleware::SECURITY_HEADERS {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static(name),
@@ -105,12 +103,11 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
     let app = app
         .layer(cors(config))
         .layer(axum::middleware::from_fn_with_state(
-            state.request_logs.clone(),
+            http::middleware::Observer {
+                logs: state.request_logs.clone(),
+                limiter: state.limiter.clone(),
+            },
             http::middleware::observe,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.limiter.clone(),
-            ratelimit::identify,
         ));
     NormalizePathLayer::trim_trailing_slash().layer(app)
 }

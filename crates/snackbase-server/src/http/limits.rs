@@ -1,6 +1,7 @@
-//! Limits every request meets before a handler runs: the length of the
-//! request target (414), the declared body length (413 at once, before any of
-//! the body is read), and a deadline for the whole body (408).
+//! Limits every request meets before a handler runs: the rate limits (429),
+//! the length of the request target (414), the declared body length (413 at
+//! once, before any of the body is read), and a deadline for the whole body
+//! (408).
 
 use std::future::Future as _;
 use std::pin::Pin;
@@ -19,8 +20,9 @@ use http_body::{Frame, SizeHint};
 use crate::error::ApiError;
 
 /// The limits, as configured.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RequestLimits {
+    pub limiter: Arc<crate::ratelimit::Limiter>,
     pub max_body_size: usize,
     pub max_uri_length: usize,
     pub body_timeout: Duration,
@@ -66,6 +68,9 @@ pub async fn guard(
     mut req: Request,
     next: Next,
 ) -> Response {
+    if let Err(limited) = limits.limiter.check_request(&req) {
+        return limited.into_response();
+    }
     let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if target > limits.max_uri_length {
         return ApiError::UriTooLong(limits.max_uri_length).into_response();
@@ -75,13 +80,13 @@ pub async fn guard(
         return ApiError::PayloadTooLarge(limits.max_body_size).into_response();
     }
     let has_body = declared.is_some_and(|n| n > 0) || req.headers().contains_key(TRANSFER_ENCODING);
-    let expired = Arc::new(AtomicBool::new(false));
-    req.extensions_mut().insert(BodyInfo {
-        max_body_size: limits.max_body_size,
-        timeout: limits.body_timeout,
-        expired: expired.clone(),
-    });
     if has_body {
+        let expired = Arc::new(AtomicBool::new(false));
+        req.extensions_mut().insert(BodyInfo {
+            max_body_size: limits.max_body_size,
+            timeout: limits.body_timeout,
+            expired: expired.clone(),
+        });
         let (parts, body) = req.into_parts();
         let body = Body::new(DeadlineBody {
             inner: body,

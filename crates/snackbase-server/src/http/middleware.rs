@@ -56,10 +56,24 @@ fn generate() -> String {
     format!("cid_{}", hex::encode(rand::random::<[u8; 6]>()))
 }
 
-/// Assigns the correlation id, runs the request, writes one access-log line
-/// and hands an entry to the request log (a non-blocking `try_send`).
-pub async fn observe(State(logs): State<Recorder>, mut req: Request, next: Next) -> Response {
+/// What [`observe`] needs: the request log, and the limiter that knows the
+/// trusted proxies (for the client's address).
+#[derive(Clone)]
+pub struct Observer {
+    pub logs: Recorder,
+    pub limiter: Arc<crate::ratelimit::Limiter>,
+}
+
+/// Finds the client's address, assigns the correlation id, runs the request,
+/// writes one access-log line and hands an entry to the request log (a
+/// non-blocking `try_send`).
+pub async fn observe(
+    State(Observer { logs, limiter }): State<Observer>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
+    limiter.identify(&mut req);
     let correlation_id = req
         .headers()
         .get(CORRELATION_HEADER)

@@ -105,13 +105,17 @@ impl Drop for Enveloped {
     }
 }
 
-/// Whether a write is the head of a response that closes the connection.
+/// Whether a write is the head of an error response that closes the
+/// connection (only errors leave a request body unread).
 fn closes(buf: &[u8]) -> bool {
-    if !buf.starts_with(b"HTTP/1.") {
+    if !(buf.starts_with(b"HTTP/1.1 4") || buf.starts_with(b"HTTP/1.1 5")) {
         return false;
     }
     let end = find(buf, b"\r\n\r\n").unwrap_or(buf.len());
-    find(&buf[..end].to_ascii_lowercase(), b"\r\nconnection: close").is_some()
+    let needle = b"\r\nconnection: close";
+    buf[..end]
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

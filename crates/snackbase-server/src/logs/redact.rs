@@ -52,27 +52,33 @@ pub fn query(q: &str) -> String {
 /// kept), after the token routes of auth (`reset-password`, `verify-email`,
 /// ...), and any long token-like segment that is not a UUID.
 pub fn path(p: &str) -> Cow<'_, str> {
-    let segments: Vec<&str> = p.split('/').collect();
-    let secret = |i: usize| {
-        let s = segments[i];
-        if s.is_empty() || is_uuid(s) {
-            return false;
-        }
-        let after = i.checked_sub(1).map(|j| segments[j]).unwrap_or("");
-        TOKEN_PARENTS.contains(&after)
-            || (s.len() >= 32
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)))
-    };
-    if !(0..segments.len()).any(secret) {
+    // Pairs of (previous segment, segment), without allocating.
+    let pairs = || std::iter::once("").chain(p.split('/')).zip(p.split('/'));
+    if !pairs().any(|(before, s)| is_secret_segment(before, s)) {
         return Cow::Borrowed(p);
     }
     Cow::Owned(
-        (0..segments.len())
-            .map(|i| if secret(i) { REDACTED } else { segments[i] })
+        pairs()
+            .map(|(before, s)| {
+                if is_secret_segment(before, s) {
+                    REDACTED
+                } else {
+                    s
+                }
+            })
             .collect::<Vec<_>>()
             .join("/"),
     )
+}
+
+fn is_secret_segment(before: &str, s: &str) -> bool {
+    if s.is_empty() || is_uuid(s) {
+        return false;
+    }
+    TOKEN_PARENTS.contains(&before)
+        || (s.len() >= 32
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)))
 }
 
 /// Segments after which the next one is a token.

@@ -10,10 +10,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::Method;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
@@ -129,54 +127,36 @@ fn check<K: std::hash::Hash + Eq + Clone>(
     })
 }
 
-/// Finds the client's address (see [`ClientIp`]) for the layers inside.
-pub async fn identify(
-    State(limiter): State<Arc<Limiter>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    if let Some(ip) = client_ip::resolve(&req, &limiter.trusted_proxies) {
-        req.extensions_mut().insert(ClientIp(ip));
-    }
-    next.run(req).await
-}
-
-/// Applies the per-address limits to API requests: the general one, and the
-/// auth one on auth routes. Health probes and the admin UI's files are not
-/// limited.
-pub async fn limit(State(limiter): State<Arc<Limiter>>, req: Request, next: Next) -> Response {
-    let ip = req.extensions().get::<ClientIp>().map(|c| c.0);
-    if limiter.enabled {
-        if let (Some(ip), Some(path)) = (ip, req.uri().path().strip_prefix(&limiter.api_prefix)) {
-            let outcome = check(
-                &limiter.per_minute,
-                &ip,
-                "Too many requests from this address",
-            )
-            .and_then(|()| {
-                check(
-                    &limiter.per_hour,
-                    &ip,
-                    "Too many requests from this address",
-                )
-            })
-            .and_then(|()| {
-                if is_auth_route(req.method(), path) {
-                    check(
-                        &limiter.auth,
-                        &ip,
-                        "Too many authentication requests from this address",
-                    )
-                } else {
-                    Ok(())
-                }
-            });
-            if let Err(err) = outcome {
-                return err.into_response();
-            }
+impl Limiter {
+    /// Records the client's address (see [`ClientIp`]) on the request.
+    pub fn identify(&self, req: &mut Request) {
+        if let Some(ip) = client_ip::resolve(req, &self.trusted_proxies) {
+            req.extensions_mut().insert(ClientIp(ip));
         }
     }
-    next.run(req).await
+
+    /// Applies the per-address limits to an API request: the general one, and
+    /// the auth one on auth routes. Health probes and the admin UI's files
+    /// are not limited.
+    pub fn check_request(&self, req: &Request) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let ip = req.extensions().get::<ClientIp>().map(|c| c.0);
+        let (Some(ip), Some(path)) = (ip, req.uri().path().strip_prefix(&self.api_prefix)) else {
+            return Ok(());
+        };
+        check(&self.per_minute, &ip, "Too many requests from this address")?;
+        check(&self.per_hour, &ip, "Too many requests from this address")?;
+        if is_auth_route(req.method(), path) {
+            check(
+                &self.auth,
+                &ip,
+                "Too many authentication requests from this address",
+            )?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
