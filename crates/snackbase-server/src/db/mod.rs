@@ -404,6 +404,21 @@ impl Tx {
 }
 
 /// The name of the constraint a database error violated, if any.
+/// Whether a failed statement failed because of what a rule computes (a SQL
+/// macro past its time limit, a value it cannot compute) rather than because
+/// of the database: SQLite's interrupt, PostgreSQL's query cancel and data
+/// exceptions (class 22).
+pub fn is_rule_failure(err: &anyhow::Error) -> bool {
+    let Some(sqlx::Error::Database(db)) = err.downcast_ref::<sqlx::Error>() else {
+        return false;
+    };
+    match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        Some(pg) => pg.code() == "57014" || pg.code().starts_with("22"),
+        // SQLite: SQLITE_INTERRUPT (9), raised by the time limit's progress handler.
+        None => db.code().as_deref() == Some("9"),
+    }
+}
+
 pub fn violated_constraint(err: &sqlx::Error) -> Option<ConstraintViolation> {
     let db = err.as_database_error()?;
     let kind = match db.kind() {

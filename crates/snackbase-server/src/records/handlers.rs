@@ -113,8 +113,10 @@ pub async fn list_records(
     drop(limit);
     let mut page = match listed {
         Ok(page) => page,
-        // A rule (e.g. a SQL macro) that fails at run time denies; it is not a 500.
-        Err(ApiError::Internal(cause)) if ruled => {
+        // A rule (e.g. a SQL macro) that fails at run time (its time limit, a
+        // value it cannot compute) denies; any other database error is a 500,
+        // never an empty page.
+        Err(ApiError::Internal(cause)) if ruled && crate::db::is_rule_failure(&cause) => {
             tracing::warn!(collection = %c.name, error = %cause, "the read rule failed at run time; nothing is listed");
             list::Page {
                 items: Vec::new(),
@@ -346,15 +348,15 @@ pub async fn get_record(
             records.pop().ok_or_else(write::record_not_found)?
         }
     };
-    if let Some(fields) = &fields {
-        let names: Vec<String> = fields
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty() && s != "*")
-            .collect();
-        if !names.is_empty() {
-            list::project(&mut record, &names);
+    // As in lists: a name the caller cannot read (unknown or hidden) is a 422.
+    if let Some(names) = fields.as_deref().and_then(list::field_names) {
+        if let Some(n) = names
+            .iter()
+            .find(|n| !record.contains_key(n.as_str()) && *n != "account_id")
+        {
+            return Err(list::unknown_field(n));
         }
+        list::project(&mut record, &names);
     }
     Ok(Json(record))
 }

@@ -35,6 +35,21 @@ fn bad(param: &str, code: &str, message: impl Into<String>) -> ApiError {
     ApiError::invalid(param, code, message)
 }
 
+/// The names of a `fields=` projection; `None` for all fields (`*` or nothing).
+pub fn field_names(value: &str) -> Option<Vec<String>> {
+    let names: Vec<String> = value
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!names.is_empty() && !names.iter().any(|n| n == "*")).then_some(names)
+}
+
+/// A `fields=` name the caller cannot see (unknown, or hidden from them).
+pub fn unknown_field(name: &str) -> ApiError {
+    bad("fields", "unknown_field", format!("Unknown field '{name}'"))
+}
+
 /// The kind of a field or system field usable in sort and equality parameters.
 fn column_of(c: &Collection, name: &str) -> Option<ColumnKind> {
     match name {
@@ -129,24 +144,11 @@ pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<L
             }
             "sort" => sort_raw = Some(value.into_owned()),
             "fields" => {
-                let names: Vec<String> = value
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                if names.iter().any(|n| n == "*") {
-                    q.fields = None;
-                } else {
-                    for n in &names {
-                        if column_of(c, n).is_none() && n != "account_id" {
-                            return Err(bad(
-                                "fields",
-                                "unknown_field",
-                                format!("Unknown field '{n}'"),
-                            ));
-                        }
+                q.fields = field_names(&value);
+                for n in q.fields.iter().flatten() {
+                    if column_of(c, n).is_none() && n != "account_id" {
+                        return Err(unknown_field(n));
                     }
-                    q.fields = Some(names);
                 }
             }
             "filter" => q.filter = Some(value.into_owned()).filter(|f| !f.trim().is_empty()),

@@ -775,3 +775,77 @@ async fn wait_for_status(app: &TestApp, path: &str, token: &str, status: u16) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+// A list under a read rule that hits a database error is a 500 in the
+// envelope, not an empty page (only a rule's own failure, such as a SQL macro
+// past its time limit, denies).
+both!(a_ruled_list_that_hits_a_database_error_is_a_500, |app| {
+    let (sa, _, u1, _, _, _) = world(&app).await;
+    grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({"read": {"rule": "true"}, "create": {"rule": "true"}}),
+    )
+    .await;
+    app.post("/api/v1/records/posts", Some(&u1), json!({"title": "a"}))
+        .await
+        .expect(201);
+    let page = app.get("/api/v1/records/posts", Some(&u1)).await;
+    assert_eq!(page.expect(200)["items"].as_array().unwrap().len(), 1);
+    // The table disappears behind the server's back: a database failure.
+    app.exec_elsewhere("DROP TABLE col_posts").await;
+    let res = app.get("/api/v1/records/posts", Some(&u1)).await;
+    res.expect_error(500, "internal_error");
+    assert!(res.json.get("items").is_none());
+});
+
+// `fields=` on one record checks its names as the list does: a field the
+// caller cannot read (unknown or hidden) is a 422.
+both!(fields_on_one_record_are_checked_like_the_list, |app| {
+    let (sa, _, u1, _, _, _) = world(&app).await;
+    grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({"read": {"rule": "true", "fields": ["title", "status"]}, "create": {"rule": "true"}}),
+    )
+    .await;
+    let id = app
+        .post(
+            "/api/v1/records/posts",
+            Some(&u1),
+            json!({"title": "a", "status": "live"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let one = |fields: &'static str| {
+        let path = format!("/api/v1/records/posts/{id}?fields={fields}");
+        let app = &app;
+        let u1 = u1.clone();
+        async move { app.get(&path, Some(&u1)).await }
+    };
+    let got = one("title").await;
+    let body = got.expect(200);
+    assert_eq!(body["title"], "a");
+    assert!(body.get("status").is_none());
+    assert!(body.get("id").is_some());
+    for bad in ["nope", "secret", "title,nope"] {
+        let res = one(bad).await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.codes(), ["unknown_field"]);
+        // The list says the same.
+        let res = app
+            .get(&format!("/api/v1/records/posts?fields={bad}"), Some(&u1))
+            .await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.codes(), ["unknown_field"]);
+    }
+    let all = one("*").await;
+    assert_eq!(all.expect(200)["status"], "live");
+});
