@@ -21,6 +21,7 @@ mod dashboard;
 pub mod db;
 mod docs;
 pub mod error;
+pub mod formats;
 pub mod groups;
 mod health;
 pub mod hooks;

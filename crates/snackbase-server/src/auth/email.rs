@@ -7,19 +7,11 @@ const SPECIAL_USE_TLDS: &[&str] = &["test", "local", "localhost", "invalid"];
 
 /// Validates and normalises an email address; the error names `field`.
 pub fn normalize(raw: &str, field: &str) -> Result<String, ApiError> {
-    let trimmed = raw.trim();
     let invalid = || ApiError::invalid(field, "invalid_email", "Enter a valid email address");
-    if trimmed.len() > 254 || !email_address::EmailAddress::is_valid(trimmed) {
-        return Err(invalid());
-    }
-    let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
-    let domain = domain.to_ascii_lowercase();
+    let (local, domain) = crate::formats::email(raw).ok_or_else(invalid)?;
+    // Accounts also refuse the special-use names that never receive mail.
     let tld = domain.rsplit('.').next().unwrap_or_default();
-    if !domain.contains('.')
-        || domain.starts_with('[')
-        || SPECIAL_USE_TLDS.contains(&tld)
-        || tld.len() < 2
-    {
+    if SPECIAL_USE_TLDS.contains(&tld) {
         return Err(invalid());
     }
     Ok(format!("{local}@{domain}"))

@@ -129,36 +129,6 @@ fn json_type_name(v: &Value) -> &'static str {
     }
 }
 
-fn email_ok(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
-        && domain.contains('.')
-        && domain
-            .split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        && domain
-            .rsplit('.')
-            .next()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
-}
-
-fn url_ok(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("http://")
-        .or_else(|| lower.strip_prefix("https://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty() && !host.starts_with('.') && !s.chars().any(char::is_whitespace)
-    })
-}
-
 /// Validates one non-null value for `field` and converts it for storage.
 /// The error is `(code, message)`.
 pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, String)> {
@@ -174,10 +144,10 @@ pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, St
             let Value::String(s) = value else {
                 return Err(wrong("text"));
             };
-            if field.kind == FieldKind::Email && !email_ok(s) {
+            if field.kind == FieldKind::Email && crate::formats::email(s).is_none() {
                 return Err(("invalid_email_format", "Invalid email format".into()));
             }
-            if field.kind == FieldKind::Url && !url_ok(s) {
+            if field.kind == FieldKind::Url && !crate::formats::web_url(s) {
                 return Err((
                     "invalid_url_format",
                     "Invalid URL format. Must start with http:// or https://".into(),

@@ -730,3 +730,66 @@ both!(text_patterns_are_enforced_on_every_write, |app| {
         2
     );
 });
+
+// One parser per format: an email address a user account accepts, a record's
+// email field accepts, and the other way round; URLs are parsed, not guessed.
+both!(emails_and_urls_are_judged_as_everywhere_else, |app| {
+    let (sa, a, _) = setup(&app).await;
+    let t = Some(a.as_str());
+    for email in ["o'brien@example.org", "first.last+tag@example.co.uk"] {
+        app.post(
+            "/api/v1/records/posts",
+            t,
+            json!({"title": "x", "contact": email}),
+        )
+        .await
+        .expect(201);
+        app.post(
+            "/api/v1/users",
+            Some(&sa),
+            json!({"email": email, "password": PASSWORD, "account_id": "AA0001", "role": "user"}),
+        )
+        .await
+        .expect(201);
+    }
+    for email in ["a@[127.0.0.1]", "a@b", "a b@example.com"] {
+        let res = app
+            .post(
+                "/api/v1/records/posts",
+                t,
+                json!({"title": "x", "contact": email}),
+            )
+            .await;
+        res.expect_error(422, "validation_error");
+        assert_eq!(res.codes(), ["invalid_email_format"], "{email}");
+        app.post(
+            "/api/v1/users",
+            Some(&sa),
+            json!({"email": email, "password": PASSWORD, "account_id": "AA0001", "role": "user"}),
+        )
+        .await
+        .expect_error(422, "validation_error");
+    }
+    for link in [
+        "http:///x",
+        "https://exa mple.com",
+        "javascript:alert(1)",
+        "http://",
+    ] {
+        let res = app
+            .post(
+                "/api/v1/records/posts",
+                t,
+                json!({"title": "x", "link": link}),
+            )
+            .await;
+        assert_eq!(res.codes(), ["invalid_url_format"], "{link}");
+    }
+    app.post(
+        "/api/v1/records/posts",
+        t,
+        json!({"title": "x", "link": "http://[::1]:8080/a?b=c"}),
+    )
+    .await
+    .expect(201);
+});
