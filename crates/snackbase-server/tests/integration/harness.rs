@@ -390,6 +390,22 @@ impl TestApp {
         .clone()
     }
 
+    /// Registers the accounts Alpha (`a@example.com`, AA0001) and Beta
+    /// (`b@example.com`, AA0002); returns their admins' tokens.
+    pub async fn alpha_and_beta(&self) -> (String, String) {
+        let mut tokens = Vec::new();
+        for (email, name) in [("a@example.com", "Alpha"), ("b@example.com", "Beta")] {
+            let token = self.register(email, name).await["token"]
+                .as_str()
+                .expect("a token")
+                .to_string();
+            tokens.push(token);
+        }
+        let b = tokens.pop().expect("Beta");
+        let a = tokens.pop().expect("Alpha");
+        (a, b)
+    }
+
     /// Invites `email` into AA0001 as the superadmin (no SMTP configured) and
     /// returns the invitation token from the accept link.
     pub async fn invitation_token(&self, superadmin: &str, email: &str) -> String {

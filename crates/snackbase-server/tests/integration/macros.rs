@@ -8,14 +8,7 @@ async fn setup(app: &TestApp) -> (String, String, String) {
     app.post("/api/v1/collections", Some(&sa), json!({"name": "posts", "schema": [{"name": "title", "type": "text"}, {"name": "status", "type": "text"}]}))
         .await
         .expect(201);
-    let a = app.register("a@example.com", "Alpha").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.register("b@example.com", "Beta").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (a, b) = app.alpha_and_beta().await;
     for (t, n) in [(&a, 3), (&b, 2)] {
         for i in 0..n {
             app.post(
@@ -332,14 +325,7 @@ both!(macros_cannot_read_outside_their_placeholders, |app| {
     )
     .await
     .expect(201);
-    let a = app.register("a@example.com", "Alpha").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.register("b@example.com", "Beta").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (a, b) = app.alpha_and_beta().await;
     for (token, n) in [(&a, 3), (&b, 1)] {
         for i in 0..n {
             app.post(

@@ -10,14 +10,7 @@ async fn setup(app: &TestApp) -> (String, String, String) {
     app.post("/api/v1/collections", Some(&sa), posts_schema())
         .await
         .expect(201);
-    let a = app.register("a@example.com", "Alpha").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.register("b@example.com", "Beta").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (a, b) = app.alpha_and_beta().await;
     (sa, a, b)
 }
 

@@ -88,14 +88,7 @@ both!(collection_counts_are_the_callers_own, |app| {
     )
     .await
     .expect(201);
-    let a = app.register("a@example.com", "Alpha").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.register("b@example.com", "Beta").await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (a, b) = app.alpha_and_beta().await;
     for (token, title) in [(&a, "a1"), (&a, "a2"), (&b, "b1")] {
         app.post(
             "/api/v1/records/posts",
