@@ -1,7 +1,22 @@
 //! One parser per text format, shared by every feature that accepts it, so a
 //! value one route accepts another does not refuse: email addresses (record
-//! `email` fields, user accounts, invitations) and web URLs (record `url`
-//! fields; webhook targets go through the same `url` crate in their SSRF check).
+//! `email` fields, user accounts, invitations), web URLs (record `url`
+//! fields; webhook targets go through the same `url` crate in their SSRF check)
+//! and datetimes (record fields, `field=value` tests, filters and rules).
+
+use chrono::{DateTime, Utc};
+
+/// A date or date-time, read by the rule language's own parser (so a value a
+/// record accepts, a filter accepts, and the other way round): `2024-01-31`
+/// (midnight UTC), `2024-01-31T12:00[:05[.123456]]` with `T`, `t` or a space,
+/// and an optional `Z` or `±HH[:MM]` offset (none means UTC); years 0001–9999;
+/// fractions past microseconds are cut.
+pub fn datetime(raw: &str) -> Option<DateTime<Utc>> {
+    let canonical = snackbase_rules::canonical_datetime(raw)?;
+    DateTime::parse_from_rfc3339(&canonical)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
 
 /// An email address split into its local part (as written) and its domain
 /// (lowercased), if it is one: RFC 5321 syntax (`email_address`), at most 254
@@ -77,6 +92,23 @@ mod tests {
             assert!(email(bad).is_none(), "{bad}");
         }
         assert!(email(&format!("{}@example.com", "a".repeat(250))).is_none());
+    }
+
+    #[test]
+    fn datetimes() {
+        let at = |s: &str| datetime(s).map(|t| t.to_rfc3339());
+        assert_eq!(at("2024-01-02"), Some("2024-01-02T00:00:00+00:00".into()));
+        assert_eq!(
+            at("2024-01-02 03:04"),
+            Some("2024-01-02T03:04:00+00:00".into())
+        );
+        assert_eq!(
+            at("2024-01-02T03:04:05.1234567+02:00"),
+            Some("2024-01-02T01:04:05.123456+00:00".into())
+        );
+        for bad in ["2024-02-30", "yesterday", "2024-01-02T25:00", "10000-01-01"] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Record values: validation of what clients send against a field, the typed
 //! form that is stored, and the JSON that is read back.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Number, Value};
 
 use crate::collections::schema::{Field, FieldKind};
@@ -89,33 +89,10 @@ pub fn format_time(t: &DateTime<Utc>) -> String {
     crate::http::time::rfc3339::format(t)
 }
 
-/// Parses RFC 3339 / ISO 8601 date-times (an offset, `Z`, or none meaning UTC)
-/// and plain dates (midnight UTC).
+/// Parses a date or date-time exactly as filters and rules do (see
+/// [`crate::formats::datetime`]).
 pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    if raw.len() > 64 {
-        return None;
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Some(t.with_timezone(&Utc).trunc_subsecs(6));
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f%#z",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
-            return Some(t.and_utc().trunc_subsecs(6));
-        }
-    }
-    if let Ok(t) = DateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f%#z") {
-        return Some(t.with_timezone(&Utc).trunc_subsecs(6));
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+    crate::formats::datetime(raw)
 }
 
 fn json_type_name(v: &Value) -> &'static str {

@@ -786,3 +786,35 @@ both!(emails_and_urls_are_judged_as_everywhere_else, |app| {
     .await
     .expect(201);
 });
+
+// A datetime a filter accepts, a record accepts (one parser): `2024-01-02 03:04`
+// (a space, no seconds) was refused by records and accepted by filters.
+both!(records_and_filters_read_datetimes_alike, |app| {
+    let (_, a, _) = setup(&app).await;
+    let t = Some(a.as_str());
+    let made = app
+        .post(
+            "/api/v1/records/posts",
+            t,
+            json!({"title": "x", "published_at": "2024-01-02 03:04"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(made["published_at"], "2024-01-02T03:04:00.000000Z");
+    let filter = "published_at%20%3D%3D%20%272024-01-02%2003%3A04%27";
+    let page = app
+        .get(&format!("/api/v1/records/posts?filter={filter}"), t)
+        .await;
+    assert_eq!(page.expect(200)["items"].as_array().unwrap().len(), 1);
+    for bad in ["2024-02-30", "yesterday", "2024-01-02T25:00"] {
+        let res = app
+            .post(
+                "/api/v1/records/posts",
+                t,
+                json!({"title": "x", "published_at": bad}),
+            )
+            .await;
+        res.expect_error(422, "validation_error");
+    }
+});
