@@ -83,6 +83,16 @@ impl Server {
     }
 }
 
+/// A test that fails half-way must not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn post(base: &str, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
     let client = reqwest::blocking::Client::new();
     let mut req = client.post(format!("{base}{path}")).json(&body);
@@ -490,9 +500,10 @@ fn acknowledged_writes_survive_sigkill() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
-    let mut child = server.child;
-    child.kill().unwrap(); // SIGKILL: no shutdown, no flush
-    child.wait().unwrap();
+    let mut server = server;
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.child.wait().unwrap();
+    drop(server);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let acked: Vec<String> = writers
         .into_iter()
