@@ -24,8 +24,8 @@ pub struct App {
     pub authz: crate::authz::engine::AuthzCache,
     /// Signed-in identities by session (SQLite only; see `auth::extract`).
     pub identities: GenCache<String, Arc<crate::auth::extract::CachedIdentity>>,
-    /// Collections by lowercased name.
-    pub collections: GenCache<String, Arc<crate::collections::store::Collection>>,
+    /// Every collection, compiled (see `collections::compiled`).
+    pub catalog: crate::collections::compiled::CatalogCache,
     pub hooks: Arc<crate::hooks::Hooks>,
     pub request_logs: crate::logs::Recorder,
     /// This node's rate-limit counters.
@@ -124,7 +124,7 @@ impl AppState {
             setup,
             authz: AuthzCache::new(changes.clone()),
             identities: GenCache::new(changes.clone(), 50_000),
-            collections: GenCache::new(changes.clone(), 10_000),
+            catalog: crate::collections::compiled::CatalogCache::new(changes.clone()),
             hooks,
         }));
         if state.db.backend() == crate::db::Backend::Sqlite {

@@ -4,33 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Operation {
-    Create,
-    Read,
-    Update,
-    Delete,
-}
-
-impl Operation {
-    pub const ALL: [Operation; 4] = [Self::Create, Self::Read, Self::Update, Self::Delete];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::Read => "read",
-            Self::Update => "update",
-            Self::Delete => "delete",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|op| op.name() == raw.trim().to_ascii_lowercase())
-    }
-}
+pub use crate::db::Operation;
 
 /// Which fields an operation may see or write: all (`"*"`) or a list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

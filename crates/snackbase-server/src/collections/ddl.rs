@@ -42,6 +42,9 @@ pub fn column_sql(backend: Backend, field: &Field) -> String {
 pub struct PhysicalIndex {
     pub name: String,
     pub sql: String,
+    pub unique: bool,
+    /// The indexed columns, `account_id` first.
+    pub columns: Vec<String>,
 }
 
 fn index(table: &str, unique: bool, columns: &[&str]) -> PhysicalIndex {
@@ -55,7 +58,12 @@ fn index(table: &str, unique: bool, columns: &[&str]) -> PhysicalIndex {
         quote_ident(table),
         cols.join(", ")
     );
-    PhysicalIndex { name, sql }
+    PhysicalIndex {
+        name,
+        sql,
+        unique,
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+    }
 }
 
 /// Every index a collection needs: `(account_id, created_at, id)` for listing,

@@ -2,6 +2,7 @@
 //! all accounts and isolated by `account_id`.
 
 mod changes;
+pub mod compiled;
 pub mod ddl;
 mod handlers;
 pub mod schema;

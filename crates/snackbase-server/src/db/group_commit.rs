@@ -11,6 +11,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -36,7 +37,11 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the committer over the single writer connection's pool.
-    pub(super) fn start(write: sqlx::SqlitePool, changes: std::sync::Arc<super::Changes>) -> Self {
+    pub(super) fn start(
+        write: sqlx::SqlitePool,
+        changes: Arc<super::Changes>,
+        feed: Arc<super::Feed>,
+    ) -> Self {
         let (queue, mut jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = jobs.recv().await {
@@ -47,10 +52,10 @@ impl GroupCommit {
                         Err(_) => break,
                     }
                 }
-                let (write, changes) = (write.clone(), changes.clone());
+                let (write, changes, feed) = (write.clone(), changes.clone(), feed.clone());
                 // A panicking write drops its batch's answers (each caller
                 // gets an error) but not the committer.
-                let _ = tokio::spawn(run(write, changes, batch)).await;
+                let _ = tokio::spawn(run(write, changes, feed, batch)).await;
             }
         });
         Self { queue }
@@ -91,9 +96,14 @@ async fn exec(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
     crate::on_tx!(tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()))
 }
 
-async fn run(write: sqlx::SqlitePool, changes: std::sync::Arc<super::Changes>, batch: Vec<Job>) {
+async fn run(
+    write: sqlx::SqlitePool,
+    changes: Arc<super::Changes>,
+    feed: Arc<super::Feed>,
+    batch: Vec<Job>,
+) {
     let mut tx = match write.begin().await {
-        Ok(t) => Tx::Sqlite(Conn::tx(t, Some(changes))),
+        Ok(t) => Tx::Sqlite(Conn::write(t, Some(changes), feed)),
         Err(e) => {
             // Nobody ran; dropping the batch answers every caller with an error.
             tracing::error!(error = %e, "could not begin a write transaction");
@@ -113,7 +123,12 @@ async fn run(write: sqlx::SqlitePool, changes: std::sync::Arc<super::Changes>, b
                 poisoned = true;
             }
         }
+        let mark = tx.changes_kept();
         let (ok, done) = job(&mut tx).await;
+        if !ok {
+            // Undone below: its record changes never happened.
+            tx.forget_changes_after(mark);
+        }
         if !alone {
             let closed = match ok {
                 true => exec(&mut tx, "RELEASE sb_write").await,

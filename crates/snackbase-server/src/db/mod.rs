@@ -14,8 +14,10 @@
 pub mod changes;
 pub mod dialect;
 pub mod fast;
+pub mod feed;
 mod group_commit;
 pub mod limit;
+mod types;
 mod url;
 
 use std::str::FromStr;
@@ -30,7 +32,9 @@ use sqlx::sqlite::{
 use sqlx::{Database, Postgres, Sqlite, Transaction};
 
 pub use changes::Changes;
+pub use feed::{Feed, RecordChange};
 pub use group_commit::GroupCommit;
+pub use types::Operation;
 
 pub use dialect::Backend;
 pub use url::DatabaseUrl;
@@ -65,8 +69,9 @@ pub enum Db {
         changes: Arc<Changes>,
         group: GroupCommit,
         fast: Arc<fast::FastReads>,
+        feed: Arc<Feed>,
     },
-    Postgres(PgPool, Arc<Changes>),
+    Postgres(PgPool, Arc<Changes>, Arc<Feed>),
 }
 
 /// A transaction (or, from [`Db::read`], a plain connection) on either backend.
@@ -80,6 +85,9 @@ pub struct Conn<DB: Database> {
     inner: Inner<DB>,
     /// Write transactions settle the change generation when they commit.
     changes: Option<Arc<Changes>>,
+    /// Write transactions publish their record changes when they commit.
+    feed: Option<Arc<Feed>>,
+    pending: Vec<Arc<RecordChange>>,
 }
 
 enum Inner<DB: Database> {
@@ -92,6 +100,16 @@ impl<DB: Database> Conn<DB> {
         Self {
             inner: Inner::Tx(t),
             changes,
+            feed: None,
+            pending: Vec::new(),
+        }
+    }
+
+    /// A write transaction: it publishes its record changes at commit.
+    fn write(t: Transaction<'static, DB>, changes: Option<Arc<Changes>>, feed: Arc<Feed>) -> Self {
+        Self {
+            feed: Some(feed),
+            ..Self::tx(t, changes)
         }
     }
 
@@ -99,6 +117,8 @@ impl<DB: Database> Conn<DB> {
         Self {
             inner: Inner::Plain(c),
             changes: None,
+            feed: None,
+            pending: Vec::new(),
         }
     }
 
@@ -116,6 +136,9 @@ impl<DB: Database> Conn<DB> {
         }
         if let Some(changes) = self.changes {
             changes.settle();
+        }
+        if let Some(feed) = self.feed {
+            feed.publish(self.pending);
         }
         Ok(())
     }
@@ -145,7 +168,7 @@ macro_rules! on_pool {
     ($db:expr, |$p:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite { read: $p, .. } => $body,
-            $crate::db::Db::Postgres($p, _) => $body,
+            $crate::db::Db::Postgres($p, ..) => $body,
         }
     };
 }
@@ -205,7 +228,8 @@ impl Db {
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options.read_only(true))
                     .await?;
-                let group = GroupCommit::start(write.clone(), changes.clone());
+                let feed = Arc::new(Feed::default());
+                let group = GroupCommit::start(write.clone(), changes.clone(), feed.clone());
                 let fast = Arc::new(fast::FastReads::new(path.clone(), readers as usize));
                 Ok(Self::Sqlite {
                     read,
@@ -213,6 +237,7 @@ impl Db {
                     changes,
                     group,
                     fast,
+                    feed,
                 })
             }
             DatabaseUrl::Postgres(url) => {
@@ -224,7 +249,7 @@ impl Db {
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options)
                     .await?;
-                Ok(Self::Postgres(pool, Default::default()))
+                Ok(Self::Postgres(pool, Default::default(), Default::default()))
             }
         }
     }
@@ -239,7 +264,7 @@ impl Db {
             .max_connections(max_connections)
             .connect_with(options)
             .await?;
-        Ok(Self::Postgres(pool, Default::default()))
+        Ok(Self::Postgres(pool, Default::default(), Default::default()))
     }
 
     pub fn backend(&self) -> Backend {
@@ -260,7 +285,14 @@ impl Db {
     /// The change generation of this database (see [`changes`]).
     pub fn changes(&self) -> &Arc<Changes> {
         match self {
-            Self::Sqlite { changes, .. } | Self::Postgres(_, changes) => changes,
+            Self::Sqlite { changes, .. } | Self::Postgres(_, changes, _) => changes,
+        }
+    }
+
+    /// The change feed of this database (see [`feed`]).
+    pub fn feed(&self) -> &Arc<Feed> {
+        match self {
+            Self::Sqlite { feed, .. } | Self::Postgres(_, _, feed) => feed,
         }
     }
 
@@ -308,7 +340,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
             Self::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
-            Self::Postgres(pool, _) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Self::Postgres(pool, ..) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         self.changes().bump();
         Ok(())
@@ -317,11 +349,20 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { write, changes, .. } => {
-                Tx::Sqlite(Conn::tx(write.begin().await?, Some(changes.clone())))
-            }
+            Self::Sqlite {
+                write,
+                changes,
+                feed,
+                ..
+            } => Tx::Sqlite(Conn::write(
+                write.begin().await?,
+                Some(changes.clone()),
+                feed.clone(),
+            )),
             // PostgreSQL nodes see changes through the identity query (see `changes`).
-            Self::Postgres(pool, _) => Tx::Postgres(Conn::tx(pool.begin().await?, None)),
+            Self::Postgres(pool, _, feed) => {
+                Tx::Postgres(Conn::write(pool.begin().await?, None, feed.clone()))
+            }
         })
     }
 
@@ -329,7 +370,7 @@ impl Db {
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Self::Sqlite { read, .. } => Tx::Sqlite(Conn::tx(read.begin().await?, None)),
-            Self::Postgres(pool, _) => Tx::Postgres(Conn::tx(pool.begin().await?, None)),
+            Self::Postgres(pool, ..) => Tx::Postgres(Conn::tx(pool.begin().await?, None)),
         })
     }
 
@@ -357,7 +398,7 @@ impl Db {
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Self::Sqlite { read, .. } => Tx::Sqlite(Conn::plain(read.acquire().await?)),
-            Self::Postgres(pool, _) => Tx::Postgres(Conn::plain(pool.acquire().await?)),
+            Self::Postgres(pool, ..) => Tx::Postgres(Conn::plain(pool.acquire().await?)),
         })
     }
 
@@ -382,7 +423,7 @@ impl Db {
                 read.close().await;
                 write.close().await;
             }
-            Self::Postgres(pool, _) => pool.close().await,
+            Self::Postgres(pool, ..) => pool.close().await,
         }
     }
 }
@@ -400,6 +441,35 @@ impl Tx {
             Self::Sqlite(_) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Whether this is a write transaction that keeps record changes.
+    pub(crate) fn keeps_changes(&self) -> bool {
+        match self {
+            Self::Sqlite(c) => c.feed.is_some(),
+            Self::Postgres(c) => c.feed.is_some(),
+        }
+    }
+
+    fn pending(&mut self) -> &mut Vec<Arc<RecordChange>> {
+        match self {
+            Self::Sqlite(c) => &mut c.pending,
+            Self::Postgres(c) => &mut c.pending,
+        }
+    }
+
+    pub(crate) fn keep_change(&mut self, change: Arc<RecordChange>) {
+        self.pending().push(change);
+    }
+
+    /// Record changes kept so far (a savepoint's mark).
+    pub(crate) fn changes_kept(&mut self) -> usize {
+        self.pending().len()
+    }
+
+    /// Forgets the changes kept after `mark` (their savepoint rolled back).
+    pub(crate) fn forget_changes_after(&mut self, mark: usize) {
+        self.pending().truncate(mark);
     }
 }
 

@@ -144,7 +144,7 @@ pub async fn run(
                 Err(e) => Err(e.to_string()),
             }
         }
-        Db::Postgres(pool, _) => {
+        Db::Postgres(pool, ..) => {
             let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
             sqlx::query("SET TRANSACTION READ ONLY")
                 .execute(&mut *tx)

@@ -90,7 +90,7 @@ pub async fn batch_create(
     let mut afters = Vec::with_capacity(req.records.len());
     for (i, body) in req.records.into_iter().enumerate() {
         let body = write::as_object(body).map_err(|e| at(i, "records", e))?;
-        let (item, after) = super::handlers::create_one(&state, &mut tx, &caller, &c, &body)
+        let (item, after) = super::pipeline::create(&state, &mut tx, &caller, &c, &body)
             .await
             .map_err(|e| at(i, "records", e))?;
         items.push(item);
@@ -140,17 +140,10 @@ pub async fn batch_update(
     let mut afters = Vec::with_capacity(req.records.len());
     for (i, item) in req.records.into_iter().enumerate() {
         let body = write::as_object(item.data).map_err(|e| at(i, "records", e))?;
-        let (record, after) = super::handlers::update_one(
-            &state,
-            &mut tx,
-            &caller,
-            &c,
-            &item.id,
-            &body,
-            Mode::Partial,
-        )
-        .await
-        .map_err(|e| at(i, "records", e))?;
+        let (record, after) =
+            super::pipeline::update(&state, &mut tx, &caller, &c, &item.id, &body, Mode::Partial)
+                .await
+                .map_err(|e| at(i, "records", e))?;
         items.push(record);
         afters.push(after);
     }
@@ -196,11 +189,11 @@ pub async fn batch_delete(
                 "The same id appears twice",
             ));
         }
-        super::handlers::load_for(&state, &mut tx, &caller, &c, id, Operation::Delete)
+        super::pipeline::load_for(&state, &mut tx, &caller, &c, id, Operation::Delete)
             .await
             .map_err(|e| at(i, "ids", e))?;
     }
-    let afters = super::handlers::delete_many(&state, &mut tx, &caller, &c, &req.ids).await?;
+    let afters = super::pipeline::delete(&state, &mut tx, &caller, &c, &req.ids).await?;
     tx.commit().await?;
     for after in afters {
         state.hooks.after(&state, after).await;

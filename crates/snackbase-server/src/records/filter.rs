@@ -1,33 +1,15 @@
 //! `filter=`: the rule language over record fields, checked against the
 //! collection's schema and compiled to a parameterised SQL predicate.
 
-use snackbase_rules::{self as rules, Dialect, FieldType, Schema, Scope, SqlParam};
+use snackbase_rules::{self as rules, Dialect, Scope, SqlParam};
 
 use super::sql::Param;
 use super::values::ColumnKind;
-use crate::collections::schema::FieldKind;
 use crate::collections::store::Collection;
 use crate::db::Backend;
 use crate::error::{ApiError, ApiResult, FieldError};
 
-/// The rule-language view of a collection's fields.
-pub fn schema_of(c: &Collection) -> ApiResult<Schema> {
-    let fields = c.fields.iter().map(|f| {
-        let ty = match f.kind {
-            FieldKind::Text | FieldKind::Email | FieldKind::Url => FieldType::Text,
-            FieldKind::Number => FieldType::Number,
-            FieldKind::Boolean => FieldType::Boolean,
-            FieldKind::Datetime => FieldType::Datetime,
-            FieldKind::Json => FieldType::Json,
-            FieldKind::Select => FieldType::Select {
-                multiple: f.is_multiple_select(),
-            },
-            FieldKind::Reference => FieldType::Reference,
-        };
-        (f.name.as_str(), ty)
-    });
-    Schema::from_fields(fields).map_err(ApiError::internal)
-}
+pub use crate::collections::compiled::rule_schema as schema_of;
 
 struct FilterContext;
 

@@ -15,38 +15,22 @@ use utoipa::ToSchema;
 use super::access::{self, Access};
 use super::scope::Caller;
 use super::values::Mode;
-use super::{expand, list, sql, write};
+use super::{expand, list, pipeline, sql, write};
 use crate::app::AppState;
 use crate::authz::engine;
 use crate::authz::model::Operation;
-use crate::collections::store::{self, Collection};
+use crate::collections::compiled::{self, Compiled};
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::hooks::{Event, HookEvent};
 use crate::http::{ApiJson, ApiPath};
 
-pub fn collection_not_found(name: &str) -> ApiError {
-    ApiError::not_found(format!("Collection '{name}' not found"))
-}
-
-/// A collection by name, from the cache while no collection changed.
+/// A collection by name, compiled, from the cache while no definition changed.
 pub async fn load_collection(
     state: &AppState,
     tx: &mut Tx,
     name: &str,
-) -> ApiResult<Arc<Collection>> {
-    let key = name.to_ascii_lowercase();
-    if let Some(found) = state.collections.get(&key) {
-        return Ok(found);
-    }
-    let generation = state.collections.generation();
-    let found = Arc::new(
-        store::find_by_name(tx, name)
-            .await?
-            .ok_or_else(|| collection_not_found(name))?,
-    );
-    state.collections.put(key, generation, found.clone());
-    Ok(found)
+) -> ApiResult<Arc<Compiled>> {
+    compiled::get(&state.catalog, tx, name).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,23 +123,6 @@ pub async fn list_records(
     }))
 }
 
-/// Shapes a record for a response: the caller's readable fields only.
-async fn respond(
-    state: &AppState,
-    tx: &mut Tx,
-    caller: &Caller,
-    c: &Collection,
-    mut record: Map<String, Value>,
-) -> ApiResult<Map<String, Value>> {
-    match access::optional(state, tx, caller, c, Operation::Read).await? {
-        Some(read) => read.project(&mut record),
-        None => {
-            record.retain(|k, _| crate::collections::schema::SYSTEM_FIELDS.contains(&k.as_str()))
-        }
-    }
-    Ok(record)
-}
-
 /// Creates a record in the caller's account, if the create rule allows the data.
 #[utoipa::path(post, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)), request_body = RecordBody,
     security(("bearer" = [])),
@@ -174,77 +141,12 @@ pub async fn create_record(
         .write(move |tx| {
             Box::pin(async move {
                 let c = load_collection(&st, tx, &collection).await?;
-                create_one(&st, tx, &caller, &c, &body).await
+                pipeline::create(&st, tx, &caller, &c, &body).await
             })
         })
         .await?;
     state.hooks.after(&state, after).await;
     Ok((StatusCode::CREATED, Json(record)))
-}
-
-/// A record event on behalf of the caller.
-fn event(event: Event, caller: &Caller, c: &Collection) -> HookEvent {
-    let mut e = HookEvent::by(event, Some(&caller.account_id), caller.user_id.as_deref());
-    e.collection = Some(c.name.clone());
-    e
-}
-
-/// The caller as the built-in hooks left it (they restore account and author).
-fn stamped(caller: &Caller, e: &HookEvent) -> Caller {
-    let mut caller = caller.clone();
-    if let Some(account) = &e.account_id {
-        caller.account_id = account.clone();
-    }
-    caller.user_id = e.user_id.clone();
-    caller
-}
-
-/// Checks and inserts one record, around the record hooks; returns it as the
-/// caller may see it, and the after-event to fire once committed.
-pub async fn create_one(
-    state: &AppState,
-    tx: &mut Tx,
-    caller: &Caller,
-    c: &Collection,
-    body: &Map<String, Value>,
-) -> ApiResult<(Map<String, Value>, HookEvent)> {
-    let create = access::require(state, tx, caller, c, Operation::Create).await?;
-    create.check_writable(body, Operation::Create)?;
-    let mut before = event(Event::RecordBeforeCreate, caller, c);
-    before.record = Some(body.clone());
-    let before = state.hooks.before(state, before).await?;
-    let body = before.record.clone().unwrap_or_default();
-    let acting = stamped(caller, &before);
-    let record = write::insert(tx, c, &acting, &body, |record| {
-        if create.allows(c, caller, record)? {
-            Ok(())
-        } else {
-            Err(engine::denied(&caller.identity, Operation::Create, &c.name))
-        }
-    })
-    .await?;
-    let mut after = event(Event::RecordAfterCreate, caller, c);
-    after.record = Some(record.clone());
-    let shown = respond(state, tx, caller, c, record).await?;
-    crate::webhooks::outbox::enqueue(tx, c, &acting.account_id, "create", &shown).await?;
-    Ok((shown, after))
-}
-
-/// Whether the caller may read `record` with `read`: no read permission at all
-/// is a 403, a record the rule hides is a 404.
-fn readable(
-    c: &Collection,
-    caller: &Caller,
-    record: Map<String, Value>,
-    read: Option<Access>,
-) -> ApiResult<(Map<String, Value>, Access)> {
-    let Some(read) = read else {
-        return Err(engine::denied(&caller.identity, Operation::Read, &c.name));
-    };
-    if !read.allows(c, caller, &record)? {
-        return Err(write::record_not_found());
-    }
-    Ok((record, read))
 }
 
 /// A read of one record by id entirely from the caches and the direct SQLite
@@ -256,41 +158,13 @@ fn read_direct(
     id: &str,
 ) -> Option<ApiResult<(Map<String, Value>, Access)>> {
     let fast = state.db.fast()?;
-    let c = state.collections.get(&collection.to_ascii_lowercase())?;
+    let c = state.catalog.cached()?.get(collection)?.clone();
     let read = access::optional_cached(state, caller, &c, Operation::Read)?;
     let record = sql::fetch_direct_one(fast, &c, &caller.account_id, id)?;
     Some(match record {
         None => Err(write::record_not_found()),
-        Some(record) => readable(&c, caller, record, read),
+        Some(record) => pipeline::readable(&c, caller, record, read),
     })
-}
-
-/// Loads a record the caller may read (else 404) and checks `op` on it (else 403).
-pub async fn load_for(
-    state: &AppState,
-    tx: &mut Tx,
-    caller: &Caller,
-    c: &Collection,
-    id: &str,
-    op: Operation,
-) -> ApiResult<(Map<String, Value>, Access)> {
-    let record = sql::fetch_one(tx, c, &caller.account_id, id)
-        .await?
-        .ok_or_else(write::record_not_found)?;
-    let read = access::optional(state, tx, caller, c, Operation::Read).await?;
-    if op == Operation::Read {
-        return readable(c, caller, record, read);
-    }
-    // Changing a record one may not read looks like changing a missing one.
-    match &read {
-        Some(read) if read.allows(c, caller, &record)? => {}
-        _ => return Err(write::record_not_found()),
-    }
-    let access = access::require(state, tx, caller, c, op).await?;
-    if !access.allows(c, caller, &record)? {
-        return Err(engine::denied(&caller.identity, op, &c.name));
-    }
-    Ok((record, access))
 }
 
 #[derive(Debug, Deserialize)]
@@ -338,7 +212,8 @@ pub async fn get_record(
             let mut tx = state.db.read().await?;
             let c = load_collection(&state, &mut tx, &p.collection).await?;
             let (mut record, read) =
-                load_for(&state, &mut tx, &caller, &c, &p.record_id, Operation::Read).await?;
+                pipeline::load_for(&state, &mut tx, &caller, &c, &p.record_id, Operation::Read)
+                    .await?;
             read.project(&mut record);
             let mut records = vec![record];
             if let Some(raw) = &expand_raw {
@@ -361,57 +236,6 @@ pub async fn get_record(
     Ok(Json(record))
 }
 
-/// Checks and applies an update; returns the record as the caller may see it.
-pub async fn update_one(
-    state: &AppState,
-    tx: &mut Tx,
-    caller: &Caller,
-    c: &Collection,
-    id: &str,
-    body: &Map<String, Value>,
-    mode: Mode,
-) -> ApiResult<(Map<String, Value>, HookEvent)> {
-    let (previous, update) = load_for(state, tx, caller, c, id, Operation::Update).await?;
-    update.check_writable(body, Operation::Update)?;
-    let mut before = event(Event::RecordBeforeUpdate, caller, c);
-    before.record = Some(body.clone());
-    before.previous = Some(previous.clone());
-    let before = state.hooks.before(state, before).await?;
-    let body = before.record.clone().unwrap_or_default();
-    let acting = stamped(caller, &before);
-    let record = write::update(tx, c, &acting, id, &body, mode).await?;
-    let mut after = event(Event::RecordAfterUpdate, caller, c);
-    after.record = Some(record.clone());
-    after.previous = Some(previous);
-    let shown = respond(state, tx, caller, c, record).await?;
-    crate::webhooks::outbox::enqueue(tx, c, &acting.account_id, "update", &shown).await?;
-    Ok((shown, after))
-}
-
-/// Checks and deletes records, around the record hooks; returns the after-events.
-pub async fn delete_many(
-    state: &AppState,
-    tx: &mut Tx,
-    caller: &Caller,
-    c: &Collection,
-    ids: &[String],
-) -> ApiResult<Vec<HookEvent>> {
-    let mut afters = Vec::with_capacity(ids.len());
-    for id in ids {
-        let (previous, _) = load_for(state, tx, caller, c, id, Operation::Delete).await?;
-        let mut before = event(Event::RecordBeforeDelete, caller, c);
-        before.previous = Some(previous.clone());
-        state.hooks.before(state, before).await?;
-        let shown = respond(state, tx, caller, c, previous.clone()).await?;
-        crate::webhooks::outbox::enqueue(tx, c, &caller.account_id, "delete", &shown).await?;
-        let mut after = event(Event::RecordAfterDelete, caller, c);
-        after.previous = Some(previous);
-        afters.push(after);
-    }
-    write::delete(tx, c, &caller.account_id, ids).await?;
-    Ok(afters)
-}
-
 async fn update(
     state: AppState,
     caller: Caller,
@@ -426,7 +250,7 @@ async fn update(
         .write(move |tx| {
             Box::pin(async move {
                 let c = load_collection(&st, tx, &p.collection).await?;
-                update_one(&st, tx, &caller, &c, &p.record_id, &body, mode).await
+                pipeline::update(&st, tx, &caller, &c, &p.record_id, &body, mode).await
             })
         })
         .await?;
@@ -475,7 +299,7 @@ pub async fn delete_record(
         .write(move |tx| {
             Box::pin(async move {
                 let c = load_collection(&st, tx, &p.collection).await?;
-                delete_many(&st, tx, &caller, &c, std::slice::from_ref(&p.record_id)).await
+                pipeline::delete(&st, tx, &caller, &c, std::slice::from_ref(&p.record_id)).await
             })
         })
         .await?;

@@ -9,6 +9,7 @@ mod expand;
 pub mod filter;
 mod handlers;
 pub mod list;
+mod pipeline;
 pub mod scope;
 pub mod sql;
 pub mod values;

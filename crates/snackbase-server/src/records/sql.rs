@@ -183,6 +183,14 @@ pub fn select_list(cols: &[(String, ColumnKind)], alias: &str) -> String {
         .join(", ")
 }
 
+/// The columns unqualified, for `RETURNING` (and selects without an alias).
+pub fn returning_list(cols: &[(String, ColumnKind)]) -> String {
+    cols.iter()
+        .map(|(name, _)| quote_ident(name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Converts a row into a record object.
 pub fn to_record<R: ReadColumn>(
     row: &R,

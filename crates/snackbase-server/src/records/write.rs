@@ -8,36 +8,41 @@ use serde_json::{Map, Value};
 use super::scope::Caller;
 use super::sql::{self, Param};
 use super::values::{self, Mode, Stored};
-use crate::collections::ddl;
+use crate::collections::compiled::{Catalog, Compiled};
 use crate::collections::schema::{FieldKind, OnDelete};
-use crate::collections::store::{self, Collection};
 use crate::db::dialect::quote_ident;
-use crate::db::{violated_constraint, ConstraintKind, Tx};
+use crate::db::{violated_constraint, ConstraintKind, Operation, Tx};
 use crate::error::{ApiError, ApiResult, FieldError};
 
-/// Maps a unique violation to a 409 naming the field.
-fn map_write_error(c: &Collection, err: sqlx::Error) -> ApiError {
+/// Maps a unique violation to a 409 naming the field (the compiled
+/// collection knows which index is on which columns).
+fn map_write_error(c: &Compiled, err: sqlx::Error) -> ApiError {
     match violated_constraint(&err) {
         Some(v) if v.kind == ConstraintKind::Unique => {
-            let indexes = ddl::indexes(c);
-            let field = c
-                .fields
-                .iter()
-                .filter(|f| f.unique)
-                .find(|f| {
-                    let by_name = indexes.iter().any(|i| {
-                        i.sql
-                            .ends_with(&format!("(\"account_id\", {})", quote_ident(&f.name)))
-                            && v.mentions(&i.name)
-                    });
-                    by_name || v.message.ends_with(&format!("{}.{}", c.table, f.name))
+            // PostgreSQL names the index; SQLite lists `table.column`s.
+            let listed: Vec<&str> = v
+                .message
+                .split_once("failed: ")
+                .map(|(_, cols)| {
+                    cols.split(", ")
+                        .filter_map(|tc| tc.rsplit_once('.').map(|(_, col)| col))
+                        .filter(|col| *col != "account_id")
+                        .collect()
                 })
-                .map(|f| f.name.clone());
-            match field {
-                Some(f) => {
-                    ApiError::conflict(format!("A record with this {f} already exists"), Some(&f))
+                .unwrap_or_default();
+            let index = c.uniques.iter().find(|i| {
+                v.constraint.as_deref() == Some(i.name.as_str())
+                    || (!listed.is_empty()
+                        && i.columns
+                            .iter()
+                            .map(String::as_str)
+                            .eq(listed.iter().copied()))
+            });
+            match index.map(|i| i.columns.as_slice()) {
+                Some([f]) => {
+                    ApiError::conflict(format!("A record with this {f} already exists"), Some(f))
                 }
-                None => ApiError::conflict("A record with these values already exists", None),
+                _ => ApiError::conflict("A record with these values already exists", None),
             }
         }
         _ => ApiError::from(err),
@@ -47,7 +52,8 @@ fn map_write_error(c: &Collection, err: sqlx::Error) -> ApiError {
 /// Checks that every non-null reference points at a record of the same account.
 async fn check_references(
     tx: &mut Tx,
-    c: &Collection,
+    catalog: &Catalog,
+    c: &Compiled,
     account_id: &str,
     values: &[(usize, Stored)],
 ) -> ApiResult<Vec<FieldError>> {
@@ -58,12 +64,7 @@ async fn check_references(
             continue;
         };
         let target_name = field.collection.clone().unwrap_or_default();
-        let target = if target_name.eq_ignore_ascii_case(&c.name) {
-            Some(c.clone())
-        } else {
-            store::find_by_name(tx, &target_name).await?
-        };
-        let exists = match target {
+        let exists = match catalog.get(&target_name) {
             Some(t) => {
                 let sql = format!(
                     "SELECT COUNT(*) FROM {} WHERE \"account_id\" = $1 AND \"id\" = $2",
@@ -113,15 +114,16 @@ pub fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
 /// stored (system fields included) and may refuse it. Returns the record.
 pub async fn insert(
     tx: &mut Tx,
-    c: &Collection,
+    catalog: &Catalog,
+    c: &Compiled,
     caller: &Caller,
     body: &Map<String, Value>,
     guard: impl FnOnce(&Map<String, Value>) -> ApiResult<()>,
 ) -> ApiResult<Map<String, Value>> {
     let values = values::validate_body(&c.fields, body, Mode::Full).map_err(rejected)?;
-    if let Some(err) =
-        ApiError::from_field_errors(check_references(tx, c, &caller.account_id, &values).await?)
-    {
+    if let Some(err) = ApiError::from_field_errors(
+        check_references(tx, catalog, c, &caller.account_id, &values).await?,
+    ) {
         return Err(err);
     }
     // Time-ordered (UUIDv7): new rows land at the end of the primary-key
@@ -197,25 +199,21 @@ pub fn record_not_found() -> ApiError {
     ApiError::not_found("Record not found")
 }
 
-/// Validates and applies an update (PUT replaces, PATCH merges); returns the stored record.
+/// Validates and applies an update (PUT replaces, PATCH merges); returns the
+/// stored record from the `UPDATE … RETURNING` itself (no read before or after).
 pub async fn update(
     tx: &mut Tx,
-    c: &Collection,
+    catalog: &Catalog,
+    c: &Compiled,
     caller: &Caller,
     id: &str,
     body: &Map<String, Value>,
     mode: Mode,
 ) -> ApiResult<Map<String, Value>> {
-    if sql::fetch_one(tx, c, &caller.account_id, id)
-        .await?
-        .is_none()
-    {
-        return Err(record_not_found());
-    }
     let values = values::validate_body(&c.fields, body, mode).map_err(rejected)?;
-    if let Some(err) =
-        ApiError::from_field_errors(check_references(tx, c, &caller.account_id, &values).await?)
-    {
+    if let Some(err) = ApiError::from_field_errors(
+        check_references(tx, catalog, c, &caller.account_id, &values).await?,
+    ) {
         return Err(err);
     }
     let now = crate::http::time::now();
@@ -237,18 +235,19 @@ pub async fn update(
     }
     params.push(Param::Text(caller.account_id.clone()));
     params.push(Param::Text(id.to_string()));
+    let cols = sql::columns(c);
     let sql = format!(
-        "UPDATE {} SET {} WHERE \"account_id\" = ${} AND \"id\" = ${}",
+        "UPDATE {} SET {} WHERE \"account_id\" = ${} AND \"id\" = ${} RETURNING {}",
         quote_ident(&c.table),
         sets.join(", "),
         params.len() - 1,
-        params.len()
+        params.len(),
+        sql::returning_list(&cols)
     );
-    sql::execute(tx, &sql, &params)
+    sql::fetch_records(tx, &sql, &params, &cols)
         .await
-        .map_err(|e| map_write_error(c, e))?;
-    sql::fetch_one(tx, c, &caller.account_id, id)
-        .await?
+        .map_err(|e| map_write_error(c, e))?
+        .pop()
         .ok_or_else(record_not_found)
 }
 
@@ -259,28 +258,59 @@ fn in_list(start: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// Deletes records of one account, applying every reference's `on_delete`
-/// (restrict: 409; set_null: cleared; cascade: deleted in turn).
-pub async fn delete(
-    tx: &mut Tx,
-    c: &Collection,
-    account_id: &str,
-    ids: &[String],
-) -> ApiResult<u64> {
-    let all = store::all(tx).await?;
-    let mut seen = HashSet::new();
-    delete_inner(tx, &all, c, account_id, ids, &mut seen, 0).await
+/// A record removed or changed by a delete (the records named, and those
+/// `on_delete` cascaded to or cleared).
+#[derive(Debug)]
+pub struct Removed {
+    pub collection: String,
+    /// `Delete`, or `Update` for a reference set to null.
+    pub operation: Operation,
+    pub id: String,
+    pub before: Map<String, Value>,
+    pub after: Option<Map<String, Value>>,
 }
 
+/// Deletes records of one account, applying every reference's `on_delete`
+/// (restrict: 409; set_null: cleared; cascade: deleted in turn); returns
+/// every record removed or changed, children before their parents.
+pub async fn delete(
+    tx: &mut Tx,
+    catalog: &Catalog,
+    c: &Compiled,
+    account_id: &str,
+    ids: &[String],
+) -> ApiResult<Vec<Removed>> {
+    let mut seen = HashSet::new();
+    let mut removed = Vec::new();
+    delete_inner(tx, catalog, c, account_id, ids, &mut seen, &mut removed, 0).await?;
+    Ok(removed)
+}
+
+fn text_params(account_id: &str, ids: &[String]) -> Vec<Param> {
+    let mut params = vec![Param::Text(account_id.to_string())];
+    params.extend(ids.iter().map(|id| Param::Text(id.clone())));
+    params
+}
+
+fn id_of(record: &Map<String, Value>) -> String {
+    record
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn delete_inner<'a>(
     tx: &'a mut Tx,
-    all: &'a [Collection],
-    c: &'a Collection,
+    catalog: &'a Catalog,
+    c: &'a Compiled,
     account_id: &'a str,
     ids: &'a [String],
     seen: &'a mut HashSet<(String, String)>,
+    removed: &'a mut Vec<Removed>,
     depth: usize,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<u64>> + Send + 'a>> {
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<()>> + Send + 'a>> {
     Box::pin(async move {
         if depth > 32 {
             return Err(ApiError::conflict(
@@ -294,87 +324,106 @@ fn delete_inner<'a>(
             .cloned()
             .collect();
         if ids.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
-        let id_params = || {
-            ids.iter()
-                .map(|id| Param::Text(id.clone()))
-                .collect::<Vec<_>>()
-        };
-        for other in all {
-            for f in other
-                .fields
-                .iter()
-                .filter(|f| f.kind == FieldKind::Reference)
-            {
-                if !f
-                    .collection
-                    .as_deref()
-                    .is_some_and(|t| t.eq_ignore_ascii_case(&c.name))
-                {
-                    continue;
+        let params = text_params(account_id, &ids);
+        for back in &c.back_refs {
+            let Some(other) = catalog.get(&back.collection) else {
+                continue;
+            };
+            let matching = format!(
+                "FROM {} WHERE \"account_id\" = $1 AND {} IN ({})",
+                quote_ident(&other.table),
+                quote_ident(&back.field),
+                in_list(2, ids.len())
+            );
+            match back.on_delete {
+                OnDelete::Restrict => {
+                    let mut sql = format!("SELECT COUNT(*) {matching}");
+                    if other.table == c.table {
+                        sql.push_str(&format!(" AND \"id\" NOT IN ({})", in_list(2, ids.len())));
+                    }
+                    if sql::scalar_i64(tx, &sql, &params).await? > 0 {
+                        return Err(ApiError::conflict(
+                            format!(
+                                "Cannot delete record: it is referenced by records of '{}' ({})",
+                                other.name, back.field
+                            ),
+                            None,
+                        ));
+                    }
                 }
-                let mut params = vec![Param::Text(account_id.to_string())];
-                params.extend(id_params());
-                let matching = format!(
-                    "FROM {} WHERE \"account_id\" = $1 AND {} IN ({})",
-                    quote_ident(&other.table),
-                    quote_ident(&f.name),
-                    in_list(2, ids.len())
-                );
-                match f.on_delete.unwrap_or(OnDelete::Restrict) {
-                    OnDelete::Restrict => {
-                        let mut sql = format!("SELECT COUNT(*) {matching}");
-                        if other.table == c.table {
-                            sql.push_str(&format!(
-                                " AND \"id\" NOT IN ({})",
-                                in_list(2, ids.len())
-                            ));
-                        }
-                        if sql::scalar_i64(tx, &sql, &params).await? > 0 {
-                            return Err(ApiError::conflict(
-                                format!("Cannot delete record: it is referenced by records of '{}' ({})", other.name, f.name),
-                                None,
-                            ));
-                        }
+                OnDelete::SetNull => {
+                    let cols = sql::columns(other);
+                    let select = format!("SELECT {} {matching}", sql::returning_list(&cols));
+                    let befores = sql::fetch_records(tx, &select, &params, &cols).await?;
+                    if befores.is_empty() {
+                        continue;
                     }
-                    OnDelete::SetNull => {
-                        let sql = format!(
-                            "UPDATE {} SET {} = NULL WHERE \"account_id\" = $1 AND {} IN ({})",
-                            quote_ident(&other.table),
-                            quote_ident(&f.name),
-                            quote_ident(&f.name),
-                            in_list(2, ids.len())
-                        );
-                        sql::execute(tx, &sql, &params).await?;
+                    let sql = format!(
+                        "UPDATE {} SET {} = NULL WHERE \"account_id\" = $1 AND {} IN ({})",
+                        quote_ident(&other.table),
+                        quote_ident(&back.field),
+                        quote_ident(&back.field),
+                        in_list(2, ids.len())
+                    );
+                    sql::execute(tx, &sql, &params).await?;
+                    for before in befores {
+                        let mut after = before.clone();
+                        after.insert(back.field.clone(), Value::Null);
+                        removed.push(Removed {
+                            collection: other.name.clone(),
+                            operation: Operation::Update,
+                            id: id_of(&before),
+                            before,
+                            after: Some(after),
+                        });
                     }
-                    OnDelete::Cascade => {
-                        let sql = format!("SELECT \"id\" {matching}");
-                        let children: Vec<String> = sql::fetch_records(
+                }
+                OnDelete::Cascade => {
+                    let sql = format!("SELECT \"id\" {matching}");
+                    let children: Vec<String> = sql::fetch_records(
+                        tx,
+                        &sql,
+                        &params,
+                        &[("id".into(), values::ColumnKind::Text)],
+                    )
+                    .await?
+                    .iter()
+                    .map(id_of)
+                    .collect();
+                    if !children.is_empty() {
+                        delete_inner(
                             tx,
-                            &sql,
-                            &params,
-                            &[("id".into(), values::ColumnKind::Text)],
+                            catalog,
+                            other,
+                            account_id,
+                            &children,
+                            seen,
+                            removed,
+                            depth + 1,
                         )
-                        .await?
-                        .into_iter()
-                        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-                        .collect();
-                        if !children.is_empty() {
-                            delete_inner(tx, all, other, account_id, &children, seen, depth + 1)
-                                .await?;
-                        }
+                        .await?;
                     }
                 }
             }
         }
-        let mut params = vec![Param::Text(account_id.to_string())];
-        params.extend(id_params());
+        let cols = sql::columns(c);
         let sql = format!(
-            "DELETE FROM {} WHERE \"account_id\" = $1 AND \"id\" IN ({})",
+            "DELETE FROM {} WHERE \"account_id\" = $1 AND \"id\" IN ({}) RETURNING {}",
             quote_ident(&c.table),
-            in_list(2, ids.len())
+            in_list(2, ids.len()),
+            sql::returning_list(&cols)
         );
-        Ok(sql::execute(tx, &sql, &params).await?)
+        for before in sql::fetch_records(tx, &sql, &params, &cols).await? {
+            removed.push(Removed {
+                collection: c.name.clone(),
+                operation: Operation::Delete,
+                id: id_of(&before),
+                before,
+                after: None,
+            });
+        }
+        Ok(())
     })
 }

@@ -3,22 +3,10 @@
 use serde_json::{json, Map, Value};
 use snackbase_rules as rules;
 
-use super::{WebhookRow, SELECT};
-use crate::collections::store::Collection;
-use crate::db::Tx;
+use crate::collections::compiled::Compiled;
+use crate::db::{RecordChange, Tx};
 use crate::error::ApiResult;
 use crate::on_tx;
-
-/// The operation a record event stands for.
-pub fn operation(event: crate::hooks::Event) -> Option<&'static str> {
-    use crate::hooks::Event::*;
-    match event {
-        RecordAfterCreate => Some("create"),
-        RecordAfterUpdate => Some("update"),
-        RecordAfterDelete => Some("delete"),
-        _ => None,
-    }
-}
 
 struct RecordOnly<'a>(&'a Map<String, Value>);
 
@@ -38,52 +26,44 @@ impl rules::Context for RecordOnly<'_> {
     }
 }
 
-/// Queues a delivery for every enabled webhook of the account and collection
-/// that listens to `op` and whose filter accepts the record.
-pub async fn enqueue(
-    tx: &mut Tx,
-    c: &Collection,
-    account_id: &str,
-    op: &str,
-    record: &Map<String, Value>,
-) -> ApiResult<()> {
-    let sql = format!(
-        "{SELECT} WHERE account_id = $1 AND LOWER(collection) = LOWER($2) AND enabled = TRUE"
-    );
-    let hooks = on_tx!(tx, |conn| sqlx::query_as::<_, WebhookRow>(&sql)
-        .bind(account_id)
-        .bind(&c.name)
-        .fetch_all(conn)
-        .await)?;
-    if hooks.is_empty() {
+/// Queues a delivery for every enabled webhook of the change's account and
+/// collection that listens to its operation and whose filter accepts the
+/// record (the record after the change; for a delete, before it). The
+/// payload carries the record as stored.
+pub async fn enqueue(tx: &mut Tx, c: &Compiled, change: &RecordChange) -> ApiResult<()> {
+    let mut subscriptions = c
+        .subscriptions(&change.account_id, change.operation)
+        .peekable();
+    if subscriptions.peek().is_none() {
         return Ok(());
     }
-    let now = crate::http::time::now();
-    for hook in hooks {
-        let events: Vec<String> = serde_json::from_str(&hook.events).unwrap_or_default();
-        if !events.iter().any(|e| e == op) {
+    let Some(record) = change.after.as_ref().or(change.before.as_ref()) else {
+        return Ok(());
+    };
+    let event = format!("records.{}", change.operation);
+    let mut payload = None;
+    for hook in subscriptions {
+        let passes = match (&hook.filter, &c.rule_schema) {
+            (None, _) => true,
+            (Some(Some(expr)), Some(schema)) => {
+                rules::evaluate(expr, schema, &rules::Scope::filter(), &RecordOnly(record))
+                    .unwrap_or(false)
+            }
+            _ => false,
+        };
+        if !passes {
             continue;
         }
-        if let Some(filter) = hook.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-            let passes = match (rules::parse(filter), crate::records::filter::schema_of(c)) {
-                (Ok(expr), Ok(schema)) => {
-                    rules::evaluate(&expr, &schema, &rules::Scope::filter(), &RecordOnly(record))
-                        .unwrap_or(false)
-                }
-                _ => false,
-            };
-            if !passes {
-                continue;
-            }
-        }
-        let payload = json!({
-            "event": format!("records.{op}"),
-            "collection": c.name,
-            "account_id": account_id,
-            "record": record,
-            "timestamp": crate::http::time::rfc3339::format(&now),
+        let payload = payload.get_or_insert_with(|| {
+            json!({
+                "event": event,
+                "collection": c.name,
+                "account_id": change.account_id,
+                "record": record,
+                "timestamp": crate::http::time::rfc3339::format(&change.at),
+            })
         });
-        insert(tx, &hook.id, account_id, &format!("records.{op}"), &payload).await?;
+        insert(tx, &hook.webhook_id, &change.account_id, &event, payload).await?;
     }
     Ok(())
 }

@@ -518,7 +518,7 @@ impl TestApp {
                 .fetch_one(read)
                 .await
                 .expect("count"),
-            Db::Postgres(pool, _) => sqlx::query_scalar(&sql)
+            Db::Postgres(pool, ..) => sqlx::query_scalar(&sql)
                 .fetch_one(pool)
                 .await
                 .expect("count"),

@@ -232,7 +232,7 @@ both_with!(invitations_are_resent_cancelled_and_guarded, |app, smtp| {
                 .await
                 .unwrap();
         }
-        snackbase_server::db::Db::Postgres(pool, _) => {
+        snackbase_server::db::Db::Postgres(pool, ..) => {
             sqlx::query("UPDATE invitations SET expires_at = CAST($1 AS TIMESTAMPTZ) WHERE email = 'late@example.com'")
                 .bind(past)
                 .execute(pool)

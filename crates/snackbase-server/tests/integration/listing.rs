@@ -285,7 +285,7 @@ both!(list_queries_use_an_index, |app| {
             .unwrap();
             sqlx::query("ANALYZE").execute(write).await.unwrap();
         }
-        snackbase_server::db::Db::Postgres(pool, _) => {
+        snackbase_server::db::Db::Postgres(pool, ..) => {
             sqlx::query(
                 "INSERT INTO col_events (id, account_id, created_at, created_by, updated_at, updated_by, status, n) \
                  SELECT 'r' || n, CASE WHEN n % 5 = 0 THEN 'AA0002' ELSE 'AA0001' END, to_timestamp(1700000000 + n), 'u', \
@@ -479,7 +479,7 @@ async fn explain(
                 .collect::<Vec<_>>()
                 .join("\n")
         }
-        snackbase_server::db::Db::Postgres(pool, _) => {
+        snackbase_server::db::Db::Postgres(pool, ..) => {
             let sql = format!("EXPLAIN {select}");
             let mut query = sqlx::query(&sql);
             for p in params {

@@ -44,7 +44,7 @@ async fn insert_old(app: &TestApp, id: &str, created_at: DateTime<Utc>) {
             .execute(write)
             .await
             .map(|_| ()),
-        Db::Postgres(pool, _) => sqlx::query(sql)
+        Db::Postgres(pool, ..) => sqlx::query(sql)
             .bind(id)
             .bind(created_at)
             .execute(pool)

@@ -1,0 +1,168 @@
+//! The change feed: every committed record change, once, after its commit.
+//!
+//! A record write calls [`record`] inside its transaction. That inserts one
+//! row into the change log (`record_changes`, migration 0009), whose `seq`
+//! orders the changes of the database, and keeps the typed [`RecordChange`]
+//! with the transaction. Consumers that must be atomic with the change (the
+//! webhook outbox, later the audit trail) use the returned change inside the
+//! same transaction. When the transaction commits, its changes are published,
+//! in the order they were made, to the in-process subscribers of the [`Feed`]
+//! (realtime, tests); a transaction (or a group-commit savepoint) that rolls
+//! back publishes nothing of what it undid.
+//!
+//! On SQLite one writer commits in `seq` order, so subscribers see increasing
+//! numbers. On PostgreSQL concurrent transactions may commit out of `seq`
+//! order; a reader of the log that must not skip a change uses `xid` to wait
+//! for a gap a running transaction may still fill.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use tokio::sync::broadcast;
+
+use super::{Operation, Tx};
+
+/// Changes a slow in-process subscriber may fall behind before it misses some
+/// (it then learns how many it missed, and can read them from the log).
+const CAPACITY: usize = 8192;
+
+/// Who made a change: a snapshot of the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The acting user; `None` for the public role.
+    pub user_id: Option<String>,
+    /// The caller's role name (`superadmin` for the superadmin).
+    pub role: String,
+}
+
+/// One committed change of one record.
+#[derive(Debug, Clone)]
+pub struct RecordChange {
+    /// The change's position in this database's log; grows with every change.
+    pub seq: i64,
+    pub account_id: String,
+    /// The collection's name as defined.
+    pub collection: String,
+    /// `Create`, `Update` or `Delete`.
+    pub operation: Operation,
+    pub record_id: String,
+    /// The stored record before the change (update, delete).
+    pub before: Option<Map<String, Value>>,
+    /// The stored record after the change (create, update).
+    pub after: Option<Map<String, Value>>,
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+}
+
+/// A change about to be written.
+#[derive(Debug, Clone, Copy)]
+pub struct NewChange<'a> {
+    pub account_id: &'a str,
+    pub collection: &'a str,
+    pub operation: Operation,
+    pub record_id: &'a str,
+    pub before: Option<&'a Map<String, Value>>,
+    pub after: Option<&'a Map<String, Value>>,
+    pub actor: &'a Actor,
+}
+
+/// The in-process side of the feed: subscribers get every committed change.
+#[derive(Debug)]
+pub struct Feed {
+    sender: broadcast::Sender<Arc<RecordChange>>,
+    published: AtomicU64,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(CAPACITY).0,
+            published: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Feed {
+    /// Every change committed from now on, in commit order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<RecordChange>> {
+        self.sender.subscribe()
+    }
+
+    /// Changes published since start.
+    pub fn published(&self) -> u64 {
+        self.published.load(Ordering::Acquire)
+    }
+
+    pub(super) fn publish(&self, changes: Vec<Arc<RecordChange>>) {
+        for change in changes {
+            self.published.fetch_add(1, Ordering::AcqRel);
+            // No subscriber is not an error: the log keeps the change.
+            let _ = self.sender.send(change);
+        }
+    }
+}
+
+fn json_text(record: Option<&Map<String, Value>>) -> Option<String> {
+    record.map(|r| Value::Object(r.clone()).to_string())
+}
+
+/// Writes `change` to the log in `tx` and keeps it for publication at commit.
+pub async fn record(tx: &mut Tx, change: NewChange<'_>) -> Result<Arc<RecordChange>, sqlx::Error> {
+    if change.operation == Operation::Read {
+        return Err(sqlx::Error::Protocol("a read is not a change".into()));
+    }
+    if !tx.keeps_changes() {
+        return Err(sqlx::Error::Protocol(
+            "a record change outside a write transaction".into(),
+        ));
+    }
+    let at = crate::http::time::now();
+    let (before, after) = (json_text(change.before), json_text(change.after));
+    let sql = "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq";
+    let seq: i64 = crate::on_tx!(tx, |c| sqlx::query_scalar(sql)
+        .bind(change.account_id)
+        .bind(change.collection)
+        .bind(change.operation.name())
+        .bind(change.record_id)
+        .bind(change.actor.user_id.as_deref())
+        .bind(&change.actor.role)
+        .bind(before.as_deref())
+        .bind(after.as_deref())
+        .bind(at)
+        .fetch_one(c)
+        .await)?;
+    let change = Arc::new(RecordChange {
+        seq,
+        account_id: change.account_id.to_string(),
+        collection: change.collection.to_string(),
+        operation: change.operation,
+        record_id: change.record_id.to_string(),
+        before: change.before.cloned(),
+        after: change.after.cloned(),
+        actor: change.actor.clone(),
+        at,
+    });
+    tx.keep_change(change.clone());
+    Ok(change)
+}
+
+/// Deletes log rows older than `retention` (run by every node now and then;
+/// deleting twice is harmless).
+pub async fn prune(db: &super::Db, retention: Duration) -> Result<u64, sqlx::Error> {
+    let cutoff = crate::http::time::now()
+        - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    let mut tx = db.begin().await?;
+    let deleted = crate::on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM record_changes WHERE created_at < $1"
+    )
+    .bind(cutoff)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(deleted)
+}

@@ -1,0 +1,261 @@
+//! The one write pipeline of records. Every record write (the single routes
+//! and the batches) goes through it, in its transaction:
+//!
+//! access check → before-hooks → validation → write → one change in the
+//! change log per record changed (cascades included) and the webhook outbox
+//! rows for it → (the caller commits) → after-hooks.
+//!
+//! The changes are published to the in-process feed by the commit itself
+//! (`db::feed`), so a rolled-back write publishes nothing.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::access::{self, Access};
+use super::scope::Caller;
+use super::values::Mode;
+use super::{sql, write};
+use crate::app::AppState;
+use crate::authz::engine;
+use crate::collections::compiled::{Catalog, Compiled};
+use crate::db::feed::{self, Actor, NewChange};
+use crate::db::{Operation, RecordChange, Tx};
+use crate::error::ApiResult;
+use crate::hooks::{Event, HookEvent};
+
+/// The caller as the change feed records them.
+pub fn actor(caller: &Caller) -> Actor {
+    Actor {
+        user_id: caller.user_id.clone(),
+        role: caller.identity.role.clone(),
+    }
+}
+
+/// A record event on behalf of the caller.
+fn event(event: Event, caller: &Caller, c: &Compiled) -> HookEvent {
+    let mut e = HookEvent::by(event, Some(&caller.account_id), caller.user_id.as_deref());
+    e.collection = Some(c.name.clone());
+    e
+}
+
+/// The caller as the built-in hooks left it (they restore account and author).
+fn stamped(caller: &Caller, e: &HookEvent) -> Caller {
+    let mut caller = caller.clone();
+    if let Some(account) = &e.account_id {
+        caller.account_id = account.clone();
+    }
+    caller.user_id = e.user_id.clone();
+    caller
+}
+
+/// Shapes a record for a response: the caller's readable fields only.
+pub async fn respond(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Compiled,
+    mut record: Map<String, Value>,
+) -> ApiResult<Map<String, Value>> {
+    match access::optional(state, tx, caller, c, Operation::Read).await? {
+        Some(read) => read.project(&mut record),
+        None => {
+            record.retain(|k, _| crate::collections::schema::SYSTEM_FIELDS.contains(&k.as_str()))
+        }
+    }
+    Ok(record)
+}
+
+/// Logs a change and queues its webhook deliveries, in the write's transaction.
+async fn emit(
+    tx: &mut Tx,
+    catalog: &Catalog,
+    change: NewChange<'_>,
+) -> ApiResult<Arc<RecordChange>> {
+    let change = feed::record(tx, change).await?;
+    if let Some(c) = catalog.get(&change.collection) {
+        crate::webhooks::outbox::enqueue(tx, c, &change).await?;
+    }
+    Ok(change)
+}
+
+/// Checks and inserts one record, around the record hooks; returns it as the
+/// caller may see it, and the after-event to fire once committed.
+pub async fn create(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Compiled,
+    body: &Map<String, Value>,
+) -> ApiResult<(Map<String, Value>, HookEvent)> {
+    let create = access::require(state, tx, caller, c, Operation::Create).await?;
+    create.check_writable(body, Operation::Create)?;
+    let mut before = event(Event::RecordBeforeCreate, caller, c);
+    before.record = Some(body.clone());
+    let before = state.hooks.before(state, before).await?;
+    let body = before.record.clone().unwrap_or_default();
+    let acting = stamped(caller, &before);
+    let catalog = state.catalog.catalog(tx).await?;
+    let record = write::insert(tx, &catalog, c, &acting, &body, |record| {
+        if create.allows(c, caller, record)? {
+            Ok(())
+        } else {
+            Err(engine::denied(&caller.identity, Operation::Create, &c.name))
+        }
+    })
+    .await?;
+    let id = record
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let who = actor(&acting);
+    emit(
+        tx,
+        &catalog,
+        NewChange {
+            account_id: &acting.account_id,
+            collection: &c.name,
+            operation: Operation::Create,
+            record_id: &id,
+            before: None,
+            after: Some(&record),
+            actor: &who,
+        },
+    )
+    .await?;
+    let mut after = event(Event::RecordAfterCreate, caller, c);
+    after.record = Some(record.clone());
+    let shown = respond(state, tx, caller, c, record).await?;
+    Ok((shown, after))
+}
+
+/// Whether the caller may read `record` with `read`: no read permission at all
+/// is a 403, a record the rule hides is a 404.
+pub fn readable(
+    c: &Compiled,
+    caller: &Caller,
+    record: Map<String, Value>,
+    read: Option<Access>,
+) -> ApiResult<(Map<String, Value>, Access)> {
+    let Some(read) = read else {
+        return Err(engine::denied(&caller.identity, Operation::Read, &c.name));
+    };
+    if !read.allows(c, caller, &record)? {
+        return Err(write::record_not_found());
+    }
+    Ok((record, read))
+}
+
+/// Loads a record the caller may read (else 404) and checks `op` on it (else 403).
+pub async fn load_for(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Compiled,
+    id: &str,
+    op: Operation,
+) -> ApiResult<(Map<String, Value>, Access)> {
+    let record = sql::fetch_one(tx, c, &caller.account_id, id)
+        .await?
+        .ok_or_else(write::record_not_found)?;
+    let read = access::optional(state, tx, caller, c, Operation::Read).await?;
+    if op == Operation::Read {
+        return readable(c, caller, record, read);
+    }
+    // Changing a record one may not read looks like changing a missing one.
+    match &read {
+        Some(read) if read.allows(c, caller, &record)? => {}
+        _ => return Err(write::record_not_found()),
+    }
+    let access = access::require(state, tx, caller, c, op).await?;
+    if !access.allows(c, caller, &record)? {
+        return Err(engine::denied(&caller.identity, op, &c.name));
+    }
+    Ok((record, access))
+}
+
+/// Checks and applies an update; returns the record as the caller may see it.
+/// The stored row is read once (for the rules and the hooks); the update
+/// returns the new one.
+pub async fn update(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Compiled,
+    id: &str,
+    body: &Map<String, Value>,
+    mode: Mode,
+) -> ApiResult<(Map<String, Value>, HookEvent)> {
+    let (previous, update) = load_for(state, tx, caller, c, id, Operation::Update).await?;
+    update.check_writable(body, Operation::Update)?;
+    let mut before = event(Event::RecordBeforeUpdate, caller, c);
+    before.record = Some(body.clone());
+    before.previous = Some(previous.clone());
+    let before = state.hooks.before(state, before).await?;
+    let body = before.record.clone().unwrap_or_default();
+    let acting = stamped(caller, &before);
+    let catalog = state.catalog.catalog(tx).await?;
+    let record = write::update(tx, &catalog, c, &acting, id, &body, mode).await?;
+    let who = actor(&acting);
+    emit(
+        tx,
+        &catalog,
+        NewChange {
+            account_id: &acting.account_id,
+            collection: &c.name,
+            operation: Operation::Update,
+            record_id: id,
+            before: Some(&previous),
+            after: Some(&record),
+            actor: &who,
+        },
+    )
+    .await?;
+    let mut after = event(Event::RecordAfterUpdate, caller, c);
+    after.record = Some(record.clone());
+    after.previous = Some(previous);
+    let shown = respond(state, tx, caller, c, record).await?;
+    Ok((shown, after))
+}
+
+/// Checks and deletes records, around the record hooks; returns the
+/// after-events. Records removed or changed by `on_delete` are changes too.
+pub async fn delete(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    c: &Compiled,
+    ids: &[String],
+) -> ApiResult<Vec<HookEvent>> {
+    let mut afters = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (previous, _) = load_for(state, tx, caller, c, id, Operation::Delete).await?;
+        let mut before = event(Event::RecordBeforeDelete, caller, c);
+        before.previous = Some(previous.clone());
+        state.hooks.before(state, before).await?;
+        let mut after = event(Event::RecordAfterDelete, caller, c);
+        after.previous = Some(previous);
+        afters.push(after);
+    }
+    let catalog = state.catalog.catalog(tx).await?;
+    let changes = write::delete(tx, &catalog, c, &caller.account_id, ids).await?;
+    let who = actor(caller);
+    for change in &changes {
+        emit(
+            tx,
+            &catalog,
+            NewChange {
+                account_id: &caller.account_id,
+                collection: &change.collection,
+                operation: change.operation,
+                record_id: &change.id,
+                before: Some(&change.before),
+                after: change.after.as_ref(),
+                actor: &who,
+            },
+        )
+        .await?;
+    }
+    Ok(afters)
+}
