@@ -180,12 +180,18 @@ pub async fn serve(
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppServe))
         .await;
-    let sweeper = tokio::spawn(state.limiter.clone().sweep_until(stopped_sweep));
+    let sweeper = tokio::spawn(state.limiter.clone().sweep_until(stopped_sweep.clone()));
+    let pruner = tokio::spawn(db::feed::prune_until(
+        state.db.clone(),
+        state.config.change_log_retention,
+        stopped_sweep,
+    ));
     let result = http::server::run(listener, app, &state.config.server_limits, shutdown).await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), worker).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), log_writer).await;
     let _ = sweeper.await;
+    let _ = pruner.await;
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

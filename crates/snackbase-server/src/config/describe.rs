@@ -202,6 +202,10 @@ impl Config {
                 "REQUEST_LOGS_FLUSH_MS",
                 self.request_logs_flush_ms.to_string(),
             ),
+            (
+                "CHANGE_LOG_RETENTION_SECONDS",
+                self.change_log_retention.as_secs().to_string(),
+            ),
         ];
         rows.into_iter()
             .map(|(k, v)| (format!("SNACKBASE_{k}"), v))

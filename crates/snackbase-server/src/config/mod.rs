@@ -88,6 +88,8 @@ pub struct Config {
     pub request_logs_retention_days: i64,
     /// How often the request-log writer flushes a partial batch.
     pub request_logs_flush_ms: u64,
+    /// How long the change log (`record_changes`) keeps a change.
+    pub change_log_retention: std::time::Duration,
 }
 
 /// Every variable the server reads, with its default (`None`: unset by default).
@@ -164,6 +166,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("REQUEST_LOGS_ENABLED", Some("true")),
     ("REQUEST_LOGS_RETENTION_DAYS", Some("7")),
     ("REQUEST_LOGS_FLUSH_MS", Some("1000")),
+    ("CHANGE_LOG_RETENTION_SECONDS", Some("3600")),
 ];
 
 /// Variables of the original that this server refuses, and why.
@@ -411,6 +414,13 @@ impl Config {
                 "must be between 0 and 3650",
             ));
         }
+        let change_log_retention: u64 = s.parsed("CHANGE_LOG_RETENTION_SECONDS")?;
+        if !(60..=30 * 86_400).contains(&change_log_retention) {
+            return Err(ConfigError::new(
+                "SNACKBASE_CHANGE_LOG_RETENTION_SECONDS",
+                "must be between 60 and 2592000 (30 days)",
+            ));
+        }
         let request_logs_flush_ms: u64 = s.parsed("REQUEST_LOGS_FLUSH_MS")?;
         if !(10..=60_000).contains(&request_logs_flush_ms) {
             return Err(ConfigError::new(
@@ -469,6 +479,7 @@ impl Config {
             webhook_retry_base_ms,
             request_logs_enabled: s.boolean("REQUEST_LOGS_ENABLED")?,
             request_logs_retention_days,
+            change_log_retention: std::time::Duration::from_secs(change_log_retention),
             request_logs_flush_ms,
         })
     }

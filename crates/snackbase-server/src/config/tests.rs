@@ -44,6 +44,12 @@ fn bad_values_name_the_variable() {
     assert_eq!(e.var, "SNACKBASE_SECRET_KEY");
     let e =
         Config::from_vars(vars(&[("SNACKBASE_REQUEST_LOGS_RETENTION_DAYS", "-1")])).unwrap_err();
+    assert_eq!(
+        Config::from_vars(vars(&[("SNACKBASE_CHANGE_LOG_RETENTION_SECONDS", "5")]))
+            .unwrap_err()
+            .var,
+        "SNACKBASE_CHANGE_LOG_RETENTION_SECONDS"
+    );
     assert_eq!(e.var, "SNACKBASE_REQUEST_LOGS_RETENTION_DAYS");
     let e = Config::from_vars(vars(&[("SNACKBASE_CORS_ORIGINS", "[1,2]")])).unwrap_err();
     assert_eq!(e.var, "SNACKBASE_CORS_ORIGINS");

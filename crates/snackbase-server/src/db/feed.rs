@@ -166,3 +166,27 @@ pub async fn prune(db: &super::Db, retention: Duration) -> Result<u64, sqlx::Err
     tx.commit().await?;
     Ok(deleted)
 }
+
+/// Prunes the change log every minute until `stop` turns true.
+pub async fn prune_until(
+    db: super::Db,
+    retention: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        match prune(&db, retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deleted = n, "pruned the change log"),
+            Err(e) => tracing::warn!(error = %e, "could not prune the change log"),
+        }
+    }
+}

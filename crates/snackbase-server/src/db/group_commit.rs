@@ -37,11 +37,7 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the committer over the single writer connection's pool.
-    pub(super) fn start(
-        write: sqlx::SqlitePool,
-        changes: Arc<super::Changes>,
-        feed: Arc<super::Feed>,
-    ) -> Self {
+    pub(super) fn start(write: sqlx::SqlitePool, shared: Arc<super::Shared>) -> Self {
         let (queue, mut jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = jobs.recv().await {
@@ -52,10 +48,10 @@ impl GroupCommit {
                         Err(_) => break,
                     }
                 }
-                let (write, changes, feed) = (write.clone(), changes.clone(), feed.clone());
+                let (write, shared) = (write.clone(), shared.clone());
                 // A panicking write drops its batch's answers (each caller
                 // gets an error) but not the committer.
-                let _ = tokio::spawn(run(write, changes, feed, batch)).await;
+                let _ = tokio::spawn(run(write, shared, batch)).await;
             }
         });
         Self { queue }
@@ -96,14 +92,9 @@ async fn exec(tx: &mut Tx, sql: &str) -> Result<(), sqlx::Error> {
     crate::on_tx!(tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()))
 }
 
-async fn run(
-    write: sqlx::SqlitePool,
-    changes: Arc<super::Changes>,
-    feed: Arc<super::Feed>,
-    batch: Vec<Job>,
-) {
+async fn run(write: sqlx::SqlitePool, shared: Arc<super::Shared>, batch: Vec<Job>) {
     let mut tx = match write.begin().await {
-        Ok(t) => Tx::Sqlite(Conn::write(t, Some(changes), feed)),
+        Ok(t) => Tx::Sqlite(Conn::write(t, &shared)),
         Err(e) => {
             // Nobody ran; dropping the batch answers every caller with an error.
             tracing::error!(error = %e, "could not begin a write transaction");

@@ -66,12 +66,48 @@ pub enum Db {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
-        changes: Arc<Changes>,
         group: GroupCommit,
         fast: Arc<fast::FastReads>,
-        feed: Arc<Feed>,
+        shared: Arc<Shared>,
     },
-    Postgres(PgPool, Arc<Changes>, Arc<Feed>),
+    Postgres(PgPool, Arc<Shared>),
+}
+
+/// What every connection of a database shares: the change generation, the
+/// change feed and the statement counts.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub changes: Arc<Changes>,
+    pub feed: Arc<Feed>,
+    pub stats: Statements,
+}
+
+/// Record statements run through [`Tx`] (see `records::sql`), by kind: what
+/// tests use to pin how many round trips an operation costs.
+#[derive(Debug, Default)]
+pub struct Statements {
+    reads: std::sync::atomic::AtomicU64,
+    writes: std::sync::atomic::AtomicU64,
+}
+
+impl Statements {
+    /// Record statements that read (`SELECT`).
+    pub fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Acquire)
+    }
+    /// Record statements that write (`INSERT`, `UPDATE`, `DELETE`, with or without `RETURNING`).
+    pub fn writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
+    }
+    fn count(&self, sql: &str) {
+        let head = sql.trim_start().get(..6).unwrap_or_default();
+        let counter = if head.eq_ignore_ascii_case("SELECT") {
+            &self.reads
+        } else {
+            &self.writes
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// A transaction (or, from [`Db::read`], a plain connection) on either backend.
@@ -83,10 +119,10 @@ pub enum Tx {
 /// A connection inside a transaction or, for single-statement reads, outside one.
 pub struct Conn<DB: Database> {
     inner: Inner<DB>,
-    /// Write transactions settle the change generation when they commit.
-    changes: Option<Arc<Changes>>,
-    /// Write transactions publish their record changes when they commit.
-    feed: Option<Arc<Feed>>,
+    shared: Arc<Shared>,
+    /// Write transactions settle the change generation and publish their
+    /// record changes when they commit.
+    write: bool,
     pending: Vec<Arc<RecordChange>>,
 }
 
@@ -96,28 +132,28 @@ enum Inner<DB: Database> {
 }
 
 impl<DB: Database> Conn<DB> {
-    fn tx(t: Transaction<'static, DB>, changes: Option<Arc<Changes>>) -> Self {
+    fn tx(t: Transaction<'static, DB>, shared: &Arc<Shared>) -> Self {
         Self {
             inner: Inner::Tx(t),
-            changes,
-            feed: None,
+            shared: shared.clone(),
+            write: false,
             pending: Vec::new(),
         }
     }
 
     /// A write transaction: it publishes its record changes at commit.
-    fn write(t: Transaction<'static, DB>, changes: Option<Arc<Changes>>, feed: Arc<Feed>) -> Self {
+    fn write(t: Transaction<'static, DB>, shared: &Arc<Shared>) -> Self {
         Self {
-            feed: Some(feed),
-            ..Self::tx(t, changes)
+            write: true,
+            ..Self::tx(t, shared)
         }
     }
 
-    fn plain(c: PoolConnection<DB>) -> Self {
+    fn plain(c: PoolConnection<DB>, shared: &Arc<Shared>) -> Self {
         Self {
             inner: Inner::Plain(c),
-            changes: None,
-            feed: None,
+            shared: shared.clone(),
+            write: false,
             pending: Vec::new(),
         }
     }
@@ -134,11 +170,11 @@ impl<DB: Database> Conn<DB> {
         if let Inner::Tx(t) = self.inner {
             t.commit().await?;
         }
-        if let Some(changes) = self.changes {
-            changes.settle();
-        }
-        if let Some(feed) = self.feed {
-            feed.publish(self.pending);
+        if self.write {
+            // PostgreSQL never marks the generation dirty: nodes learn of
+            // changes through the identity query (see `changes`).
+            self.shared.changes.settle();
+            self.shared.feed.publish(self.pending);
         }
         Ok(())
     }
@@ -194,8 +230,8 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
                     .statement_cache_capacity(256);
-                let changes = Arc::new(Changes::default());
-                let hooked = changes.clone();
+                let shared = Arc::new(Shared::default());
+                let hooked = shared.changes.clone();
                 let write = SqlitePoolOptions::new()
                     // No ping before each use: a broken connection fails its query anyway,
                     // and the ping costs a round trip to the connection's thread.
@@ -228,16 +264,14 @@ impl Db {
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options.read_only(true))
                     .await?;
-                let feed = Arc::new(Feed::default());
-                let group = GroupCommit::start(write.clone(), changes.clone(), feed.clone());
+                let group = GroupCommit::start(write.clone(), shared.clone());
                 let fast = Arc::new(fast::FastReads::new(path.clone(), readers as usize));
                 Ok(Self::Sqlite {
                     read,
                     write,
-                    changes,
                     group,
                     fast,
-                    feed,
+                    shared,
                 })
             }
             DatabaseUrl::Postgres(url) => {
@@ -249,7 +283,7 @@ impl Db {
                     .max_lifetime(settings.max_lifetime)
                     .connect_with(options)
                     .await?;
-                Ok(Self::Postgres(pool, Default::default(), Default::default()))
+                Ok(Self::Postgres(pool, Default::default()))
             }
         }
     }
@@ -264,7 +298,7 @@ impl Db {
             .max_connections(max_connections)
             .connect_with(options)
             .await?;
-        Ok(Self::Postgres(pool, Default::default(), Default::default()))
+        Ok(Self::Postgres(pool, Default::default()))
     }
 
     pub fn backend(&self) -> Backend {
@@ -285,14 +319,21 @@ impl Db {
     /// The change generation of this database (see [`changes`]).
     pub fn changes(&self) -> &Arc<Changes> {
         match self {
-            Self::Sqlite { changes, .. } | Self::Postgres(_, changes, _) => changes,
+            Self::Sqlite { shared, .. } | Self::Postgres(_, shared) => &shared.changes,
         }
     }
 
     /// The change feed of this database (see [`feed`]).
     pub fn feed(&self) -> &Arc<Feed> {
         match self {
-            Self::Sqlite { feed, .. } | Self::Postgres(_, _, feed) => feed,
+            Self::Sqlite { shared, .. } | Self::Postgres(_, shared) => &shared.feed,
+        }
+    }
+
+    /// Record statements run so far (see [`Statements`]).
+    pub fn statements(&self) -> &Statements {
+        match self {
+            Self::Sqlite { shared, .. } | Self::Postgres(_, shared) => &shared.stats,
         }
     }
 
@@ -349,28 +390,18 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite {
-                write,
-                changes,
-                feed,
-                ..
-            } => Tx::Sqlite(Conn::write(
-                write.begin().await?,
-                Some(changes.clone()),
-                feed.clone(),
-            )),
-            // PostgreSQL nodes see changes through the identity query (see `changes`).
-            Self::Postgres(pool, _, feed) => {
-                Tx::Postgres(Conn::write(pool.begin().await?, None, feed.clone()))
+            Self::Sqlite { write, shared, .. } => {
+                Tx::Sqlite(Conn::write(write.begin().await?, shared))
             }
+            Self::Postgres(pool, shared) => Tx::Postgres(Conn::write(pool.begin().await?, shared)),
         })
     }
 
     /// Starts a read-only transaction (a consistent snapshot on both backends).
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { read, .. } => Tx::Sqlite(Conn::tx(read.begin().await?, None)),
-            Self::Postgres(pool, ..) => Tx::Postgres(Conn::tx(pool.begin().await?, None)),
+            Self::Sqlite { read, shared, .. } => Tx::Sqlite(Conn::tx(read.begin().await?, shared)),
+            Self::Postgres(pool, shared) => Tx::Postgres(Conn::tx(pool.begin().await?, shared)),
         })
     }
 
@@ -397,8 +428,12 @@ impl Db {
     /// with one statement (no BEGIN/COMMIT round trips). Commit is a no-op.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { read, .. } => Tx::Sqlite(Conn::plain(read.acquire().await?)),
-            Self::Postgres(pool, ..) => Tx::Postgres(Conn::plain(pool.acquire().await?)),
+            Self::Sqlite { read, shared, .. } => {
+                Tx::Sqlite(Conn::plain(read.acquire().await?, shared))
+            }
+            Self::Postgres(pool, shared) => {
+                Tx::Postgres(Conn::plain(pool.acquire().await?, shared))
+            }
         })
     }
 
@@ -446,8 +481,16 @@ impl Tx {
     /// Whether this is a write transaction that keeps record changes.
     pub(crate) fn keeps_changes(&self) -> bool {
         match self {
-            Self::Sqlite(c) => c.feed.is_some(),
-            Self::Postgres(c) => c.feed.is_some(),
+            Self::Sqlite(c) => c.write,
+            Self::Postgres(c) => c.write,
+        }
+    }
+
+    /// Counts a record statement (see [`Statements`]).
+    pub(crate) fn count_statement(&self, sql: &str) {
+        match self {
+            Self::Sqlite(c) => c.shared.stats.count(sql),
+            Self::Postgres(c) => c.shared.stats.count(sql),
         }
     }
 

@@ -66,15 +66,24 @@ pub async fn respond(
     Ok(record)
 }
 
-/// Logs a change and queues its webhook deliveries, in the write's transaction.
+/// Logs a change and queues its webhook deliveries, in the write's
+/// transaction. A webhook receives the record as the caller who made the
+/// change may read it (as the response shows it).
 async fn emit(
+    state: &AppState,
     tx: &mut Tx,
+    caller: &Caller,
     catalog: &Catalog,
     change: NewChange<'_>,
 ) -> ApiResult<Arc<RecordChange>> {
     let change = feed::record(tx, change).await?;
-    if let Some(c) = catalog.get(&change.collection) {
-        crate::webhooks::outbox::enqueue(tx, c, &change).await?;
+    let Some(c) = catalog.get(&change.collection) else {
+        return Ok(change);
+    };
+    let record = change.after.as_ref().or(change.before.as_ref());
+    if let (true, Some(record)) = (crate::webhooks::outbox::listened(c, &change), record) {
+        let shown = respond(state, tx, caller, c, record.clone()).await?;
+        crate::webhooks::outbox::enqueue(tx, c, &change, &shown).await?;
     }
     Ok(change)
 }
@@ -111,7 +120,9 @@ pub async fn create(
         .to_string();
     let who = actor(&acting);
     emit(
+        state,
         tx,
+        caller,
         &catalog,
         NewChange {
             account_id: &acting.account_id,
@@ -199,7 +210,9 @@ pub async fn update(
     let record = write::update(tx, &catalog, c, &acting, id, &body, mode).await?;
     let who = actor(&acting);
     emit(
+        state,
         tx,
+        caller,
         &catalog,
         NewChange {
             account_id: &acting.account_id,
@@ -243,7 +256,9 @@ pub async fn delete(
     let who = actor(caller);
     for change in &changes {
         emit(
+            state,
             tx,
+            caller,
             &catalog,
             NewChange {
                 account_id: &caller.account_id,

@@ -210,6 +210,7 @@ pub async fn fetch_records(
     params: &[Param],
     cols: &[(String, ColumnKind)],
 ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
+    tx.count_statement(sql);
     on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {
@@ -222,6 +223,7 @@ pub async fn fetch_records(
 
 /// Runs a statement with parameters; returns the rows affected.
 pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sqlx::Error> {
+    tx.count_statement(sql);
     on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {
@@ -233,6 +235,7 @@ pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sq
 
 /// Runs a query whose first column of its one row is an integer (a count).
 pub async fn scalar_i64(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::Error> {
+    tx.count_statement(sql);
     on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {

@@ -26,23 +26,26 @@ impl rules::Context for RecordOnly<'_> {
     }
 }
 
+/// Whether any webhook of the change's account listens to its collection and operation.
+pub fn listened(c: &Compiled, change: &RecordChange) -> bool {
+    c.subscriptions(&change.account_id, change.operation)
+        .next()
+        .is_some()
+}
+
 /// Queues a delivery for every enabled webhook of the change's account and
-/// collection that listens to its operation and whose filter accepts the
-/// record (the record after the change; for a delete, before it). The
-/// payload carries the record as stored.
-pub async fn enqueue(tx: &mut Tx, c: &Compiled, change: &RecordChange) -> ApiResult<()> {
-    let mut subscriptions = c
-        .subscriptions(&change.account_id, change.operation)
-        .peekable();
-    if subscriptions.peek().is_none() {
-        return Ok(());
-    }
-    let Some(record) = change.after.as_ref().or(change.before.as_ref()) else {
-        return Ok(());
-    };
+/// collection that listens to its operation and whose filter accepts
+/// `record` (the record as the payload shows it: after the change, or for a
+/// delete, before it).
+pub async fn enqueue(
+    tx: &mut Tx,
+    c: &Compiled,
+    change: &RecordChange,
+    record: &Map<String, Value>,
+) -> ApiResult<()> {
     let event = format!("records.{}", change.operation);
     let mut payload = None;
-    for hook in subscriptions {
+    for hook in c.subscriptions(&change.account_id, change.operation) {
         let passes = match (&hook.filter, &c.rule_schema) {
             (None, _) => true,
             (Some(Some(expr)), Some(schema)) => {

@@ -9,6 +9,7 @@ mod auth;
 mod authz;
 mod collections;
 mod dashboard;
+mod feed;
 mod groups;
 mod health;
 mod hooks;
