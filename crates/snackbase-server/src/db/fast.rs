@@ -9,6 +9,7 @@
 //! free or SQLite is busy, the caller falls back to the sqlx path.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ pub struct FastReads {
     path: PathBuf,
     cap: usize,
     pool: Mutex<Pool>,
+    enabled: AtomicBool,
+    hits: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -35,7 +38,19 @@ impl FastReads {
             path,
             cap,
             pool: Mutex::default(),
+            enabled: AtomicBool::new(true),
+            hits: AtomicU64::new(0),
         }
+    }
+
+    /// Turns the direct path on or off (tests compare it with the pooled path).
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, Ordering::Release);
+    }
+
+    /// Reads answered on the direct path so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Acquire)
     }
 
     fn checkout(&self) -> Option<Connection> {
@@ -80,9 +95,14 @@ impl FastReads {
     /// statement failed (the caller then takes the sqlx path, which reports
     /// errors properly).
     pub fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        if !self.enabled.load(Ordering::Acquire) {
+            return None;
+        }
         let conn = self.checkout()?;
         let result = read(&conn);
         self.checkin(conn);
-        result.ok()
+        let value = result.ok()?;
+        self.hits.fetch_add(1, Ordering::AcqRel);
+        Some(value)
     }
 }

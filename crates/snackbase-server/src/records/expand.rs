@@ -11,8 +11,9 @@ use super::scope::Caller;
 use super::sql::{self, Param};
 use crate::app::AppState;
 use crate::authz::model::Operation;
+use crate::collections::compiled::Catalog;
 use crate::collections::schema::FieldKind;
-use crate::collections::store::{self, Collection};
+use crate::collections::store::Collection;
 use crate::db::dialect::quote_ident;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult};
@@ -21,8 +22,8 @@ pub const MAX_DEPTH: usize = 3;
 const MAX_PATHS: usize = 10;
 
 /// Parses `expand=a,b.c` into paths, refusing unknown, non-reference and too-deep ones.
-pub async fn parse(
-    tx: &mut Tx,
+pub fn parse(
+    catalog: &Catalog,
     c: &Collection,
     raw: &str,
 ) -> ApiResult<Vec<Vec<(String, Collection)>>> {
@@ -53,8 +54,9 @@ pub async fn parse(
             let target = if target_name.eq_ignore_ascii_case(&current.name) {
                 current.clone()
             } else {
-                store::find_by_name(tx, &target_name)
-                    .await?
+                catalog
+                    .get(&target_name)
+                    .map(|t| Collection::clone(t))
                     .ok_or_else(|| {
                         ApiError::invalid(
                             "expand",

@@ -82,7 +82,7 @@ pub async fn list_records(
     }
     let extra = (!predicate.is_empty()).then(|| (predicate.join(" AND "), params));
     let paths = match &q.expand {
-        Some(raw) => expand::parse(&mut tx, &visible, raw).await?,
+        Some(raw) => expand::parse(&*state.catalog.catalog(&mut tx).await?, &visible, raw)?,
         None => Vec::new(),
     };
     let ruled = read.grants.is_some();
@@ -217,7 +217,8 @@ pub async fn get_record(
             read.project(&mut record);
             let mut records = vec![record];
             if let Some(raw) = &expand_raw {
-                let paths = expand::parse(&mut tx, &read.visible(&c), raw).await?;
+                let catalog = state.catalog.catalog(&mut tx).await?;
+                let paths = expand::parse(&catalog, &read.visible(&c), raw)?;
                 expand::apply(&state, &mut tx, &caller, &mut records, &paths).await?;
             }
             records.pop().ok_or_else(write::record_not_found)?

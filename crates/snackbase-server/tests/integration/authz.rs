@@ -849,3 +849,85 @@ both!(fields_on_one_record_are_checked_like_the_list, |app| {
     let all = one("*").await;
     assert_eq!(all.expect(200)["status"], "live");
 });
+
+/// The direct SQLite read path (`db::fast`, used for a record by id when the
+/// caches can answer) must answer exactly as the pooled path does: the same
+/// requests, run on both, give the same statuses and bodies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_read_path_answers_like_the_pooled_one() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (sa, admin, u1, u2, _, _) = world(&app).await;
+    grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({
+        "create": {"rule": "true"},
+        "read": {"rule": "user.id == record.created_by || record.status == 'live'", "fields": ["title", "status"]}}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (token, body) in [
+        (
+            &u1,
+            json!({"title": "u1 draft", "status": "draft", "secret": "s1"}),
+        ),
+        (
+            &u2,
+            json!({"title": "u2 live", "status": "live", "secret": "s2"}),
+        ),
+        (&u2, json!({"title": "u2 draft", "status": "draft"})),
+        (&admin, json!({"title": "admin's", "secret": "s3"})),
+    ] {
+        let created = app.post("/api/v1/records/posts", Some(token), body).await;
+        ids.push(created.expect(201)["id"].as_str().unwrap().to_string());
+    }
+    ids.push("no-such-record".into());
+    let mut requests = Vec::new();
+    for token in [&sa, &admin, &u1, &u2] {
+        for id in &ids {
+            for query in [
+                "",
+                "?fields=title",
+                "?fields=title,secret",
+                "?fields=id,status",
+            ] {
+                requests.push((token.clone(), format!("/api/v1/records/posts/{id}{query}")));
+            }
+        }
+    }
+    let run = |fast: bool| {
+        let (app, requests) = (&app, &requests);
+        async move {
+            app.state.db.fast().unwrap().set_enabled(fast);
+            let mut answers = Vec::new();
+            for (token, path) in requests {
+                // Twice: the first may warm a cache, the second is served from it.
+                app.get(path, Some(token)).await;
+                let res = app.get(path, Some(token)).await;
+                answers.push((path.clone(), res.status.as_u16(), res.json.clone()));
+            }
+            answers
+        }
+    };
+    let before = app.state.db.fast().unwrap().hits();
+    let direct = run(true).await;
+    let hits = app.state.db.fast().unwrap().hits() - before;
+    assert!(
+        hits as usize >= requests.len(),
+        "the direct path answered {hits} of {} reads",
+        2 * requests.len()
+    );
+    let pooled = run(false).await;
+    assert_eq!(app.state.db.fast().unwrap().hits() - before, hits);
+    for (d, p) in direct.iter().zip(&pooled) {
+        assert_eq!(d, p, "the two paths differ");
+    }
+    // The requests cover every kind of answer.
+    let statuses: std::collections::BTreeSet<u16> = direct.iter().map(|a| a.1).collect();
+    assert!(
+        statuses.is_superset(&[200, 404, 422].into()),
+        "{statuses:?}"
+    );
+}
