@@ -5,6 +5,11 @@ scenarios against PocketBase and the original SnackBase, started by the peer
 scripts (../shared/bench/peers), in the same run, so that ratios are measured
 side by side. Prints a markdown table and writes JSON. See docs/benchmarks.md.
 
+With --backend postgres our server runs on a scratch database of the local
+PostgreSQL (created here, dropped at the end), and the same run measures that
+PostgreSQL's ceiling with pgbench (select-only and simple-update, on another
+scratch database) and prints our figures as ratios of it (issue 12's targets).
+
 Run it through bench/run (which builds the binary first).
 """
 
@@ -15,7 +20,10 @@ import datetime as dt
 import json
 import os
 import platform
+import re
+import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +41,11 @@ ADMIN = "admin@example.com"
 USER = "bench@example.com"
 READER = "reader@example.com"
 SEED_N = 10_000
+# Issue 12's targets on PostgreSQL, against pgbench in the same run.
+MIN_GET_PER_SELECT = 0.25   # get by id / pgbench select-only tps
+MIN_CREATE_PER_UPDATE = 0.6  # create / pgbench simple-update tps
+MIN_PATCH_PER_UPDATE = 0.5   # PATCH / pgbench simple-update tps
+MIN_LIST_RPS = 1000          # list 20 of 10k with the total, absolute
 
 
 # ------------------------------------------------------------------ HTTP
@@ -121,6 +134,275 @@ class RssSampler(threading.Thread):
         return self.rss, self.anon
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stat(pid):
+    """(comm, ppid, utime+stime, cutime+cstime) in seconds, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    comm = raw[raw.index("(") + 1:raw.rindex(")")]
+    f = raw[raw.rindex(")") + 2:].split()
+    return comm, int(f[1]), (int(f[11]) + int(f[12])) / CLK_TCK, (int(f[13]) + int(f[14])) / CLK_TCK
+
+
+def tree_cpu_s(pid):
+    """CPU seconds used so far by a process tree (its live members)."""
+    return sum(st[2] for st in map(proc_stat, descendants(pid)) if st)
+
+
+PG_BACKEND = re.compile(r"^postgres: (?:[^:]+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])")
+
+
+class PgCpuSampler(threading.Thread):
+    """CPU seconds the local PostgreSQL spends for database db during a run,
+    sampled every 200 ms: its background processes (writers, checkpointer,
+    autovacuum...) and the backends connected to db, not those of other
+    databases (someone else's tests). Sampling catches backends that connect
+    and leave within the run (pgbench's), less their last 200 ms."""
+
+    def __init__(self, db):
+        super().__init__(daemon=True)
+        self.db, self.mine, self.start_cpu, self.last_cpu = db, {}, {}, {}
+        self.halt = threading.Event()
+        self.sample(self.start_cpu)
+
+    def ours(self, pid):
+        if pid not in self.mine:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    title = f.read().split(b"\0")[0].decode(errors="replace")
+            except OSError:
+                return False
+            m = PG_BACKEND.match(title)
+            self.mine[pid] = m is None or m.group(1) == self.db
+        return self.mine[pid]
+
+    def sample(self, into):
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                st = proc_stat(int(d))
+                if st and st[0] == "postgres" and self.ours(int(d)):
+                    into[int(d)] = st[2]
+
+    def run(self):
+        while not self.halt.wait(0.2):
+            self.sample(self.last_cpu)
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+        self.sample(self.last_cpu)
+        return sum(v - self.start_cpu.get(pid, 0.0) for pid, v in self.last_cpu.items())
+
+
+def machine_busy_s():
+    """CPU seconds all CPUs of this machine have spent busy (not idle or iowait)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:7]) - v[3] - v[4]) / CLK_TCK  # user nice system irq softirq (not steal)
+
+
+class CpuMeter:
+    """CPU used during a run, in % of one core: the server's process tree,
+    PostgreSQL (for database pg_db, see PgCpuSampler), the load generator
+    (our children), and the rest of the machine (anything else: another
+    user's processes and PostgreSQL backends, the kernel's interrupts)."""
+
+    def __init__(self, server_pid=None, pg_db=None):
+        self.server_pid = server_pid
+        self.pg = PgCpuSampler(pg_db) if pg_db else None
+        if self.pg:
+            self.pg.start()
+        self.t0 = time.time()
+        self.server0 = tree_cpu_s(server_pid) if server_pid else 0.0
+        self.child0 = self.children()
+        self.busy0 = machine_busy_s()
+
+    @staticmethod
+    def children():
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ru.ru_utime + ru.ru_stime
+
+    def stop(self):
+        wall = max(time.time() - self.t0, 1e-6)
+        pct = lambda x: round(100 * x / wall, 1)
+        server = (tree_cpu_s(self.server_pid) - self.server0) if self.server_pid else 0.0
+        pg = self.pg.stop() if self.pg else 0.0
+        client = self.children() - self.child0
+        busy = machine_busy_s() - self.busy0
+        out = {"server": pct(server)} if self.server_pid else {}
+        out |= {"client": pct(client), "other": pct(max(busy - server - pg - client, 0.0))}
+        if self.pg:
+            out["postgres"] = pct(pg)
+        return out
+
+
+def fmt_cpu(c):
+    if not c:
+        return ""
+    return " / ".join(f"{c[k]:.0f}" for k in ("server", "postgres", "client", "other") if k in c)
+
+
+# ------------------------------------------------------------------ PostgreSQL
+def pg_tool(name):
+    for c in (shutil.which(name), f"/usr/bin/{name}"):
+        if c and os.path.exists(c):
+            return c
+    raise SystemExit(f"{name} not found (PostgreSQL client tools)")
+
+
+class Postgres:
+    """The local PostgreSQL server (trust auth): scratch databases created and
+    dropped by name; everything this run created is dropped by drop_all()."""
+
+    def __init__(self, host, port, user):
+        self.host, self.port, self.user = host, port, user
+        self.env = dict(os.environ, PGHOST=host, PGPORT=str(port), PGUSER=user)
+        self.env.pop("PGDATABASE", None)
+        self.created = []
+        self.version = self.psql("postgres", "SHOW server_version")
+        self.settings = dict(line.split("|", 1) for line in self.psql("postgres", (
+            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+            "('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'wal_sync_method')")).splitlines())
+
+    def url(self, db):
+        return f"postgres://{self.user}@{self.host}:{self.port}/{db}"
+
+    def run(self, cmd):
+        p = subprocess.run(cmd, env=self.env, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed: {(p.stderr or p.stdout)[-500:]}")
+        return p.stdout
+
+    def psql(self, db, sql):
+        return self.run([pg_tool("psql"), "-X", "-Atq", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql]).strip()
+
+    def createdb(self, name):
+        self.dropdb(name)  # a leftover of an interrupted run with the same pid
+        self.run([pg_tool("createdb"), name])
+        self.created.append(name)
+        return name
+
+    def dropdb(self, name):
+        p = subprocess.run([pg_tool("dropdb"), "--if-exists", "--force", name], env=self.env,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            print(f"warning: dropdb {name}: {p.stderr.strip()}", file=sys.stderr)
+        if name in self.created:
+            self.created.remove(name)
+
+    def drop_all(self):
+        for name in list(reversed(self.created)):
+            self.dropdb(name)
+
+
+def parse_pgbench(out):
+    def num(pattern, cast=float):
+        m = re.search(pattern, out, re.M)
+        return cast(m.group(1)) if m else None
+    tps = num(r"^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)")
+    if tps is None:
+        raise RuntimeError(f"no tps in pgbench output: {out[-500:]}")
+    return {"tps": tps, "transactions": num(r"^number of transactions actually processed: (\d+)", int),
+            "failed_tx": num(r"^number of failed transactions: (\d+)", int) or 0,
+            "latency_avg_ms": num(r"^latency average = ([\d.]+) ms")}
+
+
+PGBENCH_RUNS = (("select-only", ["-S"]), ("simple-update", ["-N"]))
+
+
+def pgbench_ceiling(args, pg):
+    """This machine's PostgreSQL ceiling: pgbench on a scratch database,
+    initialised at scale args.pgbench_scale, select-only then simple-update,
+    both with prepared statements, pgbench pinned like oha."""
+    pgbench = pg_tool("pgbench")
+    db = pg.createdb(f"snackbase_pgbench_{os.getpid()}")
+    t0 = time.time()
+    pg.run([pgbench, "-i", "-q", "-s", str(args.pgbench_scale), db])
+    init_s = time.time() - t0
+    out = {"database": db, "scale": args.pgbench_scale, "init_s": init_s, "clients": args.pgbench_clients,
+           "threads": args.pgbench_jobs, "mode": "prepared",
+           "version": pg.run([pgbench, "--version"]).strip(), "runs": {}}
+    print(f"# pgbench: {db} initialised at scale {args.pgbench_scale} in {init_s:.1f} s", file=sys.stderr, flush=True)
+    for label, flags in PGBENCH_RUNS:
+        cmd = pin(args.client_cpus) + [pgbench, "-M", "prepared", "-c", str(args.pgbench_clients),
+                                       "-j", str(args.pgbench_jobs)] + flags
+        try:
+            if args.warmup:
+                pg.run(cmd + ["-T", str(args.warmup), db])
+            pg.psql(db, "CHECKPOINT")
+            time.sleep(0.5)
+            meter = CpuMeter(pg_db=db)
+            r = parse_pgbench(pg.run(cmd + ["-T", str(args.duration), db]))
+            r["cpu_pct"] = meter.stop()
+            r["command"] = " ".join(["pgbench", "-M", "prepared", "-c", str(args.pgbench_clients),
+                                     "-j", str(args.pgbench_jobs)] + flags + ["-T", str(args.duration)])
+        except Exception as e:
+            r = {"failed": str(e)[:300]}
+        out["runs"][label] = r
+        msg = r.get("failed") or (f"{r['tps']:.0f} tps, latency avg {r['latency_avg_ms']} ms, "
+                                  f"failed {r['failed_tx']}, CPU % {fmt_cpu(r['cpu_pct'])}")
+        print(f"  pgbench {label:13s} {msg}", file=sys.stderr, flush=True)
+    pg.dropdb(db)
+    return out
+
+
+def check_targets(results, ceiling):
+    """Issue 12's targets: our PostgreSQL figures against pgbench's, same run."""
+    ours = {r["scenario"]: r for r in results if r["server"] == "ours"}
+    runs = (ceiling or {}).get("runs", {})
+
+    def rps(s):
+        r = ours.get(s)
+        return None if r is None or "failed" in r else r["rps"]
+
+    def tps(label):
+        r = runs.get(label)
+        return None if r is None or "failed" in r else r["tps"]
+
+    rows = []
+    for label, s, ref, minimum in (
+        ("get by id / pgbench select-only tps", "get", "select-only", MIN_GET_PER_SELECT),
+        ("create / pgbench simple-update tps", "create", "simple-update", MIN_CREATE_PER_UPDATE),
+        ("PATCH / pgbench simple-update tps", "update", "simple-update", MIN_PATCH_PER_UPDATE),
+    ):
+        a, b = rps(s), tps(ref)
+        value = a / b if a is not None and b else None
+        rows.append({"target": label, "ours_rps": a, "pgbench_tps": b, "value": value, "min": minimum,
+                     "pass": value is not None and value >= minimum})
+    a = rps("list")
+    rows.append({"target": "list 20 of 10k with total, req/s", "ours_rps": a, "pgbench_tps": None, "value": a,
+                 "min": MIN_LIST_RPS, "pass": a is not None and a >= MIN_LIST_RPS})
+    errors = sum(r.get("errors", 0) for r in ours.values())
+    failed = [s for s, r in ours.items() if "failed" in r]
+    rows.append({"target": "errors, all our scenarios", "ours_rps": None, "pgbench_tps": None, "value": errors,
+                 "max": 0, "failed_scenarios": failed, "pass": errors == 0 and not failed})
+    return rows
+
+
+def targets_table(rows):
+    lines = ["| target (issue 12) | ours req/s | pgbench tps | measured | required | |",
+             "|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        f = lambda x, spec=",.0f": "n/a" if x is None else format(x, spec)
+        if "max" in r:
+            measured = f"{r['value']}" + (f" (+ failed: {', '.join(r['failed_scenarios'])})" if r["failed_scenarios"] else "")
+            required = f"= {r['max']}"
+        elif r["pgbench_tps"] is None and r["target"].startswith("list"):
+            measured, required = f(r["value"]) + "/s", f"≥ {r['min']:,}/s"
+        else:
+            measured, required = f(r["value"], ".3f") + "×", f"≥ {r['min']}×"
+        ours = "" if "max" in r else f(r["ours_rps"])
+        ref = "" if "max" in r or r["target"].startswith("list") else f(r["pgbench_tps"])
+        lines.append(f"| {r['target']} | {ours} | {ref} | {measured} | {required} "
+                     f"| {'pass' if r['pass'] else 'FAIL'} |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ targets
 class Target:
     """A server under test: how to ask it for each scenario."""
@@ -148,7 +430,7 @@ def pin(cpus):
 class Ours(Target):
     name = "ours"
 
-    def __init__(self, binary, server_cpus, seed_n):
+    def __init__(self, binary, server_cpus, seed_n, database_url=None):
         self.dir = tempfile.mkdtemp(prefix="sb-bench-")
         self.base = f"http://127.0.0.1:{free_port()}"
         env = {
@@ -162,6 +444,8 @@ class Ours(Target):
         # Settings to try (e.g. SNACKBASE_DATABASE_URL for PostgreSQL) pass through.
         env.update({k: v for k, v in os.environ.items()
                     if k.startswith("SNACKBASE_") and k not in ("SNACKBASE_HOST", "SNACKBASE_PORT")})
+        if database_url:  # --backend postgres: the run's scratch database
+            env["SNACKBASE_DATABASE_URL"] = database_url
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.proc = subprocess.Popen(pin(server_cpus) + [binary, "serve"], cwd=self.dir, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
@@ -390,13 +674,16 @@ def run_scenarios(args, targets):
                 time.sleep(0.5)
                 sampler = RssSampler(t.pid)
                 sampler.start()
+                meter = CpuMeter(t.pid, pg_db=args.pg_db if t is targets[0] else None)
                 r = oha(args, t, req, conc, duration=args.duration)
+                r["cpu_pct"] = meter.stop()
                 r["rss_max_mib"], r["anon_max_mib"] = (x / 1024 for x in sampler.stop())
                 row.update(r)
             except Exception as e:  # keep going; the table shows it
                 row["failed"] = str(e)[:200]
             results.append(row)
-            msg = row.get("failed") or f"{row['rps']:.0f} req/s p50 {row['p50_ms']:.2f} p99 {row['p99_ms']:.2f} err {row['errors']}/{row['total']}"
+            msg = row.get("failed") or (f"{row['rps']:.0f} req/s p50 {row['p50_ms']:.2f} p99 {row['p99_ms']:.2f} "
+                                        f"err {row['errors']}/{row['total']} CPU % {fmt_cpu(row['cpu_pct'])}")
             print(f"  {s:10s} {t.name:11s} {msg}", file=sys.stderr, flush=True)
     return results
 
@@ -422,16 +709,17 @@ def trailbase_runs(args, ours):
     return out
 
 
-def table(results, names):
-    lines = ["| scenario | server | req/s | p50 ms | p99 ms | errors / total | peak RSS MiB |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+def table(results, names, postgres=False):
+    cpu = "CPU % server / PostgreSQL / oha / other" if postgres else "CPU % server / oha / other"
+    lines = [f"| scenario | server | req/s | p50 ms | p99 ms | errors / total | peak RSS MiB | {cpu} |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         label = SCENARIOS.get(r["scenario"], r["scenario"])
         if "failed" in r:
-            lines.append(f"| {label} | {r['server']} | n/a ({r['failed'][:60]}) | | | | |")
+            lines.append(f"| {label} | {r['server']} | n/a ({r['failed'][:60]}) | | | | | |")
             continue
         lines.append(f"| {label} | {r['server']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
-                     f"| {r['errors']} / {r['total']} | {r['rss_max_mib']:.0f} |")
+                     f"| {r['errors']} / {r['total']} | {r['rss_max_mib']:.0f} | {fmt_cpu(r.get('cpu_pct'))} |")
     peers = [n for n in names if n != "ours"]
     if peers:
         lines += ["", "| scenario | " + " | ".join(f"ours / {p} req/s | ours / {p} p99" for p in peers) + " |",
@@ -466,6 +754,16 @@ def main():
     ap.add_argument("--tb-reads", type=int, default=1_000_000)
     ap.add_argument("--server-cpus", default=os.environ.get("SERVER_CPUS", "1"), help="'' disables pinning")
     ap.add_argument("--client-cpus", default=os.environ.get("CLIENT_CPUS", "0"), help="'' disables pinning")
+    ap.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                    help="our server's database; postgres: a scratch database on the local PostgreSQL, "
+                         "plus pgbench's ceiling and issue 12's ratios")
+    ap.add_argument("--pg-host", default="127.0.0.1")
+    ap.add_argument("--pg-port", type=int, default=5432)
+    ap.add_argument("--pg-user", default="postgres", help="a superuser (trust auth): creates and drops databases")
+    ap.add_argument("--no-pgbench", action="store_true", help="postgres backend without the pgbench ceiling")
+    ap.add_argument("--pgbench-scale", type=int, default=10)
+    ap.add_argument("--pgbench-clients", type=int, default=16)
+    ap.add_argument("--pgbench-jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench", "results.json"))
     args = ap.parse_args()
     args.scenarios = [s for s in args.scenarios.split(",") if s]
@@ -476,39 +774,77 @@ def main():
     os.environ["SERVER_CPUS"] = args.server_cpus
     os.environ["PIN"] = "1" if args.server_cpus else "0"
 
-    targets = []
+    # A TERM (e.g. a timeout) unwinds like ^C, so the finally clauses below
+    # stop the servers and drop the scratch databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    pg = Postgres(args.pg_host, args.pg_port, args.pg_user) if args.backend == "postgres" else None
+    if pg and os.environ.get("SNACKBASE_DATABASE_URL"):
+        print("note: --backend postgres replaces SNACKBASE_DATABASE_URL with a scratch database", file=sys.stderr)
+    targets, ceiling = [], None
     try:
-        ours = Ours(args.binary, args.server_cpus, args.seed)
-        targets.append(ours)
-        for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:
-            targets.append(Peer(p, args.seed))
-        for t in targets:
-            print(f"# {t.name} {t.version} pid {t.pid}: {t.rows} rows, seeded in {t.seed_s:.1f} s",
-                  file=sys.stderr, flush=True)
-        results = run_scenarios(args, targets)
-        extra = trailbase_runs(args, ours) if args.trailbase else []
-        hwm = {t.name: tree_kb(t.pid, "VmHWM") / 1024 for t in targets if t.pid}
+        try:
+            args.pg_db = pg.createdb(f"snackbase_bench_{os.getpid()}") if pg else None
+            url = pg.url(args.pg_db) if pg else None
+            ours = Ours(args.binary, args.server_cpus, args.seed, url)
+            targets.append(ours)
+            for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:
+                targets.append(Peer(p, args.seed))
+            if pg:  # the seeding's dirty pages written now, not during the first scenarios
+                pg.psql(pg.created[0], "CHECKPOINT")
+            for t in targets:
+                print(f"# {t.name} {t.version} pid {t.pid} ({args.backend}): {t.rows} rows, seeded in {t.seed_s:.1f} s",
+                      file=sys.stderr, flush=True)
+            results = run_scenarios(args, targets)
+            extra = trailbase_runs(args, ours) if args.trailbase else []
+            hwm = {t.name: tree_kb(t.pid, "VmHWM") / 1024 for t in targets if t.pid}
+        finally:
+            for t in targets:
+                t.stop()
+            if pg:  # ours, before pgbench: no autovacuum of it during the ceiling runs
+                pg.drop_all()
+        if pg and not args.no_pgbench:
+            ceiling = pgbench_ceiling(args, pg)
     finally:
-        for t in targets:
-            t.stop()
+        if pg:
+            pg.drop_all()
 
     names = [t.name for t in targets]
     oha_version = subprocess.run([args.oha, "--version"], capture_output=True, text=True).stdout.strip()
     header = (f"{dt.datetime.now().isoformat(timespec='seconds')}; {platform.node()}, {os.cpu_count()} CPUs; "
               f"{oha_version}; {args.concurrency} connections, {args.duration} s per run after {args.warmup} s "
               f"warm-up; server CPUs {args.server_cpus or 'all'}, client CPUs {args.client_cpus or 'all'}; "
-              f"{args.seed} seeded rows")
-    md = header + "\n\n" + table(results, names)
+              f"{args.seed} seeded rows; ours on {args.backend}")
+    if pg:
+        header += (f" (PostgreSQL {pg.version} on {args.pg_host}:{args.pg_port}, not pinned; "
+                   + ", ".join(f"{k} {v}" for k, v in sorted(pg.settings.items())) + ")")
+    md = header + "\n\n" + table(results, names, postgres=bool(pg))
     if extra:
         md += "\n\n| TrailBase-style run | requests | seconds | req/s | p50 ms | p99 ms | errors | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
         md += "\n".join(f"| {r['scenario']} | {r['requests']:,} | {r['elapsed_s']:.1f} | {r['rps']:,.0f} | "
                         f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {r['rss_max_mib']:.0f} |" for r in extra)
     md += "\n\nPeak RSS over each server's life (VmHWM, seeding included): " + ", ".join(
         f"{n} {v:.0f} MiB" for n, v in hwm.items())
+    checks = None
+    if ceiling:
+        md += (f"\n\nPostgreSQL ceiling, same run: {ceiling['version']}, scratch database initialised with "
+               f"`pgbench -i -s {ceiling['scale']}` ({ceiling['init_s']:.0f} s), pgbench pinned to CPU "
+               f"{args.client_cpus or 'all'}, PostgreSQL not pinned; {args.warmup} s warm-up then {args.duration} s.\n\n"
+               "| pgbench run | command | tps | latency avg ms | failed | CPU % PostgreSQL / pgbench / other |\n"
+               "|---|---|---:|---:|---:|---:|\n")
+        md += "\n".join(
+            f"| {label} | n/a ({r['failed'][:80]}) | | | | |" if "failed" in r else
+            f"| {label} | `{r['command']}` | {r['tps']:,.0f} | {r['latency_avg_ms']} | {r['failed_tx']} | "
+            f"{r['cpu_pct']['postgres']:.0f} / {r['cpu_pct']['client']:.0f} / {r['cpu_pct']['other']:.0f} |"
+            for label, r in ceiling["runs"].items())
+        checks = check_targets(results, ceiling)
+        md += "\n\n" + targets_table(checks)
     print(md)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({"header": header, "targets": [{"name": t.name, "version": t.version, "rows": t.rows,
+        json.dump({"header": header, "backend": args.backend,
+                   "postgres": pg and {"version": pg.version, "host": args.pg_host, "port": args.pg_port,
+                                       "settings": pg.settings},
+                   "pgbench": ceiling, "issue12_targets": checks, "targets": [{"name": t.name, "version": t.version, "rows": t.rows,
                                                    "seed_s": t.seed_s} for t in targets],
                    "results": results, "trailbase": extra, "peak_rss_mib": hwm}, f, indent=2)
     with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
