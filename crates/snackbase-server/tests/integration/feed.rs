@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use snackbase_server::db::{Operation, RecordChange};
+use snackbase_server::db::RecordChange;
 use tokio::sync::broadcast::Receiver;
 
 use crate::collections::posts_schema;
@@ -23,10 +23,11 @@ fn drain(rx: &mut Receiver<Arc<RecordChange>>) -> Vec<Arc<RecordChange>> {
     out
 }
 
-fn kinds(changes: &[Arc<RecordChange>]) -> Vec<(String, Operation)> {
+/// `collection.operation` of each change.
+fn kinds(changes: &[Arc<RecordChange>]) -> Vec<String> {
     changes
         .iter()
-        .map(|c| (c.collection.clone(), c.operation))
+        .map(|c| format!("{}.{}", c.collection, c.operation))
         .collect()
 }
 
@@ -69,7 +70,7 @@ both!(every_write_path_emits_one_change_after_commit, |app| {
         .expect(201)
         .clone();
     let got = drain(&mut rx);
-    assert_eq!(kinds(&got), [("posts".to_string(), Operation::Create)]);
+    assert_eq!(kinds(&got), ["posts.create"]);
     let c = &got[0];
     assert_eq!(c.record_id, id(&post));
     assert_eq!(c.account_id, post["account_id"]);
@@ -87,13 +88,7 @@ both!(every_write_path_emits_one_change_after_commit, |app| {
         .await
         .expect(200);
     let got = drain(&mut rx);
-    assert_eq!(
-        kinds(&got),
-        [
-            ("posts".to_string(), Operation::Update),
-            ("posts".to_string(), Operation::Update)
-        ]
-    );
+    assert_eq!(kinds(&got), ["posts.update", "posts.update"]);
     assert_eq!(got[0].before.as_ref().unwrap()["title"], "one");
     assert_eq!(got[0].after.as_ref().unwrap()["title"], "two");
     assert_eq!(got[1].before.as_ref().unwrap()["title"], "two");
@@ -146,13 +141,7 @@ both!(every_write_path_emits_one_change_after_commit, |app| {
     )
     .await
     .expect(200);
-    assert_eq!(
-        kinds(&drain(&mut rx)),
-        [
-            ("posts".to_string(), Operation::Update),
-            ("posts".to_string(), Operation::Update)
-        ]
-    );
+    assert_eq!(kinds(&drain(&mut rx)), ["posts.update", "posts.update"]);
     app.send(
         reqwest::Method::DELETE,
         "/api/v1/records/posts/batch",
@@ -162,13 +151,7 @@ both!(every_write_path_emits_one_change_after_commit, |app| {
     .await
     .expect(200);
     let got = drain(&mut rx);
-    assert_eq!(
-        kinds(&got),
-        [
-            ("posts".to_string(), Operation::Delete),
-            ("posts".to_string(), Operation::Delete)
-        ]
-    );
+    assert_eq!(kinds(&got), ["posts.delete", "posts.delete"]);
     assert_eq!(got[0].before.as_ref().unwrap()["title"], "c1");
     assert!(got[0].after.is_none());
 
@@ -192,11 +175,7 @@ both!(every_write_path_emits_one_change_after_commit, |app| {
     let got = drain(&mut rx);
     assert_eq!(
         kinds(&got),
-        [
-            ("comments".to_string(), Operation::Delete),
-            ("pins".to_string(), Operation::Update),
-            ("posts".to_string(), Operation::Delete)
-        ]
+        ["comments.delete", "pins.update", "posts.delete"]
     );
     assert_eq!(got[0].record_id, id(&comment));
     assert_eq!(got[1].record_id, id(&pin));
