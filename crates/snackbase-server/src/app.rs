@@ -22,7 +22,7 @@ pub struct App {
     pub dummy_hash: DummyHash,
     pub setup: SetupToken,
     pub authz: crate::authz::engine::AuthzCache,
-    /// Signed-in identities by session (SQLite only; see `auth::extract`).
+    /// Signed-in identities by session (see `auth::extract`).
     pub identities: GenCache<String, Arc<crate::auth::extract::CachedIdentity>>,
     /// Every collection, compiled (see `collections::compiled`).
     pub catalog: crate::collections::compiled::CatalogCache,

@@ -127,14 +127,13 @@ async fn load(
     }))
 }
 
-/// The identity of a token: from the cache on SQLite (one node: the cache
-/// follows every commit), from the database on PostgreSQL (several nodes).
+/// The identity of a token, from the cache while the change generation has
+/// not moved. SQLite (one node) learns of every commit as it happens; on
+/// PostgreSQL (several nodes) the request first reads the generation row, one
+/// short round trip, so a change committed on any node is seen here at once.
 async fn identity(state: &AppState, claims: &Claims) -> Result<Arc<CachedIdentity>, ApiError> {
     if state.db.backend() == Backend::Postgres {
-        return load(state, claims, false)
-            .await?
-            .map(Arc::new)
-            .ok_or_else(unauthorized);
+        state.db.poll_changes().await?;
     }
     if let Some(found) = state.identities.get(&claims.sid) {
         if found.user_id == claims.user_id && found.account_id == claims.account_id {
@@ -162,22 +161,47 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = bearer(parts).ok_or_else(unauthorized)?;
         let claims = state.tokens.decode_access(token).ok_or_else(unauthorized)?;
         let found = identity(state, &claims).await?;
-        let user = AuthUser {
-            user_id: claims.user_id,
-            account_id: found.account_id.clone(),
-            email: found.email.clone(),
-            role: found.role.clone(),
-            role_id: found.role_id,
-            account_slug: found.account_slug.clone(),
-            session_id: claims.sid,
-            groups: found.groups.clone(),
-        };
-        if let Some(slot) = parts.extensions.get::<IdentitySlot>() {
-            slot.set(&user.account_id, &user.user_id);
-        }
-        parts.extensions.insert(user.clone());
+        let user = user_of(claims, &found);
+        note(parts, &user);
         Ok(user)
     }
+}
+
+fn user_of(claims: Claims, found: &CachedIdentity) -> AuthUser {
+    AuthUser {
+        user_id: claims.user_id,
+        account_id: found.account_id.clone(),
+        email: found.email.clone(),
+        role: found.role.clone(),
+        role_id: found.role_id,
+        account_slug: found.account_slug.clone(),
+        session_id: claims.sid,
+        groups: found.groups.clone(),
+    }
+}
+
+/// The request's caller is `user`: noted for the logs and for later extractors.
+pub fn note(parts: &mut Parts, user: &AuthUser) {
+    if let Some(slot) = parts.extensions.get::<IdentitySlot>() {
+        slot.set(&user.account_id, &user.user_id);
+    }
+    parts.extensions.insert(user.clone());
+}
+
+/// The caller from the identity cache alone, without reading the change
+/// generation: `None` when it is not cached. Returns the local generation
+/// it was valid under; whoever uses it must confirm, before answering, that
+/// the database's generation still maps to it (a PostgreSQL read that reads
+/// the generation row in its own statement, see `records::handlers`).
+/// Nothing is noted in the request: call [`note`] once confirmed.
+pub fn cached_user(parts: &Parts, state: &AppState) -> Option<(AuthUser, u64)> {
+    let generation = state.identities.generation();
+    let claims = state.tokens.decode_access(bearer(parts)?)?;
+    let found = state.identities.get(&claims.sid)?;
+    if found.user_id != claims.user_id || found.account_id != claims.account_id {
+        return None;
+    }
+    Some((user_of(claims, &found), generation))
 }
 
 impl FromRequestParts<AppState> for Superadmin {

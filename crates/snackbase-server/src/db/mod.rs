@@ -88,6 +88,7 @@ pub struct Shared {
 pub struct Statements {
     reads: std::sync::atomic::AtomicU64,
     writes: std::sync::atomic::AtomicU64,
+    polls: std::sync::atomic::AtomicU64,
 }
 
 impl Statements {
@@ -99,7 +100,11 @@ impl Statements {
     pub fn writes(&self) -> u64 {
         self.writes.load(std::sync::atomic::Ordering::Acquire)
     }
-    fn count(&self, sql: &str) {
+    /// Reads of the change generation on their own (a round trip each).
+    pub fn polls(&self) -> u64 {
+        self.polls.load(std::sync::atomic::Ordering::Acquire)
+    }
+    pub(crate) fn count(&self, sql: &str) {
         let head = sql.trim_start().get(..6).unwrap_or_default();
         let counter = if head.eq_ignore_ascii_case("SELECT") {
             &self.reads
@@ -341,6 +346,9 @@ impl Db {
     /// (SQLite polls this for writers outside the process).
     pub async fn poll_changes(&self) -> Result<(), sqlx::Error> {
         let sql = format!("SELECT {}", changes::SELECT);
+        self.statements()
+            .polls
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         let value: i64 = on_pool!(self, |p| sqlx::query_scalar(&sql).fetch_one(p).await)?;
         self.changes().observe(value);
         Ok(())

@@ -87,6 +87,17 @@ impl FromRequestParts<AppState> for Caller {
                 ))
             }
         };
+        let groups = match (&user.groups, user.is_superadmin()) {
+            (_, true) => Vec::new(),
+            (Some(groups), false) => groups.clone(),
+            (None, false) => crate::groups::names_of(&state.db, &user.user_id).await?,
+        };
+        Ok(Self::of(user, account_id, account_slug, groups))
+    }
+}
+
+impl Caller {
+    fn of(user: AuthUser, account_id: String, account_slug: String, groups: Vec<String>) -> Self {
         let kind = if user.is_superadmin() {
             CallerKind::Superadmin
         } else {
@@ -94,12 +105,7 @@ impl FromRequestParts<AppState> for Caller {
                 role_id: user.role_id,
             }
         };
-        let groups = match (&user.groups, user.is_superadmin()) {
-            (_, true) => Vec::new(),
-            (Some(groups), false) => groups.clone(),
-            (None, false) => crate::groups::names_of(&state.db, &user.user_id).await?,
-        };
-        Ok(Self {
+        Self {
             kind,
             user_id: Some(user.user_id.clone()),
             account_id: account_id.clone(),
@@ -111,7 +117,28 @@ impl FromRequestParts<AppState> for Caller {
                 account_slug,
                 groups,
             },
-        })
+        }
+    }
+
+    /// A signed-in caller in their own account from the caches alone (see
+    /// [`crate::auth::extract::cached_user`]: the returned generation must be
+    /// confirmed before answering); `None` when anything needs the database.
+    pub fn cached(parts: &Parts, state: &AppState) -> Option<(Self, AuthUser, u64)> {
+        let (user, generation) = crate::auth::extract::cached_user(parts, state)?;
+        if named_account(parts, &["account_id"]).is_some_and(|named| named != user.account_id) {
+            return None;
+        }
+        let groups = match (&user.groups, user.is_superadmin()) {
+            (_, true) => Vec::new(),
+            (Some(groups), false) => groups.clone(),
+            (None, false) => return None,
+        };
+        let (account_id, slug) = (user.account_id.clone(), user.account_slug.clone());
+        Some((
+            Self::of(user.clone(), account_id, slug, groups),
+            user,
+            generation,
+        ))
     }
 }
 

@@ -276,6 +276,35 @@ fn one_sql(c: &Collection) -> (String, Vec<(String, ColumnKind)>) {
     (sql, cols)
 }
 
+/// One record of an account (PostgreSQL) and, in the same statement, the
+/// change generation row (see `records::handlers::read_pg`).
+pub async fn fetch_one_with_generation(
+    db: &crate::db::Db,
+    c: &Collection,
+    account_id: &str,
+    id: &str,
+) -> Result<(Option<Map<String, Value>>, i64), sqlx::Error> {
+    let crate::db::Db::Postgres(pool, ..) = db else {
+        return Err(sqlx::Error::Protocol("PostgreSQL only".into()));
+    };
+    let cols = columns(c);
+    db.statements().count("SELECT");
+    let sql = format!(
+        "SELECT {}, g.value FROM cache_generation g LEFT JOIN {} t ON t.\"account_id\" = $1 AND t.\"id\" = $2 WHERE g.id = 1",
+        select_list(&cols, "t"),
+        quote_ident(&c.table)
+    );
+    let row = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    let generation: i64 = row.try_get(cols.len())?;
+    let present = row.try_get::<Option<String>, _>(0)?.is_some();
+    let record = present.then(|| to_record(&row, &cols)).transpose()?;
+    Ok((record, generation))
+}
+
 /// [`fetch_one`] on the direct SQLite path alone; `None` when that path is
 /// not available (no free connection, busy): use [`fetch_one`] then.
 pub fn fetch_direct_one(

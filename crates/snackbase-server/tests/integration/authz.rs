@@ -757,23 +757,7 @@ both!(
 /// Polls `path` until it answers `status`: at once on PostgreSQL (every request
 /// reads the change generation), within the 1 s poll on SQLite.
 async fn wait_for_status(app: &TestApp, path: &str, token: &str, status: u16) {
-    let postgres = app.state.db.backend() == snackbase_server::db::Backend::Postgres;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let got = app.get(path, Some(token)).await.status.as_u16();
-        if got == status {
-            return;
-        }
-        assert!(
-            !postgres,
-            "PostgreSQL answered {got} right after the change, not {status}"
-        );
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still {got} instead of {status} after 10 s"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_for(app, path, token, |got, _| got == status).await;
 }
 
 // A list under a read rule that hits a database error is a 500 in the
@@ -930,4 +914,83 @@ async fn the_direct_read_path_answers_like_the_pooled_one() {
         statuses.is_superset(&[200, 404, 422].into()),
         "{statuses:?}"
     );
+}
+
+// A record read by id with everything cached: on PostgreSQL one statement
+// (the record and the change generation together), and still no cache hides
+// a change another node committed: the very next read sees it.
+both!(
+    a_cached_read_by_id_is_one_statement_and_sees_every_change,
+    |app| {
+        let (sa, _, u1, _, _, _) = world(&app).await;
+        grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({"create": {"rule": "true"}, "read": {"rule": "true", "fields": ["title", "status"]}}),
+    )
+    .await;
+        let post = app
+            .post(
+                "/api/v1/records/posts",
+                Some(&u1),
+                json!({"title": "t", "secret": "s"}),
+            )
+            .await
+            .expect(201)
+            .clone();
+        let path = format!("/api/v1/records/posts/{}", post["id"].as_str().unwrap());
+        app.get(&path, Some(&u1)).await.expect(200);
+        let stats = app.state.db.statements();
+        let (reads, polls) = (stats.reads(), stats.polls());
+        let got = app.get(&path, Some(&u1)).await.expect(200).clone();
+        assert_eq!(got["title"], "t");
+        assert!(got.get("secret").is_none());
+        if app.state.db.backend() == snackbase_server::db::Backend::Postgres {
+            assert_eq!(stats.reads() - reads, 1, "one statement");
+            assert_eq!(
+                stats.polls() - polls,
+                0,
+                "no separate read of the generation"
+            );
+        }
+        // Another node narrows the grant: the field list applies at once.
+        app.exec_elsewhere(
+        "UPDATE permissions SET rules = '{\"read\": {\"rule\": \"true\", \"fields\": [\"status\"]}}' WHERE role_id = 2",
+    )
+    .await;
+        wait_for(&app, &path, &u1, |status, body| {
+            status == 200 && body.get("title").is_none()
+        })
+        .await;
+        // …and deactivates the user: the token stops working at once.
+        app.exec_elsewhere("UPDATE users SET is_active = FALSE WHERE email = 'u1@example.com'")
+            .await;
+        wait_for_status(&app, &path, &u1, 401).await;
+    }
+);
+
+/// Polls `path` until `done(status, body)`: at once on PostgreSQL, within the
+/// 1 s poll on SQLite.
+async fn wait_for(app: &TestApp, path: &str, token: &str, done: impl Fn(u16, &Value) -> bool) {
+    let postgres = app.state.db.backend() == snackbase_server::db::Backend::Postgres;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let got = app.get(path, Some(token)).await;
+        if done(got.status.as_u16(), &got.json) {
+            return;
+        }
+        assert!(
+            !postgres,
+            "PostgreSQL answered {} right after the change",
+            got.text
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {} after 10 s",
+            got.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
