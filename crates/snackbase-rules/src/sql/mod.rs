@@ -74,8 +74,21 @@ pub struct ParamBinder {
     params: Vec<SqlParam>,
 }
 
-/// Delimits parameter tokens in SQL under construction (never valid in SQL).
-const TOKEN_MARK: char = '\u{0}';
+/// Delimits parameter tokens in SQL under construction (never valid in SQL):
+/// a token is `TOKEN_MARK`, the parameter's index, `TOKEN_MARK`.
+pub const TOKEN_MARK: char = '\u{0}';
+
+/// A compiled predicate whose placeholders are still tokens (see
+/// [`TOKEN_MARK`]; token `i` stands for `params[i]`, and a parameter may be
+/// unreferenced): a piece of a larger statement that numbers the
+/// placeholders once, in order of appearance, when it is complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlFragment {
+    /// See [`SqlPredicate::sql`]; placeholders are tokens.
+    pub sql: String,
+    /// The values the tokens index.
+    pub params: Vec<SqlParam>,
+}
 
 impl ParamBinder {
     /// Adds a parameter and returns the token standing for its placeholder.
@@ -237,15 +250,7 @@ pub fn compile(
     if first_param_index == 0 {
         return Err(CompileError::InvalidFirstParam);
     }
-    check(expr, schema, scope)?;
-    let binder = ParamBinder {
-        dialect,
-        params: Vec::new(),
-    };
-    let (sql, binder) = emit::compile_checked(expr, schema, scope, ctx, binder)?;
-    if sql.len() > MAX_SQL_BYTES {
-        return Err(CompileError::TooLarge { span: expr.span });
-    }
+    let (sql, binder) = compile_tokens(expr, schema, scope, dialect, ctx)?;
     let predicate = binder
         .finish(&sql, first_param_index)
         .ok_or_else(|| CompileError::Macro {
@@ -257,6 +262,51 @@ pub fn compile(
         return Err(CompileError::TooLarge { span: expr.span });
     }
     Ok(predicate)
+}
+
+/// [`compile`] without numbering: the predicate with its placeholders as
+/// tokens, to be composed into a larger statement.
+pub fn compile_fragment(
+    expr: &Expr,
+    schema: &Schema,
+    scope: &Scope,
+    dialect: Dialect,
+    ctx: &dyn SqlContext,
+) -> Result<SqlFragment, CompileError> {
+    let (sql, binder) = compile_tokens(expr, schema, scope, dialect, ctx)?;
+    if !binder.tokens_valid(&sql) {
+        return Err(CompileError::Macro {
+            name: String::new(),
+            error: MacroError::new("a macro's SQL contains a NUL character"),
+            span: expr.span,
+        });
+    }
+    if binder.params.len() > MAX_SQL_PARAMS {
+        return Err(CompileError::TooLarge { span: expr.span });
+    }
+    Ok(SqlFragment {
+        sql,
+        params: binder.params,
+    })
+}
+
+fn compile_tokens(
+    expr: &Expr,
+    schema: &Schema,
+    scope: &Scope,
+    dialect: Dialect,
+    ctx: &dyn SqlContext,
+) -> Result<(String, ParamBinder), CompileError> {
+    check(expr, schema, scope)?;
+    let binder = ParamBinder {
+        dialect,
+        params: Vec::new(),
+    };
+    let (sql, binder) = emit::compile_checked(expr, schema, scope, ctx, binder)?;
+    if sql.len() > MAX_SQL_BYTES {
+        return Err(CompileError::TooLarge { span: expr.span });
+    }
+    Ok((sql, binder))
 }
 
 /// Double-quotes an identifier, doubling embedded quotes.

@@ -15,7 +15,7 @@ use crate::collections::store::Collection;
 use crate::db::{Backend, Changes, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::on_tx;
-use crate::records::sql::Param;
+use crate::records::statement::Statement;
 
 /// One rule that grants an operation, with the fields it opens.
 #[derive(Debug)]
@@ -311,16 +311,16 @@ pub fn allows(
     Ok(false)
 }
 
-/// The OR of every grant as one SQL predicate on `t`, parameters numbered
-/// from `first_param`. Grants that fail to compile are left out (and logged).
+/// The OR of every grant as one SQL predicate on `t` (a fragment of the
+/// statement that numbers its placeholders). Grants that fail to compile are
+/// left out (and logged).
 pub fn predicate(
     grants: &[Grant],
     env: &Env,
     c: &Collection,
     who: &Identity,
     backend: Backend,
-    first_param: usize,
-) -> ApiResult<(String, Vec<Param>)> {
+) -> ApiResult<Statement> {
     let schema = schema_of(c)?;
     let scope = env.scope();
     let dialect = match backend {
@@ -328,30 +328,24 @@ pub fn predicate(
         Backend::Postgres => Dialect::Postgres,
     };
     let ctx = QueryContext { who, env };
-    let mut parts = Vec::new();
-    let mut params: Vec<Param> = Vec::new();
+    let mut predicate = Statement::default();
     for g in grants {
-        match rules::compile(
-            &g.expr,
-            &schema,
-            &scope,
-            dialect,
-            &ctx,
-            first_param + params.len(),
-        ) {
-            Ok(p) => {
-                parts.push(format!("({})", p.sql));
-                params.extend(p.params.into_iter().map(crate::records::filter::to_param));
+        match rules::compile_fragment(&g.expr, &schema, &scope, dialect, &ctx) {
+            Ok(fragment) => {
+                if !predicate.is_empty() {
+                    predicate.push(" OR ");
+                }
+                predicate.push("(").append_fragment(fragment).push(")");
             }
             Err(e) => {
                 tracing::warn!(collection = %c.name, rule = %g.source, error = %e, "rule cannot be compiled; denied")
             }
         }
     }
-    if parts.is_empty() {
-        return Ok(("1 = 0".into(), Vec::new()));
+    if predicate.is_empty() {
+        predicate.push("1 = 0");
     }
-    Ok((parts.join(" OR "), params))
+    Ok(predicate)
 }
 
 /// The union of the grants' fields.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::access;
 use super::scope::Caller;
 use super::sql::{self, Param};
+use super::statement::Statement;
 use crate::app::AppState;
 use crate::authz::model::Operation;
 use crate::collections::compiled::Catalog;
@@ -116,15 +117,16 @@ fn expand_level<'a>(
             return Ok(());
         }
         let cols = sql::columns(target);
-        let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
-        let query = format!(
-            "SELECT {} FROM {} t WHERE t.\"account_id\" = $1 AND t.\"id\" IN ({})",
+        let mut select = Statement::new(&format!(
+            "SELECT {} FROM {} t WHERE t.\"account_id\" = ",
             sql::select_list(&cols, "t"),
             quote_ident(&target.table),
-            placeholders.join(", ")
-        );
-        let mut params = vec![Param::Text(caller.account_id.clone())];
-        params.extend(ids.iter().map(|id| Param::Text(id.clone())));
+        ));
+        select
+            .bind(Param::Text(caller.account_id.clone()))
+            .push(" AND t.\"id\" IN ")
+            .bind_list(ids.iter().map(|id| Param::Text(id.clone())));
+        let (query, params) = select.finish();
         let found = sql::fetch_records(tx, &query, &params, &cols).await?;
         let Some(read) = access::optional(state, tx, caller, target, Operation::Read).await? else {
             return Ok(());

@@ -4,6 +4,7 @@
 use snackbase_rules::{self as rules, Dialect, Scope, SqlParam};
 
 use super::sql::Param;
+use super::statement::Statement;
 use super::values::ColumnKind;
 use crate::collections::store::Collection;
 use crate::db::Backend;
@@ -34,13 +35,9 @@ fn invalid(code: &str, message: String, position: usize) -> ApiError {
     }
 }
 
-/// Parses, checks and compiles a filter; parameters are numbered from `first_param`.
-pub fn compile(
-    c: &Collection,
-    source: &str,
-    backend: Backend,
-    first_param: usize,
-) -> ApiResult<(String, Vec<Param>)> {
+/// Parses, checks and compiles a filter into a predicate on `t`, a fragment
+/// of the statement that will number its placeholders.
+pub fn compile(c: &Collection, source: &str, backend: Backend) -> ApiResult<Statement> {
     let expr =
         rules::parse(source).map_err(|e| invalid("filter_syntax", e.to_string(), e.position))?;
     let schema = schema_of(c)?;
@@ -51,7 +48,7 @@ pub fn compile(
         Backend::Sqlite => Dialect::Sqlite,
         Backend::Postgres => Dialect::Postgres,
     };
-    let compiled = rules::compile(&expr, &schema, &scope, dialect, &FilterContext, first_param)
+    let compiled = rules::compile_fragment(&expr, &schema, &scope, dialect, &FilterContext)
         .map_err(|e| {
             let position = match &e {
                 rules::CompileError::Check(c) => c.span.start,
@@ -59,10 +56,9 @@ pub fn compile(
             };
             invalid("filter_invalid", e.to_string(), position)
         })?;
-    Ok((
-        compiled.sql,
-        compiled.params.into_iter().map(to_param).collect(),
-    ))
+    let mut predicate = Statement::default();
+    predicate.append_fragment(compiled);
+    Ok(predicate)
 }
 
 /// A compiled rule's parameter as a record-query parameter.

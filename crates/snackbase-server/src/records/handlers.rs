@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use super::access::{self, Access};
 use super::scope::Caller;
+use super::statement::Statement;
 use super::values::Mode;
 use super::{expand, list, pipeline, sql, write};
 use crate::app::AppState;
@@ -69,19 +70,20 @@ pub async fn list_records(
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
     let visible = read.visible(&c);
     let q = list::parse(&visible, uri.query(), state.config.max_page_size)?;
-    let mut predicate: Vec<String> = Vec::new();
-    let mut params = Vec::new();
+    // The read rules and the filter, as one predicate on `t`.
+    let mut extra = Statement::default();
     if let (Some(grants), Some(env)) = (&read.grants, &read.env) {
-        let (sql, p) = engine::predicate(grants, env, &c, &caller.identity, tx.backend(), 2)?;
-        predicate.push(format!("({sql})"));
-        params.extend(p);
+        let rules = engine::predicate(grants, env, &c, &caller.identity, tx.backend())?;
+        extra.push("(").append(&rules).push(")");
     }
     if let Some(source) = &q.filter {
-        let (sql, p) = super::filter::compile(&visible, source, tx.backend(), 2 + params.len())?;
-        predicate.push(format!("({sql})"));
-        params.extend(p);
+        let filter = super::filter::compile(&visible, source, tx.backend())?;
+        if !extra.is_empty() {
+            extra.push(" AND ");
+        }
+        extra.push("(").append(&filter).push(")");
     }
-    let extra = (!predicate.is_empty()).then(|| (predicate.join(" AND "), params));
+    let extra = (!extra.is_empty()).then_some(extra);
     let paths = match &q.expand {
         Some(raw) => expand::parse(&*state.catalog.catalog(&mut tx).await?, &visible, raw)?,
         None => Vec::new(),

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::sql::{self, Param};
+use super::statement::Statement;
 use super::values::{self, ColumnKind, Stored};
 use crate::collections::schema::FieldKind;
 use crate::collections::store::Collection;
@@ -261,42 +262,35 @@ fn cursor_param(kind: ColumnKind, v: &Value) -> ApiResult<Option<Param>> {
 
 /// The keyset predicate "after this cursor" for the sort (NULLs sort first
 /// ascending and last descending, on both backends).
-fn cursor_predicate(q: &ListQuery, values: &[Value], params: &mut Vec<Param>) -> ApiResult<String> {
+fn cursor_predicate(q: &ListQuery, values: &[Value], s: &mut Statement) -> ApiResult<()> {
     let mut disjuncts = Vec::new();
     let mut equal_prefix: Vec<String> = Vec::new();
     for ((name, kind, desc), value) in q.sort.iter().zip(values) {
         let col = format!("t.{}", quote_ident(name));
-        let param = cursor_param(*kind, value)?;
-        let after = match (&param, desc) {
+        // One token per sort value, used in every disjunct that needs it.
+        let token = cursor_param(*kind, value)?.map(|p| s.token(p));
+        let after = match (&token, desc) {
             (None, false) => Some(format!("{col} IS NOT NULL")),
             (None, true) => None,
-            (Some(p), false) => {
-                params.push(p.clone());
-                Some(format!("{col} > ${}", params.len()))
-            }
-            (Some(p), true) => {
-                params.push(p.clone());
-                Some(format!("({col} < ${} OR {col} IS NULL)", params.len()))
-            }
+            (Some(v), false) => Some(format!("{col} > {v}")),
+            (Some(v), true) => Some(format!("({col} < {v} OR {col} IS NULL)")),
         };
         if let Some(after) = after {
             let mut parts = equal_prefix.clone();
             parts.push(after);
             disjuncts.push(format!("({})", parts.join(" AND ")));
         }
-        match param {
+        match token {
             None => equal_prefix.push(format!("{col} IS NULL")),
-            Some(p) => {
-                params.push(p);
-                equal_prefix.push(format!("{col} = ${}", params.len()));
-            }
+            Some(v) => equal_prefix.push(format!("{col} = {v}")),
         }
     }
-    Ok(if disjuncts.is_empty() {
-        "FALSE".into()
+    if disjuncts.is_empty() {
+        s.push("FALSE");
     } else {
-        format!("({})", disjuncts.join(" OR "))
-    })
+        s.push(&format!("({})", disjuncts.join(" OR ")));
+    }
+    Ok(())
 }
 
 /// The result of a list query.
@@ -315,32 +309,32 @@ pub struct ListSql {
 }
 
 /// Builds the list statements. `extra` is an additional SQL predicate on `t`
-/// (a compiled `filter=`) whose parameters are numbered from `$2`.
+/// (the read rules, a compiled `filter=`).
 pub fn build(
     c: &Collection,
     account_id: &str,
     q: &ListQuery,
-    extra: Option<(String, Vec<Param>)>,
+    extra: Option<Statement>,
 ) -> ApiResult<ListSql> {
     let cols = sql::columns(c);
-    let mut params = vec![Param::Text(account_id.to_string())];
-    let mut conditions = vec!["t.\"account_id\" = $1".to_string()];
-    if let Some((predicate, extra_params)) = extra {
-        params.extend(extra_params);
-        conditions.push(format!("({predicate})"));
+    let mut conditions = Statement::new("t.\"account_id\" = ");
+    conditions.bind(Param::Text(account_id.to_string()));
+    if let Some(predicate) = extra {
+        conditions.push(" AND (").append(&predicate).push(")");
     }
     for (name, p) in &q.equals {
-        params.push(p.clone());
-        conditions.push(format!("t.{} = ${}", quote_ident(name), params.len()));
+        conditions
+            .push(&format!(" AND t.{} = ", quote_ident(name)))
+            .bind(p.clone());
     }
-    let count = format!(
-        "SELECT COUNT(*) FROM {} t WHERE {}",
-        quote_ident(&c.table),
-        conditions.join(" AND ")
-    );
-    let count_params = params.clone();
+    let mut count = Statement::new(&format!(
+        "SELECT COUNT(*) FROM {} t WHERE ",
+        quote_ident(&c.table)
+    ));
+    count.append(&conditions);
     if let Some(values) = &q.cursor {
-        conditions.push(cursor_predicate(q, values, &mut params)?);
+        conditions.push(" AND ");
+        cursor_predicate(q, values, &mut conditions)?;
     }
     let order: Vec<String> = q
         .sort
@@ -357,17 +351,19 @@ pub fn build(
             format!("t.{} {direction}", quote_ident(name))
         })
         .collect();
-    params.push(Param::Int(q.limit + 1));
-    let limit_at = params.len();
-    params.push(Param::Int(q.skip));
-    let select = format!(
-        "SELECT {} FROM {} t WHERE {} ORDER BY {} LIMIT ${limit_at} OFFSET ${}",
+    let mut select = Statement::new(&format!(
+        "SELECT {} FROM {} t WHERE ",
         sql::select_list(&cols, "t"),
         quote_ident(&c.table),
-        conditions.join(" AND "),
-        order.join(", "),
-        params.len()
-    );
+    ));
+    select
+        .append(&conditions)
+        .push(&format!(" ORDER BY {} LIMIT ", order.join(", ")))
+        .bind(Param::Int(q.limit + 1))
+        .push(" OFFSET ")
+        .bind(Param::Int(q.skip));
+    let (select, params) = select.finish();
+    let (count, count_params) = count.finish();
     Ok(ListSql {
         select,
         params,
@@ -382,7 +378,7 @@ pub async fn run(
     c: &Collection,
     account_id: &str,
     q: &ListQuery,
-    extra: Option<(String, Vec<Param>)>,
+    extra: Option<Statement>,
 ) -> ApiResult<Page> {
     let cols = sql::columns(c);
     let statements = build(c, account_id, q, extra)?;

@@ -12,6 +12,7 @@ pub mod list;
 mod pipeline;
 pub mod scope;
 pub mod sql;
+pub mod statement;
 pub mod values;
 mod write;
 

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::scope::Caller;
 use super::sql::{self, Param};
+use super::statement::Statement;
 use super::values::{self, Mode, Stored};
 use crate::collections::compiled::{Catalog, Compiled};
 use crate::collections::schema::{FieldKind, OnDelete};
@@ -182,13 +183,13 @@ pub async fn insert(
         columns.push(quote_ident(&c.fields[*i].name));
         params.push(Param::Stored(v.clone()));
     }
-    let placeholders: Vec<String> = (1..=params.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES ({})",
+    let mut insert = Statement::new(&format!(
+        "INSERT INTO {} ({}) VALUES ",
         quote_ident(&c.table),
         columns.join(", "),
-        placeholders.join(", ")
-    );
+    ));
+    insert.bind_list(params);
+    let (sql, params) = insert.finish();
     sql::execute(tx, &sql, &params)
         .await
         .map_err(|e| map_write_error(c, e))?;
@@ -217,45 +218,32 @@ pub async fn update(
         return Err(err);
     }
     let now = crate::http::time::now();
-    let mut sets = vec![
-        "\"updated_at\" = $1".to_string(),
-        "\"updated_by\" = $2".to_string(),
-    ];
-    let mut params = vec![
-        Param::Stored(Stored::Time(Some(now))),
-        Param::Stored(Stored::Text(caller.user_id.clone())),
-    ];
+    let mut update = Statement::new(&format!(
+        "UPDATE {} SET \"updated_at\" = ",
+        quote_ident(&c.table)
+    ));
+    update
+        .bind(Param::Stored(Stored::Time(Some(now))))
+        .push(", \"updated_by\" = ")
+        .bind(Param::Stored(Stored::Text(caller.user_id.clone())));
     for (i, v) in &values {
-        params.push(Param::Stored(v.clone()));
-        sets.push(format!(
-            "{} = ${}",
-            quote_ident(&c.fields[*i].name),
-            params.len()
-        ));
+        update
+            .push(&format!(", {} = ", quote_ident(&c.fields[*i].name)))
+            .bind(Param::Stored(v.clone()));
     }
-    params.push(Param::Text(caller.account_id.clone()));
-    params.push(Param::Text(id.to_string()));
     let cols = sql::columns(c);
-    let sql = format!(
-        "UPDATE {} SET {} WHERE \"account_id\" = ${} AND \"id\" = ${} RETURNING {}",
-        quote_ident(&c.table),
-        sets.join(", "),
-        params.len() - 1,
-        params.len(),
-        sql::returning_list(&cols)
-    );
+    update
+        .push(" WHERE \"account_id\" = ")
+        .bind(Param::Text(caller.account_id.clone()))
+        .push(" AND \"id\" = ")
+        .bind(Param::Text(id.to_string()))
+        .push(&format!(" RETURNING {}", sql::returning_list(&cols)));
+    let (sql, params) = update.finish();
     sql::fetch_records(tx, &sql, &params, &cols)
         .await
         .map_err(|e| map_write_error(c, e))?
         .pop()
         .ok_or_else(record_not_found)
-}
-
-fn in_list(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A record removed or changed by a delete (the records named, and those
@@ -286,10 +274,18 @@ pub async fn delete(
     Ok(removed)
 }
 
-fn text_params(account_id: &str, ids: &[String]) -> Vec<Param> {
-    let mut params = vec![Param::Text(account_id.to_string())];
-    params.extend(ids.iter().map(|id| Param::Text(id.clone())));
-    params
+fn texts(ids: &[String]) -> impl Iterator<Item = Param> + '_ {
+    ids.iter().map(|id| Param::Text(id.clone()))
+}
+
+/// `<head> WHERE "account_id" = … AND <column> IN (…)` over `ids`.
+fn among(head: &str, account_id: &str, column: &str, ids: &[String]) -> Statement {
+    let mut s = Statement::new(head);
+    s.push(" WHERE \"account_id\" = ")
+        .bind(Param::Text(account_id.to_string()))
+        .push(&format!(" AND {} IN ", quote_ident(column)))
+        .bind_list(texts(ids));
+    s
 }
 
 fn id_of(record: &Map<String, Value>) -> String {
@@ -326,23 +322,19 @@ fn delete_inner<'a>(
         if ids.is_empty() {
             return Ok(());
         }
-        let params = text_params(account_id, &ids);
         for back in &c.back_refs {
             let Some(other) = catalog.get(&back.collection) else {
                 continue;
             };
-            let matching = format!(
-                "FROM {} WHERE \"account_id\" = $1 AND {} IN ({})",
-                quote_ident(&other.table),
-                quote_ident(&back.field),
-                in_list(2, ids.len())
-            );
+            let table = quote_ident(&other.table);
             match back.on_delete {
                 OnDelete::Restrict => {
-                    let mut sql = format!("SELECT COUNT(*) {matching}");
+                    let head = format!("SELECT COUNT(*) FROM {table}");
+                    let mut count = among(&head, account_id, &back.field, &ids);
                     if other.table == c.table {
-                        sql.push_str(&format!(" AND \"id\" NOT IN ({})", in_list(2, ids.len())));
+                        count.push(" AND \"id\" NOT IN ").bind_list(texts(&ids));
                     }
+                    let (sql, params) = count.finish();
                     if sql::scalar_i64(tx, &sql, &params).await? > 0 {
                         return Err(ApiError::conflict(
                             format!(
@@ -355,18 +347,14 @@ fn delete_inner<'a>(
                 }
                 OnDelete::SetNull => {
                     let cols = sql::columns(other);
-                    let select = format!("SELECT {} {matching}", sql::returning_list(&cols));
-                    let befores = sql::fetch_records(tx, &select, &params, &cols).await?;
+                    let head = format!("SELECT {} FROM {table}", sql::returning_list(&cols));
+                    let (sql, params) = among(&head, account_id, &back.field, &ids).finish();
+                    let befores = sql::fetch_records(tx, &sql, &params, &cols).await?;
                     if befores.is_empty() {
                         continue;
                     }
-                    let sql = format!(
-                        "UPDATE {} SET {} = NULL WHERE \"account_id\" = $1 AND {} IN ({})",
-                        quote_ident(&other.table),
-                        quote_ident(&back.field),
-                        quote_ident(&back.field),
-                        in_list(2, ids.len())
-                    );
+                    let head = format!("UPDATE {table} SET {} = NULL", quote_ident(&back.field));
+                    let (sql, params) = among(&head, account_id, &back.field, &ids).finish();
                     sql::execute(tx, &sql, &params).await?;
                     for before in befores {
                         let mut after = before.clone();
@@ -381,7 +369,8 @@ fn delete_inner<'a>(
                     }
                 }
                 OnDelete::Cascade => {
-                    let sql = format!("SELECT \"id\" {matching}");
+                    let head = format!("SELECT \"id\" FROM {table}");
+                    let (sql, params) = among(&head, account_id, &back.field, &ids).finish();
                     let children: Vec<String> = sql::fetch_records(
                         tx,
                         &sql,
@@ -409,12 +398,10 @@ fn delete_inner<'a>(
             }
         }
         let cols = sql::columns(c);
-        let sql = format!(
-            "DELETE FROM {} WHERE \"account_id\" = $1 AND \"id\" IN ({}) RETURNING {}",
-            quote_ident(&c.table),
-            in_list(2, ids.len()),
-            sql::returning_list(&cols)
-        );
+        let head = format!("DELETE FROM {}", quote_ident(&c.table));
+        let mut delete = among(&head, account_id, "id", &ids);
+        delete.push(&format!(" RETURNING {}", sql::returning_list(&cols)));
+        let (sql, params) = delete.finish();
         for before in sql::fetch_records(tx, &sql, &params, &cols).await? {
             removed.push(Removed {
                 collection: c.name.clone(),
