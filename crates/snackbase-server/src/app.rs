@@ -23,7 +23,7 @@ pub struct App {
     pub setup: SetupToken,
     pub authz: crate::authz::engine::AuthzCache,
     /// Signed-in identities by session (see `auth::extract`).
-    pub identities: GenCache<String, Arc<crate::auth::extract::CachedIdentity>>,
+    pub identities: GenCache<String, Arc<crate::auth::principal::Principal>>,
     /// Every collection, compiled (see `collections::compiled`).
     pub catalog: crate::collections::compiled::CatalogCache,
     pub hooks: Arc<crate::hooks::Hooks>,

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 
 use std::sync::Arc;
 
+use super::principal::{Principal, RoleId};
 use super::superadmin::SYSTEM_ACCOUNT;
 use super::tokens::AccessClaims as Claims;
 use crate::app::AppState;
@@ -16,29 +17,28 @@ use crate::error::ApiError;
 use crate::http::middleware::IdentitySlot;
 use crate::on_pool;
 
-/// The authenticated caller, as stored now (not as the token remembers it).
+/// A caller with a valid access token, acting in their own account, as the
+/// database says now (not as the token remembers it). Derefs to the
+/// [`Principal`].
 #[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub user_id: String,
-    pub account_id: String,
-    pub email: String,
-    pub role: String,
-    pub role_id: i64,
-    pub account_slug: String,
-    pub session_id: String,
-    /// The user's group names, when the identity came with them (SQLite's cache).
-    pub groups: Option<Vec<String>>,
+pub struct AuthUser(pub Principal);
+
+impl std::ops::Deref for AuthUser {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
 }
 
 impl AuthUser {
-    pub fn is_superadmin(&self) -> bool {
-        self.account_id == SYSTEM_ACCOUNT
+    /// The user's id (a token always names one).
+    pub fn id(&self) -> &str {
+        self.0.user_id.as_deref().unwrap_or_default()
     }
 
-    /// Whether the caller administers `account_id`: the superadmin (any
-    /// account) or an admin (role `admin`) of that account.
-    pub fn administers(&self, account_id: &str) -> bool {
-        self.is_superadmin() || (self.account_id == account_id && self.role == "admin")
+    /// The login session of the token.
+    pub fn session(&self) -> &str {
+        self.0.session_id().unwrap_or_default()
     }
 }
 
@@ -70,27 +70,9 @@ struct Live {
     generation: i64,
 }
 
-/// A signed-in user as the database says now, with their groups. On SQLite it
-/// is cached per session until the change generation moves (any change to
-/// users, accounts, sessions, roles or groups moves it).
-#[derive(Debug)]
-pub struct CachedIdentity {
-    user_id: String,
-    account_id: String,
-    account_slug: String,
-    email: String,
-    role: String,
-    role_id: i64,
-    groups: Option<Vec<String>>,
-}
-
 /// Loads the identity behind a token's claims; `None` when the user is gone
 /// or inactive, the session is revoked, or the account does not match.
-async fn load(
-    state: &AppState,
-    claims: &Claims,
-    with_groups: bool,
-) -> Result<Option<CachedIdentity>, ApiError> {
+async fn load(state: &AppState, claims: &Claims) -> Result<Option<Principal>, ApiError> {
     let sql = format!(
         "SELECT u.account_id, a.slug AS account_slug, u.email, r.name AS role, u.role_id, u.is_active, \
          (s.id IS NOT NULL AND s.revoked_at IS NULL) AS session_open, {} AS generation \
@@ -111,37 +93,38 @@ async fn load(
     if !(live.is_active && live.session_open && live.account_id == claims.account_id) {
         return Ok(None);
     }
-    let groups = if with_groups && live.account_id != SYSTEM_ACCOUNT {
-        Some(crate::groups::names_of(&state.db, &claims.user_id).await?)
+    let groups = if live.account_id != SYSTEM_ACCOUNT {
+        crate::groups::names_of(&state.db, &claims.user_id).await?
     } else {
-        None
+        Vec::new()
     };
-    Ok(Some(CachedIdentity {
-        user_id: claims.user_id.clone(),
-        account_id: live.account_id,
-        account_slug: live.account_slug,
-        email: live.email,
-        role: live.role,
-        role_id: live.role_id,
+    Ok(Some(Principal::user(
+        claims.user_id.clone(),
+        live.email,
+        live.role,
+        RoleId(live.role_id),
+        live.account_id,
+        live.account_slug,
         groups,
-    }))
+        claims.sid.clone(),
+    )))
 }
 
 /// The identity of a token, from the cache while the change generation has
 /// not moved. SQLite (one node) learns of every commit as it happens; on
 /// PostgreSQL (several nodes) the request first reads the generation row, one
 /// short round trip, so a change committed on any node is seen here at once.
-async fn identity(state: &AppState, claims: &Claims) -> Result<Arc<CachedIdentity>, ApiError> {
+async fn identity(state: &AppState, claims: &Claims) -> Result<Arc<Principal>, ApiError> {
     if state.db.backend() == Backend::Postgres {
         state.db.poll_changes().await?;
     }
     if let Some(found) = state.identities.get(&claims.sid) {
-        if found.user_id == claims.user_id && found.account_id == claims.account_id {
+        if matches(&found, claims) {
             return Ok(found);
         }
     }
     let generation = state.identities.generation();
-    let found = Arc::new(load(state, claims, true).await?.ok_or_else(unauthorized)?);
+    let found = Arc::new(load(state, claims).await?.ok_or_else(unauthorized)?);
     state
         .identities
         .put(claims.sid.clone(), generation, found.clone());
@@ -160,30 +143,23 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
         let claims = state.tokens.decode_access(token).ok_or_else(unauthorized)?;
-        let found = identity(state, &claims).await?;
-        let user = user_of(claims, &found);
+        let user = AuthUser(Principal::clone(&*identity(state, &claims).await?));
         note(parts, &user);
         Ok(user)
     }
 }
 
-fn user_of(claims: Claims, found: &CachedIdentity) -> AuthUser {
-    AuthUser {
-        user_id: claims.user_id,
-        account_id: found.account_id.clone(),
-        email: found.email.clone(),
-        role: found.role.clone(),
-        role_id: found.role_id,
-        account_slug: found.account_slug.clone(),
-        session_id: claims.sid,
-        groups: found.groups.clone(),
-    }
+/// Whether a cached principal is the one `claims` name.
+fn matches(found: &Principal, claims: &Claims) -> bool {
+    found.user_id.as_deref() == Some(claims.user_id.as_str())
+        && found.account_id == claims.account_id
+        && found.session_id() == Some(claims.sid.as_str())
 }
 
 /// The request's caller is `user`: noted for the logs and for later extractors.
 pub fn note(parts: &mut Parts, user: &AuthUser) {
     if let Some(slot) = parts.extensions.get::<IdentitySlot>() {
-        slot.set(&user.account_id, &user.user_id);
+        slot.set(&user.account_id, user.id());
     }
     parts.extensions.insert(user.clone());
 }
@@ -198,10 +174,7 @@ pub fn cached_user(parts: &Parts, state: &AppState) -> Option<(AuthUser, u64)> {
     let generation = state.identities.generation();
     let claims = state.tokens.decode_access(bearer(parts)?)?;
     let found = state.identities.get(&claims.sid)?;
-    if found.user_id != claims.user_id || found.account_id != claims.account_id {
-        return None;
-    }
-    Some((user_of(claims, &found), generation))
+    matches(&found, &claims).then(|| (AuthUser(Principal::clone(&found)), generation))
 }
 
 impl FromRequestParts<AppState> for Superadmin {

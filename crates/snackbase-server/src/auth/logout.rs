@@ -35,15 +35,15 @@ pub async fn logout(
     };
     let mut tx = state.db.begin().await?;
     if req.all {
-        sessions::revoke_user_sessions(&mut tx, &user.user_id).await?;
+        sessions::revoke_user_sessions(&mut tx, user.id()).await?;
     } else {
-        sessions::revoke_session(&mut tx, &user.session_id).await?;
+        sessions::revoke_session(&mut tx, user.session()).await?;
         if let Some(claims) = req
             .refresh_token
             .as_deref()
             .and_then(|t| state.tokens.decode_refresh(t))
         {
-            if claims.user_id == user.user_id {
+            if claims.user_id == user.id() {
                 sessions::revoke_session(&mut tx, &claims.sid).await?;
             }
         }
@@ -52,7 +52,7 @@ pub async fn logout(
     let mut event = crate::hooks::HookEvent::by(
         crate::hooks::Event::AuthLogout,
         Some(&user.account_id),
-        Some(&user.user_id),
+        Some(user.id()),
     );
     event.data = serde_json::json!({"id": user.user_id, "email": user.email, "account_id": user.account_id, "all": req.all});
     state.hooks.after(&state, event).await;

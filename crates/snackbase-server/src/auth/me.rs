@@ -18,9 +18,9 @@ pub struct MeResponse {
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
 pub async fn me(user: AuthUser) -> Json<MeResponse> {
     Json(MeResponse {
-        user_id: user.user_id,
-        account_id: user.account_id,
-        email: user.email,
-        role: user.role,
+        user_id: user.id().to_string(),
+        account_id: user.account_id.clone(),
+        email: user.email.clone().unwrap_or_default(),
+        role: user.role.clone(),
     })
 }

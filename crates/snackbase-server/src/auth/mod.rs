@@ -5,6 +5,7 @@ pub mod email;
 pub mod extract;
 pub mod lockout;
 pub mod password;
+pub mod principal;
 pub mod sessions;
 pub mod superadmin;
 pub mod tokens;
@@ -21,6 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use extract::{AnyAdmin, AuthUser, Superadmin};
+pub use principal::{Principal, RoleId};
 
 use crate::accounts::model::AccountRow;
 use crate::app::AppState;

@@ -4,7 +4,6 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::superadmin::ADMIN_ROLE_ID;
 use super::{password, sessions, AuthResponse};
 use crate::accounts::{model as accounts, slug};
 use crate::app::AppState;
@@ -78,7 +77,7 @@ pub async fn register(
             account_id: &account.id,
             email: &email,
             password_hash: &hash,
-            role_id: ADMIN_ROLE_ID,
+            role_id: super::RoleId::ADMIN.0,
             is_active: true,
         },
     )

@@ -11,8 +11,6 @@ use crate::users::model::{self, NewUser, UserRow};
 pub const SYSTEM_ACCOUNT: &str = "SY0000";
 pub const SYSTEM_SLUG: &str = "system";
 pub const SYSTEM_NAME: &str = "SnackBase System";
-pub const ADMIN_ROLE_ID: i64 = 1;
-pub const USER_ROLE_ID: i64 = 2;
 
 /// Whether any superadmin exists.
 pub async fn exists(db: &Db) -> Result<bool, sqlx::Error> {
@@ -58,7 +56,7 @@ pub async fn create(db: &Db, email: &str, password: &str) -> Result<UserRow, Api
             account_id: SYSTEM_ACCOUNT,
             email: &email,
             password_hash: &hash,
-            role_id: ADMIN_ROLE_ID,
+            role_id: super::RoleId::ADMIN.0,
             is_active: true,
         },
     )

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use snackbase_rules::{self as rules, Dialect, Expr, Scope};
 
 use super::model::{Fields, Operation, RuleSet};
+use crate::auth::Principal;
 use crate::cache::GenCache;
 use crate::collections::store::Collection;
 use crate::db::{Backend, Changes, Tx};
@@ -122,43 +123,6 @@ pub fn uses_sql_macros(grants: &[Grant], macros: &Macros) -> bool {
     })
 }
 
-/// Who is asking, as rules see them.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub user_id: Option<String>,
-    pub email: Option<String>,
-    pub role: String,
-    pub account_id: String,
-    pub account_slug: String,
-    pub groups: Vec<String>,
-}
-
-impl Identity {
-    fn resolve(&self, path: &[&str]) -> rules::Value {
-        let text = |s: &Option<String>| {
-            s.clone()
-                .map(rules::Value::Text)
-                .unwrap_or(rules::Value::Null)
-        };
-        match path {
-            ["user", "id"] => text(&self.user_id),
-            ["user", "email"] => text(&self.email),
-            ["user", "role"] => rules::Value::Text(self.role.clone()),
-            ["user", "account_id"] => rules::Value::Text(self.account_id.clone()),
-            ["user", "groups"] => rules::Value::List(
-                self.groups
-                    .iter()
-                    .cloned()
-                    .map(rules::Value::Text)
-                    .collect(),
-            ),
-            ["account", "id"] => rules::Value::Text(self.account_id.clone()),
-            ["account", "slug"] => rules::Value::Text(self.account_slug.clone()),
-            _ => rules::Value::Null,
-        }
-    }
-}
-
 fn now_hour() -> u8 {
     chrono::Timelike::hour(&chrono::Utc::now()) as u8
 }
@@ -180,7 +144,7 @@ impl Env {
 }
 
 struct RecordContext<'a> {
-    who: &'a Identity,
+    who: &'a Principal,
     record: &'a Map<String, Value>,
     env: &'a Env,
 }
@@ -230,7 +194,7 @@ impl rules::Context for RecordContext<'_> {
 }
 
 struct QueryContext<'a> {
-    who: &'a Identity,
+    who: &'a Principal,
     env: &'a Env,
 }
 
@@ -293,7 +257,7 @@ pub fn allows(
     grants: &[Grant],
     env: &Env,
     c: &Collection,
-    who: &Identity,
+    who: &Principal,
     record: &Map<String, Value>,
 ) -> ApiResult<bool> {
     let schema = schema_of(c)?;
@@ -318,7 +282,7 @@ pub fn predicate(
     grants: &[Grant],
     env: &Env,
     c: &Collection,
-    who: &Identity,
+    who: &Principal,
     backend: Backend,
 ) -> ApiResult<Statement> {
     let schema = schema_of(c)?;
@@ -393,7 +357,7 @@ pub async fn macro_scope(tx: &mut Tx) -> ApiResult<Scope> {
 }
 
 /// The denial for a caller without any grant: 401 for anonymous callers, 403 otherwise.
-pub fn denied(who: &Identity, op: Operation, collection: &str) -> ApiError {
+pub fn denied(who: &Principal, op: Operation, collection: &str) -> ApiError {
     if who.user_id.is_none() {
         ApiError::Unauthorized("Authentication required".into())
     } else {

@@ -139,7 +139,7 @@ pub async fn update_collection(
     } else {
         state.hooks.before(&state, before).await?
     };
-    let (next, changes) = apply_change(&mut tx, current, req, &admin.user_id).await?;
+    let (next, changes) = apply_change(&mut tx, current, req, admin.id()).await?;
     let dry_run = changes.1;
     if !dry_run {
         tx.commit().await?;

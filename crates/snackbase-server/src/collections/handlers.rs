@@ -22,7 +22,7 @@ use crate::on_tx;
 
 /// A collection event on behalf of the superadmin.
 pub fn collection_event(event: Event, admin: &crate::auth::AuthUser, name: &str) -> HookEvent {
-    let mut e = HookEvent::by(event, Some(&admin.account_id), Some(&admin.user_id));
+    let mut e = HookEvent::by(event, Some(&admin.account_id), Some(admin.id()));
     e.collection = Some(name.to_string());
     e
 }
@@ -185,7 +185,7 @@ pub async fn create_collection(
         &collection,
         "create",
         &json!({"fields": collection.fields, "indexes": collection.indexes}),
-        Some(&admin.user_id),
+        Some(admin.id()),
     )
     .await?;
     tx.commit().await?;
@@ -421,7 +421,7 @@ pub async fn delete_collection(
         &c,
         "delete",
         &json!({"records_deleted": records_deleted}),
-        Some(&admin.user_id),
+        Some(admin.id()),
     )
     .await?;
     tx.commit().await?;

@@ -289,5 +289,5 @@ pub async fn import_collections(
     Superadmin(admin): Superadmin,
     ApiJson(req): ApiJson<ImportRequest>,
 ) -> ApiResult<Json<ImportResponse>> {
-    Ok(Json(import(&state.db, req, Some(&admin.user_id)).await?))
+    Ok(Json(import(&state.db, req, Some(admin.id())).await?))
 }

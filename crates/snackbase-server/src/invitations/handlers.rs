@@ -124,8 +124,8 @@ pub async fn create_invitation(
             "Only the account's admins invite users",
         ));
     }
-    let role_id = req.role_id.unwrap_or(crate::auth::superadmin::USER_ROLE_ID);
-    if role_id == crate::records::scope::PUBLIC_ROLE_ID {
+    let role_id = req.role_id.unwrap_or(crate::auth::RoleId::USER.0);
+    if role_id == crate::auth::RoleId::PUBLIC.0 {
         return Err(ApiError::invalid(
             "role_id",
             "role_not_assignable",
@@ -210,7 +210,13 @@ pub async fn create_invitation(
     })?;
     let row = find(&mut tx, &id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
-    let link = deliver(&state, &row, &token, &user.email).await?;
+    let link = deliver(
+        &state,
+        &row,
+        &token,
+        user.email.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let mut tx = state.db.begin_read().await?;
     let mut body: InvitationResponse = find(&mut tx, &id).await?.ok_or_else(not_found)?.into();
     body.accept_url = link.filter(|_| user.is_superadmin());
@@ -321,7 +327,13 @@ pub async fn resend_invitation(
     })?;
     let row = find(&mut tx, &id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
-    let link = deliver(&state, &row, &token, &user.email).await?;
+    let link = deliver(
+        &state,
+        &row,
+        &token,
+        user.email.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let mut tx = state.db.begin_read().await?;
     let mut body: InvitationResponse = find(&mut tx, &id).await?.ok_or_else(not_found)?.into();
     body.accept_url = link.filter(|_| user.is_superadmin());

@@ -140,7 +140,7 @@ pub async fn create_macro(
         parameters: ParamList(req.parameters.unwrap_or_default()),
         created_at: now,
         updated_at: now,
-        created_by: Some(admin.user_id),
+        created_by: Some(admin.id().to_string()),
     };
     let mut tx = state.db.begin().await?;
     check(&state, &mut tx, &def).await?;
@@ -354,7 +354,7 @@ pub async fn test_macro(
     .collect();
     let account = req.account_id.unwrap_or(admin.account_id.clone());
     let started = std::time::Instant::now();
-    let value = run::run(&state.db, &def, &account, Some(&admin.user_id), &args)
+    let value = run::run(&state.db, &def, &account, Some(admin.id()), &args)
         .await
         .map_err(|m| {
             ApiError::invalid(

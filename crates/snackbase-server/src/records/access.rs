@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::scope::Caller;
 use crate::app::AppState;
+use crate::auth::Principal;
 use crate::authz::engine::{self, Env, Grant};
 use crate::authz::model::{Fields, Operation};
 use crate::collections::schema::SYSTEM_FIELDS;
@@ -27,11 +27,11 @@ impl Access {
     pub fn allows(
         &self,
         c: &Collection,
-        caller: &Caller,
+        caller: &Principal,
         record: &Map<String, Value>,
     ) -> ApiResult<bool> {
         match (&self.grants, &self.env) {
-            (Some(grants), Some(env)) => engine::allows(grants, env, c, &caller.identity, record),
+            (Some(grants), Some(env)) => engine::allows(grants, env, c, caller, record),
             _ => Ok(true),
         }
     }
@@ -83,13 +83,13 @@ impl Access {
 pub async fn require(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     c: &Collection,
     op: Operation,
 ) -> ApiResult<Access> {
     match optional(state, tx, caller, c, op).await? {
         Some(a) => Ok(a),
-        None => Err(engine::denied(&caller.identity, op, &c.name)),
+        None => Err(engine::denied(caller, op, &c.name)),
     }
 }
 
@@ -97,7 +97,7 @@ pub async fn require(
 /// [`optional`] from the caches alone: `None` when something is not cached.
 pub fn optional_cached(
     state: &AppState,
-    caller: &Caller,
+    caller: &Principal,
     c: &Collection,
     op: Operation,
 ) -> Option<Option<Access>> {
@@ -108,7 +108,7 @@ pub fn optional_cached(
             env: None,
         }));
     }
-    let (grants, macros) = state.authz.cached(caller.role_id(), &c.name, op)?;
+    let (grants, macros) = state.authz.cached(caller.role_id.0, &c.name, op)?;
     Some(access_of(state, grants, macros))
 }
 
@@ -133,7 +133,7 @@ fn access_of(
 pub async fn optional(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     c: &Collection,
     op: Operation,
 ) -> ApiResult<Option<Access>> {
@@ -144,7 +144,7 @@ pub async fn optional(
             env: None,
         }));
     }
-    let grants = engine::grants(&state.authz, tx, caller.role_id(), &c.name, op).await?;
+    let grants = engine::grants(&state.authz, tx, caller.role_id.0, &c.name, op).await?;
     if grants.is_empty() {
         return Ok(None);
     }

@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::handlers::load_collection;
-use super::scope::Caller;
 use super::values::Mode;
 use super::write;
 use crate::app::AppState;
+use crate::auth::Principal;
 use crate::authz::model::Operation;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::http::{ApiJson, ApiPath};
@@ -79,7 +79,7 @@ pub struct BatchResult {
     responses((status = 201, body = BatchResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn batch_create(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(collection): ApiPath<String>,
     ApiJson(req): ApiJson<BatchCreate>,
 ) -> ApiResult<(StatusCode, Json<BatchResult>)> {
@@ -129,7 +129,7 @@ pub struct BatchUpdate {
     responses((status = 200, body = BatchResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn batch_update(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(collection): ApiPath<String>,
     ApiJson(req): ApiJson<BatchUpdate>,
 ) -> ApiResult<Json<BatchResult>> {
@@ -174,7 +174,7 @@ pub struct BatchDeleteResult {
     responses((status = 200, body = BatchDeleteResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn batch_delete(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(collection): ApiPath<String>,
     ApiJson(req): ApiJson<BatchDelete>,
 ) -> ApiResult<Json<BatchDeleteResult>> {

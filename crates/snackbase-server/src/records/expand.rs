@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::access;
-use super::scope::Caller;
 use super::sql::{self, Param};
 use super::statement::Statement;
 use crate::app::AppState;
+use crate::auth::Principal;
 use crate::authz::model::Operation;
 use crate::collections::compiled::Catalog;
 use crate::collections::schema::FieldKind;
@@ -86,7 +86,7 @@ pub fn parse(
 pub async fn apply(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     records: &mut [Map<String, Value>],
     paths: &[Vec<(String, Collection)>],
 ) -> ApiResult<()> {
@@ -99,7 +99,7 @@ pub async fn apply(
 fn expand_level<'a>(
     state: &'a AppState,
     tx: &'a mut Tx,
-    caller: &'a Caller,
+    caller: &'a Principal,
     records: &'a mut [Map<String, Value>],
     path: &'a [(String, Collection)],
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<()>> + Send + 'a>> {

@@ -14,11 +14,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::access::{self, Access};
-use super::scope::Caller;
 use super::statement::Statement;
 use super::values::Mode;
 use super::{expand, list, pipeline, sql, write};
 use crate::app::AppState;
+use crate::auth::Principal;
 use crate::authz::engine;
 use crate::authz::model::Operation;
 use crate::collections::compiled::{self, Compiled};
@@ -61,7 +61,7 @@ pub struct RecordBody(pub Value);
     security(("bearer" = [])), responses((status = 200, body = RecordList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_records(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(collection): ApiPath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<RecordList>> {
@@ -73,7 +73,7 @@ pub async fn list_records(
     // The read rules and the filter, as one predicate on `t`.
     let mut extra = Statement::default();
     if let (Some(grants), Some(env)) = (&read.grants, &read.env) {
-        let rules = engine::predicate(grants, env, &c, &caller.identity, tx.backend())?;
+        let rules = engine::predicate(grants, env, &c, &caller, tx.backend())?;
         extra.push("(").append(&rules).push(")");
     }
     if let Some(source) = &q.filter {
@@ -133,7 +133,7 @@ pub async fn list_records(
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_record(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(collection): ApiPath<String>,
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
@@ -156,7 +156,7 @@ pub async fn create_record(
 /// path, with no pooled connection; `None` when anything is not at hand.
 fn read_direct(
     state: &AppState,
-    caller: &Caller,
+    caller: &Principal,
     collection: &str,
     id: &str,
 ) -> Option<ApiResult<(Map<String, Value>, Access)>> {
@@ -190,8 +190,8 @@ pub async fn get_record(
     // PostgreSQL: one statement when the caches can answer (see `read_pg`).
     let mut direct = None;
     if matches!(query, Ok((None, _))) {
-        if let Some((caller, user, generation)) = Caller::cached(&parts, &state) {
-            if let Some(found) = read_pg(&state, &caller, &p, generation).await {
+        if let Some((user, generation)) = super::scope::cached(&parts, &state) {
+            if let Some(found) = read_pg(&state, &user, &p, generation).await {
                 crate::auth::extract::note(&mut parts, &user);
                 direct = Some(found?);
             }
@@ -200,7 +200,7 @@ pub async fn get_record(
     let ((mut record, read), fields) = match direct {
         Some(found) => (found, query?.1),
         None => {
-            let caller = Caller::from_request_parts(&mut parts, &state).await?;
+            let caller = Principal::from_request_parts(&mut parts, &state).await?;
             let (expand_raw, fields) = query?;
             let direct = match expand_raw {
                 None => read_direct(&state, &caller, &p.collection, &p.record_id).transpose()?,
@@ -255,7 +255,7 @@ fn single_query(query: Option<&str>) -> ApiResult<(Option<String>, Option<String
 /// the generation moved, or the statement failed.
 async fn read_pg(
     state: &AppState,
-    caller: &Caller,
+    caller: &Principal,
     p: &RecordPath,
     generation: u64,
 ) -> Option<ApiResult<(Map<String, Value>, Access)>> {
@@ -282,7 +282,7 @@ async fn read_pg(
 /// A read of one record through a pooled connection (with `expand`).
 async fn read_pooled(
     state: &AppState,
-    caller: &Caller,
+    caller: &Principal,
     p: &RecordPath,
     expand_raw: Option<&str>,
 ) -> ApiResult<(Map<String, Value>, Access)> {
@@ -305,7 +305,7 @@ async fn read_pooled(
 
 async fn update(
     state: AppState,
-    caller: Caller,
+    caller: Principal,
     p: RecordPath,
     body: Value,
     mode: Mode,
@@ -331,7 +331,7 @@ async fn update(
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace_record(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(p): ApiPath<RecordPath>,
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<Json<Map<String, Value>>> {
@@ -344,7 +344,7 @@ pub async fn replace_record(
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch_record(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(p): ApiPath<RecordPath>,
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<Json<Map<String, Value>>> {
@@ -357,7 +357,7 @@ pub async fn patch_record(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_record(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Principal,
     ApiPath(p): ApiPath<RecordPath>,
 ) -> ApiResult<StatusCode> {
     let st = state.clone();

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::access::{self, Access};
-use super::scope::Caller;
 use super::values::Mode;
 use super::{sql, write};
 use crate::app::AppState;
+use crate::auth::Principal;
 use crate::authz::engine;
 use crate::collections::compiled::{Catalog, Compiled};
 use crate::db::feed::{self, Actor, NewChange};
@@ -25,22 +25,22 @@ use crate::error::ApiResult;
 use crate::hooks::{Event, HookEvent};
 
 /// The caller as the change feed records them.
-pub fn actor(caller: &Caller) -> Actor {
+pub fn actor(caller: &Principal) -> Actor {
     Actor {
         user_id: caller.user_id.clone(),
-        role: caller.identity.role.clone(),
+        role: caller.role.clone(),
     }
 }
 
 /// A record event on behalf of the caller.
-fn event(event: Event, caller: &Caller, c: &Compiled) -> HookEvent {
+fn event(event: Event, caller: &Principal, c: &Compiled) -> HookEvent {
     let mut e = HookEvent::by(event, Some(&caller.account_id), caller.user_id.as_deref());
     e.collection = Some(c.name.clone());
     e
 }
 
 /// The caller as the built-in hooks left it (they restore account and author).
-fn stamped(caller: &Caller, e: &HookEvent) -> Caller {
+fn stamped(caller: &Principal, e: &HookEvent) -> Principal {
     let mut caller = caller.clone();
     if let Some(account) = &e.account_id {
         caller.account_id = account.clone();
@@ -53,7 +53,7 @@ fn stamped(caller: &Caller, e: &HookEvent) -> Caller {
 pub async fn respond(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     c: &Compiled,
     mut record: Map<String, Value>,
 ) -> ApiResult<Map<String, Value>> {
@@ -72,7 +72,7 @@ pub async fn respond(
 async fn emit(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     catalog: &Catalog,
     change: NewChange<'_>,
 ) -> ApiResult<Arc<RecordChange>> {
@@ -93,7 +93,7 @@ async fn emit(
 pub async fn create(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     c: &Compiled,
     body: &Map<String, Value>,
 ) -> ApiResult<(Map<String, Value>, HookEvent)> {
@@ -109,7 +109,7 @@ pub async fn create(
         if create.allows(c, caller, record)? {
             Ok(())
         } else {
-            Err(engine::denied(&caller.identity, Operation::Create, &c.name))
+            Err(engine::denied(caller, Operation::Create, &c.name))
         }
     })
     .await?;
@@ -145,12 +145,12 @@ pub async fn create(
 /// is a 403, a record the rule hides is a 404.
 pub fn readable(
     c: &Compiled,
-    caller: &Caller,
+    caller: &Principal,
     record: Map<String, Value>,
     read: Option<Access>,
 ) -> ApiResult<(Map<String, Value>, Access)> {
     let Some(read) = read else {
-        return Err(engine::denied(&caller.identity, Operation::Read, &c.name));
+        return Err(engine::denied(caller, Operation::Read, &c.name));
     };
     if !read.allows(c, caller, &record)? {
         return Err(write::record_not_found());
@@ -162,7 +162,7 @@ pub fn readable(
 pub async fn load_for(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     c: &Compiled,
     id: &str,
     op: Operation,
@@ -181,7 +181,7 @@ pub async fn load_for(
     }
     let access = access::require(state, tx, caller, c, op).await?;
     if !access.allows(c, caller, &record)? {
-        return Err(engine::denied(&caller.identity, op, &c.name));
+        return Err(engine::denied(caller, op, &c.name));
     }
     Ok((record, access))
 }
@@ -192,7 +192,7 @@ pub async fn load_for(
 pub async fn update(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     c: &Compiled,
     id: &str,
     body: &Map<String, Value>,
@@ -237,7 +237,7 @@ pub async fn update(
 pub async fn delete(
     state: &AppState,
     tx: &mut Tx,
-    caller: &Caller,
+    caller: &Principal,
     c: &Compiled,
     ids: &[String],
 ) -> ApiResult<Vec<HookEvent>> {

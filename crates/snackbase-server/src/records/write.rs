@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::scope::Caller;
 use super::sql::{self, Param};
 use super::statement::Statement;
 use super::values::{self, Mode, Stored};
+use crate::auth::Principal;
 use crate::collections::compiled::{Catalog, Compiled};
 use crate::collections::schema::{FieldKind, OnDelete};
 use crate::db::dialect::quote_ident;
@@ -117,7 +117,7 @@ pub async fn insert(
     tx: &mut Tx,
     catalog: &Catalog,
     c: &Compiled,
-    caller: &Caller,
+    caller: &Principal,
     body: &Map<String, Value>,
     guard: impl FnOnce(&Map<String, Value>) -> ApiResult<()>,
 ) -> ApiResult<Map<String, Value>> {
@@ -206,7 +206,7 @@ pub async fn update(
     tx: &mut Tx,
     catalog: &Catalog,
     c: &Compiled,
-    caller: &Caller,
+    caller: &Principal,
     id: &str,
     body: &Map<String, Value>,
     mode: Mode,

@@ -121,9 +121,7 @@ pub async fn create_user(
             "Account admins create users in their own account only",
         ));
     }
-    if req.role_id == Some(crate::records::scope::PUBLIC_ROLE_ID)
-        || req.role.as_deref() == Some("public")
-    {
+    if req.role_id == Some(crate::auth::RoleId::PUBLIC.0) || req.role.as_deref() == Some("public") {
         return Err(ApiError::invalid(
             "role_id",
             "role_not_assignable",
@@ -334,14 +332,12 @@ pub async fn update_user(
     ApiPath(user_id): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserResponse>> {
-    if admin.user_id == user_id {
+    if admin.id() == user_id {
         return Err(ApiError::forbidden(
             "Cannot modify your own account through this endpoint",
         ));
     }
-    if req.role_id == Some(crate::records::scope::PUBLIC_ROLE_ID)
-        || req.role.as_deref() == Some("public")
-    {
+    if req.role_id == Some(crate::auth::RoleId::PUBLIC.0) || req.role.as_deref() == Some("public") {
         return Err(ApiError::invalid(
             "role_id",
             "role_not_assignable",
@@ -407,7 +403,7 @@ pub async fn delete_user(
     AnyAdmin(admin): AnyAdmin,
     ApiPath(user_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    if admin.user_id == user_id {
+    if admin.id() == user_id {
         return Err(ApiError::forbidden("Cannot deactivate your own account"));
     }
     let mut tx = state.db.begin().await?;

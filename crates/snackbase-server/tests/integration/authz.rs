@@ -482,6 +482,15 @@ both!(roles_are_managed_and_protected, |app| {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["admin", "user", "public"]);
+    // The built-in roles are where `RoleId` names them.
+    use snackbase_server::auth::RoleId;
+    let ids: Vec<i64> = roles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [RoleId::ADMIN.0, RoleId::USER.0, RoleId::PUBLIC.0]);
     assert_eq!(roles["items"][0]["collections_count"], 1);
     let editor = app
         .post(

@@ -1,0 +1,212 @@
+//! The caller, as one type: who they are, the account they act in, their role
+//! and groups, and how they authenticated. Built by the extractors (a token
+//! checked against the database or the cache that follows it, or the public
+//! role of a named account) and read by everything else: access checks, rules,
+//! hooks, the change feed. The built-in roles are named here once.
+
+use serde::{Deserialize, Serialize};
+use snackbase_rules as rules;
+
+use super::superadmin::SYSTEM_ACCOUNT;
+
+/// A role's id. The three built-in roles exist in every database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct RoleId(pub i64);
+
+impl RoleId {
+    /// `admin`: administers its account (and, for the superadmin, every account).
+    pub const ADMIN: Self = Self(1);
+    /// `user`: what invited users get by default.
+    pub const USER: Self = Self(2);
+    /// `public`: requests without a token, in the account they name.
+    pub const PUBLIC: Self = Self(3);
+}
+
+/// How a principal authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    /// An access token of a login session.
+    Token { session_id: String },
+    /// No credentials: the public role of the named account.
+    Public,
+}
+
+/// The caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// `None` for the public role.
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub role_id: RoleId,
+    /// The account the caller acts in: their own, or for the superadmin the
+    /// account a request names.
+    pub account_id: String,
+    pub account_slug: String,
+    pub groups: Vec<String>,
+    pub method: Method,
+    superadmin: bool,
+}
+
+impl Principal {
+    /// A signed-in user acting in their own account.
+    #[allow(clippy::too_many_arguments)]
+    pub fn user(
+        user_id: String,
+        email: String,
+        role: String,
+        role_id: RoleId,
+        account_id: String,
+        account_slug: String,
+        groups: Vec<String>,
+        session_id: String,
+    ) -> Self {
+        Self {
+            superadmin: account_id == SYSTEM_ACCOUNT,
+            user_id: Some(user_id),
+            email: Some(email),
+            role,
+            role_id,
+            account_id,
+            account_slug,
+            groups,
+            method: Method::Token { session_id },
+        }
+    }
+
+    /// The public role of an account.
+    pub fn public(account_id: String, account_slug: String) -> Self {
+        Self {
+            user_id: None,
+            email: None,
+            role: "public".into(),
+            role_id: RoleId::PUBLIC,
+            account_id,
+            account_slug,
+            groups: Vec::new(),
+            method: Method::Public,
+            superadmin: false,
+        }
+    }
+
+    /// The same caller acting in another account (the superadmin's choice).
+    pub fn acting_in(mut self, account_id: String, account_slug: String) -> Self {
+        self.account_id = account_id;
+        self.account_slug = account_slug;
+        self
+    }
+
+    pub fn is_superadmin(&self) -> bool {
+        self.superadmin
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.method == Method::Public
+    }
+
+    /// Whether the caller administers `account_id`: the superadmin (any
+    /// account) or an admin (role `admin`) of that account.
+    pub fn administers(&self, account_id: &str) -> bool {
+        self.superadmin || (self.account_id == account_id && self.role == "admin")
+    }
+
+    /// The login session behind the caller's token, if any.
+    pub fn session_id(&self) -> Option<&str> {
+        match &self.method {
+            Method::Token { session_id } => Some(session_id),
+            Method::Public => None,
+        }
+    }
+
+    /// What the rule language sees as `user.*` and `account.*`.
+    pub fn resolve(&self, path: &[&str]) -> rules::Value {
+        let text = |s: &Option<String>| {
+            s.clone()
+                .map(rules::Value::Text)
+                .unwrap_or(rules::Value::Null)
+        };
+        match path {
+            ["user", "id"] => text(&self.user_id),
+            ["user", "email"] => text(&self.email),
+            ["user", "role"] => rules::Value::Text(self.role.clone()),
+            ["user", "account_id"] => rules::Value::Text(self.account_id.clone()),
+            ["user", "groups"] => rules::Value::List(
+                self.groups
+                    .iter()
+                    .cloned()
+                    .map(rules::Value::Text)
+                    .collect(),
+            ),
+            ["account", "id"] => rules::Value::Text(self.account_id.clone()),
+            ["account", "slug"] => rules::Value::Text(self.account_slug.clone()),
+            _ => rules::Value::Null,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alice() -> Principal {
+        Principal::user(
+            "u1".into(),
+            "alice@example.com".into(),
+            "admin".into(),
+            RoleId::ADMIN,
+            "AB0001".into(),
+            "alpha".into(),
+            vec!["editors".into()],
+            "s1".into(),
+        )
+    }
+
+    #[test]
+    fn a_user_resolves_for_rules_and_administers_only_their_account() {
+        let p = alice();
+        assert_eq!(p.resolve(&["user", "id"]), rules::Value::Text("u1".into()));
+        assert_eq!(
+            p.resolve(&["user", "groups"]),
+            rules::Value::List(vec![rules::Value::Text("editors".into())])
+        );
+        assert_eq!(
+            p.resolve(&["account", "slug"]),
+            rules::Value::Text("alpha".into())
+        );
+        assert_eq!(p.resolve(&["record", "x"]), rules::Value::Null);
+        assert!(p.administers("AB0001") && !p.administers("AB0002"));
+        assert!(!p.is_superadmin() && !p.is_public());
+        assert_eq!(p.session_id(), Some("s1"));
+    }
+
+    #[test]
+    fn the_superadmin_keeps_its_powers_in_another_account() {
+        let alpha = alice();
+        let sa = Principal::user(
+            "sa".into(),
+            "root@example.com".into(),
+            "admin".into(),
+            RoleId::ADMIN,
+            SYSTEM_ACCOUNT.into(),
+            "system".into(),
+            Vec::new(),
+            "s0".into(),
+        )
+        .acting_in(alpha.account_id.clone(), alpha.account_slug.clone());
+        assert!(sa.is_superadmin());
+        assert_eq!(sa.account_id, "AB0001");
+        assert!(sa.administers("ZZ9999"));
+    }
+
+    #[test]
+    fn the_public_role_has_no_user_and_no_session() {
+        let p = Principal::public("AB0001".into(), "alpha".into());
+        assert!(p.is_public());
+        assert_eq!(p.role_id, RoleId::PUBLIC);
+        assert_eq!(p.resolve(&["user", "id"]), rules::Value::Null);
+        assert_eq!(p.session_id(), None);
+        assert!(!p.administers("AB0001"));
+    }
+}
