@@ -13,10 +13,10 @@ use super::model::{Fields, Operation, RuleSet};
 use crate::auth::Principal;
 use crate::cache::GenCache;
 use crate::collections::store::Collection;
+use crate::db::statement::Statement;
 use crate::db::{Backend, Changes, Tx};
 use crate::error::{ApiError, ApiResult};
 use crate::on_tx;
-use crate::records::statement::Statement;
 
 /// One rule that grants an operation, with the fields it opens.
 #[derive(Debug)]
@@ -248,7 +248,7 @@ impl rules::SqlContext for QueryContext<'_> {
 
 /// The rule-language view of a collection.
 pub fn schema_of(c: &Collection) -> ApiResult<rules::Schema> {
-    crate::records::filter::schema_of(c)
+    crate::collections::filter::schema_of(c)
 }
 
 /// Whether any grant allows `record` (a stored row, or the data of a create).

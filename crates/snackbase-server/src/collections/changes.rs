@@ -39,7 +39,8 @@ fn req_summary(req: &UpdateCollectionRequest) -> Value {
         .unwrap_or_default();
     json!({"fields": fields, "confirm_data_loss": req.confirm_data_loss})
 }
-use crate::records::values::column_kind;
+use super::values::column_kind;
+use crate::db::values::{Param, Stored};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -452,9 +453,9 @@ pub async fn apply_change(
                 format!("'{name}' has {nulls} records without a value; give it a default to fill them, or fill them first"),
             ));
         };
-        let stored = crate::records::values::convert(&field, &default)
+        let stored = super::values::convert(&field, &default)
             .map_err(|(code, message)| ApiError::invalid(&name, code, message))?;
-        crate::records::sql::fill_nulls(tx, &table, &field, &stored).await?;
+        fill_nulls(tx, &table, &field, &stored).await?;
         changes.push(Change::BackfillDefault {
             field: name,
             rows: nulls,
@@ -481,4 +482,16 @@ pub async fn apply_change(
     store::update(tx, &next).await?;
     store::record_migration(tx, &next, "update", &json!(changes), Some(user_id)).await?;
     Ok((next, (changes, false)))
+}
+
+/// Sets every NULL of a column to a value (filling a field made required).
+async fn fill_nulls(tx: &mut Tx, table: &str, field: &Field, value: &Stored) -> ApiResult<()> {
+    let sql = format!(
+        "UPDATE {} SET {} = $1 WHERE {} IS NULL",
+        quote_ident(table),
+        quote_ident(&field.name),
+        quote_ident(&field.name)
+    );
+    crate::db::values::execute(tx, &sql, &[Param::Stored(value.clone())]).await?;
+    Ok(())
 }

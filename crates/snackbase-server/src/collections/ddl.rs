@@ -8,9 +8,9 @@ use sha2::{Digest, Sha256};
 
 use super::schema::Field;
 use super::store::{Collection, IndexDef};
+use crate::collections::values::{column_kind, ColumnKind};
 use crate::db::dialect::quote_ident;
 use crate::db::Backend;
-use crate::records::values::{column_kind, ColumnKind};
 
 pub fn column_type(backend: Backend, kind: ColumnKind) -> &'static str {
     match (backend, kind) {

@@ -4,10 +4,12 @@
 mod changes;
 pub mod compiled;
 pub mod ddl;
+pub mod filter;
 mod handlers;
 pub mod schema;
 pub mod store;
 pub mod transfer;
+pub mod values;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

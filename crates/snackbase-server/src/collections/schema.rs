@@ -409,7 +409,7 @@ pub fn validate_field(
         mask_type,
     };
     if let Some(default) = &field.default {
-        if let Err(problem) = crate::records::values::check_default(&field, default) {
+        if let Err(problem) = crate::collections::values::check_default(&field, default) {
             errors.push(FieldError::new(
                 format!("{path}.default"),
                 "default_invalid",

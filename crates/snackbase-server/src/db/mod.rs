@@ -17,8 +17,10 @@ pub mod fast;
 pub mod feed;
 mod group_commit;
 pub mod limit;
+pub mod statement;
 mod types;
 mod url;
+pub mod values;
 
 use std::str::FromStr;
 use std::sync::Arc;

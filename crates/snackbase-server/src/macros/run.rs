@@ -8,15 +8,15 @@ use sqlx::{Column as _, Row as _, TypeInfo as _};
 
 use super::MacroDef;
 use crate::db::dialect::Backend;
+use crate::db::values::{BindParam as _, Param};
 use crate::db::Db;
-use crate::records::sql::{BindParam as _, Param};
 
 /// How long one macro may run.
 pub const TIMEOUT: Duration = Duration::from_millis(1000);
 
 fn param(v: &rules::Value) -> Param {
     match v {
-        rules::Value::Null => Param::Null(crate::records::values::ColumnKind::Text),
+        rules::Value::Null => Param::Null(crate::collections::values::ColumnKind::Text),
         rules::Value::Bool(b) => Param::Bool(*b),
         rules::Value::Int(i) => Param::Int(*i),
         rules::Value::Float(f) => Param::Float(*f),
@@ -53,7 +53,7 @@ fn params(
         Param::Text(account_id.to_string()),
         user_id
             .map(|u| Param::Text(u.to_string()))
-            .unwrap_or(Param::Null(crate::records::values::ColumnKind::Text)),
+            .unwrap_or(Param::Null(crate::collections::values::ColumnKind::Text)),
     ];
     out.extend(args.iter().map(param));
     Ok(out)

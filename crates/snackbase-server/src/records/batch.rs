@@ -9,11 +9,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::handlers::load_collection;
-use super::values::Mode;
 use super::write;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::model::Operation;
+use crate::collections::values::Mode;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::http::{ApiJson, ApiPath};
 

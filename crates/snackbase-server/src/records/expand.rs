@@ -8,7 +8,6 @@ use serde_json::{Map, Value};
 
 use super::access;
 use super::sql::{self, Param};
-use super::statement::Statement;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::model::Operation;
@@ -16,6 +15,7 @@ use crate::collections::compiled::Catalog;
 use crate::collections::schema::FieldKind;
 use crate::collections::store::Collection;
 use crate::db::dialect::quote_ident;
+use crate::db::statement::Statement;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult};
 

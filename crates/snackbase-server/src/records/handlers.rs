@@ -14,14 +14,14 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::access::{self, Access};
-use super::statement::Statement;
-use super::values::Mode;
 use super::{expand, list, pipeline, sql, write};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::engine;
 use crate::authz::model::Operation;
 use crate::collections::compiled::{self, Compiled};
+use crate::collections::values::Mode;
+use crate::db::statement::Statement;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath};
@@ -77,7 +77,7 @@ pub async fn list_records(
         extra.push("(").append(&rules).push(")");
     }
     if let Some(source) = &q.filter {
-        let filter = super::filter::compile(&visible, source, tx.backend())?;
+        let filter = crate::collections::filter::compile(&visible, source, tx.backend())?;
         if !extra.is_empty() {
             extra.push(" AND ");
         }

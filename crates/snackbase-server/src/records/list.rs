@@ -6,11 +6,11 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::sql::{self, Param};
-use super::statement::Statement;
-use super::values::{self, ColumnKind, Stored};
 use crate::collections::schema::FieldKind;
 use crate::collections::store::Collection;
+use crate::collections::values::{self, ColumnKind, Stored};
 use crate::db::dialect::quote_ident;
+use crate::db::statement::Statement;
 use crate::error::{ApiError, ApiResult};
 
 pub const DEFAULT_LIMIT: i64 = 30;

@@ -6,14 +6,11 @@
 pub mod access;
 mod batch;
 mod expand;
-pub mod filter;
 mod handlers;
 pub mod list;
 mod pipeline;
 pub mod scope;
 pub mod sql;
-pub mod statement;
-pub mod values;
 mod write;
 
 use utoipa_axum::router::OpenApiRouter;

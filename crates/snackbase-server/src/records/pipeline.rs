@@ -13,12 +13,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::access::{self, Access};
-use super::values::Mode;
 use super::{sql, write};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::engine;
 use crate::collections::compiled::{Catalog, Compiled};
+use crate::collections::values::Mode;
 use crate::db::feed::{self, Actor, NewChange};
 use crate::db::{Operation, RecordChange, Tx};
 use crate::error::ApiResult;

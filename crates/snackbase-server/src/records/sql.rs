@@ -1,166 +1,17 @@
-//! The SQL side of records: binding typed values and reading typed rows on
-//! either backend, and the statements shared by the record routes.
+//! The statements shared by the record routes (the typed values they bind
+//! and read are in `db::values`).
 
 use serde_json::{Map, Value};
-use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::query::Query;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Postgres, Row as _, Sqlite};
+use sqlx::Row as _;
 
-use super::values::{column_kind, format_time, number_json, ColumnKind, Stored};
-use crate::collections::schema::Field;
 use crate::collections::store::Collection;
+use crate::collections::values::column_kind;
 use crate::db::dialect::quote_ident;
+pub use crate::db::values::{
+    execute, fetch_records, returning_list, scalar_i64, select_list, to_record, BindParam,
+    ColumnKind, Param, ReadColumn, Stored,
+};
 use crate::db::Tx;
-use crate::error::ApiError;
-use crate::on_tx;
-
-/// A value bound into a record query.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    Stored(Stored),
-    Text(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    /// A NULL of a given column kind.
-    Null(ColumnKind),
-}
-
-/// Binds [`Param`]s on either backend (so one query body serves both).
-pub trait BindParam: Sized {
-    fn bind_param(self, p: &Param) -> Self;
-}
-
-impl<'q> BindParam for Query<'q, Sqlite, SqliteArguments<'q>> {
-    fn bind_param(self, p: &Param) -> Self {
-        match p {
-            Param::Text(s) => self.bind(s.clone()),
-            Param::Int(i) => self.bind(*i),
-            Param::Float(f) => self.bind(*f),
-            Param::Bool(b) => self.bind(*b),
-            Param::Null(_) => self.bind(None::<String>),
-            Param::Stored(v) => match v {
-                Stored::Text(s) => self.bind(s.clone()),
-                Stored::Number(n) => self.bind(*n),
-                Stored::Bool(b) => self.bind(*b),
-                Stored::Time(t) => self.bind(t.as_ref().map(format_time)),
-                Stored::Json(j) => self.bind(j.as_ref().map(Value::to_string)),
-            },
-        }
-    }
-}
-
-impl<'q> BindParam for Query<'q, Postgres, PgArguments> {
-    fn bind_param(self, p: &Param) -> Self {
-        match p {
-            Param::Text(s) => self.bind(s.clone()),
-            Param::Int(i) => self.bind(*i),
-            Param::Float(f) => self.bind(*f),
-            Param::Bool(b) => self.bind(*b),
-            Param::Null(kind) => match kind {
-                ColumnKind::Text => self.bind(None::<String>),
-                ColumnKind::Number => self.bind(None::<f64>),
-                ColumnKind::Bool => self.bind(None::<bool>),
-                ColumnKind::Time => self.bind(None::<chrono::DateTime<chrono::Utc>>),
-                ColumnKind::Json => self.bind(None::<sqlx::types::Json<Value>>),
-            },
-            Param::Stored(v) => match v {
-                Stored::Text(s) => self.bind(s.clone()),
-                Stored::Number(n) => self.bind(*n),
-                Stored::Bool(b) => self.bind(*b),
-                Stored::Time(t) => self.bind(*t),
-                Stored::Json(j) => self.bind(j.clone().map(sqlx::types::Json)),
-            },
-        }
-    }
-}
-
-/// Reads one typed column of a row as JSON on either backend.
-pub trait ReadColumn {
-    type Error;
-    fn read_json(&self, index: usize, kind: ColumnKind) -> Result<Value, Self::Error>;
-}
-
-/// The column reads a record needs from a SQLite row, whichever driver
-/// fetched it (sqlx, or rusqlite on the direct read path).
-pub trait SqliteColumns {
-    type Error;
-    fn text(&self, i: usize) -> Result<Option<String>, Self::Error>;
-    fn real(&self, i: usize) -> Result<Option<f64>, Self::Error>;
-    fn flag(&self, i: usize) -> Result<Option<bool>, Self::Error>;
-}
-
-impl SqliteColumns for SqliteRow {
-    type Error = sqlx::Error;
-    fn text(&self, i: usize) -> Result<Option<String>, sqlx::Error> {
-        self.try_get(i)
-    }
-    fn real(&self, i: usize) -> Result<Option<f64>, sqlx::Error> {
-        self.try_get(i)
-    }
-    fn flag(&self, i: usize) -> Result<Option<bool>, sqlx::Error> {
-        self.try_get(i)
-    }
-}
-
-impl SqliteColumns for rusqlite::Row<'_> {
-    type Error = rusqlite::Error;
-    fn text(&self, i: usize) -> rusqlite::Result<Option<String>> {
-        self.get(i)
-    }
-    fn real(&self, i: usize) -> rusqlite::Result<Option<f64>> {
-        self.get(i)
-    }
-    fn flag(&self, i: usize) -> rusqlite::Result<Option<bool>> {
-        self.get(i)
-    }
-}
-
-impl<R: SqliteColumns> ReadColumn for R {
-    type Error = R::Error;
-    fn read_json(&self, i: usize, kind: ColumnKind) -> Result<Value, R::Error> {
-        Ok(match kind {
-            ColumnKind::Text | ColumnKind::Time => {
-                self.text(i)?.map(Value::String).unwrap_or(Value::Null)
-            }
-            ColumnKind::Number => self.real(i)?.map(number_json).unwrap_or(Value::Null),
-            ColumnKind::Bool => self.flag(i)?.map(Value::Bool).unwrap_or(Value::Null),
-            ColumnKind::Json => match self.text(i)? {
-                Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-                None => Value::Null,
-            },
-        })
-    }
-}
-
-impl ReadColumn for PgRow {
-    type Error = sqlx::Error;
-    fn read_json(&self, i: usize, kind: ColumnKind) -> Result<Value, sqlx::Error> {
-        Ok(match kind {
-            ColumnKind::Text => self
-                .try_get::<Option<String>, _>(i)?
-                .map(Value::String)
-                .unwrap_or(Value::Null),
-            ColumnKind::Time => self
-                .try_get::<Option<chrono::DateTime<chrono::Utc>>, _>(i)?
-                .map(|t| Value::String(format_time(&t)))
-                .unwrap_or(Value::Null),
-            ColumnKind::Number => self
-                .try_get::<Option<f64>, _>(i)?
-                .map(number_json)
-                .unwrap_or(Value::Null),
-            ColumnKind::Bool => self
-                .try_get::<Option<bool>, _>(i)?
-                .map(Value::Bool)
-                .unwrap_or(Value::Null),
-            ColumnKind::Json => self
-                .try_get::<Option<sqlx::types::Json<Value>>, _>(i)?
-                .map(|j| j.0)
-                .unwrap_or(Value::Null),
-        })
-    }
-}
 
 /// The columns of a record, in output order: system fields, then the schema's.
 pub fn columns(c: &Collection) -> Vec<(String, ColumnKind)> {
@@ -174,77 +25,6 @@ pub fn columns(c: &Collection) -> Vec<(String, ColumnKind)> {
     ];
     cols.extend(c.fields.iter().map(|f| (f.name.clone(), column_kind(f))));
     cols
-}
-
-pub fn select_list(cols: &[(String, ColumnKind)], alias: &str) -> String {
-    cols.iter()
-        .map(|(name, _)| format!("{alias}.{}", quote_ident(name)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The columns unqualified, for `RETURNING` (and selects without an alias).
-pub fn returning_list(cols: &[(String, ColumnKind)]) -> String {
-    cols.iter()
-        .map(|(name, _)| quote_ident(name))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Converts a row into a record object.
-pub fn to_record<R: ReadColumn>(
-    row: &R,
-    cols: &[(String, ColumnKind)],
-) -> Result<Map<String, Value>, R::Error> {
-    let mut map = Map::with_capacity(cols.len());
-    for (i, (name, kind)) in cols.iter().enumerate() {
-        map.insert(name.clone(), row.read_json(i, *kind)?);
-    }
-    Ok(map)
-}
-
-/// Runs a SELECT of record columns and converts each row.
-pub async fn fetch_records(
-    tx: &mut Tx,
-    sql: &str,
-    params: &[Param],
-    cols: &[(String, ColumnKind)],
-) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
-    tx.count_statement(sql);
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind_param(p);
-        }
-        let rows = q.fetch_all(c).await?;
-        rows.iter().map(|r| to_record(r, cols)).collect()
-    })
-}
-
-/// Runs a statement with parameters; returns the rows affected.
-pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sqlx::Error> {
-    tx.count_statement(sql);
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind_param(p);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })
-}
-
-/// Runs a query whose first column of its one row is an integer (a count).
-pub async fn scalar_i64(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::Error> {
-    tx.count_statement(sql);
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind_param(p);
-        }
-        q.fetch_one(c)
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0))
-    })
 }
 
 /// One record of an account, or `None`.
@@ -328,21 +108,4 @@ fn fetch_direct(
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query([account_id, id])?;
     rows.next()?.map(|row| to_record(row, cols)).transpose()
-}
-
-/// Sets every NULL of a column to a value (filling a field made required).
-pub async fn fill_nulls(
-    tx: &mut Tx,
-    table: &str,
-    field: &Field,
-    value: &Stored,
-) -> Result<(), ApiError> {
-    let sql = format!(
-        "UPDATE {} SET {} = $1 WHERE {} IS NULL",
-        quote_ident(table),
-        quote_ident(&field.name),
-        quote_ident(&field.name)
-    );
-    execute(tx, &sql, &[Param::Stored(value.clone())]).await?;
-    Ok(())
 }

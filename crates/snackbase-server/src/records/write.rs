@@ -6,12 +6,12 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::sql::{self, Param};
-use super::statement::Statement;
-use super::values::{self, Mode, Stored};
 use crate::auth::Principal;
 use crate::collections::compiled::{Catalog, Compiled};
 use crate::collections::schema::{FieldKind, OnDelete};
+use crate::collections::values::{self, Mode, Stored};
 use crate::db::dialect::quote_ident;
+use crate::db::statement::Statement;
 use crate::db::{violated_constraint, ConstraintKind, Operation, Tx};
 use crate::error::{ApiError, ApiResult, FieldError};
 

@@ -74,7 +74,7 @@ async fn check(
         })?;
     let filter = filter.filter(|f| !f.trim().is_empty());
     if let Some(f) = &filter {
-        crate::records::filter::compile(&c, f, tx.backend())?;
+        crate::collections::filter::compile(&c, f, tx.backend())?;
     }
     for (k, v) in &headers {
         let valid_name = axum::http::HeaderName::from_bytes(k.as_bytes()).is_ok();

@@ -314,7 +314,7 @@ both!(list_queries_use_an_index, |app| {
         let extra = q
             .filter
             .as_deref()
-            .map(|f| snackbase_server::records::filter::compile(&c, f, db.backend()).unwrap());
+            .map(|f| snackbase_server::collections::filter::compile(&c, f, db.backend()).unwrap());
         let statements = snackbase_server::records::list::build(&c, "AA0001", &q, extra).unwrap();
         let plan = explain(db, &statements.select, &statements.params).await;
         assert!(

@@ -6,7 +6,7 @@
 
 use snackbase_rules::TOKEN_MARK;
 
-use super::sql::Param;
+use super::values::{ColumnKind, Param};
 
 /// SQL under construction: text with parameter tokens, and their values.
 #[derive(Debug, Clone, Default)]
@@ -62,7 +62,7 @@ impl Statement {
 
     /// Appends a predicate compiled by the rules crate (tokens unnumbered).
     pub fn append_fragment(&mut self, fragment: snackbase_rules::SqlFragment) -> &mut Self {
-        let params = fragment.params.into_iter().map(super::filter::to_param);
+        let params = fragment.params.into_iter().map(to_param);
         self.append_tokens(&fragment.sql, params)
     }
 
@@ -109,6 +109,18 @@ impl Statement {
             out.push_str(pieces.next().unwrap_or_default());
         }
         (out, params)
+    }
+}
+
+/// A rule-language parameter as a statement parameter.
+pub fn to_param(p: snackbase_rules::SqlParam) -> Param {
+    use snackbase_rules::SqlParam;
+    match p {
+        SqlParam::Null => Param::Null(ColumnKind::Text),
+        SqlParam::Bool(b) => Param::Bool(b),
+        SqlParam::Int(i) => Param::Int(i),
+        SqlParam::Float(f) => Param::Float(f),
+        SqlParam::Text(s) => Param::Text(s),
     }
 }
 

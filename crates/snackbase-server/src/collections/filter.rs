@@ -1,16 +1,14 @@
 //! `filter=`: the rule language over record fields, checked against the
 //! collection's schema and compiled to a parameterised SQL predicate.
 
-use snackbase_rules::{self as rules, Dialect, Scope, SqlParam};
+use snackbase_rules::{self as rules, Dialect, Scope};
 
-use super::sql::Param;
-use super::statement::Statement;
-use super::values::ColumnKind;
 use crate::collections::store::Collection;
+use crate::db::statement::Statement;
 use crate::db::Backend;
 use crate::error::{ApiError, ApiResult, FieldError};
 
-pub use crate::collections::compiled::rule_schema as schema_of;
+pub use super::compiled::rule_schema as schema_of;
 
 struct FilterContext;
 
@@ -59,15 +57,4 @@ pub fn compile(c: &Collection, source: &str, backend: Backend) -> ApiResult<Stat
     let mut predicate = Statement::default();
     predicate.append_fragment(compiled);
     Ok(predicate)
-}
-
-/// A compiled rule's parameter as a record-query parameter.
-pub fn to_param(p: SqlParam) -> Param {
-    match p {
-        SqlParam::Null => Param::Null(ColumnKind::Text),
-        SqlParam::Bool(b) => Param::Bool(b),
-        SqlParam::Int(i) => Param::Int(i),
-        SqlParam::Float(f) => Param::Float(f),
-        SqlParam::Text(s) => Param::Text(s),
-    }
 }

@@ -1,66 +1,11 @@
 //! Record values: validation of what clients send against a field, the typed
 //! form that is stored, and the JSON that is read back.
 
-use chrono::{DateTime, Utc};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use crate::collections::schema::{Field, FieldKind};
+pub use crate::db::values::{format_time, number_json, parse_time, ColumnKind, Stored};
 use crate::error::FieldError;
-
-/// A value ready to bind, typed by its column (so that NULLs are typed too).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Stored {
-    Text(Option<String>),
-    Number(Option<f64>),
-    Bool(Option<bool>),
-    Time(Option<DateTime<Utc>>),
-    Json(Option<Value>),
-}
-
-impl Stored {
-    pub fn null_for(field: &Field) -> Self {
-        match column_kind(field) {
-            ColumnKind::Text => Self::Text(None),
-            ColumnKind::Number => Self::Number(None),
-            ColumnKind::Bool => Self::Bool(None),
-            ColumnKind::Time => Self::Time(None),
-            ColumnKind::Json => Self::Json(None),
-        }
-    }
-
-    pub fn is_null(&self) -> bool {
-        matches!(
-            self,
-            Self::Text(None)
-                | Self::Number(None)
-                | Self::Bool(None)
-                | Self::Time(None)
-                | Self::Json(None)
-        )
-    }
-
-    /// The value as JSON, as responses show it.
-    pub fn to_json(&self) -> Value {
-        match self {
-            Self::Text(Some(s)) => Value::String(s.clone()),
-            Self::Number(Some(n)) => number_json(*n),
-            Self::Bool(Some(b)) => Value::Bool(*b),
-            Self::Time(Some(t)) => Value::String(format_time(t)),
-            Self::Json(Some(v)) => v.clone(),
-            _ => Value::Null,
-        }
-    }
-}
-
-/// How a field is stored physically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnKind {
-    Text,
-    Number,
-    Bool,
-    Time,
-    Json,
-}
 
 pub fn column_kind(field: &Field) -> ColumnKind {
     match field.kind {
@@ -71,28 +16,6 @@ pub fn column_kind(field: &Field) -> ColumnKind {
         FieldKind::Select if field.is_multiple_select() => ColumnKind::Json,
         _ => ColumnKind::Text,
     }
-}
-
-/// Integral numbers read back as JSON integers, others as floats.
-pub fn number_json(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
-        Value::Number(Number::from(n as i64))
-    } else {
-        Number::from_f64(n)
-            .map(Value::Number)
-            .unwrap_or(Value::Null)
-    }
-}
-
-/// The one timestamp format: RFC 3339, UTC, microseconds, `Z` (sorts as text).
-pub fn format_time(t: &DateTime<Utc>) -> String {
-    crate::http::time::rfc3339::format(t)
-}
-
-/// Parses a date or date-time exactly as filters and rules do (see
-/// [`crate::formats::datetime`]).
-pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
-    crate::formats::datetime(raw)
 }
 
 fn json_type_name(v: &Value) -> &'static str {
@@ -301,7 +224,7 @@ pub fn validate_body(
                 "required_null",
                 format!("Required field '{}' cannot be null", field.name),
             )),
-            Some(Value::Null) => values.push((i, Stored::null_for(field))),
+            Some(Value::Null) => values.push((i, Stored::null(column_kind(field)))),
             Some(v) => match convert(field, v) {
                 Ok(stored) => values.push((i, stored)),
                 Err((code, message)) => errors.push(FieldError::new(&field.name, code, message)),
@@ -319,7 +242,7 @@ pub fn validate_body(
                     "required_missing",
                     format!("Required field '{}' is missing", field.name),
                 )),
-                None => values.push((i, Stored::null_for(field))),
+                None => values.push((i, Stored::null(column_kind(field)))),
             },
         }
     }
