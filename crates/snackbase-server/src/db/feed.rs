@@ -23,6 +23,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
 
+use super::statement::Statement;
+use super::values::{ColumnKind, Param, Stored};
 use super::{Operation, Tx};
 
 /// Changes a slow in-process subscriber may fall behind before it misses some
@@ -111,6 +113,18 @@ fn json_text(record: Option<&Map<String, Value>>) -> Option<String> {
 
 /// Writes `change` to the log in `tx` and keeps it for publication at commit.
 pub async fn record(tx: &mut Tx, change: NewChange<'_>) -> Result<Arc<RecordChange>, sqlx::Error> {
+    record_with(tx, None, change).await
+}
+
+/// [`record`], preceded by `write` (the record's own statement, without
+/// `RETURNING`): on PostgreSQL both go in one statement (`WITH w AS (write)
+/// INSERT INTO record_changes …`), one round trip; on SQLite one after the
+/// other. An error of `write` comes back as it is (a unique violation, …).
+pub async fn record_with(
+    tx: &mut Tx,
+    write: Option<&Statement>,
+    change: NewChange<'_>,
+) -> Result<Arc<RecordChange>, sqlx::Error> {
     if change.operation == Operation::Read {
         return Err(sqlx::Error::Protocol("a read is not a change".into()));
     }
@@ -120,21 +134,41 @@ pub async fn record(tx: &mut Tx, change: NewChange<'_>) -> Result<Arc<RecordChan
         ));
     }
     let at = crate::http::time::now();
-    let (before, after) = (json_text(change.before), json_text(change.after));
-    let sql = "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq";
-    let seq: i64 = crate::on_tx!(tx, |c| sqlx::query_scalar(sql)
-        .bind(change.account_id)
-        .bind(change.collection)
-        .bind(change.operation.name())
-        .bind(change.record_id)
-        .bind(change.actor.user_id.as_deref())
-        .bind(&change.actor.role)
-        .bind(before.as_deref())
-        .bind(after.as_deref())
-        .bind(at)
-        .fetch_one(c)
-        .await)?;
+    let text = |v: Option<&str>| match v {
+        Some(v) => Param::Text(v.to_string()),
+        None => Param::Null(ColumnKind::Text),
+    };
+    let mut log = Statement::new(
+        "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at) VALUES ",
+    );
+    log.bind_list([
+        Param::Text(change.account_id.to_string()),
+        Param::Text(change.collection.to_string()),
+        Param::Text(change.operation.name().to_string()),
+        Param::Text(change.record_id.to_string()),
+        text(change.actor.user_id.as_deref()),
+        Param::Text(change.actor.role.clone()),
+        text(json_text(change.before).as_deref()),
+        text(json_text(change.after).as_deref()),
+        Param::Stored(Stored::Time(Some(at))),
+    ])
+    .push(" RETURNING seq");
+    let statement = match (write, tx.backend()) {
+        (Some(write), super::Backend::Postgres) => {
+            tx.count_statement("INSERT");
+            let mut both = Statement::new("WITH w AS (");
+            both.append(write).push(") ").append(&log);
+            both
+        }
+        (Some(write), super::Backend::Sqlite) => {
+            let (sql, params) = write.finish();
+            super::values::execute(tx, &sql, &params).await?;
+            log
+        }
+        (None, _) => log,
+    };
+    let (sql, params) = statement.finish();
+    let seq = super::values::scalar_uncounted(tx, &sql, &params).await?;
     let change = Arc::new(RecordChange {
         seq,
         account_id: change.account_id.to_string(),

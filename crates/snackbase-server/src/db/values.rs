@@ -298,6 +298,15 @@ pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sq
 /// Runs a query whose first column of its one row is an integer (a count).
 pub async fn scalar_i64(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::Error> {
     tx.count_statement(sql);
+    scalar_uncounted(tx, sql, params).await
+}
+
+/// [`scalar_i64`] without counting the statement (the change log's own).
+pub(crate) async fn scalar_uncounted(
+    tx: &mut Tx,
+    sql: &str,
+    params: &[Param],
+) -> Result<i64, sqlx::Error> {
     crate::on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {

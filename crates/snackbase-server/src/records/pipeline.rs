@@ -20,6 +20,7 @@ use crate::authz::engine;
 use crate::collections::compiled::{Catalog, Compiled};
 use crate::collections::values::Mode;
 use crate::db::feed::{self, Actor, NewChange};
+use crate::db::statement::Statement;
 use crate::db::{Operation, RecordChange, Tx};
 use crate::error::ApiResult;
 use crate::hooks::{Event, HookEvent};
@@ -74,12 +75,15 @@ async fn emit(
     tx: &mut Tx,
     caller: &Principal,
     catalog: &Catalog,
+    write: Option<&Statement>,
     change: NewChange<'_>,
 ) -> ApiResult<Arc<RecordChange>> {
-    let change = feed::record(tx, change).await?;
-    let Some(c) = catalog.get(&change.collection) else {
-        return Ok(change);
+    let Some(c) = catalog.get(change.collection) else {
+        return Ok(feed::record_with(tx, write, change).await?);
     };
+    let change = feed::record_with(tx, write, change)
+        .await
+        .map_err(|e| write::map_write_error(c, e))?;
     let record = change.after.as_ref().or(change.before.as_ref());
     if let (true, Some(record)) = (crate::webhooks::outbox::listened(c, &change), record) {
         let shown = respond(state, tx, caller, c, record.clone()).await?;
@@ -105,7 +109,7 @@ pub async fn create(
     let body = before.record.clone().unwrap_or_default();
     let acting = stamped(caller, &before);
     let catalog = state.catalog.catalog(tx).await?;
-    let record = write::insert(tx, &catalog, c, &acting, &body, |record| {
+    let (record, insert) = write::prepare_insert(tx, &catalog, c, &acting, &body, |record| {
         if create.allows(c, caller, record)? {
             Ok(())
         } else {
@@ -124,6 +128,7 @@ pub async fn create(
         tx,
         caller,
         &catalog,
+        Some(&insert),
         NewChange {
             account_id: &acting.account_id,
             collection: &c.name,
@@ -214,6 +219,7 @@ pub async fn update(
         tx,
         caller,
         &catalog,
+        None,
         NewChange {
             account_id: &acting.account_id,
             collection: &c.name,
@@ -260,6 +266,7 @@ pub async fn delete(
             tx,
             caller,
             &catalog,
+            None,
             NewChange {
                 account_id: &caller.account_id,
                 collection: &change.collection,

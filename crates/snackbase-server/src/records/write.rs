@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Maps a unique violation to a 409 naming the field (the compiled
 /// collection knows which index is on which columns).
-fn map_write_error(c: &Compiled, err: sqlx::Error) -> ApiError {
+pub fn map_write_error(c: &Compiled, err: sqlx::Error) -> ApiError {
     match violated_constraint(&err) {
         Some(v) if v.kind == ConstraintKind::Unique => {
             // PostgreSQL names the index; SQLite lists `table.column`s.
@@ -111,16 +111,18 @@ pub fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
     }
 }
 
-/// Validates and inserts one record; `guard` sees the record as it would be
-/// stored (system fields included) and may refuse it. Returns the record.
-pub async fn insert(
+/// Validates one record to insert; `guard` sees the record as it would be
+/// stored (system fields included) and may refuse it. Returns the record and
+/// its `INSERT`, which the caller runs (with the change log's, see
+/// `db::feed::record_with`) and maps errors of with [`map_write_error`].
+pub async fn prepare_insert(
     tx: &mut Tx,
     catalog: &Catalog,
     c: &Compiled,
     caller: &Principal,
     body: &Map<String, Value>,
     guard: impl FnOnce(&Map<String, Value>) -> ApiResult<()>,
-) -> ApiResult<Map<String, Value>> {
+) -> ApiResult<(Map<String, Value>, Statement)> {
     let values = values::validate_body(&c.fields, body, Mode::Full).map_err(rejected)?;
     if let Some(err) = ApiError::from_field_errors(
         check_references(tx, catalog, c, &caller.account_id, &values).await?,
@@ -189,11 +191,7 @@ pub async fn insert(
         columns.join(", "),
     ));
     insert.bind_list(params);
-    let (sql, params) = insert.finish();
-    sql::execute(tx, &sql, &params)
-        .await
-        .map_err(|e| map_write_error(c, e))?;
-    Ok(record)
+    Ok((record, insert))
 }
 
 pub fn record_not_found() -> ApiError {

@@ -333,6 +333,33 @@ both!(a_patch_reads_its_record_once, |app| {
     assert_eq!(patched["views"], 3);
     assert_eq!(stats.reads() - reads, 1, "one read of the stored row");
     assert_eq!(stats.writes() - writes, 1, "one UPDATE … RETURNING");
+    // A create is one write too (on PostgreSQL the record and its change-log
+    // row go in one statement), and reads nothing when no reference is checked.
+    let (reads, writes) = (stats.reads(), stats.writes());
+    app.post(
+        "/api/v1/records/posts",
+        t,
+        json!({"title": "z", "slug": "zz"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(stats.reads() - reads, 0);
+    assert_eq!(stats.writes() - writes, 1);
+    // The combined statement still maps a unique violation to its field.
+    let dup = app
+        .post(
+            "/api/v1/records/posts",
+            t,
+            json!({"title": "z2", "slug": "zz"}),
+        )
+        .await;
+    dup.expect_error(409, "conflict");
+    assert_eq!(dup.json["details"][0]["field"], "slug", "{}", dup.text);
+    assert_eq!(
+        app.count("record_changes").await,
+        3,
+        "the refused create logged nothing"
+    );
 });
 
 both!(the_change_log_is_pruned_after_its_retention, |app| {
