@@ -306,6 +306,14 @@ pub async fn delete_account(
         ));
     }
     let mut tx = state.db.begin().await?;
+    // The change log has no foreign key (see migration 0010): its rows go here.
+    on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM record_changes WHERE account_id = $1"
+    )
+    .bind(&account_id)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
     let deleted = on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM accounts WHERE id = $1"
     )

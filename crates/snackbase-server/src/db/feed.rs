@@ -184,16 +184,23 @@ pub async fn record_with(
     Ok(change)
 }
 
+/// Rows deleted by one [`prune`] at most.
+pub const PRUNE_BATCH: u64 = 10_000;
+
 /// Deletes log rows older than `retention` (run by every node now and then;
 /// deleting twice is harmless).
 pub async fn prune(db: &super::Db, retention: Duration) -> Result<u64, sqlx::Error> {
     let cutoff = crate::http::time::now()
         - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
     let mut tx = db.begin().await?;
+    // Oldest first along the primary key (changes are logged in time order),
+    // in bounded batches; no index on created_at is needed.
     let deleted = crate::on_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM record_changes WHERE created_at < $1"
+        "DELETE FROM record_changes WHERE seq IN \
+         (SELECT seq FROM record_changes WHERE created_at < $1 ORDER BY seq LIMIT $2)"
     )
     .bind(cutoff)
+    .bind(PRUNE_BATCH as i64)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -217,10 +224,16 @@ pub async fn prune_until(
         if *stop.borrow() {
             return;
         }
-        match prune(&db, retention).await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(deleted = n, "pruned the change log"),
-            Err(e) => tracing::warn!(error = %e, "could not prune the change log"),
+        // Batch after batch until the log is within its retention.
+        loop {
+            match prune(&db, retention).await {
+                Ok(n) if n < PRUNE_BATCH => break,
+                Ok(n) => tracing::debug!(deleted = n, "pruned the change log"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not prune the change log");
+                    break;
+                }
+            }
         }
     }
 }

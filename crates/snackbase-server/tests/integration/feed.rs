@@ -386,4 +386,19 @@ both!(the_change_log_is_pruned_after_its_retention, |app| {
         .unwrap();
     assert_eq!(pruned, 2);
     assert_eq!(app.count("record_changes").await, 0);
+    // Deleting an account deletes its changes too.
+    app.post("/api/v1/records/posts", Some(&a), json!({ "title": "c" }))
+        .await
+        .expect(201);
+    assert_eq!(app.count("record_changes").await, 1);
+    let me = app
+        .get("/api/v1/auth/me", Some(&a))
+        .await
+        .expect(200)
+        .clone();
+    let account = me["account_id"].as_str().unwrap();
+    app.delete(&format!("/api/v1/accounts/{account}"), Some(&sa))
+        .await
+        .expect(204);
+    assert_eq!(app.count("record_changes").await, 0);
 });

@@ -188,11 +188,19 @@ async fn deliveries_are_signed_retried_and_logged(backend: Backend) {
     let payload: Value = serde_json::from_slice(body).unwrap();
     assert_eq!(payload["record"]["id"], rec["id"]);
     assert_eq!(payload["collection"], "orders");
-    let log = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
-        .await
-        .expect(200)
-        .clone();
+    // The worker records the outcome after the receiver has answered: wait for it.
+    let mut log = Value::Null;
+    for _ in 0..100 {
+        log = app
+            .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
+            .await
+            .expect(200)
+            .clone();
+        if log[0]["status"] != "pending" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(
         log.as_array().unwrap().len(),
         1,
