@@ -131,11 +131,20 @@ pub struct Conn<DB: Database> {
     /// record changes when they commit.
     write: bool,
     pending: Vec<Arc<RecordChange>>,
+    /// The next write is announced as the only one (deferred transactions).
+    alone: bool,
+    /// A write ran alone: no other write may follow.
+    spent: bool,
 }
 
 enum Inner<DB: Database> {
     Tx(Transaction<'static, DB>),
     Plain(PoolConnection<DB>),
+    /// A write transaction whose `BEGIN` waits for its first write (see
+    /// [`Tx::last_write`]); reads before it run on their own.
+    Deferred(PoolConnection<DB>),
+    /// Its `BEGIN` failed; the error went to the caller, nothing runs here.
+    Gone,
 }
 
 impl<DB: Database> Conn<DB> {
@@ -145,6 +154,8 @@ impl<DB: Database> Conn<DB> {
             shared: shared.clone(),
             write: false,
             pending: Vec::new(),
+            alone: false,
+            spent: false,
         }
     }
 
@@ -156,12 +167,26 @@ impl<DB: Database> Conn<DB> {
         }
     }
 
+    /// The fields of a connection outside a transaction (a placeholder `inner`).
+    fn plain_parts(shared: &Arc<Shared>) -> Self {
+        Self {
+            inner: Inner::Gone,
+            shared: shared.clone(),
+            write: false,
+            pending: Vec::new(),
+            alone: false,
+            spent: false,
+        }
+    }
+
     fn plain(c: PoolConnection<DB>, shared: &Arc<Shared>) -> Self {
         Self {
             inner: Inner::Plain(c),
             shared: shared.clone(),
             write: false,
             pending: Vec::new(),
+            alone: false,
+            spent: false,
         }
     }
 
@@ -169,14 +194,41 @@ impl<DB: Database> Conn<DB> {
     pub fn conn(&mut self) -> &mut DB::Connection {
         match &mut self.inner {
             Inner::Tx(t) => t,
-            Inner::Plain(c) => c,
+            Inner::Plain(c) | Inner::Deferred(c) => c,
+            #[allow(clippy::panic)]
+            Inner::Gone => panic!("a connection used after its BEGIN failed"),
         }
+    }
+
+    /// Before a write: sends the deferred `BEGIN`, unless this write was
+    /// announced as the transaction's last and only one ([`Tx::last_write`]):
+    /// then it runs alone, committed by itself.
+    async fn before_write(&mut self) -> Result<(), sqlx::Error> {
+        if !matches!(self.inner, Inner::Deferred(_)) {
+            return Ok(());
+        }
+        if self.alone {
+            // It runs in autocommit; nothing may follow it.
+            self.alone = false;
+            self.inner = match std::mem::replace(&mut self.inner, Inner::Gone) {
+                Inner::Deferred(c) => Inner::Plain(c),
+                other => other,
+            };
+            self.spent = true;
+            return Ok(());
+        }
+        if let Inner::Deferred(c) = std::mem::replace(&mut self.inner, Inner::Gone) {
+            self.inner = Inner::Tx(Transaction::begin(c, None).await?);
+        }
+        Ok(())
     }
 
     async fn commit(self) -> Result<(), sqlx::Error> {
         if let Inner::Tx(t) = self.inner {
             t.commit().await?;
         }
+        // A deferred transaction that wrote nothing, or whose one write ran
+        // alone, has nothing left to commit.
         if self.write {
             // PostgreSQL never marks the generation dirty: nodes learn of
             // changes through the identity query (see `changes`).
@@ -425,8 +477,15 @@ impl Db {
     {
         match self {
             Self::Sqlite { group, .. } => group.write(work).await,
-            Self::Postgres(..) => {
-                let mut tx = self.begin().await?;
+            // The BEGIN waits for the first write, and a transaction whose
+            // one write was announced runs it alone (one round trip).
+            Self::Postgres(pool, shared) => {
+                let conn = pool.acquire().await?;
+                let mut tx = Tx::Postgres(Conn {
+                    inner: Inner::Deferred(conn),
+                    write: true,
+                    ..Conn::plain_parts(shared)
+                });
                 let result = work(&mut tx).await?;
                 tx.commit().await?;
                 Ok(result)
@@ -493,6 +552,33 @@ impl Tx {
         match self {
             Self::Sqlite(c) => c.write,
             Self::Postgres(c) => c.write,
+        }
+    }
+
+    /// Announces that the next write is the transaction's last and only
+    /// one: in a deferred transaction (single record writes on PostgreSQL)
+    /// with no write yet, it then runs alone, without BEGIN and COMMIT.
+    /// Elsewhere this changes nothing.
+    pub(crate) fn last_write(&mut self) {
+        if let Self::Postgres(c) = self {
+            c.alone = matches!(c.inner, Inner::Deferred(_));
+        }
+    }
+
+    /// Called by every write statement of the record path before it runs.
+    pub(crate) async fn before_write(&mut self) -> Result<(), sqlx::Error> {
+        let spent = match self {
+            Self::Sqlite(c) => c.spent,
+            Self::Postgres(c) => c.spent,
+        };
+        if spent {
+            return Err(sqlx::Error::Protocol(
+                "a write after the one announced as the last".into(),
+            ));
+        }
+        match self {
+            Self::Sqlite(c) => c.before_write().await,
+            Self::Postgres(c) => c.before_write().await,
         }
     }
 

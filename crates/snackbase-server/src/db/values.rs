@@ -273,6 +273,9 @@ pub async fn fetch_records(
     cols: &[(String, ColumnKind)],
 ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
     tx.count_statement(sql);
+    if !is_read(sql) {
+        tx.before_write().await?;
+    }
     crate::on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {
@@ -286,6 +289,9 @@ pub async fn fetch_records(
 /// Runs a statement with parameters; returns the rows affected.
 pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sqlx::Error> {
     tx.count_statement(sql);
+    if !is_read(sql) {
+        tx.before_write().await?;
+    }
     crate::on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {
@@ -307,6 +313,9 @@ pub(crate) async fn scalar_uncounted(
     sql: &str,
     params: &[Param],
 ) -> Result<i64, sqlx::Error> {
+    if !is_read(sql) {
+        tx.before_write().await?;
+    }
     crate::on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {
@@ -316,4 +325,11 @@ pub(crate) async fn scalar_uncounted(
             .await
             .and_then(|row| row.try_get::<i64, _>(0))
     })
+}
+
+/// Whether a statement only reads (it starts with `SELECT`).
+fn is_read(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..6)
+        .is_some_and(|head| head.eq_ignore_ascii_case("SELECT"))
 }

@@ -117,6 +117,14 @@ pub async fn create(
         }
     })
     .await?;
+    // With no webhook to queue, the INSERT and its change-log row are the
+    // only write: on PostgreSQL it runs alone, one round trip, no BEGIN/COMMIT.
+    if c.subscriptions(&acting.account_id, Operation::Create)
+        .next()
+        .is_none()
+    {
+        tx.last_write();
+    }
     let id = record
         .get("id")
         .and_then(Value::as_str)

@@ -82,6 +82,7 @@ pub async fn insert(
     let id = uuid::Uuid::new_v4().to_string();
     let now = crate::http::time::now();
     let text = payload.to_string();
+    tx.before_write().await?;
     on_tx!(tx, |conn| {
         sqlx::query(
         "INSERT INTO webhook_deliveries (id, webhook_id, account_id, event, payload, status, attempts, next_attempt_at, created_at) \
