@@ -369,6 +369,7 @@ def check_targets(results, ceiling):
         ("get by id / pgbench select-only tps", "get", "select-only", MIN_GET_PER_SELECT),
         ("create / pgbench simple-update tps", "create", "simple-update", MIN_CREATE_PER_UPDATE),
         ("PATCH / pgbench simple-update tps", "update", "simple-update", MIN_PATCH_PER_UPDATE),
+        ("PATCH one of 100 / pgbench simple-update tps", "update_spread", "simple-update", MIN_PATCH_PER_UPDATE),
     ):
         a, b = rps(s), tps(ref)
         value = a / b if a is not None and b else None
@@ -515,6 +516,9 @@ class Ours(Target):
         page = http(b, "GET", "/api/v1/records/posts?limit=1&sort=-created_at", token=self.token)
         self.get_id = page["items"][0]["id"]
         self.rows = page["total"]
+        # 100 rows for PATCHes spread like pgbench -N's (no single hot row).
+        spread = http(b, "GET", "/api/v1/records/posts?limit=100&sort=created_at", token=self.token)
+        self.spread_ids = [r["id"] for r in spread["items"]]
 
     def batch(self, collection, n, token):
         done = 0
@@ -537,6 +541,8 @@ class Ours(Target):
             "filter": ("GET", f"{p}?skip=0&limit=20&sort=-created_at&filter=" + urllib.parse.quote("views > 500"), None, t),
             "rowlevel": ("GET", "/api/v1/records/owned?skip=0&limit=20&sort=-created_at", None, self.reader),
             "update": ("PATCH", f"{p}/{self.get_id}", {"views": 7}, t),
+            # A URL regex (oha --rand-regex-url): each request one of 100 records.
+            "update_spread": ("PATCH", "~" + f"{p}/(" + "|".join(self.spread_ids) + ")", {"views": 7}, t),
             "bulk": ("POST", f"{p}/batch", {"records": [seed_doc(20_000_000 + j) for j in range(100)]}, t),
             "insert_rule": ("POST", "/api/v1/records/messages", {"room": "lobby", "body": "hello"}, self.reader),
         }.get(s)
@@ -616,8 +622,12 @@ def find_oha():
 
 def oha(args, target, request, conc, duration=None, count=None):
     method, path, body, token = request
+    regex = path.startswith("~")
+    url = target.base_url() + path.lstrip("~")
     cmd = pin(args.client_cpus) + [args.oha, "--no-tui", "--output-format", "json", "-w",
-                                   "-c", str(conc), "-m", method, target.base_url() + path]
+                                   "-c", str(conc), "-m", method, url]
+    if regex:
+        cmd.append("--rand-regex-url")
     cmd += ["-z", f"{duration}s"] if duration else ["-n", str(count)]
     if token:
         k, v = target.auth_header(token) if isinstance(target, Peer) else ("Authorization", f"Bearer {token}")
@@ -649,11 +659,12 @@ SCENARIOS = {
     "filter": "list 20, filter views > 500 (indexed), with total",
     "rowlevel": "list 20 as a user, rule user.id == record.created_by",
     "update": "update record (PATCH)",
+    "update_spread": "update record (PATCH), one of 100",
     "create": "create record",
     "bulk": "bulk create, 100 per request",
 }
 # Reads first, writes last, so the lists see exactly the seeded rows.
-ORDER = ["health", "get", "list", "filter", "rowlevel", "login", "update", "create", "bulk"]
+ORDER = ["health", "get", "list", "filter", "rowlevel", "login", "update", "update_spread", "create", "bulk"]
 
 
 def run_scenarios(args, targets):
