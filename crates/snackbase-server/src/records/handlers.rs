@@ -189,7 +189,7 @@ pub async fn get_record(
     let query = single_query(uri.query());
     // PostgreSQL: one statement when the caches can answer (see `read_pg`).
     let mut direct = None;
-    if matches!(query, Ok((None, _))) {
+    if state.db.backend() == crate::db::Backend::Postgres && matches!(query, Ok((None, _))) {
         if let Some((user, generation)) = super::scope::cached(&parts, &state) {
             if let Some(found) = read_pg(&state, &user, &p, generation).await {
                 crate::auth::extract::note(&mut parts, &user);
