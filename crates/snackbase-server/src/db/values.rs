@@ -265,6 +265,23 @@ pub fn to_record<R: ReadColumn>(
     Ok(map)
 }
 
+/// Binds `params` in order (one body for both backends).
+fn bound<Q: BindParam>(q: Q, params: &[Param]) -> Q {
+    params.iter().fold(q, |q, p| q.bind_param(p))
+}
+
+/// Before a statement of the record path: counts it (unless it is the change
+/// log's own) and, for a write, lets a deferred transaction begin.
+async fn prepare(tx: &mut Tx, sql: &str, counted: bool) -> Result<(), sqlx::Error> {
+    if counted {
+        tx.count_statement(sql);
+    }
+    if !is_read(sql) {
+        tx.before_write().await?;
+    }
+    Ok(())
+}
+
 /// Runs a SELECT of record columns and converts each row.
 pub async fn fetch_records(
     tx: &mut Tx,
@@ -272,39 +289,26 @@ pub async fn fetch_records(
     params: &[Param],
     cols: &[(String, ColumnKind)],
 ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
-    tx.count_statement(sql);
-    if !is_read(sql) {
-        tx.before_write().await?;
-    }
+    prepare(tx, sql, true).await?;
     crate::on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind_param(p);
-        }
-        let rows = q.fetch_all(c).await?;
+        let rows = bound(sqlx::query(sql), params).fetch_all(c).await?;
         rows.iter().map(|r| to_record(r, cols)).collect()
     })
 }
 
 /// Runs a statement with parameters; returns the rows affected.
 pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sqlx::Error> {
-    tx.count_statement(sql);
-    if !is_read(sql) {
-        tx.before_write().await?;
-    }
-    crate::on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind_param(p);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })
+    prepare(tx, sql, true).await?;
+    crate::on_tx!(tx, |c| bound(sqlx::query(sql), params)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
 }
 
 /// Runs a query whose first column of its one row is an integer (a count).
 pub async fn scalar_i64(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::Error> {
-    tx.count_statement(sql);
-    scalar_uncounted(tx, sql, params).await
+    prepare(tx, sql, true).await?;
+    scalar(tx, sql, params).await
 }
 
 /// [`scalar_i64`] without counting the statement (the change log's own).
@@ -313,18 +317,15 @@ pub(crate) async fn scalar_uncounted(
     sql: &str,
     params: &[Param],
 ) -> Result<i64, sqlx::Error> {
-    if !is_read(sql) {
-        tx.before_write().await?;
-    }
-    crate::on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind_param(p);
-        }
-        q.fetch_one(c)
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0))
-    })
+    prepare(tx, sql, false).await?;
+    scalar(tx, sql, params).await
+}
+
+async fn scalar(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::Error> {
+    crate::on_tx!(tx, |c| bound(sqlx::query(sql), params)
+        .fetch_one(c)
+        .await
+        .and_then(|row| row.try_get::<i64, _>(0)))
 }
 
 /// Whether a statement only reads (it starts with `SELECT`).
