@@ -116,7 +116,7 @@ pub use parser::{
 pub use schema::{FieldType, Schema, SchemaError, MAX_FIELD_NAME_CHARS, SYSTEM_FIELDS};
 pub use scope::{BuiltinMacro, Function, Scope, ScopeKind, MAX_TREE_DEPTH};
 pub use sql::{
-    compile, compile_fragment, CompileError, Dialect, ParamBinder, SqlContext, SqlFragment,
-    SqlParam, SqlPredicate, MAX_SQL_BYTES, MAX_SQL_PARAMS, TOKEN_MARK,
+    compile, compile_fragment, number_tokens, CompileError, Dialect, ParamBinder, SqlContext,
+    SqlFragment, SqlParam, SqlPredicate, MAX_SQL_BYTES, MAX_SQL_PARAMS, TOKEN_MARK,
 };
 pub use value::Value;

@@ -116,28 +116,38 @@ impl ParamBinder {
     /// Replaces tokens by `$first…` and keeps the parameters they reference.
     /// `None` if the SQL holds a stray token mark.
     fn finish(self, sql: &str, first: usize) -> Option<SqlPredicate> {
-        let mut numbers: Vec<Option<usize>> = vec![None; self.params.len()];
-        let mut params = Vec::new();
-        let mut out = String::with_capacity(sql.len());
-        let mut pieces = sql.split(TOKEN_MARK);
-        out.push_str(pieces.next()?);
-        while let Some(token) = pieces.next() {
-            let index: usize = token.parse().ok()?;
-            let number = match *numbers.get(index)? {
-                Some(number) => number,
-                None => {
-                    params.push(self.params.get(index)?.clone());
-                    let number = first + params.len() - 1;
-                    numbers[index] = Some(number);
-                    number
-                }
-            };
-            out.push('$');
-            out.push_str(&number.to_string());
-            out.push_str(pieces.next()?);
-        }
-        Some(SqlPredicate { sql: out, params })
+        let (sql, params) = number_tokens(sql, &self.params, first)?;
+        Some(SqlPredicate { sql, params })
     }
+}
+
+/// Numbers the tokens of `sql` (see [`TOKEN_MARK`]; token `i` stands for
+/// `params[i]`) as `$first…` in order of first appearance: a token used
+/// twice is one placeholder, and parameters no token references are left
+/// out. Returns the SQL and the parameters in placeholder order; `None` if
+/// the SQL holds a stray mark or a token without a parameter.
+pub fn number_tokens<T: Clone>(sql: &str, params: &[T], first: usize) -> Option<(String, Vec<T>)> {
+    let mut numbers: Vec<Option<usize>> = vec![None; params.len()];
+    let mut kept = Vec::new();
+    let mut out = String::with_capacity(sql.len());
+    let mut pieces = sql.split(TOKEN_MARK);
+    out.push_str(pieces.next()?);
+    while let Some(token) = pieces.next() {
+        let index: usize = token.parse().ok()?;
+        let number = match *numbers.get(index)? {
+            Some(number) => number,
+            None => {
+                kept.push(params.get(index)?.clone());
+                let number = first + kept.len() - 1;
+                numbers[index] = Some(number);
+                number
+            }
+        };
+        out.push('$');
+        out.push_str(&number.to_string());
+        out.push_str(pieces.next()?);
+    }
+    Some((out, kept))
 }
 
 /// What the compiler needs from the caller: the identity and the clock (whose

@@ -70,16 +70,6 @@ impl Deref for Compiled {
 }
 
 impl Compiled {
-    /// The schema of the rule language, or the 500 that it cannot be built.
-    pub fn schema(&self) -> ApiResult<&rules::Schema> {
-        self.rule_schema.as_ref().ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!(
-                "collection '{}' has no rule schema",
-                self.name
-            ))
-        })
-    }
-
     /// The webhooks of `account_id` that listen to `op`.
     pub fn subscriptions(
         &self,

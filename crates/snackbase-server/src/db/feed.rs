@@ -111,16 +111,12 @@ fn json_text(record: Option<&Map<String, Value>>) -> Option<String> {
     record.map(|r| Value::Object(r.clone()).to_string())
 }
 
-/// Writes `change` to the log in `tx` and keeps it for publication at commit.
-pub async fn record(tx: &mut Tx, change: NewChange<'_>) -> Result<Arc<RecordChange>, sqlx::Error> {
-    record_with(tx, None, change).await
-}
-
-/// [`record`], preceded by `write` (the record's own statement, without
+/// Writes `change` to the log in `tx` and keeps it for publication at commit,
+/// preceded by `write` if given (the record's own statement, without
 /// `RETURNING`): on PostgreSQL both go in one statement (`WITH w AS (write)
 /// INSERT INTO record_changes …`), one round trip; on SQLite one after the
 /// other. An error of `write` comes back as it is (a unique violation, …).
-pub async fn record_with(
+pub async fn record(
     tx: &mut Tx,
     write: Option<&Statement>,
     change: NewChange<'_>,

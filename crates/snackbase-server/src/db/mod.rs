@@ -75,6 +75,13 @@ pub enum Db {
     Postgres(PgPool, Arc<Shared>),
 }
 
+/// Whether a statement only reads (it starts with `SELECT`).
+pub(crate) fn is_read(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..6)
+        .is_some_and(|head| head.eq_ignore_ascii_case("SELECT"))
+}
+
 /// What every connection of a database shares: the change generation, the
 /// change feed and the statement counts.
 #[derive(Debug, Default)]
@@ -107,8 +114,7 @@ impl Statements {
         self.polls.load(std::sync::atomic::Ordering::Acquire)
     }
     pub(crate) fn count(&self, sql: &str) {
-        let head = sql.trim_start().get(..6).unwrap_or_default();
-        let counter = if head.eq_ignore_ascii_case("SELECT") {
+        let counter = if is_read(sql) {
             &self.reads
         } else {
             &self.writes
@@ -151,11 +157,7 @@ impl<DB: Database> Conn<DB> {
     fn tx(t: Transaction<'static, DB>, shared: &Arc<Shared>) -> Self {
         Self {
             inner: Inner::Tx(t),
-            shared: shared.clone(),
-            write: false,
-            pending: Vec::new(),
-            alone: false,
-            spent: false,
+            ..Self::plain_parts(shared)
         }
     }
 
@@ -182,11 +184,7 @@ impl<DB: Database> Conn<DB> {
     fn plain(c: PoolConnection<DB>, shared: &Arc<Shared>) -> Self {
         Self {
             inner: Inner::Plain(c),
-            shared: shared.clone(),
-            write: false,
-            pending: Vec::new(),
-            alone: false,
-            spent: false,
+            ..Self::plain_parts(shared)
         }
     }
 
@@ -204,6 +202,11 @@ impl<DB: Database> Conn<DB> {
     /// announced as the transaction's last and only one ([`Tx::last_write`]):
     /// then it runs alone, committed by itself.
     async fn before_write(&mut self) -> Result<(), sqlx::Error> {
+        if self.spent {
+            return Err(sqlx::Error::Protocol(
+                "a write after the one announced as the last".into(),
+            ));
+        }
         if !matches!(self.inner, Inner::Deferred(_)) {
             return Ok(());
         }
@@ -567,15 +570,6 @@ impl Tx {
 
     /// Called by every write statement of the record path before it runs.
     pub(crate) async fn before_write(&mut self) -> Result<(), sqlx::Error> {
-        let spent = match self {
-            Self::Sqlite(c) => c.spent,
-            Self::Postgres(c) => c.spent,
-        };
-        if spent {
-            return Err(sqlx::Error::Protocol(
-                "a write after the one announced as the last".into(),
-            ));
-        }
         match self {
             Self::Sqlite(c) => c.before_write().await,
             Self::Postgres(c) => c.before_write().await,

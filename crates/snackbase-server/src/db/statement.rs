@@ -88,27 +88,10 @@ impl Statement {
     /// is one placeholder), and the values in that order; values whose token
     /// no longer appears are left out.
     pub fn finish(&self) -> (String, Vec<Param>) {
-        let mut numbers: Vec<Option<usize>> = vec![None; self.params.len()];
-        let mut params = Vec::new();
-        let mut out = String::with_capacity(self.sql.len());
-        let mut pieces = self.sql.split(TOKEN_MARK);
-        out.push_str(pieces.next().unwrap_or_default());
-        while let Some(token) = pieces.next() {
-            let index = token.parse::<usize>().ok().filter(|i| *i < numbers.len());
-            // Tokens are only written by this type; a bad one is a bug that
-            // the database reports as a missing parameter.
-            let number = match index {
-                Some(i) => *numbers[i].get_or_insert_with(|| {
-                    params.push(self.params[i].clone());
-                    params.len()
-                }),
-                None => 0,
-            };
-            out.push('$');
-            out.push_str(&number.to_string());
-            out.push_str(pieces.next().unwrap_or_default());
-        }
-        (out, params)
+        // Tokens are only written by this type; a bad one is a bug, which
+        // the database then reports (the marks make the SQL invalid).
+        snackbase_rules::number_tokens(&self.sql, &self.params, 1)
+            .unwrap_or_else(|| (self.sql.clone(), Vec::new()))
     }
 }
 

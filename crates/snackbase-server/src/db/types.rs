@@ -16,8 +16,6 @@ pub enum Operation {
 
 impl Operation {
     pub const ALL: [Operation; 4] = [Self::Create, Self::Read, Self::Update, Self::Delete];
-    /// The operations that change a record.
-    pub const WRITES: [Operation; 3] = [Self::Create, Self::Update, Self::Delete];
 
     pub fn name(self) -> &'static str {
         match self {

@@ -11,7 +11,7 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Postgres, Row as _, Sqlite};
 
 use super::dialect::quote_ident;
-use super::Tx;
+use super::{is_read, Tx};
 
 /// A value ready to bind, typed by its column (so that NULLs are typed too).
 #[derive(Debug, Clone, PartialEq)]
@@ -326,11 +326,4 @@ async fn scalar(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::E
         .fetch_one(c)
         .await
         .and_then(|row| row.try_get::<i64, _>(0)))
-}
-
-/// Whether a statement only reads (it starts with `SELECT`).
-fn is_read(sql: &str) -> bool {
-    sql.trim_start()
-        .get(..6)
-        .is_some_and(|head| head.eq_ignore_ascii_case("SELECT"))
 }

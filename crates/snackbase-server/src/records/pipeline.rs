@@ -79,9 +79,9 @@ async fn emit(
     change: NewChange<'_>,
 ) -> ApiResult<Arc<RecordChange>> {
     let Some(c) = catalog.get(change.collection) else {
-        return Ok(feed::record_with(tx, write, change).await?);
+        return Ok(feed::record(tx, write, change).await?);
     };
-    let change = feed::record_with(tx, write, change)
+    let change = feed::record(tx, write, change)
         .await
         .map_err(|e| write::map_write_error(c, e))?;
     let record = change.after.as_ref().or(change.before.as_ref());

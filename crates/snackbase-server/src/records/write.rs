@@ -114,7 +114,7 @@ pub fn as_object(body: Value) -> ApiResult<Map<String, Value>> {
 /// Validates one record to insert; `guard` sees the record as it would be
 /// stored (system fields included) and may refuse it. Returns the record and
 /// its `INSERT`, which the caller runs (with the change log's, see
-/// `db::feed::record_with`) and maps errors of with [`map_write_error`].
+/// `db::feed::record`) and maps errors of with [`map_write_error`].
 pub async fn prepare_insert(
     tx: &mut Tx,
     catalog: &Catalog,
