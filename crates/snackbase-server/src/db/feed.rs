@@ -112,15 +112,17 @@ fn json_text(record: Option<&Map<String, Value>>) -> Option<String> {
 }
 
 /// Writes `change` to the log in `tx` and keeps it for publication at commit,
-/// preceded by `write` if given (the record's own statement, without
-/// `RETURNING`): on PostgreSQL both go in one statement (`WITH w AS (write)
-/// INSERT INTO record_changes …`), one round trip; on SQLite one after the
-/// other. An error of `write` comes back as it is (a unique violation, …).
+/// preceded by `write` if given (the record's own `INSERT` or `UPDATE`,
+/// without `RETURNING`): on PostgreSQL both go in one statement (`WITH w AS
+/// (write RETURNING 1) INSERT INTO record_changes … SELECT … FROM w`), one
+/// round trip; on SQLite one after the other. When `write` changes no row (an
+/// update whose guard no longer holds), nothing is logged and the answer is
+/// `None`. An error of `write` comes back as it is (a unique violation, …).
 pub async fn record(
     tx: &mut Tx,
     write: Option<&Statement>,
     change: NewChange<'_>,
-) -> Result<Arc<RecordChange>, sqlx::Error> {
+) -> Result<Option<Arc<RecordChange>>, sqlx::Error> {
     if change.operation == Operation::Read {
         return Err(sqlx::Error::Protocol("a read is not a change".into()));
     }
@@ -134,10 +136,7 @@ pub async fn record(
         Some(v) => Param::Text(v.to_string()),
         None => Param::Null(ColumnKind::Text),
     };
-    let mut log = Statement::new(
-        "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at) VALUES ",
-    );
-    log.bind_list([
+    let values = [
         Param::Text(change.account_id.to_string()),
         Param::Text(change.collection.to_string()),
         Param::Text(change.operation.name().to_string()),
@@ -147,24 +146,37 @@ pub async fn record(
         text(json_text(change.before).as_deref()),
         text(json_text(change.after).as_deref()),
         Param::Stored(Stored::Time(Some(at))),
-    ])
-    .push(" RETURNING seq");
+    ];
+    let mut log = Statement::new(
+        "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at) ",
+    );
     let statement = match (write, tx.backend()) {
         (Some(write), super::Backend::Postgres) => {
             tx.count_statement("INSERT");
+            log.push("SELECT ")
+                .bind_all(values)
+                .push(" FROM w RETURNING seq");
             let mut both = Statement::new("WITH w AS (");
-            both.append(write).push(") ").append(&log);
+            both.append(write).push(" RETURNING 1) ").append(&log);
             both
         }
         (Some(write), super::Backend::Sqlite) => {
             let (sql, params) = write.finish();
-            super::values::execute(tx, &sql, &params).await?;
+            if super::values::execute(tx, &sql, &params).await? == 0 {
+                return Ok(None);
+            }
+            log.push("VALUES ").bind_list(values).push(" RETURNING seq");
             log
         }
-        (None, _) => log,
+        (None, _) => {
+            log.push("VALUES ").bind_list(values).push(" RETURNING seq");
+            log
+        }
     };
     let (sql, params) = statement.finish();
-    let seq = super::values::scalar_uncounted(tx, &sql, &params).await?;
+    let Some(seq) = super::values::scalar_optional_uncounted(tx, &sql, &params).await? else {
+        return Ok(None);
+    };
     let change = Arc::new(RecordChange {
         seq,
         account_id: change.account_id.to_string(),
@@ -177,7 +189,7 @@ pub async fn record(
         at,
     });
     tx.keep_change(change.clone());
-    Ok(change)
+    Ok(Some(change))
 }
 
 /// Rows deleted by one [`prune`] at most.

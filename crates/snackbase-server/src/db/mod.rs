@@ -568,6 +568,21 @@ impl Tx {
         }
     }
 
+    /// The write announced by [`Tx::last_write`] changed no row (its guard no
+    /// longer held), so nothing was committed: the transaction is deferred
+    /// again and its next write begins it as usual.
+    pub(crate) fn write_missed(&mut self) {
+        if let Self::Postgres(c) = self {
+            if c.spent {
+                c.spent = false;
+                c.inner = match std::mem::replace(&mut c.inner, Inner::Gone) {
+                    Inner::Plain(conn) => Inner::Deferred(conn),
+                    other => other,
+                };
+            }
+        }
+    }
+
     /// Called by every write statement of the record path before it runs.
     pub(crate) async fn before_write(&mut self) -> Result<(), sqlx::Error> {
         match self {

@@ -45,13 +45,19 @@ impl Statement {
     /// Appends `(t1, t2, …)`, one placeholder per value.
     pub fn bind_list(&mut self, values: impl IntoIterator<Item = Param>) -> &mut Self {
         self.sql.push('(');
+        self.bind_all(values);
+        self.sql.push(')');
+        self
+    }
+
+    /// Appends `t1, t2, …`, one placeholder per value.
+    pub fn bind_all(&mut self, values: impl IntoIterator<Item = Param>) -> &mut Self {
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
                 self.sql.push_str(", ");
             }
             self.bind(value);
         }
-        self.sql.push(')');
         self
     }
 

@@ -311,14 +311,21 @@ pub async fn scalar_i64(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64,
     scalar(tx, sql, params).await
 }
 
-/// [`scalar_i64`] without counting the statement (the change log's own).
-pub(crate) async fn scalar_uncounted(
+/// The integer in the first column of the one row a statement may return,
+/// without counting the statement (the change log's own).
+pub(crate) async fn scalar_optional_uncounted(
     tx: &mut Tx,
     sql: &str,
     params: &[Param],
-) -> Result<i64, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     prepare(tx, sql, false).await?;
-    scalar(tx, sql, params).await
+    crate::on_tx!(
+        tx,
+        |c| match bound(sqlx::query(sql), params).fetch_optional(c).await? {
+            Some(row) => row.try_get::<i64, _>(0).map(Some),
+            None => Ok(None),
+        }
+    )
 }
 
 async fn scalar(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::Error> {

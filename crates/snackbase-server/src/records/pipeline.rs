@@ -77,19 +77,22 @@ async fn emit(
     catalog: &Catalog,
     write: Option<&Statement>,
     change: NewChange<'_>,
-) -> ApiResult<Arc<RecordChange>> {
+) -> ApiResult<Option<Arc<RecordChange>>> {
     let Some(c) = catalog.get(change.collection) else {
         return Ok(feed::record(tx, write, change).await?);
     };
-    let change = feed::record(tx, write, change)
+    let Some(change) = feed::record(tx, write, change)
         .await
-        .map_err(|e| write::map_write_error(c, e))?;
+        .map_err(|e| write::map_write_error(c, e))?
+    else {
+        return Ok(None);
+    };
     let record = change.after.as_ref().or(change.before.as_ref());
     if let (true, Some(record)) = (crate::webhooks::outbox::listened(c, &change), record) {
         let shown = respond(state, tx, caller, c, record.clone()).await?;
         crate::webhooks::outbox::enqueue(tx, c, &change, &shown).await?;
     }
-    Ok(change)
+    Ok(Some(change))
 }
 
 /// Checks and inserts one record, around the record hooks; returns it as the
@@ -131,7 +134,7 @@ pub async fn create(
         .unwrap_or_default()
         .to_string();
     let who = actor(&acting);
-    emit(
+    let logged = emit(
         state,
         tx,
         caller,
@@ -148,6 +151,11 @@ pub async fn create(
         },
     )
     .await?;
+    if logged.is_none() {
+        return Err(crate::error::ApiError::internal(anyhow::anyhow!(
+            "an INSERT that inserted nothing"
+        )));
+    }
     let mut after = event(Event::RecordAfterCreate, caller, c);
     after.record = Some(record.clone());
     let shown = respond(state, tx, caller, c, record).await?;
@@ -187,21 +195,40 @@ pub async fn load_for(
     if op == Operation::Read {
         return readable(c, caller, record, read);
     }
-    // Changing a record one may not read looks like changing a missing one.
-    match &read {
-        Some(read) if read.allows(c, caller, &record)? => {}
-        _ => return Err(write::record_not_found()),
-    }
-    let access = access::require(state, tx, caller, c, op).await?;
-    if !access.allows(c, caller, &record)? {
-        return Err(engine::denied(caller, op, &c.name));
-    }
+    let access = may_change(state, tx, caller, c, &record, read, op).await?;
     Ok((record, access))
 }
 
+/// Checks `op` on a loaded record: one the caller may not read is a 404 (as
+/// if missing), one the rule of `op` refuses a 403.
+async fn may_change(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Principal,
+    c: &Compiled,
+    record: &Map<String, Value>,
+    read: Option<Access>,
+    op: Operation,
+) -> ApiResult<Access> {
+    match &read {
+        Some(read) if read.allows(c, caller, record)? => {}
+        _ => return Err(write::record_not_found()),
+    }
+    let access = access::require(state, tx, caller, c, op).await?;
+    if !access.allows(c, caller, record)? {
+        return Err(engine::denied(caller, op, &c.name));
+    }
+    Ok(access)
+}
+
 /// Checks and applies an update; returns the record as the caller may see it.
-/// The stored row is read once (for the rules and the hooks); the update
-/// returns the new one.
+///
+/// The stored row is read once, without a lock; the `UPDATE` is guarded by
+/// the row's version and logged in the same statement, so on PostgreSQL an
+/// update with no webhook to queue is one read and one write, without
+/// BEGIN and COMMIT. If another update came in between (the guard matched
+/// no row), the update runs again on the row read `FOR UPDATE` in a
+/// transaction: checks and before-hooks see the record as it then is.
 pub async fn update(
     state: &AppState,
     tx: &mut Tx,
@@ -211,39 +238,68 @@ pub async fn update(
     body: &Map<String, Value>,
     mode: Mode,
 ) -> ApiResult<(Map<String, Value>, HookEvent)> {
-    let (previous, update) = load_for(state, tx, caller, c, id, Operation::Update).await?;
-    update.check_writable(body, Operation::Update)?;
-    let mut before = event(Event::RecordBeforeUpdate, caller, c);
-    before.record = Some(body.clone());
-    before.previous = Some(previous.clone());
-    let before = state.hooks.before(state, before).await?;
-    let body = before.record.clone().unwrap_or_default();
-    let acting = stamped(caller, &before);
-    let catalog = state.catalog.catalog(tx).await?;
-    let record = write::update(tx, &catalog, c, &acting, id, &body, mode).await?;
-    let who = actor(&acting);
-    emit(
-        state,
-        tx,
-        caller,
-        &catalog,
-        None,
-        NewChange {
-            account_id: &acting.account_id,
-            collection: &c.name,
-            operation: Operation::Update,
-            record_id: id,
-            before: Some(&previous),
-            after: Some(&record),
-            actor: &who,
-        },
-    )
-    .await?;
-    let mut after = event(Event::RecordAfterUpdate, caller, c);
-    after.record = Some(record.clone());
-    after.previous = Some(previous);
-    let shown = respond(state, tx, caller, c, record).await?;
-    Ok((shown, after))
+    for lock in [false, true] {
+        let (previous, version) = sql::fetch_versioned(tx, c, &caller.account_id, id, lock)
+            .await?
+            .ok_or_else(write::record_not_found)?;
+        let read = access::optional(state, tx, caller, c, Operation::Read).await?;
+        let update = may_change(state, tx, caller, c, &previous, read, Operation::Update).await?;
+        update.check_writable(body, Operation::Update)?;
+        let mut before = event(Event::RecordBeforeUpdate, caller, c);
+        before.record = Some(body.clone());
+        before.previous = Some(previous.clone());
+        let before = state.hooks.before(state, before).await?;
+        let body = before.record.clone().unwrap_or_default();
+        let acting = stamped(caller, &before);
+        let catalog = state.catalog.catalog(tx).await?;
+        let (record, statement) = write::prepare_update(
+            tx,
+            &catalog,
+            c,
+            &acting,
+            &previous,
+            version.as_deref(),
+            &body,
+            mode,
+        )
+        .await?;
+        if c.subscriptions(&acting.account_id, Operation::Update)
+            .next()
+            .is_none()
+        {
+            tx.last_write();
+        }
+        let who = actor(&acting);
+        let logged = emit(
+            state,
+            tx,
+            caller,
+            &catalog,
+            Some(&statement),
+            NewChange {
+                account_id: &acting.account_id,
+                collection: &c.name,
+                operation: Operation::Update,
+                record_id: id,
+                before: Some(&previous),
+                after: Some(&record),
+                actor: &who,
+            },
+        )
+        .await?;
+        if logged.is_none() {
+            // Another update won the race; nothing was written.
+            tx.write_missed();
+            continue;
+        }
+        let mut after = event(Event::RecordAfterUpdate, caller, c);
+        after.record = Some(record.clone());
+        after.previous = Some(previous);
+        let shown = respond(state, tx, caller, c, record).await?;
+        return Ok((shown, after));
+    }
+    // Read FOR UPDATE, the row cannot have changed; it can have gone.
+    Err(write::record_not_found())
 }
 
 /// Checks and deletes records, around the record hooks; returns the

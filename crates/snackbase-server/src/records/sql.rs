@@ -45,6 +45,47 @@ pub async fn fetch_one(
     Ok(rows.pop())
 }
 
+/// One record of an account and its row version, for an update guarded
+/// against a concurrent one: PostgreSQL's `xmin`, which every update of the
+/// row changes; `None` on SQLite, whose one writer reads and writes in the
+/// same transaction. `lock` reads it `FOR UPDATE` (in a begun transaction).
+pub async fn fetch_versioned(
+    tx: &mut Tx,
+    c: &Collection,
+    account_id: &str,
+    id: &str,
+    lock: bool,
+) -> Result<Option<(Map<String, Value>, Option<String>)>, sqlx::Error> {
+    if tx.backend() == crate::db::Backend::Sqlite {
+        return Ok(fetch_one(tx, c, account_id, id).await?.map(|r| (r, None)));
+    }
+    let cols = columns(c);
+    let sql = format!(
+        "SELECT {}, t.xmin::text FROM {} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2{}",
+        select_list(&cols, "t"),
+        quote_ident(&c.table),
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    tx.count_statement(&sql);
+    if lock {
+        tx.before_write().await?;
+    }
+    let Tx::Postgres(conn) = tx else {
+        return Err(sqlx::Error::Protocol("PostgreSQL only".into()));
+    };
+    let row = sqlx::query(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(conn.conn())
+        .await?;
+    row.map(|row| {
+        let record = to_record(&row, &cols)?;
+        let version: String = row.try_get(cols.len())?;
+        Ok((record, Some(version)))
+    })
+    .transpose()
+}
+
 /// The statement reading one record by account and id, and its columns.
 fn one_sql(c: &Collection) -> (String, Vec<(String, ColumnKind)>) {
     let cols = columns(c);

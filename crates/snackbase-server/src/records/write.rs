@@ -198,24 +198,44 @@ pub fn record_not_found() -> ApiError {
     ApiError::not_found("Record not found")
 }
 
-/// Validates and applies an update (PUT replaces, PATCH merges); returns the
-/// stored record from the `UPDATE … RETURNING` itself (no read before or after).
-pub async fn update(
+/// Validates an update (PUT replaces, PATCH merges) of `previous`, the
+/// stored record. Returns the record as it will be and its `UPDATE`, which
+/// the caller runs (with the change log's, see `db::feed::record`) and maps
+/// errors of with [`map_write_error`]. With a `version` (see
+/// `sql::fetch_versioned`) the `UPDATE` changes the row only if no other
+/// update came in between, so the record computed here is the one stored.
+#[allow(clippy::too_many_arguments)]
+pub async fn prepare_update(
     tx: &mut Tx,
     catalog: &Catalog,
     c: &Compiled,
     caller: &Principal,
-    id: &str,
+    previous: &Map<String, Value>,
+    version: Option<&str>,
     body: &Map<String, Value>,
     mode: Mode,
-) -> ApiResult<Map<String, Value>> {
+) -> ApiResult<(Map<String, Value>, Statement)> {
     let values = values::validate_body(&c.fields, body, mode).map_err(rejected)?;
     if let Some(err) = ApiError::from_field_errors(
         check_references(tx, catalog, c, &caller.account_id, &values).await?,
     ) {
         return Err(err);
     }
+    let id = id_of(previous);
     let now = crate::http::time::now();
+    let mut record = previous.clone();
+    record.insert(
+        "updated_at".into(),
+        Value::String(values::format_time(&now)),
+    );
+    record.insert(
+        "updated_by".into(),
+        caller
+            .user_id
+            .clone()
+            .map(Value::String)
+            .unwrap_or(Value::Null),
+    );
     let mut update = Statement::new(&format!(
         "UPDATE {} SET \"updated_at\" = ",
         quote_ident(&c.table)
@@ -225,23 +245,24 @@ pub async fn update(
         .push(", \"updated_by\" = ")
         .bind(Param::Stored(Stored::Text(caller.user_id.clone())));
     for (i, v) in &values {
+        let name = &c.fields[*i].name;
+        record.insert(name.clone(), v.to_json());
         update
-            .push(&format!(", {} = ", quote_ident(&c.fields[*i].name)))
+            .push(&format!(", {} = ", quote_ident(name)))
             .bind(Param::Stored(v.clone()));
     }
-    let cols = sql::columns(c);
     update
         .push(" WHERE \"account_id\" = ")
         .bind(Param::Text(caller.account_id.clone()))
         .push(" AND \"id\" = ")
-        .bind(Param::Text(id.to_string()))
-        .push(&format!(" RETURNING {}", sql::returning_list(&cols)));
-    let (sql, params) = update.finish();
-    sql::fetch_records(tx, &sql, &params, &cols)
-        .await
-        .map_err(|e| map_write_error(c, e))?
-        .pop()
-        .ok_or_else(record_not_found)
+        .bind(Param::Text(id));
+    if let Some(version) = version {
+        update
+            .push(" AND xmin = ")
+            .bind(Param::Text(version.to_string()))
+            .push("::xid");
+    }
+    Ok((record, update))
 }
 
 /// A record removed or changed by a delete (the records named, and those

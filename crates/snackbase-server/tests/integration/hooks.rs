@@ -46,7 +46,14 @@ async fn every_event_fires_once_with_its_payload(backend: Backend) {
     let hooks = Arc::new(Hooks::new());
     let seen = recorder(&hooks);
     let mut app = TestApp::start_hooked(backend, hooks).await;
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // `app.serve` fires from the server task once it listens; wait for it
+    // (a loaded machine may take a while), then check it fired once.
+    for _ in 0..100 {
+        if count(&seen, Event::AppServe) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     one(&seen, Event::AppBootstrap);
     one(&seen, Event::AppServe);
 
