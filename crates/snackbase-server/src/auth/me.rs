@@ -19,7 +19,7 @@ pub struct MeResponse {
 pub async fn me(user: AuthUser) -> Json<MeResponse> {
     Json(MeResponse {
         user_id: user.id().to_string(),
-        account_id: user.account_id.clone(),
+        account_id: user.account_id.to_string(),
         email: user.email.clone().unwrap_or_default(),
         role: user.role.clone(),
     })

@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use extract::{AnyAdmin, AuthUser, Superadmin};
-pub use principal::{Principal, RoleId};
+pub use principal::{AccountId, Principal, RoleId, UserId};
 
 use crate::accounts::model::AccountRow;
 use crate::app::AppState;

@@ -4,6 +4,9 @@
 //! role of a named account) and read by everything else: access checks, rules,
 //! hooks, the change feed. The built-in roles are named here once.
 
+use std::fmt;
+use std::ops::Deref;
+
 use serde::{Deserialize, Serialize};
 use snackbase_rules as rules;
 
@@ -24,6 +27,93 @@ impl RoleId {
     pub const PUBLIC: Self = Self(3);
 }
 
+/// Text ids that read as `&str` (`Deref`), compare with text, print, bind
+/// as text and serialize as a string.
+macro_rules! text_id {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
+            }
+        }
+    };
+}
+
+/// The account a caller acts in. Only a [`Principal`] makes one (from an
+/// authenticated token, the superadmin's choice of an existing account, or
+/// the existing account a public request names), and the record path's
+/// tenant queries take this type: the account they filter by never comes
+/// from a request body or an unchecked parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct AccountId(String);
+text_id!(AccountId);
+
+/// A user's id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct UserId(String);
+text_id!(UserId);
+
+impl UserId {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+}
+
 /// How a principal authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
@@ -37,13 +127,13 @@ pub enum Method {
 #[derive(Debug, Clone)]
 pub struct Principal {
     /// `None` for the public role.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub email: Option<String>,
     pub role: String,
     pub role_id: RoleId,
     /// The account the caller acts in: their own, or for the superadmin the
     /// account a request names.
-    pub account_id: String,
+    pub account_id: AccountId,
     pub account_slug: String,
     pub groups: Vec<String>,
     pub method: Method,
@@ -65,11 +155,11 @@ impl Principal {
     ) -> Self {
         Self {
             superadmin: account_id == SYSTEM_ACCOUNT,
-            user_id: Some(user_id),
+            user_id: Some(UserId(user_id)),
             email: Some(email),
             role,
             role_id,
-            account_id,
+            account_id: AccountId(account_id),
             account_slug,
             groups,
             method: Method::Token { session_id },
@@ -83,7 +173,7 @@ impl Principal {
             email: None,
             role: "public".into(),
             role_id: RoleId::PUBLIC,
-            account_id,
+            account_id: AccountId(account_id),
             account_slug,
             groups: Vec::new(),
             method: Method::Public,
@@ -93,7 +183,7 @@ impl Principal {
 
     /// The same caller acting in another account (the superadmin's choice).
     pub fn acting_in(mut self, account_id: String, account_slug: String) -> Self {
-        self.account_id = account_id;
+        self.account_id = AccountId(account_id);
         self.account_slug = account_slug;
         self
     }
@@ -122,16 +212,15 @@ impl Principal {
 
     /// What the rule language sees as `user.*` and `account.*`.
     pub fn resolve(&self, path: &[&str]) -> rules::Value {
-        let text = |s: &Option<String>| {
-            s.clone()
-                .map(rules::Value::Text)
+        let text = |s: Option<&str>| {
+            s.map(|s| rules::Value::Text(s.to_string()))
                 .unwrap_or(rules::Value::Null)
         };
         match path {
-            ["user", "id"] => text(&self.user_id),
-            ["user", "email"] => text(&self.email),
+            ["user", "id"] => text(self.user_id.as_deref()),
+            ["user", "email"] => text(self.email.as_deref()),
             ["user", "role"] => rules::Value::Text(self.role.clone()),
-            ["user", "account_id"] => rules::Value::Text(self.account_id.clone()),
+            ["user", "account_id"] => rules::Value::Text(self.account_id.to_string()),
             ["user", "groups"] => rules::Value::List(
                 self.groups
                     .iter()
@@ -139,7 +228,7 @@ impl Principal {
                     .map(rules::Value::Text)
                     .collect(),
             ),
-            ["account", "id"] => rules::Value::Text(self.account_id.clone()),
+            ["account", "id"] => rules::Value::Text(self.account_id.to_string()),
             ["account", "slug"] => rules::Value::Text(self.account_slug.clone()),
             _ => rules::Value::Null,
         }
@@ -194,7 +283,7 @@ mod tests {
             Vec::new(),
             "s0".into(),
         )
-        .acting_in(alpha.account_id.clone(), alpha.account_slug.clone());
+        .acting_in(alpha.account_id.to_string(), alpha.account_slug.clone());
         assert!(sa.is_superadmin());
         assert_eq!(sa.account_id, "AB0001");
         assert!(sa.administers("ZZ9999"));

@@ -175,7 +175,7 @@ impl rules::Context for RecordContext<'_> {
             .ok_or_else(|| rules::MacroError::new(format!("Unknown macro @{name}")))?;
         let (db, account, user) = (
             self.env.db.clone(),
-            self.who.account_id.clone(),
+            self.who.account_id.to_string(),
             self.who.user_id.clone(),
         );
         // Rules are evaluated synchronously; the macro runs on this worker
@@ -225,9 +225,9 @@ impl rules::SqlContext for QueryContext<'_> {
                 def.parameters.len()
             )));
         }
-        let account = params.bind(rules::SqlParam::Text(self.who.account_id.clone()));
+        let account = params.bind(rules::SqlParam::Text(self.who.account_id.to_string()));
         let user = params.bind(match &self.who.user_id {
-            Some(u) => rules::SqlParam::Text(u.clone()),
+            Some(u) => rules::SqlParam::Text(u.to_string()),
             None => rules::SqlParam::Null,
         });
         let mut values: HashMap<String, String> = def

@@ -105,7 +105,7 @@ pub async fn create_group(
     let account_id = req
         .account_id
         .clone()
-        .unwrap_or_else(|| user.account_id.clone());
+        .unwrap_or_else(|| user.account_id.to_string());
     if !user.administers(&account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its groups",
@@ -169,7 +169,7 @@ pub async fn list_groups(
     let account = if user.is_superadmin() {
         q.account_id.clone()
     } else {
-        Some(user.account_id.clone())
+        Some(user.account_id.to_string())
     };
     let pattern = crate::http::listing::search_pattern(q.search.as_deref());
     let sql = format!(

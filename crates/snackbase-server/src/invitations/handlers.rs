@@ -118,7 +118,7 @@ pub async fn create_invitation(
     let account_id = req
         .account_id
         .clone()
-        .unwrap_or_else(|| user.account_id.clone());
+        .unwrap_or_else(|| user.account_id.to_string());
     if !user.administers(&account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins invite users",
@@ -251,7 +251,7 @@ pub async fn list_invitations(
     let account = if user.is_superadmin() {
         q.account_id.clone()
     } else {
-        Some(user.account_id.clone())
+        Some(user.account_id.to_string())
     };
     if let Some(a) = &account {
         if !user.administers(a) {

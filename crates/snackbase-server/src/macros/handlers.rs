@@ -352,7 +352,7 @@ pub async fn test_macro(
     .iter()
     .map(rules::Value::from_json)
     .collect();
-    let account = req.account_id.unwrap_or(admin.account_id.clone());
+    let account = req.account_id.unwrap_or(admin.account_id.to_string());
     let started = std::time::Instant::now();
     let value = run::run(&state.db, &def, &account, Some(admin.id()), &args)
         .await

@@ -123,7 +123,7 @@ fn expand_level<'a>(
             quote_ident(&target.table),
         ));
         select
-            .bind(Param::Text(caller.account_id.clone()))
+            .bind(Param::Text(caller.account_id.to_string()))
             .push(" AND t.\"id\" IN ")
             .bind_list(ids.iter().map(|id| Param::Text(id.clone())));
         let (query, params) = select.finish();

@@ -2,6 +2,7 @@
 //! keys, projection, equality parameters,
 //! `filter=` in the rule language, optional total and `expand=`.
 
+use crate::auth::AccountId;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
@@ -376,7 +377,7 @@ pub fn build(
 pub async fn run(
     tx: &mut crate::db::Tx,
     c: &Collection,
-    account_id: &str,
+    account_id: &AccountId,
     q: &ListQuery,
     extra: Option<Statement>,
 ) -> ApiResult<Page> {

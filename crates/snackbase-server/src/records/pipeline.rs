@@ -28,7 +28,7 @@ use crate::hooks::{Event, HookEvent};
 /// The caller as the change feed records them.
 pub fn actor(caller: &Principal) -> Actor {
     Actor {
-        user_id: caller.user_id.clone(),
+        user_id: caller.user_id.as_deref().map(str::to_string),
         role: caller.role.clone(),
     }
 }
@@ -38,16 +38,6 @@ fn event(event: Event, caller: &Principal, c: &Compiled) -> HookEvent {
     let mut e = HookEvent::by(event, Some(&caller.account_id), caller.user_id.as_deref());
     e.collection = Some(c.name.clone());
     e
-}
-
-/// The caller as the built-in hooks left it (they restore account and author).
-fn stamped(caller: &Principal, e: &HookEvent) -> Principal {
-    let mut caller = caller.clone();
-    if let Some(account) = &e.account_id {
-        caller.account_id = account.clone();
-    }
-    caller.user_id = e.user_id.clone();
-    caller
 }
 
 /// Shapes a record for a response: the caller's readable fields only.
@@ -110,9 +100,8 @@ pub async fn create(
     before.record = Some(body.clone());
     let before = state.hooks.before(state, before).await?;
     let body = before.record.clone().unwrap_or_default();
-    let acting = stamped(caller, &before);
     let catalog = state.catalog.catalog(tx).await?;
-    let (record, insert) = write::prepare_insert(tx, &catalog, c, &acting, &body, |record| {
+    let (record, insert) = write::prepare_insert(tx, &catalog, c, caller, &body, |record| {
         if create.allows(c, caller, record)? {
             Ok(())
         } else {
@@ -122,7 +111,7 @@ pub async fn create(
     .await?;
     // With no webhook to queue, the INSERT and its change-log row are the
     // only write: on PostgreSQL it runs alone, one round trip, no BEGIN/COMMIT.
-    if c.subscriptions(&acting.account_id, Operation::Create)
+    if c.subscriptions(&caller.account_id, Operation::Create)
         .next()
         .is_none()
     {
@@ -133,7 +122,7 @@ pub async fn create(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let who = actor(&acting);
+    let who = actor(caller);
     let logged = emit(
         state,
         tx,
@@ -141,7 +130,7 @@ pub async fn create(
         &catalog,
         Some(&insert),
         NewChange {
-            account_id: &acting.account_id,
+            account_id: &caller.account_id,
             collection: &c.name,
             operation: Operation::Create,
             record_id: &id,
@@ -250,26 +239,25 @@ pub async fn update(
         before.previous = Some(previous.clone());
         let before = state.hooks.before(state, before).await?;
         let body = before.record.clone().unwrap_or_default();
-        let acting = stamped(caller, &before);
         let catalog = state.catalog.catalog(tx).await?;
         let (record, statement) = write::prepare_update(
             tx,
             &catalog,
             c,
-            &acting,
+            caller,
             &previous,
             version.as_deref(),
             &body,
             mode,
         )
         .await?;
-        if c.subscriptions(&acting.account_id, Operation::Update)
+        if c.subscriptions(&caller.account_id, Operation::Update)
             .next()
             .is_none()
         {
             tx.last_write();
         }
-        let who = actor(&acting);
+        let who = actor(caller);
         let logged = emit(
             state,
             tx,
@@ -277,7 +265,7 @@ pub async fn update(
             &catalog,
             Some(&statement),
             NewChange {
-                account_id: &acting.account_id,
+                account_id: &caller.account_id,
                 collection: &c.name,
                 operation: Operation::Update,
                 record_id: id,

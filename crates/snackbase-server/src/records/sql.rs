@@ -1,6 +1,7 @@
 //! The statements shared by the record routes (the typed values they bind
 //! and read are in `db::values`).
 
+use crate::auth::AccountId;
 use serde_json::{Map, Value};
 use sqlx::Row as _;
 
@@ -31,7 +32,7 @@ pub fn columns(c: &Collection) -> Vec<(String, ColumnKind)> {
 pub async fn fetch_one(
     tx: &mut Tx,
     c: &Collection,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
 ) -> Result<Option<Map<String, Value>>, sqlx::Error> {
     let (sql, cols) = one_sql(c);
@@ -52,7 +53,7 @@ pub async fn fetch_one(
 pub async fn fetch_versioned(
     tx: &mut Tx,
     c: &Collection,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     lock: bool,
 ) -> Result<Option<(Map<String, Value>, Option<String>)>, sqlx::Error> {
@@ -102,7 +103,7 @@ fn one_sql(c: &Collection) -> (String, Vec<(String, ColumnKind)>) {
 pub async fn fetch_one_with_generation(
     db: &crate::db::Db,
     c: &Collection,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
 ) -> Result<(Option<Map<String, Value>>, i64), sqlx::Error> {
     let crate::db::Db::Postgres(pool, ..) = db else {
@@ -131,7 +132,7 @@ pub async fn fetch_one_with_generation(
 pub fn fetch_direct_one(
     fast: &crate::db::fast::FastReads,
     c: &Collection,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
 ) -> Option<Option<Map<String, Value>>> {
     let (sql, cols) = one_sql(c);
@@ -142,7 +143,7 @@ pub fn fetch_direct_one(
 fn fetch_direct(
     conn: &rusqlite::Connection,
     sql: &str,
-    account_id: &str,
+    account_id: &AccountId,
     id: &str,
     cols: &[(String, ColumnKind)],
 ) -> rusqlite::Result<Option<Map<String, Value>>> {

@@ -1,6 +1,7 @@
 //! Record writes shared by the single and batch routes: validation, reference
 //! checks, unique violations named by field, and `on_delete` enforcement.
 
+use crate::auth::AccountId;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -55,7 +56,7 @@ async fn check_references(
     tx: &mut Tx,
     catalog: &Catalog,
     c: &Compiled,
-    account_id: &str,
+    account_id: &AccountId,
     values: &[(usize, Stored)],
 ) -> ApiResult<Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -135,14 +136,14 @@ pub async fn prepare_insert(
     let now = crate::http::time::now();
     let creator = caller
         .user_id
-        .clone()
-        .map(Value::String)
+        .as_deref()
+        .map(|u| Value::String(u.to_string()))
         .unwrap_or(Value::Null);
     let mut record = Map::new();
     record.insert("id".into(), Value::String(id.clone()));
     record.insert(
         "account_id".into(),
-        Value::String(caller.account_id.clone()),
+        Value::String(caller.account_id.to_string()),
     );
     record.insert(
         "created_at".into(),
@@ -175,11 +176,11 @@ pub async fn prepare_insert(
     .collect::<Vec<_>>();
     let mut params = vec![
         Param::Text(id),
-        Param::Text(caller.account_id.clone()),
+        Param::Text(caller.account_id.to_string()),
         Param::Stored(Stored::Time(Some(now))),
-        Param::Stored(Stored::Text(caller.user_id.clone())),
+        Param::Stored(Stored::Text(caller.user_id.as_deref().map(str::to_string))),
         Param::Stored(Stored::Time(Some(now))),
-        Param::Stored(Stored::Text(caller.user_id.clone())),
+        Param::Stored(Stored::Text(caller.user_id.as_deref().map(str::to_string))),
     ];
     for (i, v) in &values {
         columns.push(quote_ident(&c.fields[*i].name));
@@ -232,8 +233,8 @@ pub async fn prepare_update(
         "updated_by".into(),
         caller
             .user_id
-            .clone()
-            .map(Value::String)
+            .as_deref()
+            .map(|u| Value::String(u.to_string()))
             .unwrap_or(Value::Null),
     );
     let mut update = Statement::new(&format!(
@@ -243,7 +244,9 @@ pub async fn prepare_update(
     update
         .bind(Param::Stored(Stored::Time(Some(now))))
         .push(", \"updated_by\" = ")
-        .bind(Param::Stored(Stored::Text(caller.user_id.clone())));
+        .bind(Param::Stored(Stored::Text(
+            caller.user_id.as_deref().map(str::to_string),
+        )));
     for (i, v) in &values {
         let name = &c.fields[*i].name;
         record.insert(name.clone(), v.to_json());
@@ -253,7 +256,7 @@ pub async fn prepare_update(
     }
     update
         .push(" WHERE \"account_id\" = ")
-        .bind(Param::Text(caller.account_id.clone()))
+        .bind(Param::Text(caller.account_id.to_string()))
         .push(" AND \"id\" = ")
         .bind(Param::Text(id));
     if let Some(version) = version {
@@ -284,7 +287,7 @@ pub async fn delete(
     tx: &mut Tx,
     catalog: &Catalog,
     c: &Compiled,
-    account_id: &str,
+    account_id: &AccountId,
     ids: &[String],
 ) -> ApiResult<Vec<Removed>> {
     let mut seen = HashSet::new();
@@ -298,7 +301,7 @@ fn texts(ids: &[String]) -> impl Iterator<Item = Param> + '_ {
 }
 
 /// `<head> WHERE "account_id" = … AND <column> IN (…)` over `ids`.
-fn among(head: &str, account_id: &str, column: &str, ids: &[String]) -> Statement {
+fn among(head: &str, account_id: &AccountId, column: &str, ids: &[String]) -> Statement {
     let mut s = Statement::new(head);
     s.push(" WHERE \"account_id\" = ")
         .bind(Param::Text(account_id.to_string()))
@@ -320,7 +323,7 @@ fn delete_inner<'a>(
     tx: &'a mut Tx,
     catalog: &'a Catalog,
     c: &'a Compiled,
-    account_id: &'a str,
+    account_id: &'a AccountId,
     ids: &'a [String],
     seen: &'a mut HashSet<(String, String)>,
     removed: &'a mut Vec<Removed>,

@@ -210,7 +210,7 @@ pub async fn list_users(
                 "Account admins see the users of their own account only",
             ));
         }
-        q.account_id = Some(admin.account_id.clone());
+        q.account_id = Some(admin.account_id.to_string());
     }
     let limit = q.page_size.or(q.limit).unwrap_or(30);
     if !(1..=100).contains(&limit) {

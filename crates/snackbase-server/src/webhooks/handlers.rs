@@ -135,7 +135,7 @@ pub async fn create_webhook(
     let account_id = req
         .account_id
         .clone()
-        .unwrap_or_else(|| user.account_id.clone());
+        .unwrap_or_else(|| user.account_id.to_string());
     if !user.administers(&account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its webhooks",
@@ -217,7 +217,7 @@ pub async fn list_webhooks(
                 "Account admins see the webhooks of their own account only",
             ));
         }
-        (false, _) => Some(user.account_id.clone()),
+        (false, _) => Some(user.account_id.to_string()),
     };
     if let Some(a) = &account {
         if !user.administers(a) {
