@@ -685,14 +685,25 @@ both!(rule_tools_validate_and_explain, |app| {
         .post(
             "/api/v1/roles/validate-rule",
             t,
-            json!({"rule": "user.id = 1"}),
+            json!({"rule": "user.id & 1"}),
         )
         .await
         .expect(200)
         .clone();
     assert_eq!(v["valid"], false);
     assert_eq!(v["position"], 8);
-    assert!(v["error"].as_str().unwrap().contains("Did you mean '=='?"));
+    assert!(v["error"].as_str().unwrap().contains("Did you mean '&&'?"));
+    // The SDK's dialect is a spelling of the same language, in rules too.
+    let v = app
+        .post(
+            "/api/v1/roles/validate-rule",
+            t,
+            json!({"rule": "user.id = 'u1' && user.role IN ('a', 'b') && user.email IS NOT NULL"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(v["valid"], true, "{v}");
     let v = app
         .post(
             "/api/v1/roles/validate-rule",
