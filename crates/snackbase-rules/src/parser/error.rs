@@ -120,7 +120,7 @@ pub enum Expected {
     EndOfInput,
     /// A name.
     Name,
-    /// Some specific text, e.g. `==` or a closing quote.
+    /// Some specific text, e.g. `&&` or `~`.
     Text(&'static str),
 }
 
