@@ -61,11 +61,11 @@ describe('roles and permissions', () => {
     await page.getByRole('heading', { name: 'Permissions of member' }).waitFor();
     await page.getByTestId('perm-row-*').waitFor();
     const read = page.locator('#rule-notes-read');
-    await read.fill('record.created_by = user.id');
+    await read.fill('record.created_by & user.id');
     const err = page.getByTestId('rule-notes-read-error');
     await err.waitFor();
     const pos = Number(await err.getAttribute('data-position'));
-    assert.ok(pos >= 17 && pos <= 19, `error at the "=" (got ${pos})`);
+    assert.ok(pos >= 17 && pos <= 19, `error at the "&" (got ${pos})`);
     await screenshot(page, 'matrix-rule-error');
     await read.fill('record.created_by == user.id');
     await page.getByTestId('cell-notes-read').getByText('valid').waitFor();

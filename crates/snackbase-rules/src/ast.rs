@@ -149,7 +149,9 @@ impl fmt::Display for Path {
     }
 }
 
-/// Comparison operators (all non-associative, one per comparison).
+/// Comparison operators (all non-associative, one per comparison). The
+/// SDK's spellings parse to these too: `=` to [`CompareOp::Eq`], `IN (…)`
+/// to [`CompareOp::In`] with a list, `IS NULL` to `== null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompareOp {
     /// `==`
@@ -168,6 +170,10 @@ pub enum CompareOp {
     In,
     /// `not in`: the negation of `in`.
     NotIn,
+    /// `~`: the left text contains the right one, ignoring ASCII case.
+    Like,
+    /// `!~`: the negation of `~`.
+    NotLike,
 }
 
 impl CompareOp {
@@ -182,6 +188,8 @@ impl CompareOp {
             CompareOp::Ge => ">=",
             CompareOp::In => "in",
             CompareOp::NotIn => "not in",
+            CompareOp::Like => "~",
+            CompareOp::NotLike => "!~",
         }
     }
 

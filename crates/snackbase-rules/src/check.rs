@@ -28,6 +28,9 @@ pub enum CheckErrorKind {
     /// A record field that the schema does not have.
     #[error("Unknown field '{0}'")]
     UnknownField(String),
+    /// `NULL`, `True`, …: literals are lower case.
+    #[error("Unknown name '{0}'. Did you mean '{1}'?")]
+    KeywordCase(String, &'static str),
     /// A name that is not a variable of the scope.
     #[error("Unknown variable '{0}'")]
     UnknownVariable(String),
@@ -86,6 +89,9 @@ pub enum CheckErrorKind {
     /// `<` and friends on a type without order.
     #[error("Cannot order values of type {0} with '{1}'")]
     Unorderable(Ty, &'static str),
+    /// `~` or `!~` on something that is not text.
+    #[error("'{0}' compares text, found {1}")]
+    NotText(&'static str, Ty),
     /// `<` and friends with a `null` operand.
     #[error("Ordering with null is always false; use '==' or '!=' to test for null")]
     OrderingWithNull,
@@ -266,6 +272,7 @@ impl Checker<'_> {
         match op {
             CompareOp::In | CompareOp::NotIn => self.membership(lhs, rhs, depth)?,
             CompareOp::Eq | CompareOp::Ne => self.equality(lhs, rhs, depth)?,
+            CompareOp::Like | CompareOp::NotLike => self.text_match(op, lhs, rhs, depth)?,
             _ => self.ordering(op, lhs, rhs, depth)?,
         }
         Ok(Ty::Bool)
@@ -315,6 +322,17 @@ impl Checker<'_> {
             (l, r) if l == r => Ok(()),
             (l, r) => err(span, CheckErrorKind::Mismatch { left: l, right: r }),
         }
+    }
+
+    /// `~` / `!~`: text on both sides (`null` is allowed, and never matches).
+    fn text_match(&self, op: CompareOp, lhs: &Expr, rhs: &Expr, depth: usize) -> CResult<()> {
+        for side in [lhs, rhs] {
+            match self.infer(side, depth + 1)? {
+                Ty::Text | Ty::Null | Ty::Any => {}
+                ty => return err(side.span, CheckErrorKind::NotText(op.symbol(), ty)),
+            }
+        }
+        Ok(())
     }
 
     /// `item in container` (and `contains(container, item)`).

@@ -18,6 +18,52 @@ pub fn canonical_datetime(text: &str) -> Option<String> {
     parse_micros(text.trim()).map(format_micros)
 }
 
+/// The length of a JavaScript date text without its zone name:
+/// `Thu Jan 01 1970 00:00:00 GMT+0000`.
+pub(crate) const JS_DATE_CHARS: usize = 33;
+
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Whether `text` starts with a weekday and a month name, as a JavaScript
+/// date text does (`Thu Jan `).
+pub(crate) fn starts_like_js_date(text: &str) -> bool {
+    let (Some(weekday), Some(month)) = (text.get(0..3), text.get(4..7)) else {
+        return false;
+    };
+    WEEKDAYS.contains(&weekday)
+        && MONTHS.contains(&month)
+        && text.get(3..4) == Some(" ")
+        && text.get(7..8) == Some(" ")
+}
+
+/// Parses the text JavaScript's `Date.prototype.toString` gives without the
+/// zone name, `Thu Jan 01 1970 00:00:00 GMT+0000`, and returns the canonical
+/// form of the instant it names: the local time minus the `GMT±hhmm` offset.
+/// The weekday is not checked against the date.
+pub(crate) fn canonical_js_date(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    if !text.is_ascii() || b.len() != JS_DATE_CHARS || !starts_like_js_date(text) {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| text.get(4..7) == Some(*m))? + 1;
+    let shape_ok = [(10, b' '), (15, b' '), (18, b':'), (21, b':'), (24, b' ')]
+        .iter()
+        .all(|&(i, c)| b[i] == c)
+        && &b[25..28] == b"GMT"
+        && matches!(b[28], b'+' | b'-');
+    if !shape_ok {
+        return None;
+    }
+    let (day, year, time, offset) = (&text[8..10], &text[11..15], &text[16..24], &text[28..33]);
+    // Everything but the month is digits in place, which the RFC 3339
+    // parser checks (with the ranges) on the equivalent text.
+    canonical_datetime(&format!("{year}-{month:02}-{day}T{time}{offset}"))
+}
+
 /// Microseconds since 1970-01-01T00:00:00Z.
 fn parse_micros(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -212,6 +258,62 @@ mod tests {
             "2024-01-31T12:00:00Z'; DROP TABLE x; --",
         ] {
             assert_eq!(canon(input), None, "{input}");
+        }
+    }
+
+    #[test]
+    fn javascript_dates() {
+        use super::canonical_js_date as js;
+        let cases = [
+            (
+                "Thu Jan 01 1970 00:00:00 GMT+0000",
+                "1970-01-01T00:00:00.000000Z",
+            ),
+            (
+                "Mon Jan 01 2024 01:00:00 GMT+0100",
+                "2024-01-01T00:00:00.000000Z",
+            ),
+            (
+                "Sat Jun 15 2024 07:30:00 GMT-0500",
+                "2024-06-15T12:30:00.000000Z",
+            ),
+            (
+                "Fri Dec 31 9999 23:59:59 GMT+0000",
+                "9999-12-31T23:59:59.000000Z",
+            ),
+            (
+                "Mon Jan 01 0001 05:30:00 GMT+0530",
+                "0001-01-01T00:00:00.000000Z",
+            ),
+            // The weekday is not checked.
+            (
+                "Sun Feb 29 2024 12:00:00 GMT+1400",
+                "2024-02-28T22:00:00.000000Z",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(js(input).as_deref(), Some(want), "{input}");
+        }
+        for input in [
+            "",
+            "Thu Jan 01 1970 00:00:00",
+            "Thu Jan 01 1970 00:00:00 GMT+000",
+            "Thu Jan 01 1970 00:00:00 UTC+0000",
+            "Thu Jan 01 1970 00:00:00 GMT 0000",
+            "Thu Jan 32 1970 00:00:00 GMT+0000",
+            "Thu Feb 30 1970 00:00:00 GMT+0000",
+            "Thu Jan 01 1970 24:00:00 GMT+0000",
+            "Thu Jan 01 1970 00:00 00 GMT+0000",
+            "Thu Jan  1 1970 00:00:00 GMT+0000",
+            "Thu Jan 01 1970 00:00:00 GMT+2400",
+            "Thu Jan 01 197x 00:00:00 GMT+0000",
+            "thu Jan 01 1970 00:00:00 GMT+0000",
+            "Thu JAN 01 1970 00:00:00 GMT+0000",
+            "Mon Jan 01 0001 00:00:00 GMT+0100",
+            "Thu Jan 01 1970 00:00:00 GMT+0000 ",
+            "Thu Jan é1 1970 00:00:00 GMT+000",
+        ] {
+            assert_eq!(js(input), None, "{input}");
         }
     }
 

@@ -361,7 +361,7 @@ pub(crate) fn compare(op: CompareOp, left: Value, right: Value, datetime: bool) 
         }
         _ => match (self::datetime(left), self::datetime(right)) {
             (Ok(left), Ok(right)) => compare_plain(op, &left, &right),
-            _ => op == CompareOp::Ne,
+            _ => matches!(op, CompareOp::Ne | CompareOp::NotLike),
         },
     }
 }
@@ -377,6 +377,8 @@ fn compare_plain(op: CompareOp, left: &Value, right: &Value) -> bool {
         CompareOp::Ge => matches!(ordering(), Some(Ordering::Greater | Ordering::Equal)),
         CompareOp::In => left.rule_in(right),
         CompareOp::NotIn => !left.rule_in(right),
+        CompareOp::Like => left.rule_like(right),
+        CompareOp::NotLike => !left.rule_like(right),
     }
 }
 

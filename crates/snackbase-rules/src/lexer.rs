@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::ast::Span;
+use crate::datetime::{self, JS_DATE_CHARS};
 use crate::parser::{ParseError, ParseErrorKind};
 
 /// The kinds of token, named as they appear in error messages.
@@ -10,7 +11,7 @@ use crate::parser::{ParseError, ParseErrorKind};
 pub enum TokenKind {
     /// A number without a decimal point.
     Integer,
-    /// A number with a decimal point.
+    /// A number with a decimal point or an exponent.
     Float,
     /// A quoted string.
     String,
@@ -18,6 +19,9 @@ pub enum TokenKind {
     Boolean,
     /// `null`.
     Null,
+    /// A JavaScript date text (`Thu Jan 01 1970 00:00:00 GMT+0000 (…)`),
+    /// its text the canonical datetime.
+    Date,
     /// A (possibly dotted) name.
     Identifier,
     /// `@name`.
@@ -30,7 +34,7 @@ pub enum TokenKind {
     Not,
     /// `in`.
     In,
-    /// `==`.
+    /// `==` or `=`.
     Eq,
     /// `!=`.
     Neq,
@@ -42,6 +46,10 @@ pub enum TokenKind {
     Gt,
     /// `>=`.
     Gte,
+    /// `~`: contains, ignoring case.
+    Tilde,
+    /// `!~`: does not contain, ignoring case.
+    NotTilde,
     /// `-`.
     Minus,
     /// `(`.
@@ -66,6 +74,7 @@ impl fmt::Display for TokenKind {
             TokenKind::String => "STRING",
             TokenKind::Boolean => "BOOLEAN",
             TokenKind::Null => "NULL",
+            TokenKind::Date => "DATE",
             TokenKind::Identifier => "IDENTIFIER",
             TokenKind::Macro => "MACRO",
             TokenKind::And => "AND",
@@ -78,6 +87,8 @@ impl fmt::Display for TokenKind {
             TokenKind::Lte => "LTE",
             TokenKind::Gt => "GT",
             TokenKind::Gte => "GTE",
+            TokenKind::Tilde => "TILDE",
+            TokenKind::NotTilde => "NOT_TILDE",
             TokenKind::Minus => "MINUS",
             TokenKind::LParen => "LPAREN",
             TokenKind::RParen => "RPAREN",
@@ -149,7 +160,9 @@ impl Lexer<'_> {
                 continue;
             }
             if is_name_start(c) {
-                self.name()?;
+                if !self.js_date()? {
+                    self.name()?;
+                }
                 continue;
             }
             if c == '\'' || c == '"' {
@@ -159,7 +172,19 @@ impl Lexer<'_> {
             let next = self.peek(1);
             let (kind, len) = match (c, next) {
                 ('=', Some('=')) => (TokenKind::Eq, 2),
+                ('=', _) => (TokenKind::Eq, 1),
                 ('!', Some('=')) => (TokenKind::Neq, 2),
+                ('!', Some('~')) => (TokenKind::NotTilde, 2),
+                ('~', _) => (TokenKind::Tilde, 1),
+                ('<', Some('>')) => {
+                    return Err(ParseError::new(
+                        start,
+                        ParseErrorKind::UnknownOperator {
+                            found: "<>".to_owned(),
+                            suggestion: "!=",
+                        },
+                    ))
+                }
                 ('<', Some('=')) => (TokenKind::Lte, 2),
                 ('>', Some('=')) => (TokenKind::Gte, 2),
                 ('&', Some('&')) => (TokenKind::And, 2),
@@ -179,7 +204,6 @@ impl Lexer<'_> {
                     self.push(TokenKind::Macro, start, name);
                     continue;
                 }
-                ('=', _) => return Err(did_you_mean(start, '=', "==")),
                 ('&', _) => return Err(did_you_mean(start, '&', "&&")),
                 ('|', _) => return Err(did_you_mean(start, '|', "||")),
                 (c, _) => return Err(ParseError::new(start, ParseErrorKind::InvalidCharacter(c))),
@@ -213,7 +237,63 @@ impl Lexer<'_> {
                 self.pos += 1;
             }
         }
+        // An exponent, as JavaScript writes large and small numbers
+        // (`1e+21`, `1.5e-7`); an `e` not followed by digits is not one.
+        if let Some(e @ ('e' | 'E')) = self.peek(0) {
+            let sign = self.peek(1).filter(|c| matches!(c, '+' | '-'));
+            let first_digit = if sign.is_some() { 2 } else { 1 };
+            if self.peek(first_digit).is_some_and(|c| c.is_ascii_digit()) {
+                kind = TokenKind::Float;
+                text.push(e);
+                text.extend(sign);
+                self.pos += first_digit;
+                while let Some(d) = self.peek(0).filter(char::is_ascii_digit) {
+                    text.push(d);
+                    self.pos += 1;
+                }
+            }
+        }
         self.push(kind, start, text);
+    }
+
+    /// A JavaScript date text, as `Date.prototype.toString` writes it:
+    /// `Thu Jan 01 1970 00:00:00 GMT+0000`, optionally followed by a zone
+    /// name in parentheses, which is ignored. Returns `false` (consuming
+    /// nothing) unless the input starts with a weekday and a month name; an
+    /// invalid date after them is an error.
+    fn js_date(&mut self) -> Result<bool, ParseError> {
+        let start = self.pos;
+        // Most names are not weekdays: look no further than their end.
+        if self.peek(3) != Some(' ') {
+            return Ok(false);
+        }
+        let head: String = self.chars[start..].iter().take(JS_DATE_CHARS).collect();
+        if !datetime::starts_like_js_date(&head) {
+            return Ok(false);
+        }
+        let Some(canonical) = datetime::canonical_js_date(&head) else {
+            return Err(ParseError::new(
+                start,
+                ParseErrorKind::InvalidDate(head.trim_end().to_owned()),
+            ));
+        };
+        self.pos += JS_DATE_CHARS;
+        // ` (Coordinated Universal Time)`: nothing else may follow an operand
+        // with a parenthesis, so a closed one here is the zone name.
+        let mut at = self.pos;
+        while self.chars.get(at).is_some_and(|c| c.is_whitespace()) {
+            at += 1;
+        }
+        if self.chars.get(at) == Some(&'(') {
+            let name = self.chars[at + 1..]
+                .iter()
+                .position(|c| matches!(c, '(' | ')' | '\0'));
+            if let Some(len) = name.filter(|len| self.chars[at + 1 + len] == ')') {
+                self.pos = at + len + 2;
+            }
+        }
+        self.push(TokenKind::Date, start, canonical);
+        Ok(true)
     }
 
     fn segment(&mut self) -> String {
@@ -282,11 +362,12 @@ impl Lexer<'_> {
                         Some('"') => '"',
                         Some('n') => '\n',
                         Some('t') => '\t',
-                        Some(other) => {
-                            return Err(ParseError::new(
-                                self.pos,
-                                ParseErrorKind::InvalidEscape(other),
-                            ))
+                        // Any other backslash stands for itself, as in
+                        // the SDK's strings (`'a\b'` is `a\b`).
+                        Some(_) => {
+                            text.push('\\');
+                            self.pos += 1;
+                            continue;
                         }
                         None => {
                             return Err(ParseError::new(
@@ -383,10 +464,98 @@ mod tests {
     }
 
     #[test]
+    fn sdk_tokens() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("a = 1 && b ~ 'x' || c !~ \"y\" and d != e"),
+            [
+                Identifier, Eq, Integer, And, Identifier, Tilde, String, Or, Identifier, NotTilde,
+                String, And, Identifier, Neq, Identifier, Eof
+            ]
+        );
+        // Operator words are names to the lexer; the parser reads them.
+        assert_eq!(
+            kinds("t IN (1, null) NOT IS"),
+            [
+                Identifier, Identifier, LParen, Integer, Comma, Null, RParen, Identifier,
+                Identifier, Eof
+            ]
+        );
+        assert_eq!(
+            kinds("a=b==c"),
+            [Identifier, Eq, Identifier, Eq, Identifier, Eof]
+        );
+        assert_eq!(kinds("! ~"), [Not, Tilde, Eof]);
+    }
+
+    #[test]
+    fn numbers_with_exponents() {
+        let texts = |src: &str| -> Vec<(TokenKind, String)> {
+            let chars: Vec<char> = src.chars().collect();
+            tokenize(&chars)
+                .expect("tokenizes")
+                .into_iter()
+                .map(|t| (t.kind, t.text))
+                .collect()
+        };
+        use TokenKind::{Eof, Float, Identifier, Integer};
+        assert_eq!(
+            texts("1e+21 1.5e-7 2E5 1.e3"),
+            [
+                (Float, "1e+21".into()),
+                (Float, "1.5e-7".into()),
+                (Float, "2E5".into()),
+                (Float, "1.e3".into()),
+                (Eof, String::new())
+            ]
+        );
+        // An `e` without digits is not an exponent.
+        assert_eq!(
+            texts("1e 2E"),
+            [
+                (Integer, "1".into()),
+                (Identifier, "e".into()),
+                (Integer, "2".into()),
+                (Identifier, "E".into()),
+                (Eof, String::new())
+            ]
+        );
+        assert_eq!(error("2e+x"), "Invalid character '+' at position 2");
+    }
+
+    #[test]
+    fn sdk_strings_and_dates() {
+        let chars: Vec<char> = r"'it\'s' 'a\b' 'C:\Users\x' '\%_'".chars().collect();
+        let tokens = tokenize(&chars).expect("tokenizes");
+        let texts: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["it's", r"a\b", r"C:\Users\x", r"\%_", ""]);
+        let src = "d > Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time) && e";
+        let chars: Vec<char> = src.chars().collect();
+        let tokens = tokenize(&chars).expect("tokenizes");
+        assert_eq!(tokens[2].kind, TokenKind::Date);
+        assert_eq!(tokens[2].text, "1970-01-01T00:00:00.000000Z");
+        assert_eq!(tokens[2].span, Span::new(4, 66));
+        assert_eq!(tokens[3].kind, TokenKind::And);
+        // Without a zone name, and with one that is not closed.
+        let chars: Vec<char> = "Sat Jun 15 2024 14:30:00 GMT+0200, (x".chars().collect();
+        let kinds: Vec<TokenKind> = tokenize(&chars)
+            .expect("tokenizes")
+            .into_iter()
+            .map(|t| t.kind)
+            .collect();
+        use TokenKind::*;
+        assert_eq!(kinds, [Date, Comma, LParen, Identifier, Eof]);
+        assert_eq!(
+            tokenize(&"Mon Jan".chars().collect::<Vec<_>>()).map(|t| t.len()),
+            Ok(3)
+        );
+    }
+
+    #[test]
     fn lexical_errors() {
         assert_eq!(
-            error("user.id = 1"),
-            "Unexpected character '='. Did you mean '=='? at position 8"
+            error("a <> b"),
+            "Unknown operator '<>'. Did you mean '!='? at position 2"
         );
         assert_eq!(
             error("a & b"),
@@ -400,9 +569,14 @@ mod tests {
         assert_eq!(error(".5"), "Invalid character '.' at position 0");
         assert_eq!(error("'abc"), "Unterminated string literal at position 4");
         assert_eq!(error("'abc\\"), "Unterminated string literal at position 5");
+        assert_eq!(error("'a\\'"), "Unterminated string literal at position 4");
         assert_eq!(
-            error("'a\\x'"),
-            "Invalid escape sequence '\\x' at position 2"
+            error("d = Thu Jan 01 1970 00:00 GMT+0000"),
+            "Invalid date 'Thu Jan 01 1970 00:00 GMT+0000'; expected a JavaScript date such as Thu Jan 01 1970 00:00:00 GMT+0000 at position 4"
+        );
+        assert_eq!(
+            error("Mon Feb 30 2024 00:00:00 GMT+0000 (UTC)"),
+            "Invalid date 'Mon Feb 30 2024 00:00:00 GMT+0000'; expected a JavaScript date such as Thu Jan 01 1970 00:00:00 GMT+0000 at position 0"
         );
         assert_eq!(error("a..b"), "Expected a name after '.' at position 2");
         assert_eq!(error("record."), "Expected a name after '.' at position 7");

@@ -4,9 +4,10 @@
 //!
 //! - **access rules** (`record.created_by == user.id or @has_role('admin')`),
 //!   which may use `record.*`, `user.*`, `account.*` and macros;
-//! - **list filters** (`status == 'published' and views > 10`), which name
-//!   record fields directly (bare `status` and `record.status` are the same)
-//!   and may use nothing else.
+//! - **list filters** (`status == 'published' and views > 10`, or in the
+//!   SDK's dialect `status = 'published' && views > 10`), which name record
+//!   fields directly (bare `status` and `record.status` are the same) and may
+//!   use nothing else.
 //!
 //! The pipeline is [`parse`] → [`check`] → [`evaluate`] (in memory, e.g. for a
 //! record about to be created) or [`compile`] (to a parameterised SQL
@@ -56,8 +57,11 @@
 //! or_expr     = and_expr , { ( "or" | "||" ) , and_expr } ;
 //! and_expr    = not_expr , { ( "and" | "&&" ) , not_expr } ;
 //! not_expr    = ( "not" | "!" ) , not_expr | comparison ;
-//! comparison  = unary , [ comp_op , unary ] ;          (* never chained *)
-//! comp_op     = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" , "in" ;
+//! comparison  = unary , [ comp_op , unary                    (* never chained *)
+//!                       | in_op , "(" , [ args ] , ")"       (* a list *)
+//!                       | "is" , [ "not" ] , "null" ] ;
+//! comp_op     = "==" | "=" | "!=" | "<" | "<=" | ">" | ">=" | "~" | "!~" | in_op ;
+//! in_op       = "in" | "not" , "in" ;
 //! unary       = "-" , unary | primary ;
 //! primary     = literal | name | call | macro | list | "(" , expr , ")" ;
 //! call        = IDENT , "(" , [ args ] , ")" ;
@@ -65,20 +69,29 @@
 //! list        = "[" , [ args ] , "]" ;
 //! args        = expr , { "," , expr } ;                (* no trailing comma *)
 //! name        = IDENT , { "." , IDENT } ;              (* no spaces around "." *)
-//! literal     = INTEGER | DECIMAL | STRING | "true" | "false" | "null" ;
+//! literal     = INTEGER | DECIMAL | STRING | DATE | "true" | "false" | "null" ;
 //!
 //! IDENT       = ( letter | "_" ) , { letter | digit | "_" } ;   (* ASCII *)
 //! INTEGER     = digit , { digit } ;                    (* must fit in i64 *)
-//! DECIMAL     = digit , { digit } , "." , { digit } ;  (* "1." yes, ".5" no *)
+//! DECIMAL     = digit , { digit } , ( "." , { digit } , [ exponent ] | exponent ) ;
+//! exponent    = ( "e" | "E" ) , [ "+" | "-" ] , digit , { digit } ;
 //! STRING      = "'" , { char | escape } , "'" | '"' , { char | escape } , '"' ;
-//! escape      = "\\" | "\'" | '\"' | "\n" | "\t" ;
+//! escape      = "\\" | "\'" | '\"' | "\n" | "\t" ;     (* any other "\" is itself *)
+//! DATE        = (* JavaScript's Date text: Thu Jan 01 1970 00:00:00 GMT+0000 (zone) *) ;
 //! ```
 //!
-//! Keywords (`and or not in true false null`) are lower case; `AND` is a
-//! name. Whitespace separates tokens. A `-` directly before a number literal
-//! makes a negative literal (so `-9223372036854775808` is valid); before
-//! anything else it negates a number. Precedence, lowest first: `or`, `and`,
-//! `not`, comparisons, unary `-`.
+//! Two spellings share this grammar: the language's own (`==`, `in [...]`,
+//! `and`) and the SQL-like dialect of the official JavaScript SDK (`=`,
+//! `IN (...)`, `IS NULL`, `&&`, `~` for "contains, ignoring case"); both
+//! parse to the same tree. Keywords (`and or not in true false null`) are
+//! lower case, except where an operator is expected: there `AND`, `IN`,
+//! `NOT IN`, `IS NOT NULL` … are recognised in any case (elsewhere such
+//! words are names). Parentheses after `in` make a list when empty, when
+//! they hold a comma or a single literal. Whitespace separates tokens. A `-`
+//! directly before a number literal makes a negative literal (so
+//! `-9223372036854775808` is valid); before anything else it negates a
+//! number. Precedence, lowest first: `or`, `and`, `not`, comparisons, unary
+//! `-`.
 //!
 //! # Limits
 //!

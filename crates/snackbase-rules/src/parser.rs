@@ -1,10 +1,12 @@
 //! The recursive-descent parser, depth-limited so hostile input cannot exhaust
 //! the stack. The grammar is in the crate documentation.
 
-use std::fmt;
+mod error;
 
 use crate::ast::{CompareOp, Expr, ExprKind, Literal, Path, Span};
 use crate::lexer::{tokenize, Token, TokenKind};
+
+pub use error::{Expected, ParseError, ParseErrorKind};
 
 /// The longest accepted source, in characters.
 pub const MAX_SOURCE_CHARS: usize = 4096;
@@ -12,126 +14,6 @@ pub const MAX_SOURCE_CHARS: usize = 4096;
 /// The deepest accepted nesting: each `(`, `[`, call or macro argument list,
 /// `not`/`!` and unary `-` opens one level.
 pub const MAX_NESTING_DEPTH: usize = 64;
-
-/// A syntax error. Its `Display` is `<message> at position <N>`, with `N` a
-/// 0-based character offset, e.g. `Unexpected token: EOF at position 10`.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{kind} at position {position}")]
-pub struct ParseError {
-    /// 0-based character offset of the problem.
-    pub position: usize,
-    /// What went wrong.
-    pub kind: ParseErrorKind,
-    /// What the parser would have accepted there, when that is known.
-    pub expected: Option<Expected>,
-}
-
-impl ParseError {
-    pub(crate) fn new(position: usize, kind: ParseErrorKind) -> Self {
-        let expected = match &kind {
-            ParseErrorKind::UnexpectedCharacter { suggestion, .. } => {
-                Some(Expected::Text(suggestion))
-            }
-            ParseErrorKind::ExpectedToken { expected, .. } => Some(Expected::Token(*expected)),
-            ParseErrorKind::UnexpectedToken(_) => Some(Expected::Expression),
-            ParseErrorKind::TrailingInput => Some(Expected::EndOfInput),
-            ParseErrorKind::ExpectedNameAfterDot => Some(Expected::Name),
-            _ => None,
-        };
-        Self {
-            position,
-            kind,
-            expected,
-        }
-    }
-}
-
-/// The kinds of syntax error; each `Display` is the message without position.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseErrorKind {
-    /// A lone `=`, `&` or `|`.
-    #[error("Unexpected character '{found}'. Did you mean '{suggestion}'?")]
-    UnexpectedCharacter {
-        /// The character found.
-        found: char,
-        /// The operator probably meant.
-        suggestion: &'static str,
-    },
-    /// A character that starts no token.
-    #[error("Invalid character '{}'", .0.escape_debug())]
-    InvalidCharacter(char),
-    /// A string literal without its closing quote.
-    #[error("Unterminated string literal")]
-    UnterminatedString,
-    /// A backslash escape other than `\\ \' \" \n \t`.
-    #[error("Invalid escape sequence '\\{}'", .0.escape_debug())]
-    InvalidEscape(char),
-    /// `a.` or `a..b`.
-    #[error("Expected a name after '.'")]
-    ExpectedNameAfterDot,
-    /// A token that cannot start an operand.
-    #[error("Unexpected token: {0}")]
-    UnexpectedToken(TokenKind),
-    /// A specific token was required.
-    #[error("Expected {expected}, found {found}")]
-    ExpectedToken {
-        /// The required token.
-        expected: TokenKind,
-        /// The token found instead.
-        found: TokenKind,
-    },
-    /// A complete expression followed by more tokens.
-    #[error("Unexpected token after expression")]
-    TrailingInput,
-    /// `a < b < c`.
-    #[error("Comparison operators cannot be chained; combine comparisons with 'and'")]
-    ChainedComparison,
-    /// An integer literal outside `i64`.
-    #[error("Integer literal out of range")]
-    IntegerOutOfRange,
-    /// A decimal literal too large for `f64`.
-    #[error("Number literal out of range")]
-    NumberOutOfRange,
-    /// The source exceeds [`MAX_SOURCE_CHARS`].
-    #[error("Expression is too long (more than {max} characters)")]
-    TooLong {
-        /// The limit.
-        max: usize,
-    },
-    /// The nesting exceeds [`MAX_NESTING_DEPTH`].
-    #[error("Expression is nested too deeply (more than {max} levels)")]
-    TooDeep {
-        /// The limit.
-        max: usize,
-    },
-}
-
-/// What the parser expected where it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// An operand: a literal, name, call, list or parenthesised expression.
-    Expression,
-    /// A specific token.
-    Token(TokenKind),
-    /// The end of the input (or an operator joining what came before).
-    EndOfInput,
-    /// A name.
-    Name,
-    /// Some specific text, e.g. `==` or a closing quote.
-    Text(&'static str),
-}
-
-impl fmt::Display for Expected {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Expected::Expression => f.write_str("an expression"),
-            Expected::Token(kind) => write!(f, "{kind}"),
-            Expected::EndOfInput => f.write_str("an operator or the end of the expression"),
-            Expected::Name => f.write_str("a name"),
-            Expected::Text(text) => write!(f, "'{text}'"),
-        }
-    }
-}
 
 /// Parses a rule or filter into an [`Expr`].
 pub fn parse(source: &str) -> Result<Expr, ParseError> {
@@ -159,6 +41,39 @@ pub fn parse(source: &str) -> Result<Expr, ParseError> {
         ));
     }
     Ok(expr)
+}
+
+/// A comparison operator, as the parser finds it.
+enum Operator {
+    /// A binary operator written as `len` tokens (`not in` is two).
+    Binary(CompareOp, usize),
+    /// `is [not] null`.
+    IsNull,
+}
+
+/// Whether `token` is a name spelling `word` in any case (never a dotted
+/// name: `a.is` is a name).
+fn is_word(token: &Token, word: &str) -> bool {
+    token.kind == TokenKind::Identifier && token.text.eq_ignore_ascii_case(word)
+}
+
+/// Whether a token of `kind` can start an operand.
+fn starts_operand(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::Integer
+            | TokenKind::Float
+            | TokenKind::String
+            | TokenKind::Boolean
+            | TokenKind::Null
+            | TokenKind::Date
+            | TokenKind::Identifier
+            | TokenKind::Macro
+            | TokenKind::Not
+            | TokenKind::Minus
+            | TokenKind::LParen
+            | TokenKind::LBracket
+    )
 }
 
 struct Parser {
@@ -231,12 +146,12 @@ impl Parser {
         let mut alternatives = Vec::new();
         loop {
             let mut conjuncts = vec![self.not_expr()?];
-            while self.peek().kind == TokenKind::And {
+            while self.at(TokenKind::And, "and") {
                 self.advance();
                 conjuncts.push(self.not_expr()?);
             }
             alternatives.push(junction(conjuncts, ExprKind::And));
-            if self.peek().kind != TokenKind::Or {
+            if !self.at(TokenKind::Or, "or") {
                 return Ok(junction(alternatives, ExprKind::Or));
             }
             self.advance();
@@ -246,7 +161,7 @@ impl Parser {
     /// `{ "not" } comparison`.
     fn not_expr(&mut self) -> PResult<Expr> {
         let mut nots = Vec::new();
-        while self.peek().kind == TokenKind::Not {
+        while self.at_prefix_not() {
             let span = self.advance().span;
             self.enter(span.start)?;
             nots.push(span);
@@ -260,7 +175,39 @@ impl Parser {
         Ok(expr)
     }
 
-    fn comparison_op(&self) -> Option<(CompareOp, usize)> {
+    /// Whether the next token is `kind`, or a name spelling `word` in any
+    /// case. Only for operator positions, where a name cannot stand: there
+    /// `AND`, `Or`, `IN`, `NOT`, `IS` are operators, and elsewhere names.
+    fn at(&self, kind: TokenKind, word: &str) -> bool {
+        let token = self.peek();
+        token.kind == kind || is_word(token, word)
+    }
+
+    /// Whether the next token is a prefix `not`: `not`, `!`, or `NOT` in
+    /// any case before something that starts an operand (`NOT (a = 1)`;
+    /// a field named `NOT` stays usable: `NOT == 1`).
+    fn at_prefix_not(&self) -> bool {
+        let token = self.peek();
+        token.kind == TokenKind::Not
+            || (is_word(token, "not") && starts_operand(self.peek_kind_at(1)))
+    }
+
+    fn is_word_at(&self, offset: usize, word: &str) -> bool {
+        self.tokens
+            .get(self.pos + offset)
+            .is_some_and(|token| is_word(token, word))
+    }
+
+    /// The comparison operator at the next token, if any. An operator of
+    /// another language (`<>` aside, which the lexer reports) is an error
+    /// with a suggestion.
+    fn operator(&self) -> PResult<Option<Operator>> {
+        let not_at = |offset: usize| {
+            self.peek_kind_at(offset) == TokenKind::Not || self.is_word_at(offset, "not")
+        };
+        let in_at = |offset: usize| {
+            self.peek_kind_at(offset) == TokenKind::In || self.is_word_at(offset, "in")
+        };
         let op = match self.peek().kind {
             TokenKind::Eq => CompareOp::Eq,
             TokenKind::Neq => CompareOp::Ne,
@@ -268,25 +215,54 @@ impl Parser {
             TokenKind::Lte => CompareOp::Le,
             TokenKind::Gt => CompareOp::Gt,
             TokenKind::Gte => CompareOp::Ge,
-            TokenKind::In => CompareOp::In,
-            TokenKind::Not if self.peek_kind_at(1) == TokenKind::In => {
-                return Some((CompareOp::NotIn, 2))
+            TokenKind::Tilde => CompareOp::Like,
+            TokenKind::NotTilde => CompareOp::NotLike,
+            _ if in_at(0) => CompareOp::In,
+            _ if not_at(0) && in_at(1) => return Ok(Some(Operator::Binary(CompareOp::NotIn, 2))),
+            _ if self.is_word_at(0, "is") => return Ok(Some(Operator::IsNull)),
+            _ => {
+                let like = |offset: usize| {
+                    self.is_word_at(offset, "like") || self.is_word_at(offset, "ilike")
+                };
+                let (found, suggestion) = if like(0) {
+                    (self.peek().text.clone(), "~")
+                } else if not_at(0) && like(1) {
+                    (format!("NOT {}", self.tokens[self.pos + 1].text), "!~")
+                } else {
+                    return Ok(None);
+                };
+                return Err(ParseError::new(
+                    self.peek().span.start,
+                    ParseErrorKind::UnknownOperator { found, suggestion },
+                ));
             }
-            _ => return None,
         };
-        Some((op, 1))
+        Ok(Some(Operator::Binary(op, 1)))
     }
 
     fn comparison(&mut self) -> PResult<Expr> {
         let lhs = self.unary()?;
-        let Some((op, len)) = self.comparison_op() else {
+        let Some(operator) = self.operator()? else {
             return Ok(lhs);
         };
-        for _ in 0..len {
-            self.advance();
-        }
-        let rhs = self.unary()?;
-        if self.comparison_op().is_some() {
+        let (op, rhs) = match operator {
+            Operator::IsNull => self.is_null()?,
+            Operator::Binary(op, len) => {
+                for _ in 0..len {
+                    self.advance();
+                }
+                let in_list = matches!(op, CompareOp::In | CompareOp::NotIn)
+                    && self.peek().kind == TokenKind::LParen;
+                let rhs = if in_list {
+                    let open = self.advance().span;
+                    self.in_list(open)?
+                } else {
+                    self.unary()?
+                };
+                (op, rhs)
+            }
+        };
+        if self.operator()?.is_some() {
             return Err(ParseError::new(
                 self.peek().span.start,
                 ParseErrorKind::ChainedComparison,
@@ -301,6 +277,49 @@ impl Parser {
             },
             span,
         ))
+    }
+
+    /// `is [not] null` (any case), which is `== null` (`!= null`).
+    fn is_null(&mut self) -> PResult<(CompareOp, Expr)> {
+        self.advance();
+        let token = self.peek();
+        let negated = token.kind == TokenKind::Not || is_word(token, "not");
+        if negated {
+            self.advance();
+        }
+        let token = self.peek();
+        if token.kind != TokenKind::Null && !is_word(token, "null") {
+            return Err(ParseError::new(
+                token.span.start,
+                ParseErrorKind::ExpectedToken {
+                    expected: TokenKind::Null,
+                    found: token.kind,
+                },
+            ));
+        }
+        let null = self.advance().span;
+        let op = if negated {
+            CompareOp::Ne
+        } else {
+            CompareOp::Eq
+        };
+        Ok((op, Expr::new(ExprKind::Literal(Literal::Null), null)))
+    }
+
+    /// What follows `in (` / `not in (`: a list (`IN ('a', 'b')`) when the
+    /// parentheses are empty, hold a comma or hold one literal; otherwise
+    /// they group one operand, as anywhere else (`x in (record.tags)`).
+    fn in_list(&mut self, open: Span) -> PResult<Expr> {
+        self.enter(open.start)?;
+        let mut items = self.items(TokenKind::RParen)?;
+        let close = self.expect(TokenKind::RParen)?.span;
+        self.leave();
+        if let [item] = items.as_slice() {
+            if !matches!(item.kind, ExprKind::Literal(_)) {
+                return Ok(items.remove(0));
+            }
+        }
+        Ok(Expr::new(ExprKind::List(items), open.to(close)))
     }
 
     /// `{ "-" } primary`; a `-` right before a number makes a negative literal.
@@ -409,7 +428,7 @@ fn atom(token: Token) -> PResult<Expr> {
     let span = token.span;
     let literal = match token.kind {
         TokenKind::Integer | TokenKind::Float => number_literal(&token, false)?,
-        TokenKind::String => Literal::Text(token.text),
+        TokenKind::String | TokenKind::Date => Literal::Text(token.text),
         TokenKind::Boolean => Literal::Bool(token.text == "true"),
         TokenKind::Null => Literal::Null,
         TokenKind::Identifier => {

@@ -199,7 +199,10 @@ pub(crate) fn resolve<'p>(
 ) -> Result<Target<'p>, CheckErrorKind> {
     let segments: Vec<&str> = path.segments.iter().map(String::as_str).collect();
     let field = |name: &'p str, rest: &[&str]| match schema.field_type(name) {
-        None => Err(CheckErrorKind::UnknownField(name.to_owned())),
+        None => Err(match literal_word(name) {
+            Some(word) if rest.is_empty() => CheckErrorKind::KeywordCase(name.to_owned(), word),
+            _ => CheckErrorKind::UnknownField(name.to_owned()),
+        }),
         Some(_) if !rest.is_empty() => Err(CheckErrorKind::NoMembers(path.to_string())),
         Some(ty) => Ok(Target::Field(name, ty)),
     };
@@ -231,8 +234,20 @@ pub(crate) fn resolve<'p>(
         (ScopeKind::Rule, [name]) if schema.field_type(name).is_some() => {
             Err(CheckErrorKind::BareFieldInRule((*name).to_owned()))
         }
+        (ScopeKind::Rule, [name]) => Err(match literal_word(name) {
+            Some(word) => CheckErrorKind::KeywordCase((*name).to_owned(), word),
+            None => CheckErrorKind::UnknownVariable(path.to_string()),
+        }),
         (ScopeKind::Rule, _) => Err(CheckErrorKind::UnknownVariable(path.to_string())),
     }
+}
+
+/// The literal keyword `name` spells in another case (`NULL`, `True`):
+/// literals are lower case, so such a name is looked up as a field.
+fn literal_word(name: &str) -> Option<&'static str> {
+    ["null", "true", "false"]
+        .into_iter()
+        .find(|word| name.eq_ignore_ascii_case(word))
 }
 
 /// Whether `expr` reads the record (a record field, `@owns_record()`,

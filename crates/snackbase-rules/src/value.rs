@@ -135,6 +135,19 @@ impl Value {
         }
     }
 
+    /// The rule language's `self ~ pattern`: both are text and `self`
+    /// contains `pattern`, ASCII letters matching in either case (other
+    /// characters exactly, as SQLite's `LIKE` compares them); false for
+    /// anything else, `null` included.
+    pub fn rule_like(&self, pattern: &Value) -> bool {
+        match (self, pattern) {
+            (Value::Text(text), Value::Text(pattern)) => text
+                .to_ascii_lowercase()
+                .contains(&pattern.to_ascii_lowercase()),
+            _ => false,
+        }
+    }
+
     /// A short name of the value's type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -254,6 +267,21 @@ mod tests {
         assert!(Value::Text("a".into()).rule_in(&Value::Text("cat".into())));
         assert!(!Value::Text("a".into()).rule_in(&Value::Null));
         assert!(!Value::Int(1).rule_in(&Value::Int(1)));
+    }
+
+    #[test]
+    fn like_ignores_ascii_case_only() {
+        let text = |s: &str| Value::Text(s.into());
+        assert!(text("Hello World").rule_like(&text("o w")));
+        assert!(text("abc").rule_like(&text("")));
+        assert!(text("a%b").rule_like(&text("%")));
+        assert!(!text("ab").rule_like(&text("%")));
+        assert!(!text("ab").rule_like(&text("_")));
+        assert!(text("ÉCOLE").rule_like(&text("Écol")));
+        assert!(!text("ÉCOLE").rule_like(&text("école")));
+        assert!(!Value::Null.rule_like(&text("")));
+        assert!(!text("a").rule_like(&Value::Null));
+        assert!(!Value::Int(12).rule_like(&text("1")));
     }
 
     #[test]

@@ -291,3 +291,76 @@ fn hand_built_trees_are_refused_safely() {
     assert!(check(&empty, &schema(), &rule_scope()).is_err());
     assert!(check(&empty, &schema(), &Scope::filter()).is_err());
 }
+
+#[test]
+fn sdk_dialect_types() {
+    for src in [
+        "title ~ 'x' && title !~ 'y'",
+        "status ~ 'op' and owner ~ 'u' and id !~ ''",
+        "title ~ null or null !~ title",
+        "title = 'it\\'s' && views > 5 && title IN ('a', null) && (views = 1 || views = 2)",
+        "due IS NULL || due IS NOT NULL",
+        "views NOT IN (1, 2.5, null)",
+        "due >= Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+        "due IN (Thu Jan 01 1970 00:00:00 GMT+0000, '2024-01-01')",
+        "created_at < Sat Jun 15 2024 14:30:00 GMT+0200 AND published = true",
+        "tags IS NULL",
+        "meta IS NOT NULL",
+    ] {
+        filter(src, "ok");
+    }
+    rule(
+        "record.title ~ user.email and @is_member(1, 2) !~ 'x'",
+        "ok",
+    );
+    // `~` compares text only.
+    filter(
+        "views ~ '1'",
+        "'~' compares text, found number at position 0",
+    );
+    filter(
+        "title !~ 1",
+        "'!~' compares text, found number at position 9",
+    );
+    filter(
+        "due ~ '2024'",
+        "'~' compares text, found datetime at position 0",
+    );
+    filter(
+        "published ~ 'x'",
+        "'~' compares text, found boolean at position 0",
+    );
+    filter("tags ~ 'x'", "'~' compares text, found list at position 0");
+    filter("meta ~ 'x'", "'~' compares text, found json at position 0");
+    filter(
+        "title ~ ['a', 'b']",
+        "A list can only be compared with null, or used on the right of 'in' or as the first argument of contains() at position 8",
+    );
+    // The SDK's other shapes are type-checked like the rule syntax.
+    filter(
+        "views = 'x'",
+        "Cannot compare number with text at position 0",
+    );
+    filter(
+        "views IN ('1', 2)",
+        "Cannot compare number with text at position 10",
+    );
+    filter("title = NaN", "Unknown field 'NaN' at position 8");
+    filter(
+        "title = NULL",
+        "Unknown name 'NULL'. Did you mean 'null'? at position 8",
+    );
+    filter(
+        "published = True",
+        "Unknown name 'True'. Did you mean 'true'? at position 12",
+    );
+    rule(
+        "record.title == NULL",
+        "Unknown name 'NULL'. Did you mean 'null'? at position 16",
+    );
+    filter("title = Thu Jan 01 1970 00:00:00 GMT+0000", "ok");
+    filter(
+        "due < Thu Jan 01 1970 00:00:00 GMT+0000 && nme = 1",
+        "Unknown field 'nme' at position 43",
+    );
+}

@@ -346,3 +346,57 @@ fn deep_hand_built_trees_fail_cleanly() {
         e = *inner;
     }
 }
+
+#[test]
+fn sdk_dialect() {
+    let ctx = Ctx::new(json!({"record": {
+        "title": "It's 100% Done_now", "views": 5, "status": null, "tags": ["a"],
+        "due": "1970-01-01T01:00:00+01:00"
+    }}));
+    let filter = |src: &str| {
+        let expr = parse(src).expect("parses");
+        crate::check(&expr, &schema(), &Scope::filter()).expect("checks");
+        evaluate(&expr, &schema(), &Scope::filter(), &ctx).expect("evaluates")
+    };
+    for (src, want) in [
+        ("title ~ 'done'", true),
+        ("title ~ 'DONE_NOW'", true),
+        ("title ~ '100%'", true),
+        ("title ~ '%'", true),
+        ("title ~ 'it\\'s'", true),
+        ("title ~ 'one_n'", true),
+        ("title ~ 'It_s'", false),
+        ("title ~ '1%0'", false),
+        ("title ~ 'x%'", false),
+        ("title ~ ''", true),
+        ("title !~ 'done'", false),
+        ("title !~ 'nope'", true),
+        // Null never contains nor is contained; `!~` is its negation.
+        ("status ~ ''", false),
+        ("status !~ 'x'", true),
+        ("title ~ null", false),
+        ("title !~ null", true),
+        ("status = null", true),
+        ("status IS NULL", true),
+        ("status IS NOT NULL", false),
+        ("title != null", true),
+        // `!=` and `NOT IN` are true for null, as `not (x = v)` is.
+        ("status != 'x'", true),
+        ("status NOT IN ('x', 'y')", true),
+        ("status NOT IN ('x', null)", false),
+        ("status IN ('x', null)", true),
+        ("views IN (1, 5)", true),
+        ("views NOT IN (5)", false),
+        ("views = 5 && (title ~ 'x' || views > 4)", true),
+        (
+            "due = Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+            true,
+        ),
+        ("due < Thu Jan 01 1970 01:00:00 GMT+0100", false),
+        ("due < Thu Jan 01 1970 01:00:00 GMT+0059", true),
+        ("due > Thu Jan 01 1970 00:59:59 GMT+0000", false),
+        ("due IN (Wed Dec 31 1969 19:00:00 GMT-0500)", true),
+    ] {
+        assert_eq!(filter(src), want, "{src}");
+    }
+}

@@ -87,8 +87,8 @@ fn operators_and_aliases() {
 fn syntax_errors_with_positions() {
     check("user.id ==", "error: Unexpected token: EOF at position 10");
     check(
-        "user.id = 1",
-        "error: Unexpected character '='. Did you mean '=='? at position 8",
+        "user.id & 1",
+        "error: Unexpected character '&'. Did you mean '&&'? at position 8",
     );
     check("", "error: Unexpected token: EOF at position 0");
     check("   ", "error: Unexpected token: EOF at position 3");
@@ -145,11 +145,11 @@ fn expected_is_reported() {
     let err = parse("(a").expect_err("fails");
     assert_eq!(err.expected, Some(Expected::Token(TokenKind::RParen)));
     assert_eq!(
-        parse("a = b")
+        parse("a & b")
             .expect_err("fails")
             .expected
             .map(|e| e.to_string()),
-        Some("'=='".to_owned())
+        Some("'&&'".to_owned())
     );
     assert_eq!(
         parse("a b").expect_err("fails").expected,
@@ -221,5 +221,173 @@ fn printing_round_trips() {
         let printed = first.to_string();
         let second = parse(&printed).expect("reparses");
         assert_eq!(sexp(&first), sexp(&second), "{src} printed as {printed}");
+    }
+}
+
+#[test]
+fn the_sdk_example() {
+    // sdk-0.9.md §3, as the query builder sends it.
+    check(
+        r"title = 'it\'s' && n > 5 && t IN ('a', 1, null) && (a = 1 || b = 2)",
+        r#"(and (== title "it's") (> n 5) (in t (list "a" 1 null)) (or (== a 1) (== b 2)))"#,
+    );
+}
+
+#[test]
+fn sdk_operators() {
+    check("a = 1", "(== a 1)");
+    check("a != 1", "(!= a 1)");
+    check(
+        "a < 1 && a <= 2 && a > 3 && a >= 4",
+        "(and (< a 1) (<= a 2) (> a 3) (>= a 4))",
+    );
+    check("title ~ 'x'", r#"(~ title "x")"#);
+    check("title !~ 'x'", r#"(!~ title "x")"#);
+    check("a ~ b ~ c", "error: Comparison operators cannot be chained; combine comparisons with 'and' at position 6");
+    check("x = null", "(== x null)");
+    check("x != null", "(!= x null)");
+    check("x IS NULL", "(== x null)");
+    check("x IS NOT NULL", "(!= x null)");
+    check("x is not null || y Is Null", "(or (!= x null) (== y null))");
+    check("x IS NULL = true", "error: Comparison operators cannot be chained; combine comparisons with 'and' at position 10");
+    check("(a = 1 || b = 2) && c", "(and (or (== a 1) (== b 2)) c)");
+    check("a AND b Or c and D", "(or (and a b) (and c D))");
+    check("NOT (a = 1)", "(not (== a 1))");
+    check("Not a", "(not a)");
+    // Operator words are names where a name can stand.
+    check("AND == 1", "(== AND 1)");
+    check("NOT", "NOT");
+    check("IN IN (IS)", "(in IN IS)");
+    check("is.not", "is.not");
+    check("a.in == b.IS", "(== a.in b.IS)");
+}
+
+#[test]
+fn in_lists_in_parentheses() {
+    check("t IN ('a', 'b')", r#"(in t (list "a" "b"))"#);
+    check("t in ('a')", r#"(in t (list "a"))"#);
+    check("t NOT IN ('a', -1.5)", r#"(not in t (list "a" -1.5f))"#);
+    check("t not IN (null)", "(not in t (list null))");
+    check("t Not In ()", "(not in t (list))");
+    check("t IN (1, record.x)", "(in t (list 1 record.x))");
+    check("t in [1, 2]", "(in t (list 1 2))");
+    // One non-literal groups, as parentheses do elsewhere.
+    check("t in (record.tags)", "(in t record.tags)");
+    check("t in (a == b)", "(in t (== a b))");
+    check("t in ('abc' )", r#"(in t (list "abc"))"#);
+    check("t in 'abc'", r#"(in t "abc")"#);
+    check(
+        "t IN ('a',)",
+        "error: Unexpected token: RPAREN at position 10",
+    );
+    check(
+        "t IN ('a' 'b')",
+        "error: Expected RPAREN, found STRING at position 10",
+    );
+    check(
+        "t IN ('a'",
+        "error: Expected RPAREN, found EOF at position 9",
+    );
+    check(
+        &format!("t IN {}1{}", "(".repeat(64), ")".repeat(64)),
+        "(in t (list 1))",
+    );
+    check(
+        &format!("t IN {}1{}", "(".repeat(65), ")".repeat(65)),
+        "error: Expression is nested too deeply (more than 64 levels) at position 69",
+    );
+}
+
+#[test]
+fn sdk_literals() {
+    check(r"'it\'s'", r#""it's""#);
+    check(r#""status""#, r#""status""#);
+    // The SDK escapes only quotes; other backslashes stand for themselves.
+    check(r"'a\b'", r#""a\\b""#);
+    check(r"'C:\Program Files\x'", r#""C:\\Program Files\\x""#);
+    check(r"'100\%'", r#""100\\%""#);
+    check(r"'a\'", "error: Unterminated string literal at position 4");
+    check("1.5", "1.5f");
+    check("1e+21", "1e21f");
+    check("-1.5e-7", "-1.5e-7f");
+    check("true = false", "(== true false)");
+    check(
+        "due < Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+        r#"(< due "1970-01-01T00:00:00.000000Z")"#,
+    );
+    check(
+        "due IN (Sat Jun 15 2024 14:30:00 GMT+0200 (Central European Summer Time), Thu Jan 01 1970 00:00:00 GMT-0130)",
+        r#"(in due (list "2024-06-15T12:30:00.000000Z" "1970-01-01T01:30:00.000000Z"))"#,
+    );
+    check(
+        "due = Thu Jan 01 1970 00:00:00 GMT+0000 (UTC) (x)",
+        "error: Unexpected token after expression at position 46",
+    );
+    check(
+        "due = Thu Jan 01 70 00:00:00 GMT+0000",
+        "error: Invalid date 'Thu Jan 01 70 00:00:00 GMT+0000'; expected a JavaScript date such as Thu Jan 01 1970 00:00:00 GMT+0000 at position 6",
+    );
+    check("x = NaN", "(== x NaN)");
+}
+
+#[test]
+fn sdk_errors_point_at_the_problem() {
+    check(
+        "x IS 5",
+        "error: Expected NULL, found INTEGER at position 5",
+    );
+    check("x IS NOT", "error: Expected NULL, found EOF at position 8");
+    check("x IS", "error: Expected NULL, found EOF at position 4");
+    check(
+        "title LIKE '%x%'",
+        "error: Unknown operator 'LIKE'. Did you mean '~'? at position 6",
+    );
+    check(
+        "title not ilike 'x'",
+        "error: Unknown operator 'NOT ilike'. Did you mean '!~'? at position 6",
+    );
+    check(
+        "a <> 1",
+        "error: Unknown operator '<>'. Did you mean '!='? at position 2",
+    );
+    check("a = = 1", "error: Unexpected token: EQ at position 4");
+    check("a === 1", "error: Unexpected token: EQ at position 4");
+    check(
+        "title = 'x' && nme > 1 &",
+        "error: Unexpected character '&'. Did you mean '&&'? at position 23",
+    );
+    check("a ~", "error: Unexpected token: EOF at position 3");
+    check("~ a", "error: Unexpected token: TILDE at position 0");
+}
+
+#[test]
+fn sdk_and_rule_syntax_give_the_same_tree() {
+    for (sdk, rule) in [
+        ("status = 'x'", r#"status == "x""#),
+        ("a IS NULL && b IS NOT NULL", "a == null and b != null"),
+        (
+            "t IN ('a', 'b') || t NOT IN (1)",
+            "t in ['a', 'b'] or t not in [1]",
+        ),
+        (
+            "(a = 1 || b = 2) && c != 3",
+            "(a == 1 or b == 2) and c != 3",
+        ),
+    ] {
+        let (sdk_tree, rule_tree) = (parse(sdk).expect("parses"), parse(rule).expect("parses"));
+        assert_eq!(sexp(&sdk_tree), sexp(&rule_tree), "{sdk}");
+    }
+    for src in [
+        "title ~ 'x' and not (title !~ 'y')",
+        "t in ('a')",
+        "x ~ (a == b)",
+    ] {
+        let first = parse(src).expect("parses");
+        let printed = first.to_string();
+        assert_eq!(
+            sexp(&first),
+            sexp(&parse(&printed).expect("reparses")),
+            "{printed}"
+        );
     }
 }

@@ -235,6 +235,65 @@ impl Compiler<'_> {
         condition_of(polarity, &test)
     }
 
+    /// `text ~ pattern`: `text` contains `pattern`, ASCII letters matching
+    /// in either case.
+    ///
+    /// Both sides are lowered with ASCII rules only, which the evaluator
+    /// and both databases agree on whatever their locale: SQLite's `lower`
+    /// only knows ASCII, and on PostgreSQL (whose `lower` and `ILIKE` follow
+    /// the locale) `translate` lowers `A`–`Z`. A known pattern becomes a
+    /// bound `LIKE` pattern `%…%` with its `%`, `_` and `\` escaped; a
+    /// pattern from the record is searched for with `instr` / `strpos`.
+    pub(super) fn like(&mut self, text: Operand, pattern: Operand, polarity: Polarity) -> String {
+        if let (Operand::Const(text), Operand::Const(pattern)) = (&text, &pattern) {
+            return bool_sql(text.rule_like(pattern));
+        }
+        let test = match pattern {
+            Operand::Const(Value::Text(pattern)) => {
+                let Some(text) = self.lowered(text) else {
+                    return "FALSE".to_owned();
+                };
+                let pattern = format!("%{}%", escape_like(&pattern.to_ascii_lowercase()));
+                let pattern = self.binder.bind(SqlParam::Text(pattern));
+                format!("{text} LIKE {pattern} ESCAPE '\\'")
+            }
+            pattern => {
+                let (Some(text), Some(pattern)) = (self.lowered(text), self.lowered(pattern))
+                else {
+                    return "FALSE".to_owned();
+                };
+                match self.dialect() {
+                    Dialect::Sqlite => format!("instr({text}, {pattern}) > 0"),
+                    Dialect::Postgres => format!("strpos({text}, {pattern}) > 0"),
+                }
+            }
+        };
+        condition_of(polarity, &test)
+    }
+
+    /// A text operand with its ASCII letters lowered; `None` for a constant
+    /// that is not text (it matches nothing).
+    fn lowered(&mut self, operand: Operand) -> Option<String> {
+        match operand {
+            Operand::Const(Value::Text(text)) => {
+                Some(self.binder.bind(SqlParam::Text(text.to_ascii_lowercase())))
+            }
+            Operand::Const(_) => None,
+            other => {
+                let any = Self::ty(&other) == Ty::Any;
+                let sql = self.scalar(other);
+                Some(match self.dialect() {
+                    Dialect::Sqlite => format!("lower({sql})"),
+                    // A macro's result may not be text.
+                    Dialect::Postgres if any => {
+                        format!("translate(CAST({sql} AS TEXT), {ASCII_UPPER}, {ASCII_LOWER})")
+                    }
+                    Dialect::Postgres => format!("translate({sql}, {ASCII_UPPER}, {ASCII_LOWER})"),
+                })
+            }
+        }
+    }
+
     /// `starts_with` / `ends_with`.
     ///
     /// These stay function calls even in a positive position: the forms a
@@ -277,6 +336,23 @@ fn condition_of(polarity: Polarity, test: &str) -> String {
         Polarity::Exact => format!("COALESCE({test}, FALSE)"),
         Polarity::Positive => format!("({test})"),
     }
+}
+
+/// The arguments of PostgreSQL's `translate` that lower ASCII letters.
+const ASCII_UPPER: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'";
+const ASCII_LOWER: &str = "'abcdefghijklmnopqrstuvwxyz'";
+
+/// `text` with the `LIKE` wildcards `%` and `_` and the escape character
+/// `\` escaped, so that it matches itself only.
+pub(super) fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 fn bool_sql(b: bool) -> String {

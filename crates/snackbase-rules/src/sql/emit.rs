@@ -231,6 +231,8 @@ impl Compiler<'_> {
                 "(NOT {})",
                 self.member(left, right, datetime, span, Polarity::Exact)?
             ),
+            CompareOp::Like => self.like(left, right, polarity),
+            CompareOp::NotLike => format!("(NOT {})", self.like(left, right, Polarity::Exact)),
             _ => self.order(op, left, right, polarity),
         };
         Ok(Operand::Cond(cond))

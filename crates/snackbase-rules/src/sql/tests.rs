@@ -525,3 +525,113 @@ fn a_null_identity_is_a_null_test() {
         );
     }
 }
+
+#[test]
+fn contains_ignoring_case() {
+    // A known pattern is bound, lowered and with its wildcards escaped.
+    check(
+        r"record.title ~ 'It\'s 100%_\x'",
+        r#"(lower("title") LIKE $1 ESCAPE '\') | "%it's 100\\%\\_\\\\x%""#,
+        r#"(translate("title", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE $1 ESCAPE '\') | "%it's 100\\%\\_\\\\x%""#,
+    );
+    check(
+        "record.title !~ 'A'",
+        r#"(NOT COALESCE(lower("title") LIKE $1 ESCAPE '\', FALSE)) | "%a%""#,
+        r#"(NOT COALESCE(translate("title", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE $1 ESCAPE '\', FALSE)) | "%a%""#,
+    );
+    check(
+        "not (record.title ~ user.role)",
+        r#"(NOT COALESCE(lower("title") LIKE $1 ESCAPE '\', FALSE)) | "%editor%""#,
+        r#"(NOT COALESCE(translate("title", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE $1 ESCAPE '\', FALSE)) | "%editor%""#,
+    );
+    // A pattern from the record is searched for, without wildcards.
+    check(
+        "record.title ~ record.created_by",
+        r#"(instr(lower("title"), lower("created_by")) > 0) | "#,
+        r#"(strpos(translate("title", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), translate("created_by", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) > 0) | "#,
+    );
+    check(
+        "'Ab%' ~ record.title",
+        r#"(instr($1, lower("title")) > 0) | "ab%""#,
+        r#"(strpos($1, translate("title", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) > 0) | "ab%""#,
+    );
+    check(
+        "@is_member(1, 2) ~ 'x'",
+        r#"(lower((SELECT count(*) FROM members m WHERE m.project = $1 AND m.user_id = $2 AND m.role = $3)) LIKE $4 ESCAPE '\') | 1i, 2i, "member", "%x%""#,
+        r#"(translate(CAST((SELECT count(*) FROM members m WHERE m.project = $1 AND m.user_id = $2 AND m.role = $3) AS TEXT), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE $4 ESCAPE '\') | 1i, 2i, "member", "%x%""#,
+    );
+    // Null matches nothing; known values are computed.
+    check_both("record.title ~ null", "FALSE | ");
+    check_both("null ~ record.title", "FALSE | ");
+    check_both("record.title !~ null", "(NOT FALSE) | ");
+    check_both("'ABC' ~ 'b' and user.role !~ 'x'", "$1 | true");
+}
+
+/// The SQL of `sdk` and `rule`, which must be the same, on both backends.
+fn same_sql(sdk: &str, rule: &str) {
+    for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        for scope in [Scope::filter(), Scope::rule()] {
+            let (sdk, rule) = if scope.kind() == crate::ScopeKind::Rule {
+                (qualify(sdk), qualify(rule))
+            } else {
+                (sdk.to_owned(), rule.to_owned())
+            };
+            let sdk_sql = compile_listing(dialect, &scope, Value::Text("u1".into()), &sdk);
+            let rule_sql = compile_listing(dialect, &scope, Value::Text("u1".into()), &rule);
+            assert_eq!(sdk_sql, rule_sql, "{dialect:?}: {sdk} vs {rule}");
+        }
+    }
+}
+
+/// `status` → `record.status` (and `n`, `flag`), for the rule scope.
+fn qualify(src: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in src.chars().chain([' ']) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if ["status", "n", "flag"].contains(&word.as_str()) {
+            out.push_str("record.");
+        }
+        out.push_str(&word);
+        word.clear();
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn the_sdk_dialect_compiles_to_the_same_sql_as_the_rule_syntax() {
+    // The index-friendly shapes keep their SQL: `=` is `==`, `IN (…)` is
+    // `in […]`, `IS NULL` is `== null`.
+    same_sql("status = 'x'", r#"status == "x""#);
+    check_listing(
+        "status = 'x'",
+        r#"("t"."status" = $2) | "x""#,
+        r#"("t"."status" = $2) | "x""#,
+    );
+    same_sql("status = 'x' && n > 5", "status == 'x' and n > 5");
+    same_sql("status IN ('a', 'b')", "status in ['a', 'b']");
+    same_sql("status NOT IN ('a', null)", "status not in ['a', null]");
+    same_sql("status IN ('a')", "status in ['a']");
+    same_sql(
+        "status IS NULL || flag IS NOT NULL",
+        "status == null or flag != null",
+    );
+    same_sql("status = null", "status == null");
+    same_sql(
+        "n >= 1e+2 || n <= -1.5e-7",
+        "n >= 100.0 or n <= -0.00000015",
+    );
+    same_sql(
+        "(status = 'a' || n = 2) && flag = true",
+        "(status == 'a' or n == 2) and flag == true",
+    );
+    same_sql("status != 'x'", "status != 'x'");
+    same_sql(
+        "NOT (status = 'a') AND flag",
+        "not (status == 'a') and flag",
+    );
+}

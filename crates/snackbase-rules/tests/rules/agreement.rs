@@ -10,6 +10,7 @@ use tokio::runtime::Runtime;
 
 use crate::db::{postgres_url, Db};
 use crate::gen::{condition, config, identity, records, schema, EvalCtx, Identity, Record, SqlCtx};
+use crate::sdk::sdk;
 
 fn scope() -> Scope {
     Scope::rule().with_sql_macro("twice", 1)
@@ -26,11 +27,13 @@ fn fail(message: String) -> TestCaseError {
     TestCaseError::fail(message)
 }
 
-/// Runs one generated case against `db`.
+/// Runs one generated case against `db`, its source written in the rule
+/// syntax or (`sdk_writing`) in the SDK's dialect.
 fn agree_once(
     rt: &Runtime,
     db: &RefCell<Db>,
     expr: &Expr,
+    sdk_writing: bool,
     records: &[Record],
     identity: &Identity,
 ) -> Result<(), TestCaseError> {
@@ -40,7 +43,11 @@ fn agree_once(
         Db::Sqlite(_) => Dialect::Sqlite,
         Db::Postgres { .. } => Dialect::Postgres,
     };
-    let source = expr.to_string();
+    let source = if sdk_writing {
+        sdk(expr)
+    } else {
+        expr.to_string()
+    };
     let parsed = parse(&source).map_err(|e| fail(format!("does not parse: {e}\n{source}")))?;
     check(&parsed, &schema, &scope).map_err(|e| fail(format!("does not check: {e}\n{source}")))?;
     let predicate = compile(&parsed, &schema, &scope, dialect, &SqlCtx(identity), 1)
@@ -84,8 +91,10 @@ fn agree(rt: &Runtime, db: Db, cases: u32) -> Db {
     let db = RefCell::new(db);
     let mut runner = TestRunner::new(config(cases));
     let result = runner.run(
-        &(condition(), records(), identity()),
-        |(expr, records, identity)| agree_once(rt, &db, &expr, &records, &identity),
+        &(condition(), any::<bool>(), records(), identity()),
+        |(expr, sdk_writing, records, identity)| {
+            agree_once(rt, &db, &expr, sdk_writing, &records, &identity)
+        },
     );
     let db = db.into_inner();
     if let Err(error) = result {

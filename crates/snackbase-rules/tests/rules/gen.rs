@@ -37,10 +37,13 @@ pub fn schema() -> Schema {
     .expect("valid schema")
 }
 
-const TEXTS: [&str; 18] = [
+const TEXTS: [&str; 21] = [
     "",
     "a",
     "A",
+    "AB",
+    "É",
+    "a\\b",
     "ab",
     "abc",
     "b",
@@ -70,6 +73,19 @@ pub const DATETIMES: [(&str, &str); 8] = [
     ("2024-06-15 12:30:00", "2024-06-15T12:30:00.000000Z"),
     ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000Z"),
     ("9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999999Z"),
+];
+
+/// The instants of [`DATETIMES`] as JavaScript's `Date.prototype.toString`
+/// writes them in some time zone, where that has no fraction of a second.
+pub const JS_DATES: [Option<&str>; 8] = [
+    Some("Mon Jan 01 2024 01:00:00 GMT+0100 (Central European Standard Time)"),
+    Some("Mon Jan 01 2024 00:00:00 GMT+0000 (Coordinated Universal Time)"),
+    None,
+    None,
+    Some("Sat Jun 15 2024 14:30:00 GMT+0200 (Central European Summer Time)"),
+    Some("Sat Jun 15 2024 07:30:00 GMT-0500"),
+    Some("Mon Jan 01 0001 00:00:00 GMT+0000 (Coordinated Universal Time)"),
+    None,
 ];
 
 const NUMBERS: [f64; 9] = [-2.5, -1.0, -0.0, 0.0, 1.0, 2.0, 2.5, 1e15, 0.1];
@@ -420,6 +436,10 @@ fn membership_op() -> impl Strategy<Value = CompareOp> {
     prop::sample::select(vec![CompareOp::In, CompareOp::NotIn])
 }
 
+fn like_op() -> impl Strategy<Value = CompareOp> {
+    prop::sample::select(vec![CompareOp::Like, CompareOp::NotLike])
+}
+
 /// Conditions that do not nest other conditions.
 fn leaf() -> BoxedStrategy<Expr> {
     let ordered = |operand: fn() -> BoxedStrategy<Expr>| {
@@ -457,6 +477,12 @@ fn leaf() -> BoxedStrategy<Expr> {
         )
             .prop_map(|(op, l, r)| cmp(op, l, r)),
         (membership_op(), text_operand(), text_operand()).prop_map(|(op, l, r)| cmp(op, l, r)),
+        (
+            like_op(),
+            prop_oneof![4 => text_operand(), 1 => Just(null())],
+            prop_oneof![4 => text_operand(), 1 => Just(null())]
+        )
+            .prop_map(|(op, l, r)| cmp(op, l, r)),
         (
             membership_op(),
             text_operand(),
@@ -572,6 +598,8 @@ pub fn arbitrary_tree() -> impl Strategy<Value = Expr> {
         CompareOp::Ge,
         CompareOp::In,
         CompareOp::NotIn,
+        CompareOp::Like,
+        CompareOp::NotLike,
     ]);
     leaf.prop_recursive(5, 40, 4, move |inner| {
         let items = || prop::collection::vec(inner.clone(), 0..4);

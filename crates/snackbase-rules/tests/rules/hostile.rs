@@ -34,6 +34,27 @@ fn quoted(payload: &str) -> String {
     format!("'{}'", payload.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
+/// As the SDK quotes: only `'` escaped (backslashes need the rule syntax).
+fn sdk_quoted(payload: &str) -> String {
+    if payload.contains('\\') {
+        return quoted(payload);
+    }
+    format!("'{}'", payload.replace('\'', "\\'"))
+}
+
+/// The `LIKE` pattern `~ payload` binds.
+fn like_pattern(payload: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in payload.to_ascii_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Compiled predicates whose values carry the payloads.
 fn predicates(dialect: Dialect) -> Vec<SqlPredicate> {
     let identity = anonymous();
@@ -41,6 +62,34 @@ fn predicates(dialect: Dialect) -> Vec<SqlPredicate> {
     let mut out = Vec::new();
     for payload in PAYLOADS {
         let lit = quoted(payload);
+        let sdk = sdk_quoted(payload);
+        for (src, value) in [
+            (
+                format!("record.t1 ~ {sdk} || record.t2 !~ {sdk}"),
+                like_pattern(payload),
+            ),
+            (
+                format!("record.t1 IN ({sdk}, 'a') && record.t2 NOT IN ({sdk})"),
+                payload.to_owned(),
+            ),
+            (format!("record.t1 = {sdk}"), payload.to_owned()),
+        ] {
+            let expr = parse(&src).expect("hostile SDK literals still parse as strings");
+            let predicate = compile(&expr, &schema(), &scope, dialect, &SqlCtx(&identity), 1)
+                .expect("compiles");
+            for fragment in ["DROP", "DELETE", "drop", "delete", "--", "/*", "1=1", "'1'"] {
+                assert!(
+                    !predicate.sql.contains(fragment),
+                    "{fragment} spliced into {}",
+                    predicate.sql
+                );
+            }
+            assert!(
+                predicate.params.contains(&SqlParam::Text(value.clone())),
+                "not bound: {src} -> {predicate:?}, {value:?}"
+            );
+            out.push(predicate);
+        }
         for src in [
             format!("record.t1 == {lit}"),
             format!("record.t1 in [{lit}, 'a'] or {lit} in record.m1"),
@@ -154,7 +203,27 @@ fn injection_shaped_sources_are_syntax_errors() {
         ),
         (
             "record.t1 == 1e999",
-            "Unexpected token after expression at position 14",
+            "Number literal out of range at position 13",
+        ),
+        (
+            "record.t1 = 'x' OR 1=1 --",
+            "Unexpected token after expression at position 23",
+        ),
+        (
+            "record.t1 ~ 'x' ESCAPE '!'",
+            "Unexpected token after expression at position 16",
+        ),
+        (
+            "record.t1 IN ('a'); DROP TABLE t",
+            "Invalid character ';' at position 18",
+        ),
+        (
+            "record.t1 IN (SELECT 1)",
+            "Expected RPAREN, found INTEGER at position 21",
+        ),
+        (
+            "record.t1 IS NULL; --",
+            "Invalid character ';' at position 17",
         ),
     ] {
         let err = parse(src).expect_err(src);

@@ -6,7 +6,8 @@
 //! - `robustness`: nothing panics on arbitrary text or generated trees, and
 //!   printed trees parse back;
 //! - `hostile`: injection attempts and resource attacks are refused or bound;
-//! - `index`: a list query filtered on an indexed field searches the index.
+//! - `index`: a list query filtered on an indexed field searches the index;
+//! - `sdk`: the SDK's filter dialect compiles like the rule syntax.
 
 mod agreement;
 mod db;
@@ -14,3 +15,4 @@ mod gen;
 mod hostile;
 mod index;
 mod robustness;
+mod sdk;

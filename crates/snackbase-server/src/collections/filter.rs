@@ -1,5 +1,6 @@
-//! `filter=`: the rule language over record fields, checked against the
-//! collection's schema and compiled to a parameterised SQL predicate.
+//! `filter=`: the rule language over record fields (in its own syntax or
+//! the SDK's dialect, see docs/rules.md), checked against the collection's
+//! schema and compiled to a parameterised SQL predicate.
 
 use snackbase_rules::{self as rules, Dialect, Scope};
 

@@ -554,7 +554,7 @@ both!(
     |app| {
         let (sa, admin, _, _, _, _) = world(&app).await;
         let t = Some(sa.as_str());
-        let bad = app.post("/api/v1/permissions", t, json!({"role_id": 2, "collection": "posts", "rules": {"read": {"rule": "record.title = 'x'"}}})).await;
+        let bad = app.post("/api/v1/permissions", t, json!({"role_id": 2, "collection": "posts", "rules": {"read": {"rule": "record.title & 'x'"}}})).await;
         bad.expect_error(422, "validation_error");
         assert_eq!(bad.json["details"][0]["field"], "rules.read.rule");
         assert_eq!(bad.json["details"][0]["position"], 13);
@@ -685,14 +685,25 @@ both!(rule_tools_validate_and_explain, |app| {
         .post(
             "/api/v1/roles/validate-rule",
             t,
-            json!({"rule": "user.id = 1"}),
+            json!({"rule": "user.id & 1"}),
         )
         .await
         .expect(200)
         .clone();
     assert_eq!(v["valid"], false);
     assert_eq!(v["position"], 8);
-    assert!(v["error"].as_str().unwrap().contains("Did you mean '=='?"));
+    assert!(v["error"].as_str().unwrap().contains("Did you mean '&&'?"));
+    // The SDK's dialect is a spelling of the same language, in rules too.
+    let v = app
+        .post(
+            "/api/v1/roles/validate-rule",
+            t,
+            json!({"rule": "user.id = 'u1' && user.role IN ('a', 'b') && user.email IS NOT NULL"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(v["valid"], true, "{v}");
     let v = app
         .post(
             "/api/v1/roles/validate-rule",

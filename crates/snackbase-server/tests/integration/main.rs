@@ -21,6 +21,7 @@ mod protection;
 mod rate_limits;
 mod records;
 mod schema_changes;
+mod sdk_filters;
 mod setup;
 mod smtp;
 mod tenancy;
