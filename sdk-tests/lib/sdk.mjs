@@ -11,7 +11,7 @@ export { PASSWORD, ROOT_EMAIL };
 
 /** A new SDK client for the server; never retries, so a failure shows at once. */
 export function newClient(server, config = {}) {
-  return new SnackBaseClient({ baseUrl: server.base, maxRetries: 0, timeout: 10_000, ...config });
+  return new SnackBaseClient({ baseUrl: server.base, timeout: 10_000, ...config, maxRetries: 0 });
 }
 
 /** A client that sends a fixed access token (the SDK's `getAccessToken` hook). */
