@@ -2,13 +2,15 @@
 // directory and a free port, drives Debian's Chromium with playwright-core,
 // and saves screenshots under <repo>/target/ui-screenshots/.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+import { PASSWORD, ROOT_EMAIL, startServer as startSnackBase } from '../../../sdk-tests/lib/server.mjs';
+
+export { PASSWORD, ROOT_EMAIL };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const UI_DIR = path.resolve(here, '..', '..');
@@ -17,89 +19,14 @@ export const SCREENSHOTS = path.join(REPO, 'target', 'ui-screenshots');
 export const BIN = process.env.SNACKBASE_BIN || path.join(REPO, 'target', 'release', 'snackbase');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-export const ROOT_EMAIL = 'root@example.com';
-export const PASSWORD = 'Correct-Horse-42!';
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * Starts the server. With `superadmin: true` it is created from the
- * environment; otherwise the test completes first-run setup with `setupUrl`.
+ * Starts the server (see sdk-tests/lib/server.mjs, shared with the SDK suite).
+ * With `superadmin: true` it is created from the environment; otherwise the
+ * test completes first-run setup with `setupUrl`.
  */
 export async function startServer({ superadmin = true, env = {} } = {}) {
-  if (!fs.existsSync(BIN)) throw new Error(`SnackBase binary not found at ${BIN} (set SNACKBASE_BIN)`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-e2e-'));
-  const port = await freePort();
-  const args = ['serve'];
-  if (process.env.E2E_UI_DIR) args.push('--ui-dir', path.resolve(process.env.E2E_UI_DIR));
-  const child = spawn(BIN, args, {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      SNACKBASE_HOST: '127.0.0.1',
-      SNACKBASE_PORT: String(port),
-      SNACKBASE_LOG_FORMAT: 'console',
-      SNACKBASE_LOG_LEVEL: 'WARNING',
-      // Limits on, as in production, but far above what the journeys send
-      // from one address.
-      SNACKBASE_RATE_LIMIT_ENABLED: 'true',
-      SNACKBASE_RATE_LIMIT_PER_MINUTE: '100000',
-      SNACKBASE_RATE_LIMIT_PER_HOUR: '1000000',
-      SNACKBASE_AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-      SNACKBASE_LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
-      ...(superadmin ? { SNACKBASE_SUPERADMIN_EMAIL: ROOT_EMAIL, SNACKBASE_SUPERADMIN_PASSWORD: PASSWORD } : {}),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const base = `http://127.0.0.1:${port}`;
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-
-  const deadline = Date.now() + 30_000;
-  let setupUrl = null;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${stderr}\n${stdout}`);
-    const m = stderr.match(/(https?:\/\/\S+\/admin\/setup\?token=[0-9a-f]+)/);
-    if (m) setupUrl = m[1];
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok && (superadmin || setupUrl)) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const token = setupUrl ? new URL(setupUrl).searchParams.get('token') : null;
-  return {
-    base,
-    port,
-    dir,
-    setupUrl,
-    token,
-    logs: () => stderr + stdout,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const args = process.env.E2E_UI_DIR ? ['--ui-dir', path.resolve(process.env.E2E_UI_DIR)] : [];
+  return startSnackBase({ bin: BIN, superadmin, env, args });
 }
 
 /** A Chromium with its own fresh profile; close() removes the profile. */

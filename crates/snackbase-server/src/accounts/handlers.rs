@@ -31,11 +31,17 @@ pub struct ListAccountsQuery {
     pub sort_order: Option<String>,
     /// Case-insensitive substring of the id, slug or name.
     pub search: Option<String>,
+    /// The SDK's filter. Accounts cannot be deactivated, so `true` lists every
+    /// account and `false` none.
+    pub is_active: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct AccountListItem {
     pub id: String,
+    /// The same as `id` (the SDK's name for the `XX####` code).
+    #[sqlx(skip)]
+    pub account_code: String,
     pub slug: String,
     pub name: String,
     #[serde(with = "crate::http::time::rfc3339")]
@@ -58,6 +64,8 @@ pub struct AccountList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountDetail {
     pub id: String,
+    /// The same as `id` (the SDK's name for the `XX####` code).
+    pub account_code: String,
     pub slug: String,
     pub name: String,
     #[serde(with = "crate::http::time::rfc3339")]
@@ -91,9 +99,16 @@ pub async fn list_accounts(
     };
     let direction = sort_direction(q.sort_order.as_deref())?;
     let pattern = search_pattern(q.search.as_deref());
-    let filter =
-        "($1 IS NULL OR LOWER(a.name) LIKE $1 ESCAPE '\\' OR LOWER(a.slug) LIKE $1 ESCAPE '\\' \
-                  OR LOWER(a.id) LIKE $1 ESCAPE '\\')";
+    // Every account is active: `is_active=false` matches none.
+    let active = if q.is_active == Some(false) {
+        "1 = 0"
+    } else {
+        "1 = 1"
+    };
+    let filter = format!(
+        "{active} AND ($1 IS NULL OR LOWER(a.name) LIKE $1 ESCAPE '\\' OR LOWER(a.slug) LIKE $1 ESCAPE '\\' \
+                  OR LOWER(a.id) LIKE $1 ESCAPE '\\')"
+    );
     let list_sql = format!(
         "SELECT a.id, a.slug, a.name, a.created_at, \
          (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id) AS user_count \
@@ -116,6 +131,7 @@ pub async fn list_accounts(
     })?;
     for item in &mut items {
         item.status = "active";
+        item.account_code = item.id.clone();
     }
     Ok(Json(AccountList {
         items,
@@ -138,6 +154,7 @@ async fn user_count(tx: &mut Tx, account_id: &str) -> Result<i64, sqlx::Error> {
 async fn detail(tx: &mut Tx, account: AccountRow) -> Result<AccountDetail, sqlx::Error> {
     let user_count = user_count(tx, &account.id).await?;
     Ok(AccountDetail {
+        account_code: account.id.clone(),
         id: account.id,
         slug: account.slug,
         name: account.name,

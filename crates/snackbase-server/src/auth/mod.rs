@@ -41,6 +41,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthAccount {
     pub id: String,
+    /// The same as `id` (the SDK's name for the `XX####` code).
+    pub account_code: String,
     pub slug: String,
     pub name: String,
     #[serde(with = "crate::http::time::rfc3339")]
@@ -51,6 +53,8 @@ pub struct AuthAccount {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthUserInfo {
     pub id: String,
+    /// The user's account (the SDK's `User.account_id`).
+    pub account_id: String,
     pub email: String,
     pub role: String,
     pub is_active: bool,
@@ -77,12 +81,14 @@ impl AuthResponse {
             expires_in: tokens.expires_in,
             account: AuthAccount {
                 id: account.id.clone(),
+                account_code: account.id.clone(),
                 slug: account.slug.clone(),
                 name: account.name.clone(),
                 created_at: account.created_at,
             },
             user: AuthUserInfo {
                 id: user.id.clone(),
+                account_id: user.account_id.clone(),
                 email: user.email.clone(),
                 role: user.role_name.clone(),
                 is_active: user.is_active,

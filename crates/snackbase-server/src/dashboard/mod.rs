@@ -1,19 +1,21 @@
-//! `GET /dashboard/stats`: the superadmin's overview, with the original's field names.
+//! `GET /dashboard/stats`: the superadmin's overview, with the original's field
+//! names, over a chosen range (`7d`, `30d`, `90d`) as the SDK asks for it.
 
 use std::path::Path;
 
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::Superadmin;
 use crate::db::dialect;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::ApiQuery;
 use crate::on_tx;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -25,6 +27,9 @@ pub struct RecentRegistration {
     pub id: String,
     pub email: String,
     pub account_id: String,
+    /// The same as `account_id` (the SDK's name for the `XX####` code).
+    #[sqlx(skip)]
+    pub account_code: String,
     pub account_name: String,
     #[serde(with = "crate::http::time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -46,14 +51,35 @@ pub struct AuditLogItem {
     pub occurred_at: String,
 }
 
+/// New accounts and users in the period before the chosen range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviousPeriod {
+    pub new_accounts: i64,
+    pub new_users: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionCount {
+    pub name: String,
+    /// Records in every account.
+    pub count: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DashboardStats {
     pub total_accounts: i64,
     pub total_users: i64,
     pub total_collections: i64,
     pub total_records: i64,
+    /// New in the chosen `range` (the name is the original's, whatever the range).
     pub new_accounts_7d: i64,
+    /// New in the chosen `range`.
     pub new_users_7d: i64,
+    /// `7d`, `30d` or `90d`.
+    pub range: &'static str,
+    pub previous_period: PreviousPeriod,
+    /// Every collection with its number of records, by name.
+    pub records_by_collection: Vec<CollectionCount>,
     pub recent_registrations: Vec<RecentRegistration>,
     pub system_health: SystemHealth,
     pub active_sessions: i64,
@@ -75,25 +101,47 @@ fn dir_size(path: &Path) -> u64 {
         .sum()
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// The period of the `new_*` counts: `7d` (default), `30d` or `90d`.
+    pub range: Option<String>,
+}
+
+/// The range's name and its length in days.
+fn range_of(raw: Option<&str>) -> ApiResult<(&'static str, i64)> {
+    match raw.map(str::trim).unwrap_or("7d") {
+        "7d" => Ok(("7d", 7)),
+        "30d" => Ok(("30d", 30)),
+        "90d" => Ok(("90d", 90)),
+        _ => Err(ApiError::invalid(
+            "range",
+            "invalid_range",
+            "range must be 7d, 30d or 90d",
+        )),
+    }
+}
+
 /// Counts of accounts, users, collections, records and sessions.
-#[utoipa::path(get, path = "/dashboard/stats", tag = "dashboard", security(("bearer" = [])),
-    responses((status = 200, body = DashboardStats), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/dashboard/stats", tag = "dashboard", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = DashboardStats), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn dashboard_stats(
     State(state): State<AppState>,
     _admin: Superadmin,
+    ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<DashboardStats>> {
-    let week_ago = Utc::now() - Duration::days(7);
+    let (range, days) = range_of(q.range.as_deref())?;
     let now = Utc::now();
+    let since = now - Duration::days(days);
+    let before = since - Duration::days(days);
     let mut tx = state.db.begin_read().await?;
-    let tables_sql = dialect::collection_tables_sql(tx.backend());
     let (
         total_accounts,
         total_users,
-        new_accounts_7d,
-        new_users_7d,
+        (new_accounts, previous_accounts),
+        (new_users, previous_users),
         active_sessions,
         recent,
-        tables,
     ) = on_tx!(&mut tx, |c| {
         let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
         let total_accounts = count("SELECT COUNT(*) FROM accounts")
@@ -103,13 +151,25 @@ pub async fn dashboard_stats(
             .fetch_one(&mut *c)
             .await?;
         let new_accounts = count("SELECT COUNT(*) FROM accounts WHERE created_at >= $1")
-            .bind(week_ago)
+            .bind(since)
             .fetch_one(&mut *c)
             .await?;
+        let previous_accounts =
+            count("SELECT COUNT(*) FROM accounts WHERE created_at >= $1 AND created_at < $2")
+                .bind(before)
+                .bind(since)
+                .fetch_one(&mut *c)
+                .await?;
         let new_users = count("SELECT COUNT(*) FROM users WHERE created_at >= $1")
-            .bind(week_ago)
+            .bind(since)
             .fetch_one(&mut *c)
             .await?;
+        let previous_users =
+            count("SELECT COUNT(*) FROM users WHERE created_at >= $1 AND created_at < $2")
+                .bind(before)
+                .bind(since)
+                .fetch_one(&mut *c)
+                .await?;
         let sessions = count(
             "SELECT COUNT(*) FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id \
                  WHERE t.is_revoked = FALSE AND t.expires_at > $1 AND s.revoked_at IS NULL",
@@ -123,24 +183,34 @@ pub async fn dashboard_stats(
             )
             .fetch_all(&mut *c)
             .await?;
-        let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(&mut *c).await?;
         Ok::<_, sqlx::Error>((
             total_accounts,
             total_users,
-            new_accounts,
-            new_users,
+            (new_accounts, previous_accounts),
+            (new_users, previous_users),
             sessions,
             recent,
-            tables,
         ))
     })?;
-    let mut total_records = 0;
-    for table in &tables {
-        let sql = format!("SELECT COUNT(*) FROM {}", dialect::quote_ident(table));
-        total_records += on_tx!(&mut tx, |c| sqlx::query_scalar::<_, i64>(&sql)
-            .fetch_one(c)
+    let mut records_by_collection = Vec::new();
+    for c in crate::collections::store::all(&mut tx).await? {
+        let sql = format!("SELECT COUNT(*) FROM {}", dialect::quote_ident(&c.table));
+        let count = on_tx!(&mut tx, |conn| sqlx::query_scalar::<_, i64>(&sql)
+            .fetch_one(conn)
             .await)?;
+        records_by_collection.push(CollectionCount {
+            name: c.name,
+            count,
+        });
     }
+    records_by_collection.sort_by(|a, b| a.name.cmp(&b.name));
+    let recent = recent
+        .into_iter()
+        .map(|r| RecentRegistration {
+            account_code: r.account_id.clone(),
+            ..r
+        })
+        .collect();
     let storage = state.config.storage_path.clone();
     let bytes = tokio::task::spawn_blocking(move || dir_size(&storage))
         .await
@@ -148,10 +218,16 @@ pub async fn dashboard_stats(
     Ok(Json(DashboardStats {
         total_accounts,
         total_users,
-        total_collections: tables.len() as i64,
-        total_records,
-        new_accounts_7d,
-        new_users_7d,
+        total_collections: records_by_collection.len() as i64,
+        total_records: records_by_collection.iter().map(|c| c.count).sum(),
+        new_accounts_7d: new_accounts,
+        new_users_7d: new_users,
+        range,
+        previous_period: PreviousPeriod {
+            new_accounts: previous_accounts,
+            new_users: previous_users,
+        },
+        records_by_collection,
         recent_registrations: recent,
         system_health: SystemHealth {
             database_status: if state.db.ping().await {

@@ -143,6 +143,10 @@ pub struct ListGroupsQuery {
     pub skip: Option<i64>,
     /// 1 to 100, default 100.
     pub limit: Option<i64>,
+    /// 1-based page of `page_size` groups (the SDK's paging); instead of `skip`/`limit`.
+    pub page: Option<i64>,
+    /// 1 to 100, default 100 (with `page`).
+    pub page_size: Option<i64>,
     /// The superadmin only: one account's groups.
     pub account_id: Option<String>,
     /// Case-insensitive substring of the name.
@@ -157,8 +161,12 @@ pub async fn list_groups(
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListGroupsQuery>,
 ) -> ApiResult<Json<Vec<GroupResponse>>> {
-    let skip = q.skip.unwrap_or(0);
-    let limit = q.limit.unwrap_or(100);
+    let (skip, limit) = if q.page.is_some() || q.page_size.is_some() {
+        let (_, size, offset) = crate::http::listing::paging(q.page, q.page_size, 100)?;
+        (offset, size)
+    } else {
+        (q.skip.unwrap_or(0), q.limit.unwrap_or(100))
+    };
     if skip < 0 || !(1..=100).contains(&limit) {
         return Err(ApiError::invalid(
             "limit",

@@ -29,7 +29,12 @@ async fn by_token(tx: &mut Tx, token: &str) -> ApiResult<Row> {
 pub struct PublicInvitation {
     pub email: String,
     pub account_name: String,
+    /// `pending`, `accepted`, `expired` or `cancelled`.
     pub status: &'static str,
+    /// Whether it can still be accepted (`status` is `pending`); the SDK's field.
+    pub is_valid: bool,
+    /// Who sent it: their email address (users have no display name), if they still exist.
+    pub invited_by_name: Option<String>,
     #[serde(with = "crate::http::time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: DateTime<Utc>,
@@ -44,8 +49,15 @@ pub async fn public_invitation(
 ) -> ApiResult<Json<PublicInvitation>> {
     let mut tx = state.db.begin_read().await?;
     let row = by_token(&mut tx, &token).await?;
+    let invited_by_name = match &row.invited_by {
+        Some(id) => users::find_by_id(&mut tx, id).await?.map(|u| u.email),
+        None => None,
+    };
+    let status = row.status();
     Ok(Json(PublicInvitation {
-        status: row.status(),
+        status,
+        is_valid: status == "pending",
+        invited_by_name,
         email: row.email,
         account_name: row.account_name,
         expires_at: row.expires_at,

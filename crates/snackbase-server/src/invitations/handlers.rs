@@ -232,11 +232,16 @@ pub struct ListQuery {
     pub status_filter: Option<String>,
     /// The superadmin only: one account's invitations.
     pub account_id: Option<String>,
+    /// 1-based page of `page_size` invitations (the SDK's paging); all when absent.
+    pub page: Option<i64>,
+    /// 1 to 100, default 100 (with `page`).
+    pub page_size: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationList {
     pub invitations: Vec<InvitationResponse>,
+    /// All that match, on every page.
     pub total: usize,
 }
 
@@ -260,6 +265,15 @@ pub async fn list_invitations(
             ));
         }
     }
+    let page = if q.page.is_some() || q.page_size.is_some() {
+        let (_, size, offset) = crate::http::listing::paging(q.page, q.page_size, 100)?;
+        Some((
+            usize::try_from(offset).unwrap_or(usize::MAX),
+            usize::try_from(size).unwrap_or(usize::MAX),
+        ))
+    } else {
+        None
+    };
     let status = q.status.or(q.status_filter);
     if let Some(s) = &status {
         if !["pending", "accepted", "expired", "cancelled"].contains(&s.as_str()) {
@@ -278,14 +292,20 @@ pub async fn list_invitations(
         .bind(&account)
         .fetch_all(c)
         .await)?;
-    let invitations: Vec<InvitationResponse> = rows
+    let matching: Vec<Row> = rows
         .into_iter()
         .filter(|r| status.as_deref().is_none_or(|s| r.status() == s))
-        .map(Into::into)
         .collect();
+    let total = matching.len();
+    let (skip, take) = page.unwrap_or((0, usize::MAX));
     Ok(Json(InvitationList {
-        total: invitations.len(),
-        invitations,
+        total,
+        invitations: matching
+            .into_iter()
+            .skip(skip)
+            .take(take)
+            .map(Into::into)
+            .collect(),
     }))
 }
 

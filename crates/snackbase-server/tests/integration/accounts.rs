@@ -244,3 +244,48 @@ both!(accounts_are_superadmin_only, |app| {
     app.get("/api/v1/accounts", None).await.expect(401);
     assert_eq!(app.count("accounts").await, 1);
 });
+
+both!(accounts_carry_the_sdks_fields_and_filters, |app| {
+    // The SDK's Account has `account_code` (ours is the id) and its list
+    // sends `is_active`; its User has `account_id`.
+    let sa = app.superadmin().await;
+    let t = Some(sa.as_str());
+    let created = app
+        .post("/api/v1/accounts", t, json!({"name": "Acme Corp"}))
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(created["account_code"], created["id"]);
+    let got = app.get("/api/v1/accounts/AA0001", t).await;
+    assert_eq!(got.expect(200)["account_code"], "AA0001");
+    let active = app
+        .get("/api/v1/accounts?is_active=true&search=acme", t)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(active["total"], 1);
+    assert_eq!(active["items"][0]["account_code"], "AA0001");
+    let inactive = app
+        .get("/api/v1/accounts?is_active=false", t)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        (
+            inactive["total"].as_i64(),
+            inactive["items"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0))
+    );
+    app.get("/api/v1/accounts?is_active=maybe", t)
+        .await
+        .expect_error(422, "validation_error");
+
+    let reg = app.register("ada@example.com", "Beta").await;
+    assert_eq!(reg["account"]["account_code"], reg["account"]["id"]);
+    assert_eq!(reg["user"]["account_id"], reg["account"]["id"]);
+    let login = app.login("beta", "ada@example.com", PASSWORD).await;
+    let login = login.expect(200);
+    assert_eq!(login["account"]["account_code"], "AA0002");
+    assert_eq!(login["user"]["account_id"], "AA0002");
+});

@@ -751,6 +751,136 @@ both!(rule_tools_validate_and_explain, |app| {
     assert!(r["error"].is_string());
 });
 
+both!(rule_validation_knows_the_sdks_operation_names, |app| {
+    // collectionRules.validateRule sends list/view/create/update/delete and
+    // the collection's field names as `collectionFields`.
+    let (sa, _, _, _, _, _) = world(&app).await;
+    for op in ["list", "view", "LIST", "read", "create", "update", "delete"] {
+        let v = app
+            .post(
+                "/api/v1/rules/validate",
+                Some(&sa),
+                json!({"rule": "record.title == 'x'", "operation": op, "collection": "posts",
+                       "collectionFields": ["title"]}),
+            )
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(v["valid"], true, "{op}: {v}");
+    }
+    let v = app
+        .post(
+            "/api/v1/rules/validate",
+            Some(&sa),
+            json!({"rule": "true", "operation": "browse"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(v["valid"], false);
+    assert!(v["errors"][0].as_str().unwrap().contains("browse"), "{v}");
+
+    // Without a collection, `collectionFields` names the fields a rule may
+    // use; their types are whatever makes the rule check.
+    let validate = |rule: &'static str, fields: serde_json::Value| {
+        let app = &app;
+        let sa = sa.clone();
+        async move {
+            app.post(
+                "/api/v1/rules/validate",
+                Some(&sa),
+                json!({"rule": rule, "operation": "list", "collectionFields": fields}),
+            )
+            .await
+            .expect(200)
+            .clone()
+        }
+    };
+    for rule in [
+        "record.status == 'public'",
+        "record.views > 5 and record.views < 10",
+        "record.done == true or record.owner == user.id",
+        "'a' in record.tags",
+        "record.due < '2024-01-31T00:00:00Z'",
+    ] {
+        let v = validate(
+            rule,
+            json!(["status", "views", "done", "owner", "tags", "due"]),
+        )
+        .await;
+        assert_eq!(v["valid"], true, "{rule}: {v}");
+    }
+    for (rule, needle) in [
+        ("record.status == 'x'", "Unknown field 'status'"),
+        ("record.views > 5 and record.views == 'x'", ""),
+        ("record.title ==", ""),
+    ] {
+        let v = validate(rule, json!(["title", "views"])).await;
+        assert_eq!(v["valid"], false, "{rule}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(needle), "{v}");
+    }
+    // Without a collection or field names, record fields are unknown (as for `*`).
+    let v = app
+        .post(
+            "/api/v1/roles/validate-rule",
+            Some(&sa),
+            json!({"rule": "record.status == 'x'"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(v["valid"], false);
+});
+
+both!(
+    rule_tests_without_a_collection_type_the_contexts_record,
+    |app| {
+        // The SDK's testRule sends a rule and a context only.
+        let (sa, _, _, _, _, _) = world(&app).await;
+        let test = |rule: &'static str, context: serde_json::Value| {
+            let app = &app;
+            let sa = sa.clone();
+            async move {
+                app.post(
+                    "/api/v1/roles/test-rule",
+                    Some(&sa),
+                    json!({"rule": rule, "context": context}),
+                )
+                .await
+                .expect(200)
+                .clone()
+            }
+        };
+        let ctx = json!({"user": {"id": "u1", "role": "user", "groups": ["editors"]},
+        "record": {"owner": "u1", "views": 7, "live": true, "tags": ["a"], "note": null}});
+        for (rule, allowed) in [
+            ("record.owner == user.id", true),
+            ("record.views > 5 and record.live", true),
+            ("record.views >= 10", false),
+            ("'a' in record.tags and 'editors' in user.groups", true),
+            ("record.note == null", true),
+            ("record.note == 'x'", false),
+        ] {
+            let r = test(rule, ctx.clone()).await;
+            assert_eq!(r["error"], serde_json::Value::Null, "{rule}: {r}");
+            assert_eq!(r["allowed"], allowed, "{rule}: {r}");
+        }
+        // A field the context does not have, and a type clash, are errors.
+        let r = test("record.missing == 1", ctx.clone()).await;
+        assert_eq!(r["allowed"], false);
+        assert!(
+            r["error"]
+                .as_str()
+                .unwrap()
+                .contains("Unknown field 'missing'"),
+            "{r}"
+        );
+        let r = test("record.views == 'seven'", ctx).await;
+        assert_eq!(r["allowed"], false);
+        assert!(r["error"].is_string(), "{r}");
+    }
+);
+
 both!(
     changes_made_by_another_process_or_node_reach_the_caches,
     |app| {

@@ -301,3 +301,43 @@ both!(group_rules_follow_membership_at_once, |app| {
         .await
         .expect(404);
 });
+
+both!(groups_page_as_the_sdk_asks, |app| {
+    // The SDK's groups.list sends page/page_size; skip/limit keep working.
+    let a = app.register("a@example.com", "Alpha").await;
+    let ta = a["token"].as_str().unwrap().to_string();
+    for name in ["c", "a", "b", "d", "e"] {
+        app.post("/api/v1/groups", Some(&ta), json!({"name": name}))
+            .await
+            .expect(201);
+    }
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let page = app
+        .get("/api/v1/groups?page=2&page_size=2", Some(&ta))
+        .await;
+    assert_eq!(names(page.expect(200)), ["c", "d"]);
+    let page = app
+        .get("/api/v1/groups?page=3&page_size=2", Some(&ta))
+        .await;
+    assert_eq!(names(page.expect(200)), ["e"]);
+    let first = app.get("/api/v1/groups?page=1", Some(&ta)).await;
+    assert_eq!(names(first.expect(200)).len(), 5);
+    let skipped = app.get("/api/v1/groups?skip=1&limit=2", Some(&ta)).await;
+    assert_eq!(names(skipped.expect(200)), ["b", "c"]);
+    for bad in [
+        "page=0",
+        "page_size=0",
+        "page_size=101",
+        "page=-1&page_size=2",
+    ] {
+        app.get(&format!("/api/v1/groups?{bad}"), Some(&ta))
+            .await
+            .expect_error(422, "validation_error");
+    }
+});

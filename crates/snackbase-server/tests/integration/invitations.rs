@@ -1,7 +1,7 @@
 use serde_json::json;
 
-use crate::both_with;
 use crate::harness::*;
+use crate::{both, both_with};
 
 both_with!(invitations_travel_through_smtp, |app, smtp| {
     let sa = app.superadmin().await;
@@ -54,6 +54,10 @@ both_with!(invitations_travel_through_smtp, |app, smtp| {
         .expect(200)
         .clone();
     assert_eq!(public["account_name"], "Alpha");
+    // The SDK's getPublic reads is_valid and invited_by_name.
+    assert_eq!(public["status"], "pending");
+    assert_eq!(public["is_valid"], true);
+    assert_eq!(public["invited_by_name"], "owner@example.com");
     let accept = format!("/api/v1/invitations/{token}/accept");
     app.post(&accept, None, json!({"password": "weak"}))
         .await
@@ -81,6 +85,13 @@ both_with!(invitations_travel_through_smtp, |app, smtp| {
     app.post(&accept, None, json!({"password": PASSWORD}))
         .await
         .expect_error(404, "not_found");
+    let spent = app
+        .get(&format!("/api/v1/invitations/{token}"), None)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(spent["status"], "accepted");
+    assert_eq!(spent["is_valid"], false);
     app.login("alpha", "new@example.com", PASSWORD)
         .await
         .expect(200);
@@ -376,4 +387,61 @@ both_with!(substituted_values_are_not_substituted_again, |app, smtp| {
         flat.contains(&format!("Or use this code: {token}")),
         "{flat}"
     );
+});
+
+both!(invitations_page_as_the_sdk_asks, |app| {
+    // invitations.list sends page/page_size with status_filter; total counts
+    // every match, the page holds at most page_size (newest first).
+    let owner = app.register("owner@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for n in 1..=5 {
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner),
+            json!({"email": format!("u{n}@example.com")}),
+        )
+        .await
+        .expect(201);
+    }
+    let emails = |v: &serde_json::Value| -> Vec<String> {
+        v["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["email"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = app.get("/api/v1/invitations", Some(&owner)).await;
+    let all = all.expect(200).clone();
+    assert_eq!(all["total"], 5);
+    assert_eq!(emails(&all).len(), 5);
+    let page = app
+        .get(
+            "/api/v1/invitations?status_filter=pending&page=2&page_size=2",
+            Some(&owner),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(page["total"], 5);
+    assert_eq!(emails(&page), emails(&all)[2..4]);
+    let last = app
+        .get("/api/v1/invitations?page=3&page_size=2", Some(&owner))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(emails(&last), emails(&all)[4..]);
+    let none = app
+        .get("/api/v1/invitations?status=accepted&page=1", Some(&owner))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!((none["total"].as_i64(), emails(&none).len()), (Some(0), 0));
+    for bad in ["page=0", "page_size=0", "page_size=101"] {
+        app.get(&format!("/api/v1/invitations?{bad}"), Some(&owner))
+            .await
+            .expect_error(422, "validation_error");
+    }
 });
