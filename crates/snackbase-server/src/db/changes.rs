@@ -16,6 +16,7 @@
 //!   on every node.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// The table the triggers bump.
 pub const TABLE: &str = "cache_generation";
@@ -27,8 +28,9 @@ pub const SELECT: &str = "(SELECT value FROM cache_generation WHERE id = 1)";
 pub struct Changes {
     generation: AtomicU64,
     dirty: AtomicBool,
-    /// The last value of the row this node saw.
-    row: AtomicU64,
+    /// The last value of the row this node saw, and the generation it moved
+    /// the local one to (changed together).
+    row: Mutex<(u64, u64)>,
 }
 
 impl Default for Changes {
@@ -36,7 +38,7 @@ impl Default for Changes {
         Self {
             generation: AtomicU64::new(0),
             dirty: AtomicBool::new(false),
-            row: AtomicU64::new(u64::MAX),
+            row: Mutex::new((u64::MAX, 0)),
         }
     }
 }
@@ -49,7 +51,9 @@ impl Changes {
 
     /// Moves the generation: every cache entry loaded before is stale.
     pub fn bump(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let mut row = self.row.lock().unwrap_or_else(|e| e.into_inner());
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        row.1 = generation;
     }
 
     /// Notes that the writer changed the row (not yet committed).
@@ -67,9 +71,21 @@ impl Changes {
     /// Records a value read from the row; moves the generation if it moved.
     pub fn observe(&self, value: i64) {
         let value = value as u64;
-        if self.row.swap(value, Ordering::AcqRel) != value {
-            self.bump();
+        let mut row = self.row.lock().unwrap_or_else(|e| e.into_inner());
+        if row.0 != value {
+            let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+            *row = (value, generation);
         }
+    }
+
+    /// The row's value that `generation` stands for: what a statement must
+    /// still find in the row for caches valid under `generation` to be
+    /// current (PostgreSQL's one-statement paths). `None` if the generation
+    /// moved since, or moved without a value read.
+    pub fn row_for(&self, generation: u64) -> Option<i64> {
+        let row = self.row.lock().unwrap_or_else(|e| e.into_inner());
+        (row.1 == generation && row.0 != u64::MAX && self.generation() == generation)
+            .then_some(row.0 as i64)
     }
 }
 
@@ -99,5 +115,10 @@ mod tests {
         assert_eq!(c.generation(), first);
         c.observe(6);
         assert_eq!(c.generation(), first + 1);
+        assert_eq!(c.row_for(first + 1), Some(6));
+        assert_eq!(c.row_for(first), None, "a generation that moved on");
+        c.bump();
+        assert_eq!(c.row_for(first + 1), None);
+        assert_eq!(c.row_for(first + 2), Some(6), "a local bump keeps the row");
     }
 }

@@ -90,7 +90,7 @@ pub async fn batch_create(
     let mut afters = Vec::with_capacity(req.records.len());
     for (i, body) in req.records.into_iter().enumerate() {
         let body = write::as_object(body).map_err(|e| at(i, "records", e))?;
-        let (item, after) = super::pipeline::create(&state, &mut tx, &caller, &c, &body)
+        let (item, after) = super::pipeline::create(&state, &mut tx, &caller, &c, &body, None)
             .await
             .map_err(|e| at(i, "records", e))?;
         items.push(item);
@@ -140,10 +140,18 @@ pub async fn batch_update(
     let mut afters = Vec::with_capacity(req.records.len());
     for (i, item) in req.records.into_iter().enumerate() {
         let body = write::as_object(item.data).map_err(|e| at(i, "records", e))?;
-        let (record, after) =
-            super::pipeline::update(&state, &mut tx, &caller, &c, &item.id, &body, Mode::Partial)
-                .await
-                .map_err(|e| at(i, "records", e))?;
+        let (record, after) = super::pipeline::update(
+            &state,
+            &mut tx,
+            &caller,
+            &c,
+            &item.id,
+            &body,
+            Mode::Partial,
+            None,
+        )
+        .await
+        .map_err(|e| at(i, "records", e))?;
         items.push(record);
         afters.push(after);
     }

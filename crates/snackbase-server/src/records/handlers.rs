@@ -24,6 +24,7 @@ use crate::collections::values::Mode;
 use crate::db::statement::Statement;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::hooks::HookEvent;
 use crate::http::{ApiJson, ApiPath};
 
 /// A collection by name, compiled, from the cache while no definition changed.
@@ -133,23 +134,76 @@ pub async fn list_records(
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_record(
     State(state): State<AppState>,
-    caller: Principal,
+    mut parts: Parts,
     ApiPath(collection): ApiPath<String>,
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
     let body = write::as_object(body)?;
+    let mut created = None;
+    if let Some((user, confirm)) = confirmable(&parts, &state) {
+        // The caller is noted for the request log only if the write stood:
+        // a stale one must not leave the cached caller to the full path.
+        match create_as(&state, user.0.clone(), &collection, &body, Some(confirm)).await {
+            Err(e) if pipeline::is_stale(&e) => {}
+            done => {
+                crate::auth::extract::note(&mut parts, &user);
+                created = Some(done?);
+            }
+        }
+    }
+    let (record, after) = match created {
+        Some(created) => created,
+        None => {
+            let caller = Principal::from_request_parts(&mut parts, &state).await?;
+            create_as(&state, caller, &collection, &body, None).await?
+        }
+    };
+    state.hooks.after(&state, after).await;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+async fn create_as(
+    state: &AppState,
+    caller: Principal,
+    collection: &str,
+    body: &Map<String, Value>,
+    confirm: Option<i64>,
+) -> ApiResult<(Map<String, Value>, HookEvent)> {
     let st = state.clone();
-    let (record, after) = state
+    let (collection, body) = (collection.to_string(), body.clone());
+    state
         .db
         .write(move |tx| {
             Box::pin(async move {
-                let c = load_collection(&st, tx, &collection).await?;
-                pipeline::create(&st, tx, &caller, &c, &body).await
+                let c = load_collection(&st, tx, &collection).await;
+                let c = unconfirmed(c, confirm)?;
+                pipeline::create(&st, tx, &caller, &c, &body, confirm).await
             })
         })
-        .await?;
-    state.hooks.after(&state, after).await;
-    Ok((StatusCode::CREATED, Json(record)))
+        .await
+}
+
+/// A result taken from the caches before the write confirmed them: a
+/// failure may come from an out-of-date cache (a collection just created on
+/// this node), so it sends the write down the full path.
+fn unconfirmed<T>(result: ApiResult<T>, confirm: Option<i64>) -> ApiResult<T> {
+    match result {
+        Err(_) if confirm.is_some() => Err(pipeline::stale()),
+        other => other,
+    }
+}
+
+/// PostgreSQL's one-statement writes: the caller from the identity cache
+/// (see [`super::scope::cached`]) and the change generation row's value the
+/// caches stand for, which the write's own statement then confirms (else
+/// the write is [`pipeline::Stale`] and takes the full path).
+fn confirmable(parts: &Parts, state: &AppState) -> Option<(crate::auth::AuthUser, i64)> {
+    if state.db.backend() != crate::db::Backend::Postgres {
+        return None;
+    }
+    let (user, generation) = super::scope::cached(parts, state)?;
+    let row = state.db.changes().row_for(generation)?;
+    Some((user, row))
 }
 
 /// A read of one record by id entirely from the caches and the direct SQLite
@@ -305,24 +359,55 @@ async fn read_pooled(
 
 async fn update(
     state: AppState,
-    caller: Principal,
+    mut parts: Parts,
     p: RecordPath,
     body: Value,
     mode: Mode,
 ) -> ApiResult<Json<Map<String, Value>>> {
     let body = write::as_object(body)?;
+    let mut updated = None;
+    if let Some((user, confirm)) = confirmable(&parts, &state) {
+        // The caller is noted for the request log only if the write stood:
+        // a stale one must not leave the cached caller to the full path.
+        match update_as(&state, user.0.clone(), &p, &body, mode, Some(confirm)).await {
+            Err(e) if pipeline::is_stale(&e) => {}
+            done => {
+                crate::auth::extract::note(&mut parts, &user);
+                updated = Some(done?);
+            }
+        }
+    }
+    let (record, after) = match updated {
+        Some(updated) => updated,
+        None => {
+            let caller = Principal::from_request_parts(&mut parts, &state).await?;
+            update_as(&state, caller, &p, &body, mode, None).await?
+        }
+    };
+    state.hooks.after(&state, after).await;
+    Ok(Json(record))
+}
+
+async fn update_as(
+    state: &AppState,
+    caller: Principal,
+    p: &RecordPath,
+    body: &Map<String, Value>,
+    mode: Mode,
+    confirm: Option<i64>,
+) -> ApiResult<(Map<String, Value>, HookEvent)> {
     let st = state.clone();
-    let (record, after) = state
+    let (collection, id, body) = (p.collection.clone(), p.record_id.clone(), body.clone());
+    state
         .db
         .write(move |tx| {
             Box::pin(async move {
-                let c = load_collection(&st, tx, &p.collection).await?;
-                pipeline::update(&st, tx, &caller, &c, &p.record_id, &body, mode).await
+                let c = load_collection(&st, tx, &collection).await;
+                let c = unconfirmed(c, confirm)?;
+                pipeline::update(&st, tx, &caller, &c, &id, &body, mode, confirm).await
             })
         })
-        .await?;
-    state.hooks.after(&state, after).await;
-    Ok(Json(record))
+        .await
 }
 
 /// Replaces a record: fields left out become their default or null.
@@ -331,11 +416,11 @@ async fn update(
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace_record(
     State(state): State<AppState>,
-    caller: Principal,
+    parts: Parts,
     ApiPath(p): ApiPath<RecordPath>,
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<Json<Map<String, Value>>> {
-    update(state, caller, p, body, Mode::Full).await
+    update(state, parts, p, body, Mode::Full).await
 }
 
 /// Changes the given fields of a record.
@@ -344,11 +429,11 @@ pub async fn replace_record(
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch_record(
     State(state): State<AppState>,
-    caller: Principal,
+    parts: Parts,
     ApiPath(p): ApiPath<RecordPath>,
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<Json<Map<String, Value>>> {
-    update(state, caller, p, body, Mode::Partial).await
+    update(state, parts, p, body, Mode::Partial).await
 }
 
 /// Deletes a record, applying `on_delete` of the references to it.

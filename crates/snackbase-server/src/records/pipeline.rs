@@ -40,6 +40,22 @@ fn event(event: Event, caller: &Principal, c: &Compiled) -> HookEvent {
     e
 }
 
+/// The caches moved on while a write relied on them without reading the
+/// change generation first (PostgreSQL's one-statement writes, see
+/// `handlers::confirmable`): nothing was written; take the full path.
+#[derive(Debug, thiserror::Error)]
+#[error("the caches moved on during the write")]
+pub struct Stale;
+
+pub fn stale() -> crate::error::ApiError {
+    crate::error::ApiError::Internal(anyhow::Error::new(Stale))
+}
+
+/// Whether a write failed with [`Stale`].
+pub fn is_stale(e: &crate::error::ApiError) -> bool {
+    matches!(e, crate::error::ApiError::Internal(cause) if cause.downcast_ref::<Stale>().is_some())
+}
+
 /// Shapes a record for a response: the caller's readable fields only.
 pub async fn respond(
     state: &AppState,
@@ -87,13 +103,43 @@ async fn emit(
 
 /// Checks and inserts one record, around the record hooks; returns it as the
 /// caller may see it, and the after-event to fire once committed.
+///
+/// `confirm`: the change generation row's value the caller and the caches
+/// were taken under without reading it; the `INSERT` then happens only if
+/// the row still holds it. Until that statement has confirmed them, what the
+/// caches said may be out of date, so any failure up to it (a collection or
+/// grant not seen yet, nothing inserted) is [`Stale`]: nothing was written,
+/// and the full path answers.
 pub async fn create(
     state: &AppState,
     tx: &mut Tx,
     caller: &Principal,
     c: &Compiled,
     body: &Map<String, Value>,
+    confirm: Option<i64>,
 ) -> ApiResult<(Map<String, Value>, HookEvent)> {
+    let record = match insert(state, tx, caller, c, body, confirm).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return Err(stale()),
+        Err(_) if confirm.is_some() => return Err(stale()),
+        Err(e) => return Err(e),
+    };
+    let mut after = event(Event::RecordAfterCreate, caller, c);
+    after.record = Some(record.clone());
+    let shown = respond(state, tx, caller, c, record).await?;
+    Ok((shown, after))
+}
+
+/// [`create`] up to its write: the stored record, or `None` when the
+/// generation guard let nothing be inserted.
+async fn insert(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Principal,
+    c: &Compiled,
+    body: &Map<String, Value>,
+    confirm: Option<i64>,
+) -> ApiResult<Option<Map<String, Value>>> {
     let create = access::require(state, tx, caller, c, Operation::Create).await?;
     create.check_writable(body, Operation::Create)?;
     let mut before = event(Event::RecordBeforeCreate, caller, c);
@@ -101,14 +147,15 @@ pub async fn create(
     let before = state.hooks.before(state, before).await?;
     let body = before.record.clone().unwrap_or_default();
     let catalog = state.catalog.catalog(tx).await?;
-    let (record, insert) = write::prepare_insert(tx, &catalog, c, caller, &body, |record| {
-        if create.allows(c, caller, record)? {
-            Ok(())
-        } else {
-            Err(engine::denied(caller, Operation::Create, &c.name))
-        }
-    })
-    .await?;
+    let (record, insert) =
+        write::prepare_insert(tx, &catalog, c, caller, &body, confirm, |record| {
+            if create.allows(c, caller, record)? {
+                Ok(())
+            } else {
+                Err(engine::denied(caller, Operation::Create, &c.name))
+            }
+        })
+        .await?;
     // With no webhook to queue, the INSERT and its change-log row are the
     // only write: on PostgreSQL it runs alone, one round trip, no BEGIN/COMMIT.
     if c.subscriptions(&caller.account_id, Operation::Create)
@@ -140,15 +187,7 @@ pub async fn create(
         },
     )
     .await?;
-    if logged.is_none() {
-        return Err(crate::error::ApiError::internal(anyhow::anyhow!(
-            "an INSERT that inserted nothing"
-        )));
-    }
-    let mut after = event(Event::RecordAfterCreate, caller, c);
-    after.record = Some(record.clone());
-    let shown = respond(state, tx, caller, c, record).await?;
-    Ok((shown, after))
+    Ok(logged.map(|_| record))
 }
 
 /// Whether the caller may read `record` with `read`: no read permission at all
@@ -218,6 +257,9 @@ async fn may_change(
 /// BEGIN and COMMIT. If another update came in between (the guard matched
 /// no row), the update runs again on the row read `FOR UPDATE` in a
 /// transaction: checks and before-hooks see the record as it then is.
+/// `confirm` as for [`create`]: the row's read confirms it (the read reading
+/// the generation row beside the record); up to then a failure is [`Stale`].
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
     state: &AppState,
     tx: &mut Tx,
@@ -226,11 +268,21 @@ pub async fn update(
     id: &str,
     body: &Map<String, Value>,
     mode: Mode,
+    confirm: Option<i64>,
 ) -> ApiResult<(Map<String, Value>, HookEvent)> {
     for lock in [false, true] {
-        let (previous, version) = sql::fetch_versioned(tx, c, &caller.account_id, id, lock)
-            .await?
-            .ok_or_else(write::record_not_found)?;
+        let check = confirm.is_some() && !lock;
+        let read = sql::fetch_versioned(tx, c, &caller.account_id, id, lock, check).await;
+        // Until the read has confirmed the generation, the collection the
+        // statement was built from may be out of date.
+        let (found, seen) = match read {
+            Err(_) if check => return Err(stale()),
+            read => read?,
+        };
+        if check && seen != confirm {
+            return Err(stale());
+        }
+        let (previous, version) = found.ok_or_else(write::record_not_found)?;
         let read = access::optional(state, tx, caller, c, Operation::Read).await?;
         let update = may_change(state, tx, caller, c, &previous, read, Operation::Update).await?;
         update.check_writable(body, Operation::Update)?;

@@ -46,27 +46,41 @@ pub async fn fetch_one(
     Ok(rows.pop())
 }
 
+/// A record with its row version and, when asked for, the change
+/// generation row read by the same statement.
+pub type Versioned = (Option<(Map<String, Value>, Option<String>)>, Option<i64>);
+
 /// One record of an account and its row version, for an update guarded
 /// against a concurrent one: PostgreSQL's `xmin`, which every update of the
 /// row changes; `None` on SQLite, whose one writer reads and writes in the
-/// same transaction. `lock` reads it `FOR UPDATE` (in a begun transaction).
+/// same transaction. `lock` reads it `FOR UPDATE` (in a begun transaction);
+/// `generation` also reads the change generation row (PostgreSQL).
 pub async fn fetch_versioned(
     tx: &mut Tx,
     c: &Collection,
     account_id: &AccountId,
     id: &str,
     lock: bool,
-) -> Result<Option<(Map<String, Value>, Option<String>)>, sqlx::Error> {
+    generation: bool,
+) -> Result<Versioned, sqlx::Error> {
     if tx.backend() == crate::db::Backend::Sqlite {
-        return Ok(fetch_one(tx, c, account_id, id).await?.map(|r| (r, None)));
+        let found = fetch_one(tx, c, account_id, id).await?;
+        return Ok((found.map(|r| (r, None)), None));
     }
     let cols = columns(c);
-    let sql = format!(
-        "SELECT {}, t.xmin::text FROM {} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2{}",
-        select_list(&cols, "t"),
-        quote_ident(&c.table),
-        if lock { " FOR UPDATE" } else { "" }
-    );
+    let table = quote_ident(&c.table);
+    let list = select_list(&cols, "t");
+    let sql = if generation {
+        format!(
+            "SELECT {list}, t.xmin::text, g.value FROM cache_generation g LEFT JOIN {table} t \
+             ON t.\"account_id\" = $1 AND t.\"id\" = $2 WHERE g.id = 1"
+        )
+    } else {
+        format!(
+            "SELECT {list}, t.xmin::text FROM {table} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2{}",
+            if lock { " FOR UPDATE OF t" } else { "" }
+        )
+    };
     tx.count_statement(&sql);
     if lock {
         tx.before_write().await?;
@@ -75,16 +89,23 @@ pub async fn fetch_versioned(
         return Err(sqlx::Error::Protocol("PostgreSQL only".into()));
     };
     let row = sqlx::query(&sql)
-        .bind(account_id)
+        .bind(account_id.as_str())
         .bind(id)
         .fetch_optional(conn.conn())
         .await?;
-    row.map(|row| {
-        let record = to_record(&row, &cols)?;
-        let version: String = row.try_get(cols.len())?;
-        Ok((record, Some(version)))
-    })
-    .transpose()
+    let Some(row) = row else {
+        return Ok((None, None));
+    };
+    let seen: Option<i64> = if generation {
+        Some(row.try_get(cols.len() + 1)?)
+    } else {
+        None
+    };
+    let version: Option<String> = row.try_get(cols.len())?;
+    let Some(version) = version else {
+        return Ok((None, seen));
+    };
+    Ok((Some((to_record(&row, &cols)?, Some(version))), seen))
 }
 
 /// The statement reading one record by account and id, and its columns.

@@ -122,6 +122,7 @@ pub async fn prepare_insert(
     c: &Compiled,
     caller: &Principal,
     body: &Map<String, Value>,
+    confirm: Option<i64>,
     guard: impl FnOnce(&Map<String, Value>) -> ApiResult<()>,
 ) -> ApiResult<(Map<String, Value>, Statement)> {
     let values = values::validate_body(&c.fields, body, Mode::Full).map_err(rejected)?;
@@ -187,11 +188,19 @@ pub async fn prepare_insert(
         params.push(Param::Stored(v.clone()));
     }
     let mut insert = Statement::new(&format!(
-        "INSERT INTO {} ({}) VALUES ",
+        "INSERT INTO {} ({}) ",
         quote_ident(&c.table),
         columns.join(", "),
     ));
-    insert.bind_list(params);
+    match confirm {
+        None => insert.push("VALUES ").bind_list(params),
+        // Inserts nothing unless the change generation row still holds it.
+        Some(generation) => insert
+            .push("SELECT ")
+            .bind_all(params)
+            .push(&format!(" WHERE {} = ", crate::db::changes::SELECT))
+            .bind(Param::Int(generation)),
+    };
     Ok((record, insert))
 }
 

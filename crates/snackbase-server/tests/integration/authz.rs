@@ -1144,3 +1144,103 @@ async fn wait_for(app: &TestApp, path: &str, token: &str, done: impl Fn(u16, &Va
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+// A create and a PATCH with everything cached: on PostgreSQL the generation
+// is not read on its own (the write's statement confirms it), and still no
+// cache hides a change another node committed: the very next write sees it.
+both!(
+    cached_writes_confirm_the_generation_and_see_every_change,
+    |app| {
+        let (sa, _, u1, _, _, _) = world(&app).await;
+        grant(
+            &app,
+            &sa,
+            2,
+            "posts",
+            json!({"create": {"rule": "true"}, "read": {"rule": "true"}, "update": {"rule": "true"}}),
+        )
+        .await;
+        let t = Some(u1.as_str());
+        let post = app
+            .post("/api/v1/records/posts", t, json!({"title": "t"}))
+            .await
+            .expect(201)
+            .clone();
+        let path = format!("/api/v1/records/posts/{}", post["id"].as_str().unwrap());
+        app.patch(&path, t, json!({"title": "w"})).await.expect(200);
+        let stats = app.state.db.statements();
+        let postgres = app.state.db.backend() == snackbase_server::db::Backend::Postgres;
+        let (reads, writes, polls) = (stats.reads(), stats.writes(), stats.polls());
+        let patched = app
+            .patch(&path, t, json!({"status": "s"}))
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(
+            (patched["title"].as_str(), patched["status"].as_str()),
+            (Some("w"), Some("s"))
+        );
+        app.post("/api/v1/records/posts", t, json!({"title": "t2"}))
+            .await
+            .expect(201);
+        if postgres {
+            assert_eq!(stats.reads() - reads, 1, "the PATCH's one read");
+            assert_eq!(stats.writes() - writes, 2, "one statement per write");
+            assert_eq!(
+                stats.polls() - polls,
+                0,
+                "no separate read of the generation"
+            );
+        }
+        // Another node closes updates: the very next PATCH is refused.
+        app.exec_elsewhere(
+            "UPDATE permissions SET rules = '{\"create\": {\"rule\": \"true\"}, \"read\": {\"rule\": \"true\"}, \"update\": {\"rule\": \"false\"}}' WHERE role_id = 2",
+        )
+        .await;
+        // (The same title: on SQLite a PATCH may pass before the poll sees it.)
+        write_until(postgres, || app.patch(&path, t, json!({"title": "w"})), 403).await;
+        // …and deactivates the user: neither a PATCH nor a create gets through.
+        app.exec_elsewhere("UPDATE users SET is_active = FALSE WHERE email = 'u1@example.com'")
+            .await;
+        write_until(
+            postgres,
+            || app.post("/api/v1/records/posts", t, json!({"title": "t3"})),
+            401,
+        )
+        .await;
+        app.patch(&path, t, json!({"title": "y"})).await.expect(401);
+        let stored = app
+            .get(&format!("{path}?account_id=AA0001"), Some(sa.as_str()))
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(stored["title"], "w", "no refused write changed the record");
+    }
+);
+
+/// Repeats a write until it answers `status`: at once on PostgreSQL, within
+/// the 1 s poll on SQLite.
+async fn write_until<F, Fut>(postgres: bool, write: F, status: u16)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let got = write().await;
+        if got.status.as_u16() == status {
+            return;
+        }
+        assert!(
+            !postgres,
+            "PostgreSQL answered {} right after the change",
+            got.text
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {} after 10 s",
+            got.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
