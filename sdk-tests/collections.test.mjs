@@ -208,4 +208,21 @@ describe('collections', () => {
     await rejectsWith(client.collections.export(), AuthorizationError);
     assert.equal((await root.collections.get(created.id)).name, name);
   });
+
+  test('select options as a list are the values; answered in the object form', async () => {
+    const name = uniq('sel_');
+    const created = await root.collections.create({
+      name,
+      fields: [{ name: 'prio', type: 'select', options: ['low', 'high'] }],
+    });
+    assert.deepEqual(created.fields[0].options.values, ['low', 'high']);
+    const tenant = await registerAccount(server, 'sel');
+    const made = await tenant.client.records.create(name, { prio: 'high' });
+    assert.equal(made.prio, 'high');
+    await rejectsWith(tenant.client.records.create(name, { prio: 'mid' }), ValidationError, { status: 422 });
+    await rejectsWith(
+      root.collections.create({ name: uniq('sel_'), fields: [{ name: 'p', type: 'select', options: ['a', 1] }] }),
+      ValidationError,
+    );
+  });
 });

@@ -181,4 +181,17 @@ describe('webhooks', () => {
     );
     await rejectsWith(plain.webhooks.list(), AuthorizationError);
   });
+
+  test('update (PUT) changes the fields sent and keeps the rest', async () => {
+    const url = receiver.url(`/${uniq('upd')}`);
+    const hook = await tenant.client.webhooks.create({ url, collection: orders, events: ['create'] });
+    const updated = await tenant.client.webhooks.update(hook.id, { enabled: false });
+    assert.equal(updated.enabled, false);
+    assert.equal(updated.url, url);
+    assert.deepEqual(updated.events, ['create']);
+    assert.equal((await tenant.client.webhooks.get(hook.id)).enabled, false);
+    await rejectsWith(tenant.client.webhooks.update(hook.id, { events: ['explode'] }), ValidationError);
+    const other = await registerAccount(server, 'hook3');
+    await rejectsWith(other.client.webhooks.update(hook.id, { enabled: true }), NotFoundError);
+  });
 });

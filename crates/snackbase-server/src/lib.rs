@@ -30,6 +30,7 @@ pub mod invitations;
 pub mod logs;
 pub mod macros;
 pub mod mail;
+mod migrations;
 pub mod ratelimit;
 pub mod records;
 mod setup;
@@ -65,6 +66,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(macros::router())
         .merge(invitations::router())
         .merge(mail::router())
+        .merge(migrations::router())
         .merge(webhooks::router())
         .merge(dashboard::router())
         .merge(logs::router())

@@ -1,6 +1,7 @@
 //! Authorization: roles, permissions per (role, collection, operation) with a
 //! rule and allowed fields, the permission matrix, and the rule tools.
 
+pub mod collection_rules;
 pub mod engine;
 pub mod model;
 mod permissions;
@@ -31,6 +32,10 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(
             permissions::get_permission,
             permissions::delete_permission
+        ))
+        .routes(routes!(
+            collection_rules::get_collection_rules,
+            collection_rules::update_collection_rules
         ))
         .routes(routes!(tools::validate_rule))
         .routes(routes!(tools::test_rule))

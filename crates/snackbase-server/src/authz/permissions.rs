@@ -90,7 +90,7 @@ async fn target(tx: &mut Tx, collection: &str) -> ApiResult<Option<Collection>> 
 }
 
 /// Validates one operation's rule and fields; problems are pushed with their path.
-async fn check_op(
+pub(super) async fn check_op(
     tx: &mut Tx,
     c: Option<&Collection>,
     op_rule: &OpRule,
@@ -425,28 +425,56 @@ pub async fn bulk_update(
     if let Some(err) = ApiError::from_field_errors(errors) {
         return Err(err);
     }
-    let now = crate::http::time::now();
     for (collection, op, op_rule) in &planned {
-        let existing: Option<(i64, String)> = on_tx!(&mut tx, |c| {
-            sqlx::query_as(
-            "SELECT id, rules FROM permissions WHERE role_id = $1 AND LOWER(collection) = LOWER($2)"
+        let (pid, mut rules) = load(&mut tx, id, collection).await?;
+        rules.set(*op, op_rule.clone());
+        save(&mut tx, id, collection, pid, &rules).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(BulkResponse {
+        success_count: planned.len(),
+        failure_count: 0,
+        errors: Vec::new(),
+    }))
+}
+
+/// The permission of a role on a collection (or `*`): its id and rules, or no
+/// id and no rules.
+pub(super) async fn load(
+    tx: &mut Tx,
+    role_id: i64,
+    collection: &str,
+) -> ApiResult<(Option<i64>, RuleSet)> {
+    let existing: Option<(i64, String)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "SELECT id, rules FROM permissions WHERE role_id = $1 AND LOWER(collection) = LOWER($2)",
         )
-        .bind(id)
+        .bind(role_id)
         .bind(collection)
         .fetch_optional(c)
         .await
-        })?;
-        let (pid, mut rules) = match existing {
-            Some((pid, text)) => (
-                Some(pid),
-                serde_json::from_str::<RuleSet>(&text).unwrap_or_default(),
-            ),
-            None => (None, RuleSet::default()),
-        };
-        rules.set(*op, op_rule.clone());
-        let text = serde_json::to_string(&rules).map_err(ApiError::internal)?;
-        on_tx!(&mut tx, |c| {
-            match pid {
+    })?;
+    Ok(match existing {
+        Some((pid, text)) => (
+            Some(pid),
+            serde_json::from_str::<RuleSet>(&text).unwrap_or_default(),
+        ),
+        None => (None, RuleSet::default()),
+    })
+}
+
+/// Stores what [`load`] gave back, changed: an empty rule set deletes the row.
+pub(super) async fn save(
+    tx: &mut Tx,
+    role_id: i64,
+    collection: &str,
+    pid: Option<i64>,
+    rules: &RuleSet,
+) -> ApiResult<()> {
+    let now = crate::http::time::now();
+    let text = serde_json::to_string(rules).map_err(ApiError::internal)?;
+    on_tx!(tx, |c| {
+        match pid {
             Some(pid) if rules.is_empty() => sqlx::query("DELETE FROM permissions WHERE id = $1").bind(pid).execute(c).await.map(|r| r.rows_affected()),
             Some(pid) => sqlx::query("UPDATE permissions SET rules = $2, updated_at = $3 WHERE id = $1")
                 .bind(pid)
@@ -457,7 +485,7 @@ pub async fn bulk_update(
                 .map(|r| r.rows_affected()),
             None if rules.is_empty() => Ok(0),
             None => sqlx::query("INSERT INTO permissions (role_id, collection, rules, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-                .bind(id)
+                .bind(role_id)
                 .bind(collection)
                 .bind(&text)
                 .bind(now)
@@ -465,12 +493,6 @@ pub async fn bulk_update(
                 .await
                 .map(|r| r.rows_affected()),
         }
-        })?;
-    }
-    tx.commit().await?;
-    Ok(Json(BulkResponse {
-        success_count: planned.len(),
-        failure_count: 0,
-        errors: Vec::new(),
-    }))
+    })?;
+    Ok(())
 }

@@ -18,6 +18,7 @@ use super::schema::{self, Field, FieldInput};
 use super::store::{self, Collection, IndexDef};
 use crate::app::AppState;
 use crate::auth::Superadmin;
+use crate::authz::collection_rules::{self, RulesUpdate};
 use crate::db::dialect::quote_ident;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
@@ -42,7 +43,7 @@ fn req_summary(req: &UpdateCollectionRequest) -> Value {
 use super::values::column_kind;
 use crate::db::values::{Param, Stored};
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCollectionRequest {
     /// The full new schema. A field with `renamed_from` renames an existing one.
@@ -57,6 +58,23 @@ pub struct UpdateCollectionRequest {
     /// Only report what would happen; change nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// The SDK's collection rules (`null` locked, `""` public, else a rule;
+    /// see `/collections/{name}/rules`).
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub list_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub view_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub create_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub update_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub delete_rule: Option<Option<String>>,
 }
 
 /// One step of a schema change, as recorded in the history.
@@ -127,10 +145,30 @@ pub async fn update_collection(
     State(state): State<AppState>,
     Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<String>,
-    ApiJson(req): ApiJson<UpdateCollectionRequest>,
+    ApiJson(mut req): ApiJson<UpdateCollectionRequest>,
 ) -> ApiResult<Json<UpdateCollectionResponse>> {
+    let rules = RulesUpdate {
+        list_rule: req.list_rule.take(),
+        view_rule: req.view_rule.take(),
+        create_rule: req.create_rule.take(),
+        update_rule: req.update_rule.take(),
+        delete_rule: req.delete_rule.take(),
+        ..RulesUpdate::default()
+    };
     let mut tx = state.db.begin().await?;
     let current = resolve(&mut tx, &id).await?;
+    if req.schema.is_none() && req.fields.is_none() && !rules.is_empty() {
+        // Only rules (the SDK's `collections.update(id, {list_rule})`).
+        collection_rules::apply(&mut tx, &current, &rules).await?;
+        if !req.dry_run {
+            tx.commit().await?;
+        }
+        return Ok(Json(UpdateCollectionResponse {
+            collection: current.into(),
+            changes: Vec::new(),
+            dry_run: req.dry_run,
+        }));
+    }
     let dry = req.dry_run;
     let mut before =
         super::handlers::collection_event(Event::CollectionBeforeUpdate, &admin, &current.name);
@@ -142,6 +180,7 @@ pub async fn update_collection(
     };
     let (next, changes) = apply_change(&mut tx, current, req, admin.id()).await?;
     let dry_run = changes.1;
+    collection_rules::apply(&mut tx, &next, &rules).await?;
     if !dry_run {
         tx.commit().await?;
         let mut after = before;

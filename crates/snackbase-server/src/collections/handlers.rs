@@ -13,6 +13,7 @@ use super::schema::{self, Field, FieldInput};
 use super::store::{self, Collection, IndexDef};
 use crate::app::AppState;
 use crate::auth::{AnyAdmin, Superadmin};
+use crate::authz::collection_rules::{self, RulesUpdate};
 use crate::db::{dialect::quote_ident, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::hooks::{Event, HookEvent};
@@ -103,6 +104,23 @@ pub struct CreateCollectionRequest {
     pub fields: Option<Vec<FieldInput>>,
     #[serde(default)]
     pub indexes: Vec<IndexDef>,
+    /// The SDK's collection rules (`null` locked, `""` public, else a rule;
+    /// see `/collections/{name}/rules`).
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub list_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub view_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub create_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub update_rule: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::authz::collection_rules::present")]
+    #[schema(value_type = Option<String>)]
+    pub delete_rule: Option<Option<String>>,
 }
 
 /// Picks `schema` or its alias `fields`.
@@ -133,6 +151,14 @@ pub async fn create_collection(
     Superadmin(admin): Superadmin,
     ApiJson(req): ApiJson<CreateCollectionRequest>,
 ) -> ApiResult<(StatusCode, Json<CollectionResponse>)> {
+    let rules = RulesUpdate {
+        list_rule: req.list_rule,
+        view_rule: req.view_rule,
+        create_rule: req.create_rule,
+        update_rule: req.update_rule,
+        delete_rule: req.delete_rule,
+        ..RulesUpdate::default()
+    };
     let inputs = pick_schema(req.schema, req.fields)?;
     let mut errors = Vec::new();
     if let Err(e) = schema::validate_collection_name(&req.name) {
@@ -178,6 +204,7 @@ pub async fn create_collection(
     }
     check_references(&mut tx, &collection.name, &collection.fields).await?;
     store::insert(&mut tx, &collection).await?;
+    collection_rules::apply(&mut tx, &collection, &rules).await?;
     let statements = ddl::create_table(tx.backend(), &collection);
     execute_ddl(&mut tx, &statements).await?;
     store::record_migration(

@@ -297,6 +297,27 @@ pub fn validate_field(
     };
     let options = match &input.options {
         None | Some(Value::Null) => None,
+        // The SDK's short form of a select's values: `["low", "high"]`,
+        // stored and returned as `{"values": [...]}`.
+        Some(Value::Array(list)) => match list
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(values) => Some(FieldOptions {
+                values: Some(values),
+                ..FieldOptions::default()
+            }),
+            None => {
+                err(
+                    "options",
+                    "options_invalid",
+                    "Invalid options: a list of options holds the select's values, as strings"
+                        .into(),
+                );
+                None
+            }
+        },
         Some(v) => match serde_json::from_value::<FieldOptions>(v.clone()) {
             Ok(o) => Some(o),
             Err(e) => {
@@ -586,6 +607,23 @@ mod tests {
             ["select_values_required"]
         );
         assert!(codes(vec![serde_json::json!({"name": "s", "type": "select", "options": {"values": ["a", "b"], "multiple": true}})]).is_empty());
+        // The SDK's list form means the same values.
+        assert!(codes(vec![
+            serde_json::json!({"name": "s", "type": "select", "options": ["a", "b"]})
+        ])
+        .is_empty());
+        assert_eq!(
+            codes(vec![
+                serde_json::json!({"name": "s", "type": "select", "options": ["a", 1]})
+            ]),
+            ["options_invalid", "select_values_required"]
+        );
+        assert_eq!(
+            codes(vec![
+                serde_json::json!({"name": "t", "type": "text", "options": ["a"]})
+            ]),
+            ["option_not_applicable"]
+        );
         assert_eq!(
             codes(vec![
                 serde_json::json!({"name": "n", "type": "number", "options": {"pattern": "x"}})

@@ -199,8 +199,7 @@ pub async fn import(
                         schema: Some(inputs),
                         fields: None,
                         indexes: Some(item.indexes),
-                        confirm_data_loss: false,
-                        dry_run: false,
+                        ..UpdateCollectionRequest::default()
                     };
                     let (next, (changes, _)) =
                         apply_change(&mut tx, existing, update, user_id.unwrap_or("import"))

@@ -370,6 +370,14 @@ impl Db {
         }
     }
 
+    /// The migrations embedded for this backend (applied at start).
+    pub fn embedded_migrations(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend() {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
     /// The direct point-read path (SQLite only; see [`fast`]).
     pub fn fast(&self) -> Option<&fast::FastReads> {
         match self {

@@ -72,7 +72,15 @@ async fn deliver(
     ];
     let subject = crate::mail::render(&template.subject, &values);
     let body = crate::mail::render(&template.body, &values);
-    match crate::mail::send(smtp, &row.email, &subject, &body).await {
+    let mail = crate::mail::Outgoing {
+        account_id: Some(&row.account_id),
+        template_type: "invitation",
+        to: &row.email,
+        subject: &subject,
+        body: &body,
+        variables: &values,
+    };
+    match crate::mail::deliver(&state.db, smtp, mail).await {
         Ok(()) => {
             let mut tx = state.db.begin().await?;
             let now = crate::http::time::now();

@@ -1,18 +1,66 @@
 //! Outgoing email over SMTP, from templates the superadmin can edit.
 
+mod compose;
+mod logs;
 mod templates;
 
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-pub(crate) use templates::router;
+pub use logs::EmailLog;
 pub use templates::{render, template, Template};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
 use crate::config::{SmtpConfig, SmtpSecurity};
+use crate::db::Db;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(templates::list_templates))
+        .routes(routes!(templates::get_template, templates::put_template))
+        .routes(routes!(compose::render_email_template))
+        .routes(routes!(compose::send_test_email))
+        .routes(routes!(logs::list_email_logs))
+        .routes(routes!(logs::get_email_log))
+}
+
+/// A message from a template, as [`deliver`] sends and logs it.
+pub struct Outgoing<'a> {
+    pub account_id: Option<&'a str>,
+    /// The template's key.
+    pub template_type: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    /// The template's values (secret-looking ones are redacted in the log).
+    pub variables: &'a [(&'a str, &'a str)],
+}
+
+/// Sends a message and records the attempt in the email log. Every mail the
+/// server sends goes through here.
+pub async fn deliver(db: &Db, config: &SmtpConfig, mail: Outgoing<'_>) -> Result<(), String> {
+    let outcome = send(config, mail.to, mail.subject, mail.body).await;
+    logs::record(
+        db,
+        logs::Entry {
+            account_id: mail.account_id,
+            template_type: mail.template_type,
+            recipient: mail.to,
+            subject: mail.subject,
+            variables: mail.variables,
+            outcome: &outcome,
+        },
+    )
+    .await;
+    outcome
+}
 
 /// Sends one plain-text message. Errors are for logging, not for clients.
-pub async fn send(config: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), String> {
+async fn send(config: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), String> {
     let from: Mailbox = config
         .from
         .parse()

@@ -6,8 +6,6 @@ use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::Superadmin;
@@ -15,12 +13,6 @@ use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath};
 use crate::on_tx;
-
-pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_templates))
-        .routes(routes!(get_template, put_template))
-}
 
 /// The templates there are, with their defaults and placeholders.
 const DEFAULTS: &[(&str, &str, &str, &[&str])] = &[(
@@ -50,7 +42,7 @@ pub struct Template {
     pub customized: bool,
 }
 
-fn default_of(key: &str) -> Option<Template> {
+pub(super) fn default_of(key: &str) -> Option<Template> {
     DEFAULTS
         .iter()
         .find(|d| d.0 == key)

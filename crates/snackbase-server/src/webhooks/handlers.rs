@@ -304,6 +304,18 @@ pub async fn update_webhook(
     Ok(Json(row.into()))
 }
 
+/// Same as `PATCH` (the JavaScript SDK sends `PUT`, with the fields it changes).
+#[utoipa::path(put, path = "/webhooks/{webhook_id}", tag = "webhooks", params(("webhook_id" = String, Path)), request_body = UpdateWebhookRequest,
+    security(("bearer" = [])), responses((status = 200, body = WebhookResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_webhook(
+    state: State<AppState>,
+    user: AuthUser,
+    path: ApiPath<String>,
+    body: ApiJson<UpdateWebhookRequest>,
+) -> ApiResult<Json<WebhookResponse>> {
+    update_webhook(state, user, path, body).await
+}
+
 /// Deletes a webhook and its delivery log.
 #[utoipa::path(delete, path = "/webhooks/{webhook_id}", tag = "webhooks", params(("webhook_id" = String, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]

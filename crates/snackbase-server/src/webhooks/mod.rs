@@ -22,6 +22,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(
             handlers::get_webhook,
             handlers::update_webhook,
+            handlers::put_webhook,
             handlers::delete_webhook
         ))
         .routes(routes!(handlers::list_deliveries))

@@ -141,11 +141,20 @@ both!(openapi_describes_the_routes, |app| {
         "/api/v1/admin/logs/{log_id}",
         "/api/v1/admin/logs/stats",
         "/api/v1/admin/logs/settings",
+        "/api/v1/collections/{collection_id}/rules",
+        "/api/v1/migrations",
+        "/api/v1/migrations/current",
+        "/api/v1/migrations/history",
+        "/api/v1/admin/email/templates/render",
+        "/api/v1/admin/email/templates/{key}/test",
+        "/api/v1/admin/email/logs",
+        "/api/v1/admin/email/logs/{log_id}",
     ] {
         assert!(paths.contains_key(path), "missing {path}");
     }
     assert!(paths["/api/v1/users/{user_id}"].get("patch").is_some());
     assert!(paths["/api/v1/admin/logs/settings"].get("patch").is_some());
+    assert!(paths["/api/v1/webhooks/{webhook_id}"].get("put").is_some());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     let docs = app.get("/docs", None).await;
     assert_eq!(docs.status, 200);

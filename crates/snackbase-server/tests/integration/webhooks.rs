@@ -606,3 +606,56 @@ async fn guard_postgres() {
         deliveries_to_internal_addresses_are_refused(Backend::Postgres).await;
     }
 }
+
+both!(put_changes_a_subset_like_patch, |app| {
+    let (_, owner) = setup(&app).await;
+    let id = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&owner),
+            json!({"url": "https://8.8.8.8/hook", "collection": "orders", "events": ["create"]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The SDK's `webhooks.update(id, {enabled: false})`: the rest is kept.
+    let got = app
+        .put(
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&owner),
+            json!({"enabled": false}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(got["enabled"], false);
+    assert_eq!(got["url"], "https://8.8.8.8/hook");
+    assert_eq!(got["events"], json!(["create"]));
+    let got = app
+        .get(&format!("/api/v1/webhooks/{id}"), Some(&owner))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(got["enabled"], false);
+    // Checked like PATCH; another account cannot reach it.
+    app.put(
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&owner),
+        json!({"url": "http://127.0.0.1/x"}),
+    )
+    .await
+    .expect_error(422, "validation_error");
+    let other = app.register("b@example.com", "Beta").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.put(
+        &format!("/api/v1/webhooks/{id}"),
+        Some(&other),
+        json!({"enabled": true}),
+    )
+    .await
+    .expect(404);
+});
