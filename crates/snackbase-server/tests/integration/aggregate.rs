@@ -495,6 +495,57 @@ both!(bad_and_hostile_parameters_are_refused, |app| {
     .expect(404);
 });
 
+both!(a_read_rule_that_fails_at_run_time_denies, |app| {
+    let sa = app.superadmin().await;
+    collection(&app, &sa).await;
+    let admin = app.register("admin@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    create(&app, &admin, &orders(3, 0)).await;
+    app.post(
+        "/api/v1/users",
+        Some(&sa),
+        json!({"email": "u@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}),
+    )
+    .await
+    .expect(201);
+    let u = app
+        .login("alpha", "u@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post("/api/v1/macros", Some(&sa), json!({"name": "forever",
+        "sql_query": "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT COUNT(*) FROM r"}))
+        .await
+        .expect(201);
+    app.put(
+        "/api/v1/roles/2/permissions/bulk",
+        Some(&sa),
+        json!({"updates": [{"collection": "orders", "operation": "read", "rule": "@forever() > 0"}]}),
+    )
+    .await
+    .expect(200);
+    // The macro keeps its time limit inside the aggregate statement: the
+    // rule fails, so it denies (nothing counted), as the list does.
+    let started = std::time::Instant::now();
+    let denied = app
+        .get(&agg("functions=count()&group_by=status"), Some(&u))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(denied, json!({"results": [], "total_groups": 0}));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let all = app
+        .get(&agg("functions=count()"), Some(&admin))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(all["results"][0]["count"], 3);
+});
+
 both!(aggregate_statements_use_the_group_index, |app| {
     let sa = app.superadmin().await;
     app.post(
