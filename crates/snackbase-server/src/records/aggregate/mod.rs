@@ -13,9 +13,10 @@ use axum::extract::{OriginalUri, State};
 use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use snackbase_rules::{self as rules, CompareOp, ExprKind, Literal};
 use sqlx::Row as _;
 use utoipa::ToSchema;
+
+mod having;
 
 use super::access;
 use super::handlers::{load_collection, read_predicate, rule_time_limit};
@@ -29,7 +30,7 @@ use crate::db::dialect::quote_ident;
 use crate::db::statement::Statement;
 use crate::db::values::{Param, ReadColumn as _};
 use crate::db::{Backend, Tx};
-use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::ApiPath;
 
 /// At most this many groups are returned (`total_groups` counts them all).
@@ -302,119 +303,6 @@ pub fn parse(c: &Collection, query: Option<&str>) -> ApiResult<AggregateQuery> {
     Ok(q)
 }
 
-fn having_error(code: &str, message: String, position: usize) -> ApiError {
-    ApiError::Validation {
-        message: message.clone(),
-        details: vec![FieldError::new("having", code, message).at(position)],
-    }
-}
-
-/// Compiles `having=` (comparisons of numeric aggregates with numbers,
-/// joined by `&&`/`||`/`!`) into `s`.
-fn compile_having(c: &Collection, source: &str, backend: Backend) -> ApiResult<Statement> {
-    let expr = rules::parse(source)
-        .map_err(|e| having_error("having_syntax", e.to_string(), e.position))?;
-    let mut s = Statement::default();
-    having_expr(c, &expr, backend, &mut s)?;
-    Ok(s)
-}
-
-fn having_expr(
-    c: &Collection,
-    e: &rules::Expr,
-    backend: Backend,
-    s: &mut Statement,
-) -> ApiResult<()> {
-    let invalid = |message: &str| having_error("having_invalid", message.into(), e.span.start);
-    match &e.kind {
-        ExprKind::And(parts) | ExprKind::Or(parts) => {
-            let joiner = if matches!(e.kind, ExprKind::And(_)) { " AND " } else { " OR " };
-            s.push("(");
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    s.push(joiner);
-                }
-                having_expr(c, part, backend, s)?;
-            }
-            s.push(")");
-        }
-        ExprKind::Not(inner) => {
-            s.push("(NOT ");
-            having_expr(c, inner, backend, s)?;
-            s.push(")");
-        }
-        ExprKind::Compare { op, lhs, rhs } => {
-            let op = match op {
-                CompareOp::Eq => "=",
-                CompareOp::Ne => "<>",
-                CompareOp::Lt => "<",
-                CompareOp::Le => "<=",
-                CompareOp::Gt => ">",
-                CompareOp::Ge => ">=",
-                _ => return Err(invalid("having compares aggregates with =, !=, <, <=, > or >=")),
-            };
-            let is_call = |e: &rules::Expr| matches!(e.kind, ExprKind::Call { .. });
-            if !is_call(lhs) && !is_call(rhs) {
-                return Err(invalid("Each comparison in having needs an aggregate, e.g. count() > 5"));
-            }
-            s.push("(");
-            having_operand(c, lhs, backend, s)?;
-            s.push(&format!(" {op} "));
-            having_operand(c, rhs, backend, s)?;
-            s.push(")");
-        }
-        _ => {
-            return Err(invalid(
-                "having is a comparison of aggregates with numbers, e.g. count() > 5 && sum(total) >= 100",
-            ))
-        }
-    }
-    Ok(())
-}
-
-fn having_operand(
-    c: &Collection,
-    e: &rules::Expr,
-    backend: Backend,
-    s: &mut Statement,
-) -> ApiResult<()> {
-    let invalid = |message: String| having_error("having_invalid", message, e.span.start);
-    match &e.kind {
-        ExprKind::Literal(Literal::Int(i)) => {
-            s.bind(Param::Float(*i as f64));
-        }
-        ExprKind::Literal(Literal::Float(f)) if f.is_finite() => {
-            s.bind(Param::Float(*f));
-        }
-        ExprKind::Call { name, args } => {
-            let func = Func::parse(name).ok_or_else(|| {
-                invalid(format!(
-                    "Unknown function '{name}' (count, sum, avg, min, max)"
-                ))
-            })?;
-            let arg = match args.as_slice() {
-                [] => "",
-                [a] => match &a.kind {
-                    ExprKind::Path(p) if p.segments.len() == 1 => p.segments[0].as_str(),
-                    _ => return Err(invalid(format!("{name}() takes a field name"))),
-                },
-                _ => return Err(invalid(format!("{name}() takes one field"))),
-            };
-            let a = aggregate_of(c, "having", func, arg)?;
-            if !a.is_numeric() {
-                return Err(invalid(format!("'{}' is not a number", a.key())));
-            }
-            s.push(&a.sql(backend));
-        }
-        _ => {
-            return Err(invalid(
-                "having compares aggregates such as count() or sum(total) with numbers".into(),
-            ))
-        }
-    }
-    Ok(())
-}
-
 /// Builds the statement. `extra` is the read rules and `filter=` on `t`.
 /// Columns: the group fields, the aggregates, then the number of groups.
 pub fn build(
@@ -446,7 +334,7 @@ pub fn build(
     }
     if let Some(having) = &q.having {
         s.push(" HAVING ")
-            .append(&compile_having(c, having, backend)?);
+            .append(&having::compile(c, having, backend)?);
     }
     if !groups.is_empty() {
         let order: Vec<String> = groups
