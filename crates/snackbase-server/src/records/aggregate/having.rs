@@ -19,7 +19,7 @@ fn having_error(code: &str, message: String, position: usize) -> ApiError {
 }
 
 /// Compiles `having=` (comparisons of numeric aggregates with numbers,
-/// joined by `&&`/`||`/`!`) into `s`.
+/// joined by `&&`/`||`/`!`) into a predicate on `t`'s groups.
 pub(super) fn compile(c: &Collection, source: &str, backend: Backend) -> ApiResult<Statement> {
     let expr = rules::parse(source)
         .map_err(|e| having_error("having_syntax", e.to_string(), e.position))?;
