@@ -46,6 +46,8 @@ MIN_GET_PER_SELECT = 0.25   # get by id / pgbench select-only tps
 MIN_CREATE_PER_UPDATE = 0.6  # create / pgbench simple-update tps
 MIN_PATCH_PER_UPDATE = 0.5   # PATCH / pgbench simple-update tps
 MIN_LIST_RPS = 1000          # list 20 of 10k with the total, absolute
+MIN_AGGREGATE_RPS = 200      # count + sum by a 10-value field over AGGREGATE_N rows, absolute (issue 13)
+AGGREGATE_N = 100_000        # rows of the aggregate scenario's collection
 
 
 # ------------------------------------------------------------------ HTTP
@@ -378,6 +380,11 @@ def check_targets(results, ceiling):
     a = rps("list")
     rows.append({"target": "list 20 of 10k with total, req/s", "ours_rps": a, "pgbench_tps": None, "value": a,
                  "min": MIN_LIST_RPS, "pass": a is not None and a >= MIN_LIST_RPS})
+    a = rps("aggregate")
+    if "aggregate" in ours:
+        rows.append({"target": "aggregate count + sum by 10 groups over 100k, req/s", "ours_rps": a,
+                     "pgbench_tps": None, "value": a, "min": MIN_AGGREGATE_RPS,
+                     "pass": a is not None and a >= MIN_AGGREGATE_RPS})
     errors = sum(r.get("errors", 0) for r in ours.values())
     failed = [s for s, r in ours.items() if "failed" in r]
     rows.append({"target": "errors, all our scenarios", "ours_rps": None, "pgbench_tps": None, "value": errors,
@@ -431,7 +438,7 @@ def pin(cpus):
 class Ours(Target):
     name = "ours"
 
-    def __init__(self, binary, server_cpus, seed_n, database_url=None):
+    def __init__(self, binary, server_cpus, seed_n, database_url=None, aggregate_n=0):
         self.dir = tempfile.mkdtemp(prefix="sb-bench-")
         self.base = f"http://127.0.0.1:{free_port()}"
         env = {
@@ -463,6 +470,8 @@ class Ours(Target):
         self.version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
         try:
             self.setup(seed_n)
+            if aggregate_n:
+                self.setup_aggregate(aggregate_n)
         except BaseException:
             self.stop()
             raise
@@ -520,12 +529,26 @@ class Ours(Target):
         spread = http(b, "GET", "/api/v1/records/posts?limit=100&sort=created_at", token=self.token)
         self.spread_ids = [r["id"] for r in spread["items"]]
 
+    def setup_aggregate(self, n):
+        """`sales`: n rows, `region` one of 10 values (indexed), `amount` a number."""
+        sa = self.login(ADMIN, "SY0000")
+        http(self.base, "POST", "/api/v1/collections", {
+            "name": "sales",
+            "schema": [{"name": "region", "type": "text"}, {"name": "amount", "type": "number"}],
+            "indexes": [{"fields": ["region"]}],
+        }, sa)
+        t0 = time.time()
+        self.batch("sales", n, self.token)
+        print(f"  seeded {n} sales rows in {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
+
     def batch(self, collection, n, token):
         done = 0
         while done < n:
             k = min(100, n - done)
             http(self.base, "POST", f"/api/v1/records/{collection}/batch",
                  {"records": [seed_doc(done + j) if collection == "posts" else
+                              {"region": f"r{(done + j) % 10}", "amount": ((done + j) * 37) % 1000 / 4}
+                              if collection == "sales" else
                               {"title": f"Row {done + j}", "views": (done + j) % 1000} for j in range(k)]},
                  token)
             done += k
@@ -540,6 +563,8 @@ class Ours(Target):
             "list": ("GET", f"{p}?skip=0&limit=20&sort=-created_at", None, t),
             "filter": ("GET", f"{p}?skip=0&limit=20&sort=-created_at&filter=" + urllib.parse.quote("views > 500"), None, t),
             "rowlevel": ("GET", "/api/v1/records/owned?skip=0&limit=20&sort=-created_at", None, self.reader),
+            "aggregate": ("GET", "/api/v1/records/sales/aggregate?functions=count(),sum(amount)&group_by=region",
+                          None, t),
             "update": ("PATCH", f"{p}/{self.get_id}", {"views": 7}, t),
             # A URL regex (oha --rand-regex-url): each request one of 100 records.
             "update_spread": ("PATCH", "~" + f"{p}/(" + "|".join(self.spread_ids) + ")", {"views": 7}, t),
@@ -658,13 +683,14 @@ SCENARIOS = {
     "list": "list 20 of 10k, created_at desc, with total",
     "filter": "list 20, filter views > 500 (indexed), with total",
     "rowlevel": "list 20 as a user, rule user.id == record.created_by",
+    "aggregate": "aggregate count() + sum() by a 10-value field over 100k",
     "update": "update record (PATCH)",
     "update_spread": "update record (PATCH), one of 100",
     "create": "create record",
     "bulk": "bulk create, 100 per request",
 }
 # Reads first, writes last, so the lists see exactly the seeded rows.
-ORDER = ["health", "get", "list", "filter", "rowlevel", "login", "update", "update_spread", "create", "bulk"]
+ORDER = ["health", "get", "list", "filter", "rowlevel", "aggregate", "login", "update", "update_spread", "create", "bulk"]
 
 
 def run_scenarios(args, targets):
@@ -759,6 +785,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--seed", type=int, default=SEED_N)
+    ap.add_argument("--aggregate-rows", type=int, default=AGGREGATE_N, help="rows of the aggregate scenario")
     ap.add_argument("--login-c1", action="store_true", help="run login at one connection")
     ap.add_argument("--trailbase", action="store_true", help="also the TrailBase-style insert and read runs")
     ap.add_argument("--tb-inserts", type=int, default=100_000)
@@ -796,7 +823,8 @@ def main():
         try:
             args.pg_db = pg.createdb(f"snackbase_bench_{os.getpid()}") if pg else None
             url = pg.url(args.pg_db) if pg else None
-            ours = Ours(args.binary, args.server_cpus, args.seed, url)
+            ours = Ours(args.binary, args.server_cpus, args.seed, url,
+                        aggregate_n=args.aggregate_rows if "aggregate" in args.scenarios else 0)
             targets.append(ours)
             for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:
                 targets.append(Peer(p, args.seed))

@@ -20,6 +20,7 @@ use crate::auth::Principal;
 use crate::authz::engine;
 use crate::authz::model::Operation;
 use crate::collections::compiled::{self, Compiled};
+use crate::collections::store::Collection;
 use crate::collections::values::Mode;
 use crate::db::statement::Statement;
 use crate::db::Tx;
@@ -55,6 +56,46 @@ pub struct RecordList {
 #[serde(transparent)]
 pub struct RecordBody(pub Value);
 
+/// What a read of many records (the list, the aggregation) adds to its
+/// `WHERE`: the caller's read rules OR-ed and a `filter=` compiled over the
+/// fields they may read, as one predicate on `t`; `None` when neither applies.
+pub(super) fn read_predicate(
+    read: &Access,
+    caller: &Principal,
+    c: &Collection,
+    visible: &Collection,
+    filter: Option<&str>,
+    backend: crate::db::Backend,
+) -> ApiResult<Option<Statement>> {
+    let mut extra = Statement::default();
+    if let (Some(grants), Some(env)) = (&read.grants, &read.env) {
+        let rules = engine::predicate(grants, env, c, caller, backend)?;
+        extra.push("(").append(&rules).push(")");
+    }
+    if let Some(source) = filter {
+        let filter = crate::collections::filter::compile(visible, source, backend)?;
+        if !extra.is_empty() {
+            extra.push(" AND ");
+        }
+        extra.push("(").append(&filter).push(")");
+    }
+    Ok((!extra.is_empty()).then_some(extra))
+}
+
+/// SQL macros keep their time limit when inlined into a read's statement:
+/// the statements run while the returned guard lives get it.
+pub(super) async fn rule_time_limit(
+    tx: &mut Tx,
+    read: &Access,
+) -> ApiResult<Option<crate::db::limit::TimeLimit>> {
+    Ok(match (&read.grants, &read.env) {
+        (Some(grants), Some(env)) if engine::uses_sql_macros(grants, &env.macros) => {
+            Some(crate::db::limit::limit(tx, crate::macros::run::TIMEOUT).await?)
+        }
+        _ => None,
+    })
+}
+
 /// Lists the records of the caller's account that their read rule allows:
 /// `skip`/`limit` or `cursor`, `sort` (`-f`, `+f`, `f`; several keys),
 /// `fields`, `field=value`, `filter`, `count=false`, `expand`.
@@ -71,32 +112,20 @@ pub async fn list_records(
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
     let visible = read.visible(&c);
     let q = list::parse(&visible, uri.query(), state.config.max_page_size)?;
-    // The read rules and the filter, as one predicate on `t`.
-    let mut extra = Statement::default();
-    if let (Some(grants), Some(env)) = (&read.grants, &read.env) {
-        let rules = engine::predicate(grants, env, &c, &caller, tx.backend())?;
-        extra.push("(").append(&rules).push(")");
-    }
-    if let Some(source) = &q.filter {
-        let filter = crate::collections::filter::compile(&visible, source, tx.backend())?;
-        if !extra.is_empty() {
-            extra.push(" AND ");
-        }
-        extra.push("(").append(&filter).push(")");
-    }
-    let extra = (!extra.is_empty()).then_some(extra);
+    let extra = read_predicate(
+        &read,
+        &caller,
+        &c,
+        &visible,
+        q.filter.as_deref(),
+        tx.backend(),
+    )?;
     let paths = match &q.expand {
         Some(raw) => expand::parse(&*state.catalog.catalog(&mut tx).await?, &visible, raw)?,
         None => Vec::new(),
     };
     let ruled = read.grants.is_some();
-    // SQL macros keep their time limit when inlined: the statement gets it.
-    let limit = match (&read.grants, &read.env) {
-        (Some(grants), Some(env)) if engine::uses_sql_macros(grants, &env.macros) => {
-            Some(crate::db::limit::limit(&mut tx, crate::macros::run::TIMEOUT).await?)
-        }
-        _ => None,
-    };
+    let limit = rule_time_limit(&mut tx, &read).await?;
     let listed = list::run(&mut tx, &visible, &caller.account_id, &q, extra).await;
     drop(limit);
     let mut page = match listed {

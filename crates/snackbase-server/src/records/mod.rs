@@ -4,6 +4,7 @@
 //! account it names).
 
 pub mod access;
+pub mod aggregate;
 mod batch;
 mod expand;
 mod handlers;
@@ -26,6 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
             batch::batch_update,
             batch::batch_delete
         ))
+        .routes(routes!(aggregate::aggregate_records))
         .routes(routes!(
             handlers::get_record,
             handlers::replace_record,

@@ -5,6 +5,7 @@
 mod harness;
 
 mod accounts;
+mod aggregate;
 mod auth;
 mod authz;
 mod collection_rules;
