@@ -251,8 +251,9 @@ pub fn change(
 /// What a search adds to a list statement on `t`.
 #[derive(Default)]
 pub struct Clause {
-    /// Joined after `FROM <table> t` (SQLite's FTS match), possibly empty.
-    pub join: Statement,
+    /// What replaces `<table> t` after `FROM` (SQLite's FTS match joined to
+    /// the table, the match first), if anything.
+    pub from: Option<Statement>,
     /// ANDed into the `WHERE` (the `LIKE`/`ILIKE` match), possibly empty.
     pub predicate: Statement,
     /// The relevance order, before the sort keys, when ranked.
@@ -291,13 +292,17 @@ pub fn clause(backend: Backend, c: &Collection, s: &Search) -> Clause {
     match backend {
         Backend::Sqlite if s.text.chars().count() >= MIN_TRIGRAM_CHARS => {
             let fts = quote_ident(&fts_table(&c.table));
-            clause.join.push(&format!(
-                " JOIN (SELECT rowid AS rid, bm25({fts}) AS score FROM {fts} WHERE {fts} MATCH "
+            // CROSS JOIN keeps the match as the outer loop: the planner could
+            // otherwise walk the account's index and probe the FTS per row.
+            let mut from = Statement::new(&format!(
+                "(SELECT rowid AS rid, bm25({fts}) AS score FROM {fts} WHERE {fts} MATCH "
             ));
-            clause
-                .join
-                .bind(Param::Text(fts_query(&s.text, &s.fields)))
-                .push(") s ON s.rid = t.rowid");
+            from.bind(Param::Text(fts_query(&s.text, &s.fields)))
+                .push(&format!(
+                    ") s CROSS JOIN {} t ON t.rowid = s.rid",
+                    quote_ident(&c.table)
+                ));
+            clause.from = Some(from);
             if s.ranked {
                 // bm25: lower is more relevant.
                 clause.rank = Some(Statement::new("s.score ASC"));

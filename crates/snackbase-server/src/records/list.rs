@@ -353,11 +353,12 @@ pub fn build(
             .push(&format!(" AND t.{} = ", quote_ident(name)))
             .bind(p.clone());
     }
-    let mut count = Statement::new(&format!("SELECT COUNT(*) FROM {} t", quote_ident(&c.table)));
-    count
-        .append(&search.join)
-        .push(" WHERE ")
-        .append(&conditions);
+    let from = search
+        .from
+        .clone()
+        .unwrap_or_else(|| Statement::new(&format!("{} t", quote_ident(&c.table))));
+    let mut count = Statement::new("SELECT COUNT(*) FROM ");
+    count.append(&from).push(" WHERE ").append(&conditions);
     if let Some(values) = &q.cursor {
         conditions.push(" AND ");
         cursor_predicate(q, values, &mut conditions)?;
@@ -377,13 +378,9 @@ pub fn build(
             format!("t.{} {direction}", quote_ident(name))
         })
         .collect();
-    let mut select = Statement::new(&format!(
-        "SELECT {} FROM {} t",
-        sql::select_list(&cols, "t"),
-        quote_ident(&c.table),
-    ));
+    let mut select = Statement::new(&format!("SELECT {} FROM ", sql::select_list(&cols, "t")));
     select
-        .append(&search.join)
+        .append(&from)
         .push(" WHERE ")
         .append(&conditions)
         .push(" ORDER BY ");
