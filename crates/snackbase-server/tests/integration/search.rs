@@ -455,3 +455,58 @@ both!(search_text_cannot_inject, |app| {
         .await
         .expect(422);
 });
+
+/// On SQLite the FTS match drives the query: the collection table is reached
+/// by rowid, never scanned (the account's index would visit every row).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_search_plan_starts_from_the_match() {
+    use snackbase_server::records::sql::BindParam as _;
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (_, _, a) = docs(&app).await;
+    let rows: Vec<Value> = (0..100)
+        .map(|i| json!({"title": format!("row {i}"), "body": "filler text"}))
+        .collect();
+    app.post(
+        "/api/v1/records/docs/batch",
+        Some(&a),
+        json!({"records": rows}),
+    )
+    .await
+    .expect(201);
+    let db = &app.state.db;
+    let mut tx = db.begin_read().await.unwrap();
+    let c = snackbase_server::collections::store::find_by_name(&mut tx, "docs")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(tx);
+    let q =
+        snackbase_server::records::list::parse(&c, Some("search=row%201&limit=20"), 100).unwrap();
+    let statements =
+        snackbase_server::records::list::build(db.backend(), &c, "AA0001", &q, None).unwrap();
+    let snackbase_server::db::Db::Sqlite { read, .. } = db else {
+        unreachable!()
+    };
+    for (sql, params) in [
+        (&statements.select, &statements.params),
+        (&statements.count, &statements.count_params),
+    ] {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query(&explain);
+        for p in params {
+            query = query.bind_param(p);
+        }
+        let plan = query
+            .fetch_all(read)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| sqlx::Row::get::<String, _>(r, 3))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            plan.contains("SEARCH t USING INTEGER PRIMARY KEY") && !plan.contains("SCAN t"),
+            "{plan}\n{sql}"
+        );
+    }
+}
