@@ -41,6 +41,7 @@ ADMIN = "admin@example.com"
 USER = "bench@example.com"
 READER = "reader@example.com"
 SEED_N = 10_000
+SEARCH_N = 100_000  # rows of ~200-character text for the search scenario (issue 13: p50 <= 10 ms)
 # Issue 12's targets on PostgreSQL, against pgbench in the same run.
 MIN_GET_PER_SELECT = 0.25   # get by id / pgbench select-only tps
 MIN_CREATE_PER_UPDATE = 0.6  # create / pgbench simple-update tps
@@ -83,6 +84,20 @@ def seed_doc(i):
         "views": (i * 7919) % 1000,
         "published": i % 2 == 0,
     }
+
+
+# Pseudo-words for the search scenario: 13^3 = 2197 of them, each in ~1% of the rows.
+SYLLABLES = ["ka", "lo", "mi", "nu", "pe", "ri", "sa", "to", "vu", "xe", "zo", "be", "di"]
+WORDS = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES]
+
+
+def search_doc(i):
+    """Article i: a title and a ~200-character body of pseudo-words."""
+    words, k = [], i
+    while sum(len(w) + 1 for w in words) < 200:
+        k = (k * 1103515245 + 12345) % 2**31
+        words.append(WORDS[k % len(WORDS)])
+    return {"title": f"Article {i} {words[0]}", "body": " ".join(words)[:200]}
 
 
 # ------------------------------------------------------------------ /proc
@@ -438,7 +453,7 @@ def pin(cpus):
 class Ours(Target):
     name = "ours"
 
-    def __init__(self, binary, server_cpus, seed_n, database_url=None, aggregate_n=0):
+    def __init__(self, binary, server_cpus, seed_n, database_url=None, aggregate_n=0, search_n=0):
         self.dir = tempfile.mkdtemp(prefix="sb-bench-")
         self.base = f"http://127.0.0.1:{free_port()}"
         env = {
@@ -472,6 +487,8 @@ class Ours(Target):
             self.setup(seed_n)
             if aggregate_n:
                 self.setup_aggregate(aggregate_n)
+            if search_n:
+                self.setup_search(search_n)
         except BaseException:
             self.stop()
             raise
@@ -540,6 +557,17 @@ class Ours(Target):
         t0 = time.time()
         self.batch("sales", n, self.token)
         print(f"  seeded {n} sales rows in {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
+    def setup_search(self, n):
+        """The search scenario's collection: title and body searchable, n articles."""
+        sa = self.login(ADMIN, "SY0000")
+        http(self.base, "POST", "/api/v1/collections", {
+            "name": "articles",
+            "schema": [{"name": "title", "type": "text", "searchable": True},
+                       {"name": "body", "type": "text", "searchable": True}],
+        }, sa)
+        t0 = time.time()
+        self.batch("articles", n, self.token)
+        print(f"# search: {n} articles seeded in {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
 
     def batch(self, collection, n, token):
         done = 0
@@ -549,6 +577,7 @@ class Ours(Target):
                  {"records": [seed_doc(done + j) if collection == "posts" else
                               {"region": f"r{(done + j) % 10}", "amount": ((done + j) * 37) % 1000 / 4}
                               if collection == "sales" else
+                              search_doc(done + j) if collection == "articles" else
                               {"title": f"Row {done + j}", "views": (done + j) % 1000} for j in range(k)]},
                  token)
             done += k
@@ -570,6 +599,9 @@ class Ours(Target):
             "update_spread": ("PATCH", "~" + f"{p}/(" + "|".join(self.spread_ids) + ")", {"views": 7}, t),
             "bulk": ("POST", f"{p}/batch", {"records": [seed_doc(20_000_000 + j) for j in range(100)]}, t),
             "insert_rule": ("POST", "/api/v1/records/messages", {"room": "lobby", "body": "hello"}, self.reader),
+            # One of 64 words per request, ranked, 20 per page with the total.
+            "search": ("GET", "~/api/v1/records/articles\\?limit=20&search=(" + "|".join(WORDS[::34][:64]) + ")",
+                       None, t),
         }.get(s)
 
     def stop(self):
@@ -684,13 +716,14 @@ SCENARIOS = {
     "filter": "list 20, filter views > 500 (indexed), with total",
     "rowlevel": "list 20 as a user, rule user.id == record.created_by",
     "aggregate": "aggregate count() + sum() by a 10-value field over 100k",
+    "search": "search 100k rows of ~200 chars (one word, ranked), 20 with total",
     "update": "update record (PATCH)",
     "update_spread": "update record (PATCH), one of 100",
     "create": "create record",
     "bulk": "bulk create, 100 per request",
 }
 # Reads first, writes last, so the lists see exactly the seeded rows.
-ORDER = ["health", "get", "list", "filter", "rowlevel", "aggregate", "login", "update", "update_spread", "create", "bulk"]
+ORDER = ["health", "get", "list", "filter", "rowlevel", "aggregate", "search", "login", "update", "update_spread", "create", "bulk"]
 
 
 def run_scenarios(args, targets):
@@ -786,6 +819,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--seed", type=int, default=SEED_N)
     ap.add_argument("--aggregate-rows", type=int, default=AGGREGATE_N, help="rows of the aggregate scenario")
+    ap.add_argument("--search-rows", type=int, default=SEARCH_N, help="articles seeded for the search scenario")
     ap.add_argument("--login-c1", action="store_true", help="run login at one connection")
     ap.add_argument("--trailbase", action="store_true", help="also the TrailBase-style insert and read runs")
     ap.add_argument("--tb-inserts", type=int, default=100_000)
@@ -824,7 +858,8 @@ def main():
             args.pg_db = pg.createdb(f"snackbase_bench_{os.getpid()}") if pg else None
             url = pg.url(args.pg_db) if pg else None
             ours = Ours(args.binary, args.server_cpus, args.seed, url,
-                        aggregate_n=args.aggregate_rows if "aggregate" in args.scenarios else 0)
+                        aggregate_n=args.aggregate_rows if "aggregate" in args.scenarios else 0,
+                        search_n=args.search_rows if "search" in args.scenarios else 0)
             targets.append(ours)
             for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:
                 targets.append(Peer(p, args.seed))

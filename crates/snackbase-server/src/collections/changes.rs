@@ -460,15 +460,20 @@ pub async fn apply_change(
         return Ok((next, (changes, true)));
     }
 
-    // Indexes first (a dropped or renamed column cannot be indexed), then columns.
-    let mut statements: Vec<String> = old_indexes
-        .keys()
-        .filter(|name| !new_indexes.contains_key(*name))
-        .map(|name| ddl::drop_index(name))
-        .collect();
+    // Indexes first (a dropped or renamed column cannot be indexed), then
+    // columns; the search index goes before them and comes back after.
+    let (search_before, search_after) = super::search::change(backend, &current, &next);
+    let mut statements = search_before;
+    statements.extend(
+        old_indexes
+            .keys()
+            .filter(|name| !new_indexes.contains_key(*name))
+            .map(|name| ddl::drop_index(name)),
+    );
     statements.extend(statements_rename);
     statements.extend(statements_drop);
     statements.extend(statements_add);
+    statements.extend(search_after);
     execute_ddl(tx, &statements).await?;
 
     for (name, default) in backfills {

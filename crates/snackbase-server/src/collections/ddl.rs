@@ -111,6 +111,7 @@ pub fn create_table(backend: Backend, c: &Collection) -> Vec<String> {
         columns.join(", ")
     )];
     statements.extend(indexes(c).into_iter().map(|i| i.sql));
+    statements.extend(super::search::create(backend, c));
     statements
 }
 

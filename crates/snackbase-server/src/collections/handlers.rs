@@ -441,7 +441,9 @@ pub async fn delete_collection(
         ));
     }
     let records_deleted = count_rows(&mut tx, &c.table, None).await?;
-    execute_ddl(&mut tx, &[ddl::drop_table(&c.table)]).await?;
+    let mut statements = super::search::drop(tx.backend(), &c);
+    statements.push(ddl::drop_table(&c.table));
+    execute_ddl(&mut tx, &statements).await?;
     store::delete(&mut tx, &c.id).await?;
     store::record_migration(
         &mut tx,

@@ -7,6 +7,7 @@ pub mod ddl;
 pub mod filter;
 mod handlers;
 pub mod schema;
+pub mod search;
 pub mod store;
 pub mod transfer;
 pub mod values;

@@ -142,6 +142,9 @@ pub struct FieldInput {
     #[serde(default)]
     pub pii: bool,
     pub mask_type: Option<String>,
+    /// Text, email and url fields: matched by `?search=` on record lists.
+    #[serde(default)]
+    pub searchable: bool,
     /// With a schema change: the name this field had before (a rename).
     pub renamed_from: Option<String>,
 }
@@ -191,6 +194,9 @@ pub struct Field {
     pub on_delete: Option<OnDelete>,
     pub pii: bool,
     pub mask_type: Option<MaskType>,
+    /// Matched by `?search=` on record lists (text, email and url fields).
+    #[serde(default)]
+    pub searchable: bool,
 }
 
 impl Field {
@@ -413,6 +419,13 @@ pub fn validate_field(
             "json fields cannot be unique".into(),
         );
     }
+    if input.searchable && kind.is_some_and(|k| !k.is_textual()) {
+        err(
+            "searchable",
+            "searchable_not_applicable",
+            "searchable applies to text, email and url fields".into(),
+        );
+    }
     if errors.len() > before {
         return None;
     }
@@ -428,6 +441,7 @@ pub fn validate_field(
         on_delete,
         pii: input.pii,
         mask_type,
+        searchable: input.searchable,
     };
     if let Some(default) = &field.default {
         if let Err(problem) = crate::collections::values::check_default(&field, default) {
@@ -647,6 +661,16 @@ mod tests {
                 serde_json::json!({"name": "n", "type": "number", "default": "x"})
             ]),
             ["default_invalid"]
+        );
+        assert!(codes(vec![
+            serde_json::json!({"name": "t", "type": "email", "searchable": true})
+        ])
+        .is_empty());
+        assert_eq!(
+            codes(vec![
+                serde_json::json!({"name": "n", "type": "number", "searchable": true})
+            ]),
+            ["searchable_not_applicable"]
         );
     }
 }

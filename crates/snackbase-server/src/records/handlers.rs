@@ -46,7 +46,7 @@ pub struct RecordList {
     pub total: Option<i64>,
     pub skip: i64,
     pub limit: i64,
-    /// Pass as `cursor` to get the next page; absent on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page (and with a ranked `search`).
     pub next_cursor: Option<String>,
 }
 
@@ -98,7 +98,8 @@ pub(super) async fn rule_time_limit(
 
 /// Lists the records of the caller's account that their read rule allows:
 /// `skip`/`limit` or `cursor`, `sort` (`-f`, `+f`, `f`; several keys),
-/// `fields`, `field=value`, `filter`, `count=false`, `expand`.
+/// `fields`, `field=value`, `filter`, `count=false`, `expand`, and `search`
+/// (full-text over the searchable fields, ranked unless sorted; docs/search.md).
 #[utoipa::path(get, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)),
     security(("bearer" = [])), responses((status = 200, body = RecordList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_records(

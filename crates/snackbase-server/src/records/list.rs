@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::sql::{self, Param};
 use crate::collections::schema::FieldKind;
+use crate::collections::search::{self, Search};
 use crate::collections::store::Collection;
 use crate::collections::values::{self, ColumnKind, Stored};
 use crate::db::dialect::quote_ident;
@@ -31,6 +32,8 @@ pub struct ListQuery {
     pub cursor: Option<Vec<Value>>,
     pub count: bool,
     pub expand: Option<String>,
+    /// `search=`: full-text search over the searchable fields.
+    pub search: Option<Search>,
 }
 
 fn bad(param: &str, code: &str, message: impl Into<String>) -> ApiError {
@@ -120,6 +123,7 @@ pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<L
         cursor: None,
         count: true,
         expand: None,
+        search: None,
     };
     let mut sort_raw = None;
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
@@ -163,12 +167,24 @@ pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<L
                 }
             }
             "expand" => q.expand = Some(value.into_owned()),
+            "search" => q.search = search::parse(c, &value)?,
             "account_id" | "account" => {}
             name => {
                 let param = param_for(c, name, &value)?;
                 q.equals.retain(|(n, _)| n != name);
                 q.equals.push((name.to_string(), param));
             }
+        }
+    }
+    if let Some(s) = &mut q.search {
+        // An explicit sort replaces the relevance order.
+        s.ranked = sort_raw.is_none();
+        if s.ranked && q.cursor.is_some() {
+            return Err(bad(
+                "cursor",
+                "cursor_with_search",
+                "A search ordered by relevance pages with skip; give sort= to use cursors",
+            ));
         }
     }
     let sort_raw = sort_raw.unwrap_or_else(|| "-created_at".to_string());
@@ -312,14 +328,23 @@ pub struct ListSql {
 /// Builds the list statements. `extra` is an additional SQL predicate on `t`
 /// (the read rules, a compiled `filter=`).
 pub fn build(
+    backend: crate::db::Backend,
     c: &Collection,
     account_id: &str,
     q: &ListQuery,
     extra: Option<Statement>,
 ) -> ApiResult<ListSql> {
     let cols = sql::columns(c);
+    let search = q
+        .search
+        .as_ref()
+        .map(|s| search::clause(backend, c, s))
+        .unwrap_or_default();
     let mut conditions = Statement::new("t.\"account_id\" = ");
     conditions.bind(Param::Text(account_id.to_string()));
+    if !search.predicate.is_empty() {
+        conditions.push(" AND ").append(&search.predicate);
+    }
     if let Some(predicate) = extra {
         conditions.push(" AND (").append(&predicate).push(")");
     }
@@ -328,11 +353,12 @@ pub fn build(
             .push(&format!(" AND t.{} = ", quote_ident(name)))
             .bind(p.clone());
     }
-    let mut count = Statement::new(&format!(
-        "SELECT COUNT(*) FROM {} t WHERE ",
-        quote_ident(&c.table)
-    ));
-    count.append(&conditions);
+    let from = search
+        .from
+        .clone()
+        .unwrap_or_else(|| Statement::new(&format!("{} t", quote_ident(&c.table))));
+    let mut count = Statement::new("SELECT COUNT(*) FROM ");
+    count.append(&from).push(" WHERE ").append(&conditions);
     if let Some(values) = &q.cursor {
         conditions.push(" AND ");
         cursor_predicate(q, values, &mut conditions)?;
@@ -352,14 +378,17 @@ pub fn build(
             format!("t.{} {direction}", quote_ident(name))
         })
         .collect();
-    let mut select = Statement::new(&format!(
-        "SELECT {} FROM {} t WHERE ",
-        sql::select_list(&cols, "t"),
-        quote_ident(&c.table),
-    ));
+    let mut select = Statement::new(&format!("SELECT {} FROM ", sql::select_list(&cols, "t")));
     select
+        .append(&from)
+        .push(" WHERE ")
         .append(&conditions)
-        .push(&format!(" ORDER BY {} LIMIT ", order.join(", ")))
+        .push(" ORDER BY ");
+    if let Some(rank) = &search.rank {
+        select.append(rank).push(", ");
+    }
+    select
+        .push(&format!("{} LIMIT ", order.join(", ")))
         .bind(Param::Int(q.limit + 1))
         .push(" OFFSET ")
         .bind(Param::Int(q.skip));
@@ -382,11 +411,12 @@ pub async fn run(
     extra: Option<Statement>,
 ) -> ApiResult<Page> {
     let cols = sql::columns(c);
-    let statements = build(c, account_id, q, extra)?;
+    let statements = build(tx.backend(), c, account_id, q, extra)?;
     let mut items = sql::fetch_records(tx, &statements.select, &statements.params, &cols).await?;
     let more = items.len() as i64 > q.limit;
     items.truncate(q.limit as usize);
-    let next_cursor = match (more, items.last()) {
+    let ranked = q.search.as_ref().is_some_and(|s| s.ranked);
+    let next_cursor = match (more && !ranked, items.last()) {
         (true, Some(last)) => Some(encode_cursor(
             &q.sort
                 .iter()

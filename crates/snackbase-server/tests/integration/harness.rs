@@ -255,10 +255,16 @@ impl TestApp {
                     .execute(&mut conn)
                     .await
                     .expect("create schema");
+                // Extensions are per database: pg_trgm (search) lives in
+                // `public`, which is on every test schema's search path, so
+                // that dropping a test schema never drops it.
+                let _ = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+                    .execute(&mut conn)
+                    .await;
                 conn.close().await.ok();
                 let options = PgConnectOptions::from_str(&url)
                     .expect("url")
-                    .options([("search_path", schema.as_str())]);
+                    .options([("search_path", format!("{schema},public").as_str())]);
                 (
                     Db::connect_postgres(options, 8).await.expect("postgres"),
                     Some(schema),
@@ -446,7 +452,7 @@ impl TestApp {
                 let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
                 let options = PgConnectOptions::from_str(&url)
                     .expect("url")
-                    .options([("search_path", schema.as_str())]);
+                    .options([("search_path", format!("{schema},public").as_str())]);
                 Db::connect_postgres(options, 8).await.expect("postgres")
             }
         };
@@ -498,7 +504,7 @@ impl TestApp {
             Some(schema) => {
                 let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
                 let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::query(&format!("SET search_path = {schema}"))
+                sqlx::query(&format!("SET search_path = {schema}, public"))
                     .execute(&mut conn)
                     .await
                     .expect("search_path");

@@ -315,7 +315,8 @@ both!(list_queries_use_an_index, |app| {
             .filter
             .as_deref()
             .map(|f| snackbase_server::collections::filter::compile(&c, f, db.backend()).unwrap());
-        let statements = snackbase_server::records::list::build(&c, "AA0001", &q, extra).unwrap();
+        let statements =
+            snackbase_server::records::list::build(db.backend(), &c, "AA0001", &q, extra).unwrap();
         let plan = explain(db, &statements.select, &statements.params).await;
         assert!(
             plan.contains("ix_"),

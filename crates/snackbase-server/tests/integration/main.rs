@@ -26,6 +26,7 @@ mod rate_limits;
 mod records;
 mod schema_changes;
 mod sdk_filters;
+mod search;
 mod setup;
 mod smtp;
 mod tenancy;
