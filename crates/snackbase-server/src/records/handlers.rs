@@ -169,25 +169,10 @@ pub async fn create_record(
     ApiJson(RecordBody(body)): ApiJson<RecordBody>,
 ) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
     let body = write::as_object(body)?;
-    let mut created = None;
-    if let Some((user, confirm)) = confirmable(&parts, &state) {
-        // The caller is noted for the request log only if the write stood:
-        // a stale one must not leave the cached caller to the full path.
-        match create_as(&state, user.0.clone(), &collection, &body, Some(confirm)).await {
-            Err(e) if pipeline::is_stale(&e) => {}
-            done => {
-                crate::auth::extract::note(&mut parts, &user);
-                created = Some(done?);
-            }
-        }
-    }
-    let (record, after) = match created {
-        Some(created) => created,
-        None => {
-            let caller = Principal::from_request_parts(&mut parts, &state).await?;
-            create_as(&state, caller, &collection, &body, None).await?
-        }
-    };
+    let (record, after) = confirmed_or_full(&state, &mut parts, |caller, confirm| {
+        create_as(&state, caller, &collection, &body, confirm)
+    })
+    .await?;
     state.hooks.after(&state, after).await;
     Ok((StatusCode::CREATED, Json(record)))
 }
@@ -221,6 +206,29 @@ fn unconfirmed<T>(result: ApiResult<T>, confirm: Option<i64>) -> ApiResult<T> {
         Err(_) if confirm.is_some() => Err(pipeline::stale()),
         other => other,
     }
+}
+
+/// Runs `write` as the cached caller with the generation to confirm (see
+/// [`confirmable`]); when that is not possible or the write finds the caches
+/// stale, as the caller the full extractor finds, with nothing to confirm.
+async fn confirmed_or_full<T, F, Fut>(state: &AppState, parts: &mut Parts, write: F) -> ApiResult<T>
+where
+    F: Fn(Principal, Option<i64>) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    if let Some((user, confirm)) = confirmable(parts, state) {
+        match write(user.0.clone(), Some(confirm)).await {
+            Err(e) if pipeline::is_stale(&e) => {}
+            done => {
+                // Noted for the request log only once the write stood: a
+                // stale one must not leave the cached caller to the full path.
+                crate::auth::extract::note(parts, &user);
+                return done;
+            }
+        }
+    }
+    let caller = Principal::from_request_parts(parts, state).await?;
+    write(caller, None).await
 }
 
 /// PostgreSQL's one-statement writes: the caller from the identity cache
@@ -395,25 +403,10 @@ async fn update(
     mode: Mode,
 ) -> ApiResult<Json<Map<String, Value>>> {
     let body = write::as_object(body)?;
-    let mut updated = None;
-    if let Some((user, confirm)) = confirmable(&parts, &state) {
-        // The caller is noted for the request log only if the write stood:
-        // a stale one must not leave the cached caller to the full path.
-        match update_as(&state, user.0.clone(), &p, &body, mode, Some(confirm)).await {
-            Err(e) if pipeline::is_stale(&e) => {}
-            done => {
-                crate::auth::extract::note(&mut parts, &user);
-                updated = Some(done?);
-            }
-        }
-    }
-    let (record, after) = match updated {
-        Some(updated) => updated,
-        None => {
-            let caller = Principal::from_request_parts(&mut parts, &state).await?;
-            update_as(&state, caller, &p, &body, mode, None).await?
-        }
-    };
+    let (record, after) = confirmed_or_full(&state, &mut parts, |caller, confirm| {
+        update_as(&state, caller, &p, &body, mode, confirm)
+    })
+    .await?;
     state.hooks.after(&state, after).await;
     Ok(Json(record))
 }
