@@ -71,10 +71,7 @@ pub async fn fetch_versioned(
     let table = quote_ident(&c.table);
     let list = select_list(&cols, "t");
     let sql = if generation {
-        format!(
-            "SELECT {list}, t.xmin::text, g.value FROM cache_generation g LEFT JOIN {table} t \
-             ON t.\"account_id\" = $1 AND t.\"id\" = $2 WHERE g.id = 1"
-        )
+        with_generation(&format!("{list}, t.xmin::text"), &c.table)
     } else {
         format!(
             "SELECT {list}, t.xmin::text FROM {table} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2{}",
@@ -108,6 +105,16 @@ pub async fn fetch_versioned(
     Ok((Some((to_record(&row, &cols)?, Some(version))), seen))
 }
 
+/// `SELECT <list>, g.value`: the record of account `$1` with id `$2` (its
+/// columns NULL when there is none) beside the change generation row.
+fn with_generation(list: &str, table: &str) -> String {
+    format!(
+        "SELECT {list}, g.value FROM cache_generation g LEFT JOIN {} t \
+         ON t.\"account_id\" = $1 AND t.\"id\" = $2 WHERE g.id = 1",
+        quote_ident(table)
+    )
+}
+
 /// The statement reading one record by account and id, and its columns.
 fn one_sql(c: &Collection) -> (String, Vec<(String, ColumnKind)>) {
     let cols = columns(c);
@@ -132,11 +139,7 @@ pub async fn fetch_one_with_generation(
     };
     let cols = columns(c);
     db.statements().count("SELECT");
-    let sql = format!(
-        "SELECT {}, g.value FROM cache_generation g LEFT JOIN {} t ON t.\"account_id\" = $1 AND t.\"id\" = $2 WHERE g.id = 1",
-        select_list(&cols, "t"),
-        quote_ident(&c.table)
-    );
+    let sql = with_generation(&select_list(&cols, "t"), &c.table);
     let row = sqlx::query(&sql)
         .bind(account_id)
         .bind(id)
