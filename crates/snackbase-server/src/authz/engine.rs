@@ -12,6 +12,7 @@ use snackbase_rules::{self as rules, Dialect, Expr, Scope};
 use super::model::{Fields, Operation, RuleSet};
 use crate::auth::Principal;
 use crate::cache::GenCache;
+use crate::collections::compiled::Compiled;
 use crate::collections::store::Collection;
 use crate::db::statement::Statement;
 use crate::db::{Backend, Changes, Tx};
@@ -251,20 +252,30 @@ pub fn schema_of(c: &Collection) -> ApiResult<rules::Schema> {
     crate::collections::filter::schema_of(c)
 }
 
+/// The rule schema the compiled collection holds (built once with it).
+fn compiled_schema(c: &Compiled) -> ApiResult<&rules::Schema> {
+    c.rule_schema.as_ref().ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!(
+            "the fields of '{}' cannot be used in rules",
+            c.name
+        ))
+    })
+}
+
 /// Whether any grant allows `record` (a stored row, or the data of a create).
 /// A rule that fails at run time denies and is logged.
 pub fn allows(
     grants: &[Grant],
     env: &Env,
-    c: &Collection,
+    c: &Compiled,
     who: &Principal,
     record: &Map<String, Value>,
 ) -> ApiResult<bool> {
-    let schema = schema_of(c)?;
+    let schema = compiled_schema(c)?;
     let scope = env.scope();
     let ctx = RecordContext { who, record, env };
     for g in grants {
-        match rules::evaluate(&g.expr, &schema, &scope, &ctx) {
+        match rules::evaluate(&g.expr, schema, &scope, &ctx) {
             Ok(true) => return Ok(true),
             Ok(false) => {}
             Err(e) => {
@@ -281,11 +292,11 @@ pub fn allows(
 pub fn predicate(
     grants: &[Grant],
     env: &Env,
-    c: &Collection,
+    c: &Compiled,
     who: &Principal,
     backend: Backend,
 ) -> ApiResult<Statement> {
-    let schema = schema_of(c)?;
+    let schema = compiled_schema(c)?;
     let scope = env.scope();
     let dialect = match backend {
         Backend::Sqlite => Dialect::Sqlite,
@@ -294,7 +305,7 @@ pub fn predicate(
     let ctx = QueryContext { who, env };
     let mut predicate = Statement::default();
     for g in grants {
-        match rules::compile_fragment(&g.expr, &schema, &scope, dialect, &ctx) {
+        match rules::compile_fragment(&g.expr, schema, &scope, dialect, &ctx) {
             Ok(fragment) => {
                 if !predicate.is_empty() {
                     predicate.push(" OR ");

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use snackbase_rules as rules;
 
 use super::ddl;
+use super::record_sql::RecordSql;
 use super::schema::{FieldKind, OnDelete};
 use super::store::{self, Collection};
 use crate::cache::GenCache;
@@ -54,6 +55,8 @@ pub struct Compiled {
     pub uniques: Vec<UniqueIndex>,
     /// Enabled webhooks by account id.
     pub webhooks: HashMap<String, Vec<Subscription>>,
+    /// The statements reading its records.
+    pub sql: RecordSql,
 }
 
 #[derive(Debug, Clone)]
@@ -98,8 +101,15 @@ impl Catalog {
 
 /// The rule-language view of a collection's fields.
 pub fn rule_schema(c: &Collection) -> ApiResult<rules::Schema> {
+    rule_schema_of(&c.fields)
+}
+
+/// The rule-language view of some fields of a collection.
+pub fn rule_schema_of<'a>(
+    fields: impl IntoIterator<Item = &'a super::schema::Field>,
+) -> ApiResult<rules::Schema> {
     use rules::FieldType;
-    let fields = c.fields.iter().map(|f| {
+    let fields = fields.into_iter().map(|f| {
         let ty = match f.kind {
             FieldKind::Text | FieldKind::Email | FieldKind::Url => FieldType::Text,
             FieldKind::Number => FieldType::Number,
@@ -195,6 +205,7 @@ async fn build(tx: &mut Tx) -> ApiResult<Catalog> {
         }
         let compiled = Compiled {
             rule_schema: rule_schema(c).ok(),
+            sql: RecordSql::new(c),
             collection: c.clone(),
             back_refs,
             uniques,

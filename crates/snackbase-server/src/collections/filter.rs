@@ -4,7 +4,7 @@
 
 use snackbase_rules::{self as rules, Dialect, Scope};
 
-use crate::collections::store::Collection;
+use crate::collections::view::View;
 use crate::db::statement::Statement;
 use crate::db::Backend;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -36,10 +36,10 @@ fn invalid(code: &str, message: String, position: usize) -> ApiError {
 
 /// Parses, checks and compiles a filter into a predicate on `t`, a fragment
 /// of the statement that will number its placeholders.
-pub fn compile(c: &Collection, source: &str, backend: Backend) -> ApiResult<Statement> {
+pub fn compile(c: &View<'_>, source: &str, backend: Backend) -> ApiResult<Statement> {
     let expr =
         rules::parse(source).map_err(|e| invalid("filter_syntax", e.to_string(), e.position))?;
-    let schema = schema_of(c)?;
+    let schema = c.rule_schema()?;
     let scope = Scope::filter();
     rules::check(&expr, &schema, &scope)
         .map_err(|e| invalid("filter_invalid", e.to_string(), e.span.start))?;

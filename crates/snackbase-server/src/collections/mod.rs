@@ -6,11 +6,13 @@ pub mod compiled;
 pub mod ddl;
 pub mod filter;
 mod handlers;
+pub mod record_sql;
 pub mod schema;
 pub mod search;
 pub mod store;
 pub mod transfer;
 pub mod values;
+pub mod view;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

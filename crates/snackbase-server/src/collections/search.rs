@@ -19,7 +19,9 @@
 
 use sha2::{Digest, Sha256};
 
+use super::schema::Field;
 use super::store::Collection;
+use super::view::View;
 use crate::db::dialect::quote_ident;
 use crate::db::statement::Statement;
 use crate::db::values::Param;
@@ -45,27 +47,35 @@ pub struct Search {
 pub fn searchable(c: &Collection) -> Vec<&str> {
     c.fields
         .iter()
-        .filter(|f| f.searchable && f.kind.is_textual())
+        .filter(|f| is_searchable(f))
         .map(|f| f.name.as_str())
         .collect()
 }
 
+fn is_searchable(f: &Field) -> bool {
+    f.searchable && f.kind.is_textual()
+}
+
 /// Parses `search=` against the fields the caller can see. Empty (or blank)
 /// text is no search; a collection without a visible searchable field is a 422.
-pub fn parse(c: &Collection, raw: &str) -> ApiResult<Option<Search>> {
+pub fn parse(c: &View<'_>, raw: &str) -> ApiResult<Option<Search>> {
     // NUL cannot be part of a query string on either backend.
     let text: String = raw.trim().chars().filter(|ch| *ch != '\0').collect();
     if text.is_empty() {
         return Ok(None);
     }
-    let fields: Vec<String> = searchable(c).into_iter().map(String::from).collect();
+    let fields: Vec<String> = c
+        .fields()
+        .filter(|f| is_searchable(f))
+        .map(|f| f.name.clone())
+        .collect();
     if fields.is_empty() {
         return Err(ApiError::invalid(
             "search",
             "search_not_supported",
             format!(
                 "Collection '{}' has no searchable field; mark text fields \"searchable\": true",
-                c.name
+                c.compiled().name
             ),
         ));
     }

@@ -89,6 +89,8 @@ pub struct Shared {
     pub changes: Arc<Changes>,
     pub feed: Arc<Feed>,
     pub stats: Statements,
+    /// Turns off PostgreSQL's one-statement reads (see [`Db::one_statement_reads`]).
+    pooled_only: std::sync::atomic::AtomicBool,
 }
 
 /// Record statements run through [`Tx`] (see `records::sql`), by kind: what
@@ -367,6 +369,24 @@ impl Db {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
             Self::Postgres(..) => Backend::Postgres,
+        }
+    }
+
+    /// Whether reads may take PostgreSQL's one-statement paths (a record by
+    /// id, a list: everything from the caches, the generation confirmed by
+    /// the read's own statement). Tests turn them off to compare their
+    /// answers with the pooled path's.
+    pub fn one_statement_reads(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        matches!(self, Self::Postgres(_, shared) if !shared.pooled_only.load(Ordering::Acquire))
+    }
+
+    /// See [`Self::one_statement_reads`].
+    pub fn set_one_statement_reads(&self, on: bool) {
+        if let Self::Postgres(_, shared) = self {
+            shared
+                .pooled_only
+                .store(!on, std::sync::atomic::Ordering::Release);
         }
     }
 

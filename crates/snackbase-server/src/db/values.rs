@@ -296,6 +296,29 @@ pub async fn fetch_records(
     })
 }
 
+/// [`fetch_records`], and the integers (or NULLs) of the `extra` columns
+/// that follow the record's in each row.
+pub async fn fetch_records_with(
+    tx: &mut Tx,
+    sql: &str,
+    params: &[Param],
+    cols: &[(String, ColumnKind)],
+    extra: usize,
+) -> Result<Vec<(Map<String, Value>, Vec<Option<i64>>)>, sqlx::Error> {
+    prepare(tx, sql, true).await?;
+    crate::on_tx!(tx, |c| {
+        let rows = bound(sqlx::query(sql), params).fetch_all(c).await?;
+        rows.iter()
+            .map(|r| {
+                let more = (cols.len()..cols.len() + extra)
+                    .map(|i| r.try_get::<Option<i64>, _>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((to_record(r, cols)?, more))
+            })
+            .collect()
+    })
+}
+
 /// Runs a statement with parameters; returns the rows affected.
 pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sqlx::Error> {
     prepare(tx, sql, true).await?;

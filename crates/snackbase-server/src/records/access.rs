@@ -10,8 +10,10 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::engine::{self, Env, Grant};
 use crate::authz::model::{Fields, Operation};
+use crate::collections::compiled::Compiled;
 use crate::collections::schema::SYSTEM_FIELDS;
 use crate::collections::store::Collection;
+use crate::collections::view::View;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, FieldError};
 
@@ -26,7 +28,7 @@ impl Access {
     /// Whether the caller may act on this record (a stored row or create data).
     pub fn allows(
         &self,
-        c: &Collection,
+        c: &Compiled,
         caller: &Principal,
         record: &Map<String, Value>,
     ) -> ApiResult<bool> {
@@ -37,12 +39,11 @@ impl Access {
     }
 
     /// The collection as this caller sees it: only the fields they may use.
-    pub fn visible(&self, c: &Collection) -> Collection {
-        let mut v = c.clone();
-        if let Fields::List(list) = &self.fields {
-            v.fields.retain(|f| list.contains(&f.name));
+    pub fn visible<'a>(&self, c: &'a Compiled) -> View<'a> {
+        match &self.fields {
+            Fields::List(list) => View::only(c, list),
+            Fields::All => View::all(c),
         }
-        v
     }
 
     /// Removes the fields the caller may not read (system fields stay).

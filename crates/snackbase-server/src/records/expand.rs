@@ -3,6 +3,7 @@
 //! records come from the same account only.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -11,9 +12,9 @@ use super::sql::{self, Param};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::model::Operation;
-use crate::collections::compiled::Catalog;
+use crate::collections::compiled::{Catalog, Compiled};
 use crate::collections::schema::FieldKind;
-use crate::collections::store::Collection;
+use crate::collections::view::View;
 use crate::db::dialect::quote_ident;
 use crate::db::statement::Statement;
 use crate::db::Tx;
@@ -22,12 +23,15 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_DEPTH: usize = 3;
 const MAX_PATHS: usize = 10;
 
-/// Parses `expand=a,b.c` into paths, refusing unknown, non-reference and too-deep ones.
-pub fn parse(
-    catalog: &Catalog,
-    c: &Collection,
-    raw: &str,
-) -> ApiResult<Vec<Vec<(String, Collection)>>> {
+/// One step of an expand path: the reference field and the collection it points at.
+pub type Step = (String, Arc<Compiled>);
+
+/// Parses `expand=a,b.c` into paths, refusing unknown, non-reference and
+/// too-deep ones. The first step must be a field the caller can see; later
+/// steps are checked against the whole target collection (its records are
+/// filtered by the caller's access when expanded).
+pub fn parse(catalog: &Catalog, c: &View<'_>, raw: &str) -> ApiResult<Vec<Vec<Step>>> {
+    let invalid = |message: String| ApiError::invalid("expand", "invalid_expand", message);
     let mut paths = Vec::new();
     for path in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let segments: Vec<&str> = path.split('.').collect();
@@ -38,36 +42,22 @@ pub fn parse(
                 format!("expand paths have at most {MAX_DEPTH} levels"),
             ));
         }
-        let mut current = c.clone();
+        let mut current: Option<&Arc<Compiled>> = None;
         let mut resolved = Vec::new();
         for seg in segments {
-            let field = current
-                .field(seg)
-                .filter(|f| f.kind == FieldKind::Reference)
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "expand",
-                        "invalid_expand",
-                        format!("'{seg}' is not a reference field of '{}'", current.name),
-                    )
-                })?;
-            let target_name = field.collection.clone().unwrap_or_default();
-            let target = if target_name.eq_ignore_ascii_case(&current.name) {
-                current.clone()
-            } else {
-                catalog
-                    .get(&target_name)
-                    .map(|t| Collection::clone(t))
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            "expand",
-                            "invalid_expand",
-                            format!("Collection '{target_name}' no longer exists"),
-                        )
-                    })?
+            let (field, from) = match current {
+                None => (c.field(seg), c.compiled().name.as_str()),
+                Some(cur) => (cur.field(seg), cur.name.as_str()),
             };
+            let field = field
+                .filter(|f| f.kind == FieldKind::Reference)
+                .ok_or_else(|| invalid(format!("'{seg}' is not a reference field of '{from}'")))?;
+            let target_name = field.collection.as_deref().unwrap_or_default();
+            let target = catalog
+                .get(target_name)
+                .ok_or_else(|| invalid(format!("Collection '{target_name}' no longer exists")))?;
             resolved.push((seg.to_string(), target.clone()));
-            current = target;
+            current = Some(target);
         }
         paths.push(resolved);
     }
@@ -88,7 +78,7 @@ pub async fn apply(
     tx: &mut Tx,
     caller: &Principal,
     records: &mut [Map<String, Value>],
-    paths: &[Vec<(String, Collection)>],
+    paths: &[Vec<Step>],
 ) -> ApiResult<()> {
     for path in paths {
         expand_level(state, tx, caller, records, path).await?;
@@ -101,7 +91,7 @@ fn expand_level<'a>(
     tx: &'a mut Tx,
     caller: &'a Principal,
     records: &'a mut [Map<String, Value>],
-    path: &'a [(String, Collection)],
+    path: &'a [Step],
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<()>> + Send + 'a>> {
     Box::pin(async move {
         let Some(((field, target), rest)) = path.split_first() else {
@@ -116,10 +106,10 @@ fn expand_level<'a>(
         if ids.is_empty() {
             return Ok(());
         }
-        let cols = sql::columns(target);
+        let cols = &target.sql.columns;
         let mut select = Statement::new(&format!(
             "SELECT {} FROM {} t WHERE t.\"account_id\" = ",
-            sql::select_list(&cols, "t"),
+            target.sql.select_list,
             quote_ident(&target.table),
         ));
         select
@@ -127,7 +117,7 @@ fn expand_level<'a>(
             .push(" AND t.\"id\" IN ")
             .bind_list(ids.iter().map(|id| Param::Text(id.clone())));
         let (query, params) = select.finish();
-        let found = sql::fetch_records(tx, &query, &params, &cols).await?;
+        let found = sql::fetch_records(tx, &query, &params, cols).await?;
         let Some(read) = access::optional(state, tx, caller, target, Operation::Read).await? else {
             return Ok(());
         };

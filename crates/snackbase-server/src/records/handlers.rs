@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, OriginalUri, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -17,12 +17,9 @@ use super::access::{self, Access};
 use super::{expand, list, pipeline, sql, write};
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::authz::engine;
 use crate::authz::model::Operation;
 use crate::collections::compiled::{self, Compiled};
-use crate::collections::store::Collection;
 use crate::collections::values::Mode;
-use crate::db::statement::Statement;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::hooks::HookEvent;
@@ -37,125 +34,11 @@ pub async fn load_collection(
     compiled::get(&state.catalog, tx, name).await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RecordList {
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<Map<String, Value>>,
-    /// Records matching the query (absent with `count=false`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<i64>,
-    pub skip: i64,
-    pub limit: i64,
-    /// Pass as `cursor` to get the next page; absent on the last page (and with a ranked `search`).
-    pub next_cursor: Option<String>,
-}
-
 /// A record's fields as a JSON object.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(value_type = Object)]
 #[serde(transparent)]
 pub struct RecordBody(pub Value);
-
-/// What a read of many records (the list, the aggregation) adds to its
-/// `WHERE`: the caller's read rules OR-ed and a `filter=` compiled over the
-/// fields they may read, as one predicate on `t`; `None` when neither applies.
-pub(super) fn read_predicate(
-    read: &Access,
-    caller: &Principal,
-    c: &Collection,
-    visible: &Collection,
-    filter: Option<&str>,
-    backend: crate::db::Backend,
-) -> ApiResult<Option<Statement>> {
-    let mut extra = Statement::default();
-    if let (Some(grants), Some(env)) = (&read.grants, &read.env) {
-        let rules = engine::predicate(grants, env, c, caller, backend)?;
-        extra.push("(").append(&rules).push(")");
-    }
-    if let Some(source) = filter {
-        let filter = crate::collections::filter::compile(visible, source, backend)?;
-        if !extra.is_empty() {
-            extra.push(" AND ");
-        }
-        extra.push("(").append(&filter).push(")");
-    }
-    Ok((!extra.is_empty()).then_some(extra))
-}
-
-/// SQL macros keep their time limit when inlined into a read's statement:
-/// the statements run while the returned guard lives get it.
-pub(super) async fn rule_time_limit(
-    tx: &mut Tx,
-    read: &Access,
-) -> ApiResult<Option<crate::db::limit::TimeLimit>> {
-    Ok(match (&read.grants, &read.env) {
-        (Some(grants), Some(env)) if engine::uses_sql_macros(grants, &env.macros) => {
-            Some(crate::db::limit::limit(tx, crate::macros::run::TIMEOUT).await?)
-        }
-        _ => None,
-    })
-}
-
-/// Lists the records of the caller's account that their read rule allows:
-/// `skip`/`limit` or `cursor`, `sort` (`-f`, `+f`, `f`; several keys),
-/// `fields`, `field=value`, `filter`, `count=false`, `expand`, and `search`
-/// (full-text over the searchable fields, ranked unless sorted; docs/search.md).
-#[utoipa::path(get, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = RecordList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_records(
-    State(state): State<AppState>,
-    caller: Principal,
-    ApiPath(collection): ApiPath<String>,
-    OriginalUri(uri): OriginalUri,
-) -> ApiResult<Json<RecordList>> {
-    let mut tx = state.db.begin_read().await?;
-    let c = load_collection(&state, &mut tx, &collection).await?;
-    let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
-    let visible = read.visible(&c);
-    let q = list::parse(&visible, uri.query(), state.config.max_page_size)?;
-    let extra = read_predicate(
-        &read,
-        &caller,
-        &c,
-        &visible,
-        q.filter.as_deref(),
-        tx.backend(),
-    )?;
-    let paths = match &q.expand {
-        Some(raw) => expand::parse(&*state.catalog.catalog(&mut tx).await?, &visible, raw)?,
-        None => Vec::new(),
-    };
-    let ruled = read.grants.is_some();
-    let limit = rule_time_limit(&mut tx, &read).await?;
-    let listed = list::run(&mut tx, &visible, &caller.account_id, &q, extra).await;
-    drop(limit);
-    let mut page = match listed {
-        Ok(page) => page,
-        // A rule (e.g. a SQL macro) that fails at run time (its time limit, a
-        // value it cannot compute) denies; any other database error is a 500,
-        // never an empty page.
-        Err(ApiError::Internal(cause)) if ruled && crate::db::is_rule_failure(&cause) => {
-            tracing::warn!(collection = %c.name, error = %cause, "the read rule failed at run time; nothing is listed");
-            list::Page {
-                items: Vec::new(),
-                total: q.count.then_some(0),
-                next_cursor: None,
-            }
-        }
-        Err(e) => return Err(e),
-    };
-    expand::apply(&state, &mut tx, &caller, &mut page.items, &paths).await?;
-    if let Some(fields) = &q.fields {
-        page.items.iter_mut().for_each(|r| list::project(r, fields));
-    }
-    Ok(Json(RecordList {
-        items: page.items,
-        total: page.total,
-        skip: q.skip,
-        limit: q.limit,
-        next_cursor: page.next_cursor,
-    }))
-}
 
 /// Creates a record in the caller's account, if the create rule allows the data.
 #[utoipa::path(post, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)), request_body = RecordBody,
@@ -281,7 +164,7 @@ pub async fn get_record(
     let query = single_query(uri.query());
     // PostgreSQL: one statement when the caches can answer (see `read_pg`).
     let mut direct = None;
-    if state.db.backend() == crate::db::Backend::Postgres && matches!(query, Ok((None, _))) {
+    if state.db.one_statement_reads() && matches!(query, Ok((None, _))) {
         if let Some((user, generation)) = super::scope::cached(&parts, &state) {
             if let Some(found) = read_pg(&state, &user, &p, generation).await {
                 crate::auth::extract::note(&mut parts, &user);

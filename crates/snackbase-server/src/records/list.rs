@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use super::sql::{self, Param};
 use crate::collections::schema::FieldKind;
 use crate::collections::search::{self, Search};
-use crate::collections::store::Collection;
 use crate::collections::values::{self, ColumnKind, Stored};
+use crate::collections::view::View;
 use crate::db::dialect::quote_ident;
 use crate::db::statement::Statement;
 use crate::error::{ApiError, ApiResult};
@@ -56,7 +56,7 @@ pub fn unknown_field(name: &str) -> ApiError {
 }
 
 /// The kind of a field or system field usable in sort and equality parameters.
-fn column_of(c: &Collection, name: &str) -> Option<ColumnKind> {
+fn column_of(c: &View<'_>, name: &str) -> Option<ColumnKind> {
     match name {
         "id" | "created_by" | "updated_by" => Some(ColumnKind::Text),
         "created_at" | "updated_at" => Some(ColumnKind::Time),
@@ -65,7 +65,7 @@ fn column_of(c: &Collection, name: &str) -> Option<ColumnKind> {
 }
 
 /// Converts a query-string value for an equality test on a column.
-fn param_for(c: &Collection, name: &str, raw: &str) -> ApiResult<Param> {
+fn param_for(c: &View<'_>, name: &str, raw: &str) -> ApiResult<Param> {
     let kind = column_of(c, name).ok_or_else(|| {
         bad(
             name,
@@ -112,7 +112,7 @@ fn param_for(c: &Collection, name: &str, raw: &str) -> ApiResult<Param> {
     }
 }
 
-pub fn parse(c: &Collection, query: Option<&str>, max_limit: i64) -> ApiResult<ListQuery> {
+pub fn parse(c: &View<'_>, query: Option<&str>, max_limit: i64) -> ApiResult<ListQuery> {
     let mut q = ListQuery {
         skip: 0,
         limit: DEFAULT_LIMIT.min(max_limit),
@@ -325,20 +325,32 @@ pub struct ListSql {
     pub count_params: Vec<Param>,
 }
 
+/// How the page's statement reports the total and the change generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The page alone; the total is a statement of its own.
+    Separate,
+    /// One statement (PostgreSQL): every row of the page also carries the
+    /// change generation row's value and the total (NULL without `count`),
+    /// as two columns after the record's.
+    Inline,
+}
+
 /// Builds the list statements. `extra` is an additional SQL predicate on `t`
 /// (the read rules, a compiled `filter=`).
 pub fn build(
     backend: crate::db::Backend,
-    c: &Collection,
+    c: &View<'_>,
     account_id: &str,
     q: &ListQuery,
     extra: Option<Statement>,
+    shape: Shape,
 ) -> ApiResult<ListSql> {
-    let cols = sql::columns(c);
+    let whole = c.compiled();
     let search = q
         .search
         .as_ref()
-        .map(|s| search::clause(backend, c, s))
+        .map(|s| search::clause(backend, whole, s))
         .unwrap_or_default();
     let mut conditions = Statement::new("t.\"account_id\" = ");
     conditions.bind(Param::Text(account_id.to_string()));
@@ -356,7 +368,7 @@ pub fn build(
     let from = search
         .from
         .clone()
-        .unwrap_or_else(|| Statement::new(&format!("{} t", quote_ident(&c.table))));
+        .unwrap_or_else(|| Statement::new(&format!("{} t", quote_ident(&whole.table))));
     let mut count = Statement::new("SELECT COUNT(*) FROM ");
     count.append(&from).push(" WHERE ").append(&conditions);
     if let Some(values) = &q.cursor {
@@ -378,8 +390,17 @@ pub fn build(
             format!("t.{} {direction}", quote_ident(name))
         })
         .collect();
-    let mut select = Statement::new(&format!("SELECT {} FROM ", sql::select_list(&cols, "t")));
+    let mut select = Statement::new(&format!("SELECT {}", c.select_list()));
+    if shape == Shape::Inline {
+        // Uncorrelated sub-selects: each runs once for the statement.
+        select.push(", (SELECT value FROM cache_generation WHERE id = 1), ");
+        match q.count {
+            true => select.push("(").append(&count).push(")"),
+            false => select.push("NULL"),
+        };
+    }
     select
+        .push(" FROM ")
         .append(&from)
         .push(" WHERE ")
         .append(&conditions)
@@ -405,14 +426,25 @@ pub fn build(
 /// Runs the list query (one more row than the limit, to know whether a next page exists).
 pub async fn run(
     tx: &mut crate::db::Tx,
-    c: &Collection,
+    c: &View<'_>,
     account_id: &AccountId,
     q: &ListQuery,
     extra: Option<Statement>,
 ) -> ApiResult<Page> {
-    let cols = sql::columns(c);
-    let statements = build(tx.backend(), c, account_id, q, extra)?;
-    let mut items = sql::fetch_records(tx, &statements.select, &statements.params, &cols).await?;
+    let statements = build(tx.backend(), c, account_id, q, extra, Shape::Separate)?;
+    let items =
+        sql::fetch_records(tx, &statements.select, &statements.params, &c.columns()).await?;
+    let total = if q.count {
+        Some(sql::scalar_i64(tx, &statements.count, &statements.count_params).await?)
+    } else {
+        None
+    };
+    Ok(page(q, items, total))
+}
+
+/// The page of the rows a list statement returned (one more than the
+/// limit when there is a next page).
+pub fn page(q: &ListQuery, mut items: Vec<Map<String, Value>>, total: Option<i64>) -> Page {
     let more = items.len() as i64 > q.limit;
     items.truncate(q.limit as usize);
     let ranked = q.search.as_ref().is_some_and(|s| s.ranked);
@@ -425,16 +457,11 @@ pub async fn run(
         )),
         _ => None,
     };
-    let total = if q.count {
-        Some(sql::scalar_i64(tx, &statements.count, &statements.count_params).await?)
-    } else {
-        None
-    };
-    Ok(Page {
+    Page {
         items,
         total,
         next_cursor,
-    })
+    }
 }
 
 /// Keeps the listed fields and the system fields (and `expand`).

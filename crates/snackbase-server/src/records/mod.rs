@@ -1,7 +1,6 @@
-//! Records: CRUD, listing and batches over a collection's table, always inside
-//! one account. Until the authorization issue lands, any authenticated user of
-//! the account may do everything with its records (the superadmin in any
-//! account it names).
+//! Records: CRUD, listing, aggregation and batches over a collection's table,
+//! always inside one account (the superadmin's in any account it names), as
+//! the caller's role's rules allow; every write goes through `pipeline`.
 
 pub mod access;
 pub mod aggregate;
@@ -9,6 +8,7 @@ mod batch;
 mod expand;
 mod handlers;
 pub mod list;
+mod listing;
 mod pipeline;
 pub mod scope;
 pub mod sql;
@@ -21,7 +21,7 @@ use crate::app::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(handlers::list_records, handlers::create_record))
+        .routes(routes!(listing::list_records, handlers::create_record))
         .routes(routes!(
             batch::batch_create,
             batch::batch_update,

@@ -5,42 +5,26 @@ use crate::auth::AccountId;
 use serde_json::{Map, Value};
 use sqlx::Row as _;
 
-use crate::collections::store::Collection;
-use crate::collections::values::column_kind;
-use crate::db::dialect::quote_ident;
+use crate::collections::compiled::Compiled;
+pub use crate::collections::record_sql::Columns;
 pub use crate::db::values::{
-    execute, fetch_records, returning_list, scalar_i64, select_list, to_record, BindParam,
-    ColumnKind, Param, ReadColumn, Stored,
+    execute, fetch_records, fetch_records_with, returning_list, scalar_i64, select_list, to_record,
+    BindParam, ColumnKind, Param, ReadColumn, Stored,
 };
 use crate::db::Tx;
-
-/// The columns of a record, in output order: system fields, then the schema's.
-pub fn columns(c: &Collection) -> Vec<(String, ColumnKind)> {
-    let mut cols = vec![
-        ("id".to_string(), ColumnKind::Text),
-        ("account_id".to_string(), ColumnKind::Text),
-        ("created_at".to_string(), ColumnKind::Time),
-        ("created_by".to_string(), ColumnKind::Text),
-        ("updated_at".to_string(), ColumnKind::Time),
-        ("updated_by".to_string(), ColumnKind::Text),
-    ];
-    cols.extend(c.fields.iter().map(|f| (f.name.clone(), column_kind(f))));
-    cols
-}
 
 /// One record of an account, or `None`.
 pub async fn fetch_one(
     tx: &mut Tx,
-    c: &Collection,
+    c: &Compiled,
     account_id: &AccountId,
     id: &str,
 ) -> Result<Option<Map<String, Value>>, sqlx::Error> {
-    let (sql, cols) = one_sql(c);
     let mut rows = fetch_records(
         tx,
-        &sql,
+        &c.sql.one,
         &[Param::Text(account_id.into()), Param::Text(id.into())],
-        &cols,
+        &c.sql.columns,
     )
     .await?;
     Ok(rows.pop())
@@ -57,7 +41,7 @@ pub type Versioned = (Option<(Map<String, Value>, Option<String>)>, Option<i64>)
 /// `generation` also reads the change generation row (PostgreSQL).
 pub async fn fetch_versioned(
     tx: &mut Tx,
-    c: &Collection,
+    c: &Compiled,
     account_id: &AccountId,
     id: &str,
     lock: bool,
@@ -67,25 +51,20 @@ pub async fn fetch_versioned(
         let found = fetch_one(tx, c, account_id, id).await?;
         return Ok((found.map(|r| (r, None)), None));
     }
-    let cols = columns(c);
-    let table = quote_ident(&c.table);
-    let list = select_list(&cols, "t");
-    let sql = if generation {
-        with_generation(&format!("{list}, t.xmin::text"), &c.table)
-    } else {
-        format!(
-            "SELECT {list}, t.xmin::text FROM {table} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2{}",
-            if lock { " FOR UPDATE OF t" } else { "" }
-        )
+    let cols = &c.sql.columns;
+    let sql = match (generation, lock) {
+        (true, _) => &c.sql.versioned_with_generation,
+        (false, true) => &c.sql.versioned_locked,
+        (false, false) => &c.sql.versioned,
     };
-    tx.count_statement(&sql);
+    tx.count_statement(sql);
     if lock {
         tx.before_write().await?;
     }
     let Tx::Postgres(conn) = tx else {
         return Err(sqlx::Error::Protocol("PostgreSQL only".into()));
     };
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(sql)
         .bind(account_id.as_str())
         .bind(id)
         .fetch_optional(conn.conn())
@@ -102,52 +81,30 @@ pub async fn fetch_versioned(
     let Some(version) = version else {
         return Ok((None, seen));
     };
-    Ok((Some((to_record(&row, &cols)?, Some(version))), seen))
-}
-
-/// `SELECT <list>, g.value`: the record of account `$1` with id `$2` (its
-/// columns NULL when there is none) beside the change generation row.
-fn with_generation(list: &str, table: &str) -> String {
-    format!(
-        "SELECT {list}, g.value FROM cache_generation g LEFT JOIN {} t \
-         ON t.\"account_id\" = $1 AND t.\"id\" = $2 WHERE g.id = 1",
-        quote_ident(table)
-    )
-}
-
-/// The statement reading one record by account and id, and its columns.
-fn one_sql(c: &Collection) -> (String, Vec<(String, ColumnKind)>) {
-    let cols = columns(c);
-    let sql = format!(
-        "SELECT {} FROM {} t WHERE t.\"account_id\" = $1 AND t.\"id\" = $2",
-        select_list(&cols, "t"),
-        quote_ident(&c.table)
-    );
-    (sql, cols)
+    Ok((Some((to_record(&row, cols)?, Some(version))), seen))
 }
 
 /// One record of an account (PostgreSQL) and, in the same statement, the
 /// change generation row (see `records::handlers::read_pg`).
 pub async fn fetch_one_with_generation(
     db: &crate::db::Db,
-    c: &Collection,
+    c: &Compiled,
     account_id: &AccountId,
     id: &str,
 ) -> Result<(Option<Map<String, Value>>, i64), sqlx::Error> {
     let crate::db::Db::Postgres(pool, ..) = db else {
         return Err(sqlx::Error::Protocol("PostgreSQL only".into()));
     };
-    let cols = columns(c);
+    let cols = &c.sql.columns;
     db.statements().count("SELECT");
-    let sql = with_generation(&select_list(&cols, "t"), &c.table);
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(&c.sql.one_with_generation)
         .bind(account_id)
         .bind(id)
         .fetch_one(pool)
         .await?;
     let generation: i64 = row.try_get(cols.len())?;
     let present = row.try_get::<Option<String>, _>(0)?.is_some();
-    let record = present.then(|| to_record(&row, &cols)).transpose()?;
+    let record = present.then(|| to_record(&row, cols)).transpose()?;
     Ok((record, generation))
 }
 
@@ -155,12 +112,11 @@ pub async fn fetch_one_with_generation(
 /// not available (no free connection, busy): use [`fetch_one`] then.
 pub fn fetch_direct_one(
     fast: &crate::db::fast::FastReads,
-    c: &Collection,
+    c: &Compiled,
     account_id: &AccountId,
     id: &str,
 ) -> Option<Option<Map<String, Value>>> {
-    let (sql, cols) = one_sql(c);
-    fast.read(|conn| fetch_direct(conn, &sql, account_id, id, &cols))
+    fast.read(|conn| fetch_direct(conn, &c.sql.one, account_id, id, &c.sql.columns))
 }
 
 /// [`fetch_one`] on a direct SQLite connection.

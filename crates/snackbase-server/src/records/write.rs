@@ -377,10 +377,10 @@ fn delete_inner<'a>(
                     }
                 }
                 OnDelete::SetNull => {
-                    let cols = sql::columns(other);
-                    let head = format!("SELECT {} FROM {table}", sql::returning_list(&cols));
+                    let cols = &other.sql.columns;
+                    let head = format!("SELECT {} FROM {table}", sql::returning_list(cols));
                     let (sql, params) = among(&head, account_id, &back.field, &ids).finish();
-                    let befores = sql::fetch_records(tx, &sql, &params, &cols).await?;
+                    let befores = sql::fetch_records(tx, &sql, &params, cols).await?;
                     if befores.is_empty() {
                         continue;
                     }
@@ -428,12 +428,12 @@ fn delete_inner<'a>(
                 }
             }
         }
-        let cols = sql::columns(c);
+        let cols = &c.sql.columns;
         let head = format!("DELETE FROM {}", quote_ident(&c.table));
         let mut delete = among(&head, account_id, "id", &ids);
-        delete.push(&format!(" RETURNING {}", sql::returning_list(&cols)));
+        delete.push(&format!(" RETURNING {}", sql::returning_list(cols)));
         let (sql, params) = delete.finish();
-        for before in sql::fetch_records(tx, &sql, &params, &cols).await? {
+        for before in sql::fetch_records(tx, &sql, &params, cols).await? {
             removed.push(Removed {
                 collection: c.name.clone(),
                 operation: Operation::Delete,

@@ -1,6 +1,7 @@
 //! Webhook routes: account admins manage their account's webhooks (the
 //! superadmin any account's).
 
+use crate::collections::view::View;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -63,18 +64,17 @@ async fn check(
             "events is a non-empty list of create, update and delete",
         ));
     }
-    let c = crate::collections::store::find_by_name(tx, collection)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "collection",
-                "collection_not_found",
-                format!("Collection '{collection}' not found"),
-            )
-        })?;
+    let catalog = state.catalog.catalog(tx).await?;
+    let c = catalog.get(collection).ok_or_else(|| {
+        ApiError::invalid(
+            "collection",
+            "collection_not_found",
+            format!("Collection '{collection}' not found"),
+        )
+    })?;
     let filter = filter.filter(|f| !f.trim().is_empty());
     if let Some(f) = &filter {
-        crate::collections::filter::compile(&c, f, tx.backend())?;
+        crate::collections::filter::compile(&View::all(c), f, tx.backend())?;
     }
     for (k, v) in &headers {
         let valid_name = axum::http::HeaderName::from_bytes(k.as_bytes()).is_ok();

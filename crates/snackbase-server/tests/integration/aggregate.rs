@@ -588,11 +588,9 @@ both!(aggregate_statements_use_the_group_index, |app| {
         }
     }
     let mut tx = db.begin_read().await.unwrap();
-    let c = snackbase_server::collections::store::find_by_name(&mut tx, "events")
-        .await
-        .unwrap()
-        .unwrap();
+    let catalog = app.state.catalog.catalog(&mut tx).await.unwrap();
     drop(tx);
+    let c = snackbase_server::collections::view::View::all(catalog.get("events").unwrap());
     use snackbase_server::records::aggregate;
     let q = aggregate::parse(&c, Some("functions=count(),sum(n)&group_by=status")).unwrap();
     let (sql, params) = aggregate::build(&c, "AA0001", &q, None, db.backend()).unwrap();

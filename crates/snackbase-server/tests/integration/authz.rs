@@ -1121,6 +1121,184 @@ both!(
     }
 );
 
+// A list with everything cached: on PostgreSQL one statement (the page, its
+// total and the change generation row together), and still no cache hides a
+// change another node committed: the very next list sees it.
+both!(
+    a_cached_list_is_one_statement_and_sees_every_change,
+    |app| {
+        let (sa, _, u1, _, _, _) = world(&app).await;
+        grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({"create": {"rule": "true"}, "read": {"rule": "true", "fields": ["title", "status"]}}),
+    )
+    .await;
+        for title in ["t0", "t1", "t2"] {
+            app.post(
+                "/api/v1/records/posts",
+                Some(&u1),
+                json!({"title": title, "status": "live", "secret": "s"}),
+            )
+            .await
+            .expect(201);
+        }
+        let path = "/api/v1/records/posts?sort=title&limit=2";
+        app.get(path, Some(&u1)).await.expect(200);
+        let stats = app.state.db.statements();
+        let (reads, polls) = (stats.reads(), stats.polls());
+        let got = app.get(path, Some(&u1)).await.expect(200).clone();
+        let titles = |list: &Value| -> Vec<String> {
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["title"].as_str().unwrap_or("-").to_string())
+                .collect()
+        };
+        assert_eq!(got["total"], 3);
+        assert_eq!(titles(&got), ["t0", "t1"]);
+        assert!(got["items"][0].get("secret").is_none());
+        assert!(got["next_cursor"].is_string());
+        if app.state.db.backend() == snackbase_server::db::Backend::Postgres {
+            assert_eq!(stats.reads() - reads, 1, "one statement");
+            assert_eq!(
+                stats.polls() - polls,
+                0,
+                "no separate read of the generation"
+            );
+        }
+        // Another node narrows the rule and the fields: both apply at once (and
+        // the title can no longer be sorted by).
+        let path = "/api/v1/records/posts?sort=status&limit=5";
+        app.get(path, Some(&u1)).await.expect(200);
+        app.exec_elsewhere(
+        "UPDATE permissions SET rules = '{\"read\": {\"rule\": \"record.title != ''t0''\", \"fields\": [\"status\"]}}' WHERE role_id = 2",
+    )
+    .await;
+        wait_for(
+            &app,
+            "/api/v1/records/posts?sort=title",
+            &u1,
+            |status, _| status == 422,
+        )
+        .await;
+        wait_for(&app, path, &u1, |status, body| {
+            status == 200
+                && body["total"] == 2
+                && body["items"]
+                    .as_array()
+                    .is_some_and(|items| items.iter().all(|r| r.get("title").is_none()))
+        })
+        .await;
+        // …and deactivates the user: the token stops working at once.
+        app.exec_elsewhere("UPDATE users SET is_active = FALSE WHERE email = 'u1@example.com'")
+            .await;
+        wait_for_status(&app, path, &u1, 401).await;
+    }
+);
+
+/// PostgreSQL's one-statement reads (a record by id, a list, from the
+/// caches) must answer exactly as the pooled path does: the same requests,
+/// run on both, give the same statuses and bodies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_one_statement_reads_answer_like_the_pooled_path() {
+    if !postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let (sa, admin, u1, u2, _, _) = world(&app).await;
+    grant(
+        &app,
+        &sa,
+        2,
+        "posts",
+        json!({
+        "create": {"rule": "true"},
+        "read": {"rule": "user.id == record.created_by || record.status == 'live'", "fields": ["title", "status"]}}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (token, body) in [
+        (
+            &u1,
+            json!({"title": "u1 draft", "status": "draft", "secret": "s1"}),
+        ),
+        (
+            &u2,
+            json!({"title": "u2 live", "status": "live", "secret": "s2"}),
+        ),
+        (&u2, json!({"title": "u2 draft", "status": "draft"})),
+        (&admin, json!({"title": "admin's", "secret": "s3"})),
+    ] {
+        let created = app.post("/api/v1/records/posts", Some(token), body).await;
+        ids.push(created.expect(201)["id"].as_str().unwrap().to_string());
+    }
+    ids.push("no-such-record".into());
+    let mut paths: Vec<String> = [
+        "",
+        "?sort=title",
+        "?sort=-title&limit=2",
+        "?sort=title&limit=1&skip=1",
+        "?count=false&sort=title",
+        "?fields=title",
+        "?fields=title,secret",
+        "?filter=status%20%3D%20%27live%27",
+        "?filter=title%20~%20%27draft%27&sort=-created_at",
+        "?status=draft",
+        "?sort=nope",
+        "?limit=0",
+        "?skip=50",
+    ]
+    .iter()
+    .map(|q| format!("/api/v1/records/posts{q}"))
+    .collect();
+    for id in &ids {
+        paths.push(format!("/api/v1/records/posts/{id}"));
+        paths.push(format!("/api/v1/records/posts/{id}?fields=title"));
+    }
+    let mut requests = Vec::new();
+    for token in [&sa, &admin, &u1, &u2] {
+        for path in &paths {
+            requests.push((token.clone(), path.clone()));
+        }
+    }
+    let run = |one_statement: bool| {
+        let (app, requests) = (&app, &requests);
+        async move {
+            app.state.db.set_one_statement_reads(one_statement);
+            let stats = app.state.db.statements();
+            let mut answers = Vec::new();
+            let mut reads = 0;
+            for (token, path) in requests {
+                // Twice: the first may warm a cache, the second is served from it.
+                app.get(path, Some(token)).await;
+                let before = stats.reads();
+                let res = app.get(path, Some(token)).await;
+                reads += stats.reads() - before;
+                answers.push((path.clone(), res.status.as_u16(), res.json.clone()));
+            }
+            (answers, reads)
+        }
+    };
+    let (one, one_reads) = run(true).await;
+    let (pooled, pooled_reads) = run(false).await;
+    for (a, b) in one.iter().zip(&pooled) {
+        assert_eq!(a, b, "the two paths differ");
+    }
+    assert!(
+        one_reads < pooled_reads,
+        "the one-statement path took {one_reads} statements, the pooled one {pooled_reads}"
+    );
+    let statuses: std::collections::BTreeSet<u16> = one.iter().map(|a| a.1).collect();
+    assert!(
+        statuses.is_superset(&[200, 404, 422].into()),
+        "{statuses:?}"
+    );
+}
+
 /// Polls `path` until `done(status, body)`: at once on PostgreSQL, within the
 /// 1 s poll on SQLite.
 async fn wait_for(app: &TestApp, path: &str, token: &str, done: impl Fn(u16, &Value) -> bool) {

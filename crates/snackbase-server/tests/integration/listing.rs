@@ -301,11 +301,10 @@ both!(list_queries_use_an_index, |app| {
         }
     }
     let mut tx = db.begin_read().await.unwrap();
-    let c = snackbase_server::collections::store::find_by_name(&mut tx, "events")
-        .await
-        .unwrap()
-        .unwrap();
+    let catalog = app.state.catalog.catalog(&mut tx).await.unwrap();
     drop(tx);
+    let compiled = catalog.get("events").unwrap();
+    let c = snackbase_server::collections::view::View::all(compiled);
     for query in [
         "status=s3&sort=-created_at&limit=20",
         "filter=status%20%3D%3D%20%27s3%27&sort=-created_at&limit=20",
@@ -315,8 +314,15 @@ both!(list_queries_use_an_index, |app| {
             .filter
             .as_deref()
             .map(|f| snackbase_server::collections::filter::compile(&c, f, db.backend()).unwrap());
-        let statements =
-            snackbase_server::records::list::build(db.backend(), &c, "AA0001", &q, extra).unwrap();
+        let statements = snackbase_server::records::list::build(
+            db.backend(),
+            &c,
+            "AA0001",
+            &q,
+            extra,
+            snackbase_server::records::list::Shape::Separate,
+        )
+        .unwrap();
         let plan = explain(db, &statements.select, &statements.params).await;
         assert!(
             plan.contains("ix_"),

@@ -475,15 +475,21 @@ async fn sqlite_search_plan_starts_from_the_match() {
     .expect(201);
     let db = &app.state.db;
     let mut tx = db.begin_read().await.unwrap();
-    let c = snackbase_server::collections::store::find_by_name(&mut tx, "docs")
-        .await
-        .unwrap()
-        .unwrap();
+    let catalog = app.state.catalog.catalog(&mut tx).await.unwrap();
     drop(tx);
+    let compiled = catalog.get("docs").unwrap();
+    let c = snackbase_server::collections::view::View::all(compiled);
     let q =
         snackbase_server::records::list::parse(&c, Some("search=row%201&limit=20"), 100).unwrap();
-    let statements =
-        snackbase_server::records::list::build(db.backend(), &c, "AA0001", &q, None).unwrap();
+    let statements = snackbase_server::records::list::build(
+        db.backend(),
+        &c,
+        "AA0001",
+        &q,
+        None,
+        snackbase_server::records::list::Shape::Separate,
+    )
+    .unwrap();
     let snackbase_server::db::Db::Sqlite { read, .. } = db else {
         unreachable!()
     };

@@ -5,7 +5,7 @@
 use snackbase_rules::{self as rules, CompareOp, ExprKind, Literal};
 
 use super::{aggregate_of, Func};
-use crate::collections::store::Collection;
+use crate::collections::view::View;
 use crate::db::statement::Statement;
 use crate::db::values::Param;
 use crate::db::Backend;
@@ -20,7 +20,7 @@ fn having_error(code: &str, message: String, position: usize) -> ApiError {
 
 /// Compiles `having=` (comparisons of numeric aggregates with numbers,
 /// joined by `&&`/`||`/`!`) into a predicate on `t`'s groups.
-pub(super) fn compile(c: &Collection, source: &str, backend: Backend) -> ApiResult<Statement> {
+pub(super) fn compile(c: &View<'_>, source: &str, backend: Backend) -> ApiResult<Statement> {
     let expr = rules::parse(source)
         .map_err(|e| having_error("having_syntax", e.to_string(), e.position))?;
     let mut s = Statement::default();
@@ -29,7 +29,7 @@ pub(super) fn compile(c: &Collection, source: &str, backend: Backend) -> ApiResu
 }
 
 fn having_expr(
-    c: &Collection,
+    c: &View<'_>,
     e: &rules::Expr,
     backend: Backend,
     s: &mut Statement,
@@ -82,7 +82,7 @@ fn having_expr(
 }
 
 fn having_operand(
-    c: &Collection,
+    c: &View<'_>,
     e: &rules::Expr,
     backend: Backend,
     s: &mut Statement,

@@ -3,7 +3,7 @@
 //!
 //! The security is exactly the list's: the caller's account, their read rules
 //! and `filter=` in the `WHERE` (one helper builds both, see
-//! `handlers::read_predicate`), and only the fields they may read
+//! `listing::read_predicate`), and only the fields they may read
 //! (`Access::visible`) can be aggregated or grouped by. `having=` is parsed by
 //! the rules crate and only comparisons of aggregates with numbers are
 //! accepted; every number is bound, every identifier comes from the schema.
@@ -19,13 +19,14 @@ use utoipa::ToSchema;
 mod having;
 
 use super::access;
-use super::handlers::{load_collection, read_predicate, rule_time_limit};
+use super::handlers::load_collection;
+use super::listing::{read_predicate, rule_time_limit};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::model::Operation;
 use crate::collections::schema::FieldKind;
-use crate::collections::store::Collection;
 use crate::collections::values::{self, ColumnKind};
+use crate::collections::view::View;
 use crate::db::dialect::quote_ident;
 use crate::db::statement::Statement;
 use crate::db::values::{Param, ReadColumn as _};
@@ -132,7 +133,7 @@ fn bad(param: &str, code: &str, message: impl Into<String>) -> ApiError {
 
 /// A field or system field the caller may use, with its column kind and
 /// field type (`None` for system fields).
-fn column_of(c: &Collection, name: &str) -> Option<(ColumnKind, Option<FieldKind>)> {
+fn column_of(c: &View<'_>, name: &str) -> Option<(ColumnKind, Option<FieldKind>)> {
     match name {
         "id" | "created_by" | "updated_by" => Some((ColumnKind::Text, None)),
         "created_at" | "updated_at" => Some((ColumnKind::Time, None)),
@@ -147,7 +148,7 @@ fn unknown_field(param: &str, name: &str) -> ApiError {
 }
 
 /// One aggregate of a field name, checked against what the function accepts.
-fn aggregate_of(c: &Collection, param: &str, func: Func, arg: &str) -> ApiResult<Aggregate> {
+fn aggregate_of(c: &View<'_>, param: &str, func: Func, arg: &str) -> ApiResult<Aggregate> {
     if arg.is_empty() || arg == "*" {
         return match func {
             Func::Count => Ok(Aggregate {
@@ -190,7 +191,7 @@ fn aggregate_of(c: &Collection, param: &str, func: Func, arg: &str) -> ApiResult
 }
 
 /// Parses one `name(arg)` of `functions=`.
-fn parse_call(c: &Collection, raw: &str) -> ApiResult<Aggregate> {
+fn parse_call(c: &View<'_>, raw: &str) -> ApiResult<Aggregate> {
     let syntax = || {
         bad(
             "functions",
@@ -214,7 +215,7 @@ fn parse_call(c: &Collection, raw: &str) -> ApiResult<Aggregate> {
     aggregate_of(c, "functions", func, arg)
 }
 
-pub fn parse(c: &Collection, query: Option<&str>) -> ApiResult<AggregateQuery> {
+pub fn parse(c: &View<'_>, query: Option<&str>) -> ApiResult<AggregateQuery> {
     let mut functions_raw = None;
     let mut group_raw = None;
     let mut filter = None;
@@ -306,7 +307,7 @@ pub fn parse(c: &Collection, query: Option<&str>) -> ApiResult<AggregateQuery> {
 /// Builds the statement. `extra` is the read rules and `filter=` on `t`.
 /// Columns: the group fields, the aggregates, then the number of groups.
 pub fn build(
-    c: &Collection,
+    c: &View<'_>,
     account_id: &str,
     q: &AggregateQuery,
     extra: Option<Statement>,
@@ -323,7 +324,7 @@ pub fn build(
     let mut s = Statement::new(&format!(
         "SELECT {} FROM {} t WHERE t.\"account_id\" = ",
         select.join(", "),
-        quote_ident(&c.table)
+        quote_ident(&c.compiled().table)
     ));
     s.bind(Param::Text(account_id.to_string()));
     if let Some(predicate) = extra {
