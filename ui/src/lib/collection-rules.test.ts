@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDraft, describeRule, isDirty, parseFields, rulesErrors, toRulesDraft, toRulesUpdate } from './collection-rules';
+import { changedRulesUpdate, checkDraft, describeRule, isDirty, parseFields, rulesErrors, toRulesDraft, toRulesUpdate } from './collection-rules';
 import type { CollectionRules } from './types';
 
 const saved: CollectionRules = {
@@ -41,6 +41,16 @@ describe('collection rules draft', () => {
     const body = toRulesUpdate(d);
     expect(body.list_rule).toBeNull();
     expect(body.view_rule).toBeNull();
+  });
+
+  it('sends only the operations that changed, read under both names', () => {
+    const d = toRulesDraft(saved);
+    expect(changedRulesUpdate(saved, d)).toEqual({});
+    d.read = { ...d.read, rule: 'true' };
+    expect(changedRulesUpdate(saved, d)).toEqual({ list_rule: 'true', view_rule: 'true' });
+    d.delete = { ...d.delete, mode: 'everyone' };
+    d.create = { ...d.create, fields: '*' };
+    expect(changedRulesUpdate(saved, d)).toEqual({ list_rule: 'true', view_rule: 'true', delete_rule: '', create_fields: '*' });
   });
 
   it('refuses a blank expression rather than sending "" (which means everyone)', () => {

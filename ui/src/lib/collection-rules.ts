@@ -100,9 +100,30 @@ export function toRulesUpdate(d: RulesDraft): CollectionRulesUpdate {
   };
 }
 
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Only what changed, so an operation left alone is not rewritten (the server
+ * keeps a key left out; a grant given to `public` alone through the matrix,
+ * which these rules cannot show, survives).
+ */
+export function changedRulesUpdate(saved: CollectionRules, d: RulesDraft): CollectionRulesUpdate {
+  const before = toRulesUpdate(toRulesDraft(saved));
+  const after = toRulesUpdate(d);
+  const out: CollectionRulesUpdate = {};
+  const keys = Object.keys(after) as (keyof CollectionRulesUpdate)[];
+  for (const k of keys) {
+    if (!same(before[k], after[k])) (out as Record<string, unknown>)[k] = after[k];
+  }
+  // List and view are one setting: a change to it is sent under both names.
+  if ('list_rule' in out || 'view_rule' in out) Object.assign(out, { list_rule: after.list_rule, view_rule: after.view_rule });
+  if ('list_fields' in out || 'view_fields' in out) Object.assign(out, { list_fields: after.list_fields, view_fields: after.view_fields });
+  return out;
+}
+
 /** Whether the draft differs from what the server holds. */
 export function isDirty(saved: CollectionRules, d: RulesDraft): boolean {
-  return JSON.stringify(toRulesUpdate(toRulesDraft(saved))) !== JSON.stringify(toRulesUpdate(d));
+  return Object.keys(changedRulesUpdate(saved, d)).length > 0;
 }
 
 const OP_OF: Record<string, RuleOp> = { list: 'read', view: 'read', create: 'create', update: 'update', delete: 'delete' };

@@ -5,6 +5,7 @@ import { useCollectionRules, useSaveCollectionRules } from '@/api/collections';
 import { ApiError, errorMessage } from '@/lib/api';
 import {
   HAS_FIELDS,
+  changedRulesUpdate,
   RULE_OPS,
   checkDraft,
   describeRule,
@@ -78,7 +79,7 @@ export function RulesPage() {
       return;
     }
     try {
-      await save.mutateAsync({ name, body: toRulesUpdate(draft) });
+      await save.mutateAsync({ name, body: rules.data ? changedRulesUpdate(rules.data, draft) : toRulesUpdate(draft) });
       setErrors({});
       toast.success(`Rules of ${name} saved`);
     } catch (e) {
@@ -171,7 +172,7 @@ function RuleEditor({ op, draft, error, onChange }: { op: RuleOp; draft: RuleDra
         {draft.mode === 'rule' && (
           <div className="flex flex-col gap-1.5">
             <label htmlFor={id('expression')} className="text-sm font-medium">
-              Rule
+              Rule expression
             </label>
             <Textarea
               id={id('expression')}
