@@ -95,7 +95,9 @@ describe('collection rules', () => {
     await save().click();
     const error = page.getByTestId('rule-read-error');
     await error.waitFor();
-    assert.ok(Number(await error.getAttribute('data-position')) >= 0, 'the error has a position');
+    await page.locator('[data-testid=rule-read-error][data-position]').waitFor();
+    const position = Number(await error.getAttribute('data-position'));
+    assert.ok(position > 0 && position <= 'record.title =='.length, `the error has a position: ${position}`);
     assert.match(await error.innerText(), /\^/, 'a caret under the position');
     await screenshot(page, 'rules-error');
     assert.equal((await api.get('/collections/notes/rules')).list_rule, '', 'a bad rule changes nothing');

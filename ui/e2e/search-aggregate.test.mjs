@@ -164,6 +164,7 @@ describe('records: search and aggregate', () => {
     await page.getByRole('button', { name: 'Run' }).click();
     const error = page.getByTestId('agg-having-error');
     await error.waitFor();
+    await page.locator('[data-testid=agg-having-error][data-position]').waitFor();
     assert.ok(Number(await error.getAttribute('data-position')) > 0);
     await page.getByText('Fix the query to see a result').waitFor();
     await screenshot(page, 'aggregate-having-error');
