@@ -128,7 +128,7 @@ describe('records: search and aggregate', () => {
     // count() is there by default (once the schema is in, fields are picked from it); add sum(total) and the group.
     await page.getByLabel('Field of function 1').locator('option').first().waitFor({ state: 'attached' });
     await page.getByRole('button', { name: 'Add function' }).click();
-    assert.equal(await page.getByLabel('Function 2').inputValue(), 'sum');
+    assert.equal(await page.getByLabel('Function 2', { exact: true }).inputValue(), 'sum');
     assert.equal(await page.getByLabel('Field of function 2').inputValue(), 'total');
     await page.getByRole('button', { name: 'Add group field' }).click();
     await page.getByLabel('Group by field 1').selectOption('status');
@@ -171,7 +171,7 @@ describe('records: search and aggregate', () => {
     await page.locator('#agg-having').fill('');
 
     // The field choices follow the function: sum offers only numbers.
-    await page.getByLabel('Function 1').selectOption('sum');
+    await page.getByLabel('Function 1', { exact: true }).selectOption('sum');
     const options = await page.getByLabel('Field of function 1').locator('option').allInnerTexts();
     assert.deepEqual(options, ['total']);
     await page.getByRole('button', { name: 'Run' }).click();

@@ -58,6 +58,12 @@ describe('collection rules draft', () => {
     d.update = { mode: 'rule', rule: '   ', fields: '*' };
     expect(checkDraft(d).update?.rule?.message).toMatch(/Enter a rule/);
     expect(checkDraft(toRulesDraft(saved))).toEqual({});
+    // Everyone → Rule with no text yet is a change (Save is offered and explains), though the body would not differ.
+    const open: CollectionRules = { ...saved, delete_rule: '' };
+    const switched = toRulesDraft(open);
+    switched.delete = { ...switched.delete, mode: 'rule' };
+    expect(changedRulesUpdate(open, switched)).toEqual({});
+    expect(isDirty(open, switched)).toBe(true);
   });
 
   it('parses field lists', () => {

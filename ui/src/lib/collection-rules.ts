@@ -121,9 +121,13 @@ export function changedRulesUpdate(saved: CollectionRules, d: RulesDraft): Colle
   return out;
 }
 
-/** Whether the draft differs from what the server holds. */
+/**
+ * Whether the draft differs from what the server holds. A mode switched to
+ * "rule" with no text yet counts, so Save is offered and explains the blank.
+ */
 export function isDirty(saved: CollectionRules, d: RulesDraft): boolean {
-  return Object.keys(changedRulesUpdate(saved, d)).length > 0;
+  const before = toRulesDraft(saved);
+  return Object.keys(changedRulesUpdate(saved, d)).length > 0 || RULE_OPS.some((op) => before[op].mode !== d[op].mode);
 }
 
 const OP_OF: Record<string, RuleOp> = { list: 'read', view: 'read', create: 'create', update: 'update', delete: 'delete' };
