@@ -62,6 +62,14 @@ describe('collection rules', () => {
   const create = () => page.getByTestId('rules-create');
   const save = () => page.getByTestId('save-rules');
 
+  /** Saves and waits for the server's answer (an earlier "saved" toast may still be showing). */
+  async function saveRules(expectedStatus = 200) {
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/collections/notes/rules') && r.request().method() === 'PUT');
+    await save().click();
+    assert.equal((await answered).status(), expectedStatus);
+    if (expectedStatus === 200) await toast(page, 'Rules of notes saved');
+  }
+
   test('the Rules tab shows the rules; read is one setting for list and view', async () => {
     await page.goto(`${server.base}/admin/collections/notes/records`);
     await page.getByRole('navigation', { name: 'Collection views' }).getByRole('link', { name: 'Rules' }).click();
@@ -76,8 +84,7 @@ describe('collection rules', () => {
 
   test('read for everyone lets an anonymous caller list the records', async () => {
     await read().getByLabel('Everyone').check();
-    await save().click();
-    await toast(page, 'Rules of notes saved');
+    await saveRules();
     const rules = await api.get('/collections/notes/rules');
     assert.equal(rules.list_rule, '');
     assert.equal(rules.view_rule, '');
@@ -92,7 +99,7 @@ describe('collection rules', () => {
     assert.equal((await api.get('/collections/notes/rules')).list_rule, '', 'nothing sent');
 
     await read().locator('#rule-read-expression').fill('record.title ==');
-    await save().click();
+    await saveRules(422);
     const error = page.getByTestId('rule-read-error');
     await error.waitFor();
     await page.locator('[data-testid=rule-read-error][data-position]').waitFor();
@@ -106,8 +113,7 @@ describe('collection rules', () => {
 
   test('a rule lets signed-in users read what it allows and shuts anonymous callers out', async () => {
     await read().locator('#rule-read-expression').fill("record.title == 'public note'");
-    await save().click();
-    await toast(page, 'Rules of notes saved');
+    await saveRules();
     const rules = await api.get('/collections/notes/rules');
     assert.equal(rules.list_rule, "record.title == 'public note'");
     assert.equal(rules.view_rule, rules.list_rule);
@@ -122,8 +128,7 @@ describe('collection rules', () => {
 
   test('create: everyone, then locked, and a user’s create follows', async () => {
     await create().getByLabel('Everyone').check();
-    await save().click();
-    await toast(page, 'Rules of notes saved');
+    await saveRules();
     const post = (title) =>
       fetch(`${server.base}/api/v1/records/notes`, {
         method: 'POST',
@@ -134,8 +139,7 @@ describe('collection rules', () => {
 
     await create().getByLabel('Locked').check();
     await create().getByText(/Only account admins and the superadmin may create/).waitFor();
-    await save().click();
-    await toast(page, 'Rules of notes saved');
+    await saveRules();
     assert.equal((await api.get('/collections/notes/rules')).create_rule, null);
     assert.equal((await post('refused')).status, 403);
   });

@@ -86,7 +86,7 @@ export function RulesPage() {
       if (e instanceof ApiError && e.details.length) {
         const { byOp, other } = rulesErrors(e.details);
         setErrors(byOp);
-        setFormError(other.length ? other.join('; ') : `${e.message.replace(/\.?$/, '.')} Nothing was saved.`);
+        setFormError(other.length ? other.join('; ') : 'Nothing was saved: fix the rule marked below.');
       } else {
         setFormError(errorMessage(e));
       }
