@@ -62,10 +62,14 @@ describe('layout at desktop and phone widths', () => {
     ['api-preview', '/collections/posts/api'],
     ['records-index', `/records?account=${acme.id}`],
     ['records', `/collections/posts/records?account=${acme.id}`],
+    ['aggregate', `/collections/posts/aggregate?account=${acme.id}&functions=count(),sum(views)&group_by=title`],
+    ['collection-rules', '/collections/posts/rules'],
     ['roles', '/roles'],
     ['role-matrix', `/roles/${roleId}`],
     ['macros', '/macros'],
     ['email-templates', '/email-templates'],
+    ['email-logs', '/email-logs'],
+    ['migrations', '/migrations'],
     ['webhooks', `/webhooks?account=${acme.id}`],
     ['logs', '/logs'],
   ];
@@ -75,6 +79,7 @@ describe('layout at desktop and phone widths', () => {
     ['invitations', '/invitations'],
     ['records-index', '/records'],
     ['records', '/collections/posts/records'],
+    ['aggregate', '/collections/posts/aggregate?functions=count()'],
     ['webhooks', '/webhooks'],
   ];
 

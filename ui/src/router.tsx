@@ -25,6 +25,11 @@ import { AcceptInvitationPage } from '@/pages/invitations/AcceptInvitationPage';
 import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
 import { WebhooksPage } from '@/pages/webhooks/WebhooksPage';
 import { LogsPage } from '@/pages/logs/LogsPage';
+import { EmailLogsPage } from '@/pages/email/EmailLogsPage';
+import { EmailLogDetailPage } from '@/pages/email/EmailLogDetailPage';
+import { RulesPage } from '@/pages/collections/RulesPage';
+import { AggregatePage } from '@/pages/records/AggregatePage';
+import { MigrationsPage } from '@/pages/migrations/MigrationsPage';
 
 function Providers() {
   return (
@@ -76,6 +81,7 @@ export const router = createBrowserRouter(
             { index: true, element: <Home /> },
             { path: 'records', element: <RecordsIndexPage /> },
             { path: 'collections/:name/records', element: <RecordsPage /> },
+            { path: 'collections/:name/aggregate', element: <AggregatePage /> },
             {
               element: <RequireAdmin />,
               children: [
@@ -96,10 +102,14 @@ export const router = createBrowserRouter(
                 { path: 'collections/transfer', element: <TransferPage /> },
                 { path: 'collections/:id/edit', element: <CollectionEditorPage /> },
                 { path: 'collections/:name/api', element: <ApiPreviewPage /> },
+                { path: 'collections/:name/rules', element: <RulesPage /> },
                 { path: 'roles', element: <RolesPage /> },
                 { path: 'roles/:id', element: <RoleMatrixPage /> },
                 { path: 'macros', element: <MacrosPage /> },
                 { path: 'email-templates', element: <EmailTemplatesPage /> },
+                { path: 'email-logs', element: <EmailLogsPage /> },
+                { path: 'email-logs/:id', element: <EmailLogDetailPage /> },
+                { path: 'migrations', element: <MigrationsPage /> },
                 { path: 'logs', element: <LogsPage /> },
               ],
             },

@@ -3,6 +3,8 @@ import { api } from '@/lib/api';
 import type {
   Collection,
   CollectionListItem,
+  CollectionRules,
+  CollectionRulesUpdate,
   ExportDocument,
   FieldInput,
   ImportResponse,
@@ -136,5 +138,29 @@ export function useImportCollections() {
     mutationFn: (body: { data: ExportDocument; strategy: ImportStrategy }) =>
       api.post<ImportResponse>('/collections/import', body),
     onSuccess: invalidate,
+  });
+}
+
+/** A collection's rules (the permissions of the roles `user` and `public` on it). */
+export function useCollectionRules(name: string, enabled = true) {
+  return useQuery({
+    queryKey: ['collections', 'rules', name],
+    queryFn: ({ signal }) => api.get<CollectionRules>(`/collections/${encodeURIComponent(name)}/rules`, { signal }),
+    enabled: enabled && Boolean(name),
+    retry: false,
+  });
+}
+
+export function useSaveCollectionRules() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, body }: { name: string; body: CollectionRulesUpdate }) =>
+      api.put<CollectionRules>(`/collections/${encodeURIComponent(name)}/rules`, body),
+    onSuccess: (data, { name }) => {
+      qc.setQueryData(['collections', 'rules', name], data);
+      // The rules are the permissions of two roles, shown in the matrix too.
+      void qc.invalidateQueries({ queryKey: ['roles'] });
+      void qc.invalidateQueries({ queryKey: ['records'] });
+    },
   });
 }

@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Query } from '@/lib/api';
-import type { RecordData, RecordItem, RecordList } from '@/lib/types';
+import type { AggregateResponse, RecordData, RecordItem, RecordList } from '@/lib/types';
 
 /** Records live inside one account; the superadmin names it with X-Account-ID. */
 export function accountHeader(accountId: string | null): Record<string, string> {
@@ -13,10 +13,13 @@ const path = (collection: string, id?: string) =>
 export interface RecordListParams {
   skip: number;
   limit: number;
+  /** '' leaves the order to the server (by relevance with a search). */
   sort: string;
   /** A rule-language expression (`filter=`). */
   filter: string;
   expand?: string;
+  /** Full-text search over the searchable fields (`search=`). */
+  search?: string;
 }
 
 export function useRecords(collection: string, accountId: string | null, params: RecordListParams, enabled = true) {
@@ -26,9 +29,10 @@ export function useRecords(collection: string, accountId: string | null, params:
       const query: Query = {
         skip: params.skip,
         limit: params.limit,
-        sort: params.sort,
+        sort: params.sort || undefined,
         expand: params.expand,
         filter: params.filter || undefined,
+        search: params.search || undefined,
       };
       return api.get<RecordList>(path(collection), { query, headers: accountHeader(accountId), signal });
     },
@@ -100,5 +104,34 @@ export function useBulkDeleteRecords() {
     mutationFn: ({ collection, accountId, ids }: WriteArgs & { ids: string[] }) =>
       api.del<{ deleted: number }>(`${path(collection)}/batch`, { ids }, { headers: accountHeader(accountId) }),
     onSuccess: invalidate,
+  });
+}
+
+export interface AggregateParams {
+  /** `count(),sum(total)` */
+  functions: string;
+  /** Comma-separated field names. */
+  group_by: string;
+  filter: string;
+  having: string;
+}
+
+/** `GET /records/{collection}/aggregate`, under the caller's read rules. */
+export function useAggregate(collection: string, accountId: string | null, params: AggregateParams | null) {
+  return useQuery({
+    queryKey: ['records', collection, accountId, 'aggregate', params],
+    queryFn: ({ signal }) =>
+      api.get<AggregateResponse>(`${path(collection)}/aggregate`, {
+        query: {
+          functions: params?.functions,
+          group_by: params?.group_by || undefined,
+          filter: params?.filter || undefined,
+          having: params?.having || undefined,
+        },
+        headers: accountHeader(accountId),
+        signal,
+      }),
+    enabled: params !== null && Boolean(params.functions),
+    retry: false,
   });
 }

@@ -54,7 +54,7 @@ export interface CollectionDiff {
   outcome: 'create' | 'update' | 'skip' | 'unchanged' | 'conflict';
 }
 
-const PROPS = ['type', 'required', 'unique', 'default', 'options', 'collection', 'on_delete', 'pii', 'mask_type'] as const;
+const PROPS = ['type', 'required', 'unique', 'default', 'options', 'collection', 'on_delete', 'pii', 'mask_type', 'searchable'] as const;
 
 function stable(value: unknown): string {
   if (value === undefined || value === null) return 'null';
@@ -71,7 +71,7 @@ function stable(value: unknown): string {
 
 function normal(f: Partial<Field>, prop: (typeof PROPS)[number]): string {
   const v = f[prop];
-  if ((prop === 'required' || prop === 'unique' || prop === 'pii') && (v === undefined || v === null)) return 'false';
+  if ((prop === 'required' || prop === 'unique' || prop === 'pii' || prop === 'searchable') && (v === undefined || v === null)) return 'false';
   if (prop === 'type' && typeof v === 'string') return JSON.stringify(v.toLowerCase());
   return stable(v);
 }

@@ -165,6 +165,8 @@ export interface Field {
   on_delete?: OnDelete | null;
   pii: boolean;
   mask_type?: MaskType | null;
+  /** Text, email and url fields: matched by `search=` on record lists. */
+  searchable?: boolean;
 }
 
 /** A field as sent to the server (create, schema change, import). */
@@ -179,6 +181,7 @@ export interface FieldInput {
   on_delete?: OnDelete;
   pii?: boolean;
   mask_type?: MaskType;
+  searchable?: boolean;
   renamed_from?: string;
 }
 
@@ -461,4 +464,90 @@ export interface LogSettings {
   retention_days: number;
   default_retention_days: number;
   overridden: boolean;
+}
+
+// --- email log and template tools -------------------------------------------
+
+export type EmailStatus = 'sent' | 'failed';
+
+/** One message the server sent (or failed to send). */
+export interface EmailLog {
+  id: string;
+  account_id: string | null;
+  template_type: string;
+  recipient_email: string;
+  subject: string;
+  status: EmailStatus | string;
+  provider: string;
+  error_message: string | null;
+  /** The template's variables; tokens and links read `[redacted]`. */
+  variables: Record<string, Json>;
+  sent_at: string;
+}
+
+export interface EmailLogList {
+  logs: EmailLog[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html_body: string;
+  text_body: string;
+}
+
+export interface TestEmailResult {
+  status: EmailStatus | string;
+  message: string;
+  template_type: string;
+  locale: string;
+}
+
+// --- collection rules, aggregation, migrations -------------------------------
+
+/** A collection's rules in the SDK's shape: `null` locked, `""` everyone, else a rule for signed-in users. */
+export interface CollectionRules {
+  list_rule: string | null;
+  view_rule: string | null;
+  create_rule: string | null;
+  update_rule: string | null;
+  delete_rule: string | null;
+  list_fields: PermissionFields;
+  view_fields: PermissionFields;
+  create_fields: PermissionFields;
+  update_fields: PermissionFields;
+}
+
+export type CollectionRulesUpdate = Partial<CollectionRules>;
+
+export interface AggregateResponse {
+  results: Record<string, Json>[];
+  total_groups: number;
+}
+
+export interface MigrationRevision {
+  revision: string;
+  description: string;
+  isApplied: boolean;
+  isDynamic: boolean;
+}
+
+export interface MigrationList {
+  revisions: MigrationRevision[];
+  total: number;
+  currentRevision: string | null;
+}
+
+export interface MigrationHistoryItem {
+  revision: string;
+  description: string;
+  isDynamic: boolean;
+  createdAt: string;
+}
+
+export interface MigrationHistory {
+  history: MigrationHistoryItem[];
+  total: number;
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { ArrowLeftRight, Code2, MoreHorizontal, Pencil, Plus, Search, Table2, Trash2 } from 'lucide-react';
+import { ArrowLeftRight, Code2, MoreHorizontal, Pencil, Plus, Search, Shield, Sigma, Table2, Trash2 } from 'lucide-react';
 import { useCollections, useDeleteCollection } from '@/api/collections';
 import { errorMessage } from '@/lib/api';
 import type { CollectionListItem } from '@/lib/types';
@@ -143,6 +143,12 @@ export function CollectionsPage() {
                           <DropdownContent>
                             <DropdownItem onSelect={() => navigate(`/collections/${c.name}/records`)}>
                               <Table2 className="h-3.5 w-3.5" /> Records
+                            </DropdownItem>
+                            <DropdownItem onSelect={() => navigate(`/collections/${c.name}/aggregate`)}>
+                              <Sigma className="h-3.5 w-3.5" /> Aggregate
+                            </DropdownItem>
+                            <DropdownItem onSelect={() => navigate(`/collections/${c.name}/rules`)}>
+                              <Shield className="h-3.5 w-3.5" /> Rules
                             </DropdownItem>
                             <DropdownItem onSelect={() => navigate(`/collections/${c.id}/edit`)}>
                               <Pencil className="h-3.5 w-3.5" /> Edit schema

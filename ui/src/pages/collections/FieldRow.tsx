@@ -5,7 +5,7 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Checkbox, Input, Select } from '@/components/ui/input';
 import { FormField } from '@/components/ui/form-field';
-import type { BuilderValues } from './builder-model';
+import { isTextual, type BuilderValues } from './builder-model';
 
 interface FieldRowProps {
   index: number;
@@ -78,6 +78,11 @@ export function FieldRow({ index: i, count, targets, onMove, onRemove }: FieldRo
         <label className="flex items-center gap-2">
           <Checkbox {...register(`schema.${i}.pii`)} /> PII
         </label>
+        {isTextual(f.type) && (
+          <label className="flex items-center gap-2" title="Matched by the search box of the records list">
+            <Checkbox {...register(`schema.${i}.searchable`)} data-testid={`schema-${i}-searchable`} /> Searchable
+          </label>
+        )}
         {e.unique?.message && <span className="text-xs text-danger">{e.unique.message}</span>}
       </div>
 

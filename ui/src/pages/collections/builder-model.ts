@@ -30,6 +30,8 @@ export const fieldFormSchema = z.object({
   required: z.boolean(),
   unique: z.boolean(),
   pii: z.boolean(),
+  /** Text, email and url fields: matched by the records list's search. */
+  searchable: z.boolean(),
   mask_type: z.union([z.enum(MASK_TYPES), z.literal('')]),
   default: z.string(),
   min: z.string(),
@@ -49,11 +51,14 @@ export const indexFormSchema = z.object({ fields: z.array(z.string()), unique: z
 
 export function newField(name = ''): FieldForm {
   return {
-    original: '', name, type: 'text', required: false, unique: false, pii: false, mask_type: '',
+    original: '', name, type: 'text', required: false, unique: false, pii: false, searchable: false, mask_type: '',
     default: '', min: '', max: '', integer: false, min_length: '', max_length: '', pattern: '',
     values: '', multiple: false, collection: '', on_delete: '',
   };
 }
+
+/** The kinds `searchable` applies to. */
+export const isTextual = (kind: FieldKind) => kind === 'text' || kind === 'email' || kind === 'url';
 
 const str = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
 
@@ -68,6 +73,7 @@ export function fromField(f: Field): FieldForm {
   const o = f.options ?? {};
   return {
     original: f.name, name: f.name, type: f.type, required: f.required, unique: f.unique, pii: f.pii,
+    searchable: f.searchable ?? false,
     mask_type: f.mask_type ?? '', default: defaultToText(f.default, f.type),
     min: str(o.min), max: str(o.max), integer: o.integer ?? false,
     min_length: str(o.min_length), max_length: str(o.max_length), pattern: o.pattern ?? '',
@@ -135,6 +141,7 @@ function optionsOf(f: FieldForm): FieldOptions | undefined {
 export function toFieldInput(f: FieldForm, withRenames: boolean): FieldInput {
   const out: FieldInput = { name: f.name.trim(), type: f.type, required: f.required, unique: f.unique, pii: f.pii };
   if (f.pii && f.mask_type) out.mask_type = f.mask_type;
+  if (f.searchable && isTextual(f.type)) out.searchable = true;
   const d = parseDefault(f);
   if (d !== undefined) out.default = d;
   const options = optionsOf(f);

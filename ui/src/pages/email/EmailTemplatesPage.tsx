@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Save } from 'lucide-react';
+import { Eye, Save, Send } from 'lucide-react';
 import { useEmailTemplates, useSaveEmailTemplate } from '@/api/invitations';
 import { ApiError, errorMessage } from '@/lib/api';
 import type { EmailTemplate } from '@/lib/types';
@@ -11,12 +11,15 @@ import { FormError, FormField } from '@/components/ui/form-field';
 import { Input, Textarea } from '@/components/ui/input';
 import { EmptyState, ErrorState, Spinner } from '@/components/ui/states';
 import { useToast } from '@/components/ui/toast';
+import { EmailTabs } from './EmailTabs';
+import { PreviewDialog, SendTestDialog } from './TemplateToolsDialogs';
 
 export function EmailTemplatesPage() {
   const templates = useEmailTemplates();
   return (
     <div className="flex flex-col gap-4">
       <PageHeader title="Email templates" description="What the server sends, with {{placeholders}} filled in" />
+      <EmailTabs />
       {templates.isPending ? (
         <Spinner />
       ) : templates.isError ? (
@@ -39,6 +42,7 @@ function TemplateEditor({ template }: { template: EmailTemplate }) {
   const [body, setBody] = useState(template.body);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState('');
+  const [dialog, setDialog] = useState<'preview' | 'test' | null>(null);
 
   useEffect(() => {
     setSubject(template.subject);
@@ -74,9 +78,17 @@ function TemplateEditor({ template }: { template: EmailTemplate }) {
           </span>
         }
         actions={
-          <Button onClick={() => void onSave()} loading={save.isPending} disabled={!dirty}>
-            <Save className="h-4 w-4" /> Save
-          </Button>
+          <>
+            <Button variant="outline" onClick={() => setDialog('preview')}>
+              <Eye className="h-4 w-4" /> Preview
+            </Button>
+            <Button variant="outline" onClick={() => setDialog('test')} title={dirty ? 'Sends the saved template; save your changes first to test them' : undefined}>
+              <Send className="h-4 w-4" /> Send test
+            </Button>
+            <Button onClick={() => void onSave()} loading={save.isPending} disabled={!dirty}>
+              <Save className="h-4 w-4" /> Save
+            </Button>
+          </>
         }
       />
       <div className="flex flex-col gap-4 p-4">
@@ -94,6 +106,8 @@ function TemplateEditor({ template }: { template: EmailTemplate }) {
           ))}
         </div>
       </div>
+      <PreviewDialog template={template} subject={subject} body={body} open={dialog === 'preview'} onClose={() => setDialog(null)} />
+      <SendTestDialog template={template} open={dialog === 'test'} onClose={() => setDialog(null)} />
     </Card>
   );
 }

@@ -20,6 +20,8 @@ import { AccountPicker } from './AccountPicker';
 import { ColumnToggle, useColumns } from './ColumnToggle';
 import { JsonRecordDialog } from './JsonRecordDialog';
 import { RecordFilters } from './RecordFilters';
+import { RecordSearch } from './RecordSearch';
+import { CollectionTabs } from '../collections/CollectionTabs';
 import { RecordFormDialog } from './RecordFormDialog';
 import { rememberCollection } from './RecordsIndexPage';
 import { RecordsTable, type Sort } from './RecordsTable';
@@ -40,9 +42,14 @@ export function RecordsPage() {
   const collection = useCollectionByName(name, readsSchemas);
   const schema = collection.data?.schema;
   const page = Math.max(1, Number(params.get('page') ?? 1) || 1);
-  const sortParam = params.get('sort') ?? '-created_at';
+  const search = params.get('q') ?? '';
+  // A search without a chosen sort is ranked by relevance (no sort= sent).
+  const sortParam = params.get('sort') ?? (search ? '' : '-created_at');
   const sort: Sort = sortParam.startsWith('-') ? { field: sortParam.slice(1), dir: 'desc' } : { field: sortParam, dir: 'asc' };
   const filter = params.get('filter') ?? '';
+  const searchable = schema ? schema.filter((f) => f.searchable).map((f) => f.name) : null;
+  // Without the schema (plain users) the box is offered and the server says if search is not possible.
+  const canSearch = searchable === null ? !readsSchemas || collection.isError : searchable.length > 0;
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<RecordItem | null>(null);
   const [creating, setCreating] = useState(false);
@@ -57,6 +64,7 @@ export function RecordsPage() {
     sort: sortParam,
     filter,
     expand: refs.length ? refs.join(',') : undefined,
+    search: canSearch ? search : undefined,
   }, ready && (!readsSchemas || !collection.isPending));
   // Queries wait for the superadmin's account choice.
   const items = useMemo(() => (ready ? (records.data?.items ?? []) : []), [ready, records.data]);
@@ -71,7 +79,7 @@ export function RecordsPage() {
   useEffect(() => {
     rememberCollection(name);
     setSelected(new Set());
-  }, [name, accountId, page, sortParam, filter]);
+  }, [name, accountId, page, sortParam, filter, search]);
 
   const set = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -126,6 +134,7 @@ export function RecordsPage() {
   const pageCount = Math.max(1, Math.ceil(total / LIMIT));
   const notFound = collection.isSuccess && collection.data === null;
   const badFilter = records.error instanceof ApiError && records.error.status === 422 ? filterError(records.error.details) : null;
+  const badSearch = records.error instanceof ApiError && records.error.status === 422 ? (records.error.details.find((d) => d.field === 'search') ?? null) : null;
 
   return (
     <div className="flex flex-col gap-4">
@@ -156,6 +165,9 @@ export function RecordsPage() {
           </>
         }
       />
+      {!notFound && (
+        <CollectionTabs name={name} accountId={accountId} />
+      )}
       {notFound ? (
         <Card>
           <EmptyState title={`No collection named “${name}”`}>
@@ -167,7 +179,18 @@ export function RecordsPage() {
       ) : (
         <Card>
           <div className="flex flex-wrap items-start justify-between gap-2 border-b border-border p-3">
-            <RecordFilters fields={schema ? fieldNames : []} filter={filter} error={badFilter} onChange={(f) => set({ filter: f || null, page: null })} />
+            <div className="flex min-w-0 flex-1 flex-col gap-2">
+              {canSearch && (
+                <RecordSearch
+                  search={search}
+                  fields={searchable}
+                  ranked={Boolean(search) && !params.get('sort')}
+                  error={badSearch?.message}
+                  onChange={(q) => set({ q: q || null, page: null })}
+                />
+              )}
+              <RecordFilters fields={schema ? fieldNames : []} filter={filter} error={badFilter} onChange={(f) => set({ filter: f || null, page: null })} />
+            </div>
             <div className="flex flex-wrap gap-2">
               {selected.size > 0 && (
                 <>
@@ -189,10 +212,12 @@ export function RecordsPage() {
             <Spinner />
           ) : badFilter ? (
             <EmptyState title="Fix the filter to see records" />
+          ) : badSearch ? (
+            <EmptyState title="Search is not possible here" />
           ) : records.isError ? (
             <ErrorState error={records.error} onRetry={() => void records.refetch()} />
           ) : items.length === 0 ? (
-            <EmptyState title={filter ? 'No records match these filters' : 'No records yet'} />
+            <EmptyState title={search ? `No records match “${search}”` : filter ? 'No records match these filters' : 'No records yet'} />
           ) : (
             <>
               <RecordsTable
