@@ -30,6 +30,8 @@ pub struct App {
     pub request_logs: crate::logs::Recorder,
     /// This node's rate-limit counters.
     pub limiter: Arc<crate::ratelimit::Limiter>,
+    /// This node's realtime connections (see `realtime`).
+    pub realtime: Arc<crate::realtime::Hub>,
 }
 
 /// The shared state handed to every handler.
@@ -114,9 +116,11 @@ impl AppState {
             &config.server_limits,
             &config.api_prefix,
         );
+        let realtime = Arc::new(crate::realtime::Hub::new(config.realtime.clone()));
         let state = Self(Arc::new(App {
             request_logs,
             limiter,
+            realtime,
             config,
             db,
             tokens,

@@ -32,6 +32,7 @@ pub mod macros;
 pub mod mail;
 mod migrations;
 pub mod ratelimit;
+pub mod realtime;
 pub mod records;
 mod setup;
 pub mod users;
@@ -70,6 +71,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(webhooks::router())
         .merge(dashboard::router())
         .merge(logs::router())
+        .merge(realtime::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()
         .nest(&config.api_prefix, api)
@@ -170,6 +172,7 @@ pub async fn serve(
     let app = router(state.clone(), ui);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stopped_sweep = stopped.clone();
+    let stopped_realtime = stopped.clone();
     let worker = tokio::spawn(webhooks::worker::run(state.clone(), stopped.clone()));
     let log_writer = tokio::spawn(logs::writer::run(
         state.db.clone(),
@@ -188,12 +191,21 @@ pub async fn serve(
         state.config.change_log_retention,
         stopped_sweep,
     ));
+    let realtime = tokio::spawn(realtime::run(state.clone(), stopped_realtime));
+    // Realtime connections last until the server stops: tell their clients
+    // to reconnect, so that the graceful shutdown does not wait on them.
+    let hub = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.realtime.shutdown();
+    };
     let result = http::server::run(listener, app, &state.config.server_limits, shutdown).await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), worker).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), log_writer).await;
     let _ = sweeper.await;
     let _ = pruner.await;
+    let _ = realtime.await;
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

@@ -131,6 +131,30 @@ async fn identity(state: &AppState, claims: &Claims) -> Result<Arc<Principal>, A
     Ok(found)
 }
 
+/// The identity behind `claims` as the database says now: from the cache
+/// while the change generation holds, without reading the generation first
+/// (the caller polls it once for many, see `realtime::hub::Hub::sweep`).
+/// `None` when the user is gone or inactive or the session ended.
+pub async fn current_identity(
+    state: &AppState,
+    claims: &Claims,
+) -> Result<Option<Arc<Principal>>, ApiError> {
+    if let Some(found) = state.identities.get(&claims.sid) {
+        if matches(&found, claims) {
+            return Ok(Some(found));
+        }
+    }
+    let generation = state.identities.generation();
+    let Some(found) = load(state, claims).await? else {
+        return Ok(None);
+    };
+    let found = Arc::new(found);
+    state
+        .identities
+        .put(claims.sid.clone(), generation, found.clone());
+    Ok(Some(found))
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 

@@ -206,6 +206,23 @@ impl Config {
                 "CHANGE_LOG_RETENTION_SECONDS",
                 self.change_log_retention.as_secs().to_string(),
             ),
+            (
+                "REALTIME_MAX_CONNECTIONS",
+                self.realtime.max_connections.to_string(),
+            ),
+            (
+                "REALTIME_MAX_PER_USER",
+                self.realtime.max_per_user.to_string(),
+            ),
+            ("REALTIME_QUEUE", self.realtime.queue.to_string()),
+            (
+                "REALTIME_REPLAY_SECONDS",
+                self.realtime.replay_window.as_secs().to_string(),
+            ),
+            (
+                "REALTIME_REPLAY_EVENTS",
+                self.realtime.replay_events.to_string(),
+            ),
         ];
         rows.into_iter()
             .map(|(k, v)| (format!("SNACKBASE_{k}"), v))

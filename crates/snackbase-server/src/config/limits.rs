@@ -1,5 +1,5 @@
-//! Protection settings: rate limits, the auth lockout, trusted proxies and the
-//! HTTP server's timeouts and caps.
+//! Protection settings: rate limits, the auth lockout, trusted proxies, the
+//! HTTP server's timeouts and caps, and realtime's limits.
 
 use std::time::Duration;
 
@@ -181,4 +181,37 @@ fn parse_net(raw: &str) -> Result<IpNet, String> {
     raw.parse::<std::net::IpAddr>()
         .map(IpNet::from)
         .map_err(|_| format!("{raw:?} is neither an IP address nor a network (CIDR)"))
+}
+
+/// Realtime connections (docs/realtime.md): caps, queues and the replay window.
+#[derive(Debug, Clone)]
+pub struct RealtimeLimits {
+    /// Open realtime connections on this node.
+    pub max_connections: usize,
+    /// Open realtime connections per user (per client address for the public role).
+    pub max_per_user: usize,
+    /// Messages queued for one connection; a client that falls this far
+    /// behind is disconnected as a slow consumer.
+    pub queue: usize,
+    /// How far back a reconnecting client may ask to replay changes.
+    pub replay_window: Duration,
+    /// The most changes one replay sends before it asks for a resync instead.
+    pub replay_events: usize,
+}
+
+impl RealtimeLimits {
+    pub(super) fn read(s: &Source) -> Result<Self, ConfigError> {
+        let count = |key: &str, min: usize, max: usize| -> Result<usize, ConfigError> {
+            range(key, s.parsed(key)?, min, max)
+        };
+        Ok(Self {
+            max_connections: count("REALTIME_MAX_CONNECTIONS", 1, 1_000_000)?,
+            max_per_user: count("REALTIME_MAX_PER_USER", 1, 100_000)?,
+            queue: count("REALTIME_QUEUE", 8, 100_000)?,
+            replay_window: Duration::from_secs(
+                count("REALTIME_REPLAY_SECONDS", 0, 30 * 86_400)? as u64
+            ),
+            replay_events: count("REALTIME_REPLAY_EVENTS", 0, 1_000_000)?,
+        })
+    }
 }

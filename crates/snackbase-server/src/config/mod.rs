@@ -13,7 +13,7 @@ mod describe;
 mod limits;
 mod values;
 
-pub use limits::{RateLimits, ServerLimits};
+pub use limits::{RateLimits, RealtimeLimits, ServerLimits};
 pub use values::{Environment, LogFormat, LogLevel, Secret, SmtpConfig, SmtpSecurity};
 
 /// A configuration error that names the offending variable.
@@ -71,6 +71,7 @@ pub struct Config {
     pub max_page_size: i64,
     pub rate_limits: RateLimits,
     pub server_limits: ServerLimits,
+    pub realtime: RealtimeLimits,
     pub superadmin_email: Option<String>,
     pub superadmin_password: Option<Secret>,
     pub external_url: Option<String>,
@@ -167,6 +168,11 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("REQUEST_LOGS_RETENTION_DAYS", Some("7")),
     ("REQUEST_LOGS_FLUSH_MS", Some("1000")),
     ("CHANGE_LOG_RETENTION_SECONDS", Some("3600")),
+    ("REALTIME_MAX_CONNECTIONS", Some("10000")),
+    ("REALTIME_MAX_PER_USER", Some("20")),
+    ("REALTIME_QUEUE", Some("1024")),
+    ("REALTIME_REPLAY_SECONDS", Some("300")),
+    ("REALTIME_REPLAY_EVENTS", Some("1000")),
 ];
 
 /// Variables of the original that this server refuses, and why.
@@ -469,6 +475,7 @@ impl Config {
             max_page_size,
             rate_limits: RateLimits::read(&s)?,
             server_limits: ServerLimits::read(&s)?,
+            realtime: RealtimeLimits::read(&s)?,
             superadmin_email,
             superadmin_password,
             external_url,

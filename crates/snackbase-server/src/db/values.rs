@@ -319,6 +319,20 @@ pub async fn fetch_records_with(
     })
 }
 
+/// A SELECT of typed columns on the pool, outside the record path's
+/// statement counts (for background readers such as the realtime tailer).
+pub async fn fetch_rows_on_pool(
+    db: &super::Db,
+    sql: &str,
+    params: &[Param],
+    cols: &[(String, ColumnKind)],
+) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
+    crate::on_pool!(db, |p| {
+        let rows = bound(sqlx::query(sql), params).fetch_all(p).await?;
+        rows.iter().map(|r| to_record(r, cols)).collect()
+    })
+}
+
 /// Runs a statement with parameters; returns the rows affected.
 pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sqlx::Error> {
     prepare(tx, sql, true).await?;

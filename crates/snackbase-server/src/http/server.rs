@@ -11,10 +11,9 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, watch, Semaphore};
 use tower::ServiceExt as _;
 
 use super::protocol::Enveloped;
@@ -47,7 +46,10 @@ where
         .max_buf_size(MAX_HEAD_BYTES)
         .keep_alive(true);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    // Graceful shutdown: each connection task watches `stopping` and holds a
+    // clone of `live`; when every clone is gone, every connection has ended.
+    let (stopping, stop_signal) = watch::channel(false);
+    let (live, mut all_ended) = mpsc::channel::<()>(1);
     let max_uri = limits.max_uri_length;
     tokio::pin!(shutdown);
     loop {
@@ -79,16 +81,31 @@ where
                 req
             });
         let io = TokioIo::new(Enveloped::new(stream, peer, max_uri));
-        let connection = http.serve_connection(io, TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        // With upgrades: realtime WebSockets take the connection over.
+        let connection = http
+            .serve_connection(io, TowerToHyperService::new(service))
+            .with_upgrades();
+        let (mut stop, live) = (stop_signal.clone(), live.clone());
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                _ = stop.changed() => {
+                    // Finish the request in flight, then close.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
             }
             drop(permit);
+            drop(live);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stopping.send(true);
+    drop(live);
+    let _ = all_ended.recv().await;
     Ok(())
 }

@@ -475,6 +475,45 @@ impl TestApp {
         self.shutdown = Some(tx);
     }
 
+    /// A second server process's equivalent on the same PostgreSQL schema
+    /// (another node: its own pools, caches and realtime hub). It leaves the
+    /// schema to this app. PostgreSQL only.
+    pub async fn another_node(&self) -> TestApp {
+        let schema = self
+            .pg_schema
+            .clone()
+            .expect("another node needs PostgreSQL");
+        let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
+        let options = PgConnectOptions::from_str(&url)
+            .expect("url")
+            .options([("search_path", format!("{schema},public").as_str())]);
+        let db = Db::connect_postgres(options, 8).await.expect("postgres");
+        let state =
+            AppState::with_db_and_hooks(self.state.config.clone(), db, self.state.hooks.clone())
+                .await
+                .expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            let _ = snackbase_server::serve(serve_state, listener, axum::Router::new(), async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestApp {
+            base,
+            client: self.client.clone(),
+            state,
+            _dir: tempfile::tempdir().expect("temp dir"),
+            pg_schema: None,
+            shutdown: Some(tx),
+        }
+    }
+
     /// Shuts the server down (graceful) and waits a little for it to finish.
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

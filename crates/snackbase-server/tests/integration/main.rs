@@ -23,6 +23,7 @@ mod macros;
 mod migrations_api;
 mod protection;
 mod rate_limits;
+mod realtime;
 mod records;
 mod schema_changes;
 mod sdk_filters;
