@@ -63,6 +63,32 @@ describe('macros', () => {
     await rejectsWith(root.macros.get(created.id), NotFoundError, { status: 404 });
   });
 
+  test('list pages with skip and limit; without them it lists every macro', async () => {
+    const prefix = uniq('page_');
+    for (const n of ['c', 'a', 'b']) {
+      await root.macros.create({ name: `${prefix}_${n}`, sql_query: 'SELECT 1' });
+    }
+    const all = await root.macros.list();
+    const names = all.items.map((m) => m.name);
+    assert.deepEqual(
+      names.filter((n) => n.startsWith(prefix)),
+      [`${prefix}_a`, `${prefix}_b`, `${prefix}_c`],
+    );
+    const start = names.indexOf(`${prefix}_a`);
+    const page = await root.macros.list({ skip: start + 1, limit: 2 });
+    assert.deepEqual(
+      page.items.map((m) => m.name),
+      [`${prefix}_b`, `${prefix}_c`],
+    );
+    assert.equal(page.total, names.length);
+    assert.equal(page.skip, start + 1);
+    assert.equal(page.limit, 2);
+    assert.deepEqual((await root.macros.list({ skip: names.length, limit: 5 })).items, []);
+    for (const bad of [{ skip: -1, limit: 5 }, { limit: 0 }, { limit: 1000 }, { skip: 'x' }]) {
+      await rejectsWith(root.macros.list(bad), ValidationError, { status: 422 });
+    }
+  });
+
   test('test runs the macro with positional parameters', async () => {
     const m = await root.macros.create({
       name: uniq('points_'),

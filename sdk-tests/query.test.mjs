@@ -163,4 +163,53 @@ describe('query builder', () => {
     assert.deepEqual(seen, ['alpha', 'bravo', "charlie's", 'delta', 'echo']);
     await rejectsWith(client.records.query(items).cursor('not-a-cursor').get(), ValidationError);
   });
+
+  test('cursorBefore walks back over the same pages, with prev_cursor and has_more', async () => {
+    const q = () => client.records.query(items).sort('views').page(1, 2);
+    const forward = [await q().get()];
+    while (forward.at(-1).next_cursor) {
+      forward.push(await q().cursor(forward.at(-1).next_cursor).get());
+      assert.ok(forward.length < 10, 'cursor loop');
+    }
+    assert.deepEqual(forward.map(titles), [['alpha', 'bravo'], ["charlie's", 'delta'], ['echo']]);
+    assert.deepEqual(
+      forward.map((p) => p.has_more),
+      [true, true, false],
+    );
+    assert.equal(forward[0].prev_cursor, null);
+
+    const backward = [];
+    let page = forward.at(-1);
+    while (page.prev_cursor) {
+      page = await q().cursorBefore(page.prev_cursor).get();
+      backward.push(page);
+      assert.ok(backward.length < 10, 'cursor loop');
+    }
+    assert.deepEqual(backward.map(titles), [["charlie's", 'delta'], ['alpha', 'bravo']]);
+    // Going backwards, has_more tells whether records lie before the page.
+    assert.deepEqual(
+      backward.map((p) => p.has_more),
+      [true, false],
+    );
+    assert.equal(backward[1].prev_cursor, null);
+    // From a page reached backwards, next_cursor leads forwards again.
+    assert.deepEqual(titles(await q().cursor(backward[1].next_cursor).get()), ["charlie's", 'delta']);
+
+    // records.list forwards cursor_before too.
+    const listed = await client.records.list(items, { sort: 'views', limit: 3, cursor_before: forward[2].prev_cursor });
+    assert.deepEqual(titles(listed), ['bravo', "charlie's", 'delta']);
+    assert.equal(listed.has_more, true);
+    assert.equal(listed.total, 5);
+
+    await rejectsWith(client.records.query(items).cursorBefore('not-a-cursor').get(), ValidationError, { status: 422 });
+    await rejectsWith(
+      q().cursor(forward[0].next_cursor).cursorBefore(forward[2].prev_cursor).get(),
+      ValidationError,
+      { status: 422 },
+    );
+    await rejectsWith(
+      client.records.list(items, { sort: 'views', skip: 2, cursor_before: forward[2].prev_cursor }),
+      ValidationError,
+    );
+  });
 });

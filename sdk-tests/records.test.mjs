@@ -106,6 +106,11 @@ describe('records', () => {
       { title: `${tag} 3`, views: 3 },
     ]);
     assert.equal(created.count, 3);
+    assert.deepEqual(
+      created.created.map((r) => r.views),
+      [1, 2, 3],
+    );
+    assert.ok(created.created.every((r) => typeof r.id === 'string' && r.title.startsWith(tag)));
     const mine = async () =>
       (await client.records.list(posts, { sort: 'views', limit: 100 })).items.filter((r) => r.title.startsWith(tag));
     const rows = await mine();
@@ -123,6 +128,10 @@ describe('records', () => {
       rows.map((r) => ({ id: r.id, data: { views: r.views * 10 } })),
     );
     assert.equal(updated.count, 3);
+    assert.deepEqual(
+      updated.updated.map((r) => [r.id, r.views]),
+      rows.map((r) => [r.id, r.views * 10]),
+    );
     assert.deepEqual(
       (await mine()).map((r) => r.views),
       [10, 20, 30],

@@ -8,14 +8,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use snackbase_rules as rules;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{run, template, MacroDef, ParamList, SELECT};
 use crate::app::AppState;
 use crate::auth::{AuthUser, Superadmin};
 use crate::db::{violated_constraint, ConstraintKind, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::{ApiJson, ApiPath};
+use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::on_tx;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,21 +165,99 @@ pub async fn create_macro(
     ))
 }
 
-/// Every macro, by name (the SQL only for the superadmin).
-#[utoipa::path(get, path = "/macros", tag = "macros", security(("bearer" = [])), responses((status = 200, body = [MacroResponse])))]
+/// The most macros one page of `GET /macros` holds.
+pub const MAX_LIMIT: i64 = 100;
+/// A page's size when only `skip` is given.
+pub const DEFAULT_LIMIT: i64 = 30;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListMacrosQuery {
+    /// Macros to pass over (by name), from 0.
+    pub skip: Option<i64>,
+    /// 1 to 100; 30 when only `skip` is given.
+    pub limit: Option<i64>,
+}
+
+/// One page of macros, by name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MacroPage {
+    pub items: Vec<MacroResponse>,
+    /// Every macro, on all pages.
+    pub total: usize,
+    pub skip: i64,
+    pub limit: i64,
+}
+
+/// Every macro (no `skip` or `limit`: a bare array, as the admin console
+/// reads it), or one page of them.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MacroList {
+    All(Vec<MacroResponse>),
+    Page(MacroPage),
+}
+
+/// The `(skip, limit)` of a paged list, `None` for all of them.
+fn macro_paging(q: &ListMacrosQuery) -> ApiResult<Option<(i64, i64)>> {
+    if q.skip.is_none() && q.limit.is_none() {
+        return Ok(None);
+    }
+    let skip = q.skip.unwrap_or(0);
+    if skip < 0 {
+        return Err(ApiError::invalid(
+            "skip",
+            "out_of_range",
+            "skip must be at least 0",
+        ));
+    }
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "out_of_range",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    Ok(Some((skip, limit)))
+}
+
+/// The macros by name (the SQL only for the superadmin): all of them as an
+/// array, or with `skip`/`limit` one page as `{items, total, skip, limit}`.
+#[utoipa::path(get, path = "/macros", tag = "macros", params(ListMacrosQuery), security(("bearer" = [])),
+    responses((status = 200, body = MacroList), (status = 422, body = ErrorBody)))]
 pub async fn list_macros(
     State(state): State<AppState>,
     user: AuthUser,
-) -> ApiResult<Json<Vec<MacroResponse>>> {
+    ApiQuery(q): ApiQuery<ListMacrosQuery>,
+) -> ApiResult<Json<MacroList>> {
+    let paging = macro_paging(&q)?;
     let mut tx = state.db.begin_read().await?;
     let all = super::load_all(&mut tx).await?;
     let mut defs: Vec<MacroDef> = all.values().cloned().collect();
     defs.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Json(
+    let total = defs.len();
+    let shown = |defs: Vec<MacroDef>| -> Vec<MacroResponse> {
         defs.into_iter()
             .map(|d| response(d, user.is_superadmin()))
-            .collect(),
-    ))
+            .collect()
+    };
+    Ok(Json(match paging {
+        None => MacroList::All(shown(defs)),
+        Some((skip, limit)) => {
+            let page = defs
+                .into_iter()
+                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(0))
+                .collect();
+            MacroList::Page(MacroPage {
+                items: shown(page),
+                total,
+                skip,
+                limit,
+            })
+        }
+    }))
 }
 
 /// One macro (the SQL only for the superadmin).

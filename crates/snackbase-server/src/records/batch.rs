@@ -66,23 +66,34 @@ pub struct BatchCreate {
     pub records: Vec<Value>,
 }
 
+/// A batch create's reply (the SDK's `batchCreate`).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchResult {
+pub struct BatchCreated {
+    /// The created records, in the order of the request.
     #[schema(value_type = Vec<Object>)]
-    pub items: Vec<Map<String, Value>>,
+    pub created: Vec<Map<String, Value>>,
+    pub count: usize,
+}
+
+/// A batch update's reply (the SDK's `batchUpdate`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchUpdated {
+    /// The updated records, in the order of the request.
+    #[schema(value_type = Vec<Object>)]
+    pub updated: Vec<Map<String, Value>>,
     pub count: usize,
 }
 
 /// Creates up to 100 records at once.
 #[utoipa::path(post, path = "/records/{collection}/batch", tag = "records", request_body = BatchCreate,
     params(("collection" = String, Path)), security(("bearer" = [])),
-    responses((status = 201, body = BatchResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = BatchCreated), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn batch_create(
     State(state): State<AppState>,
     caller: Principal,
     ApiPath(collection): ApiPath<String>,
     ApiJson(req): ApiJson<BatchCreate>,
-) -> ApiResult<(StatusCode, Json<BatchResult>)> {
+) -> ApiResult<(StatusCode, Json<BatchCreated>)> {
     check_size(req.records.len())?;
     let mut tx = state.db.begin().await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
@@ -102,9 +113,9 @@ pub async fn batch_create(
     }
     Ok((
         StatusCode::CREATED,
-        Json(BatchResult {
+        Json(BatchCreated {
             count: items.len(),
-            items,
+            created: items,
         }),
     ))
 }
@@ -126,13 +137,13 @@ pub struct BatchUpdate {
 /// Changes up to 100 records at once (each item's `data` is merged, as with PATCH).
 #[utoipa::path(patch, path = "/records/{collection}/batch", tag = "records", request_body = BatchUpdate,
     params(("collection" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = BatchResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BatchUpdated), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn batch_update(
     State(state): State<AppState>,
     caller: Principal,
     ApiPath(collection): ApiPath<String>,
     ApiJson(req): ApiJson<BatchUpdate>,
-) -> ApiResult<Json<BatchResult>> {
+) -> ApiResult<Json<BatchUpdated>> {
     check_size(req.records.len())?;
     let mut tx = state.db.begin().await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
@@ -159,9 +170,9 @@ pub async fn batch_update(
     for after in afters {
         state.hooks.after(&state, after).await;
     }
-    Ok(Json(BatchResult {
+    Ok(Json(BatchUpdated {
         count: items.len(),
-        items,
+        updated: items,
     }))
 }
 

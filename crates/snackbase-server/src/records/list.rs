@@ -1,6 +1,14 @@
-//! `GET /records/{collection}`: paging (offset or cursor), sorting on several
-//! keys, projection, equality parameters,
-//! `filter=` in the rule language, optional total and `expand=`.
+//! `GET /records/{collection}`: paging (offset, or a cursor forwards with
+//! `cursor` and backwards with `cursor_before`), sorting on several keys,
+//! projection, equality parameters, `filter=` in the rule language, optional
+//! total and `expand=`.
+//!
+//! A cursor is the position of one record in the list's order: its sort
+//! values (the id last), as URL-safe base64 of a JSON array. `cursor` lists
+//! the records after it, `cursor_before` those before it (queried in the
+//! reverse order with the inverted keyset comparison, then put back in
+//! order). Keyset paging is stable under concurrent writes: a record that
+//! existed is neither repeated nor skipped by inserts between pages.
 
 use crate::auth::AccountId;
 use base64::Engine as _;
@@ -30,6 +38,8 @@ pub struct ListQuery {
     pub equals: Vec<(String, Param)>,
     pub filter: Option<String>,
     pub cursor: Option<Vec<Value>>,
+    /// The cursor came as `cursor_before`: the page before it.
+    pub before: bool,
     pub count: bool,
     pub expand: Option<String>,
     /// `search=`: full-text search over the searchable fields.
@@ -121,6 +131,7 @@ pub fn parse(c: &View<'_>, query: Option<&str>, max_limit: i64) -> ApiResult<Lis
         equals: Vec::new(),
         filter: None,
         cursor: None,
+        before: false,
         count: true,
         expand: None,
         search: None,
@@ -158,7 +169,18 @@ pub fn parse(c: &View<'_>, query: Option<&str>, max_limit: i64) -> ApiResult<Lis
                 }
             }
             "filter" => q.filter = Some(value.into_owned()).filter(|f| !f.trim().is_empty()),
-            "cursor" => q.cursor = Some(decode_cursor(&value)?),
+            "cursor" | "cursor_before" => {
+                let before = key == "cursor_before";
+                if q.cursor.is_some() && q.before != before {
+                    return Err(bad(
+                        "cursor_before",
+                        "cursor_conflict",
+                        "Use cursor or cursor_before, not both",
+                    ));
+                }
+                q.cursor = Some(decode_cursor(&key, &value)?);
+                q.before = before;
+            }
             "count" | "include_count" => {
                 q.count = match value.to_ascii_lowercase().as_str() {
                     "true" | "1" => true,
@@ -181,7 +203,7 @@ pub fn parse(c: &View<'_>, query: Option<&str>, max_limit: i64) -> ApiResult<Lis
         s.ranked = sort_raw.is_none();
         if s.ranked && q.cursor.is_some() {
             return Err(bad(
-                "cursor",
+                cursor_param_name(&q),
                 "cursor_with_search",
                 "A search ordered by relevance pages with skip; give sort= to use cursors",
             ));
@@ -225,22 +247,54 @@ pub fn parse(c: &View<'_>, query: Option<&str>, max_limit: i64) -> ApiResult<Lis
         q.sort.push(("id".into(), ColumnKind::Text, last_desc));
     }
     if q.cursor.is_some() && q.skip != 0 {
+        let name = cursor_param_name(&q);
         return Err(bad(
-            "cursor",
+            name,
             "cursor_with_skip",
-            "Use cursor or skip, not both",
+            format!("Use {name} or skip, not both"),
         ));
     }
     if let Some(values) = &q.cursor {
+        let name = cursor_param_name(&q);
         if values.len() != q.sort.len() {
             return Err(bad(
-                "cursor",
+                name,
                 "invalid_cursor",
                 "The cursor does not match this sort",
             ));
         }
+        // Every value must be one of its column's kind (or null where the
+        // column may hold NULL), so that no forged cursor reaches the database
+        // with a value it cannot compare.
+        for ((column, kind, _), value) in q.sort.iter().zip(values) {
+            if value.is_null() && NOT_NULL_COLUMNS.contains(&column.as_str()) {
+                return Err(invalid_cursor(name));
+            }
+            cursor_param(name, *kind, value)?;
+        }
     }
     Ok(q)
+}
+
+/// The parameter that carried the cursor, for errors.
+fn cursor_param_name(q: &ListQuery) -> &'static str {
+    if q.before {
+        "cursor_before"
+    } else {
+        "cursor"
+    }
+}
+
+fn invalid_cursor(param: &str) -> ApiError {
+    bad(param, "invalid_cursor", "The cursor is not valid")
+}
+
+/// The sort as the statement runs it: reversed for `cursor_before`.
+fn effective_sort(q: &ListQuery) -> Vec<(String, ColumnKind, bool)> {
+    q.sort
+        .iter()
+        .map(|(name, kind, desc)| (name.clone(), *kind, *desc != q.before))
+        .collect()
 }
 
 pub fn encode_cursor(values: &[Value]) -> String {
@@ -248,8 +302,8 @@ pub fn encode_cursor(values: &[Value]) -> String {
         .encode(Value::Array(values.to_vec()).to_string())
 }
 
-fn decode_cursor(raw: &str) -> ApiResult<Vec<Value>> {
-    let invalid = || bad("cursor", "invalid_cursor", "The cursor is not valid");
+fn decode_cursor(param: &str, raw: &str) -> ApiResult<Vec<Value>> {
+    let invalid = || invalid_cursor(param);
     if raw.len() > 4096 {
         return Err(invalid());
     }
@@ -263,12 +317,16 @@ fn decode_cursor(raw: &str) -> ApiResult<Vec<Value>> {
 }
 
 /// Converts a cursor value back to a parameter of the column's kind.
-fn cursor_param(kind: ColumnKind, v: &Value) -> ApiResult<Option<Param>> {
-    let invalid = || bad("cursor", "invalid_cursor", "The cursor is not valid");
+fn cursor_param(param: &str, kind: ColumnKind, v: &Value) -> ApiResult<Option<Param>> {
+    let invalid = || invalid_cursor(param);
     Ok(match (kind, v) {
         (_, Value::Null) => None,
+        // NUL cannot be stored in a text column (PostgreSQL refuses it in a parameter).
+        (ColumnKind::Text, Value::String(s)) if s.contains('\0') => return Err(invalid()),
         (ColumnKind::Text, Value::String(s)) => Some(Param::Text(s.clone())),
-        (ColumnKind::Number, Value::Number(n)) => Some(Param::Stored(Stored::Number(n.as_f64()))),
+        (ColumnKind::Number, Value::Number(n)) => Some(Param::Stored(Stored::Number(Some(
+            n.as_f64().filter(|f| f.is_finite()).ok_or_else(invalid)?,
+        )))),
         (ColumnKind::Bool, Value::Bool(b)) => Some(Param::Stored(Stored::Bool(Some(*b)))),
         (ColumnKind::Time, Value::String(s)) => Some(Param::Stored(Stored::Time(Some(
             values::parse_time(s).ok_or_else(invalid)?,
@@ -277,15 +335,21 @@ fn cursor_param(kind: ColumnKind, v: &Value) -> ApiResult<Option<Param>> {
     })
 }
 
-/// The keyset predicate "after this cursor" for the sort (NULLs sort first
-/// ascending and last descending, on both backends).
-fn cursor_predicate(q: &ListQuery, values: &[Value], s: &mut Statement) -> ApiResult<()> {
+/// The keyset predicate "after this cursor" in the order `sort` (NULLs sort
+/// first ascending and last descending, on both backends). With the sort
+/// reversed, it is "before this cursor" in the list's order.
+fn cursor_predicate(
+    sort: &[(String, ColumnKind, bool)],
+    param: &str,
+    values: &[Value],
+    s: &mut Statement,
+) -> ApiResult<()> {
     let mut disjuncts = Vec::new();
     let mut equal_prefix: Vec<String> = Vec::new();
-    for ((name, kind, desc), value) in q.sort.iter().zip(values) {
+    for ((name, kind, desc), value) in sort.iter().zip(values) {
         let col = format!("t.{}", quote_ident(name));
         // One token per sort value, used in every disjunct that needs it.
-        let token = cursor_param(*kind, value)?.map(|p| s.token(p));
+        let token = cursor_param(param, *kind, value)?.map(|p| s.token(p));
         let after = match (&token, desc) {
             (None, false) => Some(format!("{col} IS NOT NULL")),
             (None, true) => None,
@@ -314,7 +378,13 @@ fn cursor_predicate(q: &ListQuery, values: &[Value], s: &mut Statement) -> ApiRe
 pub struct Page {
     pub items: Vec<Map<String, Value>>,
     pub total: Option<i64>,
+    /// The position of the page's last record, when records follow it.
     pub next_cursor: Option<String>,
+    /// The position of the page's first record, when records precede it.
+    pub prev_cursor: Option<String>,
+    /// More records lie in the direction of paging: after the page (offset
+    /// and `cursor`), before it (`cursor_before`).
+    pub has_more: bool,
 }
 
 /// The statements of a list query: the page and the count.
@@ -371,12 +441,12 @@ pub fn build(
         .unwrap_or_else(|| Statement::new(&format!("{} t", quote_ident(&whole.table))));
     let mut count = Statement::new("SELECT COUNT(*) FROM ");
     count.append(&from).push(" WHERE ").append(&conditions);
+    let sort = effective_sort(q);
     if let Some(values) = &q.cursor {
         conditions.push(" AND ");
-        cursor_predicate(q, values, &mut conditions)?;
+        cursor_predicate(&sort, cursor_param_name(q), values, &mut conditions)?;
     }
-    let order: Vec<String> = q
-        .sort
+    let order: Vec<String> = sort
         .iter()
         .map(|(name, _, desc)| {
             // Columns that are never NULL get no NULLS clause, so that an index can serve the order.
@@ -423,7 +493,8 @@ pub fn build(
     })
 }
 
-/// Runs the list query (one more row than the limit, to know whether a next page exists).
+/// Runs the list query (one more row than the limit, to know whether more
+/// records lie in the direction of paging).
 pub async fn run(
     tx: &mut crate::db::Tx,
     c: &View<'_>,
@@ -442,25 +513,45 @@ pub async fn run(
     Ok(page(q, items, total))
 }
 
-/// The page of the rows a list statement returned (one more than the
-/// limit when there is a next page).
+/// The page of the rows a list statement returned (one more than the limit
+/// when more records lie in the direction of paging; in the reverse order
+/// for `cursor_before`).
 pub fn page(q: &ListQuery, mut items: Vec<Map<String, Value>>, total: Option<i64>) -> Page {
     let more = items.len() as i64 > q.limit;
     items.truncate(q.limit as usize);
+    if q.before {
+        // Read in the reverse order: put the page back in the list's order.
+        items.reverse();
+    }
     let ranked = q.search.as_ref().is_some_and(|s| s.ranked);
-    let next_cursor = match (more && !ranked, items.last()) {
-        (true, Some(last)) => Some(encode_cursor(
-            &q.sort
-                .iter()
-                .map(|(n, _, _)| last.get(n).cloned().unwrap_or(Value::Null))
-                .collect::<Vec<_>>(),
-        )),
-        _ => None,
+    // Records after the page: more were read going forwards; going
+    // backwards, the cursor's own position follows it.
+    let after = q.before || more;
+    // Records before the page: more were read going backwards; going
+    // forwards, the cursor's position or the skipped rows precede it.
+    let before = if q.before {
+        more
+    } else {
+        q.cursor.is_some() || q.skip > 0
     };
+    let position = |record: Option<&Map<String, Value>>| {
+        record.filter(|_| !ranked).map(|r| {
+            encode_cursor(
+                &q.sort
+                    .iter()
+                    .map(|(n, _, _)| r.get(n).cloned().unwrap_or(Value::Null))
+                    .collect::<Vec<_>>(),
+            )
+        })
+    };
+    let next_cursor = after.then(|| position(items.last())).flatten();
+    let prev_cursor = before.then(|| position(items.first())).flatten();
     Page {
         items,
         total,
         next_cursor,
+        prev_cursor,
+        has_more: more,
     }
 }
 

@@ -33,8 +33,14 @@ pub struct RecordList {
     pub total: Option<i64>,
     pub skip: i64,
     pub limit: i64,
-    /// Pass as `cursor` to get the next page; absent on the last page (and with a ranked `search`).
+    /// Pass as `cursor` to get the next page; null on the last page (and with a ranked `search`).
     pub next_cursor: Option<String>,
+    /// Pass as `cursor_before` to get the previous page; null on the first
+    /// page (and with a ranked `search`).
+    pub prev_cursor: Option<String>,
+    /// More records lie in the direction of paging: after this page (offset
+    /// paging and `cursor`), before it (`cursor_before`).
+    pub has_more: bool,
 }
 
 /// What a read of many records (the list, the aggregation) adds to its
@@ -78,7 +84,8 @@ pub(super) async fn rule_time_limit(
 }
 
 /// Lists the records of the caller's account that their read rule allows:
-/// `skip`/`limit` or `cursor`, `sort` (`-f`, `+f`, `f`; several keys),
+/// `skip`/`limit`, or `cursor` (the page after it) or `cursor_before` (the
+/// page before it) with `limit`, `sort` (`-f`, `+f`, `f`; several keys),
 /// `fields`, `field=value`, `filter`, `count=false`, `expand`, and `search`
 /// (full-text over the searchable fields, ranked unless sorted; docs/search.md).
 #[utoipa::path(get, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)),
@@ -131,6 +138,8 @@ pub async fn list_records(
                 items: Vec::new(),
                 total: q.count.then_some(0),
                 next_cursor: None,
+                prev_cursor: None,
+                has_more: false,
             }
         }
         Err(e) => return Err(e),
@@ -150,6 +159,8 @@ fn record_list(q: &list::ListQuery, mut page: list::Page) -> RecordList {
         skip: q.skip,
         limit: q.limit,
         next_cursor: page.next_cursor,
+        prev_cursor: page.prev_cursor,
+        has_more: page.has_more,
     }
 }
 

@@ -116,7 +116,12 @@ both!(every_write_path_emits_one_change_after_commit, |app| {
         .await
         .expect(201)
         .clone();
-    let ids: Vec<String> = batch["items"].as_array().unwrap().iter().map(id).collect();
+    let ids: Vec<String> = batch["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id)
+        .collect();
     let got = drain(&mut rx);
     assert_eq!(got.len(), 3);
     assert_eq!(

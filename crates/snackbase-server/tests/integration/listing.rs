@@ -3,7 +3,8 @@ use serde_json::{json, Value};
 use crate::both;
 use crate::harness::*;
 
-async fn seeded(app: &TestApp) -> String {
+/// The `items` collection and twelve records of Alpha's; returns Alpha's admin token.
+pub async fn seeded(app: &TestApp) -> String {
     let sa = app.superadmin().await;
     app.post(
         "/api/v1/collections",
@@ -36,7 +37,8 @@ async fn seeded(app: &TestApp) -> String {
     token
 }
 
-fn names(v: &Value) -> Vec<String> {
+/// The `name`s of a list's items, in order.
+pub fn names(v: &Value) -> Vec<String> {
     v["items"]
         .as_array()
         .unwrap()

@@ -519,6 +519,8 @@ both!(batches_are_all_or_nothing, |app| {
         .expect(201)
         .clone();
     assert_eq!(made["count"], 2);
+    assert_eq!(made["created"][1]["views"], 2);
+    assert!(made.get("items").is_none());
     let bad = app
         .post(
             "/api/v1/records/posts/batch",
@@ -547,7 +549,7 @@ both!(batches_are_all_or_nothing, |app| {
         .await
         .expect(422);
 
-    let ids: Vec<String> = made["items"]
+    let ids: Vec<String> = made["created"]
         .as_array()
         .unwrap()
         .iter()
@@ -558,7 +560,9 @@ both!(batches_are_all_or_nothing, |app| {
         .await
         .expect(200)
         .clone();
-    assert_eq!(updated["items"][1]["views"], 20);
+    assert_eq!(updated["count"], 2);
+    assert_eq!(updated["updated"][1]["views"], 20);
+    assert_eq!(updated["updated"][0]["id"], ids[0].as_str());
     let failed = app
         .patch(
             "/api/v1/records/posts/batch",
