@@ -366,13 +366,7 @@ impl Hub {
     /// their account and collection that may read them.
     pub async fn dispatch(&self, state: &AppState, changes: &[Arc<RecordChange>]) {
         self.log_reads.fetch_add(1, Ordering::AcqRel);
-        // Another node may have changed a rule: the caches follow the
-        // generation, read once per batch (SQLite learns of commits itself).
-        if state.db.backend() == crate::db::Backend::Postgres {
-            if let Err(e) = state.db.poll_changes().await {
-                tracing::warn!(error = %e, "realtime could not read the change generation");
-            }
-        }
+
         let mut grants = Grants::default();
         let mut gate = self.gate.lock().await;
         for change in changes {

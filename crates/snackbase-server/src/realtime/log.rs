@@ -121,10 +121,11 @@ impl Tail {
             (
                 format!(
                     "SELECT {COLUMNS}, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, \
-                     pg_snapshot_xmax(pg_current_snapshot())::text AS xmax \
+                     pg_snapshot_xmax(pg_current_snapshot())::text AS xmax, \
+                     (SELECT value FROM cache_generation WHERE id = 1)::text AS generation \
                      FROM record_changes WHERE seq >= $1 ORDER BY seq LIMIT {BATCH}"
                 ),
-                columns(&["xmin", "xmax"]),
+                columns(&["xmin", "xmax", "generation"]),
             )
         } else {
             (
@@ -135,6 +136,11 @@ impl Tail {
             )
         };
         let rows = fetch_rows_on_pool(db, &sql, &[Param::Int(self.next)], &cols).await?;
+        // The change generation as of these changes: a rule or grant changed
+        // on another node before them applies to them (the caches follow it).
+        if let Some(generation) = rows.first().and_then(|r| number(r, "generation")) {
+            db.changes().observe(generation);
+        }
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let Some(seq) = number(row, "seq") else {
