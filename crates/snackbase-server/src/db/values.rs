@@ -296,6 +296,30 @@ pub async fn fetch_records(
     })
 }
 
+/// Like [`fetch_records`], for a statement with one more column after the
+/// record's: an integer that is the same on every row (a `COUNT(*) OVER ()`),
+/// returned from the first row (`None` without rows).
+pub async fn fetch_records_counted(
+    tx: &mut Tx,
+    sql: &str,
+    params: &[Param],
+    cols: &[(String, ColumnKind)],
+) -> Result<(Vec<Map<String, Value>>, Option<i64>), sqlx::Error> {
+    prepare(tx, sql, true).await?;
+    crate::on_tx!(tx, |c| {
+        let rows = bound(sqlx::query(sql), params).fetch_all(c).await?;
+        let count = match rows.first() {
+            Some(row) => Some(row.try_get::<i64, _>(cols.len())?),
+            None => None,
+        };
+        let records = rows
+            .iter()
+            .map(|r| to_record(r, cols))
+            .collect::<Result<_, _>>()?;
+        Ok((records, count))
+    })
+}
+
 /// Runs a statement with parameters; returns the rows affected.
 pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sqlx::Error> {
     prepare(tx, sql, true).await?;

@@ -323,6 +323,10 @@ pub struct ListSql {
     pub params: Vec<Param>,
     pub count: String,
     pub count_params: Vec<Param>,
+    /// The select's last column is the total (`COUNT(*) OVER ()`): a search
+    /// finds its matches once for the page and the total, not twice. The
+    /// count statement is still needed for a page past the last match.
+    pub counted: bool,
 }
 
 /// Builds the list statements. `extra` is an additional SQL predicate on `t`
@@ -378,7 +382,15 @@ pub fn build(
             format!("t.{} {direction}", quote_ident(name))
         })
         .collect();
-    let mut select = Statement::new(&format!("SELECT {} FROM ", sql::select_list(&cols, "t")));
+    // A search computes every match before the page anyway (to rank or sort
+    // them): the total comes with the page (not past a cursor, which the
+    // total does not count).
+    let counted = q.count && q.search.is_some() && q.cursor.is_none();
+    let mut select = Statement::new(&format!(
+        "SELECT {}{} FROM ",
+        sql::select_list(&cols, "t"),
+        if counted { ", COUNT(*) OVER ()" } else { "" }
+    ));
     select
         .append(&from)
         .push(" WHERE ")
@@ -399,6 +411,7 @@ pub fn build(
         params,
         count,
         count_params,
+        counted,
     })
 }
 
@@ -410,9 +423,14 @@ pub async fn run(
     q: &ListQuery,
     extra: Option<Statement>,
 ) -> ApiResult<Page> {
-    let cols = sql::columns(c);
     let statements = build(tx.backend(), c, account_id, q, extra)?;
-    let mut items = sql::fetch_records(tx, &statements.select, &statements.params, &cols).await?;
+    let cols = sql::columns(c);
+    let (mut items, counted) = if statements.counted {
+        sql::fetch_records_counted(tx, &statements.select, &statements.params, &cols).await?
+    } else {
+        let items = sql::fetch_records(tx, &statements.select, &statements.params, &cols).await?;
+        (items, None)
+    };
     let more = items.len() as i64 > q.limit;
     items.truncate(q.limit as usize);
     let ranked = q.search.as_ref().is_some_and(|s| s.ranked);
@@ -425,10 +443,14 @@ pub async fn run(
         )),
         _ => None,
     };
-    let total = if q.count {
-        Some(sql::scalar_i64(tx, &statements.count, &statements.count_params).await?)
-    } else {
-        None
+    let total = match (q.count, counted) {
+        (false, _) => None,
+        (true, Some(total)) => Some(total),
+        // No row: no match, unless the page starts past the last one.
+        (true, None) if statements.counted && q.skip == 0 => Some(0),
+        (true, None) => {
+            Some(sql::scalar_i64(tx, &statements.count, &statements.count_params).await?)
+        }
     };
     Ok(Page {
         items,

@@ -9,8 +9,8 @@ use crate::collections::store::Collection;
 use crate::collections::values::column_kind;
 use crate::db::dialect::quote_ident;
 pub use crate::db::values::{
-    execute, fetch_records, returning_list, scalar_i64, select_list, to_record, BindParam,
-    ColumnKind, Param, ReadColumn, Stored,
+    execute, fetch_records, fetch_records_counted, returning_list, scalar_i64, select_list,
+    to_record, BindParam, ColumnKind, Param, ReadColumn, Stored,
 };
 use crate::db::Tx;
 

@@ -592,18 +592,56 @@ both!(aggregate_statements_use_the_group_index, |app| {
         .await
         .unwrap()
         .unwrap();
-    drop(tx);
     use snackbase_server::records::aggregate;
-    let q = aggregate::parse(&c, Some("functions=count(),sum(n)&group_by=status")).unwrap();
-    let (sql, params) = aggregate::build(&c, "AA0001", &q, None, db.backend()).unwrap();
+    let listing = snackbase_server::collections::ddl::indexes(&c)[0]
+        .name
+        .clone();
+    // Counting only: the group index covers the statement and serves the
+    // account's rows and the grouping without a sort.
+    let q = aggregate::parse(&c, Some("functions=count()&group_by=status")).unwrap();
+    let index = aggregate::storage_order(&mut tx, &c, &q).await.unwrap();
+    assert_eq!(index, None);
+    let (sql, params) = aggregate::build(&c, "AA0001", &q, None, db.backend(), None).unwrap();
     assert!(sql.contains("GROUP BY t.\"status\""), "{sql}");
     if db.backend() == snackbase_server::db::Backend::Sqlite {
         let plan = explain_sqlite(db, &sql, &params).await;
-        assert!(plan.contains("ix_"), "no index in the plan:\n{plan}\n{sql}");
+        assert!(
+            plan.contains("COVERING INDEX ix_"),
+            "not the covering group index:\n{plan}\n{sql}"
+        );
         assert!(
             !plan.contains("USE TEMP B-TREE FOR GROUP BY"),
             "the grouping needs a sort:\n{plan}\n{sql}"
         );
+    }
+    // A sum reads the rows: on SQLite in storage order (the listing index),
+    // not at random places through the group index; with filter= the planner
+    // chooses.
+    let q = aggregate::parse(&c, Some("functions=count(),sum(n)&group_by=status")).unwrap();
+    let index = aggregate::storage_order(&mut tx, &c, &q).await.unwrap();
+    let filtered = aggregate::parse(
+        &c,
+        Some("functions=count(),sum(n)&group_by=status&filter=n > 5"),
+    )
+    .unwrap();
+    assert_eq!(
+        aggregate::storage_order(&mut tx, &c, &filtered)
+            .await
+            .unwrap(),
+        None
+    );
+    drop(tx);
+    let (sql, params) =
+        aggregate::build(&c, "AA0001", &q, None, db.backend(), index.as_deref()).unwrap();
+    if db.backend() == snackbase_server::db::Backend::Sqlite {
+        assert_eq!(index.as_deref(), Some(listing.as_str()));
+        let plan = explain_sqlite(db, &sql, &params).await;
+        assert!(
+            plan.contains(&format!("USING INDEX {listing}")),
+            "not in storage order:\n{plan}\n{sql}"
+        );
+    } else {
+        assert_eq!(index, None);
     }
     // And the answer is right: the 16,000 rows of AA0001 by status.
     let token = app

@@ -303,7 +303,44 @@ pub fn parse(c: &Collection, query: Option<&str>) -> ApiResult<AggregateQuery> {
     Ok(q)
 }
 
-/// Builds the statement. `extra` is the read rules and `filter=` on `t`.
+/// On SQLite, the index that walks the account's rows in storage order, when
+/// an aggregate reads a column that is not a group field and no `filter=` is
+/// given. The planner would otherwise walk the index of the group fields,
+/// which avoids sorting the groups but reads each row at a random place in
+/// the table: on a table larger than the page cache, most of those reads go
+/// to the file (100,000 rows: about 5 times slower than in storage order).
+/// The listing index `(account_id, created_at, id)` follows the order rows
+/// were written in. With `filter=`, the planner keeps its choice: an index of
+/// the filtered field may reach far fewer rows.
+pub async fn storage_order(
+    tx: &mut Tx,
+    c: &Collection,
+    q: &AggregateQuery,
+) -> Result<Option<String>, sqlx::Error> {
+    let uncovered = q.functions.iter().any(|a| {
+        a.field
+            .as_ref()
+            .is_some_and(|f| !q.group_by.iter().any(|(g, _)| g == f))
+    });
+    let Tx::Sqlite(t) = tx else {
+        return Ok(None);
+    };
+    if !uncovered || q.filter.is_some() {
+        return Ok(None);
+    }
+    let name = crate::collections::ddl::indexes(c).swap_remove(0).name;
+    // Tables made before the listing index ended with `id` have another one.
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = $1)",
+    )
+    .bind(&name)
+    .fetch_one(t.conn())
+    .await?;
+    Ok(exists.then_some(name))
+}
+
+/// Builds the statement. `extra` is the read rules and `filter=` on `t`;
+/// `index` the one to read the rows through ([`storage_order`]), if any.
 /// Columns: the group fields, the aggregates, then the number of groups.
 pub fn build(
     c: &Collection,
@@ -311,6 +348,7 @@ pub fn build(
     q: &AggregateQuery,
     extra: Option<Statement>,
     backend: Backend,
+    index: Option<&str>,
 ) -> ApiResult<(String, Vec<Param>)> {
     let groups: Vec<String> = q
         .group_by
@@ -321,9 +359,12 @@ pub fn build(
     select.extend(q.functions.iter().map(|a| a.sql(backend)));
     select.push("COUNT(*) OVER ()".into());
     let mut s = Statement::new(&format!(
-        "SELECT {} FROM {} t WHERE t.\"account_id\" = ",
+        "SELECT {} FROM {} t{} WHERE t.\"account_id\" = ",
         select.join(", "),
-        quote_ident(&c.table)
+        quote_ident(&c.table),
+        index
+            .map(|index| format!(" INDEXED BY {}", quote_ident(index)))
+            .unwrap_or_default()
     ));
     s.bind(Param::Text(account_id.to_string()));
     if let Some(predicate) = extra {
@@ -434,7 +475,15 @@ pub async fn aggregate_records(
     let q = parse(&visible, uri.query())?;
     let backend = tx.backend();
     let extra = read_predicate(&read, &caller, &c, &visible, q.filter.as_deref(), backend)?;
-    let (sql, params) = build(&visible, &caller.account_id, &q, extra, backend)?;
+    let index = storage_order(&mut tx, &visible, &q).await?;
+    let (sql, params) = build(
+        &visible,
+        &caller.account_id,
+        &q,
+        extra,
+        backend,
+        index.as_deref(),
+    )?;
     let limit = rule_time_limit(&mut tx, &read).await?;
     let ran = run(&mut tx, &q, &sql, &params).await;
     drop(limit);
