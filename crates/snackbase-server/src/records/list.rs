@@ -2,11 +2,14 @@
 //! keys, projection, equality parameters,
 //! `filter=` in the rule language, optional total and `expand=`.
 
+use std::sync::Arc;
+
 use crate::auth::AccountId;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::sql::{self, Param};
+use crate::cache::{statement_key, ResultCache, MAX_ROWS_KEPT};
 use crate::collections::schema::FieldKind;
 use crate::collections::search::{self, Search};
 use crate::collections::store::Collection;
@@ -311,6 +314,7 @@ fn cursor_predicate(q: &ListQuery, values: &[Value], s: &mut Statement) -> ApiRe
 }
 
 /// The result of a list query.
+#[derive(Debug, Clone)]
 pub struct Page {
     pub items: Vec<Map<String, Value>>,
     pub total: Option<i64>,
@@ -415,15 +419,49 @@ pub fn build(
     })
 }
 
-/// Runs the list query (one more row than the limit, to know whether a next page exists).
+/// Runs the list query (one more row than the limit, to know whether a next
+/// page exists). With `cache` (and the generation read before `tx` began),
+/// the page is looked up there first and kept there (see
+/// `cache::ResultCache`: only where the database stands the same).
 pub async fn run(
     tx: &mut crate::db::Tx,
     c: &Collection,
     account_id: &AccountId,
     q: &ListQuery,
     extra: Option<Statement>,
+    cache: Option<(&ResultCache<Arc<Page>>, u64)>,
 ) -> ApiResult<Page> {
     let statements = build(tx.backend(), c, account_id, q, extra)?;
+    let kept = match cache {
+        Some((cache, generation)) => cache.stand(tx, generation).await?.map(|stand| {
+            let mut key = statement_key(&statements.select, &statements.params);
+            if q.count {
+                key.push('\u{0}');
+                key.push_str(&statement_key(&statements.count, &statements.count_params));
+            }
+            (cache, stand, key)
+        }),
+        None => None,
+    };
+    if let Some(page) = kept
+        .as_ref()
+        .and_then(|(cache, stand, key)| cache.get(key, *stand))
+    {
+        return Ok(Page::clone(&page));
+    }
+    let page = fetch(tx, c, q, &statements).await?;
+    if let Some((cache, stand, key)) = kept.filter(|_| page.items.len() <= MAX_ROWS_KEPT) {
+        cache.put(key, stand, Arc::new(page.clone()));
+    }
+    Ok(page)
+}
+
+async fn fetch(
+    tx: &mut crate::db::Tx,
+    c: &Collection,
+    q: &ListQuery,
+    statements: &ListSql,
+) -> ApiResult<Page> {
     let cols = sql::columns(c);
     let (mut items, counted) = if statements.counted {
         sql::fetch_records_counted(tx, &statements.select, &statements.params, &cols).await?

@@ -693,3 +693,162 @@ async fn explain_sqlite(
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// count() and sum(total) by status of what `token` may list, computed from
+/// the list (which no result cache answers).
+async fn listed_sums(app: &TestApp, token: &str) -> Value {
+    let list = app
+        .get("/api/v1/records/orders?limit=100", Some(token))
+        .await
+        .expect(200)
+        .clone();
+    let mut by: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    for r in list["items"].as_array().unwrap() {
+        let e = by
+            .entry(r["status"].as_str().unwrap().to_string())
+            .or_default();
+        e.0 += 1;
+        e.1 += r["total"].as_f64().unwrap();
+    }
+    json!(by
+        .into_iter()
+        .map(|(s, (count, sum))| json!({"status": s, "count": count, "sum_total": sum}))
+        .collect::<Vec<_>>())
+}
+
+/// The aggregate `token` gets, with sums as floats (to compare with
+/// [`listed_sums`]).
+async fn aggregated_sums(app: &TestApp, token: &str) -> Value {
+    let body = app
+        .get(
+            &agg("functions=count(),sum(total)&group_by=status"),
+            Some(token),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        body["total_groups"],
+        body["results"].as_array().unwrap().len()
+    );
+    json!(body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!({"status": r["status"], "count": r["count"],
+                        "sum_total": r["sum_total"].as_f64().unwrap()}))
+        .collect::<Vec<_>>())
+}
+
+// Aggregation answers are kept (SQLite), and every committed change shows
+// in the very next aggregate: writes through every route, a write by another
+// connection (another process), and a change of the read rules.
+both!(aggregates_follow_every_write, |app| {
+    let sa = app.superadmin().await;
+    collection(&app, &sa).await;
+    let (alpha, beta) = app.alpha_and_beta().await;
+    create(&app, &alpha, &orders(9, 0)).await;
+    check(&app, &alpha, "seeded").await;
+    if app.state.db.backend() == snackbase_server::db::Backend::Sqlite {
+        assert!(!app.state.aggregates.is_empty(), "the answer is kept");
+    }
+    let id = app
+        .post(
+            "/api/v1/records/orders",
+            Some(&alpha),
+            json!({"status": "open", "total": 100}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    check(&app, &alpha, "create").await;
+    app.patch(
+        &format!("/api/v1/records/orders/{id}"),
+        Some(&alpha),
+        json!({"total": 7.5}),
+    )
+    .await
+    .expect(200);
+    check(&app, &alpha, "update of the summed field").await;
+    app.patch(
+        &format!("/api/v1/records/orders/{id}"),
+        Some(&alpha),
+        json!({"status": "brand new"}),
+    )
+    .await
+    .expect(200);
+    check(&app, &alpha, "update of the group field").await;
+    app.delete(&format!("/api/v1/records/orders/{id}"), Some(&alpha))
+        .await
+        .expect(204);
+    check(&app, &alpha, "delete").await;
+    create(&app, &alpha, &orders(4, 5)).await;
+    check(&app, &alpha, "batch").await;
+    // Another account's write does not change Alpha's answer, nor stale Beta's.
+    create(&app, &beta, &orders(3, 1)).await;
+    check(&app, &beta, "beta").await;
+    create(&app, &beta, &orders(2, 2)).await;
+    check(&app, &beta, "beta again").await;
+    check(&app, &alpha, "after beta's writes").await;
+    // Another process (SQLite) or node (PostgreSQL) writes a record the way
+    // SnackBase does: the row and its change, committed together.
+    let record = "INSERT INTO col_orders (id, account_id, created_at, updated_at, status, total) \
+                  VALUES ('elsewhere1', 'AA0001', '2024-03-01T00:00:00.000000Z', \
+                  '2024-03-01T00:00:00.000000Z', 'open', 1000)";
+    let change = "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_role, created_at) \
+                  VALUES ('AA0001', 'orders', 'create', 'elsewhere1', 'admin', '2024-03-01T00:00:00.000000Z')";
+    match app.state.db.backend() {
+        // One transaction per statement: the row, then its change.
+        snackbase_server::db::Backend::Sqlite => {
+            app.exec_elsewhere(record).await;
+            app.exec_elsewhere(change).await;
+        }
+        snackbase_server::db::Backend::Postgres => {
+            app.exec_elsewhere(&format!(
+                "WITH w AS ({record} RETURNING id) INSERT INTO record_changes \
+                 (account_id, collection, operation, record_id, actor_role, created_at) \
+                 SELECT 'AA0001', 'orders', 'create', id, 'admin', now() FROM w"
+            ))
+            .await
+        }
+    }
+    check(&app, &alpha, "a write elsewhere").await;
+    // A change of the read rules shows at once, for the users it concerns.
+    app.post(
+        "/api/v1/users",
+        Some(&sa),
+        json!({"email": "u@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}),
+    )
+    .await
+    .expect(201);
+    let user = app
+        .login("alpha", "u@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (rule, step) in [
+        ("record.status == 'open'", "an open-only rule"),
+        ("record.total > 5", "a rule on totals"),
+        ("true", "every row"),
+    ] {
+        app.put(
+            "/api/v1/roles/2/permissions/bulk",
+            Some(&sa),
+            json!({"updates": [{"collection": "orders", "operation": "read", "rule": rule}]}),
+        )
+        .await
+        .expect(200);
+        check(&app, &user, step).await;
+    }
+});
+
+async fn check(app: &TestApp, token: &str, step: &str) {
+    let want = listed_sums(app, token).await;
+    assert_eq!(aggregated_sums(app, token).await, want, "{step}");
+    // Twice: the second answer may come from the cache.
+    assert_eq!(aggregated_sums(app, token).await, want, "{step} (again)");
+}

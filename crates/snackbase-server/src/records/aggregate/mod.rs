@@ -14,6 +14,7 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::Row as _;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 mod having;
@@ -23,6 +24,7 @@ use super::handlers::{load_collection, read_predicate, rule_time_limit};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::model::Operation;
+use crate::cache::{statement_key, MAX_ROWS_KEPT};
 use crate::collections::schema::FieldKind;
 use crate::collections::store::Collection;
 use crate::collections::values::{self, ColumnKind};
@@ -116,6 +118,9 @@ impl Aggregate {
         }
     }
 }
+
+/// An answer: the groups (at most [`MAX_GROUPS`]) and their number.
+pub type Answer = (Vec<Map<String, Value>>, i64);
 
 /// A parsed aggregation request.
 #[derive(Debug)]
@@ -468,6 +473,7 @@ pub async fn aggregate_records(
     ApiPath(collection): ApiPath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<AggregateResponse>> {
+    let generation = state.aggregates.generation();
     let mut tx = state.db.begin_read().await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
@@ -485,10 +491,33 @@ pub async fn aggregate_records(
         index.as_deref(),
     )?;
     let limit = rule_time_limit(&mut tx, &read).await?;
+    // An answer is kept unless SQL macros (which may read the clock) are part
+    // of the rules; a kept answer is served only where it was computed.
+    let kept = match limit {
+        None => state.aggregates.stand(&mut tx, generation).await?,
+        Some(_) => None,
+    }
+    .map(|stand| (stand, statement_key(&sql, &params)));
+    if let Some(answer) = kept
+        .as_ref()
+        .and_then(|(stand, key)| state.aggregates.get(key, *stand))
+    {
+        return Ok(Json(AggregateResponse {
+            results: answer.0.clone(),
+            total_groups: answer.1,
+        }));
+    }
     let ran = run(&mut tx, &q, &sql, &params).await;
     drop(limit);
     let (results, total_groups) = match ran {
-        Ok(done) => done,
+        Ok(done) => {
+            if let Some((stand, key)) = kept.filter(|_| done.0.len() <= MAX_ROWS_KEPT) {
+                state
+                    .aggregates
+                    .put(key, stand, Arc::new((done.0.clone(), done.1)));
+            }
+            done
+        }
         // As in the list: a rule that fails at run time denies (nothing is
         // counted); any other database error is a 500, never an empty result.
         Err(cause) => {
