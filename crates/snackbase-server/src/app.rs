@@ -10,10 +10,14 @@ use anyhow::Context as _;
 use crate::auth::password::DummyHash;
 use crate::auth::tokens::TokenKeys;
 use crate::authz::engine::AuthzCache;
-use crate::cache::GenCache;
+use crate::cache::{GenCache, ResultCache};
 use crate::config::{Config, Secret};
 use crate::db::{DatabaseUrl, Db, PoolSettings};
 use crate::setup::SetupToken;
+
+/// Answers kept per result cache (each at most
+/// [`crate::cache::MAX_ROWS_KEPT`] rows).
+const RESULTS_KEPT: usize = 256;
 
 pub struct App {
     pub config: Config,
@@ -26,6 +30,10 @@ pub struct App {
     pub identities: GenCache<String, Arc<crate::auth::principal::Principal>>,
     /// Every collection, compiled (see `collections::compiled`).
     pub catalog: crate::collections::compiled::CatalogCache,
+    /// Aggregation answers (SQLite; see `cache::ResultCache`).
+    pub aggregates: ResultCache<Arc<crate::records::aggregate::Answer>>,
+    /// Pages of `search=` lists (SQLite; see `cache::ResultCache`).
+    pub searches: ResultCache<Arc<crate::records::list::Page>>,
     pub hooks: Arc<crate::hooks::Hooks>,
     pub request_logs: crate::logs::Recorder,
     /// This node's rate-limit counters.
@@ -129,6 +137,8 @@ impl AppState {
             authz: AuthzCache::new(changes.clone()),
             identities: GenCache::new(changes.clone(), 50_000),
             catalog: crate::collections::compiled::CatalogCache::new(changes.clone()),
+            aggregates: ResultCache::new(changes.clone(), RESULTS_KEPT),
+            searches: ResultCache::new(changes.clone(), RESULTS_KEPT),
             hooks,
         }));
         if state.db.backend() == crate::db::Backend::Sqlite {

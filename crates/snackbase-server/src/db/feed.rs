@@ -192,6 +192,24 @@ pub async fn record(
     Ok(Some(change))
 }
 
+/// The head of the change log as `tx` sees it, on SQLite: the last `seq`
+/// ever handed out (`sqlite_sequence`, which pruning does not lower), 0 before
+/// the first change. Every record change moves it in its own transaction, so
+/// two reads that see the same head see the same records (see
+/// `cache::ResultCache`). `None` on PostgreSQL, whose concurrent writers
+/// commit out of `seq` order, so a head says nothing about what is committed.
+pub async fn head(tx: &mut Tx) -> Result<Option<i64>, sqlx::Error> {
+    match tx {
+        Tx::Sqlite(t) => sqlx::query_scalar(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'record_changes'), 0)",
+        )
+        .fetch_one(t.conn())
+        .await
+        .map(Some),
+        Tx::Postgres(_) => Ok(None),
+    }
+}
+
 /// Rows deleted by one [`prune`] at most.
 pub const PRUNE_BATCH: u64 = 10_000;
 

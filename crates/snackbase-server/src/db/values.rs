@@ -319,6 +319,20 @@ pub async fn fetch_records_with(
     })
 }
 
+/// Like [`fetch_records`], for a statement with one more column after the
+/// record's: an integer that is the same on every row (a `COUNT(*) OVER ()`),
+/// returned from the first row (`None` without rows).
+pub async fn fetch_records_counted(
+    tx: &mut Tx,
+    sql: &str,
+    params: &[Param],
+    cols: &[(String, ColumnKind)],
+) -> Result<(Vec<Map<String, Value>>, Option<i64>), sqlx::Error> {
+    let rows = fetch_records_with(tx, sql, params, cols, 1).await?;
+    let count = rows.first().and_then(|(_, more)| more[0]);
+    Ok((rows.into_iter().map(|(r, _)| r).collect(), count))
+}
+
 /// A SELECT of typed columns on the pool, outside the record path's
 /// statement counts (for background readers such as the realtime tailer).
 pub async fn fetch_rows_on_pool(

@@ -10,11 +10,14 @@
 //! order). Keyset paging is stable under concurrent writes: a record that
 //! existed is neither repeated nor skipped by inserts between pages.
 
+use std::sync::Arc;
+
 use crate::auth::AccountId;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::sql::{self, Param};
+use crate::cache::{statement_key, ResultCache, MAX_ROWS_KEPT};
 use crate::collections::schema::FieldKind;
 use crate::collections::search::{self, Search};
 use crate::collections::values::{self, ColumnKind, Stored};
@@ -375,6 +378,7 @@ fn cursor_predicate(
 }
 
 /// The result of a list query.
+#[derive(Debug, Clone)]
 pub struct Page {
     pub items: Vec<Map<String, Value>>,
     pub total: Option<i64>,
@@ -393,6 +397,10 @@ pub struct ListSql {
     pub params: Vec<Param>,
     pub count: String,
     pub count_params: Vec<Param>,
+    /// The select's last column is the total (`COUNT(*) OVER ()`): a search
+    /// finds its matches once for the page and the total, not twice. The
+    /// count statement is still needed for a page past the last match.
+    pub counted: bool,
 }
 
 /// How the page's statement reports the total and the change generation.
@@ -460,7 +468,15 @@ pub fn build(
             format!("t.{} {direction}", quote_ident(name))
         })
         .collect();
-    let mut select = Statement::new(&format!("SELECT {}", c.select_list()));
+    // A search computes every match before the page anyway (to rank or sort
+    // them): the total comes with the page (not past a cursor, which the
+    // total does not count). The one-statement shape carries its own total.
+    let counted = shape == Shape::Separate && q.count && q.search.is_some() && q.cursor.is_none();
+    let mut select = Statement::new(&format!(
+        "SELECT {}{}",
+        c.select_list(),
+        if counted { ", COUNT(*) OVER ()" } else { "" }
+    ));
     if shape == Shape::Inline {
         // Uncorrelated sub-selects: each runs once for the statement.
         select.push(", (SELECT value FROM cache_generation WHERE id = 1), ");
@@ -490,25 +506,68 @@ pub fn build(
         params,
         count,
         count_params,
+        counted,
     })
 }
 
 /// Runs the list query (one more row than the limit, to know whether more
-/// records lie in the direction of paging).
+/// records lie in the direction of paging). With `cache` (and the generation
+/// read before `tx` began), the page is looked up there first and kept there
+/// (see `cache::ResultCache`: only where the database stands the same).
 pub async fn run(
     tx: &mut crate::db::Tx,
     c: &View<'_>,
     account_id: &AccountId,
     q: &ListQuery,
     extra: Option<Statement>,
+    cache: Option<(&ResultCache<Arc<Page>>, u64)>,
 ) -> ApiResult<Page> {
     let statements = build(tx.backend(), c, account_id, q, extra, Shape::Separate)?;
-    let items =
-        sql::fetch_records(tx, &statements.select, &statements.params, &c.columns()).await?;
-    let total = if q.count {
-        Some(sql::scalar_i64(tx, &statements.count, &statements.count_params).await?)
+    let kept = match cache {
+        Some((cache, generation)) => cache.stand(tx, generation).await?.map(|stand| {
+            let mut key = statement_key(&statements.select, &statements.params);
+            if q.count {
+                key.push('\u{0}');
+                key.push_str(&statement_key(&statements.count, &statements.count_params));
+            }
+            (cache, stand, key)
+        }),
+        None => None,
+    };
+    if let Some(page) = kept
+        .as_ref()
+        .and_then(|(cache, stand, key)| cache.get(key, *stand))
+    {
+        return Ok(Page::clone(&page));
+    }
+    let page = fetch(tx, c, q, &statements).await?;
+    if let Some((cache, stand, key)) = kept.filter(|_| page.items.len() <= MAX_ROWS_KEPT) {
+        cache.put(key, stand, Arc::new(page.clone()));
+    }
+    Ok(page)
+}
+
+async fn fetch(
+    tx: &mut crate::db::Tx,
+    c: &View<'_>,
+    q: &ListQuery,
+    statements: &ListSql,
+) -> ApiResult<Page> {
+    let cols = c.columns();
+    let (items, counted) = if statements.counted {
+        sql::fetch_records_counted(tx, &statements.select, &statements.params, &cols).await?
     } else {
-        None
+        let items = sql::fetch_records(tx, &statements.select, &statements.params, &cols).await?;
+        (items, None)
+    };
+    let total = match (q.count, counted) {
+        (false, _) => None,
+        (true, Some(total)) => Some(total),
+        // No row: no match, unless the page starts past the last one.
+        (true, None) if statements.counted && q.skip == 0 => Some(0),
+        (true, None) => {
+            Some(sql::scalar_i64(tx, &statements.count, &statements.count_params).await?)
+        }
     };
     Ok(page(q, items, total))
 }

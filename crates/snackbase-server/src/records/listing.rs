@@ -106,6 +106,8 @@ pub async fn list_records(
         }
     }
     let caller = Principal::from_request_parts(&mut parts, &state).await?;
+    // Before the read transaction: see `cache::ResultCache::generation`.
+    let generation = state.searches.generation();
     let mut tx = state.db.begin_read().await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
@@ -125,7 +127,10 @@ pub async fn list_records(
     };
     let ruled = read.grants.is_some();
     let limit = rule_time_limit(&mut tx, &read).await?;
-    let listed = list::run(&mut tx, &visible, &caller.account_id, &q, extra).await;
+    // Searches cost what their matches cost: their pages are kept, unless SQL
+    // macros (which may read the clock) are part of the rules.
+    let cache = (q.search.is_some() && limit.is_none()).then_some((&state.searches, generation));
+    let listed = list::run(&mut tx, &visible, &caller.account_id, &q, extra, cache).await;
     drop(limit);
     let mut page = match listed {
         Ok(page) => page,

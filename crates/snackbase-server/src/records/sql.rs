@@ -8,8 +8,8 @@ use sqlx::Row as _;
 use crate::collections::compiled::Compiled;
 pub use crate::collections::record_sql::Columns;
 pub use crate::db::values::{
-    execute, fetch_records, fetch_records_with, returning_list, scalar_i64, select_list, to_record,
-    BindParam, ColumnKind, Param, ReadColumn, Stored,
+    execute, fetch_records, fetch_records_counted, fetch_records_with, returning_list, scalar_i64,
+    select_list, to_record, BindParam, ColumnKind, Param, ReadColumn, Stored,
 };
 use crate::db::Tx;
 

@@ -589,19 +589,58 @@ both!(aggregate_statements_use_the_group_index, |app| {
     }
     let mut tx = db.begin_read().await.unwrap();
     let catalog = app.state.catalog.catalog(&mut tx).await.unwrap();
-    drop(tx);
-    let c = snackbase_server::collections::view::View::all(catalog.get("events").unwrap());
+    let compiled = catalog.get("events").unwrap().clone();
+    let c = snackbase_server::collections::view::View::all(&compiled);
     use snackbase_server::records::aggregate;
-    let q = aggregate::parse(&c, Some("functions=count(),sum(n)&group_by=status")).unwrap();
-    let (sql, params) = aggregate::build(&c, "AA0001", &q, None, db.backend()).unwrap();
+    let listing = snackbase_server::collections::ddl::indexes(&compiled)[0]
+        .name
+        .clone();
+    // Counting only: the group index covers the statement and serves the
+    // account's rows and the grouping without a sort.
+    let q = aggregate::parse(&c, Some("functions=count()&group_by=status")).unwrap();
+    let index = aggregate::storage_order(&mut tx, &c, &q).await.unwrap();
+    assert_eq!(index, None);
+    let (sql, params) = aggregate::build(&c, "AA0001", &q, None, db.backend(), None).unwrap();
     assert!(sql.contains("GROUP BY t.\"status\""), "{sql}");
     if db.backend() == snackbase_server::db::Backend::Sqlite {
         let plan = explain_sqlite(db, &sql, &params).await;
-        assert!(plan.contains("ix_"), "no index in the plan:\n{plan}\n{sql}");
+        assert!(
+            plan.contains("COVERING INDEX ix_"),
+            "not the covering group index:\n{plan}\n{sql}"
+        );
         assert!(
             !plan.contains("USE TEMP B-TREE FOR GROUP BY"),
             "the grouping needs a sort:\n{plan}\n{sql}"
         );
+    }
+    // A sum reads the rows: on SQLite in storage order (the listing index),
+    // not at random places through the group index; with filter= the planner
+    // chooses.
+    let q = aggregate::parse(&c, Some("functions=count(),sum(n)&group_by=status")).unwrap();
+    let index = aggregate::storage_order(&mut tx, &c, &q).await.unwrap();
+    let filtered = aggregate::parse(
+        &c,
+        Some("functions=count(),sum(n)&group_by=status&filter=n > 5"),
+    )
+    .unwrap();
+    assert_eq!(
+        aggregate::storage_order(&mut tx, &c, &filtered)
+            .await
+            .unwrap(),
+        None
+    );
+    drop(tx);
+    let (sql, params) =
+        aggregate::build(&c, "AA0001", &q, None, db.backend(), index.as_deref()).unwrap();
+    if db.backend() == snackbase_server::db::Backend::Sqlite {
+        assert_eq!(index.as_deref(), Some(listing.as_str()));
+        let plan = explain_sqlite(db, &sql, &params).await;
+        assert!(
+            plan.contains(&format!("USING INDEX {listing}")),
+            "not in storage order:\n{plan}\n{sql}"
+        );
+    } else {
+        assert_eq!(index, None);
     }
     // And the answer is right: the 16,000 rows of AA0001 by status.
     let token = app
@@ -652,4 +691,163 @@ async fn explain_sqlite(
         .map(|r| sqlx::Row::get::<String, _>(r, 3))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// count() and sum(total) by status of what `token` may list, computed from
+/// the list (which no result cache answers).
+async fn listed_sums(app: &TestApp, token: &str) -> Value {
+    let list = app
+        .get("/api/v1/records/orders?limit=100", Some(token))
+        .await
+        .expect(200)
+        .clone();
+    let mut by: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    for r in list["items"].as_array().unwrap() {
+        let e = by
+            .entry(r["status"].as_str().unwrap().to_string())
+            .or_default();
+        e.0 += 1;
+        e.1 += r["total"].as_f64().unwrap();
+    }
+    json!(by
+        .into_iter()
+        .map(|(s, (count, sum))| json!({"status": s, "count": count, "sum_total": sum}))
+        .collect::<Vec<_>>())
+}
+
+/// The aggregate `token` gets, with sums as floats (to compare with
+/// [`listed_sums`]).
+async fn aggregated_sums(app: &TestApp, token: &str) -> Value {
+    let body = app
+        .get(
+            &agg("functions=count(),sum(total)&group_by=status"),
+            Some(token),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        body["total_groups"],
+        body["results"].as_array().unwrap().len()
+    );
+    json!(body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!({"status": r["status"], "count": r["count"],
+                        "sum_total": r["sum_total"].as_f64().unwrap()}))
+        .collect::<Vec<_>>())
+}
+
+// Aggregation answers are kept (SQLite), and every committed change shows
+// in the very next aggregate: writes through every route, a write by another
+// connection (another process), and a change of the read rules.
+both!(aggregates_follow_every_write, |app| {
+    let sa = app.superadmin().await;
+    collection(&app, &sa).await;
+    let (alpha, beta) = app.alpha_and_beta().await;
+    create(&app, &alpha, &orders(9, 0)).await;
+    check(&app, &alpha, "seeded").await;
+    if app.state.db.backend() == snackbase_server::db::Backend::Sqlite {
+        assert!(!app.state.aggregates.is_empty(), "the answer is kept");
+    }
+    let id = app
+        .post(
+            "/api/v1/records/orders",
+            Some(&alpha),
+            json!({"status": "open", "total": 100}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    check(&app, &alpha, "create").await;
+    app.patch(
+        &format!("/api/v1/records/orders/{id}"),
+        Some(&alpha),
+        json!({"total": 7.5}),
+    )
+    .await
+    .expect(200);
+    check(&app, &alpha, "update of the summed field").await;
+    app.patch(
+        &format!("/api/v1/records/orders/{id}"),
+        Some(&alpha),
+        json!({"status": "brand new"}),
+    )
+    .await
+    .expect(200);
+    check(&app, &alpha, "update of the group field").await;
+    app.delete(&format!("/api/v1/records/orders/{id}"), Some(&alpha))
+        .await
+        .expect(204);
+    check(&app, &alpha, "delete").await;
+    create(&app, &alpha, &orders(4, 5)).await;
+    check(&app, &alpha, "batch").await;
+    // Another account's write does not change Alpha's answer, nor stale Beta's.
+    create(&app, &beta, &orders(3, 1)).await;
+    check(&app, &beta, "beta").await;
+    create(&app, &beta, &orders(2, 2)).await;
+    check(&app, &beta, "beta again").await;
+    check(&app, &alpha, "after beta's writes").await;
+    // Another process (SQLite) or node (PostgreSQL) writes a record the way
+    // SnackBase does: the row and its change, committed together.
+    let record = "INSERT INTO col_orders (id, account_id, created_at, updated_at, status, total) \
+                  VALUES ('elsewhere1', 'AA0001', '2024-03-01T00:00:00.000000Z', \
+                  '2024-03-01T00:00:00.000000Z', 'open', 1000)";
+    let change = "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_role, created_at) \
+                  VALUES ('AA0001', 'orders', 'create', 'elsewhere1', 'admin', '2024-03-01T00:00:00.000000Z')";
+    match app.state.db.backend() {
+        // One transaction per statement: the row, then its change.
+        snackbase_server::db::Backend::Sqlite => {
+            app.exec_elsewhere(record).await;
+            app.exec_elsewhere(change).await;
+        }
+        snackbase_server::db::Backend::Postgres => {
+            app.exec_elsewhere(&format!(
+                "WITH w AS ({record} RETURNING id) INSERT INTO record_changes \
+                 (account_id, collection, operation, record_id, actor_role, created_at) \
+                 SELECT 'AA0001', 'orders', 'create', id, 'admin', now() FROM w"
+            ))
+            .await
+        }
+    }
+    check(&app, &alpha, "a write elsewhere").await;
+    // A change of the read rules shows at once, for the users it concerns.
+    app.post(
+        "/api/v1/users",
+        Some(&sa),
+        json!({"email": "u@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}),
+    )
+    .await
+    .expect(201);
+    let user = app
+        .login("alpha", "u@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (rule, step) in [
+        ("record.status == 'open'", "an open-only rule"),
+        ("record.total > 5", "a rule on totals"),
+        ("true", "every row"),
+    ] {
+        app.put(
+            "/api/v1/roles/2/permissions/bulk",
+            Some(&sa),
+            json!({"updates": [{"collection": "orders", "operation": "read", "rule": rule}]}),
+        )
+        .await
+        .expect(200);
+        check(&app, &user, step).await;
+    }
+});
+
+async fn check(app: &TestApp, token: &str, step: &str) {
+    let want = listed_sums(app, token).await;
+    assert_eq!(aggregated_sums(app, token).await, want, "{step}");
+    // Twice: the second answer may come from the cache.
+    assert_eq!(aggregated_sums(app, token).await, want, "{step} (again)");
 }

@@ -516,3 +516,125 @@ async fn sqlite_search_plan_starts_from_the_match() {
         );
     }
 }
+
+/// The titles and the total of a ranked search.
+async fn searched(app: &TestApp, token: &str, text: &str) -> (Vec<String>, i64) {
+    let res = app
+        .get(
+            &format!("/api/v1/records/docs?search={text}&limit=50"),
+            Some(token),
+        )
+        .await
+        .expect(200)
+        .clone();
+    let titles = res["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap_or_default().to_string())
+        .collect();
+    (sorted(titles), res["total"].as_i64().unwrap())
+}
+
+// Search pages are kept (SQLite), and every committed change shows in the
+// very next search: writes through the routes, a write by another
+// connection (another process), a change of the read rules.
+both!(search_pages_follow_every_write, |app| {
+    let (sa, _, a) = docs(&app).await;
+    async fn expect(app: &TestApp, token: &str, text: &str, want: &[&str], step: &str) {
+        let want: Vec<String> = sorted(want.iter().map(|s| s.to_string()).collect());
+        for _ in 0..2 {
+            let (titles, total) = searched(app, token, text).await;
+            assert_eq!(titles, want, "{step}");
+            assert_eq!(total, want.len() as i64, "{step}");
+        }
+    }
+    add(&app, &a, json!({"title": "apple pie", "body": "x"})).await;
+    expect(&app, &a, "apple", &["apple pie"], "first").await;
+    if app.state.db.backend() == snackbase_server::db::Backend::Sqlite {
+        assert!(!app.state.searches.is_empty(), "the page is kept");
+    }
+    let id = add(&app, &a, json!({"title": "apple tart", "body": "y"})).await;
+    expect(&app, &a, "apple", &["apple pie", "apple tart"], "create").await;
+    app.patch(
+        &format!("/api/v1/records/docs/{id}"),
+        Some(&a),
+        json!({"title": "pear tart"}),
+    )
+    .await
+    .expect(200);
+    expect(&app, &a, "apple", &["apple pie"], "update").await;
+    expect(&app, &a, "tart", &["pear tart"], "update, other text").await;
+    app.delete(&format!("/api/v1/records/docs/{id}"), Some(&a))
+        .await
+        .expect(204);
+    expect(&app, &a, "tart", &[], "delete").await;
+    // A page past the last match still has the total (the count statement).
+    let past = app
+        .get("/api/v1/records/docs?search=apple&skip=5", Some(&a))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(past["items"], json!([]));
+    assert_eq!(past["total"], 1);
+    // Another process (SQLite) or node (PostgreSQL) writes a record with its
+    // change, as SnackBase does.
+    let record = "INSERT INTO col_docs (id, account_id, created_at, updated_at, title, body) \
+                  VALUES ('elsewhere1', 'AA0001', '2024-03-01T00:00:00.000000Z', \
+                  '2024-03-01T00:00:00.000000Z', 'apple crumble', 'z')";
+    match app.state.db.backend() {
+        snackbase_server::db::Backend::Sqlite => {
+            app.exec_elsewhere(record).await;
+            app.exec_elsewhere(
+                "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_role, created_at) \
+                 VALUES ('AA0001', 'docs', 'create', 'elsewhere1', 'admin', '2024-03-01T00:00:00.000000Z')",
+            )
+            .await;
+        }
+        snackbase_server::db::Backend::Postgres => {
+            app.exec_elsewhere(&format!(
+                "WITH w AS ({record} RETURNING id) INSERT INTO record_changes \
+                 (account_id, collection, operation, record_id, actor_role, created_at) \
+                 SELECT 'AA0001', 'docs', 'create', id, 'admin', now() FROM w"
+            ))
+            .await
+        }
+    }
+    expect(
+        &app,
+        &a,
+        "apple",
+        &["apple crumble", "apple pie"],
+        "a write elsewhere",
+    )
+    .await;
+    // A change of the read rules shows at once.
+    app.post(
+        "/api/v1/users",
+        Some(&sa),
+        json!({"email": "u@example.com", "password": PASSWORD, "account_id": "AA0001", "role_id": 2}),
+    )
+    .await
+    .expect(201);
+    let u = app
+        .login("alpha", "u@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (rule, want) in [
+        ("record.title == 'apple pie'", vec!["apple pie"]),
+        ("true", vec!["apple crumble", "apple pie"]),
+        ("record.title == 'nothing'", vec![]),
+    ] {
+        app.put(
+            "/api/v1/roles/2/permissions/bulk",
+            Some(&sa),
+            json!({"updates": [{"collection": "docs", "operation": "read", "rule": rule}]}),
+        )
+        .await
+        .expect(200);
+        expect(&app, &u, "apple", &want, rule).await;
+    }
+});

@@ -14,6 +14,7 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::Row as _;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 mod having;
@@ -24,6 +25,7 @@ use super::listing::{read_predicate, rule_time_limit};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::model::Operation;
+use crate::cache::{statement_key, MAX_ROWS_KEPT};
 use crate::collections::schema::FieldKind;
 use crate::collections::values::{self, ColumnKind};
 use crate::collections::view::View;
@@ -117,6 +119,9 @@ impl Aggregate {
         }
     }
 }
+
+/// An answer: the groups (at most [`MAX_GROUPS`]) and their number.
+pub type Answer = (Vec<Map<String, Value>>, i64);
 
 /// A parsed aggregation request.
 #[derive(Debug)]
@@ -304,7 +309,46 @@ pub fn parse(c: &View<'_>, query: Option<&str>) -> ApiResult<AggregateQuery> {
     Ok(q)
 }
 
-/// Builds the statement. `extra` is the read rules and `filter=` on `t`.
+/// On SQLite, the index that walks the account's rows in storage order, when
+/// an aggregate reads a column that is not a group field and no `filter=` is
+/// given. The planner would otherwise walk the index of the group fields,
+/// which avoids sorting the groups but reads each row at a random place in
+/// the table: on a table larger than the page cache, most of those reads go
+/// to the file (100,000 rows: about 5 times slower than in storage order).
+/// The listing index `(account_id, created_at, id)` follows the order rows
+/// were written in. With `filter=`, the planner keeps its choice: an index of
+/// the filtered field may reach far fewer rows.
+pub async fn storage_order(
+    tx: &mut Tx,
+    c: &View<'_>,
+    q: &AggregateQuery,
+) -> Result<Option<String>, sqlx::Error> {
+    let uncovered = q.functions.iter().any(|a| {
+        a.field
+            .as_ref()
+            .is_some_and(|f| !q.group_by.iter().any(|(g, _)| g == f))
+    });
+    let Tx::Sqlite(t) = tx else {
+        return Ok(None);
+    };
+    if !uncovered || q.filter.is_some() {
+        return Ok(None);
+    }
+    let name = crate::collections::ddl::indexes(c.compiled())
+        .swap_remove(0)
+        .name;
+    // Tables made before the listing index ended with `id` have another one.
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = $1)",
+    )
+    .bind(&name)
+    .fetch_one(t.conn())
+    .await?;
+    Ok(exists.then_some(name))
+}
+
+/// Builds the statement. `extra` is the read rules and `filter=` on `t`;
+/// `index` the one to read the rows through ([`storage_order`]), if any.
 /// Columns: the group fields, the aggregates, then the number of groups.
 pub fn build(
     c: &View<'_>,
@@ -312,6 +356,7 @@ pub fn build(
     q: &AggregateQuery,
     extra: Option<Statement>,
     backend: Backend,
+    index: Option<&str>,
 ) -> ApiResult<(String, Vec<Param>)> {
     let groups: Vec<String> = q
         .group_by
@@ -322,9 +367,12 @@ pub fn build(
     select.extend(q.functions.iter().map(|a| a.sql(backend)));
     select.push("COUNT(*) OVER ()".into());
     let mut s = Statement::new(&format!(
-        "SELECT {} FROM {} t WHERE t.\"account_id\" = ",
+        "SELECT {} FROM {} t{} WHERE t.\"account_id\" = ",
         select.join(", "),
-        quote_ident(&c.compiled().table)
+        quote_ident(&c.compiled().table),
+        index
+            .map(|index| format!(" INDEXED BY {}", quote_ident(index)))
+            .unwrap_or_default()
     ));
     s.bind(Param::Text(account_id.to_string()));
     if let Some(predicate) = extra {
@@ -428,6 +476,7 @@ pub async fn aggregate_records(
     ApiPath(collection): ApiPath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<AggregateResponse>> {
+    let generation = state.aggregates.generation();
     let mut tx = state.db.begin_read().await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
@@ -435,12 +484,43 @@ pub async fn aggregate_records(
     let q = parse(&visible, uri.query())?;
     let backend = tx.backend();
     let extra = read_predicate(&read, &caller, &c, &visible, q.filter.as_deref(), backend)?;
-    let (sql, params) = build(&visible, &caller.account_id, &q, extra, backend)?;
+    let index = storage_order(&mut tx, &visible, &q).await?;
+    let (sql, params) = build(
+        &visible,
+        &caller.account_id,
+        &q,
+        extra,
+        backend,
+        index.as_deref(),
+    )?;
     let limit = rule_time_limit(&mut tx, &read).await?;
+    // An answer is kept unless SQL macros (which may read the clock) are part
+    // of the rules; a kept answer is served only where it was computed.
+    let kept = match limit {
+        None => state.aggregates.stand(&mut tx, generation).await?,
+        Some(_) => None,
+    }
+    .map(|stand| (stand, statement_key(&sql, &params)));
+    if let Some(answer) = kept
+        .as_ref()
+        .and_then(|(stand, key)| state.aggregates.get(key, *stand))
+    {
+        return Ok(Json(AggregateResponse {
+            results: answer.0.clone(),
+            total_groups: answer.1,
+        }));
+    }
     let ran = run(&mut tx, &q, &sql, &params).await;
     drop(limit);
     let (results, total_groups) = match ran {
-        Ok(done) => done,
+        Ok(done) => {
+            if let Some((stand, key)) = kept.filter(|_| done.0.len() <= MAX_ROWS_KEPT) {
+                state
+                    .aggregates
+                    .put(key, stand, Arc::new((done.0.clone(), done.1)));
+            }
+            done
+        }
         // As in the list: a rule that fails at run time denies (nothing is
         // counted); any other database error is a 500, never an empty result.
         Err(cause) => {
