@@ -27,6 +27,7 @@ export default defineConfig({
     },
   },
   server: {
-    proxy: { '/api': 'http://127.0.0.1:8000' },
+    // ws: the records pages' realtime WebSocket.
+    proxy: { '/api': { target: 'http://127.0.0.1:8000', ws: true } },
   },
 });

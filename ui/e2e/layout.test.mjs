@@ -72,6 +72,7 @@ describe('layout at desktop and phone widths', () => {
     ['migrations', '/migrations'],
     ['webhooks', `/webhooks?account=${acme.id}`],
     ['logs', '/logs'],
+    ['realtime', '/realtime'],
   ];
   const accountAdminPages = [
     ['users', '/users'],

@@ -25,6 +25,7 @@ import { AcceptInvitationPage } from '@/pages/invitations/AcceptInvitationPage';
 import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
 import { WebhooksPage } from '@/pages/webhooks/WebhooksPage';
 import { LogsPage } from '@/pages/logs/LogsPage';
+import { RealtimePage } from '@/pages/realtime/RealtimePage';
 import { EmailLogsPage } from '@/pages/email/EmailLogsPage';
 import { EmailLogDetailPage } from '@/pages/email/EmailLogDetailPage';
 import { RulesPage } from '@/pages/collections/RulesPage';
@@ -111,6 +112,7 @@ export const router = createBrowserRouter(
                 { path: 'email-logs/:id', element: <EmailLogDetailPage /> },
                 { path: 'migrations', element: <MigrationsPage /> },
                 { path: 'logs', element: <LogsPage /> },
+                { path: 'realtime', element: <RealtimePage /> },
               ],
             },
             { path: '*', element: <NotFoundPage /> },

@@ -15,6 +15,7 @@ import {
   Code2,
   FileText,
   ScrollText,
+  Radio,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -47,6 +48,7 @@ export const NAV: NavItem[] = [
   { to: '/email-logs', label: 'Email log', icon: MailCheck, superadminOnly: true, enabled: true },
   { to: '/webhooks', label: 'Webhooks', icon: Webhook, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/logs', label: 'Logs', icon: ScrollText, superadminOnly: true, enabled: true },
+  { to: '/realtime', label: 'Realtime', icon: Radio, superadminOnly: true, enabled: true },
   { to: '/migrations', label: 'Migrations', icon: DatabaseZap, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: true, enabled: false },

@@ -6,6 +6,7 @@ import { useBulkDeleteRecords, useDeleteRecord, useRecords } from '@/api/records
 import { ApiError, errorMessage } from '@/lib/api';
 import { canReadSchemas, useSession } from '@/lib/auth';
 import { filterError } from '@/lib/expression';
+import { useRealtimeRecords } from '@/lib/use-realtime';
 import type { RecordItem } from '@/lib/types';
 import { SYSTEM_FIELDS } from '@/lib/types';
 import { copyText, shortId } from '@/lib/utils';
@@ -19,6 +20,7 @@ import { useToast } from '@/components/ui/toast';
 import { AccountPicker } from './AccountPicker';
 import { ColumnToggle, useColumns } from './ColumnToggle';
 import { JsonRecordDialog } from './JsonRecordDialog';
+import { LiveIndicator } from './LiveIndicator';
 import { RecordFilters } from './RecordFilters';
 import { RecordSearch } from './RecordSearch';
 import { CollectionTabs } from '../collections/CollectionTabs';
@@ -129,10 +131,13 @@ export function RecordsPage() {
     }
   };
 
+  const notFound = collection.isSuccess && collection.data === null;
+  // Changes made elsewhere (other consoles, apps, the API) show up without a reload.
+  const live = useRealtimeRecords(name, accountId, ready && !notFound && (!readsSchemas || !collection.isPending));
+
   const copy = (text: string, what: string) => void copyText(text).then(() => toast.success(`${what} copied as JSON`));
   const total = records.data?.total ?? items.length;
   const pageCount = Math.max(1, Math.ceil(total / LIMIT));
-  const notFound = collection.isSuccess && collection.data === null;
   const badFilter = records.error instanceof ApiError && records.error.status === 422 ? filterError(records.error.details) : null;
   const badSearch = records.error instanceof ApiError && records.error.status === 422 ? (records.error.details.find((d) => d.field === 'search') ?? null) : null;
 
@@ -202,6 +207,7 @@ export function RecordsPage() {
                   </Button>
                 </>
               )}
+              <LiveIndicator status={live} />
               <ColumnToggle fields={fieldNames} hidden={columns.hidden} onToggle={columns.toggle} />
               <Button variant="outline" size="icon" onClick={() => void records.refetch()} aria-label="Refresh">
                 <RefreshCw className={records.isFetching ? 'h-4 w-4 animate-spin' : 'h-4 w-4'} />
