@@ -305,6 +305,19 @@ both!(logout_closes_the_connection, |app| {
     assert_eq!(ws.next().await, Err(4003), "closed as a session that ended");
 });
 
+both!(an_expiring_token_closes_the_connection, |app| {
+    let (_, _, user, _) = world(&app).await;
+    // The same session, with a token that expires in 3 s.
+    let mut claims = claims_of(&user);
+    claims["exp"] = json!(chrono::Utc::now().timestamp() + 3);
+    let short = sign(&claims, TEST_SECRET);
+    let mut ws = ws(&app, &format!("token={short}")).await;
+    ws.subscribe("posts").await;
+    let started = std::time::Instant::now();
+    assert_eq!(ws.next().await, Err(4001), "closed as an expired token");
+    assert!(started.elapsed() < Duration::from_secs(8));
+});
+
 both!(the_public_role_subscribes_to_its_account, |app| {
     let (sa, alpha, _, beta) = world(&app).await;
     grant(
