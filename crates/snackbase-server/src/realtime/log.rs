@@ -21,8 +21,11 @@ use crate::db::values::{fetch_rows_on_pool, ColumnKind, Param, Stored};
 use crate::db::{Backend, Db, Operation};
 
 /// Changes read by one poll at most.
-const BATCH: i64 = 500;
+pub const BATCH: i64 = 500;
 
+/// `seq` is read as text; the queries order by `record_changes.seq`, the
+/// number: a bare `ORDER BY seq` names this text column (both databases
+/// resolve an output name first) and would put 10 before 9.
 const COLUMNS: &str = "CAST(seq AS TEXT) AS seq, account_id, collection, operation, record_id, \
      actor_user_id, actor_role, before, after, created_at";
 
@@ -123,14 +126,14 @@ impl Tail {
                     "SELECT {COLUMNS}, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, \
                      pg_snapshot_xmax(pg_current_snapshot())::text AS xmax, \
                      (SELECT value FROM cache_generation WHERE id = 1)::text AS generation \
-                     FROM record_changes WHERE seq >= $1 ORDER BY seq LIMIT {BATCH}"
+                     FROM record_changes WHERE seq >= $1 ORDER BY record_changes.seq LIMIT {BATCH}"
                 ),
                 columns(&["xmin", "xmax", "generation"]),
             )
         } else {
             (
                 format!(
-                    "SELECT {COLUMNS} FROM record_changes WHERE seq >= $1 ORDER BY seq LIMIT {BATCH}"
+                    "SELECT {COLUMNS} FROM record_changes WHERE seq >= $1 ORDER BY record_changes.seq LIMIT {BATCH}"
                 ),
                 columns(&[]),
             )
@@ -225,7 +228,7 @@ pub async fn replay(
         db,
         &format!(
             "SELECT {COLUMNS} FROM record_changes WHERE seq > $1 AND seq <= $2 \
-             AND account_id = $3 AND collection = $4 ORDER BY seq LIMIT $5"
+             AND account_id = $3 AND collection = $4 ORDER BY record_changes.seq LIMIT $5"
         ),
         &[
             Param::Int(since),

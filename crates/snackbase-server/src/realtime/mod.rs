@@ -172,7 +172,14 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
         loop {
             match tail.poll(db).await {
                 Ok(changes) if changes.is_empty() => break,
-                Ok(changes) => hub.dispatch(&state, &changes).await,
+                Ok(changes) => {
+                    hub.dispatch(&state, &changes).await;
+                    // A short batch is everything there was (or a gap to
+                    // wait on): no second, empty read before sleeping.
+                    if changes.len() < log::BATCH as usize {
+                        break;
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "reading the change log failed");
                     break;

@@ -318,6 +318,41 @@ both!(an_expiring_token_closes_the_connection, |app| {
     assert!(started.elapsed() < Duration::from_secs(8));
 });
 
+both!(
+    changes_arrive_once_in_seq_order_across_digit_boundaries,
+    |app| {
+        let (_, alpha, _, _) = world(&app).await;
+        let mut ws = ws(&app, &format!("token={alpha}")).await;
+        ws.subscribe("posts").await;
+        // One batch of 25 (seq 1…25 in a fresh log): one read of the log, whose
+        // order must be numeric (9 < 10), not textual.
+        let records: Vec<Value> = (0..25).map(|i| json!({"title": format!("b{i}")})).collect();
+        app.post(
+            "/api/v1/records/posts/batch",
+            Some(&alpha),
+            json!({"records": records}),
+        )
+        .await
+        .expect(201);
+        create(&app, &alpha, json!({"title": "last"})).await;
+        let mut last = 0;
+        for i in 0..26 {
+            let got = ws.event().await;
+            let want = if i < 25 {
+                format!("b{i}")
+            } else {
+                "last".into()
+            };
+            assert_eq!(got["data"]["title"], want.as_str(), "{got}");
+            let seq = got["seq"].as_i64().unwrap();
+            assert!(seq > last, "seq {seq} after {last}");
+            last = seq;
+        }
+        ws.send(json!({"action": "ping"})).await;
+        assert_eq!(ws.event().await["type"], "pong", "no event twice");
+    }
+);
+
 both!(the_public_role_subscribes_to_its_account, |app| {
     let (sa, alpha, _, beta) = world(&app).await;
     grant(
