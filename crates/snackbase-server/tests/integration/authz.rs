@@ -984,15 +984,13 @@ both!(fields_on_one_record_are_checked_like_the_list, |app| {
     assert_eq!(all.expect(200)["status"], "live");
 });
 
-/// The direct SQLite read path (`db::fast`, used for a record by id when the
-/// caches can answer) must answer exactly as the pooled path does: the same
-/// requests, run on both, give the same statuses and bodies.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_direct_read_path_answers_like_the_pooled_one() {
-    let app = TestApp::start(Backend::Sqlite).await;
-    let (sa, admin, u1, u2, _, _) = world(&app).await;
+/// The world of the tests that pin two read paths to the same answers: the
+/// tokens of the superadmin, an admin and two users (whose rule is "own or
+/// live", on two fields), and the ids of four posts and of none.
+async fn paths_world(app: &TestApp) -> ([String; 4], Vec<String>) {
+    let (sa, admin, u1, u2, _, _) = world(app).await;
     grant(
-        &app,
+        app,
         &sa,
         2,
         "posts",
@@ -1018,6 +1016,16 @@ async fn the_direct_read_path_answers_like_the_pooled_one() {
         ids.push(created.expect(201)["id"].as_str().unwrap().to_string());
     }
     ids.push("no-such-record".into());
+    ([sa, admin, u1, u2], ids)
+}
+
+/// The direct SQLite read path (`db::fast`, used for a record by id when the
+/// caches can answer) must answer exactly as the pooled path does: the same
+/// requests, run on both, give the same statuses and bodies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_read_path_answers_like_the_pooled_one() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let ([sa, admin, u1, u2], ids) = paths_world(&app).await;
     let mut requests = Vec::new();
     for token in [&sa, &admin, &u1, &u2] {
         for id in &ids {
@@ -1209,34 +1217,7 @@ async fn the_one_statement_reads_answer_like_the_pooled_path() {
         return;
     }
     let app = TestApp::start(Backend::Postgres).await;
-    let (sa, admin, u1, u2, _, _) = world(&app).await;
-    grant(
-        &app,
-        &sa,
-        2,
-        "posts",
-        json!({
-        "create": {"rule": "true"},
-        "read": {"rule": "user.id == record.created_by || record.status == 'live'", "fields": ["title", "status"]}}),
-    )
-    .await;
-    let mut ids = Vec::new();
-    for (token, body) in [
-        (
-            &u1,
-            json!({"title": "u1 draft", "status": "draft", "secret": "s1"}),
-        ),
-        (
-            &u2,
-            json!({"title": "u2 live", "status": "live", "secret": "s2"}),
-        ),
-        (&u2, json!({"title": "u2 draft", "status": "draft"})),
-        (&admin, json!({"title": "admin's", "secret": "s3"})),
-    ] {
-        let created = app.post("/api/v1/records/posts", Some(token), body).await;
-        ids.push(created.expect(201)["id"].as_str().unwrap().to_string());
-    }
-    ids.push("no-such-record".into());
+    let ([sa, admin, u1, u2], ids) = paths_world(&app).await;
     let mut paths: Vec<String> = [
         "",
         "?sort=title",

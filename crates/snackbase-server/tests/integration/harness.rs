@@ -274,18 +274,7 @@ impl TestApp {
         let state = AppState::with_db_and_hooks(config, db, hooks)
             .await
             .expect("app state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let serve_state = state.clone();
-        tokio::spawn(async move {
-            let _ = snackbase_server::serve(serve_state, listener, axum::Router::new(), async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let (base, tx) = serve(&state).await;
         Self {
             base,
             client: reqwest::Client::builder()
@@ -448,29 +437,13 @@ impl TestApp {
                     .await
                     .expect("sqlite")
             }
-            Some(schema) => {
-                let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
-                let options = PgConnectOptions::from_str(&url)
-                    .expect("url")
-                    .options([("search_path", format!("{schema},public").as_str())]);
-                Db::connect_postgres(options, 8).await.expect("postgres")
-            }
+            Some(schema) => connect_schema(schema).await,
         };
         let state = AppState::with_db_and_hooks(config, db, self.state.hooks.clone())
             .await
             .expect("app state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        self.base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let serve_state = state.clone();
-        tokio::spawn(async move {
-            let _ = snackbase_server::serve(serve_state, listener, axum::Router::new(), async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let (base, tx) = serve(&state).await;
+        self.base = base;
         self.state = state;
         self.shutdown = Some(tx);
     }
@@ -483,27 +456,12 @@ impl TestApp {
             .pg_schema
             .clone()
             .expect("another node needs PostgreSQL");
-        let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
-        let options = PgConnectOptions::from_str(&url)
-            .expect("url")
-            .options([("search_path", format!("{schema},public").as_str())]);
-        let db = Db::connect_postgres(options, 8).await.expect("postgres");
+        let db = connect_schema(&schema).await;
         let state =
             AppState::with_db_and_hooks(self.state.config.clone(), db, self.state.hooks.clone())
                 .await
                 .expect("app state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let serve_state = state.clone();
-        tokio::spawn(async move {
-            let _ = snackbase_server::serve(serve_state, listener, axum::Router::new(), async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+        let (base, tx) = serve(&state).await;
         TestApp {
             base,
             client: self.client.clone(),
@@ -569,6 +527,33 @@ impl TestApp {
                 .expect("count"),
         }
     }
+}
+
+/// Serves `state` on a fresh port of 127.0.0.1: its base URL and the sender
+/// that stops it.
+async fn serve(state: &AppState) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let serve_state = state.clone();
+    tokio::spawn(async move {
+        let _ = snackbase_server::serve(serve_state, listener, axum::Router::new(), async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    (base, tx)
+}
+
+/// A PostgreSQL database handle whose search path is the test's schema.
+async fn connect_schema(schema: &str) -> Db {
+    let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
+    let options = PgConnectOptions::from_str(&url)
+        .expect("url")
+        .options([("search_path", format!("{schema},public").as_str())]);
+    Db::connect_postgres(options, 8).await.expect("postgres")
 }
 
 impl Drop for TestApp {
