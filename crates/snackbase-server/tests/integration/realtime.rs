@@ -457,9 +457,16 @@ both_config!(
         let (last, got) = stream.next().await;
         assert_eq!(got["data"]["title"], "live again");
         drop(stream);
-        // More missed than a replay sends: an explicit resync.
+        // More missed than a replay sends: an explicit resync. (A watcher
+        // that sees the four shows they were dispatched before the client
+        // comes back; changes not yet dispatched would simply arrive live.)
+        let mut watcher = ws(&app, &format!("token={alpha}")).await;
+        watcher.subscribe("posts").await;
         for i in 0..4 {
             create(&app, &alpha, json!({"title": format!("lost {i}")})).await;
+        }
+        for i in 0..4 {
+            assert_eq!(watcher.event().await["data"]["title"], format!("lost {i}"));
         }
         let mut stream = sse(&app, &query, last).await;
         assert_eq!(stream.next().await.1["type"], "subscribed");
