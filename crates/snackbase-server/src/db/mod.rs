@@ -18,6 +18,7 @@ pub mod feed;
 mod group_commit;
 pub mod limit;
 pub mod statement;
+mod stats;
 mod types;
 mod url;
 pub mod values;
@@ -36,6 +37,7 @@ use sqlx::{Database, Postgres, Sqlite, Transaction};
 pub use changes::Changes;
 pub use feed::{Feed, RecordChange};
 pub use group_commit::GroupCommit;
+pub use stats::Statements;
 pub use types::Operation;
 
 pub use dialect::Backend;
@@ -91,38 +93,6 @@ pub struct Shared {
     pub stats: Statements,
     /// Turns off PostgreSQL's one-statement reads (see [`Db::one_statement_reads`]).
     pooled_only: std::sync::atomic::AtomicBool,
-}
-
-/// Record statements run through [`Tx`] (see `records::sql`), by kind: what
-/// tests use to pin how many round trips an operation costs.
-#[derive(Debug, Default)]
-pub struct Statements {
-    reads: std::sync::atomic::AtomicU64,
-    writes: std::sync::atomic::AtomicU64,
-    polls: std::sync::atomic::AtomicU64,
-}
-
-impl Statements {
-    /// Record statements that read (`SELECT`).
-    pub fn reads(&self) -> u64 {
-        self.reads.load(std::sync::atomic::Ordering::Acquire)
-    }
-    /// Record statements that write (`INSERT`, `UPDATE`, `DELETE`, with or without `RETURNING`).
-    pub fn writes(&self) -> u64 {
-        self.writes.load(std::sync::atomic::Ordering::Acquire)
-    }
-    /// Reads of the change generation on their own (a round trip each).
-    pub fn polls(&self) -> u64 {
-        self.polls.load(std::sync::atomic::Ordering::Acquire)
-    }
-    pub(crate) fn count(&self, sql: &str) {
-        let counter = if is_read(sql) {
-            &self.reads
-        } else {
-            &self.writes
-        };
-        counter.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-    }
 }
 
 /// A transaction (or, from [`Db::read`], a plain connection) on either backend.
@@ -431,9 +401,7 @@ impl Db {
     /// (SQLite polls this for writers outside the process).
     pub async fn poll_changes(&self) -> Result<(), sqlx::Error> {
         let sql = format!("SELECT {}", changes::SELECT);
-        self.statements()
-            .polls
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.statements().count_poll();
         let value: i64 = on_pool!(self, |p| sqlx::query_scalar(&sql).fetch_one(p).await)?;
         self.changes().observe(value);
         Ok(())

@@ -42,6 +42,15 @@ pub async fn collection(state: &AppState, name: &str) -> Result<Arc<Compiled>, R
     })
 }
 
+/// What access and messages are shared by: the role (the superadmin apart).
+fn role_key(who: &Principal) -> i64 {
+    if who.is_superadmin() {
+        -1
+    } else {
+        who.role_id.0
+    }
+}
+
 /// The read access of roles to collections, resolved once per dispatch.
 #[derive(Default)]
 pub struct Grants {
@@ -56,14 +65,7 @@ impl Grants {
         who: &Principal,
         c: &Compiled,
     ) -> Result<Option<Arc<Access>>, Refused> {
-        let key = (
-            if who.is_superadmin() {
-                -1
-            } else {
-                who.role_id.0
-            },
-            c.name.clone(),
-        );
+        let key = (role_key(who), c.name.clone());
         if let Some(found) = self.by.get(&key) {
             return Ok(found.clone());
         }
@@ -127,12 +129,7 @@ impl Messages {
         if !operations.contains(&op) {
             return None;
         }
-        let role = if who.is_superadmin() {
-            -1
-        } else {
-            who.role_id.0
-        };
-        let key = (role, op, name.to_string());
+        let key = (role_key(who), op, name.to_string());
         if let Some(out) = self.by.get(&key) {
             return Some(out.clone());
         }

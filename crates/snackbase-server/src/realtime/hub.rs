@@ -123,6 +123,15 @@ impl Conn {
         }
     }
 
+    fn subscriptions_of(&self, key: &str) -> Vec<Operation> {
+        self.subs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .map(|s| s.operations.clone())
+            .unwrap_or_default()
+    }
+
     fn subscriptions(&self) -> Vec<(String, Vec<Operation>)> {
         let subs = self.subs.lock().unwrap_or_else(|e| e.into_inner());
         subs.values()
@@ -511,16 +520,5 @@ impl Hub {
             "accounts": accounts,
             "items": list,
         })
-    }
-}
-
-impl Conn {
-    fn subscriptions_of(&self, key: &str) -> Vec<Operation> {
-        self.subs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .map(|s| s.operations.clone())
-            .unwrap_or_default()
     }
 }
