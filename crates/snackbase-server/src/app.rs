@@ -34,6 +34,8 @@ pub struct App {
     pub aggregates: ResultCache<Arc<crate::records::aggregate::Answer>>,
     /// Pages of `search=` lists (SQLite; see `cache::ResultCache`).
     pub searches: ResultCache<Arc<crate::records::list::Page>>,
+    /// List totals (PostgreSQL; see `records::counts`).
+    pub counts: crate::records::counts::CountCache,
     pub hooks: Arc<crate::hooks::Hooks>,
     pub request_logs: crate::logs::Recorder,
     /// This node's rate-limit counters.
@@ -139,6 +141,7 @@ impl AppState {
             catalog: crate::collections::compiled::CatalogCache::new(changes.clone()),
             aggregates: ResultCache::new(changes.clone(), RESULTS_KEPT),
             searches: ResultCache::new(changes.clone(), RESULTS_KEPT),
+            counts: crate::records::counts::CountCache::new(changes.clone()),
             hooks,
         }));
         if state.db.backend() == crate::db::Backend::Sqlite {

@@ -296,24 +296,41 @@ pub async fn fetch_records(
     })
 }
 
-/// [`fetch_records`], and the integers (or NULLs) of the `extra` columns
-/// that follow the record's in each row.
+/// What follows a record's columns in a row of [`fetch_records_with`].
+#[derive(Debug, Default)]
+pub struct Tail {
+    /// The integer (or NULL) columns, in order.
+    pub ints: Vec<Option<i64>>,
+    /// A text column after them, if one was asked for.
+    pub text: Option<String>,
+}
+
+/// [`fetch_records`], and the `ints` integer (or NULL) columns that follow
+/// the record's in each row, then one text column when `text`.
 pub async fn fetch_records_with(
     tx: &mut Tx,
     sql: &str,
     params: &[Param],
     cols: &[(String, ColumnKind)],
-    extra: usize,
-) -> Result<Vec<(Map<String, Value>, Vec<Option<i64>>)>, sqlx::Error> {
+    ints: usize,
+    text: bool,
+) -> Result<Vec<(Map<String, Value>, Tail)>, sqlx::Error> {
     prepare(tx, sql, true).await?;
     crate::on_tx!(tx, |c| {
         let rows = bound(sqlx::query(sql), params).fetch_all(c).await?;
         rows.iter()
             .map(|r| {
-                let more = (cols.len()..cols.len() + extra)
-                    .map(|i| r.try_get::<Option<i64>, _>(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((to_record(r, cols)?, more))
+                let end = cols.len() + ints;
+                let tail = Tail {
+                    ints: (cols.len()..end)
+                        .map(|i| r.try_get::<Option<i64>, _>(i))
+                        .collect::<Result<Vec<_>, _>>()?,
+                    text: match text {
+                        true => r.try_get::<Option<String>, _>(end)?,
+                        false => None,
+                    },
+                };
+                Ok((to_record(r, cols)?, tail))
             })
             .collect()
     })
@@ -328,8 +345,8 @@ pub async fn fetch_records_counted(
     params: &[Param],
     cols: &[(String, ColumnKind)],
 ) -> Result<(Vec<Map<String, Value>>, Option<i64>), sqlx::Error> {
-    let rows = fetch_records_with(tx, sql, params, cols, 1).await?;
-    let count = rows.first().and_then(|(_, more)| more[0]);
+    let rows = fetch_records_with(tx, sql, params, cols, 1, false).await?;
+    let count = rows.first().and_then(|(_, tail)| tail.ints[0]);
     Ok((rows.into_iter().map(|(r, _)| r).collect(), count))
 }
 

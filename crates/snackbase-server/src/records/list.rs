@@ -405,13 +405,16 @@ pub struct ListSql {
 
 /// How the page's statement reports the total and the change generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub enum Shape<'a> {
     /// The page alone; the total is a statement of its own.
     Separate,
-    /// One statement (PostgreSQL): every row of the page also carries the
-    /// change generation row's value and the total (NULL without `count`),
-    /// as two columns after the record's.
-    Inline,
+    /// One statement (PostgreSQL): every row of the page also carries, after
+    /// the record's columns, the change generation row's value, the total
+    /// and the statement's snapshot (`pg_current_snapshot()` as text). The
+    /// total is NULL without `count`, and also when it was counted under the
+    /// given snapshot and the account's change log holds nothing that
+    /// snapshot did not see (see `records::counts`: the kept total stands).
+    Inline { counted_under: Option<&'a str> },
 }
 
 /// Builds the list statements. `extra` is an additional SQL predicate on `t`
@@ -422,7 +425,7 @@ pub fn build(
     account_id: &str,
     q: &ListQuery,
     extra: Option<Statement>,
-    shape: Shape,
+    shape: Shape<'_>,
 ) -> ApiResult<ListSql> {
     let whole = c.compiled();
     let search = q
@@ -477,13 +480,28 @@ pub fn build(
         c.select_list(),
         if counted { ", COUNT(*) OVER ()" } else { "" }
     ));
-    if shape == Shape::Inline {
-        // Uncorrelated sub-selects: each runs once for the statement.
+    if let Shape::Inline { counted_under } = shape {
+        // Uncorrelated sub-selects: each runs once for the statement, and
+        // only when its value is needed (the count not when the log shows
+        // no change since the snapshot it was kept under).
         select.push(", (SELECT value FROM cache_generation WHERE id = 1), ");
-        match q.count {
-            true => select.push("(").append(&count).push(")"),
-            false => select.push("NULL"),
+        match (q.count, counted_under) {
+            (false, _) => select.push("NULL"),
+            (true, None) => select.push("(").append(&count).push(")"),
+            (true, Some(snapshot)) => {
+                let snapshot = select.token(Param::Text(snapshot.to_string()));
+                select
+                    .push("CASE WHEN EXISTS (SELECT 1 FROM record_changes WHERE account_id = ")
+                    .bind(Param::Text(account_id.to_string()))
+                    .push(&format!(
+                        " AND xid >= pg_snapshot_xmin({snapshot}::pg_snapshot) \
+                         AND NOT pg_visible_in_snapshot(xid, {snapshot}::pg_snapshot)) THEN ("
+                    ))
+                    .append(&count)
+                    .push(") END")
+            }
         };
+        select.push(", pg_current_snapshot()::text");
     }
     select
         .push(" FROM ")

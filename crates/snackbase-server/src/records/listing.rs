@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::authz::engine;
 use crate::authz::model::Operation;
+use crate::cache::statement_key;
 use crate::collections::compiled::Compiled;
 use crate::collections::view::View;
 use crate::db::statement::Statement;
@@ -200,14 +201,30 @@ async fn list_pg(
     let backend = Backend::Postgres;
     let extra = read_predicate(&read, caller, &c, &visible, q.filter.as_deref(), backend).ok()?;
     let account = &caller.account_id;
-    let statements = list::build(backend, &visible, account, &q, extra, Shape::Inline).ok()?;
+    let fresh = Shape::Inline {
+        counted_under: None,
+    };
+    let mut statements = list::build(backend, &visible, account, &q, extra.clone(), fresh).ok()?;
+    // A total kept from an earlier list of the same count: the statement
+    // counts again only if the change log shows a change since.
+    let count_key = q
+        .count
+        .then(|| statement_key(&statements.count, &statements.count_params));
+    let kept = count_key.as_deref().and_then(|key| state.counts.get(key));
+    if let Some(kept) = &kept {
+        let shape = Shape::Inline {
+            counted_under: Some(&kept.snapshot),
+        };
+        statements = list::build(backend, &visible, account, &q, extra, shape).ok()?;
+    }
     let mut tx = state.db.read().await.ok()?;
     let (select, params) = (&statements.select, &statements.params);
-    let rows = sql::fetch_records_with(&mut tx, select, params, &visible.columns(), 2)
+    let rows = sql::fetch_records_with(&mut tx, select, params, &visible.columns(), 2, true)
         .await
         .ok()?;
     drop(tx);
-    let (seen, total) = match rows.first()?.1[..] {
+    let tail = &rows.first()?.1;
+    let (seen, total) = match tail.ints[..] {
         [Some(seen), total] => (seen, total),
         _ => return None,
     };
@@ -216,6 +233,17 @@ async fn list_pg(
     if changes.generation() != generation {
         return None;
     }
+    let total = match (total, &kept, count_key, &tail.text) {
+        (Some(total), _, Some(key), Some(snapshot)) => {
+            state.counts.put(key, total, snapshot.clone(), generation);
+            Some(total)
+        }
+        (None, Some(kept), Some(_), _) => {
+            state.counts.confirmed();
+            Some(kept.total)
+        }
+        (total, ..) => total,
+    };
     let items = rows.into_iter().map(|(record, _)| record).collect();
     Some(record_list(&q, list::page(&q, items, total)))
 }

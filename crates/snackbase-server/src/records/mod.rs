@@ -5,6 +5,7 @@
 pub mod access;
 pub mod aggregate;
 mod batch;
+pub mod counts;
 mod expand;
 mod handlers;
 pub mod list;

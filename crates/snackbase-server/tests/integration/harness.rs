@@ -498,13 +498,8 @@ impl TestApp {
                     .expect("sql elsewhere");
                 conn.close().await.ok();
             }
-            Some(schema) => {
-                let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::query(&format!("SET search_path = {schema}, public"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("search_path");
+            Some(_) => {
+                let mut conn = self.pg_connection().await;
                 sqlx::query(sql)
                     .execute(&mut conn)
                     .await
@@ -512,6 +507,20 @@ impl TestApp {
                 conn.close().await.ok();
             }
         }
+    }
+
+    /// A connection of its own to the test's PostgreSQL schema (another
+    /// process's, for transactions the server does not see coming).
+    pub async fn pg_connection(&self) -> sqlx::PgConnection {
+        use sqlx::Connection as _;
+        let schema = self.pg_schema.as_ref().expect("a PostgreSQL test");
+        let url = postgres_url().expect("SNACKBASE_TEST_POSTGRES_URL");
+        let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+        sqlx::query(&format!("SET search_path = {schema}, public"))
+            .execute(&mut conn)
+            .await
+            .expect("search_path");
+        conn
     }
 
     pub async fn count(&self, table: &str) -> i64 {

@@ -502,3 +502,80 @@ async fn explain(
         }
     }
 }
+
+/// PostgreSQL keeps list totals between requests (`records::counts`) and
+/// asks the change log, in the list's own statement, whether anything changed
+/// since: every committed change shows in the very next total, including one
+/// whose transaction was running (and had taken its place in the log) when the
+/// total was counted and committed after later changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_total_sees_every_committed_change() {
+    if !postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let token = seeded(&app).await;
+    let t = Some(token.as_str());
+    let path = "/api/v1/records/items?limit=2";
+    let first = app.get(path, t).await.expect(200).clone();
+    assert_eq!(first["total"], 12);
+    let account = first["items"][0]["account_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hits = app.state.counts.hits();
+    assert_eq!(app.get(path, t).await.expect(200)["total"], 12);
+    assert_eq!(app.state.counts.hits(), hits + 1, "the kept total answered");
+
+    // A writer of its own: its row and its change-log entry are written
+    // (taking a `seq`) but not committed.
+    let mut writer = app.pg_connection().await;
+    for sql in [
+        "BEGIN".to_string(),
+        format!(
+            "INSERT INTO col_items (id, account_id, created_at, updated_at, name) \
+             VALUES ('raw-1', '{account}', now(), now(), 'raw')"
+        ),
+        format!(
+            "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_role, created_at) \
+             VALUES ('{account}', 'items', 'create', 'raw-1', 'admin', now())"
+        ),
+    ] {
+        sqlx::query(&sql).execute(&mut writer).await.expect(&sql);
+    }
+    // A later change commits first: the total is counted again, while the
+    // writer is still running.
+    app.post("/api/v1/records/items", t, json!({"name": "api"}))
+        .await
+        .expect(201);
+    assert_eq!(app.get(path, t).await.expect(200)["total"], 13);
+    let hits = app.state.counts.hits();
+    assert_eq!(app.get(path, t).await.expect(200)["total"], 13);
+    assert_eq!(app.state.counts.hits(), hits + 1);
+    // The writer commits: its change is older in the log than the one the
+    // kept total saw, and still counts.
+    sqlx::query("COMMIT")
+        .execute(&mut writer)
+        .await
+        .expect("commit");
+    assert_eq!(app.get(path, t).await.expect(200)["total"], 14);
+    // Deletes count, from any node; another account's changes do not matter.
+    let other = app.another_node().await;
+    other
+        .delete("/api/v1/records/items/raw-1", t)
+        .await
+        .expect(204);
+    assert_eq!(app.get(path, t).await.expect(200)["total"], 13);
+    let beta = app.register("b@example.com", "Beta").await;
+    let beta = beta["token"].as_str().unwrap();
+    app.post("/api/v1/records/items", Some(beta), json!({"name": "b"}))
+        .await
+        .expect(201);
+    let hits = app.state.counts.hits();
+    assert_eq!(app.get(path, t).await.expect(200)["total"], 13);
+    assert_eq!(
+        app.state.counts.hits(),
+        hits + 1,
+        "Beta's write left Alpha's total"
+    );
+}
