@@ -425,14 +425,42 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookDelivery {
   id: string;
+  webhook_id: string;
   event: string;
+  payload: Json;
   status: DeliveryStatus | string;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  next_attempt_at: string;
+  /** Attempts made so far. */
+  attempt_number: number;
+  /** The receiver's HTTP status at the last attempt; null when it was not reached. */
+  response_status: number | null;
+  /** Always null: the server keeps no answers. */
+  response_body: string | null;
+  /** Why the last attempt failed. */
+  error: string | null;
+  /** When the next attempt is due; null unless pending. */
+  next_retry_at: string | null;
   created_at: string;
   delivered_at: string | null;
+}
+
+export interface WebhookList {
+  items: Webhook[];
+  total: number;
+}
+
+export interface WebhookDeliveryPage {
+  items: WebhookDelivery[];
+  /** Every delivery of the webhook, on all pages. */
+  total: number;
+}
+
+/** How a test delivery, made at once, went. */
+export interface WebhookTestResult {
+  success: boolean;
+  /** The receiver's HTTP status; null when it was not reached. */
+  status_code: number | null;
+  error: string | null;
+  delivery_id: string;
 }
 
 /** One API request, as the request log kept it. */
