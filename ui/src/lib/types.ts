@@ -207,6 +207,8 @@ export interface CollectionListItem {
   table_name: string;
   fields_count: number;
   records_count: number;
+  /** The built-in `public` role has a permission on it (anonymous callers may use it). */
+  has_public_access: boolean;
   created_at: string;
 }
 
@@ -239,18 +241,27 @@ export interface ExportedCollection {
   name: string;
   schema: Field[];
   indexes?: IndexDef[];
+  /** The collection's rules (absent: an import leaves its permissions alone). */
+  rules?: CollectionRules;
 }
 
+/** Ours (`format_version`) or the JavaScript SDK's (`version`, no `format_version`): the server takes both. */
 export interface ExportDocument {
-  format_version: number;
+  format_version?: number;
+  version?: string | number;
   exported_at?: string | null;
+  exported_by?: string | null;
   collections: ExportedCollection[];
 }
 
 export type ImportStrategy = 'skip' | 'error' | 'update';
 
 export interface ImportResponse {
+  /** Ours: created, updated, unchanged or skipped. */
   imported: { name: string; status: string }[];
+  /** The SDK's: imported, updated or skipped, with a message. */
+  collections: { name: string; status: string; message: string }[];
+  migrations_created: string[];
 }
 
 export type RecordData = { [key: string]: Json };
