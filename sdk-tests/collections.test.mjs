@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthorizationError, ConflictError, NotFoundError, ValidationError } from '@snackbase/sdk';
 
-import { registerAccount, rejectsWith, rootClient, uniq } from './lib/sdk.mjs';
+import { newClient, registerAccount, rejectsWith, ROOT_EMAIL, rootClient, uniq } from './lib/sdk.mjs';
 import { startServer } from './lib/server.mjs';
 
 const FIELDS = [
@@ -73,12 +73,38 @@ describe('collections', () => {
     );
     assert.equal(page.items[0].fields_count, 3);
     assert.equal(page.items[0].records_count, 0);
+    assert.equal(page.items[0].has_public_access, false);
     const second = await root.collections.listPaginated({ search: tag, sort_by: 'name', sort_order: 'asc', page: 2, page_size: 2 });
     assert.deepEqual(
       second.items.map((c) => c.name),
       [`${tag}_c`],
     );
     await rejectsWith(root.collections.listPaginated({ sort_by: 'nonsense' }), ValidationError);
+  });
+
+  test('has_public_access follows the public rules; get counts fields and records', async () => {
+    const tag = uniq('pub');
+    const open = await root.collections.create({ name: `${tag}_open`, fields: FIELDS, list_rule: '' });
+    const closed = await root.collections.create({ name: `${tag}_closed`, fields: FIELDS, list_rule: 'true' });
+    const flags = async () =>
+      Object.fromEntries((await root.collections.listPaginated({ search: tag })).items.map((c) => [c.name, c.has_public_access]));
+    assert.deepEqual(await flags(), { [`${tag}_open`]: true, [`${tag}_closed`]: false });
+
+    const tenant = await registerAccount(server, 'pub');
+    await tenant.client.records.create(open.name, { title: 'one' });
+    await tenant.client.records.create(open.name, { title: 'two' });
+    const got = await root.collections.get(open.id);
+    assert.equal(got.field_count, 3);
+    assert.equal(got.record_count, 2);
+    assert.equal(got.has_public_access, true);
+    assert.equal((await root.collections.get(closed.id)).has_public_access, false);
+    // An anonymous client can read what has_public_access announces.
+    const anonymous = newClient(server, { accountId: tenant.account.id });
+    assert.equal((await anonymous.records.list(open.name)).items.length, 2);
+
+    // Locked again: no public access.
+    await root.collectionRules.update(open.name, { list_rule: null, view_rule: null });
+    assert.deepEqual(await flags(), { [`${tag}_open`]: false, [`${tag}_closed`]: false });
   });
 
   test('update changes the schema (PUT with the full field list)', async () => {
@@ -153,6 +179,10 @@ describe('collections', () => {
       exportedA.schema.map((f) => f.name),
       ['title', 'views', 'done'],
     );
+    assert.equal(doc.version, '1.0');
+    assert.equal(doc.exported_by, ROOT_EMAIL);
+    assert.ok(!Number.isNaN(Date.parse(doc.exported_at)));
+    assert.deepEqual(exportedA.rules, await root.collectionRules.get(a));
     const everything = await root.collections.export();
     assert.ok(everything.collections.length >= 2);
     await rejectsWith(root.collections.export({ collection_ids: ['no_such_collection'] }), NotFoundError);
@@ -161,7 +191,21 @@ describe('collections', () => {
     const other = await startServer();
     try {
       const otherRoot = await rootClient(other);
-      await otherRoot.collections.import({ data: doc, strategy: 'error' });
+      const first = await otherRoot.collections.import({ data: doc, strategy: 'error' });
+      assert.equal(first.success, true);
+      assert.equal(first.imported_count, 2);
+      assert.equal(first.updated_count, 0);
+      assert.equal(first.skipped_count, 0);
+      assert.equal(first.failed_count, 0);
+      assert.deepEqual(
+        first.collections.map((c) => [c.name, c.status]).sort(),
+        [
+          [a, 'imported'],
+          [b, 'imported'],
+        ].sort(),
+      );
+      assert.ok(first.collections.every((c) => typeof c.message === 'string' && c.message.length > 0));
+      assert.equal(first.migrations_created.length, 2);
       const names = await otherRoot.collections.listNames();
       assert.deepEqual(names.filter((n) => n === a || n === b).sort(), [a, b].sort());
       const imported = (await otherRoot.collections.list()).find((c) => c.name === a);
@@ -180,12 +224,17 @@ describe('collections', () => {
 
       // Importing again: `error` refuses, `skip` leaves it, `update` applies a changed schema.
       await rejectsWith(otherRoot.collections.import({ data: doc, strategy: 'error' }), ConflictError);
-      await otherRoot.collections.import({ data: doc, strategy: 'skip' });
+      const skipped = await otherRoot.collections.import({ data: doc, strategy: 'skip' });
+      assert.equal(skipped.skipped_count, 2);
+      assert.deepEqual(skipped.migrations_created, []);
       const changed = structuredClone(doc);
       changed.collections.find((c) => c.name === a).schema.push({ name: 'extra', type: 'text' });
       await otherRoot.collections.import({ data: changed, strategy: 'skip' });
       assert.equal((await otherRoot.collections.get(imported.id)).fields.length, 3, 'skip changed nothing');
-      await otherRoot.collections.import({ data: changed, strategy: 'update' });
+      const updated = await otherRoot.collections.import({ data: changed, strategy: 'update' });
+      assert.equal(updated.collections.find((c) => c.name === a).status, 'updated');
+      assert.equal(updated.updated_count, 1);
+      assert.equal(updated.skipped_count, 1, 'the unchanged one counts as skipped');
       assert.deepEqual(
         (await otherRoot.collections.get(imported.id)).fields.map((f) => f.name),
         ['title', 'views', 'done', 'extra'],
@@ -194,6 +243,65 @@ describe('collections', () => {
     } finally {
       await other.stop();
     }
+  });
+
+  test("import takes the SDK's own document format, rules included", async () => {
+    const name = uniq('sdkdoc_');
+    const data = {
+      version: '1.0',
+      exported_at: new Date().toISOString(),
+      exported_by: 'someone@example.com',
+      collections: [
+        {
+          name,
+          schema: [
+            { name: 'title', type: 'text', required: true, expression: null, return_type: null },
+            { name: 'views', type: 'number', default: 0 },
+          ],
+          rules: {
+            list_rule: '',
+            view_rule: '',
+            create_rule: "@has_role('admin')",
+            update_rule: null,
+            delete_rule: null,
+            list_fields: '*',
+            view_fields: '*',
+            create_fields: 'title, views',
+            update_fields: '*',
+          },
+        },
+      ],
+    };
+    const result = await root.collections.import({ data, strategy: 'error' });
+    assert.deepEqual(
+      { ...result, migrations_created: result.migrations_created.length },
+      {
+        success: true,
+        imported_count: 1,
+        skipped_count: 0,
+        updated_count: 0,
+        failed_count: 0,
+        collections: [{ name, status: 'imported', message: 'Created with 2 fields' }],
+        migrations_created: 1,
+        imported: [{ name, status: 'created' }],
+      },
+    );
+    const rules = await root.collectionRules.get(name);
+    assert.equal(rules.list_rule, '');
+    assert.equal(rules.create_rule, "@has_role('admin')");
+    assert.deepEqual(rules.create_fields, ['title', 'views']);
+    assert.equal(rules.delete_rule, null);
+    const got = await root.collections.get(name);
+    assert.equal(got.field_count, 2);
+    assert.equal(got.has_public_access, true);
+
+    // Rules that do not compile refuse the whole document, naming the place.
+    const bad = structuredClone(data);
+    bad.collections[0].name = uniq('sdkbad_');
+    bad.collections[0].rules.update_rule = 'record.title ==';
+    const error = await rejectsWith(root.collections.import({ data: bad }), ValidationError);
+    assert.equal(error.details.details[0].field, 'data.collections[0].rules.update_rule');
+    assert.ok(!(await root.collections.listNames()).includes(bad.collections[0].name));
   });
 
   test('account admins may read collections but not change them', async () => {

@@ -147,10 +147,9 @@ describe('records', () => {
 
     await rejectsWith(client.records.batchDelete(posts, [rows[0].id, 'no-such-id']), NotFoundError);
     assert.equal((await mine()).length, 3);
-    await client.records.batchDelete(
-      posts,
-      rows.slice(0, 2).map((r) => r.id),
-    );
+    // The reply names the ids deleted, in the order sent, and counts them.
+    const doomed = [rows[1].id, rows[0].id];
+    assert.deepEqual(await client.records.batchDelete(posts, doomed), { deleted: doomed, count: 2 });
     assert.deepEqual(
       (await mine()).map((r) => r.views),
       [30],

@@ -90,10 +90,12 @@ describe('webhooks', () => {
     assert.equal(got.url, url);
     assert.equal(got.secret, undefined);
 
-    // The server answers a bare array today (the SDK's type says {items, total}: see pending.md).
     const list = await tenant.client.webhooks.list();
-    const items = Array.isArray(list) ? list : list.items;
-    assert.ok(items.some((w) => w.id === hook.id));
+    assert.deepEqual(Object.keys(list).sort(), ['items', 'total']);
+    assert.equal(list.total, list.items.length);
+    const listed = list.items.find((w) => w.id === hook.id);
+    assert.equal(listed.url, url);
+    assert.equal(listed.secret, undefined, 'never listed');
 
     assert.deepEqual(await tenant.client.webhooks.delete(hook.id), { success: true });
     await rejectsWith(tenant.client.webhooks.get(hook.id), NotFoundError, { status: 404 });
@@ -140,25 +142,93 @@ describe('webhooks', () => {
 
     const deliveries = await eventually(async () => {
       const list = await tenant.client.webhooks.listDeliveries(hook.id, { limit: 10, offset: 0 });
-      const items = Array.isArray(list) ? list : list.items;
-      return items.length && items.every((d) => d.status === 'delivered') ? items : null;
+      return list.items.length && list.items.every((d) => d.status === 'delivered') ? list : null;
     });
-    assert.equal(deliveries.length, 1, 'the filter kept the small order out');
-    assert.equal(deliveries[0].event, 'records.create');
+    assert.equal(deliveries.total, 1, 'the filter kept the small order out');
+    const [delivery] = deliveries.items;
+    assert.equal(delivery.webhook_id, hook.id);
+    assert.equal(delivery.event, 'records.create');
+    assert.deepEqual(delivery.payload, payload, 'the payload is the body that was posted');
+    assert.equal(delivery.response_status, 200);
+    assert.equal(delivery.response_body, null);
+    assert.equal(delivery.attempt_number, 1);
+    assert.equal(delivery.next_retry_at, null);
+    assert.ok(Date.parse(delivery.delivered_at) >= Date.parse(delivery.created_at));
+    assert.equal(arrival.headers['x-snackbase-delivery'], delivery.id);
     // Updates are not subscribed.
     await tenant.client.records.patch(orders, big.id, { total: 600 });
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(arrivals(path).length, 1);
   });
 
-  test('test sends a test delivery to the receiver', async () => {
+  test('test delivers at once and says how it went', async () => {
     const path = `/${uniq('test')}`;
     const hook = await tenant.client.webhooks.create({ url: receiver.url(path), collection: orders, events: ['delete'] });
-    await tenant.client.webhooks.test(hook.id);
-    const [arrival] = await eventually(() => (arrivals(path).length ? arrivals(path) : null));
+    const ok = await tenant.client.webhooks.test(hook.id);
+    assert.equal(ok.success, true);
+    assert.equal(ok.status_code, 200);
+    assert.equal(ok.error, null);
+    // Already there when the call returns.
+    assert.equal(arrivals(path).length, 1);
+    const [arrival] = arrivals(path);
     assert.equal(JSON.parse(arrival.body).event, 'test');
     assert.equal(arrival.headers['x-snackbase-event'], 'test');
+
+    // A receiver that answers 500: a failure with its status, logged, not retried.
+    receiver.setStatus(500);
+    try {
+      const failed = await tenant.client.webhooks.test(hook.id);
+      assert.equal(failed.success, false);
+      assert.equal(failed.status_code, 500);
+      assert.match(failed.error, /500/);
+    } finally {
+      receiver.setStatus(200);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(arrivals(path).length, 2, 'a failed test is not retried');
+    const log = await tenant.client.webhooks.listDeliveries(hook.id);
+    assert.equal(log.total, 2);
+    assert.deepEqual(
+      log.items.map((d) => [d.event, d.status, d.response_status, d.attempt_number]),
+      [
+        ['test', 'failed', 500, 1],
+        ['test', 'delivered', 200, 1],
+      ],
+    );
+
+    // Nothing listens there: not reached, no status.
+    const closed = http.createServer();
+    await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = closed.address().port;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = await tenant.client.webhooks.create({ url: `http://127.0.0.1:${port}/x`, collection: orders, events: ['delete'] });
+    const unreachable = await tenant.client.webhooks.test(down.id);
+    assert.equal(unreachable.success, false);
+    assert.equal(unreachable.status_code, null);
+    assert.ok(unreachable.error.length > 0);
+
     await rejectsWith(tenant.client.webhooks.test('00000000-0000-4000-8000-000000000000'), NotFoundError);
+  });
+
+  test('listDeliveries pages newest first with limit and offset', async () => {
+    const path = `/${uniq('pages')}`;
+    const hook = await tenant.client.webhooks.create({ url: receiver.url(path), collection: orders, events: ['delete'] });
+    for (let i = 0; i < 3; i++) {
+      await tenant.client.webhooks.test(hook.id);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const all = await tenant.client.webhooks.listDeliveries(hook.id);
+    assert.equal(all.total, 3);
+    const ids = all.items.map((d) => d.id);
+    const created = all.items.map((d) => Date.parse(d.created_at));
+    assert.deepEqual(created, [...created].sort((a, b) => b - a), 'newest first');
+    const first = await tenant.client.webhooks.listDeliveries(hook.id, { limit: 2, offset: 0 });
+    assert.deepEqual(first.items.map((d) => d.id), ids.slice(0, 2));
+    assert.equal(first.total, 3);
+    const rest = await tenant.client.webhooks.listDeliveries(hook.id, { limit: 2, offset: 2 });
+    assert.deepEqual(rest.items.map((d) => d.id), ids.slice(2));
+    assert.equal(rest.total, 3);
+    await rejectsWith(tenant.client.webhooks.listDeliveries(hook.id, { limit: 0 }), ValidationError);
   });
 
   test("webhooks are per account; plain users cannot manage them", async () => {
@@ -167,8 +237,7 @@ describe('webhooks', () => {
     await rejectsWith(other.client.webhooks.get(hook.id), NotFoundError);
     await rejectsWith(other.client.webhooks.delete(hook.id), NotFoundError);
     await rejectsWith(other.client.webhooks.listDeliveries(hook.id), NotFoundError);
-    const list = await other.client.webhooks.list();
-    assert.deepEqual(Array.isArray(list) ? list : list.items, []);
+    assert.deepEqual(await other.client.webhooks.list(), { items: [], total: 0 });
 
     const email = `p@${uniq('p')}.example.com`;
     await tenant.client.users.create({ email, password: PASSWORD, account_id: tenant.account.id, role_id: 2 });

@@ -81,7 +81,8 @@ describe('webhooks of an account admin', () => {
     await row(acmeUrl()).waitFor();
     await screenshot(page, 'webhook-account-admin-secret');
 
-    const mine = await ann.get('/webhooks');
+    const { items: mine, total } = await ann.get('/webhooks');
+    assert.equal(total, 1);
     assert.deepEqual(mine.map((w) => w.url), [acmeUrl()]);
     assert.equal(mine[0].secret, undefined);
     await page.reload();
@@ -129,7 +130,7 @@ describe('webhooks of an account admin', () => {
     assert.equal(other.body.error, 'forbidden');
     const list = await asAnn('GET', '/webhooks');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.map((w) => w.url), [acmeUrl()]);
+    assert.deepEqual(list.body.items.map((w) => w.url), [acmeUrl()]);
     for (const [method, path] of [
       ['GET', `/webhooks/${globexHook.id}`],
       ['GET', `/webhooks/${globexHook.id}/deliveries`],

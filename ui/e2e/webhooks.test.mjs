@@ -116,7 +116,8 @@ describe('webhooks', () => {
     await row(receiver.url).getByText('total > 10').waitFor();
     await screenshot(page, 'webhook-secret');
 
-    const [w] = await api.get(`/webhooks?account_id=${acme.id}`);
+    const { items: [w], total } = await api.get(`/webhooks?account_id=${acme.id}`);
+    assert.equal(total, 1);
     assert.equal(w.secret, undefined);
     assert.deepEqual(w.events, ['create', 'update']);
     assert.deepEqual(w.headers, { 'X-Team': 'billing' });
@@ -151,12 +152,14 @@ describe('webhooks', () => {
     const again = await newestIs('delivered');
     assert.equal(await again.getByTestId('attempts').innerText(), '1');
 
+    // A test is delivered at once: the toast tells how it went, the log shows it.
     await page.getByRole('button', { name: 'Send test' }).click();
-    await toast(page, 'Test event queued');
+    await toast(page, 'Test event delivered (HTTP 200)');
+    assert.equal(receiver.received.length, 4);
     const tested = await newestIs('delivered');
     assert.equal(await tested.getAttribute('data-event'), 'test');
+    assert.equal(await tested.getByTestId('attempts').innerText(), '1');
     assert.equal(await deliveries().count(), 2);
-    assert.equal(receiver.received.length, 4);
     assert.equal(JSON.parse(receiver.received[3].body).event, 'test');
     await page.getByRole('button', { name: 'Close' }).click();
   });
@@ -164,7 +167,7 @@ describe('webhooks', () => {
   test('disable, edit, the phone layout, delete', async () => {
     await row(receiver.url).getByRole('checkbox', { name: `Enabled ${receiver.url}` }).uncheck();
     await toast(page, 'Webhook disabled');
-    let [w] = await api.get(`/webhooks?account_id=${acme.id}`);
+    let [w] = (await api.get(`/webhooks?account_id=${acme.id}`)).items;
     assert.equal(w.enabled, false);
 
     await row(receiver.url).getByRole('button', { name: `Edit ${receiver.url}` }).click();
@@ -174,7 +177,7 @@ describe('webhooks', () => {
     await page.locator('#webhook-filter').fill('');
     await page.getByRole('button', { name: 'Save' }).click();
     await toast(page, 'Webhook saved');
-    [w] = await api.get(`/webhooks?account_id=${acme.id}`);
+    [w] = (await api.get(`/webhooks?account_id=${acme.id}`)).items;
     assert.deepEqual(w.events, ['create', 'update', 'delete']);
     assert.equal(w.filter ?? '', '');
     assert.equal(w.enabled, false);
@@ -193,7 +196,7 @@ describe('webhooks', () => {
     await page.getByTestId('confirm-ok').click();
     await toast(page, 'Webhook deleted');
     await page.getByText('No webhooks yet').waitFor();
-    assert.deepEqual(await api.get(`/webhooks?account_id=${acme.id}`), []);
+    assert.deepEqual(await api.get(`/webhooks?account_id=${acme.id}`), { items: [], total: 0 });
   });
 
   test('no errors in the page', () => {

@@ -260,7 +260,7 @@ async fn collections(config: &Config, cmd: CollectionsCommand) -> anyhow::Result
     db.migrate().await.context("applying migrations")?;
     let result = match cmd {
         CollectionsCommand::Export { out, collections } => {
-            let doc = transfer::export(&db, collections.as_deref()).await;
+            let doc = transfer::export(&db, collections.as_deref(), "cli").await;
             match doc {
                 Ok(doc) => {
                     let text = serde_json::to_string_pretty(&doc)?;

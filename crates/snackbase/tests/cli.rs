@@ -417,6 +417,7 @@ fn collections_export_and_import_from_the_cli() {
     let exported: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())
             .unwrap();
+    assert_eq!(exported["exported_by"], "cli");
     assert_eq!(exported["collections"][0]["name"], "notes");
     assert_eq!(exported["collections"][1]["schema"][0]["type"], "reference");
     std::fs::write(

@@ -102,7 +102,7 @@ export function useBulkDeleteRecords() {
   const invalidate = useInvalidateRecords();
   return useMutation({
     mutationFn: ({ collection, accountId, ids }: WriteArgs & { ids: string[] }) =>
-      api.del<{ deleted: number }>(`${path(collection)}/batch`, { ids }, { headers: accountHeader(accountId) }),
+      api.del<{ deleted: string[]; count: number }>(`${path(collection)}/batch`, { ids }, { headers: accountHeader(accountId) }),
     onSuccess: invalidate,
   });
 }

@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api';
-import type { Webhook, WebhookDelivery, WebhookEvent } from '@/lib/types';
+import type { Webhook, WebhookDeliveryPage, WebhookEvent, WebhookList, WebhookTestResult } from '@/lib/types';
 
 export function useWebhooks(accountId: string | null, enabled = true) {
   return useQuery({
     queryKey: ['webhooks', 'list', accountId],
-    queryFn: ({ signal }) => api.get<Webhook[]>('/webhooks', { query: { account_id: accountId ?? undefined }, signal }),
+    queryFn: async ({ signal }) =>
+      (await api.get<WebhookList>('/webhooks', { query: { account_id: accountId ?? undefined }, signal })).items,
     enabled,
   });
 }
@@ -49,20 +50,28 @@ export function useDeleteWebhook() {
   });
 }
 
+/** The deliveries the log shows: the newest ones. */
+export const DELIVERY_PAGE = 100;
+
 /** The delivery log, newest first; polled while a delivery is still pending. */
 export function useDeliveries(webhookId: string | null) {
   return useQuery({
     queryKey: ['webhooks', 'deliveries', webhookId],
-    queryFn: ({ signal }) => api.get<WebhookDelivery[]>(`/webhooks/${encodeURIComponent(webhookId ?? '')}/deliveries`, { signal }),
+    queryFn: ({ signal }) =>
+      api.get<WebhookDeliveryPage>(`/webhooks/${encodeURIComponent(webhookId ?? '')}/deliveries`, {
+        query: { limit: DELIVERY_PAGE },
+        signal,
+      }),
     enabled: Boolean(webhookId),
-    refetchInterval: (q) => (q.state.data?.some((d) => d.status === 'pending') ? 1000 : false),
+    refetchInterval: (q) => (q.state.data?.items.some((d) => d.status === 'pending') ? 1000 : false),
   });
 }
 
+/** Sends a test event at once; resolves to how it went (a failed delivery is not an error). */
 export function useTestWebhook() {
   const invalidate = useInvalidateWebhooks();
   return useMutation({
-    mutationFn: (id: string) => api.post<{ delivery_id: string }>(`/webhooks/${encodeURIComponent(id)}/test`),
+    mutationFn: (id: string) => api.post<WebhookTestResult>(`/webhooks/${encodeURIComponent(id)}/test`),
     onSuccess: invalidate,
   });
 }

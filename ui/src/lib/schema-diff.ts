@@ -8,17 +8,29 @@ const fieldSchema = z
   .object({ name: z.string().min(1), type: z.string().min(1) })
   .passthrough();
 
-export const exportDocumentSchema = z.object({
-  format_version: z.number().int().nonnegative(),
-  exported_at: z.string().nullish(),
-  collections: z.array(
-    z.object({
-      name: z.string().min(1),
-      schema: z.array(fieldSchema),
-      indexes: z.array(z.object({ fields: z.array(z.string()), unique: z.boolean().optional() })).optional(),
-    }),
-  ),
-});
+// Unknown keys pass through to the server (which checks them): the SDK's
+// documents carry `exported_by`, and rules whose form the server reads.
+export const exportDocumentSchema = z
+  .object({
+    format_version: z.number().int().nonnegative().optional(),
+    version: z.union([z.string(), z.number()]).optional(),
+    exported_at: z.string().nullish(),
+    collections: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          schema: z.array(fieldSchema),
+          indexes: z.array(z.object({ fields: z.array(z.string()), unique: z.boolean().optional() })).optional(),
+          rules: z.record(z.string(), z.unknown()).optional(),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough()
+  .refine((d) => d.format_version !== undefined || d.version !== undefined, {
+    message: 'names no format: format_version (ours) or version (the SDK\'s)',
+    path: ['format_version'],
+  });
 
 /** Parses pasted or uploaded text into an export document, or explains why not. */
 export function parseExportDocument(text: string): { doc: ExportDocument } | { error: string } {
@@ -50,8 +62,42 @@ export interface CollectionDiff {
   status: 'new' | 'changed' | 'unchanged';
   fields: FieldChange[];
   indexes: { added: string[]; removed: string[] };
+  /** Rules that differ, as `key: old → new` (only when the document carries rules). */
+  rules: string[];
   /** What the import will do with it under the chosen strategy. */
   outcome: 'create' | 'update' | 'skip' | 'unchanged' | 'conflict';
+}
+
+const RULE_KEYS = [
+  'list_rule',
+  'view_rule',
+  'create_rule',
+  'update_rule',
+  'delete_rule',
+  'list_fields',
+  'view_fields',
+  'create_fields',
+  'update_fields',
+] as const;
+
+/** A rule setting as text; `*_fields` as text lists (`a, b`) equal the list form. */
+function ruleText(rules: Record<string, unknown> | undefined, key: (typeof RULE_KEYS)[number]): string {
+  const v = rules?.[key];
+  if (key.endsWith('_fields')) {
+    if (v === undefined || v === null || v === '*') return '"*"';
+    const names = Array.isArray(v) ? v.map(String) : String(v).split(',');
+    return stable(names.map((n) => n.trim()).filter(Boolean));
+  }
+  return stable(v);
+}
+
+function diffRules(incoming: ExportedCollection, current: ExportedCollection | undefined): string[] {
+  if (!incoming.rules) return [];
+  const now = current?.rules as Record<string, unknown> | undefined;
+  const next = incoming.rules as unknown as Record<string, unknown>;
+  return RULE_KEYS.filter((k) => k in next && ruleText(now, k) !== ruleText(next, k)).map(
+    (k) => `${k}: ${ruleText(now, k)} → ${ruleText(next, k)}`,
+  );
 }
 
 const PROPS = ['type', 'required', 'unique', 'default', 'options', 'collection', 'on_delete', 'pii', 'mask_type', 'searchable'] as const;
@@ -85,6 +131,7 @@ export function diffCollection(incoming: ExportedCollection, current: ExportedCo
       status: 'new',
       fields: incoming.schema.map((f) => ({ name: f.name, kind: 'added', details: [] })),
       indexes: { added: (incoming.indexes ?? []).map(indexKey), removed: [] },
+      rules: diffRules(incoming, undefined),
     };
   }
   const before = new Map(current.schema.map((f) => [f.name.toLowerCase(), f]));
@@ -110,8 +157,9 @@ export function diffCollection(incoming: ExportedCollection, current: ExportedCo
     added: [...newIx].filter((k) => !oldIx.has(k)),
     removed: [...oldIx].filter((k) => !newIx.has(k)),
   };
-  const changed = fields.length > 0 || indexes.added.length > 0 || indexes.removed.length > 0;
-  return { name: incoming.name, status: changed ? 'changed' : 'unchanged', fields, indexes };
+  const rules = diffRules(incoming, current);
+  const changed = fields.length > 0 || indexes.added.length > 0 || indexes.removed.length > 0 || rules.length > 0;
+  return { name: incoming.name, status: changed ? 'changed' : 'unchanged', fields, indexes, rules };
 }
 
 export function diffDocuments(incoming: ExportDocument, current: ExportDocument, strategy: ImportStrategy): CollectionDiff[] {

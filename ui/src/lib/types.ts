@@ -207,6 +207,8 @@ export interface CollectionListItem {
   table_name: string;
   fields_count: number;
   records_count: number;
+  /** The built-in `public` role has a permission on it (anonymous callers may use it). */
+  has_public_access: boolean;
   created_at: string;
 }
 
@@ -239,18 +241,27 @@ export interface ExportedCollection {
   name: string;
   schema: Field[];
   indexes?: IndexDef[];
+  /** The collection's rules (absent: an import leaves its permissions alone). */
+  rules?: CollectionRules;
 }
 
+/** Ours (`format_version`) or the JavaScript SDK's (`version`, no `format_version`): the server takes both. */
 export interface ExportDocument {
-  format_version: number;
+  format_version?: number;
+  version?: string | number;
   exported_at?: string | null;
+  exported_by?: string | null;
   collections: ExportedCollection[];
 }
 
 export type ImportStrategy = 'skip' | 'error' | 'update';
 
 export interface ImportResponse {
+  /** Ours: created, updated, unchanged or skipped. */
   imported: { name: string; status: string }[];
+  /** The SDK's: imported, updated or skipped, with a message. */
+  collections: { name: string; status: string; message: string }[];
+  migrations_created: string[];
 }
 
 export type RecordData = { [key: string]: Json };
@@ -425,14 +436,42 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookDelivery {
   id: string;
+  webhook_id: string;
   event: string;
+  payload: Json;
   status: DeliveryStatus | string;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  next_attempt_at: string;
+  /** Attempts made so far. */
+  attempt_number: number;
+  /** The receiver's HTTP status at the last attempt; null when it was not reached. */
+  response_status: number | null;
+  /** Always null: the server keeps no answers. */
+  response_body: string | null;
+  /** Why the last attempt failed. */
+  error: string | null;
+  /** When the next attempt is due; null unless pending. */
+  next_retry_at: string | null;
   created_at: string;
   delivered_at: string | null;
+}
+
+export interface WebhookList {
+  items: Webhook[];
+  total: number;
+}
+
+export interface WebhookDeliveryPage {
+  items: WebhookDelivery[];
+  /** Every delivery of the webhook, on all pages. */
+  total: number;
+}
+
+/** How a test delivery, made at once, went. */
+export interface WebhookTestResult {
+  success: boolean;
+  /** The receiver's HTTP status; null when it was not reached. */
+  status_code: number | null;
+  error: string | null;
+  delivery_id: string;
 }
 
 /** One API request, as the request log kept it. */

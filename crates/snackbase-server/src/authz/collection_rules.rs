@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::engine;
-use super::model::{Fields, OpRule, Operation};
+use super::model::{Fields, OpRule, Operation, RuleSet};
 use super::permissions;
 use crate::app::AppState;
 use crate::auth::{AnyAdmin, RoleId, Superadmin};
@@ -19,9 +19,10 @@ use crate::collections::store::{self, Collection};
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::http::{ApiJson, ApiPath};
+use crate::on_tx;
 
 /// A collection's rules, as the SDK types them.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, PartialEq, Serialize, ToSchema)]
 pub struct CollectionRules {
     pub list_rule: Option<String>,
     pub view_rule: Option<String>,
@@ -185,6 +186,45 @@ pub async fn rules_of(tx: &mut Tx, c: &Collection) -> ApiResult<CollectionRules>
         create_fields: fields(Operation::Create),
         update_fields: fields(Operation::Update),
     })
+}
+
+/// The collections the built-in `public` role has any permission on (the
+/// SDK's `has_public_access`): anonymous callers may do something there, in
+/// the account they name. A permission on `*` covers every collection.
+#[derive(Debug, Default)]
+pub struct PublicAccess {
+    everywhere: bool,
+    names: std::collections::HashSet<String>,
+}
+
+impl PublicAccess {
+    pub fn covers(&self, collection: &str) -> bool {
+        self.everywhere || self.names.contains(&collection.to_ascii_lowercase())
+    }
+}
+
+/// Reads the `public` role's permissions once, for a page of collections.
+pub async fn public_access(tx: &mut Tx) -> ApiResult<PublicAccess> {
+    let rows: Vec<(String, String)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT collection, rules FROM permissions WHERE role_id = $1"
+    )
+    .bind(RoleId::PUBLIC.0)
+    .fetch_all(c)
+    .await)?;
+    let mut access = PublicAccess::default();
+    for (collection, rules) in rows {
+        // An unreadable row grants nothing (as in `engine::grants`).
+        let grants = serde_json::from_str::<RuleSet>(&rules).is_ok_and(|set| !set.is_empty());
+        if !grants {
+            continue;
+        }
+        if collection == "*" {
+            access.everywhere = true;
+        } else {
+            access.names.insert(collection.to_ascii_lowercase());
+        }
+    }
+    Ok(access)
 }
 
 /// Validates and applies `update` to the permissions of `user` and `public`

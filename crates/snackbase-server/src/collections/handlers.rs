@@ -245,6 +245,9 @@ pub struct CollectionListItem {
     /// Rows in the collection: in every account for the superadmin, in the
     /// caller's own account for an account admin.
     pub records_count: i64,
+    /// Whether the built-in `public` role has any permission on it (on it or
+    /// on `*`): anonymous callers may use it in the account they name.
+    pub has_public_access: bool,
     #[serde(with = "crate::http::time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
@@ -322,18 +325,21 @@ pub async fn list_collections(
         Ok::<_, sqlx::Error>((ids, total))
     })?;
     let counted = (!admin.is_superadmin()).then_some(admin.account_id.as_str());
+    let public = collection_rules::public_access(&mut tx).await?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(c) = store::find_by_id(&mut tx, &id).await? else {
             continue;
         };
         let records_count = count_rows(&mut tx, &c.table, counted).await?;
+        let has_public_access = public.covers(&c.name);
         items.push(CollectionListItem {
             id: c.id,
             name: c.name,
             table_name: c.table,
             fields_count: c.fields.len(),
             records_count,
+            has_public_access,
             created_at: c.created_at,
         });
     }
@@ -371,17 +377,41 @@ pub async fn collection_names(
     }))
 }
 
+/// One collection as `GET /collections/{id}` shows it: the collection, with
+/// the counts and the public flag of the SDK's `Collection`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionDetail {
+    #[serde(flatten)]
+    pub collection: CollectionResponse,
+    /// Records: in every account for the superadmin, in the caller's own
+    /// account for an account admin (as `records_count` in lists).
+    pub record_count: i64,
+    pub field_count: usize,
+    /// As in lists: the `public` role has a permission on it.
+    pub has_public_access: bool,
+}
+
 /// One collection with its full schema.
 #[utoipa::path(get, path = "/collections/{collection_id}", tag = "collections", params(("collection_id" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = CollectionResponse), (status = 404, body = ErrorBody)))]
+    security(("bearer" = [])), responses((status = 200, body = CollectionDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_collection(
     State(state): State<AppState>,
-    _admin: AnyAdmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<CollectionResponse>> {
+) -> ApiResult<Json<CollectionDetail>> {
     let mut tx = state.db.begin_read().await?;
     let c = resolve(&mut tx, &id).await?;
-    Ok(Json(c.into()))
+    let counted = (!admin.is_superadmin()).then_some(admin.account_id.as_str());
+    let record_count = count_rows(&mut tx, &c.table, counted).await?;
+    let has_public_access = collection_rules::public_access(&mut tx)
+        .await?
+        .covers(&c.name);
+    Ok(Json(CollectionDetail {
+        record_count,
+        field_count: c.fields.len(),
+        has_public_access,
+        collection: c.into(),
+    }))
 }
 
 /// Finds a collection by id, or by name as a convenience.

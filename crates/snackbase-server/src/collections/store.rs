@@ -169,7 +169,7 @@ pub async fn record_migration(
     operation: &str,
     changes: &Value,
     user_id: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<String, ApiError> {
     let id = uuid::Uuid::new_v4().to_string();
     let schema = serde_json::json!({"fields": c.fields, "indexes": c.indexes}).to_string();
     let changes = changes.to_string();
@@ -192,5 +192,17 @@ pub async fn record_migration(
     .await
     .map(|r| r.rows_affected())
     })?;
-    Ok(())
+    Ok(id)
+}
+
+/// The id of the collection's latest schema migration.
+pub async fn last_migration(tx: &mut Tx, collection_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+        "SELECT id FROM collection_migrations WHERE collection_id = $1 ORDER BY version DESC LIMIT 1"
+    )
+    .bind(collection_id)
+    .fetch_optional(c)
+    .await
+    })?)
 }

@@ -182,9 +182,11 @@ pub struct BatchDelete {
     pub ids: Vec<String>,
 }
 
+/// The SDK's shape: the ids deleted, in the order sent, and how many.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchDeleteResult {
-    pub deleted: usize,
+    pub deleted: Vec<String>,
+    pub count: usize,
 }
 
 /// Deletes up to 100 records at once; any missing id fails the whole batch.
@@ -218,6 +220,7 @@ pub async fn batch_delete(
         state.hooks.after(&state, after).await;
     }
     Ok(Json(BatchDeleteResult {
-        deleted: req.ids.len(),
+        count: req.ids.len(),
+        deleted: req.ids,
     }))
 }

@@ -5,9 +5,8 @@ use crate::collections::view::View;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{WebhookResponse, WebhookRow, SELECT};
@@ -22,7 +21,8 @@ fn not_found() -> ApiError {
     ApiError::not_found("Webhook not found")
 }
 
-async fn find(tx: &mut Tx, user: &AuthUser, id: &str) -> ApiResult<WebhookRow> {
+/// The webhook `id`, if the caller administers its account; else 404.
+pub(super) async fn find(tx: &mut Tx, user: &AuthUser, id: &str) -> ApiResult<WebhookRow> {
     let sql = format!("{SELECT} WHERE id = $1");
     let row = on_tx!(tx, |c| sqlx::query_as::<_, WebhookRow>(&sql)
         .bind(id)
@@ -201,14 +201,22 @@ pub struct ListQuery {
     pub account_id: Option<String>,
 }
 
-/// The webhooks of the caller's account.
+/// The SDK's list envelope: every webhook asked for, and how many.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub items: Vec<WebhookResponse>,
+    pub total: usize,
+}
+
+/// The webhooks of the caller's account (the superadmin's: of every account,
+/// or of the one named), oldest first.
 #[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = [WebhookResponse]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = WebhookList), (status = 403, body = ErrorBody)))]
 pub async fn list_webhooks(
     State(state): State<AppState>,
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<WebhookResponse>>> {
+) -> ApiResult<Json<WebhookList>> {
     let account = match (user.is_superadmin(), q.account_id) {
         (true, named) => named,
         (false, Some(named)) if named != user.account_id => {
@@ -232,7 +240,10 @@ pub async fn list_webhooks(
         .bind(&account)
         .fetch_all(c)
         .await)?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(WebhookList {
+        total: rows.len(),
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// One webhook (without its secret).
@@ -335,110 +346,4 @@ pub async fn delete_webhook(
     .map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct Delivery {
-    pub id: String,
-    pub event: String,
-    /// `pending`, `delivered` or `failed`.
-    pub status: String,
-    pub attempts: i64,
-    pub last_status: Option<i64>,
-    pub last_error: Option<String>,
-    #[serde(with = "crate::http::time::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub next_attempt_at: DateTime<Utc>,
-    #[serde(with = "crate::http::time::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: DateTime<Utc>,
-    #[serde(with = "crate::http::time::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
-/// The delivery log of a webhook, newest first.
-#[utoipa::path(get, path = "/webhooks/{webhook_id}/deliveries", tag = "webhooks", params(("webhook_id" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = [Delivery]), (status = 404, body = ErrorBody)))]
-pub async fn list_deliveries(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<Vec<Delivery>>> {
-    let mut tx = state.db.begin_read().await?;
-    find(&mut tx, &user, &id).await?;
-    let rows = on_tx!(&mut tx, |c| {
-        sqlx::query_as::<_, Delivery>(
-        "SELECT id, event, status, attempts, last_status, last_error, next_attempt_at, created_at, delivered_at \
-         FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200"
-    )
-    .bind(&id)
-    .fetch_all(c)
-    .await
-    })?;
-    Ok(Json(rows))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Queued {
-    pub delivery_id: String,
-}
-
-/// Queues a test delivery (`event: "test"`).
-#[utoipa::path(post, path = "/webhooks/{webhook_id}/test", tag = "webhooks", params(("webhook_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 202, body = Queued), (status = 404, body = ErrorBody)))]
-pub async fn test_webhook(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiPath(id): ApiPath<String>,
-) -> ApiResult<(StatusCode, Json<Queued>)> {
-    let mut tx = state.db.begin().await?;
-    let row = find(&mut tx, &user, &id).await?;
-    let payload = json!({"event": "test", "collection": row.collection, "account_id": row.account_id, "record": {},
-        "timestamp": crate::http::time::rfc3339::format(&crate::http::time::now())});
-    let delivery_id =
-        super::outbox::insert(&mut tx, &row.id, &row.account_id, "test", &payload).await?;
-    tx.commit().await?;
-    Ok((StatusCode::ACCEPTED, Json(Queued { delivery_id })))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DeliveryPath {
-    pub webhook_id: String,
-    pub delivery_id: String,
-}
-
-/// Sends a delivery again (from now, with a fresh set of attempts).
-#[utoipa::path(post, path = "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
-    params(("webhook_id" = String, Path), ("delivery_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 202, body = Queued), (status = 404, body = ErrorBody)))]
-pub async fn redeliver(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiPath(p): ApiPath<DeliveryPath>,
-) -> ApiResult<(StatusCode, Json<Queued>)> {
-    let mut tx = state.db.begin().await?;
-    find(&mut tx, &user, &p.webhook_id).await?;
-    let now = crate::http::time::now();
-    let n = on_tx!(&mut tx, |c| {
-        sqlx::query(
-        "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $3 WHERE id = $1 AND webhook_id = $2"
-    )
-    .bind(&p.delivery_id)
-    .bind(&p.webhook_id)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
-    if n == 0 {
-        return Err(ApiError::not_found("Delivery not found"));
-    }
-    tx.commit().await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Queued {
-            delivery_id: p.delivery_id,
-        }),
-    ))
 }

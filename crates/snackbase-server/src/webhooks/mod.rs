@@ -3,6 +3,7 @@
 //! transaction; a background worker posts them, retries with exponential
 //! backoff, and logs every attempt. Deliveries survive restarts.
 
+mod deliveries;
 mod handlers;
 pub mod outbox;
 pub mod ssrf;
@@ -25,9 +26,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
             handlers::put_webhook,
             handlers::delete_webhook
         ))
-        .routes(routes!(handlers::list_deliveries))
-        .routes(routes!(handlers::test_webhook))
-        .routes(routes!(handlers::redeliver))
+        .routes(routes!(deliveries::list_deliveries))
+        .routes(routes!(deliveries::test_webhook))
+        .routes(routes!(deliveries::redeliver))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -137,18 +137,39 @@ async fn send(
         .await)
     .map_err(|e| (None, e.to_string()))?
     .ok_or((None, "The webhook no longer exists".to_string()))?;
+    post(
+        client,
+        state.config.webhooks_allow_private_networks,
+        &hook,
+        &d.id,
+        &d.event,
+        d.payload.clone().into_bytes(),
+    )
+    .await
+}
+
+/// Posts one delivery to the webhook's URL, signed with its secret and with
+/// its headers: `Ok(status)` for a 2xx answer, `Err((status, error))`
+/// otherwise (a refused target, a failed connection, another answer). The
+/// worker's attempts and the immediate test delivery both go through here.
+pub async fn post(
+    client: &reqwest::Client,
+    allow_private: bool,
+    hook: &WebhookRow,
+    delivery_id: &str,
+    event: &str,
+    body: Vec<u8>,
+) -> Result<u16, (Option<u16>, String)> {
     // A literal address is connected to without resolving: check it here.
     // Host names are checked by the client's resolver, at connection time.
-    let url = super::ssrf::check_target(&hook.url, state.config.webhooks_allow_private_networks)
-        .map_err(|e| (None, e))?;
-    let body = d.payload.clone().into_bytes();
+    let url = super::ssrf::check_target(&hook.url, allow_private).map_err(|e| (None, e))?;
     let timestamp = Utc::now().timestamp();
     let mut request = client
         .post(url)
         .header("content-type", "application/json")
         .header("user-agent", "SnackBase-Webhooks")
-        .header("x-snackbase-event", &d.event)
-        .header("x-snackbase-delivery", &d.id)
+        .header("x-snackbase-event", event)
+        .header("x-snackbase-delivery", delivery_id)
         .header("x-snackbase-timestamp", timestamp.to_string())
         .header("x-snackbase-signature", signature(&hook.secret, &body))
         .header(

@@ -10,6 +10,7 @@ mod auth;
 mod authz;
 mod collection_rules;
 mod collections;
+mod collections_sdk;
 mod cursors;
 mod dashboard;
 mod email;

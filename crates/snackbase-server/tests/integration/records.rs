@@ -588,15 +588,22 @@ both!(batches_are_all_or_nothing, |app| {
         .await;
     del.expect_error(404, "not_found");
     assert_eq!(app.count("col_posts").await, 2);
+    let sent = [ids[1].clone(), ids[0].clone()];
     let del = app
         .send(
             reqwest::Method::DELETE,
             "/api/v1/records/posts/batch",
             t,
-            Some(json!({"ids": ids})),
+            Some(json!({ "ids": sent })),
         )
         .await;
-    assert_eq!(del.expect(200)["deleted"], 2);
+    let del = del.expect(200);
+    assert_eq!(
+        del["deleted"],
+        json!(sent),
+        "the ids deleted, in the order sent"
+    );
+    assert_eq!(del["count"], 2);
     assert_eq!(app.count("col_posts").await, 0);
 });
 

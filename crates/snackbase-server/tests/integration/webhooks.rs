@@ -194,7 +194,7 @@ async fn deliveries_are_signed_retried_and_logged(backend: Backend) {
         log = app
             .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
             .await
-            .expect(200)
+            .expect(200)["items"]
             .clone();
         if log[0]["status"] != "pending" {
             break;
@@ -207,8 +207,8 @@ async fn deliveries_are_signed_retried_and_logged(backend: Backend) {
         "the filter kept the cheap order out"
     );
     assert_eq!(log[0]["status"], "delivered");
-    assert_eq!(log[0]["attempts"], 3);
-    assert_eq!(log[0]["last_status"], 200);
+    assert_eq!(log[0]["attempt_number"], 3);
+    assert_eq!(log[0]["response_status"], 200);
 
     // Redeliver and test.
     let delivery = log[0]["id"].as_str().unwrap();
@@ -220,15 +220,26 @@ async fn deliveries_are_signed_retried_and_logged(backend: Backend) {
     .await
     .expect(202);
     receiver.wait_for(2).await;
-    app.post(
-        &format!("/api/v1/webhooks/{id}/test"),
-        Some(&owner),
-        json!({}),
-    )
-    .await
-    .expect(202);
-    let got = receiver.wait_for(3).await;
+    // The test is delivered before the answer, which tells how it went (no body: the SDK sends none).
+    let tested = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/webhooks/{id}/test"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    let tested = tested.expect(200);
+    assert_eq!(tested["success"], true);
+    assert_eq!(tested["status_code"], 200);
+    assert_eq!(tested["error"], Value::Null);
+    let got = receiver.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 3);
     assert_eq!(got[2].0["x-snackbase-event"], "test");
+    assert_eq!(
+        got[2].0["x-snackbase-delivery"].to_str().unwrap(),
+        tested["delivery_id"].as_str().unwrap()
+    );
     // Each attempt is signed afresh, the redelivery and the test included.
     for (headers, body) in &got {
         verify(&secret, headers, body);
@@ -251,6 +262,246 @@ async fn deliveries_are_signed_retried_and_logged(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(receiver.got.lock().unwrap().len(), 3);
     let _ = receiver.fail.load(Ordering::SeqCst);
+}
+
+/// `POST /webhooks/{id}/test` (the SDK's `webhooks.test`): one attempt made
+/// at once, its outcome in the answer and in the log, never retried.
+async fn a_test_delivery_reports_how_it_went(backend: Backend) {
+    let mut app = app_with_webhooks(backend).await;
+    let (_, owner) = setup(&app).await;
+    let receiver = Receiver::start(1, 0).await;
+    let create = |url: String| json!({"url": url, "collection": "orders", "events": ["delete"], "secret": "a-secret-of-this-webhook"});
+    let id = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&owner),
+            create(receiver.url.clone()),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let test = |id: String| {
+        let app = &app;
+        let owner = owner.clone();
+        async move {
+            app.send(
+                reqwest::Method::POST,
+                &format!("/api/v1/webhooks/{id}/test"),
+                Some(&owner),
+                None,
+            )
+            .await
+        }
+    };
+
+    // The receiver answers 500 once: a failure, logged as failed, not retried.
+    let failed = test(id.clone()).await;
+    let failed = failed.expect(200);
+    assert_eq!(failed["success"], false);
+    assert_eq!(failed["status_code"], 500);
+    assert_eq!(
+        failed["error"],
+        "The receiver answered 500 Internal Server Error"
+    );
+    let page = app
+        .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(page["total"], 1);
+    let logged = &page["items"][0];
+    assert_eq!(logged["id"], failed["delivery_id"]);
+    assert_eq!(logged["webhook_id"], id.as_str());
+    assert_eq!(logged["event"], "test");
+    assert_eq!(logged["payload"]["event"], "test");
+    assert_eq!(logged["payload"]["collection"], "orders");
+    assert_eq!(logged["status"], "failed");
+    assert_eq!(logged["attempt_number"], 1);
+    assert_eq!(logged["response_status"], 500);
+    assert_eq!(logged["response_body"], Value::Null);
+    assert_eq!(logged["next_retry_at"], Value::Null);
+    assert_eq!(logged["delivered_at"], Value::Null);
+    assert_eq!(
+        logged["error"],
+        "The receiver answered 500 Internal Server Error"
+    );
+    // The worker retries after 100 ms, 200 ms…: a test is not retried.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(receiver.got.lock().unwrap().len(), 0);
+
+    // Now it answers 200.
+    let ok = test(id.clone()).await;
+    let ok = ok.expect(200).clone();
+    assert_eq!(ok["success"], true);
+    assert_eq!(ok["status_code"], 200);
+    assert_eq!(ok["error"], Value::Null);
+    let got = receiver.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    verify("a-secret-of-this-webhook", &got[0].0, &got[0].1);
+    let logged = app
+        .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
+        .await
+        .expect(200)["items"][0]
+        .clone();
+    assert_eq!(logged["id"], ok["delivery_id"]);
+    assert_eq!(logged["status"], "delivered");
+    assert_eq!(logged["response_status"], 200);
+    assert!(logged["delivered_at"].is_string());
+
+    // Nothing listens: no status, the connection's error.
+    let mut gone = Receiver::start(0, 0).await;
+    gone.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let down = app
+        .post("/api/v1/webhooks", Some(&owner), create(gone.url.clone()))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = test(down.clone()).await;
+    let res = res.expect(200);
+    assert_eq!(res["success"], false);
+    assert_eq!(res["status_code"], Value::Null);
+    assert!(
+        res["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{res}"
+    );
+
+    // Another account cannot test it; an unknown id is a 404.
+    let other = app.register("b@example.com", "Beta").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/webhooks/{id}/test"),
+        Some(&other),
+        None,
+    )
+    .await
+    .expect_error(404, "not_found");
+    test("00000000-0000-4000-8000-000000000000".to_string())
+        .await
+        .expect_error(404, "not_found");
+
+    // Private networks no longer allowed: the target is refused before any
+    // connection, as for the worker's deliveries; still an answer, not a 5xx.
+    app.restart_with(|c| c.webhooks_allow_private_networks = false)
+        .await;
+    let owner = app
+        .login("alpha", "owner@example.com", PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/webhooks/{id}/test"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    let refused = refused.expect(200);
+    assert_eq!(refused["success"], false);
+    assert_eq!(refused["status_code"], Value::Null);
+    assert_eq!(
+        refused["error"],
+        "The URL points to an internal address; webhooks may only call public hosts"
+    );
+    assert_eq!(
+        receiver.got.lock().unwrap().len(),
+        1,
+        "nothing more arrived"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_delivery_sqlite() {
+    a_test_delivery_reports_how_it_went(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_delivery_postgres() {
+    if postgres_available() {
+        a_test_delivery_reports_how_it_went(Backend::Postgres).await;
+    }
+}
+
+/// `GET /webhooks/{id}/deliveries?limit&offset`: newest first, with the total.
+async fn the_delivery_log_pages(backend: Backend) {
+    let app = app_with_webhooks(backend).await;
+    let (_, owner) = setup(&app).await;
+    let receiver = Receiver::start(0, 0).await;
+    let id = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&owner),
+            json!({"url": receiver.url, "collection": "orders", "events": ["delete"]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let res = app
+            .post(
+                &format!("/api/v1/webhooks/{id}/test"),
+                Some(&owner),
+                json!({}),
+            )
+            .await;
+        made.push(res.expect(200)["delivery_id"].as_str().unwrap().to_string());
+        // Distinct creation times, so newest-first is one order.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    made.reverse();
+    let page = |query: &'static str| {
+        let app = &app;
+        let url = format!("/api/v1/webhooks/{id}/deliveries{query}");
+        let owner = owner.clone();
+        async move { app.get(&url, Some(&owner)).await }
+    };
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = page("").await;
+    assert_eq!(ids(all.expect(200)), made);
+    assert_eq!(all.json["total"], 3);
+    let first = page("?limit=2&offset=0").await;
+    assert_eq!(ids(first.expect(200)), made[..2]);
+    assert_eq!(first.json["total"], 3);
+    let rest = page("?limit=2&offset=2").await;
+    assert_eq!(ids(rest.expect(200)), made[2..]);
+    assert_eq!(rest.json["total"], 3);
+    assert!(ids(page("?offset=5").await.expect(200)).is_empty());
+    for bad in ["?limit=0", "?limit=201", "?offset=-1", "?limit=x"] {
+        let res = page(bad).await;
+        assert!(res.status.is_client_error(), "{bad}: {}", res.status);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_pages_sqlite() {
+    the_delivery_log_pages(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_pages_postgres() {
+    if postgres_available() {
+        the_delivery_log_pages(Backend::Postgres).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,9 +542,9 @@ async fn deliveries_survive_a_restart(backend: Backend) {
         let log = app
             .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
             .await
-            .expect(200)
+            .expect(200)["items"]
             .clone();
-        if log[0]["attempts"].as_i64().unwrap_or(0) >= 1 {
+        if log[0]["attempt_number"].as_i64().unwrap_or(0) >= 1 {
             assert_eq!(log[0]["status"], "pending");
             break;
         }
@@ -313,7 +564,7 @@ async fn deliveries_survive_a_restart(backend: Backend) {
     let log = app
         .get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&owner))
         .await
-        .expect(200)
+        .expect(200)["items"]
         .clone();
     assert_eq!(log[0]["status"], "delivered");
 }
@@ -386,9 +637,7 @@ async fn webhooks_refuse_internal_targets_and_other_accounts() {
         .await
         .expect(404);
     assert_eq!(
-        app.get("/api/v1/webhooks", Some(&other))
-            .await
-            .expect(200)
+        app.get("/api/v1/webhooks", Some(&other)).await.expect(200)["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -399,9 +648,7 @@ async fn webhooks_refuse_internal_targets_and_other_accounts() {
         .await
         .expect_error(403, "forbidden");
     assert_eq!(
-        app.get("/api/v1/webhooks", Some(&sa))
-            .await
-            .expect(200)
+        app.get("/api/v1/webhooks", Some(&sa)).await.expect(200)["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -511,9 +758,9 @@ async fn newest_attempted(app: &TestApp, token: &str, webhook: &str) -> Value {
                 Some(token),
             )
             .await
-            .expect(200)
+            .expect(200)["items"]
             .clone();
-        if log[0]["attempts"].as_i64().unwrap_or(0) >= 1 {
+        if log[0]["attempt_number"].as_i64().unwrap_or(0) >= 1 {
             return log[0].clone();
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -585,8 +832,8 @@ async fn deliveries_to_internal_addresses_are_refused(backend: Backend) {
     ] {
         let delivery = newest_attempted(&app, &owner, id).await;
         assert_eq!(delivery["status"], "pending", "a failed attempt, retried");
-        assert_eq!(delivery["last_status"], Value::Null);
-        assert_eq!(delivery["last_error"], error);
+        assert_eq!(delivery["response_status"], Value::Null);
+        assert_eq!(delivery["error"], error);
     }
     assert_eq!(
         receiver.got.lock().unwrap().len(),

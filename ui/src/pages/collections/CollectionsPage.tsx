@@ -6,6 +6,7 @@ import { errorMessage } from '@/lib/api';
 import type { CollectionListItem } from '@/lib/types';
 import { formatDate } from '@/lib/utils';
 import { PageHeader } from '@/components/layout/PageHeader';
+import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { useConfirm } from '@/components/ui/confirm';
@@ -128,6 +129,11 @@ export function CollectionsPage() {
                         <Link to={`/collections/${c.name}/records`} className="hover:underline">
                           {c.name}
                         </Link>
+                        {c.has_public_access && (
+                          <span className="ml-2" title="The public role has a permission on it: anonymous callers may use it" data-testid="public-access">
+                            <Badge tone="warn">public</Badge>
+                          </span>
+                        )}
                         <div className="font-mono text-xs text-muted-fg">{c.table_name}</div>
                       </Td>
                       <Td className="tabular-nums">{c.fields_count}</Td>

@@ -28,7 +28,7 @@ export function ImportPanel({ existing }: { existing: string[] }) {
   const [error, setError] = useState('');
   const [doc, setDoc] = useState<ExportDocument | null>(null);
   const [base, setBase] = useState<ExportDocument | null>(null);
-  const [result, setResult] = useState<{ name: string; status: string }[] | null>(null);
+  const [result, setResult] = useState<{ name: string; status: string; message?: string }[] | null>(null);
 
   const review = async (source = text) => {
     setError('');
@@ -60,7 +60,7 @@ export function ImportPanel({ existing }: { existing: string[] }) {
     setError('');
     try {
       const res = await importer.mutateAsync({ data: doc, strategy });
-      setResult(res.imported);
+      setResult(res.imported.map((r, i) => ({ ...r, message: res.collections[i]?.message })));
       setDoc(null);
       toast.success(`Import done: ${res.imported.map((i) => `${i.name} ${i.status}`).join(', ')}`);
     } catch (e) {
@@ -131,6 +131,11 @@ export function ImportPanel({ existing }: { existing: string[] }) {
                     {d.indexes.removed.map((ix) => (
                       <li key={`-${ix}`} className="text-danger">− index {ix}</li>
                     ))}
+                    {d.rules.map((r) => (
+                      <li key={`rule-${r}`} className="font-mono text-warn">
+                        ~ {r}
+                      </li>
+                    ))}
                   </ul>
                 )}
               </div>
@@ -147,6 +152,7 @@ export function ImportPanel({ existing }: { existing: string[] }) {
             {result.map((r) => (
               <div key={r.name}>
                 {r.name}: <strong>{r.status}</strong>
+                {r.message && <span className="ml-2 text-xs text-muted-fg"> {r.message}</span>}
               </div>
             ))}
           </div>

@@ -124,7 +124,7 @@ export function RecordsPage() {
     if (!ok) return;
     try {
       const res = await bulk.mutateAsync({ collection: name, accountId, ids });
-      toast.success(`${res.deleted} records deleted`);
+      toast.success(`${res.count} records deleted`);
       setSelected(new Set());
     } catch (e) {
       toast.error(errorMessage(e));

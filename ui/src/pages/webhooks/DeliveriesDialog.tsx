@@ -1,5 +1,5 @@
 import { RefreshCw, RotateCw, Send } from 'lucide-react';
-import { useDeliveries, useRedeliver, useTestWebhook } from '@/api/webhooks';
+import { DELIVERY_PAGE, useDeliveries, useRedeliver, useTestWebhook } from '@/api/webhooks';
 import { errorMessage } from '@/lib/api';
 import type { Webhook } from '@/lib/types';
 import { formatDateTime } from '@/lib/utils';
@@ -22,8 +22,9 @@ export function DeliveriesDialog({ webhook, onClose }: { webhook: Webhook | null
   const onTest = async () => {
     if (!webhook) return;
     try {
-      await test.mutateAsync(webhook.id);
-      toast.success('Test event queued');
+      const res = await test.mutateAsync(webhook.id);
+      if (res.success) toast.success(`Test event delivered (HTTP ${res.status_code})`);
+      else toast.error(`Test event failed: ${res.error ?? `HTTP ${res.status_code}`}`);
     } catch (e) {
       toast.error(errorMessage(e));
     }
@@ -60,7 +61,7 @@ export function DeliveriesDialog({ webhook, onClose }: { webhook: Webhook | null
           <Spinner />
         ) : list.isError ? (
           <ErrorState error={list.error} onRetry={() => void list.refetch()} />
-        ) : list.data.length === 0 ? (
+        ) : list.data.items.length === 0 ? (
           <EmptyState title="No deliveries yet">Changes that match this webhook, and test events, appear here.</EmptyState>
         ) : (
           <TableContainer>
@@ -76,24 +77,24 @@ export function DeliveriesDialog({ webhook, onClose }: { webhook: Webhook | null
                 </tr>
               </thead>
               <tbody>
-                {list.data.map((d) => (
+                {list.data.items.map((d) => (
                   <tr key={d.id} data-delivery={d.id} data-event={d.event} data-status={d.status} className="hover:bg-muted/40">
                     <Td className="whitespace-nowrap font-mono text-xs">{d.event}</Td>
                     <Td>
                       <Badge tone={TONES[d.status] ?? 'neutral'}>{d.status}</Badge>
                     </Td>
-                    <Td data-testid="attempts">{d.attempts}</Td>
+                    <Td data-testid="attempts">{d.attempt_number}</Td>
                     <Td className="max-w-56">
-                      {d.last_status !== null && <span className="font-mono text-xs">HTTP {d.last_status}</span>}
-                      {d.last_error && <p className="truncate text-xs text-danger" title={d.last_error}>{d.last_error}</p>}
-                      {d.last_status === null && !d.last_error && <span className="text-muted-fg">—</span>}
+                      {d.response_status !== null && <span className="font-mono text-xs">HTTP {d.response_status}</span>}
+                      {d.error && <p className="truncate text-xs text-danger" title={d.error}>{d.error}</p>}
+                      {d.response_status === null && !d.error && <span className="text-muted-fg">—</span>}
                     </Td>
                     <Td className="whitespace-nowrap text-xs text-muted-fg">
                       {formatDateTime(d.created_at)}
                       {d.delivered_at ? (
                         <p>Delivered {formatDateTime(d.delivered_at)}</p>
-                      ) : d.status === 'pending' ? (
-                        <p>Next try {formatDateTime(d.next_attempt_at)}</p>
+                      ) : d.next_retry_at ? (
+                        <p>Next try {formatDateTime(d.next_retry_at)}</p>
                       ) : null}
                     </Td>
                     <Td className="whitespace-nowrap text-right">
@@ -106,6 +107,11 @@ export function DeliveriesDialog({ webhook, onClose }: { webhook: Webhook | null
               </tbody>
             </Table>
           </TableContainer>
+        )}
+        {list.data && list.data.total > list.data.items.length && (
+          <p className="text-xs text-muted-fg" data-testid="deliveries-more">
+            The newest {DELIVERY_PAGE} of {list.data.total} deliveries.
+          </p>
         )}
       </div>
     </Dialog>
