@@ -591,6 +591,11 @@ class Ours(Target):
             "get": ("GET", f"{p}/{self.get_id}", None, t),
             "list": ("GET", f"{p}?skip=0&limit=20&sort=-created_at", None, t),
             "filter": ("GET", f"{p}?skip=0&limit=20&sort=-created_at&filter=" + urllib.parse.quote("views > 500"), None, t),
+            # The same question in the rule language and in the SDK's dialect.
+            "filter_rule": ("GET", f"{p}?skip=0&limit=20&sort=-created_at&filter="
+                            + urllib.parse.quote("views > 500 && published == true && title != 'x'"), None, t),
+            "filter_sdk": ("GET", f"{p}?skip=0&limit=20&sort=-created_at&filter="
+                           + urllib.parse.quote("views > 500 && published = true && title != 'x'"), None, t),
             "rowlevel": ("GET", "/api/v1/records/owned?skip=0&limit=20&sort=-created_at", None, self.reader),
             "aggregate": ("GET", "/api/v1/records/sales/aggregate?functions=count(),sum(amount)&group_by=region",
                           None, t),
@@ -714,6 +719,8 @@ SCENARIOS = {
     "get": "get record by id",
     "list": "list 20 of 10k, created_at desc, with total",
     "filter": "list 20, filter views > 500 (indexed), with total",
+    "filter_rule": "list 20, filter in the rule language (==), with total",
+    "filter_sdk": "list 20, the same filter in the SDK's dialect (=), with total",
     "rowlevel": "list 20 as a user, rule user.id == record.created_by",
     "aggregate": "aggregate count() + sum() by a 10-value field over 100k",
     "search": "search 100k rows of ~200 chars (one word, ranked), 20 with total",
@@ -723,7 +730,7 @@ SCENARIOS = {
     "bulk": "bulk create, 100 per request",
 }
 # Reads first, writes last, so the lists see exactly the seeded rows.
-ORDER = ["health", "get", "list", "filter", "rowlevel", "aggregate", "search", "login", "update", "update_spread", "create", "bulk"]
+ORDER = ["health", "get", "list", "filter", "filter_rule", "filter_sdk", "rowlevel", "aggregate", "search", "login", "update", "update_spread", "create", "bulk"]
 
 
 def run_scenarios(args, targets):
