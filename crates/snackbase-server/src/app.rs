@@ -40,6 +40,8 @@ pub struct App {
     pub limiter: Arc<crate::ratelimit::Limiter>,
     /// This node's realtime connections (see `realtime`).
     pub realtime: Arc<crate::realtime::Hub>,
+    /// Where uploaded files live (see `files`).
+    pub storage: crate::files::Storage,
 }
 
 /// The shared state handed to every handler.
@@ -91,12 +93,7 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         config.check_superadmin_pair()?;
         db.migrate().await.context("applying migrations")?;
-        std::fs::create_dir_all(&config.storage_path).with_context(|| {
-            format!(
-                "creating the storage directory {}",
-                config.storage_path.display()
-            )
-        })?;
+        let storage = crate::files::Storage::build(&config)?;
         let secret = match config.secret_key.clone() {
             Some(s) => s,
             None => load_or_create_secret(&config.data_dir)?,
@@ -129,6 +126,7 @@ impl AppState {
             request_logs,
             limiter,
             realtime,
+            storage,
             config,
             db,
             tokens,

@@ -1,0 +1,606 @@
+//! Files: the SDK's upload, download and delete routes, on both databases
+//! and both storages (local disk and a real S3-compatible server).
+
+use std::ops::Deref;
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use snackbase_server::config::Config;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::files_test;
+use crate::harness::{Backend, Response, TestApp};
+use crate::s3::{files_under, S3Server, Store};
+
+/// A test app with its storage, and what the storage holds on disk.
+pub struct FileApp {
+    pub app: TestApp,
+    s3: Option<S3Server>,
+    storage_path: PathBuf,
+}
+
+impl Deref for FileApp {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
+/// A downloaded file.
+pub struct Got {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Got {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl FileApp {
+    pub async fn start(backend: Backend, store: Store, tweak: impl FnOnce(&mut Config)) -> Self {
+        let s3 = match store {
+            Store::Local => None,
+            Store::S3 => Some(S3Server::start().await),
+        };
+        let mut storage_path = PathBuf::new();
+        let app = TestApp::start_with(backend, |c| {
+            if let Some(s3) = &s3 {
+                s3.configure(c);
+            }
+            tweak(c);
+            storage_path = c.storage_path.clone();
+        })
+        .await;
+        Self {
+            app,
+            s3,
+            storage_path,
+        }
+    }
+
+    /// Every file the storage keeps on disk: the local directory (staging
+    /// files of unfinished writes included), or the S3 server's objects and
+    /// multipart parts. s3s-fs keeps `.bucket-….object-….json` bookkeeping
+    /// of deleted objects, which says nothing about us, so that is left out.
+    pub fn disk(&self) -> Vec<String> {
+        match &self.s3 {
+            Some(s3) => files_under(s3.root.path())
+                .into_iter()
+                .filter(|f| !(f.starts_with(".bucket-") && f.ends_with(".json")))
+                .collect(),
+            None => files_under(&self.storage_path),
+        }
+    }
+
+    /// Uploads `bytes` as the part `file` named `name`, declaring
+    /// `content_type` (which the server must not trust).
+    pub async fn upload(
+        &self,
+        token: Option<&str>,
+        name: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(content_type)
+            .unwrap();
+        self.upload_part(token, part).await
+    }
+
+    pub async fn upload_part(
+        &self,
+        token: Option<&str>,
+        part: reqwest::multipart::Part,
+    ) -> Response {
+        let form = reqwest::multipart::Form::new()
+            .text("note", "ignored")
+            .part("file", part);
+        let mut req = self
+            .client
+            .post(format!("{}/api/v1/files/upload", self.base))
+            .multipart(form);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        TestApp::read(req.send().await.expect("upload")).await
+    }
+
+    /// GET `/api/v1/files/{path}` with `?token=` and extra headers.
+    pub async fn download(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> Got {
+        let mut url = format!("{}/api/v1/files/{path}", self.base);
+        if let Some(t) = token {
+            url.push_str(if url.contains('?') { "&" } else { "?" });
+            url.push_str(&format!("token={t}"));
+        }
+        let mut req = self.client.get(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("download");
+        Got {
+            status: res.status(),
+            headers: res.headers().clone(),
+            bytes: res.bytes().await.expect("body").to_vec(),
+        }
+    }
+}
+
+/// `n` bytes that no compressor or sniffer mistakes for anything: a PNG
+/// signature followed by a counter-driven pattern.
+fn png_bytes(n: usize) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let mut x: u32 = 0x1234_5678;
+    while out.len() < n {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+fn path_of(res: &Response) -> String {
+    res.json["file"]["path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no path: {}", res.text))
+        .to_string()
+}
+
+// A 6 MiB file crosses the 5 MiB part size: on S3 it is a real multipart
+// upload of two parts.
+files_test!(upload_download_delete_round_trip, |app| {
+    let (alpha, _) = app.alpha_and_beta().await;
+    let before = app.disk();
+    let bytes = png_bytes(6 * 1024 * 1024 + 123);
+    let res = app
+        .upload(
+            Some(&alpha),
+            "Holiday Photo.png",
+            bytes.clone(),
+            "text/plain",
+        )
+        .await;
+    let body = res.expect(201);
+    assert_eq!(body["success"], true);
+    assert_eq!(body["file"]["filename"], "Holiday Photo.png");
+    assert_eq!(body["file"]["size"], bytes.len());
+    // The sniffed type wins over the client's lie.
+    assert_eq!(body["file"]["mime_type"], "image/png");
+    let path = path_of(&res);
+    assert!(path.starts_with("AA0001/uploads/Holiday_Photo_"), "{path}");
+    assert!(path.ends_with(".png"), "{path}");
+    assert_eq!(app.count("files").await, 1);
+
+    let got = app.download(&path, Some(&alpha), &[]).await;
+    assert_eq!(got.status, 200);
+    assert!(got.bytes == bytes, "the downloaded bytes differ");
+    assert_eq!(got.header("content-type"), "image/png");
+    assert_eq!(got.header("x-content-type-options"), "nosniff");
+    assert!(got.header("content-disposition").starts_with("inline"));
+    assert!(got.header("cache-control").contains("private"));
+    assert_eq!(got.header("content-length"), bytes.len().to_string());
+
+    // The same with the token in the header instead of the query.
+    let res = app
+        .client
+        .get(format!("{}/api/v1/files/{path}", app.base))
+        .bearer_auth(&alpha)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // A second upload of the same name is a second object.
+    let again = app
+        .upload(
+            Some(&alpha),
+            "Holiday Photo.png",
+            png_bytes(100),
+            "image/png",
+        )
+        .await;
+    assert_ne!(path_of(&again), path);
+
+    let res = app
+        .delete(&format!("/api/v1/files/{path}"), Some(&alpha))
+        .await;
+    assert_eq!(res.expect(200), &json!({"success": true}));
+    let got = app.download(&path, Some(&alpha), &[]).await;
+    assert_eq!(got.status, 404);
+    let res = app
+        .delete(&format!("/api/v1/files/{}", path_of(&again)), Some(&alpha))
+        .await;
+    res.expect(200);
+    assert_eq!(app.count("files").await, 0);
+    assert_eq!(app.disk(), before, "objects were left behind");
+});
+
+files_test!(ranges_etags_and_conditional_requests, |app| {
+    let (alpha, _) = app.alpha_and_beta().await;
+    let bytes = png_bytes(1000);
+    let path = path_of(
+        &app.upload(Some(&alpha), "r.png", bytes.clone(), "image/png")
+            .await,
+    );
+
+    let got = app
+        .download(&path, Some(&alpha), &[("range", "bytes=10-19")])
+        .await;
+    assert_eq!(got.status, 206);
+    assert_eq!(got.bytes, bytes[10..20]);
+    assert_eq!(got.header("content-range"), "bytes 10-19/1000");
+    let got = app
+        .download(&path, Some(&alpha), &[("range", "bytes=-5")])
+        .await;
+    assert_eq!(got.status, 206);
+    assert_eq!(got.bytes, bytes[995..]);
+
+    let got = app
+        .download(&path, Some(&alpha), &[("range", "bytes=5000-")])
+        .await;
+    assert_eq!(got.status, 416);
+    assert_eq!(got.header("content-range"), "bytes */1000");
+    let envelope: Value = serde_json::from_slice(&got.bytes).unwrap();
+    assert_eq!(envelope["error"], "range_not_satisfiable");
+
+    let full = app.download(&path, Some(&alpha), &[]).await;
+    let etag = full.header("etag").to_string();
+    assert!(etag.starts_with('"') && etag.len() == 66, "{etag}");
+    let got = app
+        .download(&path, Some(&alpha), &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(got.status, 304);
+    assert!(got.bytes.is_empty());
+    let got = app
+        .download(
+            &path,
+            Some(&alpha),
+            &[("if-none-match", "\"something-else\"")],
+        )
+        .await;
+    assert_eq!(got.status, 200);
+});
+
+files_test!(
+    active_content_is_an_attachment,
+    |c: &mut Config| c.allowed_mime_types = vec!["*".into()],
+    |app| {
+        let (alpha, _) = app.alpha_and_beta().await;
+        let svg =
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec();
+        let res = app.upload(Some(&alpha), "x.svg", svg, "image/png").await;
+        assert_eq!(res.expect(201)["file"]["mime_type"], "image/svg+xml");
+        let got = app.download(&path_of(&res), Some(&alpha), &[]).await;
+        assert_eq!(got.header("content-type"), "image/svg+xml");
+        assert!(got.header("content-disposition").starts_with("attachment"));
+        assert_eq!(got.header("x-content-type-options"), "nosniff");
+
+        let html = b"<html><body><script>alert(1)</script></body></html>".to_vec();
+        let res = app
+            .upload(Some(&alpha), "page.txt", html, "text/plain")
+            .await;
+        assert_eq!(res.expect(201)["file"]["mime_type"], "text/html");
+        let got = app.download(&path_of(&res), Some(&alpha), &[]).await;
+        assert!(got.header("content-disposition").starts_with("attachment"));
+        assert!(got.header("content-security-policy").contains("sandbox"));
+
+        let png = app
+            .upload(Some(&alpha), "p.png", png_bytes(64), "image/png")
+            .await;
+        let path = path_of(&png);
+        let got = app.download(&path, Some(&alpha), &[]).await;
+        assert!(got.header("content-disposition").starts_with("inline"));
+        let got = app
+            .download(&format!("{path}?download=1"), Some(&alpha), &[])
+            .await;
+        assert!(got.header("content-disposition").starts_with("attachment"));
+    }
+);
+
+files_test!(
+    uploads_over_the_limit_are_refused_and_leave_nothing,
+    |c: &mut Config| c.max_file_size = 5 * 1024 * 1024 + 4096,
+    |app| {
+        let (alpha, _) = app.alpha_and_beta().await;
+        let before = app.disk();
+        // Streamed (no declared length): the limit is found while reading,
+        // after a first 5 MiB part went to the storage.
+        let bytes = png_bytes(6 * 1024 * 1024);
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            bytes.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+        let part = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(
+            futures_util::stream::iter(chunks),
+        ))
+        .file_name("big.png");
+        let res = app.upload_part(Some(&alpha), part).await;
+        res.expect_error(413, "payload_too_large");
+        // Declared too large: refused before the body is read.
+        let res = app
+            .upload(
+                Some(&alpha),
+                "big.png",
+                png_bytes(7 * 1024 * 1024),
+                "image/png",
+            )
+            .await;
+        res.expect_error(413, "payload_too_large");
+        // Exactly at the limit is fine.
+        let res = app
+            .upload(
+                Some(&alpha),
+                "ok.png",
+                png_bytes(5 * 1024 * 1024 + 4096),
+                "image/png",
+            )
+            .await;
+        res.expect(201);
+        app.delete(&format!("/api/v1/files/{}", path_of(&res)), Some(&alpha))
+            .await
+            .expect(200);
+        assert_eq!(app.count("files").await, 0);
+        assert_eq!(
+            app.disk(),
+            before,
+            "an aborted upload left something behind"
+        );
+    }
+);
+
+files_test!(refused_types_are_422_and_leave_nothing, |app| {
+    let (alpha, _) = app.alpha_and_beta().await;
+    let before = app.disk();
+    // A ZIP archive claiming to be a PNG.
+    let mut zip = b"PK\x03\x04\x14\0\0\0\x08\0".to_vec();
+    zip.extend(png_bytes(2000).into_iter().skip(16));
+    let res = app
+        .upload(Some(&alpha), "innocent.png", zip, "image/png")
+        .await;
+    res.expect_error(422, "validation_error");
+    assert_eq!(res.codes(), ["mime_type_not_allowed"]);
+    // No `file` part at all.
+    let form = reqwest::multipart::Form::new().text("other", "x");
+    let res = app
+        .client
+        .post(format!("{}/api/v1/files/upload", app.base))
+        .bearer_auth(&alpha)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    // Not multipart.
+    app.post("/api/v1/files/upload", Some(&alpha), json!({"file": "x"}))
+        .await
+        .expect_error(415, "unsupported_media_type");
+    assert_eq!(app.count("files").await, 0);
+    assert_eq!(app.disk(), before);
+});
+
+files_test!(files_stay_in_their_account, |app| {
+    let root = app.superadmin().await;
+    let (alpha, beta) = app.alpha_and_beta().await;
+    let bytes = png_bytes(500);
+    let path = path_of(
+        &app.upload(Some(&alpha), "a.png", bytes.clone(), "image/png")
+            .await,
+    );
+    // Beta cannot read or delete it, under its path or under Beta's account.
+    assert_eq!(app.download(&path, Some(&beta), &[]).await.status, 404);
+    let as_beta = path.replacen("AA0001", "AA0002", 1);
+    assert_eq!(app.download(&as_beta, Some(&beta), &[]).await.status, 404);
+    app.delete(&format!("/api/v1/files/{path}"), Some(&beta))
+        .await
+        .expect_error(404, "not_found");
+    // The superadmin acts across accounts explicitly.
+    let got = app.download(&path, Some(&root), &[]).await;
+    assert_eq!(got.status, 200);
+    assert!(got.bytes == bytes);
+    // Still there for its owner.
+    assert_eq!(app.download(&path, Some(&alpha), &[]).await.status, 200);
+});
+
+files_test!(tokens_are_checked_like_bearer_tokens, |app| {
+    let (alpha, _) = app.alpha_and_beta().await;
+    let path = path_of(
+        &app.upload(Some(&alpha), "a.png", png_bytes(100), "image/png")
+            .await,
+    );
+    app.upload(None, "a.png", png_bytes(100), "image/png")
+        .await
+        .expect_error(401, "unauthorized");
+    let got = app.download(&path, None, &[]).await;
+    assert_eq!(got.status, 401);
+    let got = app.download(&path, Some("not-a-token"), &[]).await;
+    assert_eq!(got.status, 401);
+
+    // A second session of the same user, logged out: its token is refused
+    // in the query exactly as in the header.
+    let other = app
+        .login("AA0001", "a@example.com", crate::harness::PASSWORD)
+        .await;
+    let token = other.json["token"].as_str().unwrap().to_string();
+    assert_eq!(app.download(&path, Some(&token), &[]).await.status, 200);
+    app.post("/api/v1/auth/logout", Some(&token), json!({}))
+        .await
+        .expect(204);
+    assert_eq!(app.download(&path, Some(&token), &[]).await.status, 401);
+    assert_eq!(app.download(&path, Some(&alpha), &[]).await.status, 200);
+});
+
+/// Sends a request line as written, without any client normalising it.
+async fn raw_status(base: &str, method: &str, target: &str, token: &str) -> u16 {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out).await;
+    let text = String::from_utf8_lossy(&out);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status for {target}: {text}"))
+}
+
+files_test!(traversal_payloads_are_refused_and_touch_nothing, |app| {
+    let (alpha, _) = app.alpha_and_beta().await;
+    let bytes = png_bytes(300);
+    let path = path_of(
+        &app.upload(Some(&alpha), "keep.png", bytes.clone(), "image/png")
+            .await,
+    );
+    let name = path.rsplit('/').next().unwrap().to_string();
+    let before = app.disk();
+    let long = "a".repeat(300);
+    let payloads = [
+        "..",
+        ".",
+        "%2e%2e",
+        "%2E%2E",
+        "..%2F..",
+        "a%2Fb",
+        "%5C..%5C",
+        "a%00b",
+        "%00",
+        "..\\..",
+        "",
+        long.as_str(),
+    ];
+    let segments = ["AA0001", "uploads", name.as_str()];
+    for position in 0..segments.len() {
+        for payload in payloads {
+            let mut parts = segments.map(str::to_string);
+            parts[position] = payload.to_string();
+            let target = format!("/api/v1/files/{}", parts.join("/"));
+            for method in ["GET", "DELETE"] {
+                let status = raw_status(&app.base, method, &target, &alpha).await;
+                assert!(
+                    (400..500).contains(&status),
+                    "{method} {target} answered {status}"
+                );
+            }
+        }
+    }
+    // Absolute paths and paths out of the storage.
+    for target in [
+        "/api/v1/files//etc/passwd",
+        "/api/v1/files/%2Fetc%2Fpasswd",
+        "/api/v1/files/../../../etc/passwd",
+        "/api/v1/files/AA0001/uploads/../../../../etc/passwd",
+        "/api/v1/files/AA0001/../AA0002/uploads/x.png",
+    ] {
+        for method in ["GET", "DELETE"] {
+            let status = raw_status(&app.base, method, target, &alpha).await;
+            assert!(
+                (400..500).contains(&status),
+                "{method} {target} answered {status}"
+            );
+        }
+    }
+    assert_eq!(app.disk(), before);
+    let got = app.download(&path, Some(&alpha), &[]).await;
+    assert!(got.status == 200 && got.bytes == bytes);
+});
+
+/// The process's peak resident set (`VmHWM`), in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// 1 GiB through the upload route, generated as it is sent (no file, no
+/// buffer): the peak RSS grows by less than 64 MiB. The peak is
+/// process-wide and tests share the process, so the measurement runs in a
+/// process of its own: this test binary, filtered to [`memory_child`],
+/// where only this server and its client run.
+#[test]
+fn a_1_gib_upload_streams_in_bounded_memory() {
+    let exe = std::env::current_exe().expect("the test binary");
+    let out = std::process::Command::new(exe)
+        .args([
+            "files::memory_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("SNACKBASE_FILES_MEMORY_CHILD", "1")
+        .output()
+        .expect("run the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "the memory child failed:\n{stdout}\n{stderr}"
+    );
+    eprintln!(
+        "{}",
+        stderr
+            .lines()
+            .filter(|l| l.contains("VmHWM"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "runs in a process of its own, from a_1_gib_upload_streams_in_bounded_memory"]
+async fn memory_child() {
+    if std::env::var("SNACKBASE_FILES_MEMORY_CHILD").is_err() {
+        return;
+    }
+    const GIB: u64 = 1 << 30;
+    const CHUNK: usize = 256 * 1024;
+    let app = FileApp::start(Backend::Sqlite, Store::Local, |c| {
+        c.max_file_size = 2 * GIB;
+        c.server_limits.body_timeout = std::time::Duration::from_secs(900);
+    })
+    .await;
+    let (alpha, _) = app.alpha_and_beta().await;
+    // Warm up every path once (pools, buffers, the first multipart).
+    let warm = app
+        .upload(
+            Some(&alpha),
+            "w.png",
+            png_bytes(8 * 1024 * 1024),
+            "image/png",
+        )
+        .await;
+    warm.expect(201);
+    let before = peak_rss_kib();
+
+    let block = axum::body::Bytes::from(png_bytes(CHUNK));
+    let tail = axum::body::Bytes::from(png_bytes(CHUNK).split_off(16));
+    let chunks = (GIB as usize) / CHUNK;
+    let stream =
+        futures_util::stream::iter((0..chunks).map(move |i| {
+            Ok::<_, std::io::Error>(if i == 0 { block.clone() } else { tail.clone() })
+        }));
+    let sent = CHUNK + (chunks - 1) * (CHUNK - 16);
+    let part =
+        reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(stream)).file_name("huge.png");
+    let res = app.upload_part(Some(&alpha), part).await;
+    assert_eq!(res.expect(201)["file"]["size"], sent);
+    let after = peak_rss_kib();
+    let grown = after.saturating_sub(before);
+    eprintln!("VmHWM {before} KiB before, {after} KiB after the 1 GiB upload: +{grown} KiB");
+    assert!(grown < 64 * 1024, "the peak RSS grew by {grown} KiB");
+    let path = path_of(&res);
+    let stored = std::fs::metadata(app.storage_path.join(&path)).expect("the stored file");
+    assert_eq!(stored.len(), sent as u64);
+}
