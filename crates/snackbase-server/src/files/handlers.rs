@@ -182,6 +182,13 @@ fn upload_key(user: &AuthUser, path: &str) -> ApiResult<(AccountId, Key)> {
     Ok((account, key))
 }
 
+/// Whether a download path names an upload (`{account}/uploads/{name}`)
+/// rather than a record's file (`{collection}/{record_id}/{name}`; record
+/// ids are never `uploads`).
+fn is_upload_path(path: &str) -> bool {
+    path.split('/').nth(1) == Some("uploads")
+}
+
 /// The account a caller may act in for a path naming `account`.
 fn acting_account(user: &AuthUser, account: &Segment) -> Option<AccountId> {
     if user.account_id == account.as_str() {
@@ -213,8 +220,10 @@ fn wants_download(flag: Option<&str>) -> bool {
     matches!(flag, Some("1" | "true" | "yes"))
 }
 
-/// Downloads a file uploaded with `POST /files/upload`, of the caller's own
-/// account: `Range` (206/416), `ETag`/`If-None-Match` (304), the sniffed
+/// Downloads a file: one uploaded with `POST /files/upload`
+/// (`{account}/uploads/{name}`, the caller's own account, not yet held by a
+/// record), or a record's (`{collection}/{record_id}/{name}`, exactly when
+/// the caller may read that record and field now). Both with `Range` (206/416), `ETag`/`If-None-Match` (304), the sniffed
 /// `Content-Type`, `nosniff`, and active content (HTML, SVG, XML, JS) as an
 /// attachment.
 #[utoipa::path(get, path = "/files/{path}", tag = "files", security(("bearer" = [])),
@@ -231,9 +240,15 @@ pub async fn get_file(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     check_raw_path(&uri)?;
+    let download = wants_download(query.download.as_deref());
+    if !is_upload_path(&path) {
+        return super::serve_record::get_record_file(&state, &user, &path, download, &headers)
+            .await;
+    }
     let (account, key) = upload_key(&user, &path)?;
     let row = meta::find(&state.db, &account, &key)
         .await?
+        .filter(|row| row.collection.is_none())
         .ok_or_else(|| ApiError::not_found("File not found"))?;
     download::respond(
         &state.storage,
@@ -243,7 +258,7 @@ pub async fn get_file(
             mime_type: &row.mime_type,
             sha256: &row.sha256,
             name: &row.original_name,
-            download: wants_download(query.download.as_deref()),
+            download,
             cache: "private, no-cache",
         },
         &headers,
@@ -272,6 +287,7 @@ pub async fn delete_file(
     let (account, key) = upload_key(&user, &path)?;
     let row = meta::find(&state.db, &account, &key)
         .await?
+        .filter(|row| row.collection.is_none())
         .ok_or_else(|| ApiError::not_found("File not found"))?;
     let own = row.created_by.as_deref() == Some(user.id());
     if !(own || user.administers(&row.account_id)) {

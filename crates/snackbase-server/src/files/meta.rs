@@ -21,6 +21,8 @@ pub struct FileRow {
     pub sha256: String,
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Set once a record claimed the file (see `files::record`).
+    pub collection: Option<String>,
 }
 
 /// What is recorded about a freshly stored object.
@@ -33,8 +35,8 @@ pub struct NewFile<'a> {
     pub created_by: Option<&'a str>,
 }
 
-const COLUMNS: &str =
-    "id, account_id, key, original_name, size, mime_type, sha256, created_by, created_at";
+const COLUMNS: &str = "id, account_id, key, original_name, size, mime_type, sha256, created_by, \
+     created_at, collection";
 
 /// Records a stored object of `account`.
 pub async fn insert(db: &Db, account: &AccountId, file: &NewFile<'_>) -> ApiResult<FileRow> {
@@ -71,6 +73,7 @@ pub async fn insert(db: &Db, account: &AccountId, file: &NewFile<'_>) -> ApiResu
         sha256: file.sha256.to_string(),
         created_by: file.created_by.map(str::to_string),
         created_at: now,
+        collection: None,
     })
 }
 
@@ -84,11 +87,12 @@ pub async fn find(db: &Db, account: &AccountId, key: &Key) -> ApiResult<Option<F
         .await)?)
 }
 
-/// Forgets the object `key` of `account`; whether a row was removed.
+/// Forgets the object `key` of `account`, unless a record holds it;
+/// whether a row was removed.
 pub async fn remove(db: &Db, account: &AccountId, key: &Key) -> ApiResult<bool> {
     let mut tx = db.begin().await?;
     let removed = on_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM files WHERE account_id = $1 AND key = $2"
+        "DELETE FROM files WHERE account_id = $1 AND key = $2 AND collection IS NULL"
     )
     .bind(account.as_str())
     .bind(key.as_str())

@@ -12,6 +12,8 @@ pub mod download;
 mod handlers;
 pub mod key;
 pub mod meta;
+pub mod record;
+mod serve_record;
 pub mod sniff;
 pub mod storage;
 pub mod upload;
@@ -20,6 +22,7 @@ use utoipa::openapi::{Components, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use record::thumb_size_ok;
 pub use storage::Storage;
 
 use crate::app::AppState;

@@ -604,3 +604,272 @@ async fn memory_child() {
     let stored = std::fs::metadata(app.storage_path.join(&path)).expect("the stored file");
     assert_eq!(stored.len(), sent as u64);
 }
+
+/// The superadmin, Alpha's admin, a plain user `u1` of Alpha (role `user`)
+/// and a collection `docs` with file fields.
+async fn docs_world(app: &FileApp) -> (String, String, String) {
+    let sa = app.superadmin().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "docs", "schema": [
+            {"name": "title", "type": "text"},
+            {"name": "status", "type": "text"},
+            {"name": "cover", "type": "file", "options": {"mime_types": ["image/*"], "max_size": 4000}},
+            {"name": "gallery", "type": "file", "options": {"multiple": true}},
+            {"name": "secret", "type": "file"}
+        ]}),
+    )
+    .await
+    .expect(201);
+    let admin = app.register("a@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/v1/users",
+        Some(&sa),
+        json!({"email": "u1@example.com", "password": crate::harness::PASSWORD, "account_id": "AA0001", "role_id": 2}),
+    )
+    .await
+    .expect(201);
+    let u1 = app
+        .login("alpha", "u1@example.com", crate::harness::PASSWORD)
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (sa, admin, u1)
+}
+
+async fn uploaded(app: &FileApp, token: &str, name: &str, bytes: Vec<u8>) -> String {
+    path_of(
+        &app.upload(Some(token), name, bytes, "application/octet-stream")
+            .await,
+    )
+}
+
+fn name_in(path: &str) -> String {
+    path.rsplit('/').next().unwrap().to_string()
+}
+
+files_test!(file_fields_are_validated_in_schemas, |app| {
+    let sa = app.superadmin().await;
+    for (options, code) in [
+        (json!({"max_size": 0}), "option_range_invalid"),
+        (json!({"mime_types": ["png"]}), "mime_types_invalid"),
+        (json!({"thumbs": ["100x100q"]}), "thumbs_invalid"),
+    ] {
+        let res = app
+            .post(
+                "/api/v1/collections",
+                Some(&sa),
+                json!({"name": "bad", "schema": [{"name": "f", "type": "file", "options": options}]}),
+            )
+            .await;
+        res.expect(422);
+        assert!(res.codes().contains(&code.to_string()), "{}", res.text);
+    }
+    let res = app
+        .post(
+            "/api/v1/collections",
+            Some(&sa),
+            json!({"name": "bad", "schema": [{"name": "f", "type": "text", "options": {"protected": true}}]}),
+        )
+        .await;
+    assert!(
+        res.codes().contains(&"option_not_applicable".to_string()),
+        "{}",
+        res.text
+    );
+});
+
+files_test!(
+    records_hold_uploaded_files_and_serve_them_by_their_rules,
+    |app| {
+        let (_, admin, u1) = docs_world(&app).await;
+        let t = Some(admin.as_str());
+        let png = png_bytes(3000);
+        let cover = uploaded(&app, &admin, "cover.png", png.clone()).await;
+        let g1 = uploaded(&app, &admin, "one.png", png_bytes(100)).await;
+        let g2 = uploaded(&app, &admin, "two.png", png_bytes(200)).await;
+        let created = app
+        .post(
+            "/api/v1/records/docs",
+            t,
+            json!({"title": "A", "status": "live", "cover": cover, "gallery": [g1, name_in(&g2)]}),
+        )
+        .await
+        .expect(201)
+        .clone();
+        let id = created["id"].as_str().unwrap().to_string();
+        // The stored value is the name (an upload path is accepted as input).
+        assert_eq!(created["cover"], name_in(&cover));
+        assert_eq!(created["gallery"], json!([name_in(&g1), name_in(&g2)]));
+
+        let url = format!("docs/{id}/{}", name_in(&cover));
+        let got = app.download(&url, Some(&admin), &[]).await;
+        assert_eq!(got.status, 200);
+        assert!(got.bytes == png);
+        // Held by a record, the file is no longer an upload of its own.
+        assert_eq!(app.download(&cover, Some(&admin), &[]).await.status, 404);
+        app.delete(&format!("/api/v1/files/{cover}"), Some(&admin))
+            .await
+            .expect(404);
+        // A name the record does not hold, through this record: 404.
+        let other = uploaded(&app, &admin, "loose.png", png_bytes(50)).await;
+        let got = app
+            .download(&format!("docs/{id}/{}", name_in(&other)), Some(&admin), &[])
+            .await;
+        assert_eq!(got.status, 404);
+        // No token: 401.
+        assert_eq!(app.download(&url, None, &[]).await.status, 401);
+
+        // u1 (role user) without any read permission: 404, as if missing.
+        assert_eq!(app.download(&url, Some(&u1), &[]).await.status, 404);
+        // With a rule that hides this record: 404.
+        app.post(
+        "/api/v1/permissions",
+        Some(&app.superadmin_token().await),
+        json!({"role_id": 2, "collection": "docs", "rules": {"read": {"rule": "record.status == 'draft'"}}}),
+    )
+    .await
+    .expect(201);
+        assert_eq!(app.download(&url, Some(&u1), &[]).await.status, 404);
+        app.patch(
+            &format!("/api/v1/records/docs/{id}"),
+            t,
+            json!({"status": "draft"}),
+        )
+        .await
+        .expect(200);
+        assert_eq!(app.download(&url, Some(&u1), &[]).await.status, 200);
+    }
+);
+
+files_test!(hidden_file_fields_are_not_served, |app| {
+    let (sa, admin, u1) = docs_world(&app).await;
+    let secret = uploaded(&app, &admin, "s.png", png_bytes(100)).await;
+    let cover = uploaded(&app, &admin, "c.png", png_bytes(100)).await;
+    let id = app
+        .post(
+            "/api/v1/records/docs",
+            Some(&admin),
+            json!({"title": "A", "secret": secret, "cover": cover}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/v1/permissions",
+        Some(&sa),
+        json!({"role_id": 2, "collection": "docs", "rules": {"read": {"rule": "true", "fields": ["title", "cover"]}}}),
+    )
+    .await
+    .expect(201);
+    let got = app
+        .download(&format!("docs/{id}/{}", name_in(&cover)), Some(&u1), &[])
+        .await;
+    assert_eq!(got.status, 200);
+    let got = app
+        .download(&format!("docs/{id}/{}", name_in(&secret)), Some(&u1), &[])
+        .await;
+    assert_eq!(got.status, 404);
+    let got = app
+        .download(
+            &format!("docs/{id}/{}", name_in(&secret)),
+            Some(&admin),
+            &[],
+        )
+        .await;
+    assert_eq!(got.status, 200);
+});
+
+files_test!(record_writes_claim_check_and_drop_files, |app| {
+    let (_, admin, _) = docs_world(&app).await;
+    let t = Some(admin.as_str());
+    let before = app.disk();
+    // Field limits are checked against what was stored.
+    let big = uploaded(&app, &admin, "big.png", png_bytes(5000)).await;
+    let res = app
+        .post("/api/v1/records/docs", t, json!({"cover": big}))
+        .await;
+    res.expect(422);
+    assert_eq!(res.codes(), ["file_too_large"]);
+    let pdf = uploaded(&app, &admin, "doc.pdf", b"%PDF-1.7\n%...".to_vec()).await;
+    let res = app
+        .post("/api/v1/records/docs", t, json!({"cover": pdf}))
+        .await;
+    assert_eq!(res.codes(), ["mime_type_not_allowed"]);
+    // Unknown names, another account's files, traversal: refused.
+    for value in [
+        json!("nope_x.png"),
+        json!("AA0002/uploads/x.png"),
+        json!("../x"),
+        json!(5),
+    ] {
+        let res = app
+            .post("/api/v1/records/docs", t, json!({"cover": value}))
+            .await;
+        res.expect(422);
+    }
+    // A failed write claimed nothing: the uploads are still uploads.
+    assert_eq!(app.download(&big, Some(&admin), &[]).await.status, 200);
+
+    // Create, then replace, remove and add files.
+    let c1 = uploaded(&app, &admin, "c1.png", png_bytes(100)).await;
+    let c2 = uploaded(&app, &admin, "c2.png", png_bytes(100)).await;
+    let g1 = uploaded(&app, &admin, "g1.png", png_bytes(100)).await;
+    let g2 = uploaded(&app, &admin, "g2.png", png_bytes(100)).await;
+    let id = app
+        .post(
+            "/api/v1/records/docs",
+            t,
+            json!({"cover": c1, "gallery": [g1, g2]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A file held by one record cannot be claimed by another.
+    app.post("/api/v1/records/docs", t, json!({"cover": c1}))
+        .await
+        .expect(422);
+    let updated = app
+        .patch(
+            &format!("/api/v1/records/docs/{id}"),
+            t,
+            json!({"cover": c2, "gallery": [name_in(&g2)]}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(updated["gallery"], json!([name_in(&g2)]));
+    let has = |name: &str| app.disk().iter().any(|f| f.contains(name));
+    // The replaced and the removed file are gone; the kept ones stay.
+    assert!(!has(&name_in(&c1)) && !has(&name_in(&g1)));
+    assert!(has(&name_in(&c2)) && has(&name_in(&g2)));
+    assert_eq!(
+        app.download(&format!("docs/{id}/{}", name_in(&c1)), Some(&admin), &[])
+            .await
+            .status,
+        404
+    );
+    // Deleting the record deletes its files.
+    app.delete(&format!("/api/v1/records/docs/{id}"), t)
+        .await
+        .expect(204);
+    assert!(!has(&name_in(&c2)) && !has(&name_in(&g2)));
+    // What is left: the uploads no record took.
+    for path in [&big, &pdf] {
+        app.delete(&format!("/api/v1/files/{path}"), t)
+            .await
+            .expect(200);
+    }
+    assert_eq!(app.count("files").await, 0);
+    assert_eq!(app.disk(), before);
+});
