@@ -300,3 +300,35 @@ pub async fn delete_file(
     }
     Ok(Json(DeleteResponse { success: true }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileTokenResponse {
+    /// Valid for `expires_in` seconds, for downloads only (`?token=`).
+    pub token: String,
+    pub expires_in: i64,
+}
+
+/// A short-lived file token for the caller's session: it opens downloads
+/// (`?token=`), nothing else, and dies with the session.
+#[utoipa::path(post, path = "/files/token", tag = "files", security(("bearer" = [])),
+    responses((status = 200, body = FileTokenResponse), (status = 401, body = ErrorBody)))]
+pub async fn file_token(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<FileTokenResponse>> {
+    let seconds = state.config.file_token_seconds;
+    let token = state.tokens.issue_file(
+        &crate::auth::tokens::Subject {
+            user_id: user.id(),
+            account_id: &user.account_id,
+            email: user.email.as_deref().unwrap_or_default(),
+            role: &user.role,
+            session_id: user.session(),
+        },
+        chrono::Duration::seconds(seconds),
+    )?;
+    Ok(Json(FileTokenResponse {
+        token,
+        expires_in: seconds,
+    }))
+}

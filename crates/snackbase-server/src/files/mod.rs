@@ -38,6 +38,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     doc.components = Some(components);
     OpenApiRouter::new()
         .routes(routes!(handlers::upload_file))
+        .routes(routes!(handlers::file_token))
         .merge(OpenApiRouter::with_openapi(doc).route("/files/{*path}", method_router))
         // The upload's size is checked while it streams (files::upload).
         .layer(axum::extract::DefaultBodyLimit::disable())

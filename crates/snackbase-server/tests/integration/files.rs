@@ -873,3 +873,47 @@ files_test!(record_writes_claim_check_and_drop_files, |app| {
     assert_eq!(app.count("files").await, 0);
     assert_eq!(app.disk(), before);
 });
+
+files_test!(file_tokens_open_downloads_only, |app| {
+    let (_, admin, _) = docs_world(&app).await;
+    let cover = uploaded(&app, &admin, "c.png", png_bytes(100)).await;
+    let id = app
+        .post(
+            "/api/v1/records/docs",
+            Some(&admin),
+            json!({"cover": cover}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("docs/{id}/{}", name_in(&cover));
+    app.post("/api/v1/files/token", None, json!({}))
+        .await
+        .expect_error(401, "unauthorized");
+    // A session of its own, to end it later.
+    let session = app
+        .login("alpha", "a@example.com", crate::harness::PASSWORD)
+        .await;
+    let access = session.json["token"].as_str().unwrap().to_string();
+    let res = app
+        .post("/api/v1/files/token", Some(&access), json!({}))
+        .await;
+    let body = res.expect(200);
+    assert_eq!(body["expires_in"], 180);
+    let file_token = body["token"].as_str().unwrap().to_string();
+    assert_eq!(app.download(&url, Some(&file_token), &[]).await.status, 200);
+    // It is not an access token.
+    app.get("/api/v1/auth/me", Some(&file_token))
+        .await
+        .expect_error(401, "unauthorized");
+    app.post("/api/v1/files/token", Some(&file_token), json!({}))
+        .await
+        .expect(401);
+    // It dies with its session.
+    app.post("/api/v1/auth/logout", Some(&access), json!({}))
+        .await
+        .expect(204);
+    assert_eq!(app.download(&url, Some(&file_token), &[]).await.status, 401);
+});
