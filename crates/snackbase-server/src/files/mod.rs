@@ -9,6 +9,7 @@
 //! ranges, ETags and safe headers ([`download`]). See docs/files.md.
 
 pub mod download;
+pub mod form;
 mod handlers;
 pub mod key;
 pub mod meta;

@@ -917,3 +917,139 @@ files_test!(file_tokens_open_downloads_only, |app| {
         .expect(204);
     assert_eq!(app.download(&url, Some(&file_token), &[]).await.status, 401);
 });
+
+fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_string())
+        .mime_str("application/octet-stream")
+        .unwrap()
+}
+
+async fn send_form(
+    app: &FileApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    form: reqwest::multipart::Form,
+) -> Response {
+    let res = app
+        .client
+        .request(method, format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    TestApp::read(res).await
+}
+
+files_test!(records_are_written_as_multipart_forms, |app| {
+    let (_, admin, _) = docs_world(&app).await;
+    let before = app.disk();
+    let cover = png_bytes(3000);
+    let form = reqwest::multipart::Form::new()
+        .text("title", "Form")
+        .part("cover", file_part("cover.png", cover.clone()))
+        .part("gallery", file_part("a.png", png_bytes(10)))
+        .part("gallery", file_part("b.png", png_bytes(20)));
+    let res = send_form(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/docs",
+        &admin,
+        form,
+    )
+    .await;
+    let created = res.expect(201).clone();
+    assert_eq!(created["title"], "Form");
+    let id = created["id"].as_str().unwrap().to_string();
+    let cover_name = created["cover"].as_str().unwrap().to_string();
+    assert!(cover_name.starts_with("cover_"), "{cover_name}");
+    let gallery: Vec<String> = serde_json::from_value(created["gallery"].clone()).unwrap();
+    assert_eq!(gallery.len(), 2);
+    let got = app
+        .download(&format!("docs/{id}/{cover_name}"), Some(&admin), &[])
+        .await;
+    assert!(got.status == 200 && got.bytes == cover);
+
+    // `gallery+` appends, `gallery-` removes, `cover` replaces; a JSON part
+    // carries other values.
+    let form = reqwest::multipart::Form::new()
+        .text("@jsonPayload", r#"{"title": "Changed"}"#)
+        .part("gallery+", file_part("c.png", png_bytes(30)))
+        .text("gallery-", gallery[0].clone())
+        .part("cover", file_part("new.png", png_bytes(40)));
+    let res = send_form(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/records/docs/{id}"),
+        &admin,
+        form,
+    )
+    .await;
+    let updated = res.expect(200).clone();
+    assert_eq!(updated["title"], "Changed");
+    let now: Vec<String> = serde_json::from_value(updated["gallery"].clone()).unwrap();
+    assert_eq!(now.len(), 2);
+    assert_eq!(now[0], gallery[1]);
+    assert!(now[1].starts_with("c_"));
+    let has = |name: &str| app.disk().iter().any(|f| f.contains(name));
+    assert!(!has(&gallery[0]), "the removed file stayed");
+    assert!(!has(&cover_name), "the replaced file stayed");
+    assert!(has(updated["cover"].as_str().unwrap()));
+
+    app.delete(&format!("/api/v1/records/docs/{id}"), Some(&admin))
+        .await
+        .expect(204);
+    assert_eq!(app.count("files").await, 0);
+    assert_eq!(app.disk(), before);
+});
+
+files_test!(failed_multipart_writes_leave_no_file, |app| {
+    let (_, admin, _) = docs_world(&app).await;
+    let before = app.disk();
+    // The files are stored, then the record is refused (an unknown field):
+    // the uploads are removed again.
+    let form = reqwest::multipart::Form::new()
+        .text("nope", "x")
+        .part("cover", file_part("cover.png", png_bytes(100)))
+        .part("gallery", file_part("g.png", png_bytes(100)));
+    let res = send_form(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/docs",
+        &admin,
+        form,
+    )
+    .await;
+    res.expect(422);
+    // Over the field's max_size (4000): 413 while reading.
+    let form = reqwest::multipart::Form::new()
+        .part("gallery", file_part("g.png", png_bytes(100)))
+        .part("cover", file_part("big.png", png_bytes(10_000)));
+    let res = send_form(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/docs",
+        &admin,
+        form,
+    )
+    .await;
+    res.expect_error(413, "payload_too_large");
+    // A type the field refuses: 422.
+    let form =
+        reqwest::multipart::Form::new().part("cover", file_part("x.pdf", b"%PDF-1.7\n".to_vec()));
+    let res = send_form(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/docs",
+        &admin,
+        form,
+    )
+    .await;
+    assert_eq!(res.codes(), ["mime_type_not_allowed"]);
+    assert_eq!(app.count("files").await, 0);
+    assert_eq!(app.disk(), before);
+    let list = app.get("/api/v1/records/docs", Some(&admin)).await;
+    assert_eq!(list.expect(200)["items"], json!([]));
+});
