@@ -88,6 +88,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         // A multipart envelope around the largest file.
         max_upload_size: config.max_file_size.saturating_add(1 << 20),
         upload_path: format!("{}/files/upload", config.api_prefix),
+        records_prefix: format!("{}/records/", config.api_prefix),
         max_uri_length: config.server_limits.max_uri_length,
         body_timeout: config.server_limits.body_timeout,
     });

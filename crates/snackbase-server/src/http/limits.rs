@@ -24,10 +24,13 @@ use crate::error::ApiError;
 pub struct RequestLimits {
     pub limiter: Arc<crate::ratelimit::Limiter>,
     pub max_body_size: usize,
-    /// The declared length allowed on the upload route, whose handler
-    /// enforces the file size limit itself while the body streams.
+    /// The declared length allowed on the upload route and on multipart
+    /// record writes, whose handlers enforce the file size limits
+    /// themselves while the body streams.
     pub max_upload_size: u64,
     pub upload_path: String,
+    /// `{api_prefix}/records/`.
+    pub records_prefix: String,
     pub max_uri_length: usize,
     pub body_timeout: Duration,
 }
@@ -80,7 +83,19 @@ pub async fn guard(
         return ApiError::UriTooLong(limits.max_uri_length).into_response();
     }
     let declared = declared_length(&req);
-    let max_declared = if req.uri().path() == limits.upload_path {
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let path = req.uri().path();
+    let upload =
+        path == limits.upload_path || (multipart && path.starts_with(&limits.records_prefix));
+    let max_declared = if upload {
         limits.max_upload_size
     } else {
         limits.max_body_size as u64
