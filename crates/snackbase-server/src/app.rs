@@ -42,6 +42,8 @@ pub struct App {
     pub realtime: Arc<crate::realtime::Hub>,
     /// Where uploaded files live (see `files`).
     pub storage: crate::files::Storage,
+    /// Bounds the thumbnails made at once (see `files::thumbs`).
+    pub thumbnails: crate::files::thumbs::Thumbnailer,
 }
 
 /// The shared state handed to every handler.
@@ -127,6 +129,7 @@ impl AppState {
             limiter,
             realtime,
             storage,
+            thumbnails: Default::default(),
             config,
             db,
             tokens,

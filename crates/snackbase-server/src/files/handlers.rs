@@ -164,6 +164,10 @@ pub struct DownloadQuery {
     pub token: Option<String>,
     /// `1` or `true`: always `Content-Disposition: attachment`.
     pub download: Option<String>,
+    /// Record files: a thumbnail (`100x100`, or a size of the field's
+    /// `thumbs`: `WxH`, `WxHt`, `WxHb`, `WxHf`, `0xH`, `Wx0`). PNG and JPEG
+    /// only; other files are served as they are.
+    pub thumb: Option<String>,
 }
 
 /// The stored key of an upload path, for a caller who may see it: the
@@ -242,8 +246,15 @@ pub async fn get_file(
     check_raw_path(&uri)?;
     let download = wants_download(query.download.as_deref());
     if !is_upload_path(&path) {
-        return super::serve_record::get_record_file(&state, &user, &path, download, &headers)
-            .await;
+        return super::serve_record::get_record_file(
+            &state,
+            &user,
+            &path,
+            download,
+            query.thumb.as_deref(),
+            &headers,
+        )
+        .await;
     }
     let (account, key) = upload_key(&user, &path)?;
     let row = meta::find(&state.db, &account, &key)
@@ -297,6 +308,7 @@ pub async fn delete_file(
     }
     if meta::remove(&state.db, &account, &key).await? {
         state.storage.delete_logged(&key).await;
+        super::record::delete_thumbs(&state, &key).await;
     }
     Ok(Json(DeleteResponse { success: true }))
 }

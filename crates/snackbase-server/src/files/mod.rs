@@ -17,6 +17,7 @@ pub mod record;
 mod serve_record;
 pub mod sniff;
 pub mod storage;
+pub mod thumbs;
 pub mod upload;
 
 use utoipa::openapi::{Components, OpenApi};

@@ -72,16 +72,7 @@ pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, St
 /// Whether `size` is a thumbnail size: `WxH` with an optional `t`, `b` or
 /// `f`, `0xH` or `Wx0`; sides up to 2000.
 pub fn thumb_size_ok(size: &str) -> bool {
-    let size = size.trim_end_matches(['t', 'b', 'f']);
-    let Some((w, h)) = size.split_once('x') else {
-        return false;
-    };
-    let side = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
-    if !(side(w) && side(h)) {
-        return false;
-    }
-    let (w, h): (u32, u32) = (w.parse().unwrap_or(0), h.parse().unwrap_or(0));
-    w <= 2000 && h <= 2000 && (w > 0 || h > 0)
+    super::thumbs::ThumbSize::parse(size).is_some()
 }
 
 /// The names a record's value of a file field holds.
@@ -212,6 +203,29 @@ pub async fn delete_dropped(state: &crate::app::AppState, event: &crate::hooks::
     let account = AccountId::from_stored(account);
     for key in dropped(&account, &c, previous, event.record.as_ref()) {
         state.storage.delete_logged(&key).await;
+        delete_thumbs(state, &key).await;
+    }
+}
+
+/// Deletes the thumbnails made of the file at `key` (`{account}/uploads/{name}`).
+pub async fn delete_thumbs(state: &crate::app::AppState, key: &Key) {
+    let mut parts = key.as_str().split('/');
+    let (Some(account), Some(_), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    match state
+        .storage
+        .list(&format!("{account}/thumbs/{name}"))
+        .await
+    {
+        Ok(keys) => {
+            for k in keys {
+                if let Ok((k, _)) = Key::parse(&k) {
+                    state.storage.delete_logged(&k).await;
+                }
+            }
+        }
+        Err(e) => tracing::warn!(key = %key, error = %e, "thumbnails not listed for deletion"),
     }
 }
 

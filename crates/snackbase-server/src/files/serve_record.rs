@@ -9,6 +9,7 @@ use axum::response::Response;
 use super::download::{self, Served};
 use super::key::{Key, Segment};
 use super::meta;
+use super::thumbs::{self, ThumbSize};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::collections::schema::FieldKind;
@@ -19,6 +20,7 @@ pub async fn get_record_file(
     user: &AuthUser,
     path: &str,
     download: bool,
+    thumb: Option<&str>,
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let not_found = || ApiError::not_found("File not found");
@@ -32,18 +34,59 @@ pub async fn get_record_file(
         return Err(not_found());
     };
     // Only a visible field that holds this very name.
-    let held = c.fields.iter().any(|f| {
-        f.kind == FieldKind::File
-            && super::record::names(record.get(&f.name)).contains(&name.as_str().to_string())
-    });
-    if !held {
-        return Err(not_found());
-    }
+    let field = c
+        .fields
+        .iter()
+        .find(|f| {
+            f.kind == FieldKind::File
+                && super::record::names(record.get(&f.name)).contains(&name.as_str().to_string())
+        })
+        .ok_or_else(not_found)?;
     let name = Segment::parse(name.as_str()).map_err(|_| not_found())?;
     let key = Key::upload(&user.account_id, &name);
     let row = meta::find(&state.db, &user.account_id, &key)
         .await?
         .ok_or_else(not_found)?;
+    if let Some(raw) = thumb {
+        let offered = raw == "100x100"
+            || field
+                .options
+                .as_ref()
+                .and_then(|o| o.thumbs.as_ref())
+                .is_some_and(|t| t.iter().any(|s| s == raw));
+        let size = ThumbSize::parse(raw).filter(|_| offered).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "The thumbnail size {raw:?} is not offered for this field"
+            ))
+        })?;
+        if thumbs::supports(&row.mime_type) {
+            let thumb_key = thumbs::key_of(&user.account_id, &name, &size).ok_or_else(not_found)?;
+            let length = thumbs::ensure(
+                &state.thumbnails,
+                &state.storage,
+                &key,
+                &row.mime_type,
+                &thumb_key,
+                &size,
+            )
+            .await?;
+            let etag = format!("{}-{}", row.sha256, size.as_str());
+            return download::respond(
+                &state.storage,
+                &Served {
+                    key: &thumb_key,
+                    size: length,
+                    mime_type: &row.mime_type,
+                    sha256: &etag,
+                    name: &row.original_name,
+                    download,
+                    cache: "private, no-cache",
+                },
+                headers,
+            )
+            .await;
+        }
+    }
     download::respond(
         &state.storage,
         &Served {

@@ -615,7 +615,7 @@ async fn docs_world(app: &FileApp) -> (String, String, String) {
         json!({"name": "docs", "schema": [
             {"name": "title", "type": "text"},
             {"name": "status", "type": "text"},
-            {"name": "cover", "type": "file", "options": {"mime_types": ["image/*"], "max_size": 4000}},
+            {"name": "cover", "type": "file", "options": {"mime_types": ["image/*"], "max_size": 4000, "thumbs": ["50x0", "40x40t"]}},
             {"name": "gallery", "type": "file", "options": {"multiple": true}},
             {"name": "secret", "type": "file"}
         ]}),
@@ -1053,4 +1053,153 @@ files_test!(failed_multipart_writes_leave_no_file, |app| {
     assert_eq!(app.disk(), before);
     let list = app.get("/api/v1/records/docs", Some(&admin)).await;
     assert_eq!(list.expect(200)["items"], json!([]));
+});
+
+/// A real `w`×`h` image (a gradient), encoded as PNG or JPEG.
+fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, format)
+        .unwrap();
+    out.into_inner()
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A tiny PNG whose header claims 30000×30000 pixels (3.6 GB to decode).
+fn png_bomb() -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&30_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&30_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IEND", &[]);
+    out
+}
+
+files_test!(thumbnails_are_made_once_within_limits, |app| {
+    let (_, admin, _) = docs_world(&app).await;
+    let png = picture(60, 40, image::ImageFormat::Png);
+    assert!(png.len() < 4000, "{}", png.len());
+    let form = reqwest::multipart::Form::new().part("cover", file_part("p.png", png));
+    let res = send_form(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/docs",
+        &admin,
+        form,
+    )
+    .await;
+    let rec = res.expect(201).clone();
+    let (id, name) = (
+        rec["id"].as_str().unwrap().to_string(),
+        rec["cover"].as_str().unwrap().to_string(),
+    );
+    let url = format!("docs/{id}/{name}");
+    let thumb = |size: &str| format!("{url}?thumb={size}");
+    let dims = |bytes: &[u8]| {
+        image::load_from_memory(bytes)
+            .unwrap()
+            .to_rgb8()
+            .dimensions()
+    };
+
+    let got = app.download(&thumb("100x100"), Some(&admin), &[]).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.header("content-type"), "image/png");
+    assert_eq!(dims(&got.bytes), (100, 100));
+    let got = app.download(&thumb("50x0"), Some(&admin), &[]).await;
+    assert_eq!(dims(&got.bytes), (50, 33));
+    let got = app.download(&thumb("40x40t"), Some(&admin), &[]).await;
+    assert_eq!(dims(&got.bytes), (40, 40));
+    assert!(
+        app.disk().iter().filter(|f| f.contains("thumbs")).count() == 3,
+        "{:?}",
+        app.disk()
+    );
+    // Again: served from the storage, the same bytes.
+    let again = app.download(&thumb("40x40t"), Some(&admin), &[]).await;
+    assert!(again.status == 200 && again.bytes == got.bytes);
+    // Sizes the field does not offer.
+    for size in ["77x77", "40x40", "nonsense", "0x0"] {
+        let got = app.download(&thumb(size), Some(&admin), &[]).await;
+        assert_eq!(got.status, 400, "{size}");
+    }
+
+    // JPEG in, JPEG out.
+    let jpeg = picture(64, 48, image::ImageFormat::Jpeg);
+    let form = reqwest::multipart::Form::new().part("cover", file_part("j.jpg", jpeg));
+    let res = send_form(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/docs",
+        &admin,
+        form,
+    )
+    .await;
+    let rec = res.expect(201).clone();
+    let url2 = format!(
+        "docs/{}/{}?thumb=100x100",
+        rec["id"].as_str().unwrap(),
+        rec["cover"].as_str().unwrap()
+    );
+    let got = app.download(&url2, Some(&admin), &[]).await;
+    assert_eq!(got.header("content-type"), "image/jpeg");
+    assert_eq!(dims(&got.bytes), (100, 100));
+
+    // A decompression bomb is refused, not decoded.
+    let form = reqwest::multipart::Form::new().part("cover", file_part("bomb.png", png_bomb()));
+    let res = send_form(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/docs",
+        &admin,
+        form,
+    )
+    .await;
+    let rec = res.expect(201).clone();
+    let url3 = format!(
+        "docs/{}/{}?thumb=100x100",
+        rec["id"].as_str().unwrap(),
+        rec["cover"].as_str().unwrap()
+    );
+    let got = app.download(&url3, Some(&admin), &[]).await;
+    assert_eq!(got.status, 422);
+    let text = String::from_utf8_lossy(&got.bytes).to_lowercase();
+    assert!(text.contains("limit"), "refused for another reason: {text}");
+
+    // Deleting the record deletes its file and its thumbnails.
+    app.delete(&format!("/api/v1/records/docs/{id}"), Some(&admin))
+        .await
+        .expect(204);
+    assert!(
+        !app.disk().iter().any(|f| f.contains(&name)),
+        "{:?}",
+        app.disk()
+    );
 });
