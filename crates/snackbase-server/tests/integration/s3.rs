@@ -26,7 +26,9 @@ pub enum Store {
 
 fn binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SNACKBASE_TEST_S3FS_BIN").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
+        // Named but missing: missing (a failure when S3 is required).
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
     }
     if let Some(home) = std::env::var_os("HOME") {
         let cached = Path::new(&home).join(".cache/snackbase/tools/bin/s3s-fs");
