@@ -42,6 +42,10 @@ pub struct App {
     pub limiter: Arc<crate::ratelimit::Limiter>,
     /// This node's realtime connections (see `realtime`).
     pub realtime: Arc<crate::realtime::Hub>,
+    /// Where uploaded files live (see `files`).
+    pub storage: crate::files::Storage,
+    /// Bounds the thumbnails made at once (see `files::thumbs`).
+    pub thumbnails: crate::files::thumbs::Thumbnailer,
 }
 
 /// The shared state handed to every handler.
@@ -93,12 +97,7 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         config.check_superadmin_pair()?;
         db.migrate().await.context("applying migrations")?;
-        std::fs::create_dir_all(&config.storage_path).with_context(|| {
-            format!(
-                "creating the storage directory {}",
-                config.storage_path.display()
-            )
-        })?;
+        let storage = crate::files::Storage::build(&config)?;
         let secret = match config.secret_key.clone() {
             Some(s) => s,
             None => load_or_create_secret(&config.data_dir)?,
@@ -131,6 +130,8 @@ impl AppState {
             request_logs,
             limiter,
             realtime,
+            storage,
+            thumbnails: Default::default(),
             config,
             db,
             tokens,

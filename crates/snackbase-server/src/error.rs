@@ -88,6 +88,9 @@ pub enum ApiError {
     TooManyRequests { message: String, retry_after: u64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A `Range` outside a file of this many bytes.
+    #[error("The requested range is outside the file of {0} bytes")]
+    RangeNotSatisfiable(u64),
     #[error("Service unavailable")]
     Unavailable,
     /// An unexpected failure; the cause is logged, never sent.
@@ -159,6 +162,7 @@ impl ApiError {
             Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -178,6 +182,7 @@ impl ApiError {
             Self::UriTooLong(_) => "uri_too_long",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::RangeNotSatisfiable(_) => "range_not_satisfiable",
             Self::Unavailable => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -242,6 +247,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after.max(&1)));
+        }
+        if let Self::RangeNotSatisfiable(size) = &self {
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
         }
         if matches!(self, Self::RequestTimeout(_) | Self::PayloadTooLarge(_)) {
             // The rest of the body is not read: the connection cannot be reused.

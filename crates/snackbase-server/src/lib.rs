@@ -21,6 +21,7 @@ mod dashboard;
 pub mod db;
 mod docs;
 pub mod error;
+pub mod files;
 pub mod formats;
 pub mod groups;
 mod health;
@@ -72,6 +73,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(dashboard::router())
         .merge(logs::router())
         .merge(realtime::router())
+        .merge(files::router())
         .merge(setup::router());
     let (api, doc) = OpenApiRouter::new()
         .nest(&config.api_prefix, api)
@@ -83,6 +85,10 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
     let limits = std::sync::Arc::new(http::limits::RequestLimits {
         limiter: state.limiter.clone(),
         max_body_size: config.max_body_size,
+        // A multipart envelope around the largest file.
+        max_upload_size: config.max_file_size.saturating_add(1 << 20),
+        upload_path: format!("{}/files/upload", config.api_prefix),
+        records_prefix: format!("{}/records/", config.api_prefix),
         max_uri_length: config.server_limits.max_uri_length,
         body_timeout: config.server_limits.body_timeout,
     });

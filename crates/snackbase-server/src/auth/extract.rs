@@ -173,6 +173,24 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// The caller behind a token given outside the `Authorization` header (a
+/// download link's `?token=`): an access token or a file token, checked
+/// exactly as a bearer token is (the user active, the session open, the
+/// account unchanged). Noted in the request like [`AuthUser`].
+pub async fn from_file_token(
+    parts: &mut Parts,
+    state: &AppState,
+    token: &str,
+) -> Result<AuthUser, ApiError> {
+    let claims = state
+        .tokens
+        .decode_file_access(token)
+        .ok_or_else(unauthorized)?;
+    let user = AuthUser(Principal::clone(&*identity(state, &claims).await?));
+    note(parts, &user);
+    Ok(user)
+}
+
 /// Whether a cached principal is the one `claims` name.
 fn matches(found: &Principal, claims: &Claims) -> bool {
     found.user_id.as_deref() == Some(claims.user_id.as_str())

@@ -101,6 +101,14 @@ macro_rules! text_id {
 pub struct AccountId(String);
 text_id!(AccountId);
 
+impl AccountId {
+    /// The account of a caller, read back from what a [`Principal`] put
+    /// somewhere (a hook event's caller): not for request input.
+    pub(crate) fn from_stored(id: &str) -> Self {
+        Self(id.to_string())
+    }
+}
+
 /// A user's id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(transparent)]

@@ -84,17 +84,28 @@ impl TokenKeys {
     }
 
     pub fn issue_access(&self, s: &Subject<'_>) -> Result<String, ApiError> {
+        self.issue_short(s, "access", self.access_ttl)
+    }
+
+    /// A file token (`POST /files/token`): the claims of an access token
+    /// with type `file`, valid for `ttl`. It opens file downloads only:
+    /// [`TokenKeys::decode_access`] refuses it.
+    pub fn issue_file(&self, s: &Subject<'_>, ttl: Duration) -> Result<String, ApiError> {
+        self.issue_short(s, "file", ttl)
+    }
+
+    fn issue_short(&self, s: &Subject<'_>, kind: &str, ttl: Duration) -> Result<String, ApiError> {
         let now = Utc::now();
         let claims = AccessClaims {
             iss: ISSUER.into(),
             sub: s.user_id.into(),
             iat: now.timestamp(),
-            exp: (now + self.access_ttl).timestamp(),
+            exp: (now + ttl).timestamp(),
             user_id: s.user_id.into(),
             account_id: s.account_id.into(),
             email: s.email.into(),
             role: s.role.into(),
-            kind: "access".into(),
+            kind: kind.into(),
             sid: s.session_id.into(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
@@ -130,6 +141,15 @@ impl TokenKeys {
             .ok()?
             .claims;
         (claims.kind == "access" && claims.sub == claims.user_id).then_some(claims)
+    }
+
+    /// An access token or a file token (file downloads take either).
+    pub fn decode_file_access(&self, token: &str) -> Option<AccessClaims> {
+        let claims = decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
+        (matches!(claims.kind.as_str(), "access" | "file") && claims.sub == claims.user_id)
+            .then_some(claims)
     }
 
     pub fn decode_refresh(&self, token: &str) -> Option<RefreshClaims> {
@@ -168,6 +188,11 @@ mod tests {
         assert!(keys.decode_refresh(&refresh).is_some());
         assert!(keys.decode_access(&refresh).is_none());
         assert!(keys.decode_refresh(&access).is_none());
+        let file = keys.issue_file(&subject(), Duration::seconds(180)).unwrap();
+        assert!(keys.decode_access(&file).is_none());
+        assert!(keys.decode_file_access(&file).is_some());
+        assert!(keys.decode_file_access(&access).is_some());
+        assert!(keys.decode_file_access(&refresh).is_none());
     }
 
     #[test]

@@ -120,6 +120,9 @@ pub fn rule_schema_of<'a>(
                 multiple: f.is_multiple_select(),
             },
             FieldKind::Reference => FieldType::Reference,
+            // Rules see a file field as its stored name(s).
+            FieldKind::File if f.is_multiple_file() => FieldType::Select { multiple: true },
+            FieldKind::File => FieldType::Text,
         };
         (f.name.as_str(), ty)
     });

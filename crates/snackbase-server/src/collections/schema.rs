@@ -51,6 +51,8 @@ pub enum FieldKind {
     Json,
     Select,
     Reference,
+    /// Stored files (see `files`): the stored name, or a list of them.
+    File,
 }
 
 impl FieldKind {
@@ -66,6 +68,7 @@ impl FieldKind {
             "json" => Self::Json,
             "select" => Self::Select,
             "reference" | "relation" => Self::Reference,
+            "file" => Self::File,
             _ => return None,
         })
     }
@@ -81,6 +84,7 @@ impl FieldKind {
             Self::Json => "json",
             Self::Select => "select",
             Self::Reference => "reference",
+            Self::File => "file",
         }
     }
 
@@ -177,6 +181,19 @@ pub struct FieldOptions {
     /// Numbers: whether only integers are accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integer: Option<bool>,
+    /// Files: the largest file, in bytes (at most `SNACKBASE_MAX_FILE_SIZE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u64>,
+    /// Files: the allowed types (`image/png`, `image/*`), checked against
+    /// the type sniffed from the content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_types: Option<Vec<String>>,
+    /// Files: downloads need a token (bearer or `?token=`, or a file token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protected: Option<bool>,
+    /// Files: thumbnail sizes offered besides `100x100` (`WxH`, `WxHt`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbs: Option<Vec<String>>,
 }
 
 /// A validated field, as stored in the collection's metadata and returned.
@@ -200,6 +217,16 @@ pub struct Field {
 }
 
 impl Field {
+    /// A file field that holds a list of files.
+    pub fn is_multiple_file(&self) -> bool {
+        self.kind == FieldKind::File
+            && self
+                .options
+                .as_ref()
+                .and_then(|o| o.multiple)
+                .unwrap_or(false)
+    }
+
     pub fn is_multiple_select(&self) -> bool {
         self.kind == FieldKind::Select
             && self
@@ -295,7 +322,7 @@ pub fn validate_field(
                 err(
                     "type",
                     "field_type_invalid",
-                    format!("Unknown field type '{raw}'; use text, number, boolean, email, url, datetime, json, select or reference"),
+                    format!("Unknown field type '{raw}'; use text, number, boolean, email, url, datetime, json, select, reference or file"),
                 );
             }
             k
@@ -473,12 +500,63 @@ fn check_options(kind: FieldKind, o: &FieldOptions, err: &mut impl FnMut(&str, &
             "min_length, max_length and pattern apply to text fields".into(),
         );
     }
-    if (o.values.is_some() || o.multiple.is_some()) && kind != FieldKind::Select {
+    if o.values.is_some() && kind != FieldKind::Select {
         err(
             "options",
             "option_not_applicable",
-            "values and multiple apply to select fields".into(),
+            "values apply to select fields".into(),
         );
+    }
+    if o.multiple.is_some() && !matches!(kind, FieldKind::Select | FieldKind::File) {
+        err(
+            "options",
+            "option_not_applicable",
+            "multiple applies to select and file fields".into(),
+        );
+    }
+    let file_options = o.max_size.is_some()
+        || o.mime_types.is_some()
+        || o.protected.is_some()
+        || o.thumbs.is_some();
+    if file_options && kind != FieldKind::File {
+        err(
+            "options",
+            "option_not_applicable",
+            "max_size, mime_types, protected and thumbs apply to file fields".into(),
+        );
+    }
+    if o.max_size == Some(0) {
+        err(
+            "options",
+            "option_range_invalid",
+            "max_size must be at least 1 byte".into(),
+        );
+    }
+    if let Some(types) = &o.mime_types {
+        let valid = |t: &String| {
+            t.split_once('/').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && t.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"/*.+-_".contains(&c))
+            })
+        };
+        if !types.iter().all(valid) {
+            err(
+                "options",
+                "mime_types_invalid",
+                "mime_types are types such as image/png or image/*".into(),
+            );
+        }
+    }
+    if let Some(thumbs) = &o.thumbs {
+        if thumbs.len() > 20 || !thumbs.iter().all(|t| crate::files::thumb_size_ok(t)) {
+            err(
+                "options",
+                "thumbs_invalid",
+                "thumbs are at most 20 sizes such as 200x200, 0x300, 300x0, 200x200t, 200x200b or 200x200f, each side at most 2000".into(),
+            );
+        }
     }
     if let (Some(min), Some(max)) = (o.min, o.max) {
         if min > max {

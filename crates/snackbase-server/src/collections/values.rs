@@ -14,6 +14,7 @@ pub fn column_kind(field: &Field) -> ColumnKind {
         FieldKind::Datetime => ColumnKind::Time,
         FieldKind::Json => ColumnKind::Json,
         FieldKind::Select if field.is_multiple_select() => ColumnKind::Json,
+        FieldKind::File if field.is_multiple_file() => ColumnKind::Json,
         _ => ColumnKind::Text,
     }
 }
@@ -165,6 +166,7 @@ pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, St
                 check(value).map(|s| Stored::Text(Some(s)))
             }
         }
+        FieldKind::File => crate::files::record::convert(field, value),
         FieldKind::Reference => {
             let Value::String(s) = value else {
                 return Err(wrong("reference ID"));
@@ -182,8 +184,11 @@ pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, St
 
 /// Checks a field's default value when the schema is saved.
 pub fn check_default(field: &Field, default: &Value) -> Result<(), String> {
-    if field.kind == FieldKind::Reference {
-        return Err("reference fields cannot have a default".into());
+    if matches!(field.kind, FieldKind::Reference | FieldKind::File) {
+        return Err(format!(
+            "{} fields cannot have a default",
+            field.kind.name()
+        ));
     }
     convert(field, default)
         .map(|_| ())

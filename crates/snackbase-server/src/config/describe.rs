@@ -13,7 +13,7 @@ impl Config {
             }
         };
         let list = |v: &[String]| v.join(",");
-        let rows: Vec<(&str, String)> = vec![
+        let rows: Vec<(&'static str, String)> = vec![
             ("APP_NAME", self.app_name.clone()),
             ("APP_VERSION", self.app_version.clone()),
             ("ENVIRONMENT", self.environment.to_string()),
@@ -64,6 +64,7 @@ impl Config {
             ),
             ("STORAGE_PATH", self.storage_path.display().to_string()),
             ("DATA_DIR", self.data_dir.display().to_string()),
+            ("FILE_TOKEN_SECONDS", self.file_token_seconds.to_string()),
             ("MAX_FILE_SIZE", self.max_file_size.to_string()),
             ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
             ("MAX_BODY_SIZE", self.max_body_size.to_string()),
@@ -224,8 +225,7 @@ impl Config {
                 self.realtime.replay_events.to_string(),
             ),
         ];
-        rows.into_iter()
-            .map(|(k, v)| (format!("SNACKBASE_{k}"), v))
-            .collect()
+        let rows = rows.into_iter().chain(self.describe_storage());
+        rows.map(|(k, v)| (format!("SNACKBASE_{k}"), v)).collect()
     }
 }

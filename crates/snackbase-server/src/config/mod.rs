@@ -11,9 +11,11 @@ use std::str::FromStr;
 
 mod describe;
 mod limits;
+mod storage;
 mod values;
 
 pub use limits::{RateLimits, RealtimeLimits, ServerLimits};
+pub use storage::{S3Config, StorageBackend};
 pub use values::{Environment, LogFormat, LogLevel, Secret, SmtpConfig, SmtpSecurity};
 
 /// A configuration error that names the offending variable.
@@ -62,7 +64,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Also append the log lines to this file.
     pub log_file: Option<PathBuf>,
+    /// The directory of uploaded files when `storage` is local.
     pub storage_path: PathBuf,
+    /// Where uploaded files live (`SNACKBASE_STORAGE_BACKEND`).
+    pub storage: StorageBackend,
+    /// How long a file token (`POST /files/token`) is valid.
+    pub file_token_seconds: i64,
     pub data_dir: PathBuf,
     pub max_file_size: u64,
     pub allowed_mime_types: Vec<String>,
@@ -127,6 +134,14 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("LOG_FORMAT", Some("json")),
     ("LOG_FILE", None),
     ("STORAGE_PATH", Some("./sb_data/files")),
+    ("STORAGE_BACKEND", Some("local")),
+    ("STORAGE_S3_BUCKET", None),
+    ("STORAGE_S3_ENDPOINT", None),
+    ("STORAGE_S3_REGION", Some("us-east-1")),
+    ("STORAGE_S3_ACCESS_KEY_ID", None),
+    ("STORAGE_S3_SECRET_ACCESS_KEY", None),
+    ("STORAGE_S3_FORCE_PATH_STYLE", Some("false")),
+    ("FILE_TOKEN_SECONDS", Some("180")),
     ("DATA_DIR", Some("./sb_data")),
     ("MAX_FILE_SIZE", Some("10485760")),
     (
@@ -434,6 +449,20 @@ impl Config {
                 "must be between 10 and 60000",
             ));
         }
+        let file_token_seconds: i64 = s.parsed("FILE_TOKEN_SECONDS")?;
+        if !(10..=86_400).contains(&file_token_seconds) {
+            return Err(ConfigError::new(
+                "SNACKBASE_FILE_TOKEN_SECONDS",
+                "must be between 10 and 86400",
+            ));
+        }
+        let max_file_size: u64 = s.parsed("MAX_FILE_SIZE")?;
+        if max_file_size == 0 {
+            return Err(ConfigError::new(
+                "SNACKBASE_MAX_FILE_SIZE",
+                "must be at least 1 byte",
+            ));
+        }
         let environment: Environment = s.parsed("ENVIRONMENT")?;
         let debug = s.boolean("DEBUG")?;
         if debug && environment == Environment::Production {
@@ -468,8 +497,10 @@ impl Config {
             log_format: s.parsed("LOG_FORMAT")?,
             log_file: s.optional("LOG_FILE").map(PathBuf::from),
             storage_path: PathBuf::from(s.string("STORAGE_PATH")),
+            storage: StorageBackend::read(&s)?,
+            file_token_seconds,
             data_dir: PathBuf::from(s.string("DATA_DIR")),
-            max_file_size: s.parsed("MAX_FILE_SIZE")?,
+            max_file_size,
             allowed_mime_types: s.list("ALLOWED_MIME_TYPES")?,
             max_body_size,
             max_page_size,

@@ -115,3 +115,50 @@ fn protection_is_on_by_default_and_validated() {
     .unwrap_err();
     assert_eq!(e.var, "SNACKBASE_DEBUG");
 }
+
+#[test]
+fn storage_is_local_by_default_and_s3_is_validated() {
+    let c = Config::from_vars(vars(&[])).unwrap();
+    assert_eq!(c.storage, StorageBackend::Local);
+    let s3 = [
+        ("SNACKBASE_STORAGE_BACKEND", "s3"),
+        ("SNACKBASE_STORAGE_S3_BUCKET", "my-files"),
+        ("SNACKBASE_STORAGE_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+        ("SNACKBASE_STORAGE_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        (
+            "SNACKBASE_STORAGE_S3_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI-very-secret",
+        ),
+        ("SNACKBASE_STORAGE_S3_FORCE_PATH_STYLE", "true"),
+    ];
+    let c = Config::from_vars(vars(&s3)).unwrap();
+    let StorageBackend::S3(s) = &c.storage else {
+        panic!("not s3")
+    };
+    assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(s.region, "us-east-1");
+    assert!(s.force_path_style);
+    let text = format!("{:?} {:?}", c.describe(), c);
+    assert!(!text.contains("very-secret"), "{text}");
+    assert!(text.contains("AKIDEXAMPLE"));
+
+    for (var, value) in [
+        ("SNACKBASE_STORAGE_BACKEND", "ftp"),
+        ("SNACKBASE_STORAGE_S3_BUCKET", "Bad_Bucket"),
+        ("SNACKBASE_STORAGE_S3_ENDPOINT", "ftp://host"),
+        ("SNACKBASE_STORAGE_S3_FORCE_PATH_STYLE", "maybe"),
+        ("SNACKBASE_FILE_TOKEN_SECONDS", "1"),
+        ("SNACKBASE_MAX_FILE_SIZE", "0"),
+    ] {
+        let mut all: Vec<(&str, &str)> = s3.iter().copied().filter(|(k, _)| *k != var).collect();
+        all.push((var, value));
+        let e = Config::from_vars(vars(&all)).unwrap_err();
+        assert_eq!(e.var, var, "{value}");
+    }
+    let e = Config::from_vars(vars(&[("SNACKBASE_STORAGE_BACKEND", "s3")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_STORAGE_S3_BUCKET");
+    let mut half = s3.to_vec();
+    half.retain(|(k, _)| *k != "SNACKBASE_STORAGE_S3_ACCESS_KEY_ID");
+    let e = Config::from_vars(vars(&half)).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_STORAGE_S3_SECRET_ACCESS_KEY");
+}

@@ -128,6 +128,19 @@ impl Hooks {
                 },
             );
         }
+        for event in [Event::RecordAfterUpdate, Event::RecordAfterDelete] {
+            hooks.add(
+                event,
+                None,
+                BUILTIN_PRIORITY,
+                true,
+                |app, e: HookEvent| async move {
+                    // Files a committed write dropped: their objects go now.
+                    crate::files::record::delete_dropped(&app, &e).await;
+                    Ok(e)
+                },
+            );
+        }
         hooks
     }
 

@@ -24,6 +24,13 @@ use crate::error::ApiError;
 pub struct RequestLimits {
     pub limiter: Arc<crate::ratelimit::Limiter>,
     pub max_body_size: usize,
+    /// The declared length allowed on the upload route and on multipart
+    /// record writes, whose handlers enforce the file size limits
+    /// themselves while the body streams.
+    pub max_upload_size: u64,
+    pub upload_path: String,
+    /// `{api_prefix}/records/`.
+    pub records_prefix: String,
     pub max_uri_length: usize,
     pub body_timeout: Duration,
 }
@@ -76,8 +83,26 @@ pub async fn guard(
         return ApiError::UriTooLong(limits.max_uri_length).into_response();
     }
     let declared = declared_length(&req);
-    if declared.is_some_and(|n| n > limits.max_body_size as u64) {
-        return ApiError::PayloadTooLarge(limits.max_body_size).into_response();
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let path = req.uri().path();
+    let upload =
+        path == limits.upload_path || (multipart && path.starts_with(&limits.records_prefix));
+    let max_declared = if upload {
+        limits.max_upload_size
+    } else {
+        limits.max_body_size as u64
+    };
+    if declared.is_some_and(|n| n > max_declared) {
+        return ApiError::PayloadTooLarge(usize::try_from(max_declared).unwrap_or(usize::MAX))
+            .into_response();
     }
     let has_body = declared.is_some_and(|n| n > 0) || req.headers().contains_key(TRANSFER_ENCODING);
     if has_body {

@@ -16,14 +16,15 @@ use utoipa::ToSchema;
 use super::access::{self, Access};
 use super::{expand, list, pipeline, sql, write};
 use crate::app::AppState;
-use crate::auth::Principal;
+use crate::auth::{AccountId, Principal};
 use crate::authz::model::Operation;
 use crate::collections::compiled::{self, Compiled};
 use crate::collections::values::Mode;
 use crate::db::Tx;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::files::form::{RecordInput, Uploaded};
 use crate::hooks::HookEvent;
-use crate::http::{ApiJson, ApiPath};
+use crate::http::ApiPath;
 
 /// A collection by name, compiled, from the cache while no definition changed.
 pub async fn load_collection(
@@ -38,7 +39,13 @@ pub async fn load_collection(
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(value_type = Object)]
 #[serde(transparent)]
-pub struct RecordBody(pub Value);
+pub struct RecordBody(
+    #[expect(
+        dead_code,
+        reason = "the OpenAPI shape of a record write; RecordInput reads bodies"
+    )]
+    pub Value,
+);
 
 /// Creates a record in the caller's account, if the create rule allows the data.
 #[utoipa::path(post, path = "/records/{collection}", tag = "records", params(("collection" = String, Path)), request_body = RecordBody,
@@ -49,15 +56,61 @@ pub async fn create_record(
     State(state): State<AppState>,
     mut parts: Parts,
     ApiPath(collection): ApiPath<String>,
-    ApiJson(RecordBody(body)): ApiJson<RecordBody>,
+    input: RecordInput,
 ) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
-    let body = write::as_object(body)?;
-    let (record, after) = confirmed_or_full(&state, &mut parts, |caller, confirm| {
+    let (body, uploads) = body_of(&state, &mut parts, &collection, None, input).await?;
+    let written = confirmed_or_full(&state, &mut parts, |caller, confirm| {
         create_as(&state, caller, &collection, &body, confirm)
     })
-    .await?;
+    .await;
+    let (record, after) = discard_on_error(&state, written, uploads).await?;
     state.hooks.after(&state, after).await;
     Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// A write's body as the pipeline takes it: the JSON object, or the
+/// multipart form read into one (its files uploaded; see `files::form`),
+/// with what was uploaded.
+async fn body_of(
+    state: &AppState,
+    parts: &mut Parts,
+    collection: &str,
+    record_id: Option<&str>,
+    input: RecordInput,
+) -> ApiResult<(Map<String, Value>, Option<(AccountId, Vec<Uploaded>)>)> {
+    let (form, info) = match input {
+        RecordInput::Json(v) => return Ok((write::as_object(v)?, None)),
+        RecordInput::Form(form, info) => (form, info),
+    };
+    let caller = Principal::from_request_parts(parts, state).await?;
+    let (c, current) = {
+        let mut tx = state.db.begin_read().await?;
+        let c = load_collection(state, &mut tx, collection).await?;
+        let current = match record_id {
+            Some(id) => Some(
+                pipeline::load_for(state, &mut tx, &caller, &c, id, Operation::Update)
+                    .await?
+                    .0,
+            ),
+            None => None,
+        };
+        (c, current)
+    };
+    let (body, uploaded) =
+        crate::files::form::read(state, &caller, &c, current.as_ref(), form, info.as_ref()).await?;
+    Ok((body, Some((caller.account_id.clone(), uploaded))))
+}
+
+/// A failed write leaves none of the files its form uploaded.
+async fn discard_on_error<T>(
+    state: &AppState,
+    written: ApiResult<T>,
+    uploads: Option<(AccountId, Vec<Uploaded>)>,
+) -> ApiResult<T> {
+    if let (Err(_), Some((account, uploaded))) = (&written, &uploads) {
+        crate::files::form::discard(state, account, uploaded).await;
+    }
+    written
 }
 
 async fn create_as(
@@ -282,14 +335,16 @@ async fn update(
     state: AppState,
     mut parts: Parts,
     p: RecordPath,
-    body: Value,
+    input: RecordInput,
     mode: Mode,
 ) -> ApiResult<Json<Map<String, Value>>> {
-    let body = write::as_object(body)?;
-    let (record, after) = confirmed_or_full(&state, &mut parts, |caller, confirm| {
+    let (body, uploads) =
+        body_of(&state, &mut parts, &p.collection, Some(&p.record_id), input).await?;
+    let written = confirmed_or_full(&state, &mut parts, |caller, confirm| {
         update_as(&state, caller, &p, &body, mode, confirm)
     })
-    .await?;
+    .await;
+    let (record, after) = discard_on_error(&state, written, uploads).await?;
     state.hooks.after(&state, after).await;
     Ok(Json(record))
 }
@@ -324,9 +379,9 @@ pub async fn replace_record(
     State(state): State<AppState>,
     parts: Parts,
     ApiPath(p): ApiPath<RecordPath>,
-    ApiJson(RecordBody(body)): ApiJson<RecordBody>,
+    input: RecordInput,
 ) -> ApiResult<Json<Map<String, Value>>> {
-    update(state, parts, p, body, Mode::Full).await
+    update(state, parts, p, input, Mode::Full).await
 }
 
 /// Changes the given fields of a record.
@@ -337,9 +392,9 @@ pub async fn patch_record(
     State(state): State<AppState>,
     parts: Parts,
     ApiPath(p): ApiPath<RecordPath>,
-    ApiJson(RecordBody(body)): ApiJson<RecordBody>,
+    input: RecordInput,
 ) -> ApiResult<Json<Map<String, Value>>> {
-    update(state, parts, p, body, Mode::Partial).await
+    update(state, parts, p, input, Mode::Partial).await
 }
 
 /// Deletes a record, applying `on_delete` of the references to it.

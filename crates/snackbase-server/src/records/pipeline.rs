@@ -156,6 +156,9 @@ async fn insert(
             }
         })
         .await?;
+    // Files named by the record are claimed for it in this transaction
+    // (which then is no longer a lone write).
+    crate::files::record::sync(tx, &caller.account_id, c, None, &record).await?;
     // With no webhook to queue, the INSERT and its change-log row are the
     // only write: on PostgreSQL it runs alone, one round trip, no BEGIN/COMMIT.
     if c.subscriptions(&caller.account_id, Operation::Create)
@@ -303,6 +306,7 @@ pub async fn update(
             mode,
         )
         .await?;
+        crate::files::record::sync(tx, &caller.account_id, c, Some(&previous), &record).await?;
         if c.subscriptions(&caller.account_id, Operation::Update)
             .next()
             .is_none()
@@ -365,6 +369,9 @@ pub async fn delete(
     let changes = write::delete(tx, &catalog, c, &caller.account_id, ids).await?;
     let who = actor(caller);
     for change in &changes {
+        if let (Operation::Delete, Some(cc)) = (change.operation, catalog.get(&change.collection)) {
+            crate::files::record::forget(tx, &caller.account_id, cc, &change.before).await?;
+        }
         emit(
             state,
             tx,
