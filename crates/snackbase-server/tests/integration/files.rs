@@ -1269,6 +1269,13 @@ files_test!(public_files_need_no_token_unless_protected, |app| {
         )
         .await;
     assert_eq!(got.status, 200);
+    // The superadmin reads in the account it names, and only there.
+    let url = format!("shop/{id}/{}", name_in(&invoice));
+    let got = app
+        .download(&url, Some(&sa), &[("x-account-id", "AA0001")])
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(app.download(&url, Some(&sa), &[]).await.status, 404);
     // Uploads are never public.
     let res = app
         .client
