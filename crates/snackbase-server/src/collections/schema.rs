@@ -525,38 +525,8 @@ fn check_options(kind: FieldKind, o: &FieldOptions, err: &mut impl FnMut(&str, &
             "max_size, mime_types, protected and thumbs apply to file fields".into(),
         );
     }
-    if o.max_size == Some(0) {
-        err(
-            "options",
-            "option_range_invalid",
-            "max_size must be at least 1 byte".into(),
-        );
-    }
-    if let Some(types) = &o.mime_types {
-        let valid = |t: &String| {
-            t.split_once('/').is_some_and(|(a, b)| {
-                !a.is_empty()
-                    && !b.is_empty()
-                    && t.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || b"/*.+-_".contains(&c))
-            })
-        };
-        if !types.iter().all(valid) {
-            err(
-                "options",
-                "mime_types_invalid",
-                "mime_types are types such as image/png or image/*".into(),
-            );
-        }
-    }
-    if let Some(thumbs) = &o.thumbs {
-        if thumbs.len() > 20 || !thumbs.iter().all(|t| crate::files::thumb_size_ok(t)) {
-            err(
-                "options",
-                "thumbs_invalid",
-                "thumbs are at most 20 sizes such as 200x200, 0x300, 300x0, 200x200t, 200x200b or 200x200f, each side at most 2000".into(),
-            );
-        }
+    if kind == FieldKind::File {
+        crate::files::record::check_options(o, err);
     }
     if let (Some(min), Some(max)) = (o.min, o.max) {
         if min > max {

@@ -20,28 +20,47 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::limits::BodyInfo;
 use crate::http::{ApiPath, ApiQuery};
 
-/// The caller of a download: a bearer token or `?token=`, an access token or
-/// a file token, checked as every bearer token is.
-pub struct FileCaller(pub AuthUser);
+/// The caller of a download: a token (bearer or `?token=`; an access token
+/// or a file token, checked as every bearer token is), the superadmin in the
+/// account it names (`X-Account-ID` or `?account_id=`), or without a token
+/// the public role of the account the request names (record files only).
+pub struct FileCaller(pub Principal);
 
 impl FromRequestParts<AppState> for FileCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let query_token = parts.uri.query().and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v.into_owned())
-        });
-        let token = match query_token {
-            Some(t) => t,
-            None => crate::auth::extract::bearer(parts)
-                .map(str::to_string)
-                .ok_or_else(|| ApiError::Unauthorized("Could not validate credentials".into()))?,
+        let query = |name: &str| {
+            parts.uri.query().and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.into_owned())
+            })
         };
-        crate::auth::extract::from_file_token(parts, state, &token)
-            .await
-            .map(Self)
+        let token =
+            query("token").or_else(|| crate::auth::extract::bearer(parts).map(str::to_string));
+        let Some(token) = token else {
+            // The record routes' rule: the public role of a named account.
+            return Principal::from_request_parts(parts, state).await.map(Self);
+        };
+        let named = parts
+            .headers
+            .get("x-account-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| query("account_id"));
+        let AuthUser(user) = crate::auth::extract::from_file_token(parts, state, &token).await?;
+        match named {
+            Some(a) if user.is_superadmin() && a != user.account_id => {
+                let mut tx = state.db.begin_read().await?;
+                let account =
+                    crate::accounts::model::find_by_id(&mut tx, &a.trim().to_ascii_uppercase())
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("File not found"))?;
+                Ok(Self(user.acting_in(account.id, account.slug)))
+            }
+            _ => Ok(Self(user)),
+        }
     }
 }
 
@@ -173,7 +192,7 @@ pub struct DownloadQuery {
 /// The stored key of an upload path, for a caller who may see it: the
 /// account is the path's first segment, and must be the caller's own (the
 /// superadmin may name any). Anything else is a 404, as if it did not exist.
-fn upload_key(user: &AuthUser, path: &str) -> ApiResult<(AccountId, Key)> {
+fn upload_key(user: &Principal, path: &str) -> ApiResult<(AccountId, Key)> {
     let (key, segments) = Key::parse(path).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let not_found = || ApiError::not_found("File not found");
     let [account, uploads, _name] = segments.as_slice() else {
@@ -194,7 +213,7 @@ fn is_upload_path(path: &str) -> bool {
 }
 
 /// The account a caller may act in for a path naming `account`.
-fn acting_account(user: &AuthUser, account: &Segment) -> Option<AccountId> {
+fn acting_account(user: &Principal, account: &Segment) -> Option<AccountId> {
     if user.account_id == account.as_str() {
         Some(user.account_id.clone())
     } else if user.is_superadmin() {
@@ -237,7 +256,7 @@ fn wants_download(flag: Option<&str>) -> bool {
         (status = 404, body = ErrorBody), (status = 416, body = ErrorBody)))]
 pub async fn get_file(
     State(state): State<AppState>,
-    FileCaller(user): FileCaller,
+    FileCaller(caller): FileCaller,
     uri: axum::http::Uri,
     ApiPath(path): ApiPath<String>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
@@ -248,7 +267,7 @@ pub async fn get_file(
     if !is_upload_path(&path) {
         return super::serve_record::get_record_file(
             &state,
-            &user,
+            &caller,
             &path,
             download,
             query.thumb.as_deref(),
@@ -256,7 +275,12 @@ pub async fn get_file(
         )
         .await;
     }
-    let (account, key) = upload_key(&user, &path)?;
+    if caller.is_public() {
+        return Err(ApiError::Unauthorized(
+            "Could not validate credentials".into(),
+        ));
+    }
+    let (account, key) = upload_key(&caller, &path)?;
     let row = meta::find(&state.db, &account, &key)
         .await?
         .filter(|row| row.collection.is_none())

@@ -75,6 +75,46 @@ pub fn thumb_size_ok(size: &str) -> bool {
     super::thumbs::ThumbSize::parse(size).is_some()
 }
 
+/// Checks the options of a file field (`max_size`, `mime_types`, `thumbs`).
+pub fn check_options(
+    o: &crate::collections::schema::FieldOptions,
+    err: &mut impl FnMut(&str, &str, String),
+) {
+    if o.max_size == Some(0) {
+        err(
+            "options",
+            "option_range_invalid",
+            "max_size must be at least 1 byte".into(),
+        );
+    }
+    if let Some(types) = &o.mime_types {
+        let valid = |t: &String| {
+            t.split_once('/').is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && t.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"/*.+-_".contains(&c))
+            })
+        };
+        if !types.iter().all(valid) {
+            err(
+                "options",
+                "mime_types_invalid",
+                "mime_types are types such as image/png or image/*".into(),
+            );
+        }
+    }
+    if let Some(thumbs) = &o.thumbs {
+        if thumbs.len() > 20 || !thumbs.iter().all(|t| thumb_size_ok(t)) {
+            err(
+                "options",
+                "thumbs_invalid",
+                "thumbs are at most 20 sizes such as 200x200, 0x300, 300x0, 200x200t, 200x200b or 200x200f, each side at most 2000".into(),
+            );
+        }
+    }
+}
+
 /// The names a record's value of a file field holds.
 pub fn names(value: Option<&Value>) -> Vec<String> {
     match value {

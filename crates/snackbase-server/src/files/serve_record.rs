@@ -1,7 +1,8 @@
 //! `GET /files/{collection}/{record_id}/{name}`: a record's file, served
 //! exactly when the caller may read the record now (the read rule of `GET`
 //! on the record) and the field holding the file is visible to them;
-//! otherwise a 404, as if it did not exist.
+//! otherwise a 404, as if it did not exist. The caller may be the public
+//! role of the account the request names, except for `protected` fields.
 
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -11,13 +12,13 @@ use super::key::{Key, Segment};
 use super::meta;
 use super::thumbs::{self, ThumbSize};
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::Principal;
 use crate::collections::schema::FieldKind;
 use crate::error::{ApiError, ApiResult};
 
 pub async fn get_record_file(
     state: &AppState,
-    user: &AuthUser,
+    user: &Principal,
     path: &str,
     download: bool,
     thumb: Option<&str>,
@@ -42,6 +43,12 @@ pub async fn get_record_file(
                 && super::record::names(record.get(&f.name)).contains(&name.as_str().to_string())
         })
         .ok_or_else(not_found)?;
+    let protected = field.options.as_ref().and_then(|o| o.protected) == Some(true);
+    if protected && user.is_public() {
+        return Err(ApiError::Unauthorized(
+            "This file needs a token (an access token or a file token)".into(),
+        ));
+    }
     let name = Segment::parse(name.as_str()).map_err(|_| not_found())?;
     let key = Key::upload(&user.account_id, &name);
     let row = meta::find(&state.db, &user.account_id, &key)

@@ -1203,3 +1203,86 @@ files_test!(thumbnails_are_made_once_within_limits, |app| {
         app.disk()
     );
 });
+
+files_test!(public_files_need_no_token_unless_protected, |app| {
+    let sa = app.superadmin().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "shop", "schema": [
+            {"name": "photo", "type": "file"},
+            {"name": "invoice", "type": "file", "options": {"protected": true}}
+        ]}),
+    )
+    .await
+    .expect(201);
+    let (alpha, _) = app.alpha_and_beta().await;
+    // The public role may read the collection's records.
+    app.post(
+        "/api/v1/permissions",
+        Some(&sa),
+        json!({"role_id": 3, "collection": "shop", "rules": {"read": {"rule": "true"}}}),
+    )
+    .await
+    .expect(201);
+    let photo = uploaded(&app, &alpha, "p.png", png_bytes(100)).await;
+    let invoice = uploaded(&app, &alpha, "i.png", png_bytes(100)).await;
+    let id = app
+        .post(
+            "/api/v1/records/shop",
+            Some(&alpha),
+            json!({"photo": photo, "invoice": invoice}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let get = |name: String, account: Option<&'static str>| {
+        let mut req = app
+            .client
+            .get(format!("{}/api/v1/files/shop/{id}/{name}", app.base));
+        if let Some(a) = account {
+            req = req.header("x-account-id", a);
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(name_in(&photo), Some("AA0001")).await, 200);
+    assert_eq!(get(name_in(&invoice), Some("AA0001")).await, 401);
+    // Without an account there is no public role to act as.
+    assert_eq!(get(name_in(&photo), None).await, 401);
+    // Another account's public role does not see Alpha's record.
+    assert_eq!(get(name_in(&photo), Some("AA0002")).await, 404);
+    // A file token opens the protected one.
+    let token = app
+        .post("/api/v1/files/token", Some(&alpha), json!({}))
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got = app
+        .download(
+            &format!("shop/{id}/{}", name_in(&invoice)),
+            Some(&token),
+            &[],
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    // The superadmin reads in the account it names, and only there.
+    let url = format!("shop/{id}/{}", name_in(&invoice));
+    let got = app
+        .download(&url, Some(&sa), &[("x-account-id", "AA0001")])
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(app.download(&url, Some(&sa), &[]).await.status, 404);
+    // Uploads are never public.
+    let res = app
+        .client
+        .get(format!("{}/api/v1/files/{photo}", app.base))
+        .header("x-account-id", "AA0001")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+});
