@@ -619,3 +619,19 @@ impl Hub {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Ops;
+    use crate::db::Operation;
+
+    #[test]
+    fn ops_are_a_set_of_writes() {
+        let ops = Ops::of([Operation::Delete, Operation::Create, Operation::Create]);
+        assert!(ops.contains(Operation::Create) && ops.contains(Operation::Delete));
+        assert!(!ops.contains(Operation::Update) && !ops.contains(Operation::Read));
+        let names: Vec<_> = ops.iter().map(Operation::name).collect();
+        assert_eq!(names, ["create", "delete"]);
+        assert_eq!(Ops::ALL.iter().count(), 3);
+    }
+}
