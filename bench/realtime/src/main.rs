@@ -2,19 +2,22 @@
 //!
 //! Against a running server (URL + superadmin credentials) it
 //! 1. creates a collection whose read rule for plain users is owner based
-//!    (`record.owner == user.id`) and hides one field (`secret`), then
+//!    (`record.owner == user.id`) or, with `--rule group`, group based
+//!    (`record.team in user.groups`: `--groups` groups per account, each
+//!    user in one of them), and hides one field (`secret`); then
 //!    `--accounts` accounts with `--users` plain users each;
 //! 2. opens `--subscribers` WebSocket connections spread evenly over those
 //!    users (so over the accounts), each subscribed to the collection,
 //!    sampling the server's RSS (`/proc/<pid>/status`, `--server-pid`) with
-//!    0 connections, at 1,000 and at all of them;
+//!    0 connections, at 100, 1,000, 5,000 and all of them;
 //! 3. has each account's admin write records at `--rate` per second for
 //!    `--duration` seconds, round robin over the users as owners, each record
 //!    carrying its write time (`sent_us`);
 //! 4. counts per subscriber what arrives: authorized deliveries, the
 //!    write→delivery latency, and **unauthorized** deliveries — an event
-//!    whose record is not this user's, of another account, or that shows
-//!    `secret` (must be 0); and the expected deliveries that never arrived;
+//!    whose record is not this user's (owner rule) or not of this user's
+//!    group (group rule), of another account, or that shows `secret` (must
+//!    be 0); and the expected deliveries that never arrived;
 //! 5. reads the server's inspector (`GET /api/v1/admin/realtime`) before and
 //!    after the writes: `changes_dispatched` and `log_reads` (the tailer's
 //!    reads of the change log that returned changes; each wake also makes
@@ -58,6 +61,14 @@ struct Args {
     /// Plain users per account (each owns its share of the records).
     #[arg(long, default_value_t = 5)]
     users: usize,
+    /// The read rule of plain users: `owner` (`record.owner == user.id`) or
+    /// `group` (`record.team in user.groups`).
+    #[arg(long, value_enum, default_value_t = Rule::Owner)]
+    rule: Rule,
+    /// Groups per account (`--rule group`); user `u` is a member of group
+    /// `u % groups`.
+    #[arg(long, default_value_t = 2)]
+    groups: usize,
     /// WebSocket subscribers, spread evenly over all users.
     #[arg(long, default_value_t = 1000)]
     subscribers: usize,
@@ -73,9 +84,29 @@ struct Args {
     /// Connections opened at once.
     #[arg(long, default_value_t = 50)]
     connect_concurrency: usize,
+    /// Seconds to leave the connections idle after they are all open, before
+    /// the RSS sample `idle` (a heartbeat goes out every 30 s): the memory of
+    /// connections that have sent something, not only just opened.
+    #[arg(long, default_value_t = 0.0)]
+    idle: f64,
     /// Write the results as JSON here too.
     #[arg(long)]
     json: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Rule {
+    Owner,
+    Group,
+}
+
+impl Rule {
+    fn text(self) -> &'static str {
+        match self {
+            Rule::Owner => "record.owner == user.id",
+            Rule::Group => "record.team in user.groups",
+        }
+    }
 }
 
 fn now_us() -> u64 {
@@ -164,7 +195,20 @@ impl Api {
 struct User {
     account_id: String,
     user_id: String,
+    /// The one group the user is a member of (`--rule group`).
+    group: String,
     token: String,
+}
+
+impl User {
+    /// Who else receives what this user receives: the user (owner rule),
+    /// or its group in its account (group rule).
+    fn audience(&self, rule: Rule) -> String {
+        match rule {
+            Rule::Owner => self.user_id.clone(),
+            Rule::Group => format!("{}/{}", self.account_id, self.group),
+        }
+    }
 }
 
 struct Account {
@@ -193,6 +237,7 @@ struct Live {
 async fn subscriber(
     ws_url: String,
     collection: String,
+    rule: Rule,
     user: User,
     live: Arc<Live>,
     mut stop: watch::Receiver<bool>,
@@ -271,8 +316,12 @@ async fn subscriber(
         let data = &v["data"];
         // Every change event this subscriber gets must be one it may see:
         // its own record, of its account, without the hidden field.
+        let readable = match rule {
+            Rule::Owner => data["owner"].as_str() == Some(user.user_id.as_str()),
+            Rule::Group => data["team"].as_str() == Some(user.group.as_str()),
+        };
         let mine = kind == create
-            && data["owner"].as_str() == Some(user.user_id.as_str())
+            && readable
             && data["account_id"].as_str() == Some(user.account_id.as_str())
             && data.get("secret").is_none();
         if !mine {
@@ -349,6 +398,7 @@ async fn main() -> Result<()> {
         "/api/v1/collections",
         Some(json!({"name": collection, "schema": [
             {"name": "owner", "type": "text"},
+            {"name": "team", "type": "text"},
             {"name": "n", "type": "number"},
             {"name": "sent_us", "type": "number"},
             {"name": "secret", "type": "text"},
@@ -356,13 +406,13 @@ async fn main() -> Result<()> {
         Some(&sa),
     )
     .await?;
-    // Role 2 (`user`): reads its own records only, never `secret`.
+    // Role 2 (`user`): reads its own records (or its group's) only, never `secret`.
     api.call(
         "PUT",
         "/api/v1/roles/2/permissions/bulk",
         Some(json!({"updates": [
-            {"collection": collection, "operation": "read", "rule": "record.owner == user.id",
-             "fields": ["owner", "n", "sent_us"]},
+            {"collection": collection, "operation": "read", "rule": args.rule.text(),
+             "fields": ["owner", "team", "n", "sent_us"]},
         ]})),
         Some(&sa),
     )
@@ -390,6 +440,25 @@ async fn main() -> Result<()> {
             .ok_or_else(|| anyhow!("register: {reg}"))?
             .to_string();
         let admin_token = api.login(&slug, &email, PASSWORD).await?;
+        let mut group_ids = Vec::new();
+        if args.rule == Rule::Group {
+            for g in 0..args.groups.max(1) {
+                let created = api
+                    .call(
+                        "POST",
+                        "/api/v1/groups",
+                        Some(json!({"name": format!("g{g}")})),
+                        Some(&admin_token),
+                    )
+                    .await?;
+                group_ids.push(
+                    created["id"]
+                        .as_str()
+                        .ok_or_else(|| anyhow!("group: {created}"))?
+                        .to_string(),
+                );
+            }
+        }
         for u in 0..args.users {
             let email = format!("u{u}@{name}.example.com");
             let created = api
@@ -404,10 +473,21 @@ async fn main() -> Result<()> {
                 .as_str()
                 .ok_or_else(|| anyhow!("user: {created}"))?
                 .to_string();
+            let group = u % args.groups.max(1);
+            if let Some(group_id) = group_ids.get(group) {
+                api.call(
+                    "POST",
+                    &format!("/api/v1/groups/{group_id}/members"),
+                    Some(json!({"user_id": user_id})),
+                    Some(&admin_token),
+                )
+                .await?;
+            }
             let token = api.login(&slug, &email, PASSWORD).await?;
             users.push(User {
                 account_id: account_id.clone(),
                 user_id,
+                group: format!("g{group}"),
                 token,
             });
         }
@@ -427,6 +507,7 @@ async fn main() -> Result<()> {
     let rss_0 = rss_kib(args.server_pid);
     let mut rss_100 = None;
     let mut rss_1k = None;
+    let mut rss_5k = None;
     let live = Arc::new(Live::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut handles = Vec::with_capacity(args.subscribers);
@@ -439,10 +520,11 @@ async fn main() -> Result<()> {
         let batch = args.connect_concurrency.min(args.subscribers - opened);
         for i in opened..opened + batch {
             let user = users[i % users.len()].clone();
-            *per_user.entry(user.user_id.clone()).or_default() += 1;
+            *per_user.entry(user.audience(args.rule)).or_default() += 1;
             handles.push(tokio::spawn(subscriber(
                 ws_url.clone(),
                 collection.clone(),
+                args.rule,
                 user,
                 live.clone(),
                 stop_rx.clone(),
@@ -465,6 +547,10 @@ async fn main() -> Result<()> {
             tokio::time::sleep(Duration::from_millis(500)).await;
             rss_1k = rss_kib(args.server_pid);
         }
+        if opened == 5000 && args.subscribers > 5000 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            rss_5k = rss_kib(args.server_pid);
+        }
     }
     let connect_s = t_connect.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -476,6 +562,11 @@ async fn main() -> Result<()> {
         "{} subscribers connected and subscribed in {connect_s:.1} s",
         args.subscribers
     );
+    let mut rss_idle = None;
+    if args.idle > 0.0 {
+        tokio::time::sleep(Duration::from_secs_f64(args.idle)).await;
+        rss_idle = rss_kib(args.server_pid);
+    }
     let before = api.inspector(&sa).await?;
     let connections_seen = before["connections"].as_u64().unwrap_or(0);
 
@@ -509,7 +600,10 @@ async fn main() -> Result<()> {
         let permit = gate.clone().acquire_owned().await?;
         let user = users[(n as usize) % users.len()].clone();
         let token = admin_tokens[&user.account_id].clone();
-        let fanout = per_user.get(&user.user_id).copied().unwrap_or(0);
+        let fanout = per_user
+            .get(&user.audience(args.rule))
+            .copied()
+            .unwrap_or(0);
         let (api, ok, failed, expected, collection) = (
             api.clone(),
             ok_writes.clone(),
@@ -519,7 +613,7 @@ async fn main() -> Result<()> {
         );
         writers.push(tokio::spawn(async move {
             let body =
-                json!({"owner": user.user_id, "n": n, "sent_us": now_us(), "secret": "hidden"});
+                json!({"owner": user.user_id, "team": user.group, "n": n, "sent_us": now_us(), "secret": "hidden"});
             match api
                 .call(
                     "POST",
@@ -602,7 +696,20 @@ async fn main() -> Result<()> {
         }
         _ => None,
     };
+    let per_conn_from_1k = match (rss_1k, rss_all) {
+        (Some(a), Some(b)) if args.subscribers > 1000 => {
+            Some((b as f64 - a as f64) / (args.subscribers - 1000) as f64)
+        }
+        _ => None,
+    };
+    let per_conn_idle = match (rss_1k, rss_idle) {
+        (Some(a), Some(b)) if args.subscribers > 1000 => {
+            Some((b as f64 - a as f64) / (args.subscribers - 1000) as f64)
+        }
+        _ => None,
+    };
     let result = json!({
+        "rule": args.rule.text(),
         "accounts": args.accounts,
         "users": users.len(),
         "subscribers": args.subscribers,
@@ -621,8 +728,8 @@ async fn main() -> Result<()> {
         "deliveries_per_s": received as f64 / span_s,
         "delivery_span_s": span_s,
         "latency_ms": {"p50": pct(&lat, 0.50), "p90": pct(&lat, 0.90), "p99": pct(&lat, 0.99), "max": pct(&lat, 1.0)},
-        "rss_kib": {"0": rss_0, "100": rss_100, "1k": rss_1k, "all": rss_all, "after_writes": rss_end},
-        "rss_per_idle_connection_kib": {"from_0": per_conn, "from_100": per_conn_slope},
+        "rss_kib": {"0": rss_0, "100": rss_100, "1k": rss_1k, "5k": rss_5k, "all": rss_all, "idle": rss_idle, "after_writes": rss_end},
+        "rss_per_idle_connection_kib": {"from_0": per_conn, "from_100": per_conn_slope, "from_1k": per_conn_from_1k, "idle_from_1k": per_conn_idle},
         "changes_dispatched": changes,
         "log_reads": log_reads,
         "log_reads_per_change": if changes > 0 { log_reads as f64 / changes as f64 } else { f64::NAN },

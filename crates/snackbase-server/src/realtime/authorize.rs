@@ -4,12 +4,11 @@
 //! the authorization cache (a database read per role and collection when it
 //! is cold, never per subscriber); a message is built once per role.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::hub::{Out, Refused};
+use super::hub::{Ops, Out, Refused};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::collections::compiled::Compiled;
@@ -51,10 +50,11 @@ fn role_key(who: &Principal) -> i64 {
     }
 }
 
-/// The read access of roles to collections, resolved once per dispatch.
+/// The read access of roles to collections, resolved once per dispatch (a
+/// few roles and collections: looked up without allocating).
 #[derive(Default)]
 pub struct Grants {
-    by: HashMap<(i64, String), Option<Arc<Access>>>,
+    by: Vec<(i64, String, Option<Arc<Access>>)>,
 }
 
 impl Grants {
@@ -65,8 +65,12 @@ impl Grants {
         who: &Principal,
         c: &Compiled,
     ) -> Result<Option<Arc<Access>>, Refused> {
-        let key = (role_key(who), c.name.clone());
-        if let Some(found) = self.by.get(&key) {
+        let role = role_key(who);
+        if let Some((.., found)) = self
+            .by
+            .iter()
+            .find(|(r, name, _)| *r == role && *name == c.name)
+        {
             return Ok(found.clone());
         }
         let found = match access::optional_cached(state, who, c, Operation::Read) {
@@ -79,15 +83,16 @@ impl Grants {
             }
         }
         .map(Arc::new);
-        self.by.insert(key, found.clone());
+        self.by.push((role, c.name.clone(), found.clone()));
         Ok(found)
     }
 }
 
-/// The messages of one change, built once per role, operation and name.
+/// The messages of one change, built once per role, operation and name (a
+/// handful: looked up without allocating).
 #[derive(Default)]
 pub struct Messages {
-    by: HashMap<(i64, Operation, String), Out>,
+    by: Vec<(i64, Operation, Box<str>, Out)>,
 }
 
 impl Messages {
@@ -103,7 +108,7 @@ impl Messages {
         who: &Principal,
         c: &Compiled,
         name: &str,
-        operations: &[Operation],
+        operations: Ops,
         change: &RecordChange,
     ) -> Option<Out> {
         if who.account_id.as_str() != change.account_id {
@@ -126,11 +131,15 @@ impl Messages {
             },
             _ => return None,
         };
-        if !operations.contains(&op) {
+        if !operations.contains(op) {
             return None;
         }
-        let key = (role_key(who), op, name.to_string());
-        if let Some(out) = self.by.get(&key) {
+        let role = role_key(who);
+        if let Some((.., out)) = self
+            .by
+            .iter()
+            .find(|(r, o, n, _)| *r == role && *o == op && **n == *name)
+        {
             return Some(out.clone());
         }
         let mut data = record.clone()?;
@@ -149,7 +158,7 @@ impl Messages {
             .into(),
             seq: Some(change.seq),
         };
-        self.by.insert(key, out.clone());
+        self.by.push((role, op, name.into(), out.clone()));
         Some(out)
     }
 }
@@ -161,7 +170,7 @@ pub async fn event(
     who: &Principal,
     c: &Compiled,
     name: &str,
-    operations: &[Operation],
+    operations: Ops,
     change: &RecordChange,
 ) -> Option<Out> {
     Messages::default()

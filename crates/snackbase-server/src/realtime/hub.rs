@@ -1,17 +1,22 @@
 //! The hub: this node's open realtime connections with their subscriptions,
 //! and the dispatch of each committed change, in `seq` order, to the
 //! subscribers allowed to read it now (see [`super::authorize`]).
+//!
+//! A change concerns only the subscribers of its account and collection: the
+//! hub keeps them in an index (the [`Registry`]'s topics), so dispatching a
+//! change costs its subscribers, not every connection of the node.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, watch};
 
 use super::authorize::{self, Grants};
 use super::log::{self, Replay};
+use super::outbox::{Outbox, Pushed};
 use crate::app::AppState;
 use crate::auth::tokens::AccessClaims;
 use crate::auth::Principal;
@@ -22,11 +27,12 @@ use crate::db::Operation;
 /// The most subscriptions one connection may hold (the SDK's own limit).
 pub const MAX_SUBSCRIPTIONS: usize = 100;
 
-/// One message for a client: its JSON text, and the change's `seq` (the SSE
+/// One message for a client: its JSON text (shared by every subscriber that
+/// receives it, and sent without a copy), and the change's `seq` (the SSE
 /// event id) when it is a change.
 #[derive(Debug, Clone)]
 pub struct Out {
-    pub text: Arc<str>,
+    pub text: Utf8Bytes,
     pub seq: Option<i64>,
 }
 
@@ -40,18 +46,47 @@ impl Out {
 }
 
 /// Why the server ends a connection (a WebSocket close code and reason).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Close {
     pub code: u16,
-    pub reason: String,
+    pub reason: &'static str,
 }
 
 impl Close {
-    pub fn new(code: u16, reason: &str) -> Self {
-        Self {
-            code,
-            reason: reason.to_string(),
+    pub fn new(code: u16, reason: &'static str) -> Self {
+        Self { code, reason }
+    }
+}
+
+/// The operations a subscription receives: a set of create, update and delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ops(u8);
+
+impl Ops {
+    const WRITES: [Operation; 3] = [Operation::Create, Operation::Update, Operation::Delete];
+    pub const ALL: Ops = Ops(0b111);
+
+    fn bit(op: Operation) -> u8 {
+        match op {
+            Operation::Create => 1,
+            Operation::Update => 2,
+            Operation::Delete => 4,
+            Operation::Read => 0,
         }
+    }
+
+    pub fn of(ops: impl IntoIterator<Item = Operation>) -> Self {
+        Self(ops.into_iter().fold(0, |set, op| set | Self::bit(op)))
+    }
+
+    pub fn contains(self, op: Operation) -> bool {
+        self.0 & Self::bit(op) != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Operation> {
+        Self::WRITES
+            .into_iter()
+            .filter(move |op| self.contains(*op))
     }
 }
 
@@ -66,26 +101,36 @@ pub struct Session {
 
 #[derive(Debug)]
 struct Sub {
-    /// The collection as the client named it (event types use this name).
-    name: String,
-    operations: Vec<Operation>,
+    /// The collection as the client named it (event types use this name);
+    /// the same collection as its topic's name, but for the letter case.
+    name: Arc<str>,
+    operations: Ops,
     /// While a replay runs: the live changes that arrive meanwhile.
     pending: Option<Vec<Out>>,
+}
+
+impl Sub {
+    fn is(&self, topic: &str) -> bool {
+        self.name.eq_ignore_ascii_case(topic)
+    }
 }
 
 /// One open connection.
 #[derive(Debug)]
 pub struct Conn {
     pub id: u64,
+    /// The account the connection acts in, for its whole life (a session
+    /// check may refresh the principal, never move it to another account).
+    account: String,
     principal: RwLock<Arc<Principal>>,
     pub session: Option<Session>,
     pub transport: &'static str,
     pub connected_at: DateTime<Utc>,
     /// What the per-user limit counts: the user, or the client address.
-    pub key: String,
-    subs: Mutex<HashMap<String, Sub>>,
-    out: mpsc::Sender<Out>,
-    close: watch::Sender<Option<Close>>,
+    key: String,
+    /// At most [`MAX_SUBSCRIPTIONS`], usually one: a list, not a map.
+    subs: Mutex<Vec<Sub>>,
+    outbox: Outbox,
     delivered: AtomicU64,
 }
 
@@ -97,54 +142,40 @@ impl Conn {
             .unwrap_or_else(|e| e.into_inner().clone())
     }
 
+    /// What the transport sends next (see [`Outbox::next`]).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
     /// Ends the connection with `why` (the transport sends it and closes).
     pub fn close(&self, why: Close) {
-        self.close.send_if_modified(|slot| {
-            if slot.is_some() {
-                return false;
-            }
-            *slot = Some(why);
-            true
-        });
+        self.outbox.close(why);
     }
 
     /// Queues a message; a full queue ends the connection (a slow consumer).
     pub fn send(&self, out: Out) -> bool {
-        match self.out.try_send(out) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(Close::new(
-                    1008,
-                    "slow consumer: too many undelivered messages",
-                ));
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        }
+        self.outbox.push(out) == Pushed::Queued
     }
 
-    fn subscriptions_of(&self, key: &str) -> Vec<Operation> {
-        self.subs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .map(|s| s.operations.clone())
-            .unwrap_or_default()
+    fn lock_subs(&self) -> std::sync::MutexGuard<'_, Vec<Sub>> {
+        self.subs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn subscriptions(&self) -> Vec<(String, Vec<Operation>)> {
-        let subs = self.subs.lock().unwrap_or_else(|e| e.into_inner());
-        subs.values()
-            .map(|s| (s.name.clone(), s.operations.clone()))
+    /// The subscription to `topic` (a collection name in lower case): the
+    /// name the client gave it and its operations.
+    fn subscription(&self, topic: &str) -> Option<(Arc<str>, Ops)> {
+        self.lock_subs()
+            .iter()
+            .find(|s| s.is(topic))
+            .map(|s| (s.name.clone(), s.operations))
+    }
+
+    fn subscriptions(&self) -> Vec<(Arc<str>, Ops)> {
+        self.lock_subs()
+            .iter()
+            .map(|s| (s.name.clone(), s.operations))
             .collect()
     }
-}
-
-/// What a transport receives when its connection is registered.
-pub struct Registered {
-    pub conn: Arc<Conn>,
-    pub messages: mpsc::Receiver<Out>,
-    pub closed: watch::Receiver<Option<Close>>,
 }
 
 /// Why a connection or a subscription is refused.
@@ -161,10 +192,55 @@ fn refused(code: &'static str, message: impl Into<String>) -> Refused {
     }
 }
 
+/// The subscribers of one account's collection.
+type Subscribers = Arc<Vec<Arc<Conn>>>;
+
+/// The node's connections, indexed.
+#[derive(Debug, Default)]
+struct Registry {
+    conns: HashMap<u64, Arc<Conn>>,
+    /// Open connections per limit key (a user, or a client address).
+    per_key: HashMap<String, usize>,
+    /// Account → collection (lower case) → its subscribers. Copied on
+    /// write, so that a dispatch takes a list without holding the lock.
+    topics: HashMap<String, HashMap<String, Subscribers>>,
+}
+
+impl Registry {
+    fn subscribers(&self, account: &str, topic: &str) -> Option<Subscribers> {
+        self.topics.get(account)?.get(topic).cloned()
+    }
+
+    fn follow(&mut self, conn: &Arc<Conn>, topic: &str) {
+        let list = self
+            .topics
+            .entry(conn.account.clone())
+            .or_default()
+            .entry(topic.to_string())
+            .or_default();
+        Arc::make_mut(list).push(conn.clone());
+    }
+
+    fn unfollow(&mut self, conn: &Conn, topic: &str) {
+        let Some(topics) = self.topics.get_mut(&conn.account) else {
+            return;
+        };
+        if let Some(list) = topics.get_mut(topic) {
+            Arc::make_mut(list).retain(|c| c.id != conn.id);
+            if list.is_empty() {
+                topics.remove(topic);
+            }
+        }
+        if topics.is_empty() {
+            self.topics.remove(&conn.account);
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Hub {
     pub limits: RealtimeLimits,
-    conns: RwLock<HashMap<u64, Arc<Conn>>>,
+    registry: RwLock<Registry>,
     next_id: AtomicU64,
     /// The last `seq` dispatched; held while dispatching so that a replay's
     /// hand-over to live delivery neither misses nor repeats a change.
@@ -183,7 +259,7 @@ impl Hub {
     pub fn new(limits: RealtimeLimits) -> Self {
         Self {
             limits,
-            conns: RwLock::default(),
+            registry: RwLock::default(),
             next_id: AtomicU64::new(1),
             gate: tokio::sync::Mutex::new(0),
             deliveries: AtomicU64::new(0),
@@ -193,8 +269,16 @@ impl Hub {
         }
     }
 
-    fn read_conns(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u64, Arc<Conn>>> {
-        self.conns.read().unwrap_or_else(|e| e.into_inner())
+    fn read_registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        self.registry.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_registry(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        self.registry.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn conns(&self) -> Vec<Arc<Conn>> {
+        self.read_registry().conns.values().cloned().collect()
     }
 
     /// Opens a connection for `principal`, within the node's and the user's limits.
@@ -204,18 +288,18 @@ impl Hub {
         session: Option<Session>,
         transport: &'static str,
         key: String,
-    ) -> Result<Registered, Refused> {
+    ) -> Result<Arc<Conn>, Refused> {
         if self.closing.load(Ordering::Acquire) {
             return Err(refused("shutting_down", "The server is shutting down"));
         }
-        let mut conns = self.conns.write().unwrap_or_else(|e| e.into_inner());
-        if conns.len() >= self.limits.max_connections {
+        let mut registry = self.write_registry();
+        if registry.conns.len() >= self.limits.max_connections {
             return Err(refused(
                 "too_many_connections",
                 "This server holds as many realtime connections as it may",
             ));
         }
-        if conns.values().filter(|c| c.key == key).count() >= self.limits.max_per_user {
+        if registry.per_key.get(&key).copied().unwrap_or(0) >= self.limits.max_per_user {
             return Err(refused(
                 "too_many_connections",
                 format!(
@@ -224,33 +308,39 @@ impl Hub {
                 ),
             ));
         }
-        let (out, messages) = mpsc::channel(self.limits.queue);
-        let (close, closed) = watch::channel(None);
         let conn = Arc::new(Conn {
             id: self.next_id.fetch_add(1, Ordering::AcqRel),
+            account: principal.account_id.to_string(),
             principal: RwLock::new(Arc::new(principal)),
             session,
             transport,
             connected_at: crate::http::time::now(),
             key,
             subs: Mutex::default(),
-            out,
-            close,
+            outbox: Outbox::new(self.limits.queue),
             delivered: AtomicU64::new(0),
         });
-        conns.insert(conn.id, conn.clone());
-        Ok(Registered {
-            conn,
-            messages,
-            closed,
-        })
+        *registry.per_key.entry(conn.key.clone()).or_default() += 1;
+        registry.conns.insert(conn.id, conn.clone());
+        Ok(conn)
     }
 
+    /// Forgets a connection that ended, with its subscriptions.
     pub fn unregister(&self, id: u64) {
-        self.conns
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+        let mut registry = self.write_registry();
+        let Some(conn) = registry.conns.remove(&id) else {
+            return;
+        };
+        if let Some(n) = registry.per_key.get_mut(&conn.key) {
+            *n -= 1;
+            if *n == 0 {
+                registry.per_key.remove(&conn.key);
+            }
+        }
+        let subs = std::mem::take(&mut *conn.lock_subs());
+        for sub in subs {
+            registry.unfollow(&conn, &sub.name.to_ascii_lowercase());
+        }
     }
 
     /// Subscribes `conn` to a collection (replacing an earlier subscription
@@ -259,9 +349,9 @@ impl Hub {
     pub async fn subscribe(
         &self,
         state: &AppState,
-        conn: &Conn,
+        conn: &Arc<Conn>,
         name: &str,
-        operations: Vec<Operation>,
+        operations: Ops,
         since: Option<i64>,
     ) -> Result<(), Refused> {
         let principal = conn.principal();
@@ -276,21 +366,28 @@ impl Hub {
         let key = c.name.to_ascii_lowercase();
         let upto = {
             let gate = self.gate.lock().await;
-            let mut subs = conn.subs.lock().unwrap_or_else(|e| e.into_inner());
-            if !subs.contains_key(&key) && subs.len() >= MAX_SUBSCRIPTIONS {
-                return Err(refused(
-                    "too_many_subscriptions",
-                    format!("Maximum {MAX_SUBSCRIPTIONS} subscriptions per connection"),
-                ));
+            let mut registry = self.write_registry();
+            let mut subs = conn.lock_subs();
+            let sub = Sub {
+                name: name.into(),
+                operations,
+                pending: since.map(|_| Vec::new()),
+            };
+            let count = subs.len();
+            match subs.iter_mut().find(|s| s.is(&key)) {
+                Some(old) => *old = sub,
+                None if count >= MAX_SUBSCRIPTIONS => {
+                    return Err(refused(
+                        "too_many_subscriptions",
+                        format!("Maximum {MAX_SUBSCRIPTIONS} subscriptions per connection"),
+                    ));
+                }
+                None => {
+                    subs.push(sub);
+                    registry.follow(conn, &key);
+                }
             }
-            subs.insert(
-                key.clone(),
-                Sub {
-                    name: name.to_string(),
-                    operations,
-                    pending: since.map(|_| Vec::new()),
-                },
-            );
+            drop(registry);
             conn.send(Out::message(json!({
                 "type": "subscribed", "collection": name, "timestamp": now_text(),
             })));
@@ -314,17 +411,12 @@ impl Hub {
         match replay {
             Ok(Replay::Changes(changes)) => {
                 for change in changes {
-                    let sub_ops = conn.subscriptions_of(&key);
-                    if let Some(out) = authorize::event(
-                        state,
-                        &mut grants,
-                        &principal,
-                        &c,
-                        name,
-                        &sub_ops,
-                        &change,
-                    )
-                    .await
+                    let Some((_, sub_ops)) = conn.subscription(&key) else {
+                        break;
+                    };
+                    if let Some(out) =
+                        authorize::event(state, &mut grants, &principal, &c, name, sub_ops, &change)
+                            .await
                     {
                         conn.send(out);
                     }
@@ -346,8 +438,10 @@ impl Hub {
         // Hand over to live delivery: what arrived meanwhile, in order.
         let _gate = self.gate.lock().await;
         let pending = {
-            let mut subs = conn.subs.lock().unwrap_or_else(|e| e.into_inner());
-            subs.get_mut(&key).and_then(|s| s.pending.take())
+            let mut subs = conn.lock_subs();
+            subs.iter_mut()
+                .find(|s| s.is(&key))
+                .and_then(|s| s.pending.take())
         };
         for out in pending.into_iter().flatten() {
             conn.send(out);
@@ -357,10 +451,15 @@ impl Hub {
 
     pub fn unsubscribe(&self, conn: &Conn, name: &str) {
         let key = name.to_ascii_lowercase();
-        conn.subs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key);
+        {
+            let mut registry = self.write_registry();
+            let mut subs = conn.lock_subs();
+            let before = subs.len();
+            subs.retain(|s| !s.is(&key));
+            if subs.len() != before {
+                registry.unfollow(conn, &key);
+            }
+        }
         conn.send(Out::message(json!({
             "type": "unsubscribed", "collection": name, "timestamp": now_text(),
         })));
@@ -382,40 +481,30 @@ impl Hub {
             self.changes.fetch_add(1, Ordering::AcqRel);
             *gate = change.seq;
             let key = change.collection.to_ascii_lowercase();
-            let targets: Vec<Arc<Conn>> = self
-                .read_conns()
-                .values()
-                .filter(|c| c.principal().account_id.as_str() == change.account_id)
-                .filter(|c| {
-                    let subs = c.subs.lock().unwrap_or_else(|e| e.into_inner());
-                    subs.contains_key(&key)
-                })
-                .cloned()
-                .collect();
-            if targets.is_empty() {
+            let Some(targets) = self.read_registry().subscribers(&change.account_id, &key) else {
                 continue;
-            }
+            };
             let Ok(c) = authorize::collection(state, &change.collection).await else {
                 continue;
             };
             let mut messages = authorize::Messages::default();
-            for conn in targets {
+            for conn in targets.iter() {
                 let principal = conn.principal();
-                let (name, ops) = {
-                    let subs = conn.subs.lock().unwrap_or_else(|e| e.into_inner());
-                    match subs.get(&key) {
-                        Some(s) => (s.name.clone(), s.operations.clone()),
-                        None => continue,
-                    }
+                let Some((name, ops)) = conn.subscription(&key) else {
+                    continue;
                 };
                 let Some(out) = messages
-                    .event(state, &mut grants, &principal, &c, &name, &ops, change)
+                    .event(state, &mut grants, &principal, &c, &name, ops, change)
                     .await
                 else {
                     continue;
                 };
-                let mut subs = conn.subs.lock().unwrap_or_else(|e| e.into_inner());
-                match subs.get_mut(&key).and_then(|s| s.pending.as_mut()) {
+                let mut subs = conn.lock_subs();
+                match subs
+                    .iter_mut()
+                    .find(|s| s.is(&key))
+                    .and_then(|s| s.pending.as_mut())
+                {
                     Some(pending) => pending.push(out),
                     None => {
                         drop(subs);
@@ -433,7 +522,7 @@ impl Hub {
     /// deactivation, refresh-token reuse), and follows role and group
     /// changes of the others.
     pub async fn sweep(&self, state: &AppState) {
-        let conns: Vec<Arc<Conn>> = self.read_conns().values().cloned().collect();
+        let conns = self.conns();
         if conns.iter().all(|c| c.session.is_none()) {
             return;
         }
@@ -453,12 +542,20 @@ impl Hub {
             }
             match crate::auth::extract::current_identity(state, &session.claims).await {
                 Ok(Some(found)) => {
-                    let mut principal = Principal::clone(&found);
-                    if let Some((account, slug)) = &session.acting {
-                        principal = principal.acting_in(account.clone(), slug.clone());
+                    // The identity cache's own principal where it is the one
+                    // to use (shared by the session's connections, and no
+                    // copy every sweep); the superadmin acting elsewhere
+                    // gets its own.
+                    let principal = match &session.acting {
+                        Some((account, slug)) => Arc::new(
+                            Principal::clone(&found).acting_in(account.clone(), slug.clone()),
+                        ),
+                        None => found,
+                    };
+                    let mut slot = conn.principal.write().unwrap_or_else(|e| e.into_inner());
+                    if !Arc::ptr_eq(&slot, &principal) {
+                        *slot = principal;
                     }
-                    *conn.principal.write().unwrap_or_else(|e| e.into_inner()) =
-                        Arc::new(principal);
                 }
                 Ok(None) => conn.close(Close::new(4003, "session ended")),
                 Err(e) => tracing::warn!(error = %e, "a realtime session check failed"),
@@ -470,17 +567,17 @@ impl Hub {
     /// it is back) and refuses new connections.
     pub fn shutdown(&self) {
         self.closing.store(true, Ordering::Release);
-        for conn in self.read_conns().values() {
+        for conn in self.conns() {
             conn.close(Close::new(1012, "server restarting: reconnect"));
         }
     }
 
     /// What the superadmin's inspector shows.
     pub fn snapshot(&self) -> Value {
-        let conns = self.read_conns();
+        let conns = self.conns();
         let mut by_account: HashMap<String, (usize, usize)> = HashMap::new();
         let mut list: Vec<Value> = conns
-            .values()
+            .iter()
             .map(|c| {
                 let p = c.principal();
                 let subs = c.subscriptions();
@@ -497,7 +594,7 @@ impl Hub {
                     "connected_at": c.connected_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                     "delivered": c.delivered.load(Ordering::Acquire),
                     "subscriptions": subs.iter().map(|(name, ops)| json!({
-                        "collection": name,
+                        "collection": &**name,
                         "operations": ops.iter().map(|o| o.name()).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                 })
@@ -520,5 +617,21 @@ impl Hub {
             "accounts": accounts,
             "items": list,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ops;
+    use crate::db::Operation;
+
+    #[test]
+    fn ops_are_a_set_of_writes() {
+        let ops = Ops::of([Operation::Delete, Operation::Create, Operation::Create]);
+        assert!(ops.contains(Operation::Create) && ops.contains(Operation::Delete));
+        assert!(!ops.contains(Operation::Update) && !ops.contains(Operation::Read));
+        let names: Vec<_> = ops.iter().map(Operation::name).collect();
+        assert_eq!(names, ["create", "delete"]);
+        assert_eq!(Ops::ALL.iter().count(), 3);
     }
 }

@@ -11,9 +11,11 @@
 mod authorize;
 pub mod hub;
 mod log;
+mod outbox;
 mod sse;
 mod ws;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, State};
@@ -26,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use hub::Hub;
-use hub::{Refused, Registered, Session};
+use hub::{Conn, Refused, Session};
 
 use crate::app::AppState;
 use crate::auth::extract::Superadmin;
@@ -78,6 +80,20 @@ fn refusal(r: Refused) -> ApiError {
     }
 }
 
+/// A registered connection. Dropping it unregisters the connection with its
+/// subscriptions: when its transport ends, or never starts (a WebSocket
+/// upgrade that fails, an event stream refused while it subscribes).
+struct Registration {
+    state: AppState,
+    conn: Arc<Conn>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.state.realtime.unregister(self.conn.id);
+    }
+}
+
 /// Authenticates a realtime request (an access token, or the public role of
 /// `?account=`; the superadmin may name an account with `?account_id=`) and
 /// registers its connection.
@@ -85,7 +101,7 @@ async fn connect(
     state: &AppState,
     parts: &mut Parts,
     transport: &'static str,
-) -> ApiResult<Registered> {
+) -> ApiResult<Registration> {
     let token = token_of(parts);
     let (principal, session) = match token {
         Some(token) => {
@@ -121,10 +137,14 @@ async fn connect(
                 .unwrap_or_default()
         ),
     };
-    state
+    let conn = state
         .realtime
         .register(principal, session, transport, key)
-        .map_err(refusal)
+        .map_err(refusal)?;
+    Ok(Registration {
+        state: state.clone(),
+        conn,
+    })
 }
 
 /// The realtime inspector: this node's connections and their subscriptions.

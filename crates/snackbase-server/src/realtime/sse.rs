@@ -5,7 +5,6 @@
 //! what it missed.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -15,13 +14,13 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use serde_json::json;
 
-use super::hub::{Close, Conn, Registered};
+use super::hub::Ops;
+use super::outbox::Next;
 use crate::app::AppState;
-use crate::db::Operation;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 /// One `collections=` value: `name` or `name:create,update`.
-fn parse_collection(raw: &str) -> ApiResult<(String, Vec<Operation>)> {
+fn parse_collection(raw: &str) -> ApiResult<(String, Ops)> {
     let (name, ops) = match raw.split_once(':') {
         Some((name, ops)) => (
             name.trim(),
@@ -43,7 +42,7 @@ fn parse_collection(raw: &str) -> ApiResult<(String, Vec<Operation>)> {
 }
 
 struct Query {
-    collections: Vec<(String, Vec<Operation>)>,
+    collections: Vec<(String, Ops)>,
     since: Option<i64>,
 }
 
@@ -104,68 +103,38 @@ pub(super) async fn connect_sse(
     mut parts: Parts,
 ) -> ApiResult<Response> {
     let q = query(&parts)?;
-    let registered = super::connect(&state, &mut parts, "sse").await?;
-    let conn = registered.conn.clone();
-    let guard = Unregister {
-        state: state.clone(),
-        id: conn.id,
-    };
+    let registration = super::connect(&state, &mut parts, "sse").await?;
     // Refuse the whole stream when a collection cannot be subscribed.
     for (name, ops) in &q.collections {
         state
             .realtime
-            .subscribe(&state, &conn, name, ops.clone(), q.since)
+            .subscribe(&state, &registration.conn, name, *ops, q.since)
             .await
             .map_err(super::refusal)?;
     }
-    Ok(Sse::new(events(registered, guard))
+    Ok(Sse::new(events(registration))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
 }
 
-/// Unregisters the connection when the stream ends (the client went away).
-struct Unregister {
-    state: AppState,
-    id: u64,
-}
-
-impl Drop for Unregister {
-    fn drop(&mut self) {
-        self.state.realtime.unregister(self.id);
-    }
-}
-
-fn events(
-    registered: Registered,
-    guard: Unregister,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    let Registered {
-        conn,
-        messages,
-        closed,
-    } = registered;
-    let start = (Some((messages, closed, conn, Arc::new(guard))), false);
-    stream::unfold(start, |(live, done)| async move {
-        if done {
-            return None;
-        }
-        let (mut messages, mut closed, conn, guard) = live?;
-        let conn: Arc<Conn> = conn;
-        tokio::select! {
-            out = messages.recv() => {
-                let out = out?;
-                let mut event = Event::default().data(out.text.as_ref());
+/// The stream's events; when it ends (the client went away, or the server
+/// closed it) the registration is dropped, which unregisters the connection.
+fn events(registration: super::Registration) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(Some(registration), |live| async move {
+        let registration = live?;
+        match registration.conn.outbox().next().await {
+            Next::Send(out) => {
+                let mut event = Event::default().data(out.text.as_str());
                 if let Some(seq) = out.seq {
                     event = event.id(seq.to_string());
                 }
-                Some((Ok(event), (Some((messages, closed, conn, guard)), false)))
+                Some((Ok(event), Some(registration)))
             }
-            _ = closed.changed() => {
-                let why = closed.borrow().clone().unwrap_or_else(|| Close::new(1000, "closed"));
+            Next::Close(why) => {
                 let last = Event::default().data(
                     json!({"type": "close", "code": why.code, "message": why.reason}).to_string(),
                 );
-                Some((Ok(last), (None, true)))
+                Some((Ok(last), None))
             }
         }
     })

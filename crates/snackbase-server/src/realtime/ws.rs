@@ -3,6 +3,7 @@
 //! sends acks, events, heartbeats and, for frames it cannot use, an
 //! `{"type": "error", "data": {code, message}}` (the connection stays open).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -12,7 +13,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::hub::{Out, Registered};
+use super::hub::{Conn, Ops, Out};
+use super::outbox::Next;
 use crate::app::AppState;
 use crate::db::Operation;
 use crate::error::{ApiResult, ErrorBody};
@@ -20,6 +22,12 @@ use crate::error::{ApiResult, ErrorBody};
 /// The largest client frame accepted.
 const MAX_FRAME: usize = 64 * 1024;
 const HEARTBEAT: Duration = Duration::from_secs(30);
+/// What the WebSocket reads from the socket at once, and keeps allocated
+/// (and filled) for the connection's life. Client frames are small and rare
+/// (subscribe, unsubscribe, ping: about 100 bytes), and every idle
+/// connection pays for this buffer, so it is small; a larger frame (up to
+/// [`MAX_FRAME`]) is read in several calls.
+const READ_BUFFER: usize = 1024;
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase", deny_unknown_fields)]
@@ -46,13 +54,9 @@ fn error(code: &str, message: impl Into<String>, collection: Option<&str>) -> Ou
 }
 
 /// The operations of a subscription: every write when none are named.
-pub(super) fn operations(names: &[String]) -> Result<Vec<Operation>, String> {
+pub(super) fn operations(names: &[String]) -> Result<Ops, String> {
     if names.is_empty() {
-        return Ok(vec![
-            Operation::Create,
-            Operation::Update,
-            Operation::Delete,
-        ]);
+        return Ok(Ops::ALL);
     }
     names
         .iter()
@@ -60,7 +64,8 @@ pub(super) fn operations(names: &[String]) -> Result<Vec<Operation>, String> {
             Operation::parse_write(n.trim())
                 .ok_or_else(|| format!("Unknown operation '{n}': use create, update or delete"))
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(Ops::of)
 }
 
 /// Opens a realtime WebSocket (credentials: `token=<access token>`, or
@@ -73,28 +78,27 @@ pub(super) async fn connect_ws(
     ws: WebSocketUpgrade,
     mut parts: Parts,
 ) -> ApiResult<Response> {
-    let registered = super::connect(&state, &mut parts, "websocket").await?;
+    let registration = super::connect(&state, &mut parts, "websocket").await?;
     Ok(ws
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| serve(state, registered, socket)))
+        .on_upgrade(move |socket| serve(state, registration, socket)))
 }
 
-async fn serve(state: AppState, registered: Registered, mut socket: WebSocket) {
-    let Registered {
-        conn,
-        mut messages,
-        mut closed,
-    } = registered;
+async fn serve(state: AppState, registration: super::Registration, mut socket: WebSocket) {
+    let conn = &registration.conn;
     let mut heartbeat =
         tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
         tokio::select! {
             frame = socket.recv() => match frame {
                 Some(Ok(Message::Text(text))) => {
-                    let reply = handle(&state, &conn, text.as_str()).await;
+                    // Boxed: handling a frame (a subscription's checks and
+                    // replay) is a large future, which every idle
+                    // connection's task would otherwise carry all the time.
+                    let reply = Box::pin(handle(&state, conn, text.as_str())).await;
                     if let Some(out) = reply {
                         conn.send(out);
                     }
@@ -105,22 +109,18 @@ async fn serve(state: AppState, registered: Registered, mut socket: WebSocket) {
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             },
-            out = messages.recv() => match out {
-                Some(out) => {
-                    if socket.send(Message::Text(out.text.as_ref().into())).await.is_err() {
+            next = conn.outbox().next() => match next {
+                Next::Send(out) => {
+                    if socket.send(Message::Text(out.text)).await.is_err() {
                         break;
                     }
                 }
-                None => break,
-            },
-            changed = closed.changed() => {
-                let why = closed.borrow().clone();
-                if let (Ok(()), Some(why)) = (changed, why) {
+                Next::Close(why) => {
                     let frame = CloseFrame { code: why.code, reason: why.reason.into() };
                     let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
                 }
-                break;
-            }
+            },
             _ = heartbeat.tick() => {
                 let beat = json!({"type": "heartbeat", "timestamp": crate::http::time::now()});
                 if socket.send(Message::Text(beat.to_string().into())).await.is_err() {
@@ -129,12 +129,11 @@ async fn serve(state: AppState, registered: Registered, mut socket: WebSocket) {
             }
         }
     }
-    state.realtime.unregister(conn.id);
 }
 
 /// Acts on one client frame; the reply to send, if any (acks and events of a
 /// subscription are queued by the hub).
-async fn handle(state: &AppState, conn: &super::hub::Conn, text: &str) -> Option<Out> {
+async fn handle(state: &AppState, conn: &Arc<Conn>, text: &str) -> Option<Out> {
     let frame: ClientFrame = match serde_json::from_str(text) {
         Ok(f) => f,
         Err(e) => {
