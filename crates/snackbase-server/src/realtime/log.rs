@@ -6,8 +6,9 @@
 //! On PostgreSQL a `seq` is taken when the change is written, not when it
 //! commits, so a reader can see `seq` 11 committed while 10 is still being
 //! written. The tailer never steps over a missing `seq` while a transaction
-//! that was running when it first saw the gap may still fill it: it waits
-//! until the snapshot's `xmin` passes the `xmax` it noted then (the gap was a
+//! that was running when it first saw the gap may still fill it: it takes a
+//! fresh transaction id then, and waits until a snapshot's `xmin` is past it
+//! (every transaction that could fill the gap has ended: the gap was a
 //! rollback). SQLite has one writer, so a gap there is always a rollback.
 
 use std::sync::Arc;
@@ -98,12 +99,33 @@ pub async fn last_seq(db: &Db) -> Result<i64, sqlx::Error> {
     Ok(rows.first().and_then(|r| number(r, "seq")).unwrap_or(0))
 }
 
+/// A transaction id newer than every one assigned so far (PostgreSQL): one
+/// taken, in a transaction of its own, for each gap the tailer waits on.
+///
+/// A snapshot's `xmax` cannot serve: it is the newest *completed* id plus
+/// one, so a transaction that took its id (and then a `seq`) before the gap
+/// was seen, but whose id is above every completed one, is neither below it
+/// nor in the snapshot's running list, and a later snapshot's `xmin` may equal
+/// its id while it still runs (a change lost when it commits).
+async fn fresh_xid(db: &Db) -> Result<u64, sqlx::Error> {
+    let rows = fetch_rows_on_pool(
+        db,
+        "SELECT pg_current_xact_id()::text AS xid",
+        &[],
+        &[("xid".into(), ColumnKind::Text)],
+    )
+    .await?;
+    Ok(rows.first().and_then(|r| number(r, "xid")).unwrap_or(0) as u64)
+}
+
 /// The position of a tailer in the log.
 #[derive(Debug)]
 pub struct Tail {
     /// The smallest `seq` not yet delivered or skipped.
     next: i64,
-    /// A missing `seq` and the snapshot `xmax` when it was first seen missing.
+    /// A missing `seq`, and a transaction id taken when it was first seen
+    /// missing ([`fresh_xid`]): every transaction that may still fill the gap
+    /// is older, so once a snapshot's `xmin` is past it, the gap was a rollback.
     gap: Option<(i64, u64)>,
 }
 
@@ -124,11 +146,10 @@ impl Tail {
             (
                 format!(
                     "SELECT {COLUMNS}, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, \
-                     pg_snapshot_xmax(pg_current_snapshot())::text AS xmax, \
                      (SELECT value FROM cache_generation WHERE id = 1)::text AS generation \
                      FROM record_changes WHERE seq >= $1 ORDER BY record_changes.seq LIMIT {BATCH}"
                 ),
-                columns(&["xmin", "xmax", "generation"]),
+                columns(&["xmin", "generation"]),
             )
         } else {
             (
@@ -152,12 +173,11 @@ impl Tail {
             if seq > self.next {
                 if postgres {
                     let xmin: u64 = text(row, "xmin").and_then(|v| v.parse().ok()).unwrap_or(0);
-                    let xmax: u64 = text(row, "xmax").and_then(|v| v.parse().ok()).unwrap_or(0);
                     match self.gap {
-                        Some((seq, wait)) if seq == self.next && xmin >= wait => {}
+                        Some((seq, wait)) if seq == self.next && xmin > wait => {}
                         Some((seq, _)) if seq == self.next => break,
                         _ => {
-                            self.gap = Some((self.next, xmax));
+                            self.gap = Some((self.next, fresh_xid(db).await?));
                             break;
                         }
                     }

@@ -509,3 +509,53 @@ async fn a_write_on_one_node_reaches_a_subscriber_on_another() {
     assert_eq!(stats["connections"], 1);
     assert_eq!(stats["items"][0]["subscriptions"][0]["collection"], "posts");
 }
+
+/// On PostgreSQL a change may take its `seq` before a later change and
+/// commit after it, from a transaction whose id is above every transaction
+/// that had ended when the tailer first saw the gap (so that gap's snapshot
+/// has it neither below its `xmax` nor in its running list). The tailer must
+/// still wait for it: the subscriber gets both changes, in `seq` order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_commits_after_a_later_one_is_delivered_in_order() {
+    if !postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let (_, _, user, _) = world(&app).await;
+    let mut ws = ws(&app, &format!("token={user}")).await;
+    ws.subscribe("posts").await;
+    let log = |id: &str| {
+        format!(
+            "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_role, after, created_at) \
+             VALUES ('AA0001', 'posts', 'create', '{id}', 'admin', \
+             '{{\"id\": \"{id}\", \"account_id\": \"AA0001\", \"title\": \"{id}\", \"status\": \"live\"}}', now())"
+        )
+    };
+    let (mut early, mut slow) = (app.pg_connection().await, app.pg_connection().await);
+    // `early` takes the older transaction id, `slow` the newer one; `slow`
+    // logs first (the smaller seq), `early` logs and commits first.
+    for sql in ["BEGIN", "SELECT pg_current_xact_id()::text"] {
+        sqlx::query(sql).execute(&mut early).await.expect(sql);
+    }
+    for sql in [
+        "BEGIN".to_string(),
+        "SELECT pg_current_xact_id()::text".to_string(),
+        log("slow"),
+    ] {
+        sqlx::query(&sql).execute(&mut slow).await.expect(&sql);
+    }
+    for sql in [log("early"), "COMMIT".to_string()] {
+        sqlx::query(&sql).execute(&mut early).await.expect(&sql);
+    }
+    // The tailer polls every 50 ms: let it see the gap, and look again.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    sqlx::query("COMMIT")
+        .execute(&mut slow)
+        .await
+        .expect("commit");
+    let first = ws.event().await;
+    assert_eq!(first["data"]["title"], "slow", "{first}");
+    let second = ws.event().await;
+    assert_eq!(second["data"]["title"], "early", "{second}");
+    assert!(first["seq"].as_i64() < second["seq"].as_i64());
+}
