@@ -194,6 +194,25 @@ describe('Files: file fields in the builder, record forms and the grid', () => {
     await screenshot(page, 'files-removed');
   });
 
+  test('the superadmin in another account sees file names (the file route serves its own account only)', async () => {
+    const acme = await api.post('/accounts', { name: 'Acme' });
+    const { token } = await api.login();
+    const form = new FormData();
+    form.append('title', 'Acme photo');
+    form.append('cover', new Blob([fs.readFileSync(first)], { type: 'image/png' }), 'acme.png');
+    const res = await fetch(`${server.base}/api/v1/records/photos`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'X-Account-ID': acme.id },
+      body: form,
+    });
+    assert.equal(res.status, 201, await res.text());
+    await page.goto(`${server.base}/admin/collections/photos/records?account=${acme.id}`);
+    const cell = row('Acme photo').locator('td[data-col=cover]');
+    await cell.getByText('acme.png').waitFor();
+    assert.equal(await cell.locator('img, a').count(), 0);
+    assert.match(await cell.locator('[data-file]').getAttribute('title'), /another account/);
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(browser.problems, []);
   });

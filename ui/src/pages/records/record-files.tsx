@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import { FileText } from 'lucide-react';
 import { useFileToken } from '@/api/files';
 import { useSession } from '@/lib/auth';
@@ -35,12 +35,17 @@ export function displayName(stored: string): string {
   return stored.replace(/_[a-z0-9]{10}(\.[^.]*)?$/, '$1');
 }
 
-/** A 100x100 thumbnail of a record's image, or null when it cannot be shown. */
-function Thumb({ src, alt, className }: { src: string; alt: string; className: string }) {
-  const [failed, setFailed] = useState(false);
-  useEffect(() => setFailed(false), [src]);
-  if (failed) return <FileText className="h-4 w-4 shrink-0 text-muted-fg" aria-hidden />;
-  return <img src={src} alt={alt} className={className} loading="lazy" onError={() => setFailed(true)} />;
+/**
+ * A 100x100 thumbnail of a record's image; a file icon when it cannot be
+ * shown. It keeps the URL it first loaded for the same file (`id`), so a
+ * renewed token does not load every thumbnail of the page again.
+ */
+function Thumb({ id, src, alt, className }: { id: string; src: string; alt: string; className: string }) {
+  const [shown, setShown] = useState({ id, src, failed: false });
+  // Another file, or a failed load (an expired token, say) with a newer token: load again.
+  if (shown.id !== id || (shown.failed && shown.src !== src)) setShown({ id, src, failed: false });
+  if (shown.failed) return <FileText className="h-4 w-4 shrink-0 text-muted-fg" aria-hidden />;
+  return <img src={shown.src} alt={alt} className={className} loading="lazy" onError={() => setShown((s) => ({ ...s, failed: true }))} />;
 }
 
 /** One stored file of a record: its thumbnail (images) or name, linking to the download. */
@@ -60,7 +65,7 @@ export function StoredFile({ recordId, name, size = 'sm' }: { recordId: string; 
   return (
     <a href={href} target="_blank" rel="noreferrer noopener" title={name} data-file={name} className="inline-flex items-center gap-1.5 text-xs text-primary hover:underline">
       {isImageName(name) ? (
-        <Thumb src={recordFileUrl(ctx.collection, recordId, name, { token: ctx.token, thumb: '100x100' })} alt={label} className={`${box} shrink-0 rounded border border-border object-cover`} />
+        <Thumb id={`${recordId}/${name}`} src={recordFileUrl(ctx.collection, recordId, name, { token: ctx.token, thumb: '100x100' })} alt={label} className={`${box} shrink-0 rounded border border-border object-cover`} />
       ) : (
         <FileText className="h-3.5 w-3.5 shrink-0" aria-hidden />
       )}
