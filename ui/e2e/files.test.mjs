@@ -194,6 +194,30 @@ describe('Files: file fields in the builder, record forms and the grid', () => {
     await screenshot(page, 'files-removed');
   });
 
+  test('a file too large is stopped in the form; a type the server refuses is shown under its field', async () => {
+    await page.goto(`${server.base}/admin/collections/photos/records?account=${SY}`);
+    await page.getByRole('button', { name: 'New record' }).click();
+    await page.locator('#record-title').fill('Refused');
+    const big = path.join(dir, 'big.png');
+    fs.writeFileSync(big, Buffer.concat([png(2, 2, [0, 0, 0]), Buffer.alloc(1_100_000)]));
+    await page.locator('#record-cover').setInputFiles(big);
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('#record-cover-error').getByText(/^big\.png is 1\.\d MB; at most/).waitFor();
+    // No type the browser knows: the server sniffs it (text) and refuses it for image/*.
+    await page.getByRole('button', { name: 'Remove big.png' }).click();
+    await page.getByTestId('drop-cover').evaluate((zone) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['plain words'], 'mystery'));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('#record-cover-error').getByText('Files of type text/plain are not allowed here').waitFor();
+    await screenshot(page, 'files-refused');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('confirm-ok').click();
+    assert.equal((await api.get('/records/photos', { 'X-Account-ID': SY })).items.length, 1, 'nothing was created');
+  });
+
   test('the superadmin in another account sees file names (the file route serves its own account only)', async () => {
     const acme = await api.post('/accounts', { name: 'Acme' });
     const { token } = await api.login();
