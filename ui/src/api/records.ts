@@ -66,6 +66,7 @@ function useInvalidateRecords() {
   };
 }
 
+/** A record write's body: JSON, or multipart/form-data when files are attached (docs/files.md). */
 interface WriteArgs {
   collection: string;
   accountId: string | null;
@@ -74,7 +75,7 @@ interface WriteArgs {
 export function useCreateRecord() {
   const invalidate = useInvalidateRecords();
   return useMutation({
-    mutationFn: ({ collection, accountId, data }: WriteArgs & { data: RecordData }) =>
+    mutationFn: ({ collection, accountId, data }: WriteArgs & { data: RecordData | FormData }) =>
       api.post<RecordItem>(path(collection), data, { headers: accountHeader(accountId) }),
     onSuccess: invalidate,
   });
@@ -83,7 +84,7 @@ export function useCreateRecord() {
 export function useUpdateRecord() {
   const invalidate = useInvalidateRecords();
   return useMutation({
-    mutationFn: ({ collection, accountId, id, data }: WriteArgs & { id: string; data: RecordData }) =>
+    mutationFn: ({ collection, accountId, id, data }: WriteArgs & { id: string; data: RecordData | FormData }) =>
       api.patch<RecordItem>(path(collection, id), data, { headers: accountHeader(accountId) }),
     onSuccess: invalidate,
   });

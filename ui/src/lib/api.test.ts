@@ -183,6 +183,21 @@ describe('fetch wrapper: bodies and errors', () => {
     });
   });
 
+  it('sends a FormData body as it is, leaving its content type to the browser; the same form on a retry', async () => {
+    const { store } = loggedIn('old');
+    const server = fakeServer({ refreshOk: true });
+    const client = createApiClient({ store, fetch: server.fetchFn });
+    const form = new FormData();
+    form.append('cover', new File(['x'], 'a.png', { type: 'image/png' }));
+    await client.post('/records/posts', form);
+    const sent = server.fetchFn.mock.calls.filter(([url]) => url.endsWith('/records/posts'));
+    expect(sent).toHaveLength(2);
+    for (const [, init] of sent) {
+      expect(init.body).toBe(form);
+      expect(init.headers).not.toHaveProperty('Content-Type');
+    }
+  });
+
   it('parses the error envelope with its details', async () => {
     const res = json(422, {
       error: 'validation_error',

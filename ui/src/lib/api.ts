@@ -6,6 +6,7 @@
 //   wait for it, then each retries once. A failed refresh ends the session.
 // - Parses the error envelope `{error, message, details}` into ApiError.
 // - 204 (and any empty body) resolves to undefined.
+// - A FormData body is sent as multipart/form-data; anything else as JSON.
 
 import { sessionStore, type SessionStore } from './session';
 import type { ErrorEnvelope, FieldErrorDetail, TokenPair } from './types';
@@ -101,8 +102,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
 
   async function send(method: string, path: string, opts: RequestOptions, token: string | null) {
     const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
-    let body: string | undefined;
-    if (opts.body !== undefined) {
+    let body: string | FormData | undefined;
+    if (opts.body instanceof FormData) {
+      // The browser writes multipart/form-data with its boundary.
+      body = opts.body;
+    } else if (opts.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(opts.body);
     }

@@ -2,9 +2,10 @@
 // server sees them, and the JSON body they become.
 
 import { z } from 'zod';
+import { checkFiles, isFileValue, toFileValue, type FileFormValue } from './record-files';
 import type { Field, Json, RecordData } from './types';
 
-export type FormValue = string | string[];
+export type FormValue = string | string[] | FileFormValue;
 export type RecordFormValues = { data: Record<string, FormValue> };
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -22,6 +23,7 @@ export function localInputToIso(local: string): string {
 }
 
 function toFormValue(f: Field, value: Json | undefined): FormValue {
+  if (f.type === 'file') return toFileValue(value);
   if (value === null || value === undefined) return f.type === 'select' && f.options?.multiple ? [] : '';
   switch (f.type) {
     case 'boolean':
@@ -41,7 +43,7 @@ function toFormValue(f: Field, value: Json | undefined): FormValue {
 export function toFormValues(schema: Field[], record?: RecordData): RecordFormValues {
   const data: Record<string, FormValue> = {};
   for (const f of schema) {
-    const start = record ? record[f.name] : f.default;
+    const start = record ? record[f.name] : f.type === 'file' ? null : f.default;
     data[f.name] = toFormValue(f, start ?? undefined);
   }
   return { data };
@@ -51,6 +53,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The problem with one input, or null. */
 export function checkValue(f: Field, v: FormValue): string | null {
+  if (isFileValue(v)) return f.type === 'file' ? checkFiles(f, v) : null;
   const empty = Array.isArray(v) ? v.length === 0 : v.trim() === '';
   if (empty) return f.required && f.default === null ? `${f.name} is required` : null;
   if (Array.isArray(v)) {
@@ -103,7 +106,9 @@ export function checkValue(f: Field, v: FormValue): string | null {
 
 export function recordFormSchema(schema: Field[]) {
   return z
-    .object({ data: z.record(z.string(), z.union([z.string(), z.array(z.string())])) })
+    .object({
+      data: z.record(z.string(), z.union([z.string(), z.array(z.string()), z.custom<FileFormValue>(isFileValue)])),
+    })
     .superRefine((values, ctx) => {
       for (const f of schema) {
         const problem = checkValue(f, values.data[f.name] ?? '');
@@ -112,7 +117,7 @@ export function recordFormSchema(schema: Field[]) {
     });
 }
 
-function toJson(f: Field, v: FormValue): Json {
+function toJson(f: Field, v: Exclude<FormValue, FileFormValue>): Json {
   if (Array.isArray(v)) return v;
   const s = f.type === 'text' || f.type === 'json' ? v : v.trim();
   if (s.trim() === '') return null;
@@ -138,12 +143,15 @@ export function toPayload(schema: Field[], values: RecordFormValues, original?: 
   const out: RecordData = {};
   for (const f of schema) {
     const v = values.data[f.name] ?? '';
+    // File fields are recordBody's (record-files.ts).
+    if (f.type === 'file' || isFileValue(v)) continue;
     const json = toJson(f, v);
     if (!original) {
       if (json !== null && !(Array.isArray(json) && json.length === 0)) out[f.name] = json;
       continue;
     }
-    const before = toJson(f, toFormValue(f, original[f.name] ?? undefined));
+    const start = toFormValue(f, original[f.name] ?? undefined);
+    const before = isFileValue(start) ? null : toJson(f, start);
     if (JSON.stringify(before) !== JSON.stringify(json)) out[f.name] = json;
   }
   return out;

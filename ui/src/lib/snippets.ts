@@ -24,6 +24,9 @@ export function exampleValue(f: Field): Json {
     }
     case 'reference':
       return `<${f.collection ?? 'record'} id>`;
+    case 'file':
+      // The `path` POST /files/upload returned (or send the record as multipart/form-data).
+      return f.options?.multiple ? ['<uploaded file path>'] : '<uploaded file path>';
   }
 }
 

@@ -132,6 +132,7 @@ export const FIELD_KINDS = [
   'json',
   'select',
   'reference',
+  'file',
 ] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
@@ -152,6 +153,14 @@ export interface FieldOptions {
   pattern?: string | null;
   values?: string[] | null;
   multiple?: boolean | null;
+  /** Files: the largest file, in bytes. */
+  max_size?: number | null;
+  /** Files: allowed types (`image/png`, `image/*`), checked against the sniffed type. */
+  mime_types?: string[] | null;
+  /** Files: thumbnail sizes offered besides `100x100`. */
+  thumbs?: string[] | null;
+  /** Files: downloads need a token (every record file needs one today). */
+  protected?: boolean | null;
 }
 
 export interface Field {
@@ -584,6 +593,12 @@ export interface MigrationHistoryItem {
   description: string;
   isDynamic: boolean;
   createdAt: string;
+}
+
+/** `POST /files/token`: opens downloads (`?token=`) for `expires_in` seconds. */
+export interface FileToken {
+  token: string;
+  expires_in: number;
 }
 
 export interface MigrationHistory {

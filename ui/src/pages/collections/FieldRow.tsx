@@ -73,7 +73,7 @@ export function FieldRow({ index: i, count, targets, onMove, onRemove }: FieldRo
           <Checkbox {...register(`schema.${i}.required`)} /> Required
         </label>
         <label className="flex items-center gap-2">
-          <Checkbox {...register(`schema.${i}.unique`)} disabled={f.type === 'json'} /> Unique
+          <Checkbox {...register(`schema.${i}.unique`)} disabled={f.type === 'json' || f.type === 'file'} /> Unique
         </label>
         <label className="flex items-center gap-2">
           <Checkbox {...register(`schema.${i}.pii`)} /> PII
@@ -159,7 +159,28 @@ export function FieldRow({ index: i, count, targets, onMove, onRemove }: FieldRo
             </label>
           </>
         )}
-        {f.type !== 'reference' && (
+        {f.type === 'file' && (
+          <>
+            <FormField label="Max size (bytes)" htmlFor={id('max_size')} error={e.max_size?.message} hint="Empty: the server's limit">
+              <Input id={id('max_size')} inputMode="numeric" placeholder="10485760" aria-invalid={!!e.max_size} {...register(`schema.${i}.max_size`)} />
+            </FormField>
+            <FormField label="Types" htmlFor={id('mime_types')} error={e.mime_types?.message} hint="Comma-separated; empty: the server's list">
+              <Input id={id('mime_types')} placeholder="image/*, application/pdf" aria-invalid={!!e.mime_types} {...register(`schema.${i}.mime_types`)} />
+            </FormField>
+            <FormField label="Thumbnail sizes" htmlFor={id('thumbs')} error={e.thumbs?.message} hint="Besides 100x100, e.g. 300x0, 200x200f">
+              <Input id={id('thumbs')} placeholder="300x300" aria-invalid={!!e.thumbs} {...register(`schema.${i}.thumbs`)} />
+            </FormField>
+            <div className="flex flex-col gap-2 self-end pb-2 text-sm">
+              <label className="flex items-center gap-2">
+                <Checkbox {...register(`schema.${i}.multiple`)} data-testid={`schema-${i}-multiple`} /> Several files
+              </label>
+              <label className="flex items-center gap-2" title="Downloads need a token">
+                <Checkbox {...register(`schema.${i}.protected`)} /> Protected
+              </label>
+            </div>
+          </>
+        )}
+        {f.type !== 'reference' && f.type !== 'file' && (
           <FormField label="Default" htmlFor={id('default')} error={e.default?.message} hint={DEFAULT_HINT[f.type]}>
             <Input id={id('default')} {...register(`schema.${i}.default`)} />
           </FormField>

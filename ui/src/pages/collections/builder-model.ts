@@ -21,6 +21,8 @@ export const RESERVED_FIELD_NAMES = [
 ];
 
 const IDENT = /^[A-Za-z][A-Za-z0-9_]*$/;
+const MIME = /^[A-Za-z0-9*.+_-]+\/[A-Za-z0-9*.+_-]+$/;
+const THUMB = /^\d{1,4}x\d{1,4}[tbf]?$/;
 
 export const fieldFormSchema = z.object({
   /** The field's name when loaded (edit mode); '' for a new field. */
@@ -42,6 +44,13 @@ export const fieldFormSchema = z.object({
   pattern: z.string(),
   values: z.string(),
   multiple: z.boolean(),
+  /** Files: the largest file, in bytes ('' for the server's limit). */
+  max_size: z.string(),
+  /** Files: comma-separated types, `image/*` allowed. */
+  mime_types: z.string(),
+  /** Files: comma-separated thumbnail sizes besides 100x100. */
+  thumbs: z.string(),
+  protected: z.boolean(),
   collection: z.string(),
   on_delete: z.union([z.enum(ON_DELETE), z.literal('')]),
 });
@@ -53,7 +62,8 @@ export function newField(name = ''): FieldForm {
   return {
     original: '', name, type: 'text', required: false, unique: false, pii: false, searchable: false, mask_type: '',
     default: '', min: '', max: '', integer: false, min_length: '', max_length: '', pattern: '',
-    values: '', multiple: false, collection: '', on_delete: '',
+    values: '', multiple: false, max_size: '', mime_types: '', thumbs: '', protected: false,
+    collection: '', on_delete: '',
   };
 }
 
@@ -78,6 +88,8 @@ export function fromField(f: Field): FieldForm {
     min: str(o.min), max: str(o.max), integer: o.integer ?? false,
     min_length: str(o.min_length), max_length: str(o.max_length), pattern: o.pattern ?? '',
     values: (o.values ?? []).join(', '), multiple: o.multiple ?? false,
+    max_size: str(o.max_size), mime_types: (o.mime_types ?? []).join(', '), thumbs: (o.thumbs ?? []).join(', '),
+    protected: o.protected ?? false,
     collection: f.collection ?? '', on_delete: f.on_delete ?? '',
   };
 }
@@ -135,6 +147,13 @@ function optionsOf(f: FieldForm): FieldOptions | undefined {
     o.values = splitValues(f.values);
     if (f.multiple) o.multiple = true;
   }
+  if (f.type === 'file') {
+    if (f.multiple) o.multiple = true;
+    if (num(f.max_size) !== undefined) o.max_size = num(f.max_size);
+    if (splitValues(f.mime_types).length) o.mime_types = splitValues(f.mime_types);
+    if (splitValues(f.thumbs).length) o.thumbs = splitValues(f.thumbs);
+    if (f.protected) o.protected = true;
+  }
   return Object.keys(o).length ? o : undefined;
 }
 
@@ -188,6 +207,12 @@ export const builderSchema = z
         else if (new Set(values).size !== values.length) at('values', 'Select values must be distinct');
       }
       if (f.type === 'json' && f.unique) at('unique', 'json fields cannot be unique');
+      if (f.type === 'file') {
+        if (f.max_size.trim() && !/^[1-9]\d*$/.test(f.max_size.trim())) at('max_size', 'max_size is a number of bytes, at least 1');
+        if (splitValues(f.mime_types).some((t) => !MIME.test(t))) at('mime_types', 'Types look like image/png or image/*');
+        if (splitValues(f.thumbs).some((t) => !THUMB.test(t))) at('thumbs', 'Sizes look like 200x200, 0x300, 300x0, 200x200t, 200x200b or 200x200f');
+        if (f.default.trim()) at('default', 'A file field has no default');
+      }
       if (f.type === 'number') {
         for (const k of ['min', 'max'] as const) if (f[k].trim() && !Number.isFinite(Number(f[k]))) at(k, `${k} must be a number`);
         if (f.min.trim() && f.max.trim() && Number(f.min) > Number(f.max)) at('max', 'min must not exceed max');

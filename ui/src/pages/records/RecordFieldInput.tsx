@@ -5,11 +5,15 @@ import type { Field } from '@/lib/types';
 import { Badge } from '@/components/ui/badge';
 import { Checkbox, Input, Select, Textarea } from '@/components/ui/input';
 import { FormField } from '@/components/ui/form-field';
+import { isFileValue, toFileValue } from '@/lib/record-files';
+import { FileInput } from './FileInput';
 import { RelationPicker } from './RelationPicker';
 
 interface Props {
   field: Field;
   accountId: string | null;
+  /** The record being edited (file previews). */
+  recordId?: string;
 }
 
 function hint(f: Field): string | undefined {
@@ -23,11 +27,16 @@ function hint(f: Field): string | undefined {
   }
   if (f.type === 'json') return 'Any JSON value';
   if (f.type === 'datetime') return 'Your local time; stored in UTC';
+  if (f.type === 'file') {
+    return [o?.multiple ? 'several files' : null, o?.max_size != null ? `up to ${o.max_size.toLocaleString()} bytes each` : null, o?.mime_types?.length ? o.mime_types.join(', ') : null]
+      .filter(Boolean)
+      .join(', ') || undefined;
+  }
   return undefined;
 }
 
 /** The input for one field, chosen by its type. */
-export function RecordFieldInput({ field: f, accountId }: Props) {
+export function RecordFieldInput({ field: f, accountId, recordId }: Props) {
   const { register, control, formState } = useFormContext<RecordFormValues>();
   const id = `record-${f.name}`;
   const error = formState.errors.data?.[f.name]?.message;
@@ -112,6 +121,24 @@ export function RecordFieldInput({ field: f, accountId }: Props) {
               accountId={accountId}
               value={typeof field.value === 'string' ? field.value : ''}
               onChange={field.onChange}
+              invalid={!!error}
+            />
+          )}
+        />
+      );
+      break;
+    case 'file':
+      control_ = (
+        <Controller
+          control={control}
+          name={name}
+          render={({ field }) => (
+            <FileInput
+              id={id}
+              field={f}
+              value={isFileValue(field.value) ? field.value : toFileValue(null)}
+              onChange={field.onChange}
+              recordId={recordId}
               invalid={!!error}
             />
           )}

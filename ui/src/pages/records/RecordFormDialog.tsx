@@ -4,6 +4,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useCreateRecord, useUpdateRecord } from '@/api/records';
 import { applyServerErrors } from '@/lib/form-errors';
 import { recordFormSchema, toFormValues, toPayload, type RecordFormValues } from '@/lib/record-form';
+import { isFileValue, recordBody, type FileFormValue } from '@/lib/record-files';
 import { useGuardedClose } from '@/lib/use-unsaved-guard';
 import type { Field, RecordItem } from '@/lib/types';
 import { Button } from '@/components/ui/button';
@@ -44,19 +45,27 @@ function RecordForm({ open, onClose, collection, schema, accountId, record }: Pr
 
   const rename = Object.fromEntries(schema.map((f) => [f.name, `data.${f.name}`]));
 
+  const fileFields = useMemo(() => schema.filter((f) => f.type === 'file'), [schema]);
+
   const onSubmit = form.handleSubmit(async (values) => {
     setFormError('');
+    const files: Record<string, FileFormValue> = {};
+    for (const f of fileFields) {
+      const v = values.data[f.name];
+      if (isFileValue(v)) files[f.name] = v;
+    }
     try {
       if (record) {
-        const data = toPayload(schema, values, record);
-        if (Object.keys(data).length === 0) {
+        const data = recordBody(fileFields, toPayload(schema, values, record), files, record);
+        if (!(data instanceof FormData) && Object.keys(data).length === 0) {
           onClose();
           return;
         }
         await update.mutateAsync({ collection, accountId, id: record.id, data });
         toast.success('Record saved');
       } else {
-        const created = await create.mutateAsync({ collection, accountId, data: toPayload(schema, values) });
+        const data = recordBody(fileFields, toPayload(schema, values), files);
+        const created = await create.mutateAsync({ collection, accountId, data });
         toast.success(`Record ${created.id.slice(0, 8)} created`);
       }
       onClose();
@@ -88,8 +97,8 @@ function RecordForm({ open, onClose, collection, schema, accountId, record }: Pr
           <FormError message={formError} />
           <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
             {schema.map((f) => (
-              <div key={f.name} className={f.type === 'json' ? 'md:col-span-2' : undefined}>
-                <RecordFieldInput field={f} accountId={accountId} />
+              <div key={f.name} className={f.type === 'json' || f.type === 'file' ? 'md:col-span-2' : undefined}>
+                <RecordFieldInput field={f} accountId={accountId} recordId={record?.id} />
               </div>
             ))}
           </div>

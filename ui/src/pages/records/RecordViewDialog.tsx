@@ -49,7 +49,7 @@ export function RecordViewDialog({ record, schema, onClose, onEdit }: Props) {
           <div key={n} className="contents">
             <dt className="font-mono text-xs text-muted-fg sm:pt-0.5">{n}</dt>
             <dd className="min-w-0 break-words">
-              <RecordCell value={record[n]} field={schema?.find((f) => f.name === n)} expanded={expand[n]} />
+              <RecordCell value={record[n]} field={schema?.find((f) => f.name === n)} expanded={expand[n]} recordId={record.id} />
             </dd>
           </div>
         ))}

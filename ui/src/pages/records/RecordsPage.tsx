@@ -29,6 +29,7 @@ import { rememberCollection } from './RecordsIndexPage';
 import { RecordsTable, type Sort } from './RecordsTable';
 import { RecordViewDialog, recordJson } from './RecordViewDialog';
 import { recordLabel } from './record-display';
+import { RecordFilesProvider } from './record-files';
 import { useRecordAccount } from './useRecordAccount';
 
 const LIMIT = 25;
@@ -142,130 +143,132 @@ export function RecordsPage() {
   const badSearch = records.error instanceof ApiError && records.error.status === 422 ? (records.error.details.find((d) => d.field === 'search') ?? null) : null;
 
   return (
-    <div className="flex flex-col gap-4">
-      <PageHeader
-        back={
-          <Link to={superadmin ? '/collections' : '/records'} className="mb-1 inline-flex items-center gap-1 text-xs text-muted-fg hover:text-fg">
-            <ArrowLeft className="h-3 w-3" /> {superadmin ? 'Collections' : 'Records'}
-          </Link>
-        }
-        title={name}
-        description={superadmin ? 'Records of the chosen account' : 'Records of your account'}
-        actions={
-          <>
-            {superadmin && <AccountPicker accounts={accounts} value={accountId} onChange={setAccount} />}
-            {superadmin && collection.data && (
-              <>
-                <Button variant="outline" onClick={() => navigate(`/collections/${name}/api`)} aria-label="API preview">
-                  <Code2 className="h-4 w-4" /> <span className="hidden md:inline">API</span>
-                </Button>
-                <Button variant="outline" onClick={() => navigate(`/collections/${collection.data?.id}/edit`)} aria-label="Edit schema">
-                  <Pencil className="h-4 w-4" /> <span className="hidden md:inline">Schema</span>
-                </Button>
-              </>
-            )}
-            <Button onClick={() => setCreating(true)} disabled={notFound || (readsSchemas && !schema && !collection.isError)}>
-              <Plus className="h-4 w-4" /> New record
-            </Button>
-          </>
-        }
-      />
-      {!notFound && (
-        <CollectionTabs name={name} accountId={accountId} />
-      )}
-      {notFound ? (
-        <Card>
-          <EmptyState title={`No collection named “${name}”`}>
-            <Link to="/collections" className="text-primary hover:underline">
-              See all collections
+    <RecordFilesProvider collection={name} accountId={accountId} hasFiles={schema?.some((f) => f.type === 'file') ?? false}>
+      <div className="flex flex-col gap-4">
+        <PageHeader
+          back={
+            <Link to={superadmin ? '/collections' : '/records'} className="mb-1 inline-flex items-center gap-1 text-xs text-muted-fg hover:text-fg">
+              <ArrowLeft className="h-3 w-3" /> {superadmin ? 'Collections' : 'Records'}
             </Link>
-          </EmptyState>
-        </Card>
-      ) : (
-        <Card>
-          <div className="flex flex-wrap items-start justify-between gap-2 border-b border-border p-3">
-            <div className="flex min-w-0 flex-1 flex-col gap-2">
-              {canSearch && (
-                <RecordSearch
-                  search={search}
-                  fields={searchable}
-                  ranked={Boolean(search) && !params.get('sort')}
-                  error={badSearch?.message}
-                  onChange={(q) => set({ q: q || null, page: null })}
-                />
-              )}
-              <RecordFilters fields={schema ? fieldNames : []} filter={filter} error={badFilter} onChange={(f) => set({ filter: f || null, page: null })} />
-            </div>
-            <div className="flex flex-wrap gap-2">
-              {selected.size > 0 && (
+          }
+          title={name}
+          description={superadmin ? 'Records of the chosen account' : 'Records of your account'}
+          actions={
+            <>
+              {superadmin && <AccountPicker accounts={accounts} value={accountId} onChange={setAccount} />}
+              {superadmin && collection.data && (
                 <>
-                  <Button variant="outline" onClick={() => copy(JSON.stringify(items.filter((r) => selected.has(r.id)).map((r) => JSON.parse(recordJson(r)) as unknown), null, 2), `${selected.size} records`)}>
-                    <Copy className="h-4 w-4" /> <span className="hidden sm:inline">Copy</span>
+                  <Button variant="outline" onClick={() => navigate(`/collections/${name}/api`)} aria-label="API preview">
+                    <Code2 className="h-4 w-4" /> <span className="hidden md:inline">API</span>
                   </Button>
-                  <Button variant="danger" onClick={() => void onBulkDelete()} loading={bulk.isPending} data-testid="bulk-delete">
-                    <Trash2 className="h-4 w-4" /> Delete {selected.size}
+                  <Button variant="outline" onClick={() => navigate(`/collections/${collection.data?.id}/edit`)} aria-label="Edit schema">
+                    <Pencil className="h-4 w-4" /> <span className="hidden md:inline">Schema</span>
                   </Button>
                 </>
               )}
-              <LiveIndicator status={live} />
-              <ColumnToggle fields={fieldNames} hidden={columns.hidden} onToggle={columns.toggle} />
-              <Button variant="outline" size="icon" onClick={() => void records.refetch()} aria-label="Refresh">
-                <RefreshCw className={records.isFetching ? 'h-4 w-4 animate-spin' : 'h-4 w-4'} />
+              <Button onClick={() => setCreating(true)} disabled={notFound || (readsSchemas && !schema && !collection.isError)}>
+                <Plus className="h-4 w-4" /> New record
               </Button>
-            </div>
-          </div>
-          {!ready || records.isPending ? (
-            <Spinner />
-          ) : badFilter ? (
-            <EmptyState title="Fix the filter to see records" />
-          ) : badSearch ? (
-            <EmptyState title="Search is not possible here" />
-          ) : records.isError ? (
-            <ErrorState error={records.error} onRetry={() => void records.refetch()} />
-          ) : items.length === 0 ? (
-            <EmptyState title={search ? `No records match “${search}”` : filter ? 'No records match these filters' : 'No records yet'} />
-          ) : (
-            <>
-              <RecordsTable
-                items={items}
-                columns={columns.visibleFields}
-                systemColumns={columns.visibleSystem}
-                schema={schema}
-                sort={sort}
-                onSort={onSort}
-                selected={selected}
-                onSelect={(id, on) => setSelected((s) => { const n = new Set(s); if (on) n.add(id); else n.delete(id); return n; })}
-                onSelectAll={(on) => setSelected(on ? new Set(items.map((r) => r.id)) : new Set())}
-                onView={setViewing}
-                onEdit={setEditing}
-                onCopy={(r) => copy(recordJson(r), 'Record')}
-                onDelete={(r) => void onDelete(r)}
-              />
-              <Pagination page={page} pageCount={pageCount} total={total} noun="records" onPage={(p) => set({ page: String(p) })} />
             </>
-          )}
-        </Card>
-      )}
-      {schema ? (
-        <>
-          <RecordFormDialog open={creating} onClose={() => setCreating(false)} collection={name} schema={schema} accountId={accountId} />
-          <RecordFormDialog open={editing !== null} onClose={() => setEditing(null)} collection={name} schema={schema} accountId={accountId} record={editing} />
-        </>
-      ) : (
-        <>
-          <JsonRecordDialog open={creating} onClose={() => setCreating(false)} collection={name} accountId={accountId} />
-          <JsonRecordDialog open={editing !== null} onClose={() => setEditing(null)} collection={name} accountId={accountId} record={editing} />
-        </>
-      )}
-      <RecordViewDialog
-        record={viewing}
-        schema={schema}
-        onClose={() => setViewing(null)}
-        onEdit={(r) => {
-          setViewing(null);
-          setEditing(r);
-        }}
-      />
-    </div>
+          }
+        />
+        {!notFound && (
+          <CollectionTabs name={name} accountId={accountId} />
+        )}
+        {notFound ? (
+          <Card>
+            <EmptyState title={`No collection named “${name}”`}>
+              <Link to="/collections" className="text-primary hover:underline">
+                See all collections
+              </Link>
+            </EmptyState>
+          </Card>
+        ) : (
+          <Card>
+            <div className="flex flex-wrap items-start justify-between gap-2 border-b border-border p-3">
+              <div className="flex min-w-0 flex-1 flex-col gap-2">
+                {canSearch && (
+                  <RecordSearch
+                    search={search}
+                    fields={searchable}
+                    ranked={Boolean(search) && !params.get('sort')}
+                    error={badSearch?.message}
+                    onChange={(q) => set({ q: q || null, page: null })}
+                  />
+                )}
+                <RecordFilters fields={schema ? fieldNames : []} filter={filter} error={badFilter} onChange={(f) => set({ filter: f || null, page: null })} />
+              </div>
+              <div className="flex flex-wrap gap-2">
+                {selected.size > 0 && (
+                  <>
+                    <Button variant="outline" onClick={() => copy(JSON.stringify(items.filter((r) => selected.has(r.id)).map((r) => JSON.parse(recordJson(r)) as unknown), null, 2), `${selected.size} records`)}>
+                      <Copy className="h-4 w-4" /> <span className="hidden sm:inline">Copy</span>
+                    </Button>
+                    <Button variant="danger" onClick={() => void onBulkDelete()} loading={bulk.isPending} data-testid="bulk-delete">
+                      <Trash2 className="h-4 w-4" /> Delete {selected.size}
+                    </Button>
+                  </>
+                )}
+                <LiveIndicator status={live} />
+                <ColumnToggle fields={fieldNames} hidden={columns.hidden} onToggle={columns.toggle} />
+                <Button variant="outline" size="icon" onClick={() => void records.refetch()} aria-label="Refresh">
+                  <RefreshCw className={records.isFetching ? 'h-4 w-4 animate-spin' : 'h-4 w-4'} />
+                </Button>
+              </div>
+            </div>
+            {!ready || records.isPending ? (
+              <Spinner />
+            ) : badFilter ? (
+              <EmptyState title="Fix the filter to see records" />
+            ) : badSearch ? (
+              <EmptyState title="Search is not possible here" />
+            ) : records.isError ? (
+              <ErrorState error={records.error} onRetry={() => void records.refetch()} />
+            ) : items.length === 0 ? (
+              <EmptyState title={search ? `No records match “${search}”` : filter ? 'No records match these filters' : 'No records yet'} />
+            ) : (
+              <>
+                <RecordsTable
+                  items={items}
+                  columns={columns.visibleFields}
+                  systemColumns={columns.visibleSystem}
+                  schema={schema}
+                  sort={sort}
+                  onSort={onSort}
+                  selected={selected}
+                  onSelect={(id, on) => setSelected((s) => { const n = new Set(s); if (on) n.add(id); else n.delete(id); return n; })}
+                  onSelectAll={(on) => setSelected(on ? new Set(items.map((r) => r.id)) : new Set())}
+                  onView={setViewing}
+                  onEdit={setEditing}
+                  onCopy={(r) => copy(recordJson(r), 'Record')}
+                  onDelete={(r) => void onDelete(r)}
+                />
+                <Pagination page={page} pageCount={pageCount} total={total} noun="records" onPage={(p) => set({ page: String(p) })} />
+              </>
+            )}
+          </Card>
+        )}
+        {schema ? (
+          <>
+            <RecordFormDialog open={creating} onClose={() => setCreating(false)} collection={name} schema={schema} accountId={accountId} />
+            <RecordFormDialog open={editing !== null} onClose={() => setEditing(null)} collection={name} schema={schema} accountId={accountId} record={editing} />
+          </>
+        ) : (
+          <>
+            <JsonRecordDialog open={creating} onClose={() => setCreating(false)} collection={name} accountId={accountId} />
+            <JsonRecordDialog open={editing !== null} onClose={() => setEditing(null)} collection={name} accountId={accountId} record={editing} />
+          </>
+        )}
+        <RecordViewDialog
+          record={viewing}
+          schema={schema}
+          onClose={() => setViewing(null)}
+          onEdit={(r) => {
+            setViewing(null);
+            setEditing(r);
+          }}
+        />
+      </div>
+    </RecordFilesProvider>
   );
 }

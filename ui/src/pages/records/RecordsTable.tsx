@@ -79,7 +79,7 @@ export function RecordsTable(p: Props) {
               {p.columns.map((c) => (
                 <Td key={c} className="whitespace-nowrap" data-col={c}>
                   <div className="max-w-80 overflow-hidden text-ellipsis">
-                    <RecordCell value={r[c]} field={p.schema?.find((f) => f.name === c)} expanded={expandedOf(r, c)} />
+                    <RecordCell value={r[c]} field={p.schema?.find((f) => f.name === c)} expanded={expandedOf(r, c)} recordId={r.id} />
                   </div>
                 </Td>
               ))}

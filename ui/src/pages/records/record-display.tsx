@@ -2,6 +2,8 @@ import type { Field, Json, RecordData } from '@/lib/types';
 import { SYSTEM_FIELDS } from '@/lib/types';
 import { formatDateTime, shortId } from '@/lib/utils';
 import { Badge } from '@/components/ui/badge';
+import { fileNames } from '@/lib/record-files';
+import { FileCell } from './record-files';
 
 /** A short human label for a record: its first text value, else its id. */
 export function recordLabel(record: RecordData, schema?: Field[]): string {
@@ -22,12 +24,18 @@ interface CellProps {
   value: Json | undefined;
   field?: Field;
   expanded?: Json;
+  /** The record's id (file fields link to its files). */
+  recordId?: string;
 }
 
 /** One grid cell, drawn by the field's type. */
-export function RecordCell({ value, field, expanded }: CellProps) {
+export function RecordCell({ value, field, expanded, recordId }: CellProps) {
   if (value === null || value === undefined || value === '') return <span className="text-muted-fg">—</span>;
   const type = field?.type;
+  if (type === 'file') {
+    const names = fileNames(value);
+    return names.length ? <FileCell recordId={recordId} names={names} /> : <span className="text-muted-fg">—</span>;
+  }
   if (type === 'boolean' || typeof value === 'boolean') {
     return <Badge tone={value ? 'success' : 'neutral'}>{value ? 'Yes' : 'No'}</Badge>;
   }
