@@ -61,16 +61,20 @@ process.once('exit', () => {
 export async function startServer({ bin = defaultBinary(), superadmin = true, env = {}, args = [] } = {}) {
   if (!fs.existsSync(bin)) throw new Error(`SnackBase binary not found at ${bin} (set SNACKBASE_BIN)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-test-'));
-  const port = await freePort();
+  // Port 0: the server binds a port the kernel picks and logs it, so two
+  // servers started at once can never race for the same port.
   const child = spawn(bin, ['serve', ...args], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
       HOME: dir,
       SNACKBASE_HOST: '127.0.0.1',
-      SNACKBASE_PORT: String(port),
+      SNACKBASE_PORT: '0',
       SNACKBASE_LOG_FORMAT: 'console',
       SNACKBASE_LOG_LEVEL: 'WARNING',
+      // Warnings only, but for the one line that tells the bound address.
+      RUST_LOG: 'warn,snackbase::cli=info',
+      NO_COLOR: '1',
       // Limits on, as in production, but far above what tests send from one address.
       SNACKBASE_RATE_LIMIT_ENABLED: 'true',
       SNACKBASE_RATE_LIMIT_PER_MINUTE: '100000',
@@ -87,7 +91,6 @@ export async function startServer({ bin = defaultBinary(), superadmin = true, en
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const base = `http://127.0.0.1:${port}`;
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {
       running.delete(child.pid);
@@ -97,15 +100,19 @@ export async function startServer({ bin = defaultBinary(), superadmin = true, en
 
   const deadline = Date.now() + 30_000;
   let setupUrl = null;
+  let port = null;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${stderr}\n${stdout}`);
     const m = stderr.match(/(https?:\/\/\S+\/admin\/setup\?token=[0-9a-f]+)/);
     if (m) setupUrl = m[1];
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok && (superadmin || setupUrl)) break;
-    } catch {
-      // not listening yet
+    port ??= Number(stdout.match(/SnackBase is listening.*?127\.0\.0\.1:(\d+)/)?.[1]) || null;
+    if (port) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/health`);
+        if (res.ok && (superadmin || setupUrl)) break;
+      } catch {
+        // not answering yet
+      }
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -114,6 +121,7 @@ export async function startServer({ bin = defaultBinary(), superadmin = true, en
     await new Promise((r) => setTimeout(r, 50));
   }
   const token = setupUrl ? new URL(setupUrl).searchParams.get('token') : null;
+  const base = `http://127.0.0.1:${port}`;
   return {
     base,
     port,

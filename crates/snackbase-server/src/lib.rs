@@ -220,15 +220,17 @@ pub async fn serve(
     result
 }
 
-/// The first-run setup link, while no superadmin exists.
-pub fn setup_url(state: &AppState) -> Option<String> {
+/// The first-run setup link, while no superadmin exists. `port` is the port
+/// the server is bound to (not always the configured one: port 0 lets the
+/// kernel pick).
+pub fn setup_url(state: &AppState, port: u16) -> Option<String> {
     let token = state.setup.peek()?;
     let base = state.config.external_url.clone().unwrap_or_else(|| {
         let host = match state.config.host.as_str() {
             "0.0.0.0" | "::" | "" => "localhost",
             other => other,
         };
-        format!("http://{host}:{}", state.config.port)
+        format!("http://{host}:{port}")
     });
     Some(format!("{base}/admin/setup?token={token}"))
 }

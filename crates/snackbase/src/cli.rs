@@ -212,7 +212,7 @@ async fn serve(config: Config, ui_dir: Option<std::path::PathBuf>) -> anyhow::Re
         .with_context(|| format!("binding {address}"))?;
     let bound = listener.local_addr()?;
     tracing::info!(address = %bound, backend = state.db.backend().name(), "SnackBase is listening");
-    if let Some(url) = snackbase_server::setup_url(&state) {
+    if let Some(url) = snackbase_server::setup_url(&state, bound.port()) {
         // Printed on stderr as well as logged, so that it stands out at first run.
         eprintln!("\nNo superadmin exists yet. Create one within this run at:\n\n    {url}\n");
         tracing::warn!("no superadmin exists; open the one-time setup link printed above");
