@@ -27,9 +27,11 @@ export function UsageCard({ usage }: { usage: StorageUsage }) {
         title="Usage"
         description={rows.length >= MAX_ROWS ? `The ${MAX_ROWS} accounts using the most space` : 'Files stored per account, biggest first'}
       />
-      <div className="grid grid-cols-2 gap-3 border-b border-border px-4 py-3 sm:max-w-md">
-        <Total label="Files" value={usage.files.toLocaleString()} testId="storage-total-files" />
-        <Total label="Size" value={formatBytes(usage.bytes)} testId="storage-total-bytes" />
+      <div className="border-b border-border px-4 py-3">
+        <div className="grid max-w-md grid-cols-2 gap-3">
+          <Total label="Files" value={usage.files.toLocaleString()} testId="storage-total-files" />
+          <Total label="Size" value={formatBytes(usage.bytes)} testId="storage-total-bytes" />
+        </div>
       </div>
       {rows.length === 0 ? (
         <EmptyState title="No files stored yet" />
@@ -47,8 +49,8 @@ export function UsageCard({ usage }: { usage: StorageUsage }) {
             <tbody>
               {rows.map((a) => (
                 <tr key={a.account_id} data-account={a.account_id} data-files={a.files} data-bytes={a.bytes}>
-                  <Td className="max-w-64 truncate">
-                    <Link to={`/accounts/${a.account_id}`} className="hover:underline">
+                  <Td className="max-w-36 truncate sm:max-w-64">
+                    <Link to={`/accounts/${a.account_id}`} className="hover:underline" title={a.account_name}>
                       {a.account_name}
                     </Link>
                   </Td>
