@@ -4,7 +4,8 @@
 // now" reports its run in a toast and as the last run. Account admins have
 // no Storage page and the API refuses them. (b) S3 (an endpoint nobody
 // answers: the server does not contact S3 at start): the bucket and endpoint
-// show, the access key only as the server's redacted text, the secret never.
+// show, the access key only as the server's redacted text, the secret never;
+// a sweep there fails and says so.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -159,6 +160,16 @@ describe('Storage page, S3', () => {
       assert.ok(!html.includes(s), `the page holds ${s}`);
     }
     await screenshot(page, 'storage-s3', { fullPage: true });
+  });
+
+  test('Sweep now against an S3 nobody answers reports the failure', async () => {
+    // The server retries the listing for a few seconds, then answers 200 with the run's error.
+    await page.getByRole('button', { name: 'Sweep now' }).click();
+    await page.locator('[data-toast=error]').filter({ hasText: 'Sweep failed' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('storage-last-run').getByText('failed', { exact: true }).waitFor();
+    const text = await page.locator('body').innerText();
+    assert.ok(!text.includes(SECRET) && !text.includes(KEY_ID), 'the error shows no key');
+    await screenshot(page, 'storage-s3-sweep-failed');
   });
 
   test('390 px: the S3 settings fit', async () => {
