@@ -73,6 +73,7 @@ describe('layout at desktop and phone widths', () => {
     ['webhooks', `/webhooks?account=${acme.id}`],
     ['logs', '/logs'],
     ['realtime', '/realtime'],
+    ['storage', '/storage'],
   ];
   const accountAdminPages = [
     ['users', '/users'],

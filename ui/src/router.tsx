@@ -26,6 +26,7 @@ import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
 import { WebhooksPage } from '@/pages/webhooks/WebhooksPage';
 import { LogsPage } from '@/pages/logs/LogsPage';
 import { RealtimePage } from '@/pages/realtime/RealtimePage';
+import { StoragePage } from '@/pages/storage/StoragePage';
 import { EmailLogsPage } from '@/pages/email/EmailLogsPage';
 import { EmailLogDetailPage } from '@/pages/email/EmailLogDetailPage';
 import { RulesPage } from '@/pages/collections/RulesPage';
@@ -113,6 +114,7 @@ export const router = createBrowserRouter(
                 { path: 'migrations', element: <MigrationsPage /> },
                 { path: 'logs', element: <LogsPage /> },
                 { path: 'realtime', element: <RealtimePage /> },
+                { path: 'storage', element: <StoragePage /> },
               ],
             },
             { path: '*', element: <NotFoundPage /> },

@@ -16,6 +16,7 @@ import {
   FileText,
   ScrollText,
   Radio,
+  HardDrive,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -49,6 +50,7 @@ export const NAV: NavItem[] = [
   { to: '/webhooks', label: 'Webhooks', icon: Webhook, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/logs', label: 'Logs', icon: ScrollText, superadminOnly: true, enabled: true },
   { to: '/realtime', label: 'Realtime', icon: Radio, superadminOnly: true, enabled: true },
+  { to: '/storage', label: 'Storage', icon: HardDrive, superadminOnly: true, enabled: true },
   { to: '/migrations', label: 'Migrations', icon: DatabaseZap, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: true, enabled: false },
