@@ -46,6 +46,8 @@ pub struct App {
     pub storage: crate::files::Storage,
     /// Bounds the thumbnails made at once (see `files::thumbs`).
     pub thumbnails: crate::files::thumbs::Thumbnailer,
+    /// Removes orphaned files (see `files::sweep`).
+    pub file_sweeper: crate::files::sweep::Sweeper,
 }
 
 /// The shared state handed to every handler.
@@ -132,6 +134,7 @@ impl AppState {
             realtime,
             storage,
             thumbnails: Default::default(),
+            file_sweeper: Default::default(),
             config,
             db,
             tokens,

@@ -197,6 +197,7 @@ pub async fn serve(
         state.config.change_log_retention,
         stopped_sweep,
     ));
+    let files_sweeper = tokio::spawn(files::sweep::run(state.clone(), stopped_realtime.clone()));
     let realtime = tokio::spawn(realtime::run(state.clone(), stopped_realtime));
     // Realtime connections last until the server stops: tell their clients
     // to reconnect, so that the graceful shutdown does not wait on them.
@@ -212,6 +213,7 @@ pub async fn serve(
     let _ = sweeper.await;
     let _ = pruner.await;
     let _ = realtime.await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(15), files_sweeper).await;
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

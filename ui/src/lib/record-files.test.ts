@@ -100,5 +100,6 @@ describe('record file fields', () => {
   it('builds download and thumbnail URLs with the file token', () => {
     expect(recordFileUrl('posts', 'r1', 'a b.png', { thumb: '100x100', token: 't.k' })).toBe('/api/v1/files/posts/r1/a%20b.png?thumb=100x100&token=t.k');
     expect(recordFileUrl('posts', 'r1', 'a.pdf', { download: true })).toBe('/api/v1/files/posts/r1/a.pdf?download=1');
+    expect(recordFileUrl('posts', 'r1', 'a.png', { token: 't', account: 'AA0002' })).toBe('/api/v1/files/posts/r1/a.png?account_id=AA0002&token=t');
   });
 });

@@ -122,11 +122,12 @@ export function recordFileUrl(
   collection: string,
   recordId: string,
   name: string,
-  opts: { token?: string | null; thumb?: string; download?: boolean } = {},
+  opts: { token?: string | null; account?: string | null; thumb?: string; download?: boolean } = {},
 ): string {
   const params = new URLSearchParams();
   if (opts.thumb) params.set('thumb', opts.thumb);
   if (opts.download) params.set('download', '1');
+  if (opts.account) params.set('account_id', opts.account);
   if (opts.token) params.set('token', opts.token);
   const q = params.toString();
   const seg = encodeURIComponent;

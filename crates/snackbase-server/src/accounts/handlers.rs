@@ -343,6 +343,20 @@ pub async fn delete_account(
     }
     tx.commit().await?;
     tracing::info!(account_id = %account_id, "account deleted");
+    // Its files' rows went with it; their objects go now, in the background
+    // (a crash leaves them to the sweeper).
+    let app = state.clone();
+    tokio::spawn(async move {
+        match crate::files::sweep::delete_account(&app, &account_id).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(account_id = %account_id, objects = n, "deleted the account's files")
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(account_id = %account_id, error = %e, "the account's files were not deleted; the sweeper retries")
+            }
+        }
+    });
     Ok(StatusCode::NO_CONTENT)
 }
 

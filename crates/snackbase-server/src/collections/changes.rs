@@ -475,6 +475,22 @@ pub async fn apply_change(
     statements.extend(statements_add);
     statements.extend(search_after);
     execute_ddl(tx, &statements).await?;
+    // Stored files follow a renamed field (the sweeper would take the old
+    // name's files for orphans).
+    for change in &changes {
+        if let Change::RenameField { from, to } = change {
+            tx.before_write().await?;
+            on_tx!(tx, |c| sqlx::query(
+                "UPDATE files SET field = $1 WHERE collection = $2 AND field = $3"
+            )
+            .bind(to)
+            .bind(&next.name)
+            .bind(from)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        }
+    }
 
     for (name, default) in backfills {
         let nulls = {

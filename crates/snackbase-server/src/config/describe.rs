@@ -65,6 +65,14 @@ impl Config {
             ("STORAGE_PATH", self.storage_path.display().to_string()),
             ("DATA_DIR", self.data_dir.display().to_string()),
             ("FILE_TOKEN_SECONDS", self.file_token_seconds.to_string()),
+            (
+                "FILES_SWEEP_INTERVAL_SECONDS",
+                self.files_sweep_interval.as_secs().to_string(),
+            ),
+            (
+                "FILES_SWEEP_GRACE_SECONDS",
+                self.files_sweep_grace.as_secs().to_string(),
+            ),
             ("MAX_FILE_SIZE", self.max_file_size.to_string()),
             ("ALLOWED_MIME_TYPES", list(&self.allowed_mime_types)),
             ("MAX_BODY_SIZE", self.max_body_size.to_string()),

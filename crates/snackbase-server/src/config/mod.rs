@@ -70,6 +70,11 @@ pub struct Config {
     pub storage: StorageBackend,
     /// How long a file token (`POST /files/token`) is valid.
     pub file_token_seconds: i64,
+    /// How often every node sweeps orphaned files (zero: never on schedule).
+    pub files_sweep_interval: std::time::Duration,
+    /// How old a row-less object or an unclaimed upload of a record write
+    /// must be before the sweeper takes it for an orphan.
+    pub files_sweep_grace: std::time::Duration,
     pub data_dir: PathBuf,
     pub max_file_size: u64,
     pub allowed_mime_types: Vec<String>,
@@ -142,6 +147,8 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("STORAGE_S3_SECRET_ACCESS_KEY", None),
     ("STORAGE_S3_FORCE_PATH_STYLE", Some("false")),
     ("FILE_TOKEN_SECONDS", Some("180")),
+    ("FILES_SWEEP_INTERVAL_SECONDS", Some("3600")),
+    ("FILES_SWEEP_GRACE_SECONDS", Some("3600")),
     ("DATA_DIR", Some("./sb_data")),
     ("MAX_FILE_SIZE", Some("10485760")),
     (
@@ -456,6 +463,20 @@ impl Config {
                 "must be between 10 and 86400",
             ));
         }
+        let files_sweep_interval: u64 = s.parsed("FILES_SWEEP_INTERVAL_SECONDS")?;
+        if files_sweep_interval != 0 && !(60..=2_592_000).contains(&files_sweep_interval) {
+            return Err(ConfigError::new(
+                "SNACKBASE_FILES_SWEEP_INTERVAL_SECONDS",
+                "must be 0 (off) or between 60 and 2592000 (30 days)",
+            ));
+        }
+        let files_sweep_grace: u64 = s.parsed("FILES_SWEEP_GRACE_SECONDS")?;
+        if !(300..=2_592_000).contains(&files_sweep_grace) {
+            return Err(ConfigError::new(
+                "SNACKBASE_FILES_SWEEP_GRACE_SECONDS",
+                "must be between 300 (5 minutes) and 2592000 (30 days)",
+            ));
+        }
         let max_file_size: u64 = s.parsed("MAX_FILE_SIZE")?;
         if max_file_size == 0 {
             return Err(ConfigError::new(
@@ -499,6 +520,8 @@ impl Config {
             storage_path: PathBuf::from(s.string("STORAGE_PATH")),
             storage: StorageBackend::read(&s)?,
             file_token_seconds,
+            files_sweep_interval: std::time::Duration::from_secs(files_sweep_interval),
+            files_sweep_grace: std::time::Duration::from_secs(files_sweep_grace),
             data_dir: PathBuf::from(s.string("DATA_DIR")),
             max_file_size,
             allowed_mime_types: s.list("ALLOWED_MIME_TYPES")?,

@@ -149,6 +149,10 @@ fn storage_is_local_by_default_and_s3_is_validated() {
         ("SNACKBASE_STORAGE_S3_FORCE_PATH_STYLE", "maybe"),
         ("SNACKBASE_FILE_TOKEN_SECONDS", "1"),
         ("SNACKBASE_MAX_FILE_SIZE", "0"),
+        ("SNACKBASE_FILES_SWEEP_INTERVAL_SECONDS", "30"),
+        ("SNACKBASE_FILES_SWEEP_INTERVAL_SECONDS", "-1"),
+        ("SNACKBASE_FILES_SWEEP_GRACE_SECONDS", "0"),
+        ("SNACKBASE_FILES_SWEEP_GRACE_SECONDS", "99999999"),
     ] {
         let mut all: Vec<(&str, &str)> = s3.iter().copied().filter(|(k, _)| *k != var).collect();
         all.push((var, value));

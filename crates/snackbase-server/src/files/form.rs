@@ -169,6 +169,7 @@ async fn read_parts(
                     mime_type: stored.mime_type,
                     sha256: &stored.sha256,
                     created_by: caller.user_id.as_deref(),
+                    for_field: Some(&field.name),
                 },
             )
             .await;

@@ -144,6 +144,7 @@ pub async fn upload_file(
                 mime_type: stored.mime_type,
                 sha256: &stored.sha256,
                 created_by: Some(user.id()),
+                for_field: None,
             },
         )
         .await;

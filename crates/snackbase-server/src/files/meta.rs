@@ -33,6 +33,10 @@ pub struct NewFile<'a> {
     pub mime_type: &'a str,
     pub sha256: &'a str,
     pub created_by: Option<&'a str>,
+    /// The file field a record write uploads this file for: set until the
+    /// write claims it, so that an upload whose write never committed
+    /// (a crash) is recognised and swept (`files::sweep`).
+    pub for_field: Option<&'a str>,
 }
 
 const COLUMNS: &str = "id, account_id, key, original_name, size, mime_type, sha256, created_by, \
@@ -46,8 +50,8 @@ pub async fn insert(db: &Db, account: &AccountId, file: &NewFile<'_>) -> ApiResu
     let mut tx = db.begin().await?;
     on_tx!(&mut tx, |c| {
         sqlx::query(
-        "INSERT INTO files (id, account_id, key, original_name, size, mime_type, sha256, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO files (id, account_id, key, original_name, size, mime_type, sha256, created_by, created_at, field) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )
     .bind(&id)
     .bind(account.as_str())
@@ -58,6 +62,7 @@ pub async fn insert(db: &Db, account: &AccountId, file: &NewFile<'_>) -> ApiResu
     .bind(file.sha256)
     .bind(file.created_by)
     .bind(now)
+    .bind(file.for_field)
     .execute(c)
     .await
     .map(|r| r.rows_affected())
@@ -77,9 +82,11 @@ pub async fn insert(db: &Db, account: &AccountId, file: &NewFile<'_>) -> ApiResu
     })
 }
 
-/// The object `key` of `account`, if it is recorded.
+/// The object `key` of `account`, if it is recorded (and not dropped).
 pub async fn find(db: &Db, account: &AccountId, key: &Key) -> ApiResult<Option<FileRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM files WHERE account_id = $1 AND key = $2");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE account_id = $1 AND key = $2 AND dropped_at IS NULL"
+    );
     Ok(on_pool!(db, |p| sqlx::query_as::<_, FileRow>(&sql)
         .bind(account.as_str())
         .bind(key.as_str())
@@ -92,7 +99,8 @@ pub async fn find(db: &Db, account: &AccountId, key: &Key) -> ApiResult<Option<F
 pub async fn remove(db: &Db, account: &AccountId, key: &Key) -> ApiResult<bool> {
     let mut tx = db.begin().await?;
     let removed = on_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM files WHERE account_id = $1 AND key = $2 AND collection IS NULL"
+        "DELETE FROM files WHERE account_id = $1 AND key = $2 AND collection IS NULL \
+         AND dropped_at IS NULL"
     )
     .bind(account.as_str())
     .bind(key.as_str())
@@ -101,4 +109,19 @@ pub async fn remove(db: &Db, account: &AccountId, key: &Key) -> ApiResult<bool> 
     .map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(removed > 0)
+}
+
+/// Removes the marked row of a dropped file whose object is deleted.
+pub async fn forget_dropped(db: &Db, account: &AccountId, key: &Key) -> ApiResult<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM files WHERE account_id = $1 AND key = $2 AND dropped_at IS NOT NULL"
+    )
+    .bind(account.as_str())
+    .bind(key.as_str())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(())
 }

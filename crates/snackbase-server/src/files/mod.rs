@@ -6,8 +6,11 @@
 //! ([`meta`]), always read and written with the caller's account. Uploads
 //! stream with their size limit enforced while reading and their type
 //! sniffed from the content ([`upload`], [`sniff`]); downloads stream with
-//! ranges, ETags and safe headers ([`download`]). See docs/files.md.
+//! ranges, ETags and safe headers ([`download`]). Files nobody holds any
+//! more are removed, also after a crash ([`sweep`]); the superadmin sees the
+//! storage and its usage at `/admin/storage`. See docs/files.md.
 
+mod admin;
 pub mod download;
 pub mod form;
 mod handlers;
@@ -17,6 +20,7 @@ pub mod record;
 mod serve_record;
 pub mod sniff;
 pub mod storage;
+pub mod sweep;
 pub mod thumbs;
 pub mod upload;
 
@@ -41,6 +45,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::upload_file))
         .routes(routes!(handlers::file_token))
+        .routes(routes!(admin::storage_info))
+        .routes(routes!(admin::sweep_now))
         .merge(OpenApiRouter::with_openapi(doc).route("/files/{*path}", method_router))
         // The upload's size is checked while it streams (files::upload).
         .layer(axum::extract::DefaultBodyLimit::disable())

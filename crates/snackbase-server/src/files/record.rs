@@ -4,7 +4,8 @@
 //! claimed by a record in the record's own transaction: the `files` row gets
 //! the collection, record and field, after checking the field's `max_size`
 //! and `mime_types`. A rolled-back write claims nothing. Files a write drops
-//! lose their row in the same transaction and their object after the commit.
+//! have their row marked in the same transaction; the object goes after the
+//! commit, then the row (`files::sweep` finishes what a crash interrupts).
 
 use serde_json::{Map, Value};
 
@@ -207,8 +208,10 @@ pub async fn forget(
 }
 
 /// After a committed update or delete (a built-in after-hook): deletes the
-/// objects of the files the record dropped. A failure leaves an orphan
-/// object, logged.
+/// objects of the files the record dropped, then their marked rows. A
+/// failure leaves the mark, which the sweeper finishes (`files::sweep`). A
+/// delete may have cascaded to other records' files: the sweeper is woken
+/// to purge their marks.
 pub async fn delete_dropped(state: &crate::app::AppState, event: &crate::hooks::HookEvent) {
     let (Some(name), Some(previous), Some(account)) = (
         event.collection.as_deref(),
@@ -232,27 +235,39 @@ pub async fn delete_dropped(state: &crate::app::AppState, event: &crate::hooks::
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(collection = name, error = %e, "dropped files not deleted");
+                    state.file_sweeper.wake();
                     return;
                 }
             }
         }
     };
+    if event.event == crate::hooks::Event::RecordAfterDelete && !c.back_refs.is_empty() {
+        state.file_sweeper.wake();
+    }
     if !has_files(&c) {
         return;
     }
     let account = AccountId::from_stored(account);
     for key in dropped(&account, &c, previous, event.record.as_ref()) {
-        state.storage.delete_logged(&key).await;
+        if let Err(e) = state.storage.delete(&key).await {
+            tracing::warn!(key = %key, error = %e, "a dropped file was not deleted; the sweeper retries");
+            continue;
+        }
         delete_thumbs(state, &key).await;
+        if let Err(e) = super::meta::forget_dropped(&state.db, &account, &key).await {
+            tracing::warn!(key = %key, error = %e, "a dropped file's row was not removed; the sweeper retries");
+        }
     }
 }
 
-/// Deletes the thumbnails made of the file at `key` (`{account}/uploads/{name}`).
-pub async fn delete_thumbs(state: &crate::app::AppState, key: &Key) {
+/// Deletes the thumbnails made of the file at `key` (`{account}/uploads/{name}`);
+/// how many were deleted.
+pub async fn delete_thumbs(state: &crate::app::AppState, key: &Key) -> u64 {
     let mut parts = key.as_str().split('/');
     let (Some(account), Some(_), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
-        return;
+        return 0;
     };
+    let mut deleted = 0;
     match state
         .storage
         .list(&format!("{account}/thumbs/{name}"))
@@ -262,11 +277,13 @@ pub async fn delete_thumbs(state: &crate::app::AppState, key: &Key) {
             for k in keys {
                 if let Ok((k, _)) = Key::parse(&k) {
                     state.storage.delete_logged(&k).await;
+                    deleted += 1;
                 }
             }
         }
         Err(e) => tracing::warn!(key = %key, error = %e, "thumbnails not listed for deletion"),
     }
+    deleted
 }
 
 fn unknown_file(field: &Field, name: &str) -> ApiError {
@@ -296,7 +313,7 @@ async fn claim(
     tx.before_write().await?;
     let claimed = on_tx!(&mut *tx, |conn| sqlx::query_as::<_, Claimed>(
         "UPDATE files SET collection = $1, record_id = $2, field = $3 \
-         WHERE account_id = $4 AND key = $5 AND (collection IS NULL \
+         WHERE account_id = $4 AND key = $5 AND dropped_at IS NULL AND (collection IS NULL \
          OR (collection = $1 AND record_id = $2 AND field = $3)) \
          RETURNING size, mime_type"
     )
@@ -334,6 +351,8 @@ async fn claim(
     Ok(())
 }
 
+/// Marks the row of a file the write dropped; its object goes after the
+/// commit (`delete_dropped`, or the sweeper after a crash).
 async fn release(tx: &mut Tx, account: &AccountId, name: &str) -> ApiResult<()> {
     let Ok(segment) = Segment::parse(name) else {
         return Ok(());
@@ -341,10 +360,12 @@ async fn release(tx: &mut Tx, account: &AccountId, name: &str) -> ApiResult<()> 
     let key = Key::upload(account, &segment);
     tx.before_write().await?;
     on_tx!(&mut *tx, |conn| sqlx::query(
-        "DELETE FROM files WHERE account_id = $1 AND key = $2"
+        "UPDATE files SET dropped_at = $3 WHERE account_id = $1 AND key = $2 \
+         AND dropped_at IS NULL"
     )
     .bind(account.as_str())
     .bind(key.as_str())
+    .bind(crate::http::time::now())
     .execute(conn)
     .await
     .map(|r| r.rows_affected()))?;

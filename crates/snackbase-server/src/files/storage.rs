@@ -192,6 +192,31 @@ impl Storage {
     }
 }
 
+/// An object as a listing shows it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub key: String,
+    pub modified: chrono::DateTime<chrono::Utc>,
+}
+
+impl Storage {
+    /// Every object under `prefix` (`""`: all) with when it was written, as
+    /// a stream (the sweeper walks the whole storage this way).
+    pub fn objects(&self, prefix: &str) -> BoxStream<'static, Result<Listed, StorageError>> {
+        let prefix = (!prefix.is_empty()).then(|| StorePath::from(prefix));
+        self.store
+            .list(prefix.as_ref())
+            .map(|r| {
+                r.map(|meta| Listed {
+                    key: meta.location.to_string(),
+                    modified: meta.last_modified,
+                })
+                .map_err(StorageError::from_store)
+            })
+            .boxed()
+    }
+}
+
 /// A write in progress. Dropping it without [`Upload::finish`] leaves at most
 /// an unfinished multipart upload; call [`Upload::abort`] to remove it.
 pub struct Upload {

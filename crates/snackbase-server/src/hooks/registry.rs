@@ -141,6 +141,19 @@ impl Hooks {
                 },
             );
         }
+        for event in [Event::CollectionAfterUpdate, Event::CollectionAfterDelete] {
+            hooks.add(
+                event,
+                None,
+                BUILTIN_PRIORITY,
+                true,
+                |app, e: HookEvent| async move {
+                    // A dropped collection or file field leaves files nobody holds.
+                    app.file_sweeper.schema_changed();
+                    Ok(e)
+                },
+            );
+        }
         hooks
     }
 

@@ -135,7 +135,7 @@ impl FileApp {
 
 /// `n` bytes that no compressor or sniffer mistakes for anything: a PNG
 /// signature followed by a counter-driven pattern.
-fn png_bytes(n: usize) -> Vec<u8> {
+pub(crate) fn png_bytes(n: usize) -> Vec<u8> {
     let mut out = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     let mut x: u32 = 0x1234_5678;
     while out.len() < n {
@@ -148,7 +148,7 @@ fn png_bytes(n: usize) -> Vec<u8> {
     out
 }
 
-fn path_of(res: &Response) -> String {
+pub(crate) fn path_of(res: &Response) -> String {
     res.json["file"]["path"]
         .as_str()
         .unwrap_or_else(|| panic!("no path: {}", res.text))
@@ -607,7 +607,7 @@ async fn memory_child() {
 
 /// The superadmin, Alpha's admin, a plain user `u1` of Alpha (role `user`)
 /// and a collection `docs` with file fields.
-async fn docs_world(app: &FileApp) -> (String, String, String) {
+pub(crate) async fn docs_world(app: &FileApp) -> (String, String, String) {
     let sa = app.superadmin().await;
     app.post(
         "/api/v1/collections",
@@ -643,14 +643,14 @@ async fn docs_world(app: &FileApp) -> (String, String, String) {
     (sa, admin, u1)
 }
 
-async fn uploaded(app: &FileApp, token: &str, name: &str, bytes: Vec<u8>) -> String {
+pub(crate) async fn uploaded(app: &FileApp, token: &str, name: &str, bytes: Vec<u8>) -> String {
     path_of(
         &app.upload(Some(token), name, bytes, "application/octet-stream")
             .await,
     )
 }
 
-fn name_in(path: &str) -> String {
+pub(crate) fn name_in(path: &str) -> String {
     path.rsplit('/').next().unwrap().to_string()
 }
 
@@ -1056,7 +1056,7 @@ files_test!(failed_multipart_writes_leave_no_file, |app| {
 });
 
 /// A real `w`×`h` image (a gradient), encoded as PNG or JPEG.
-fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+pub(crate) fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
     });
@@ -1276,6 +1276,23 @@ files_test!(public_files_need_no_token_unless_protected, |app| {
         .await;
     assert_eq!(got.status, 200);
     assert_eq!(app.download(&url, Some(&sa), &[]).await.status, 404);
+    // As the admin console links it: the superadmin's file token, the
+    // account in the query.
+    let sa_file = app
+        .post("/api/v1/files/token", Some(&sa), json!({}))
+        .await
+        .expect(200)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got = app
+        .download(&format!("{url}?account_id=AA0001"), Some(&sa_file), &[])
+        .await;
+    assert_eq!(got.status, 200);
+    let got = app
+        .download(&format!("{url}?account_id=AA0002"), Some(&sa_file), &[])
+        .await;
+    assert_eq!(got.status, 404);
     // Uploads are never public.
     let res = app
         .client

@@ -9,10 +9,10 @@ interface FilesCtx {
   /** The file token for `?token=`; null while it loads. */
   token: string | null;
   /**
-   * Whether this console can download the files: the file route serves the
-   * caller's own account only, so not the superadmin acting in another one.
+   * The account the files are read in when it is not the caller's own (the
+   * superadmin acting in another account): sent as `?account_id=`.
    */
-  reachable: boolean;
+  account: string | null;
 }
 
 const Ctx = createContext<FilesCtx | null>(null);
@@ -20,9 +20,9 @@ const Ctx = createContext<FilesCtx | null>(null);
 /** Record file links for the page's collection, with one file token for all of them. */
 export function RecordFilesProvider({ collection, accountId, hasFiles, children }: { collection: string; accountId: string | null; hasFiles: boolean; children: ReactNode }) {
   const session = useSession();
-  const reachable = accountId === null || accountId === session?.account.id;
-  const token = useFileToken(hasFiles && reachable);
-  const value = useMemo(() => ({ collection, token, reachable }), [collection, token, reachable]);
+  const account = accountId === null || accountId === session?.account.id ? null : accountId;
+  const token = useFileToken(hasFiles);
+  const value = useMemo(() => ({ collection, token, account }), [collection, token, account]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 
@@ -52,20 +52,20 @@ function Thumb({ id, src, alt, className }: { id: string; src: string; alt: stri
 export function StoredFile({ recordId, name, size = 'sm' }: { recordId: string; name: string; size?: 'sm' | 'md' }) {
   const ctx = useRecordFiles();
   const label = displayName(name);
-  if (!ctx?.reachable || !ctx.token) {
+  if (!ctx?.token) {
     return (
-      <span className="inline-flex items-center gap-1 text-xs" title={ctx && !ctx.reachable ? `${name} (files of another account cannot be opened from here yet)` : name} data-file={name}>
+      <span className="inline-flex items-center gap-1 text-xs" title={name} data-file={name}>
         <FileText className="h-3.5 w-3.5 shrink-0 text-muted-fg" aria-hidden />
         <span className="max-w-40 truncate">{label}</span>
       </span>
     );
   }
-  const href = recordFileUrl(ctx.collection, recordId, name, { token: ctx.token });
+  const href = recordFileUrl(ctx.collection, recordId, name, { token: ctx.token, account: ctx.account });
   const box = size === 'sm' ? 'h-8 w-8' : 'h-16 w-16';
   return (
     <a href={href} target="_blank" rel="noreferrer noopener" title={name} data-file={name} className="inline-flex items-center gap-1.5 text-xs text-primary hover:underline">
       {isImageName(name) ? (
-        <Thumb id={`${recordId}/${name}`} src={recordFileUrl(ctx.collection, recordId, name, { token: ctx.token, thumb: '100x100' })} alt={label} className={`${box} shrink-0 rounded border border-border object-cover`} />
+        <Thumb id={`${recordId}/${name}`} src={recordFileUrl(ctx.collection, recordId, name, { token: ctx.token, account: ctx.account, thumb: '100x100' })} alt={label} className={`${box} shrink-0 rounded border border-border object-cover`} />
       ) : (
         <FileText className="h-3.5 w-3.5 shrink-0" aria-hidden />
       )}
