@@ -80,20 +80,19 @@ pub async fn discard(state: &AppState, account: &AccountId, uploaded: &[Uploaded
     }
 }
 
-/// Reads a multipart record write into the JSON body for `c`; `current`:
-/// the record an update changes (for `field+` and `field-`). Returns the
-/// body and what was uploaded (which the caller discards if the write fails;
+/// Reads a multipart record write into the JSON body for `c` (`field+` and
+/// `field-` stay modifiers, which the write applies to the row it changes:
+/// `files::record::apply_modifiers`). Returns the body and what was uploaded (which the caller discards if the write fails;
 /// a failure here discards it already).
 pub async fn read(
     state: &AppState,
     caller: &Principal,
     c: &Compiled,
-    current: Option<&Map<String, Value>>,
     mut form: Multipart,
     info: Option<&BodyInfo>,
 ) -> ApiResult<(Map<String, Value>, Vec<Uploaded>)> {
     let mut uploaded = Vec::new();
-    let result = read_parts(state, caller, c, current, &mut form, info, &mut uploaded).await;
+    let result = read_parts(state, caller, c, &mut form, info, &mut uploaded).await;
     match result {
         Ok(body) => Ok((body, uploaded)),
         Err(e) => {
@@ -103,28 +102,39 @@ pub async fn read(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a form does to one file field: sets its files, appends, removes.
+#[derive(Default)]
+struct FileEdit {
+    field: String,
+    set: Option<Vec<Value>>,
+    add: Vec<Value>,
+    remove: Vec<Value>,
+}
+
+fn edit_of<'a>(edits: &'a mut Vec<FileEdit>, field: &str) -> &'a mut FileEdit {
+    match edits.iter().position(|e| e.field == field) {
+        Some(at) => &mut edits[at],
+        None => {
+            edits.push(FileEdit {
+                field: field.to_string(),
+                ..FileEdit::default()
+            });
+            edits.last_mut().expect("just pushed")
+        }
+    }
+}
+
 async fn read_parts(
     state: &AppState,
     caller: &Principal,
     c: &Compiled,
-    current: Option<&Map<String, Value>>,
     form: &mut Multipart,
     info: Option<&BodyInfo>,
     uploaded: &mut Vec<Uploaded>,
 ) -> ApiResult<Map<String, Value>> {
     let mut body = Map::new();
     let mut text_budget = state.config.max_body_size;
-    // Per file field: the names it will hold.
-    let mut files: Vec<(String, Vec<Value>)> = Vec::new();
-    let names_of = |field: &str| -> Vec<Value> {
-        current
-            .map(|r| super::record::names(r.get(field)))
-            .unwrap_or_default()
-            .into_iter()
-            .map(Value::String)
-            .collect()
-    };
+    let mut files: Vec<FileEdit> = Vec::new();
     while let Some(mut part) = form
         .next_field()
         .await
@@ -185,19 +195,12 @@ async fn read_parts(
                 .unwrap_or_default()
                 .to_string();
             uploaded.push(Uploaded { key: stored.key });
-            let entry = match files.iter_mut().find(|(f, _)| *f == field.name) {
-                Some((_, list)) => list,
-                None => {
-                    let start = if op == '+' {
-                        names_of(&field.name)
-                    } else {
-                        Vec::new()
-                    };
-                    files.push((field.name.clone(), start));
-                    &mut files.last_mut().expect("just pushed").1
-                }
-            };
-            entry.push(Value::String(stored_name));
+            let edit = edit_of(&mut files, &field.name);
+            let stored_name = Value::String(stored_name);
+            match (&mut edit.set, op) {
+                (None, '+') => edit.add.push(stored_name),
+                (set, _) => set.get_or_insert_with(Vec::new).push(stored_name),
+            }
             continue;
         }
         // A text part: read within what is left of the body limit.
@@ -229,14 +232,11 @@ async fn read_parts(
             continue;
         }
         if is_file && op == '-' {
-            let list = match files.iter_mut().find(|(f, _)| *f == name) {
-                Some((_, list)) => list,
-                None => {
-                    files.push((name.clone(), names_of(&name)));
-                    &mut files.last_mut().expect("just pushed").1
-                }
-            };
-            list.retain(|v| v.as_str() != Some(text.as_str()));
+            let edit = edit_of(&mut files, &name);
+            if let Some(set) = &mut edit.set {
+                set.retain(|v| v.as_str() != Some(text.as_str()));
+            }
+            edit.remove.push(Value::String(text));
             continue;
         }
         let value = match field.map(|f| f.kind) {
@@ -268,17 +268,25 @@ async fn read_parts(
         };
         body.insert(name, value);
     }
-    for (field, list) in files {
+    for edit in files {
         let multiple = c
             .fields
             .iter()
-            .any(|f| f.name == field && f.is_multiple_file());
-        let value = if multiple {
-            Value::Array(list)
-        } else {
-            list.last().cloned().unwrap_or(Value::Null)
-        };
-        body.insert(field, value);
+            .any(|f| f.name == edit.field && f.is_multiple_file());
+        if let Some(list) = edit.set {
+            let value = if multiple {
+                Value::Array(list)
+            } else {
+                list.last().cloned().unwrap_or(Value::Null)
+            };
+            body.insert(edit.field.clone(), value);
+        }
+        if !edit.add.is_empty() {
+            body.insert(format!("{}+", edit.field), Value::Array(edit.add));
+        }
+        if !edit.remove.is_empty() {
+            body.insert(format!("{}-", edit.field), Value::Array(edit.remove));
+        }
     }
     Ok(body)
 }

@@ -185,7 +185,7 @@ pub struct DownloadQuery {
     /// `1` or `true`: always `Content-Disposition: attachment`.
     pub download: Option<String>,
     /// Record files: a thumbnail (`100x100`, or a size of the field's
-    /// `thumbs`: `WxH`, `WxHt`, `WxHb`, `WxHf`, `0xH`, `Wx0`). PNG and JPEG
+    /// `thumbs`: `WxH`, `WxHt`, `WxHb`, `WxHf`, `0xH`, `Wx0`). PNG, JPEG, GIF and WebP
     /// only; other files are served as they are.
     pub thumb: Option<String>,
 }

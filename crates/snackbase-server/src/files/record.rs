@@ -70,6 +70,90 @@ pub fn convert(field: &Field, value: &Value) -> Result<Stored, (&'static str, St
     }
 }
 
+/// Resolves the file modifiers of a write body against the record as the
+/// write reads it (`previous`; `None` for a create): `field+` appends names
+/// to a multiple file field, `field-` removes names from a file field, as in
+/// PocketBase. A plain `field` in the same body is the base they apply to;
+/// otherwise the stored value is. Applied inside the write, on the row the
+/// write changes, so two concurrent appends both land.
+pub fn apply_modifiers<'a>(
+    c: &Compiled,
+    previous: Option<&Map<String, Value>>,
+    body: &'a Map<String, Value>,
+) -> ApiResult<std::borrow::Cow<'a, Map<String, Value>>> {
+    let modifier = |key: &str| {
+        let (name, op) = key
+            .strip_suffix('+')
+            .map(|n| (n, '+'))
+            .or_else(|| key.strip_suffix('-').map(|n| (n, '-')))?;
+        file_fields(c).find(|f| f.name == name).map(|f| (f, op))
+    };
+    if !body.keys().any(|k| modifier(k).is_some()) {
+        return Ok(std::borrow::Cow::Borrowed(body));
+    }
+    let mut out = Map::new();
+    let mut edits: Vec<(&Field, Vec<Value>, Vec<String>)> = Vec::new();
+    for (key, value) in body {
+        let Some((field, op)) = modifier(key) else {
+            out.insert(key.clone(), value.clone());
+            continue;
+        };
+        if op == '+' && !field.is_multiple_file() {
+            return Err(ApiError::invalid(
+                key,
+                "not_multiple",
+                format!("'{}' holds one file: set it, not {key}", field.name),
+            ));
+        }
+        let items: Vec<Value> = match value {
+            Value::Array(items) => items.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other.clone()],
+        };
+        let at = match edits.iter().position(|(f, _, _)| f.name == field.name) {
+            Some(at) => at,
+            None => {
+                edits.push((field, Vec::new(), Vec::new()));
+                edits.len() - 1
+            }
+        };
+        if op == '+' {
+            edits[at].1.extend(items);
+        } else {
+            for item in items {
+                let Value::String(raw) = item else {
+                    return Err(ApiError::invalid(
+                        key,
+                        "invalid_type",
+                        "Expected the names of files to remove",
+                    ));
+                };
+                let name = name_of(&raw).map_err(|(code, m)| ApiError::invalid(key, code, m))?;
+                edits[at].2.push(name);
+            }
+        }
+    }
+    for (field, added, removed) in edits {
+        let base = match out.get(&field.name) {
+            Some(v) => names(Some(v)),
+            None => names(previous.and_then(|p| p.get(&field.name))),
+        };
+        let mut list: Vec<Value> = base
+            .into_iter()
+            .filter(|n| !name_of(n).is_ok_and(|stored| removed.contains(&stored)))
+            .map(Value::String)
+            .collect();
+        list.extend(added);
+        let value = if field.is_multiple_file() {
+            Value::Array(list)
+        } else {
+            list.pop().unwrap_or(Value::Null)
+        };
+        out.insert(field.name.clone(), value);
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
+
 /// Whether `size` is a thumbnail size: `WxH` with an optional `t`, `b` or
 /// `f`, `0xH` or `Wx0`; sides up to 2000.
 pub fn thumb_size_ok(size: &str) -> bool {

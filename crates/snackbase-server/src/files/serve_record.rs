@@ -83,7 +83,7 @@ pub async fn get_record_file(
                 &Served {
                     key: &thumb_key,
                     size: length,
-                    mime_type: &row.mime_type,
+                    mime_type: thumbs::output_mime(&row.mime_type),
                     sha256: &etag,
                     name: &row.original_name,
                     download,

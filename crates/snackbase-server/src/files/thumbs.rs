@@ -1,4 +1,5 @@
-//! Thumbnails of PNG and JPEG files, made on the first request for a size
+//! Thumbnails of PNG, JPEG, GIF (the first frame) and WebP files, made on
+//! the first request for a size
 //! and kept in the storage next to the file (`{account}/thumbs/{name}/{size}`).
 //! At most a few are made at once (a semaphore, one permit per core), each
 //! decoded under limits (dimensions and memory: a small file that claims a
@@ -133,7 +134,20 @@ pub fn key_of(account: &AccountId, name: &Segment, size: &ThumbSize) -> Option<K
 
 /// Whether the type can be thumbnailed (other files are served as they are).
 pub fn supports(mime: &str) -> bool {
-    matches!(mime, "image/png" | "image/jpeg")
+    matches!(
+        mime,
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    )
+}
+
+/// The type of a thumbnail of a file of type `mime`: JPEG of JPEG, PNG of
+/// the others (lossless, alpha kept).
+pub fn output_mime(mime: &str) -> &'static str {
+    if mime == "image/jpeg" {
+        "image/jpeg"
+    } else {
+        "image/png"
+    }
 }
 
 /// The thumbnail at `thumb` of the image at `source`: made and stored if it
@@ -160,8 +174,8 @@ pub async fn ensure(
     }
     let bytes: Vec<Bytes> = storage.read(source, None).await?.try_collect().await?;
     let input: Vec<u8> = bytes.concat();
-    let (size, png) = (size.clone(), mime == "image/png");
-    let output = tokio::task::spawn_blocking(move || render(&input, &size, png))
+    let (size, jpeg) = (size.clone(), mime == "image/jpeg");
+    let output = tokio::task::spawn_blocking(move || render(&input, &size, jpeg))
         .await
         .map_err(ApiError::internal)??;
     let length = output.len() as u64;
@@ -187,11 +201,11 @@ struct Decoded {
     kind: PixelType,
 }
 
-/// Decodes under limits, resizes, encodes as PNG or JPEG.
-fn render(input: &[u8], size: &ThumbSize, png: bool) -> ApiResult<Vec<u8>> {
-    let decoded = match png {
-        false => decode_jpeg_scaled(input, size)?,
-        true => None,
+/// Decodes under limits, resizes, encodes as JPEG (of a JPEG) or PNG.
+fn render(input: &[u8], size: &ThumbSize, jpeg: bool) -> ApiResult<Vec<u8>> {
+    let decoded = match jpeg {
+        true => decode_jpeg_scaled(input, size)?,
+        false => None,
     };
     let Decoded { w, h, pixels, kind } = match decoded {
         Some(decoded) => decoded,
@@ -216,11 +230,11 @@ fn render(input: &[u8], size: &ThumbSize, png: bool) -> ApiResult<Vec<u8>> {
     }
     .ok_or_else(wrong)?;
     let mut out = Cursor::new(Vec::new());
-    let (image, format) = match png {
-        true => (image, image::ImageFormat::Png),
+    let (image, format) = match jpeg {
+        false => (image, image::ImageFormat::Png),
         // JPEG has no alpha.
-        false if kind == PixelType::U8x4 => (image.into_rgb8().into(), image::ImageFormat::Jpeg),
-        false => (image, image::ImageFormat::Jpeg),
+        true if kind == PixelType::U8x4 => (image.into_rgb8().into(), image::ImageFormat::Jpeg),
+        true => (image, image::ImageFormat::Jpeg),
     };
     image
         .write_to(&mut out, format)
@@ -228,7 +242,8 @@ fn render(input: &[u8], size: &ThumbSize, png: bool) -> ApiResult<Vec<u8>> {
     Ok(out.into_inner())
 }
 
-/// Any supported image, decoded whole (under the limits) as RGBA.
+/// Any supported image, decoded whole (under the limits) as RGBA; of an
+/// animated GIF or WebP, the first frame.
 fn decode_any(input: &[u8]) -> ApiResult<Decoded> {
     let mut reader = image::ImageReader::new(Cursor::new(input))
         .with_guessed_format()

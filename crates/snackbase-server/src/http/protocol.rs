@@ -11,7 +11,8 @@
 //! body past the limit, a head past the buffer) would be reset by the kernel,
 //! and a reset can destroy the response before the client reads it. So such
 //! a connection lingers: its write side is shut, and what the client still
-//! sends is read and dropped for up to two seconds or 4 MiB.
+//! sends is read and dropped for up to five seconds or 4 MiB (a client on a busy
+//! machine may need seconds to send what it had queued).
 
 use std::io;
 use std::net::SocketAddr;
@@ -92,7 +93,7 @@ impl Drop for Enveloped {
             let _ = stream.shutdown().await;
             let mut sink = [0u8; 8192];
             let mut total = 0usize;
-            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
                 while total < 4 << 20 {
                     match stream.read(&mut sink).await {
                         Ok(0) | Err(_) => break,

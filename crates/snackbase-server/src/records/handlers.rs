@@ -83,21 +83,17 @@ async fn body_of(
         RecordInput::Form(form, info) => (form, info),
     };
     let caller = Principal::from_request_parts(parts, state).await?;
-    let (c, current) = {
+    let c = {
         let mut tx = state.db.begin_read().await?;
         let c = load_collection(state, &mut tx, collection).await?;
-        let current = match record_id {
-            Some(id) => Some(
-                pipeline::load_for(state, &mut tx, &caller, &c, id, Operation::Update)
-                    .await?
-                    .0,
-            ),
-            None => None,
-        };
-        (c, current)
+        // Nothing is uploaded for a record the caller may not change.
+        if let Some(id) = record_id {
+            pipeline::load_for(state, &mut tx, &caller, &c, id, Operation::Update).await?;
+        }
+        c
     };
     let (body, uploaded) =
-        crate::files::form::read(state, &caller, &c, current.as_ref(), form, info.as_ref()).await?;
+        crate::files::form::read(state, &caller, &c, form, info.as_ref()).await?;
     Ok((body, Some((caller.account_id.clone(), uploaded))))
 }
 

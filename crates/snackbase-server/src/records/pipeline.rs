@@ -141,6 +141,8 @@ async fn insert(
     confirm: Option<i64>,
 ) -> ApiResult<Option<Map<String, Value>>> {
     let create = access::require(state, tx, caller, c, Operation::Create).await?;
+    let resolved = crate::files::record::apply_modifiers(c, None, body)?;
+    let body = &*resolved;
     create.check_writable(body, Operation::Create)?;
     let mut before = event(Event::RecordBeforeCreate, caller, c);
     before.record = Some(body.clone());
@@ -288,6 +290,9 @@ pub async fn update(
         let (previous, version) = found.ok_or_else(write::record_not_found)?;
         let read = access::optional(state, tx, caller, c, Operation::Read).await?;
         let update = may_change(state, tx, caller, c, &previous, read, Operation::Update).await?;
+        // `field+` / `field-` apply to the row as this write reads it.
+        let resolved = crate::files::record::apply_modifiers(c, Some(&previous), body)?;
+        let body = &*resolved;
         update.check_writable(body, Operation::Update)?;
         let mut before = event(Event::RecordBeforeUpdate, caller, c);
         before.record = Some(body.clone());

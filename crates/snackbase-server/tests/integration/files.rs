@@ -918,14 +918,14 @@ files_test!(file_tokens_open_downloads_only, |app| {
     assert_eq!(app.download(&url, Some(&file_token), &[]).await.status, 401);
 });
 
-fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
+pub(crate) fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Part {
     reqwest::multipart::Part::bytes(bytes)
         .file_name(name.to_string())
         .mime_str("application/octet-stream")
         .unwrap()
 }
 
-async fn send_form(
+pub(crate) async fn send_form(
     app: &FileApp,
     method: reqwest::Method,
     path: &str,
@@ -1171,6 +1171,53 @@ files_test!(thumbnails_are_made_once_within_limits, |app| {
     let got = app.download(&url2, Some(&admin), &[]).await;
     assert_eq!(got.header("content-type"), "image/jpeg");
     assert_eq!(dims(&got.bytes), (100, 100));
+
+    // GIF (the first frame of an animation) and WebP in, PNG out.
+    let red_then_blue = {
+        let frame =
+            |c: [u8; 4]| image::Frame::new(image::RgbaImage::from_pixel(30, 20, image::Rgba(c)));
+        let mut out = Vec::new();
+        image::codecs::gif::GifEncoder::new(&mut out)
+            .encode_frames([frame([255, 0, 0, 255]), frame([0, 0, 255, 255])])
+            .unwrap();
+        out
+    };
+    let webp = picture(30, 20, image::ImageFormat::WebP);
+    for (file, bytes, centre) in [
+        ("anim.gif", red_then_blue, None),
+        ("w.webp", webp, Some(128u8)),
+    ] {
+        let form = reqwest::multipart::Form::new().part("cover", file_part(file, bytes));
+        let rec = send_form(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/records/docs",
+            &admin,
+            form,
+        )
+        .await
+        .expect(201)
+        .clone();
+        let url = format!(
+            "docs/{}/{}?thumb=100x100",
+            rec["id"].as_str().unwrap(),
+            rec["cover"].as_str().unwrap()
+        );
+        let got = app.download(&url, Some(&admin), &[]).await;
+        assert_eq!(got.status, 200, "{file}");
+        assert_eq!(got.header("content-type"), "image/png", "{file}");
+        let img = image::load_from_memory_with_format(&got.bytes, image::ImageFormat::Png)
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(img.dimensions(), (100, 100), "{file}");
+        let pixel = img.get_pixel(50, 50).0;
+        match centre {
+            // The first frame, red.
+            None => assert!(pixel[0] > 200 && pixel[2] < 50, "{file}: {pixel:?}"),
+            // The picture's constant blue, losslessly kept.
+            Some(blue) => assert_eq!(pixel[2], blue, "{file}: {pixel:?}"),
+        }
+    }
 
     // A decompression bomb is refused, not decoded.
     let form = reqwest::multipart::Form::new().part("cover", file_part("bomb.png", png_bomb()));

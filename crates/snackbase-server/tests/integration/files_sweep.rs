@@ -43,6 +43,18 @@ async fn file_rows(app: &TestApp) -> i64 {
     app.count("files").await
 }
 
+/// Waits (up to 10 s) until the `files` table has `want` rows (a purge
+/// deletes the object first, then the row).
+async fn eventually_rows(app: &TestApp, want: i64) {
+    for _ in 0..100 {
+        if file_rows(app).await == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(file_rows(app).await, want, "rows of the files table");
+}
+
 /// Writes an object straight into the storage, as a crashed upload would
 /// have left it (no row).
 async fn put_object(app: &TestApp, key: &str, bytes: Vec<u8>) {
@@ -116,7 +128,7 @@ files_test!(
             .await
             .expect(204);
         eventually_stored(&app, "AA0001/uploads", &[f3.clone(), f4.clone()]).await;
-        assert_eq!(file_rows(&app).await, 2);
+        eventually_rows(&app, 2).await;
 
         // Removing the `scan` field removes the files it held, and only those.
         app.patch(
@@ -130,7 +142,7 @@ files_test!(
         .await
         .expect(200);
         eventually_stored(&app, "AA0001/uploads", std::slice::from_ref(&f3)).await;
-        assert_eq!(file_rows(&app).await, 1);
+        eventually_rows(&app, 1).await;
         // The renamed field keeps its file (a full sweep agrees).
         let report = sweep::sweep(&app.state, Duration::ZERO).await;
         assert_eq!(report.error, None);
@@ -147,7 +159,7 @@ files_test!(
             .await
             .expect(200);
         eventually_stored(&app, "AA0001/uploads", &[]).await;
-        assert_eq!(file_rows(&app).await, 0);
+        eventually_rows(&app, 0).await;
     }
 );
 

@@ -16,6 +16,7 @@ mod dashboard;
 mod email;
 mod feed;
 mod files;
+mod files_modifiers;
 mod files_sweep;
 mod groups;
 mod health;
