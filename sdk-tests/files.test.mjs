@@ -30,6 +30,7 @@ describe('files', () => {
       fields: [
         { name: 'title', type: 'text', required: true },
         { name: 'scan', type: 'file', options: { mime_types: ['image/*'] } },
+        { name: 'pages', type: 'file', options: { multiple: true } },
       ],
     });
     alpha = await registerAccount(server, 'fa');
@@ -103,5 +104,28 @@ describe('files', () => {
     // Deleting the record deletes its file.
     await alpha.client.records.delete(docs, record.id);
     assert.equal((await fetch(at, { headers: { Authorization: `Bearer ${token}` } })).status, 404);
+  });
+
+  test('records.patch appends to and removes from a multiple file field (field+ / field-)', async () => {
+    const record = await alpha.client.records.create(docs, { title: 'paged' });
+    const uploads = await Promise.all(
+      ['one', 'two', 'three'].map((n) => alpha.client.files.upload(new Blob([PNG]), { filename: `${n}.png` })),
+    );
+    // Concurrent appends from one app: each lands.
+    await Promise.all(uploads.map((u) => alpha.client.records.patch(docs, record.id, { 'pages+': [u.path] })));
+    let got = await alpha.client.records.get(docs, record.id);
+    assert.equal(got.pages.length, 3, JSON.stringify(got.pages));
+    const [first, ...rest] = got.pages;
+    got = await alpha.client.records.patch(docs, record.id, { 'pages-': [first] });
+    assert.deepEqual([...got.pages].sort(), [...rest].sort());
+    // The removed file is gone, the others are served.
+    const token = new URL(alpha.client.files.getDownloadUrl('x')).searchParams.get('token');
+    const at = (name) => `${server.base}/api/v1/files/${docs}/${record.id}/${name}?token=${token}`;
+    assert.equal((await fetch(at(first))).status, 404);
+    for (const name of rest) assert.equal((await fetch(at(name))).status, 200);
+    // A single file field takes no append.
+    await rejectsWith(alpha.client.records.patch(docs, record.id, { 'scan+': [uploads[0].path] }), ValidationError, {
+      status: 422,
+    });
   });
 });
