@@ -870,7 +870,9 @@ def main():
             targets.append(ours)
             for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:
                 targets.append(Peer(p, args.seed))
-            if pg:  # the seeding's dirty pages written now, not during the first scenarios
+            if pg:  # the seeded tables vacuumed and analysed, and their dirty pages
+                # written, now: not by autovacuum during the first scenarios
+                pg.psql(pg.created[0], "VACUUM ANALYZE")
                 pg.psql(pg.created[0], "CHECKPOINT")
             for t in targets:
                 print(f"# {t.name} {t.version} pid {t.pid} ({args.backend}): {t.rows} rows, seeded in {t.seed_s:.1f} s",
