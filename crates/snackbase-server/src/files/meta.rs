@@ -111,17 +111,17 @@ pub async fn remove(db: &Db, account: &AccountId, key: &Key) -> ApiResult<bool> 
     Ok(removed > 0)
 }
 
-/// Removes the marked row of a dropped file whose object is deleted.
-pub async fn forget_dropped(db: &Db, account: &AccountId, key: &Key) -> ApiResult<()> {
+/// Removes the marked row of a dropped file whose object is deleted (keys
+/// are unique across accounts); whether a row went.
+pub async fn forget_dropped(db: &Db, key: &str) -> ApiResult<bool> {
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM files WHERE account_id = $1 AND key = $2 AND dropped_at IS NOT NULL"
+    let removed = on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM files WHERE key = $1 AND dropped_at IS NOT NULL"
     )
-    .bind(account.as_str())
-    .bind(key.as_str())
+    .bind(key)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
     tx.commit().await?;
-    Ok(())
+    Ok(removed > 0)
 }

@@ -333,13 +333,9 @@ pub async fn delete_dropped(state: &crate::app::AppState, event: &crate::hooks::
     }
     let account = AccountId::from_stored(account);
     for key in dropped(&account, &c, previous, event.record.as_ref()) {
-        if let Err(e) = state.storage.delete(&key).await {
+        let mut report = super::sweep::SweepReport::default();
+        if let Err(e) = super::sweep::finish_dropped(state, &key, &mut report).await {
             tracing::warn!(key = %key, error = %e, "a dropped file was not deleted; the sweeper retries");
-            continue;
-        }
-        delete_thumbs(state, &key).await;
-        if let Err(e) = super::meta::forget_dropped(&state.db, &account, &key).await {
-            tracing::warn!(key = %key, error = %e, "a dropped file's row was not removed; the sweeper retries");
         }
     }
 }

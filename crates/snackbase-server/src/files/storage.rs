@@ -182,11 +182,10 @@ impl Storage {
 
     /// Every key under `prefix` (tests and maintenance).
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
-        let prefix = StorePath::from(prefix);
         let mut out = Vec::new();
-        let mut listing = self.store.list(Some(&prefix));
-        while let Some(meta) = listing.next().await {
-            out.push(meta.map_err(StorageError::from_store)?.location.to_string());
+        let mut listing = self.objects(prefix);
+        while let Some(listed) = listing.next().await {
+            out.push(listed?.key);
         }
         Ok(out)
     }

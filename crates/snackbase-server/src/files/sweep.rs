@@ -167,20 +167,6 @@ fn note(report: &mut SweepReport, result: ApiResult<()>) {
     }
 }
 
-/// Runs one writing statement in its own transaction.
-async fn execute(state: &AppState, sql: &str, binds: &[&str]) -> ApiResult<u64> {
-    let mut tx = state.db.begin().await?;
-    let n = on_tx!(&mut tx, |c| {
-        let mut q = sqlx::query(sql);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })?;
-    tx.commit().await?;
-    Ok(n)
-}
-
 /// Marks the rows whose holder is gone, and the uploads of record writes
 /// that never committed (older than `cutoff`).
 async fn mark_unheld(state: &AppState, cutoff: DateTime<Utc>) -> ApiResult<()> {
@@ -263,31 +249,43 @@ async fn mark_unheld(state: &AppState, cutoff: DateTime<Utc>) -> ApiResult<()> {
 /// rows, in batches.
 pub async fn purge(state: &AppState, report: &mut SweepReport) -> ApiResult<()> {
     loop {
-        let marked: Vec<(String, String)> = on_pool!(&state.db, |p| sqlx::query_as(
-            "SELECT id, key FROM files WHERE dropped_at IS NOT NULL ORDER BY id LIMIT 500"
+        let marked: Vec<String> = on_pool!(&state.db, |p| sqlx::query_scalar(
+            "SELECT key FROM files WHERE dropped_at IS NOT NULL ORDER BY key LIMIT 500"
         )
         .fetch_all(p)
         .await)?;
         if marked.is_empty() {
             return Ok(());
         }
-        for (id, key) in &marked {
-            if let Ok((key, _)) = Key::parse(key) {
-                state.storage.delete(&key).await?;
-                report.objects_deleted += 1;
-                report.objects_deleted += super::record::delete_thumbs(state, &key).await;
+        for key in &marked {
+            match Key::parse(key) {
+                Ok((key, _)) => finish_dropped(state, &key, report).await?,
+                // Not a key this server writes: only the row goes.
+                Err(_) => {
+                    super::meta::forget_dropped(&state.db, key).await?;
+                }
             }
-            report.rows_forgotten += execute(
-                state,
-                "DELETE FROM files WHERE id = $1 AND dropped_at IS NOT NULL",
-                &[id],
-            )
-            .await?;
         }
         if marked.len() < BATCH {
             return Ok(());
         }
     }
+}
+
+/// Deletes a dropped file's object and thumbnails, then its marked row: the
+/// one way a dropped file goes, after a commit (`files::record`) or in a
+/// purge.
+pub async fn finish_dropped(
+    state: &AppState,
+    key: &Key,
+    report: &mut SweepReport,
+) -> ApiResult<()> {
+    state.storage.delete(key).await?;
+    report.objects_deleted += 1 + super::record::delete_thumbs(state, key).await;
+    if super::meta::forget_dropped(&state.db, key.as_str()).await? {
+        report.rows_forgotten += 1;
+    }
+    Ok(())
 }
 
 /// What a stored key is, by its shape: a file (`{account}/uploads/{name}`),
