@@ -228,15 +228,16 @@ export function UsersPage() {
                             <DropdownItem onSelect={() => setResetting(u)}>
                               <KeyRound className="h-3.5 w-3.5" /> Reset password
                             </DropdownItem>
+                            {!u.email_verified && u.is_active && (
+                              // The server mails active users only.
+                              <DropdownItem onSelect={() => void onSendVerification(u)}>
+                                <Send className="h-3.5 w-3.5" /> Send verification email
+                              </DropdownItem>
+                            )}
                             {!u.email_verified && (
-                              <>
-                                <DropdownItem onSelect={() => void onSendVerification(u)}>
-                                  <Send className="h-3.5 w-3.5" /> Send verification email
-                                </DropdownItem>
-                                <DropdownItem onSelect={() => void onMarkVerified(u)}>
-                                  <MailCheck className="h-3.5 w-3.5" /> Mark verified
-                                </DropdownItem>
-                              </>
+                              <DropdownItem onSelect={() => void onMarkVerified(u)}>
+                                <MailCheck className="h-3.5 w-3.5" /> Mark verified
+                              </DropdownItem>
                             )}
                             {u.is_active ? (
                               <DropdownItem danger onSelect={() => void onDeactivate(u)}>
