@@ -120,7 +120,6 @@ export function AccountDetailPage() {
                     <Th>Email</Th>
                     <Th>Role</Th>
                     <Th>Status</Th>
-                    <Th>Verification</Th>
                     <Th>Created</Th>
                   </tr>
                 </thead>
@@ -130,10 +129,10 @@ export function AccountDetailPage() {
                       <Td className="max-w-64 truncate">{u.email}</Td>
                       <Td>{u.role}</Td>
                       <Td>
-                        <Badge tone={u.is_active ? 'success' : 'neutral'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
-                      </Td>
-                      <Td>
-                        <VerifiedBadge user={u} />
+                        <div className="flex flex-wrap gap-1">
+                          <Badge tone={u.is_active ? 'success' : 'neutral'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
+                          <VerifiedBadge user={u} />
+                        </div>
                       </Td>
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(u.created_at)}</Td>
                     </tr>

@@ -186,7 +186,6 @@ export function UsersPage() {
                     {superadmin && <Th>Account</Th>}
                     <Th>Role</Th>
                     <Th>Status</Th>
-                    <Th>Verification</Th>
                     <Th>Created</Th>
                     <Th>Last login</Th>
                     <Th className="text-right">Actions</Th>
@@ -207,10 +206,10 @@ export function UsersPage() {
                         <Badge tone={u.role_name === 'admin' ? 'primary' : 'neutral'}>{u.role_name}</Badge>
                       </Td>
                       <Td>
-                        <Badge tone={u.is_active ? 'success' : 'danger'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
-                      </Td>
-                      <Td>
-                        <VerifiedBadge user={u} />
+                        <div className="flex flex-wrap gap-1">
+                          <Badge tone={u.is_active ? 'success' : 'danger'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
+                          <VerifiedBadge user={u} />
+                        </div>
                       </Td>
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(u.created_at)}</Td>
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(u.last_login)}</Td>
