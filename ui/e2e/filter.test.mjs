@@ -47,7 +47,8 @@ describe('records filter bar', () => {
     assert.equal(await err.getAttribute('data-position'), '7'); // the end of "views >"
 
     assert.match(await err.innerText(), /\^/);
-    assert.equal(await input.getAttribute('aria-invalid'), 'true');
+    // The list query may be fetched again (its error clears while it runs); wait for the settled state.
+    await page.waitForFunction(() => document.querySelector('input[aria-label="Filter expression"]')?.getAttribute('aria-invalid') === 'true');
     await screenshot(page, 'filter-error');
 
     await input.fill("views > 10 and title != 'Gamma'");

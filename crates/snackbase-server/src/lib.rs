@@ -227,12 +227,6 @@ pub async fn serve(
 /// kernel pick).
 pub fn setup_url(state: &AppState, port: u16) -> Option<String> {
     let token = state.setup.peek()?;
-    let base = state.config.external_url.clone().unwrap_or_else(|| {
-        let host = match state.config.host.as_str() {
-            "0.0.0.0" | "::" | "" => "localhost",
-            other => other,
-        };
-        format!("http://{host}:{port}")
-    });
+    let base = state.config.public_base(port);
     Some(format!("{base}/admin/setup?token={token}"))
 }

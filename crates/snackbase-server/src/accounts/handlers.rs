@@ -50,6 +50,11 @@ pub struct AccountListItem {
     pub user_count: i64,
     #[sqlx(skip)]
     pub status: &'static str,
+    /// Whether login needs a verified email; `null` follows the server default.
+    pub require_email_verification: Option<bool>,
+    /// The setting in force (the server default where the account has none).
+    #[sqlx(skip)]
+    pub email_verification_required: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,6 +81,10 @@ pub struct AccountDetail {
     pub updated_at: DateTime<Utc>,
     pub user_count: i64,
     pub collections_used: Vec<String>,
+    /// Whether login needs a verified email; `null` follows the server default.
+    pub require_email_verification: Option<bool>,
+    /// The setting in force (the server default where the account has none).
+    pub email_verification_required: bool,
 }
 
 /// Lists accounts with paging, search and sort.
@@ -110,7 +119,7 @@ pub async fn list_accounts(
                   OR LOWER(a.id) LIKE $1 ESCAPE '\\')"
     );
     let list_sql = format!(
-        "SELECT a.id, a.slug, a.name, a.created_at, \
+        "SELECT a.id, a.slug, a.name, a.created_at, a.require_email_verification, \
          (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id) AS user_count \
          FROM accounts a WHERE {filter} ORDER BY a.{column} {direction}, a.id {direction} LIMIT $2 OFFSET $3"
     );
@@ -129,9 +138,12 @@ pub async fn list_accounts(
             .await?;
         Ok::<_, sqlx::Error>((items, total))
     })?;
+    let server_default = state.config.auth_flows.require_email_verification;
     for item in &mut items {
         item.status = "active";
         item.account_code = item.id.clone();
+        item.email_verification_required =
+            item.require_email_verification.unwrap_or(server_default);
     }
     Ok(Json(AccountList {
         items,
@@ -151,9 +163,17 @@ async fn user_count(tx: &mut Tx, account_id: &str) -> Result<i64, sqlx::Error> {
     .await)
 }
 
-async fn detail(tx: &mut Tx, account: AccountRow) -> Result<AccountDetail, sqlx::Error> {
+async fn detail(
+    state: &AppState,
+    tx: &mut Tx,
+    account: AccountRow,
+) -> Result<AccountDetail, sqlx::Error> {
     let user_count = user_count(tx, &account.id).await?;
+    let required =
+        account.requires_verification(state.config.auth_flows.require_email_verification);
     Ok(AccountDetail {
+        require_email_verification: account.require_email_verification,
+        email_verification_required: required,
         account_code: account.id.clone(),
         id: account.id,
         slug: account.slug,
@@ -226,7 +246,7 @@ pub async fn create_account(
         }
     };
     let account = model::insert(&mut tx, &slug, name).await?;
-    let body = detail(&mut tx, account).await?;
+    let body = detail(&state, &mut tx, account).await?;
     tx.commit()
         .await
         .map_err(|e| match violated_constraint(&e) {
@@ -251,16 +271,26 @@ pub async fn get_account(
     let account = model::find_by_id(&mut tx, &account_id)
         .await?
         .ok_or_else(|| account_not_found(&account_id))?;
-    Ok(Json(detail(&mut tx, account).await?))
+    Ok(Json(detail(&state, &mut tx, account).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccountRequest {
-    pub name: String,
+    pub name: Option<String>,
+    /// `true` or `false`, or `null` to follow the server default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub require_email_verification: Option<Option<bool>>,
 }
 
-/// Renames an account (its code and slug cannot change).
+/// A field that may be given as `null`: `Some(None)`; absent: `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<bool>>, D::Error> {
+    Option::<bool>::deserialize(d).map(Some)
+}
+
+/// Renames an account or changes whether its users must verify their email
+/// (its code and slug cannot change).
 #[utoipa::path(put, path = "/accounts/{account_id}", tag = "accounts", request_body = UpdateAccountRequest,
     security(("bearer" = [])), params(("account_id" = String, Path, description = "Account code")),
     responses((status = 200, body = AccountDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -270,15 +300,20 @@ pub async fn update_account(
     ApiPath(account_id): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateAccountRequest>,
 ) -> ApiResult<Json<AccountDetail>> {
-    let name = validate_name(&req.name)?;
+    let name = req.name.as_deref().map(validate_name).transpose()?;
     let mut tx = state.db.begin().await?;
     let now = crate::http::time::now();
+    let verification = req.require_email_verification;
     let updated = on_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1"
+        "UPDATE accounts SET name = COALESCE($2, name), updated_at = $3, \
+         require_email_verification = CASE WHEN $4 THEN $5 ELSE require_email_verification END \
+         WHERE id = $1"
     )
     .bind(&account_id)
     .bind(name)
     .bind(now)
+    .bind(verification.is_some())
+    .bind(verification.flatten())
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -288,7 +323,7 @@ pub async fn update_account(
     let account = model::find_by_id(&mut tx, &account_id)
         .await?
         .ok_or_else(|| account_not_found(&account_id))?;
-    let body = detail(&mut tx, account).await?;
+    let body = detail(&state, &mut tx, account).await?;
     tx.commit().await?;
     Ok(Json(body))
 }

@@ -14,9 +14,19 @@ pub struct AccountRow {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether login needs a verified email; `None` follows the server default.
+    pub require_email_verification: Option<bool>,
 }
 
-const SELECT_ACCOUNT: &str = "SELECT id, slug, name, created_at, updated_at FROM accounts";
+impl AccountRow {
+    /// Whether its users must verify their email before they can log in.
+    pub fn requires_verification(&self, server_default: bool) -> bool {
+        self.require_email_verification.unwrap_or(server_default)
+    }
+}
+
+const SELECT_ACCOUNT: &str =
+    "SELECT id, slug, name, created_at, updated_at, require_email_verification FROM accounts";
 
 pub async fn find_by_id(tx: &mut Tx, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
     let sql = format!("{SELECT_ACCOUNT} WHERE id = $1");
@@ -73,6 +83,7 @@ pub async fn insert(tx: &mut Tx, slug: &str, name: &str) -> Result<AccountRow, A
         name: name.to_string(),
         created_at: now,
         updated_at: now,
+        require_email_verification: None,
     })
 }
 

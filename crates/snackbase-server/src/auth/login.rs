@@ -72,6 +72,15 @@ pub async fn login(
         }
         return Err(failed());
     }
+    // Told only to whoever knows the password, so it reveals nothing more.
+    if !user.email_verified
+        && account.id != super::superadmin::SYSTEM_ACCOUNT
+        && account.requires_verification(state.config.auth_flows.require_email_verification)
+    {
+        return Err(ApiError::Unauthorized(
+            "Email not verified. Please check your email inbox.".into(),
+        ));
+    }
     let mut tx = state.db.begin().await?;
     let now = crate::http::time::now();
     on_tx!(&mut tx, |c| sqlx::query(

@@ -3,6 +3,7 @@
 
 pub mod email;
 pub mod extract;
+pub mod links;
 pub mod lockout;
 pub mod password;
 pub mod principal;
@@ -13,8 +14,10 @@ pub mod tokens;
 mod login;
 mod logout;
 mod me;
+mod recovery;
 mod refresh;
 mod register;
+mod verification;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -36,6 +39,30 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh::refresh))
         .routes(routes!(logout::logout))
         .routes(routes!(me::me))
+        .routes(routes!(recovery::forgot_password))
+        .routes(routes!(recovery::verify_reset_token))
+        .routes(routes!(recovery::reset_password))
+        .routes(routes!(verification::send_verification))
+        .routes(routes!(verification::resend_verification))
+        .routes(routes!(verification::verify_email))
+}
+
+/// A sentence for the client; `link` only where the superadmin asked for a
+/// mail that could not be sent (no SMTP server), so they can pass it on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+impl MessageResponse {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            link: None,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,6 +88,37 @@ pub struct AuthUserInfo {
     #[serde(with = "crate::http::time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: chrono::DateTime<chrono::Utc>,
+    pub email_verified: bool,
+    #[serde(with = "crate::http::time::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub email_verified_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AuthUserInfo {
+    pub fn new(user: &UserRow) -> Self {
+        Self {
+            id: user.id.clone(),
+            account_id: user.account_id.clone(),
+            email: user.email.clone(),
+            role: user.role_name.clone(),
+            is_active: user.is_active,
+            created_at: user.created_at,
+            email_verified: user.email_verified,
+            email_verified_at: user.email_verified_at,
+        }
+    }
+}
+
+impl AuthAccount {
+    pub fn new(account: &AccountRow) -> Self {
+        Self {
+            id: account.id.clone(),
+            account_code: account.id.clone(),
+            slug: account.slug.clone(),
+            name: account.name.clone(),
+            created_at: account.created_at,
+        }
+    }
 }
 
 /// Tokens plus who they belong to (register, login, invitation accept).
@@ -79,21 +137,8 @@ impl AuthResponse {
             token: tokens.token,
             refresh_token: tokens.refresh_token,
             expires_in: tokens.expires_in,
-            account: AuthAccount {
-                id: account.id.clone(),
-                account_code: account.id.clone(),
-                slug: account.slug.clone(),
-                name: account.name.clone(),
-                created_at: account.created_at,
-            },
-            user: AuthUserInfo {
-                id: user.id.clone(),
-                account_id: user.account_id.clone(),
-                email: user.email.clone(),
-                role: user.role_name.clone(),
-                is_active: user.is_active,
-                created_at: user.created_at,
-            },
+            account: AuthAccount::new(account),
+            user: AuthUserInfo::new(user),
         }
     }
 }

@@ -1,10 +1,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{password, sessions, AuthResponse};
+use super::links::{self, Purpose};
+use super::{password, sessions, AuthAccount, AuthResponse, AuthUserInfo};
 use crate::accounts::{model as accounts, slug};
 use crate::app::AppState;
 use crate::db::{violated_constraint, ConstraintKind};
@@ -21,13 +22,32 @@ pub struct RegisterRequest {
     pub account_slug: Option<String>,
 }
 
-/// Registers a new account and its first user (role `admin`), and logs them in.
+/// A registration whose address must be verified before the first login.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingRegistration {
+    pub message: String,
+    pub account: AuthAccount,
+    pub user: AuthUserInfo,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Registered {
+    /// Logged in at once.
+    Tokens(AuthResponse),
+    /// `SNACKBASE_AUTH_REQUIRE_EMAIL_VERIFICATION`: no tokens; a verification link is mailed.
+    Pending(PendingRegistration),
+}
+
+/// Registers a new account and its first user (role `admin`), and logs them
+/// in; or, when the server requires verified addresses, mails a verification
+/// link and answers without tokens.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = AuthResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Registered), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> ApiResult<NoStore<(StatusCode, Json<AuthResponse>)>> {
+) -> ApiResult<NoStore<(StatusCode, Json<Registered>)>> {
     let mut problems: Vec<FieldError> = Vec::new();
     let email = super::email::normalize(&req.email, "email");
     if let Err(ApiError::Validation { details, .. }) = &email {
@@ -79,10 +99,16 @@ pub async fn register(
             password_hash: &hash,
             role_id: super::RoleId::ADMIN.0,
             is_active: true,
+            email_verified: false,
         },
     )
     .await?;
-    let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
+    let pending = state.config.auth_flows.require_email_verification;
+    let tokens = if pending {
+        None
+    } else {
+        Some(sessions::start(&mut tx, &state.tokens, &user).await?)
+    };
     tx.commit()
         .await
         .map_err(|e| match violated_constraint(&e) {
@@ -97,8 +123,16 @@ pub async fn register(
     );
     event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id});
     state.hooks.after(&state, event).await;
-    Ok(NoStore((
-        StatusCode::CREATED,
-        Json(AuthResponse::new(tokens, &account, &user)),
-    )))
+    let body = match tokens {
+        Some(tokens) => Registered::Tokens(AuthResponse::new(tokens, &account, &user)),
+        None => {
+            links::send(&state, Purpose::VerifyEmail, &user).await?;
+            Registered::Pending(PendingRegistration {
+                message: "Account created. Please check your email inbox to verify your address before you sign in.".into(),
+                account: AuthAccount::new(&account),
+                user: AuthUserInfo::new(&user),
+            })
+        }
+    };
+    Ok(NoStore((StatusCode::CREATED, Json(body))))
 }

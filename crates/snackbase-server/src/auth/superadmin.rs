@@ -58,6 +58,7 @@ pub async fn create(db: &Db, email: &str, password: &str) -> Result<UserRow, Api
             password_hash: &hash,
             role_id: super::RoleId::ADMIN.0,
             is_active: true,
+            email_verified: false,
         },
     )
     .await

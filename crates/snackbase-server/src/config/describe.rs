@@ -92,6 +92,10 @@ impl Config {
                 self.rate_limits.login_per_minute.to_string(),
             ),
             (
+                "MAIL_RATE_LIMIT_PER_HOUR",
+                self.rate_limits.mail_per_hour.to_string(),
+            ),
+            (
                 "AUTH_LOCKOUT_THRESHOLD",
                 self.rate_limits.lockout_threshold.to_string(),
             ),
@@ -186,6 +190,18 @@ impl Config {
             (
                 "INVITATION_EXPIRE_HOURS",
                 self.invitation_expire_hours.to_string(),
+            ),
+            (
+                "AUTH_REQUIRE_EMAIL_VERIFICATION",
+                self.auth_flows.require_email_verification.to_string(),
+            ),
+            (
+                "AUTH_VERIFICATION_TOKEN_SECONDS",
+                self.auth_flows.verification_token_ttl.as_secs().to_string(),
+            ),
+            (
+                "AUTH_RESET_TOKEN_SECONDS",
+                self.auth_flows.reset_token_ttl.as_secs().to_string(),
             ),
             (
                 "WEBHOOKS_ALLOW_PRIVATE_NETWORKS",

@@ -21,6 +21,9 @@ pub struct RateLimits {
     pub auth_per_minute: u32,
     /// Login attempts per account and email per minute.
     pub login_per_minute: u32,
+    /// Mails asked for by anyone (password reset, verification) per account
+    /// and email per hour, sent or not.
+    pub mail_per_hour: u32,
     /// Consecutive failed logins of one account and email before the lockout starts.
     pub lockout_threshold: u32,
     /// The first lockout's length; each further failure doubles it.
@@ -49,7 +52,7 @@ pub struct ServerLimits {
     pub trusted_proxies: Vec<IpNet>,
 }
 
-fn range<T: PartialOrd + std::fmt::Display + Copy>(
+pub(super) fn range<T: PartialOrd + std::fmt::Display + Copy>(
     key: &str,
     value: T,
     min: T,
@@ -127,6 +130,12 @@ impl RateLimits {
             login_per_minute: range(
                 "LOGIN_RATE_LIMIT_PER_MINUTE",
                 s.parsed("LOGIN_RATE_LIMIT_PER_MINUTE")?,
+                1,
+                1_000_000,
+            )?,
+            mail_per_hour: range(
+                "MAIL_RATE_LIMIT_PER_HOUR",
+                s.parsed("MAIL_RATE_LIMIT_PER_HOUR")?,
                 1,
                 1_000_000,
             )?,

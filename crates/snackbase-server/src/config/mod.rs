@@ -9,11 +9,13 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+mod auth;
 mod describe;
 mod limits;
 mod storage;
 mod values;
 
+pub use auth::AuthFlows;
 pub use limits::{RateLimits, RealtimeLimits, ServerLimits};
 pub use storage::{S3Config, StorageBackend};
 pub use values::{Environment, LogFormat, LogLevel, Secret, SmtpConfig, SmtpSecurity};
@@ -90,6 +92,8 @@ pub struct Config {
     /// Outgoing mail; `None` when `SNACKBASE_SMTP_HOST` is unset.
     pub smtp: Option<SmtpConfig>,
     pub invitation_expire_hours: i64,
+    /// Email verification and password reset.
+    pub auth_flows: AuthFlows,
     /// Allow webhook targets on loopback, private and link-local addresses.
     pub webhooks_allow_private_networks: bool,
     pub webhook_max_attempts: i64,
@@ -164,6 +168,10 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("RATE_LIMIT_PER_HOUR", Some("200000")),
     ("AUTH_RATE_LIMIT_PER_MINUTE", Some("30")),
     ("LOGIN_RATE_LIMIT_PER_MINUTE", Some("10")),
+    ("MAIL_RATE_LIMIT_PER_HOUR", Some("5")),
+    ("AUTH_REQUIRE_EMAIL_VERIFICATION", Some("false")),
+    ("AUTH_VERIFICATION_TOKEN_SECONDS", Some("86400")),
+    ("AUTH_RESET_TOKEN_SECONDS", Some("1800")),
     ("AUTH_LOCKOUT_THRESHOLD", Some("5")),
     ("AUTH_LOCKOUT_BASE_SECONDS", Some("30")),
     ("AUTH_LOCKOUT_MAX_SECONDS", Some("900")),
@@ -275,6 +283,19 @@ pub fn parse_list(raw: &str) -> Result<Vec<String>, String> {
 }
 
 impl Config {
+    /// Where clients reach this server, for links in mail and logs:
+    /// `SNACKBASE_EXTERNAL_URL`, else this host on `port` (the bound port,
+    /// which differs from the configured one when that is 0).
+    pub fn public_base(&self, port: u16) -> String {
+        self.external_url.clone().unwrap_or_else(|| {
+            let host = match self.host.as_str() {
+                "0.0.0.0" | "::" | "" => "localhost",
+                other => other,
+            };
+            format!("http://{host}:{port}")
+        })
+    }
+
     /// Fails when only one of the superadmin bootstrap pair is set (checked
     /// when serving; the CLI may take the other half from a flag).
     pub fn check_superadmin_pair(&self) -> Result<(), ConfigError> {
@@ -535,6 +556,7 @@ impl Config {
             external_url,
             smtp,
             invitation_expire_hours,
+            auth_flows: AuthFlows::read(&s)?,
             webhooks_allow_private_networks: s.boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS")?,
             webhook_max_attempts,
             webhook_retry_base_ms,

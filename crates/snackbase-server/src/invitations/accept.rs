@@ -117,6 +117,7 @@ pub async fn accept_invitation(
             password_hash: &hash,
             role_id: row.role_id,
             is_active: true,
+            email_verified: true,
         },
     )
     .await

@@ -29,11 +29,7 @@ fn not_found() -> ApiError {
 
 /// The accept link for a token.
 pub fn accept_url(app: &App, token: &str) -> String {
-    let base = app
-        .config
-        .external_url
-        .clone()
-        .unwrap_or_else(|| format!("http://localhost:{}", app.config.port));
+    let base = app.config.public_base(app.config.port);
     format!("{base}/admin/invitations/accept?token={token}")
 }
 

@@ -163,6 +163,7 @@ fn reads_outside_the_placeholders_are_refused() {
         "SELECT COUNT(*) FROM \"col_notes\"",
         "SELECT secret FROM webhooks",
         "SELECT token FROM invitations",
+        "SELECT token_hash FROM auth_links",
         "SELECT * FROM request_logs",
         "SELECT * FROM webhook_deliveries",
         "SELECT * FROM settings",

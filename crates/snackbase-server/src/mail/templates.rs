@@ -15,7 +15,8 @@ use crate::http::{ApiJson, ApiPath};
 use crate::on_tx;
 
 /// The templates there are, with their defaults and placeholders.
-const DEFAULTS: &[(&str, &str, &str, &[&str])] = &[(
+const DEFAULTS: &[(&str, &str, &str, &[&str])] = &[
+    (
     "invitation",
     "You are invited to {{account_name}}",
     "Hello,\n\n{{inviter_email}} invited you to join {{account_name}} on {{app_name}}.\n\n\
@@ -30,7 +31,25 @@ const DEFAULTS: &[(&str, &str, &str, &[&str])] = &[(
         "expires_at",
         "email",
     ],
-)];
+),
+    (
+        "verification",
+        "Confirm your email address for {{app_name}}",
+        "Hello,\n\nPlease confirm that {{email}} is your address on {{app_name}} ({{account_name}}):\n\
+         {{verify_url}}\n\nOr use this code: {{token}}\n\nThe link expires at {{expires_at}}. \
+         If you did not sign up, ignore this message.\n",
+        &["app_name", "account_name", "email", "verify_url", "token", "expires_at"],
+    ),
+    (
+        "reset_password",
+        "Reset your {{app_name}} password",
+        "Hello,\n\nSomeone asked to reset the password of {{email}} on {{app_name}} ({{account_name}}).\n\
+         Choose a new password here:\n{{reset_url}}\n\nOr use this code: {{token}}\n\n\
+         The link expires at {{expires_at}} and works once. If you did not ask, ignore this \
+         message: your password stays as it is.\n",
+        &["app_name", "account_name", "email", "reset_url", "token", "expires_at"],
+    ),
+];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Template {

@@ -29,6 +29,7 @@ pub struct Limiter {
     per_hour: DefaultKeyedRateLimiter<IpAddr>,
     auth: DefaultKeyedRateLimiter<IpAddr>,
     login: DefaultKeyedRateLimiter<String>,
+    mail: DefaultKeyedRateLimiter<String>,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -38,6 +39,9 @@ fn nonzero(n: u32) -> NonZeroU32 {
 /// The routes whose every call is a guess at a secret: they share the
 /// stricter per-address auth limit. `path` is relative to the API prefix.
 fn is_auth_route(method: &Method, path: &str) -> bool {
+    if method == Method::GET {
+        return path.starts_with("/auth/verify-reset-token/");
+    }
     if method != Method::POST {
         return false;
     }
@@ -75,6 +79,7 @@ impl Limiter {
             login: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nonzero(
                 limits.login_per_minute,
             ))),
+            mail: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nonzero(limits.mail_per_hour))),
         })
     }
 
@@ -91,14 +96,29 @@ impl Limiter {
         )
     }
 
+    /// Counts one mail asked for `key` (its kind, account and email, whether
+    /// or not such a user exists); a 429 past the hourly limit.
+    pub fn check_mail(&self, key: &str) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        check(
+            &self.mail,
+            &key.to_string(),
+            "Too many emails asked for this address; try again later",
+        )
+    }
+
     /// Forgets counters that are full again (keeps memory bounded).
     pub fn sweep(&self) {
         for limiter in [&self.per_minute, &self.per_hour, &self.auth] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        self.login.retain_recent();
-        self.login.shrink_to_fit();
+        for limiter in [&self.login, &self.mail] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
     /// Forgets counters that are full again, once a minute, until `stop`.
@@ -176,6 +196,7 @@ mod tests {
             assert!(is_auth_route(&Method::POST, path), "{path}");
         }
         assert!(!is_auth_route(&Method::GET, "/auth/login"));
+        assert!(is_auth_route(&Method::GET, "/auth/verify-reset-token/abc"));
         assert!(!is_auth_route(&Method::POST, "/records/posts"));
         assert!(!is_auth_route(&Method::POST, "/auth/logout"));
     }

@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{self, NewUser, UserRow};
 use crate::app::AppState;
-use crate::auth::{password, sessions, AnyAdmin, AuthUser};
+use crate::auth::links::Purpose;
+use crate::auth::{password, sessions, AnyAdmin, AuthUser, MessageResponse};
 use crate::db::{violated_constraint, ConstraintKind, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
@@ -30,6 +31,10 @@ pub struct UserResponse {
     #[serde(with = "crate::http::time::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_login: Option<DateTime<Utc>>,
+    pub email_verified: bool,
+    #[serde(with = "crate::http::time::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for UserResponse {
@@ -44,17 +49,19 @@ impl From<UserRow> for UserResponse {
             is_active: u.is_active,
             created_at: u.created_at,
             last_login: u.last_login,
+            email_verified: u.email_verified,
+            email_verified_at: u.email_verified_at,
         }
     }
 }
 
-fn user_not_found() -> ApiError {
+pub(super) fn user_not_found() -> ApiError {
     ApiError::not_found("User not found")
 }
 
 /// A user the admin may manage: any for the superadmin, their account's for
 /// account admins (others are a 404).
-async fn visible(tx: &mut Tx, admin: &AuthUser, user_id: &str) -> ApiResult<UserRow> {
+pub(super) async fn visible(tx: &mut Tx, admin: &AuthUser, user_id: &str) -> ApiResult<UserRow> {
     let user = model::find_by_id(tx, user_id)
         .await?
         .ok_or_else(user_not_found)?;
@@ -156,6 +163,7 @@ pub async fn create_user(
             password_hash: &hash,
             role_id,
             is_active: req.is_active,
+            email_verified: false,
         },
     )
     .await
@@ -357,8 +365,12 @@ pub async fn update_user(
     let email = email.unwrap_or(current.email.clone());
     let is_active = req.is_active.unwrap_or(current.is_active);
     let now = crate::http::time::now();
+    // A new address has not been shown to reach the user.
     on_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE users SET email = $2, role_id = $3, is_active = $4, updated_at = $5 WHERE id = $1"
+        "UPDATE users SET email = $2, role_id = $3, is_active = $4, updated_at = $5, \
+         email_verified = CASE WHEN email = $2 THEN email_verified ELSE FALSE END, \
+         email_verified_at = CASE WHEN email = $2 THEN email_verified_at ELSE NULL END \
+         WHERE id = $1"
     )
     .bind(&user_id)
     .bind(&email)
@@ -431,11 +443,9 @@ pub struct PasswordRequest {
     pub new_password: Option<String>,
     /// The SDK's name for `new_password`.
     pub password: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageResponse {
-    pub message: String,
+    /// Mail the user a reset link instead of setting a password.
+    #[serde(default)]
+    pub send_reset_link: bool,
 }
 
 async fn change_password(
@@ -444,9 +454,12 @@ async fn change_password(
     user_id: &str,
     req: PasswordRequest,
 ) -> ApiResult<Json<MessageResponse>> {
-    {
+    let user = {
         let mut tx = state.db.begin_read().await?;
-        visible(&mut tx, admin, user_id).await?;
+        visible(&mut tx, admin, user_id).await?
+    };
+    if req.send_reset_link && req.new_password.is_none() && req.password.is_none() {
+        return super::verification::mail_link(state, admin, &user, Purpose::ResetPassword).await;
     }
     let (field, new_password) = match (req.new_password, req.password) {
         (Some(p), _) => ("new_password", p),
@@ -480,9 +493,7 @@ async fn change_password(
     // A new password set by an administrator lifts a login lockout.
     crate::auth::lockout::clear(&mut tx, &crate::auth::lockout::key(&account_id, &email)).await?;
     tx.commit().await?;
-    Ok(Json(MessageResponse {
-        message: "Password reset successfully".into(),
-    }))
+    Ok(Json(MessageResponse::new("Password reset successfully")))
 }
 
 /// Sets a user's password and ends all their sessions.

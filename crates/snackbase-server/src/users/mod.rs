@@ -3,6 +3,7 @@
 pub mod model;
 
 mod handlers;
+mod verification;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,4 +20,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
             handlers::delete_user
         ))
         .routes(routes!(handlers::reset_password, handlers::set_password))
+        .routes(routes!(verification::verify_user))
+        .routes(routes!(verification::resend_user_verification))
 }

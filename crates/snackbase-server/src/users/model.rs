@@ -18,11 +18,14 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_login: Option<DateTime<Utc>>,
+    pub email_verified: bool,
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 pub const SELECT_USER: &str =
     "SELECT u.id, u.account_id, a.name AS account_name, u.email, u.password_hash, \
-     u.role_id, r.name AS role_name, u.is_active, u.created_at, u.updated_at, u.last_login \
+     u.role_id, r.name AS role_name, u.is_active, u.created_at, u.updated_at, u.last_login, \
+     u.email_verified, u.email_verified_at \
      FROM users u JOIN accounts a ON a.id = u.account_id JOIN roles r ON r.id = u.role_id";
 
 pub async fn find_by_id(tx: &mut Tx, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
@@ -52,6 +55,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role_id: i64,
     pub is_active: bool,
+    /// The address is known to reach the user (an accepted invitation).
+    pub email_verified: bool,
 }
 
 /// Inserts a user and returns the stored row.
@@ -60,8 +65,8 @@ pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<UserRow, sqlx::Er
     let now = crate::http::time::now();
     on_tx!(tx, |c| {
         sqlx::query(
-            "INSERT INTO users (id, account_id, email, password_hash, role_id, is_active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            "INSERT INTO users (id, account_id, email, password_hash, role_id, is_active, created_at, updated_at, \
+             email_verified, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
         )
         .bind(&id)
         .bind(user.account_id)
@@ -70,6 +75,8 @@ pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<UserRow, sqlx::Er
         .bind(user.role_id)
         .bind(user.is_active)
         .bind(now)
+        .bind(user.email_verified)
+        .bind(user.email_verified.then_some(now))
         .execute(&mut *c)
         .await.map(|r| r.rows_affected())
     })?;

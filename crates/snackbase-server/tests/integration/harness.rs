@@ -86,10 +86,14 @@ macro_rules! both_config {
 }
 
 /// Like [`both!`], with a real SMTP server wired into the configuration:
-/// `both_with!(name, |app, smtp| { ... })`.
+/// `both_with!(name, |app, smtp| { ... })`, or with the configuration changed
+/// after: `both_with!(name, |c| { ... }, |app, smtp| { ... })`.
 #[macro_export]
 macro_rules! both_with {
     ($name:ident, |$app:ident, $smtp:ident| $body:block) => {
+        $crate::both_with!($name, |_| {}, |$app, $smtp| $body);
+    };
+    ($name:ident, $tweak:expr, |$app:ident, $smtp:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -99,7 +103,8 @@ macro_rules! both_with {
                 let config = $smtp.config();
                 let $app =
                     $crate::harness::TestApp::start_with($crate::harness::Backend::Sqlite, |c| {
-                        c.smtp = Some(config)
+                        c.smtp = Some(config);
+                        $crate::harness::tweak(c, $tweak);
                     })
                     .await;
                 $body
@@ -113,13 +118,19 @@ macro_rules! both_with {
                 let config = $smtp.config();
                 let $app =
                     $crate::harness::TestApp::start_with($crate::harness::Backend::Postgres, |c| {
-                        c.smtp = Some(config)
+                        c.smtp = Some(config);
+                        $crate::harness::tweak(c, $tweak);
                     })
                     .await;
                 $body
             }
         }
     };
+}
+
+/// Applies a configuration change (gives the macros' closures their type).
+pub fn tweak(c: &mut Config, f: impl FnOnce(&mut Config)) {
+    f(c)
 }
 
 pub fn postgres_url() -> Option<String> {

@@ -14,6 +14,7 @@ mod collections_sdk;
 mod cursors;
 mod dashboard;
 mod email;
+mod email_flows;
 mod feed;
 mod files;
 mod files_modifiers;
