@@ -216,6 +216,19 @@ describe('password reset and email verification', () => {
     await anonymous.auth.sendVerification(ghost);
   });
 
+  test('the two templates are listed with their placeholders', async () => {
+    const templates = await root.emailTemplates.list();
+    const byKey = Object.fromEntries(templates.map((t) => [t.key, t]));
+    assert.deepEqual(
+      [...byKey.verification.placeholders].sort(),
+      ['account_name', 'app_name', 'email', 'expires_at', 'token', 'verify_url'],
+    );
+    assert.deepEqual(
+      [...byKey.reset_password.placeholders].sort(),
+      ['account_name', 'app_name', 'email', 'expires_at', 'reset_url', 'token'],
+    );
+  });
+
   test('a reset lifts a login lockout', async () => {
     const { account, email } = await accountWithUser();
     let locked = null;
