@@ -11,6 +11,9 @@ pub struct MeResponse {
     pub account_id: String,
     pub email: String,
     pub role: String,
+    /// The administrator acting as this user, in an impersonation session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonated_by: Option<String>,
 }
 
 /// The caller, as currently stored.
@@ -22,5 +25,6 @@ pub async fn me(user: AuthUser) -> Json<MeResponse> {
         account_id: user.account_id.to_string(),
         email: user.email.clone().unwrap_or_default(),
         role: user.role.clone(),
+        impersonated_by: user.impersonator.as_ref().map(|u| u.to_string()),
     })
 }

@@ -482,6 +482,13 @@ both!(without_smtp_the_superadmin_gets_the_link, |app| {
         .await;
     let link = r.expect(200)["link"].as_str().unwrap().to_string();
     assert!(link.contains("/admin/verify-email?token="), "{link}");
+    // On the port the server is bound to (the configured one is 0 here).
+    let port = app.base.rsplit(':').next().unwrap();
+    assert!(
+        link.contains(&format!(":{port}/admin/")),
+        "{link} vs {}",
+        app.base
+    );
     // Only the newest link works.
     let token = link.split("token=").nth(1).unwrap();
     app.post("/api/v1/auth/verify-email", None, json!({"token": token}))
