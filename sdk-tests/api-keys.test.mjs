@@ -157,6 +157,9 @@ describe('API keys', () => {
     assert.equal(me.email, a.email);
     assert.equal(me.account_id, a.account.id);
     assert.equal(me.role, 'admin');
+    // Its user says the session is an API key's (user.token_type).
+    assert.equal(me.user.token_type, 'api_key');
+    assert.equal(client.isApiKeySession, true);
 
     const list = await client.records.list(notes);
     assert.deepEqual(

@@ -10,23 +10,6 @@ use serde_json::{json, Value};
 use crate::harness::*;
 use crate::{both, both_config};
 
-async fn user_id(app: &TestApp, sa: &str, email: &str) -> String {
-    let list = app
-        .get("/api/v1/users?page_size=100", Some(sa))
-        .await
-        .expect(200)
-        .clone();
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == email)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// Alpha with its admin `a@` and a user `u@`; the superadmin's token.
 async fn setup(app: &TestApp) -> (String, String, String) {
     let sa = app.superadmin().await;
@@ -189,7 +172,10 @@ both!(impersonation_has_limits, |app| {
     .await
     .expect_error(409, "conflict");
     // No body at all is fine (the default duration).
-    let admin_id = user_id(&app, &sa, "a@example.com").await;
+    let admin_id = app.user_by_email(&sa, "a@example.com").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = app
         .client
         .post(format!("{}/api/v1/users/{admin_id}/impersonate", app.base))
@@ -236,7 +222,10 @@ both_config!(
         )
         .await
         .expect_error(404, "not_found");
-        let admin_id = user_id(&app, &sa, "a@example.com").await;
+        let admin_id = app.user_by_email(&sa, "a@example.com").await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let other_admin = app
             .post(
                 "/api/v1/users",
