@@ -4,6 +4,8 @@
 // - On a 401 from an authenticated call, refreshes the tokens once: when many
 //   requests fail together, exactly one POST /auth/refresh runs and the others
 //   wait for it, then each retries once. A failed refresh ends the session.
+// - An impersonation session has no refresh token: its 401 restores the saved
+//   own session and the call fails (it is never retried as that session).
 // - Parses the error envelope `{error, message, details}` into ApiError.
 // - 204 (and any empty body) resolves to undefined.
 // - A FormData body is sent as multipart/form-data; anything else as JSON.
@@ -45,6 +47,8 @@ export interface ApiClientOptions {
   fetch?: FetchFn;
   /** Called once when a refresh fails and the session is dropped. */
   onLogout?: () => void;
+  /** Called when an impersonation token stops working and the own session is restored. */
+  onImpersonationEnd?: () => void;
 }
 
 function isEnvelope(value: unknown): value is ErrorEnvelope {
@@ -130,6 +134,12 @@ export function createApiClient(options: ApiClientOptions = {}) {
   async function runRefresh(): Promise<boolean> {
     const session = store.get();
     if (!session) return false;
+    if (session.impersonation) {
+      // No refresh token: the impersonation is over; the own session comes back.
+      store.endImpersonation();
+      options.onImpersonationEnd?.();
+      return false;
+    }
     try {
       const res = await send(
         'POST',
@@ -163,9 +173,13 @@ export function createApiClient(options: ApiClientOptions = {}) {
     // Wait for a refresh in flight rather than sending a token about to be replaced.
     if (useAuth && refreshing) await refreshing;
     const sentToken = useAuth ? (store.get()?.token ?? null) : null;
+    const impersonating = useAuth && !!store.get()?.impersonation;
     let res = await send(method, path, opts, sentToken);
 
-    if (res.status === 401 && useAuth && sentToken) {
+    if (res.status === 401 && useAuth && sentToken && impersonating) {
+      // Never retry as someone else: end the impersonation (once) and fail.
+      if (store.get()?.token === sentToken) await refreshOnce();
+    } else if (res.status === 401 && useAuth && sentToken) {
       const now = store.get()?.token ?? null;
       // Another request may already have refreshed since this one was sent.
       const ok = now && now !== sentToken ? true : await refreshOnce();

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { api } from './api';
 import { sessionStore, type Session } from './session';
-import { SYSTEM_ACCOUNT, type AuthResponse } from './types';
+import { SYSTEM_ACCOUNT, type AuthResponse, type ImpersonationResponse } from './types';
 
 export function useSession(): Session | null {
   return useSyncExternalStore(sessionStore.subscribe, sessionStore.get, sessionStore.get);
@@ -41,6 +41,7 @@ export async function login(input: LoginInput): Promise<Session> {
 
 /** Revokes the session on the server (best effort), then forgets it here. */
 export async function logout(): Promise<void> {
+  if (sessionStore.get()?.impersonation) await stopImpersonating();
   const session = sessionStore.get();
   if (session) {
     try {
@@ -50,4 +51,42 @@ export async function logout(): Promise<void> {
     }
   }
   sessionStore.clear();
+}
+
+/** The durations offered when starting an impersonation, in seconds. */
+export const IMPERSONATION_DURATIONS = [300, 900, 3600] as const;
+
+/** The superadmin acts as the user: the console switches to their token. */
+export async function impersonate(userId: string, durationSeconds = 900): Promise<Session> {
+  const res = await api.post<ImpersonationResponse>(`/users/${encodeURIComponent(userId)}/impersonate`, {
+    duration_seconds: durationSeconds,
+  });
+  const session: Session = {
+    token: res.token,
+    refreshToken: '',
+    account: res.account,
+    user: res.user,
+    impersonation: {
+      by: res.impersonated_by,
+      expiresAt: new Date(Date.now() + res.expires_in * 1000).toISOString(),
+    },
+  };
+  sessionStore.startImpersonation(session);
+  return session;
+}
+
+/** Ends the impersonation session on the server (best effort) and restores the own session. */
+export async function stopImpersonating(): Promise<void> {
+  const session = sessionStore.get();
+  if (!session?.impersonation) return;
+  try {
+    await api.post('/auth/logout');
+  } catch {
+    // A 401 already restored the own session; anything else: end it here anyway.
+  }
+  sessionStore.endImpersonation();
+}
+
+export function isImpersonating(session: Session | null): boolean {
+  return !!session?.impersonation;
 }

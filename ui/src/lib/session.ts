@@ -6,9 +6,18 @@ import type { AuthAccount, AuthUser } from './types';
 
 export interface Session {
   token: string;
+  /** Empty for an impersonation session (the server gives it no refresh token). */
   refreshToken: string;
   account: AuthAccount;
   user: AuthUser;
+  /** Set while the superadmin acts as `user`: who started it and when the token ends. */
+  impersonation?: Impersonation;
+}
+
+export interface Impersonation {
+  by: { id: string; email: string };
+  /** ISO time the impersonation token expires. */
+  expiresAt: string;
 }
 
 export interface KeyValueStorage {
@@ -18,6 +27,8 @@ export interface KeyValueStorage {
 }
 
 export const SESSION_KEY = 'snackbase.session';
+/** The superadmin's own session, kept aside while impersonating. */
+export const SAVED_SESSION_KEY = 'snackbase.session.saved';
 
 function memoryStorage(): KeyValueStorage {
   const map = new Map<string, string>();
@@ -45,13 +56,17 @@ export class SessionStore {
   private current: Session | null;
   private listeners = new Set<() => void>();
 
+  /** In memory too, so a failing storage never loses the saved session. */
+  private saved: Session | null;
+
   constructor(private storage: KeyValueStorage = memoryStorage()) {
     this.current = SessionStore.read(storage);
+    this.saved = SessionStore.read(storage, SAVED_SESSION_KEY);
   }
 
-  private static read(storage: KeyValueStorage): Session | null {
+  private static read(storage: KeyValueStorage, key = SESSION_KEY): Session | null {
     try {
-      const raw = storage.getItem(SESSION_KEY);
+      const raw = storage.getItem(key);
       if (!raw) return null;
       const parsed: unknown = JSON.parse(raw);
       return isSession(parsed) ? parsed : null;
@@ -84,12 +99,58 @@ export class SessionStore {
   }
 
   clear(): void {
+    this.dropSaved();
     this.set(null);
+  }
+
+  /** The session kept aside while impersonating (the superadmin's own). */
+  savedSession(): Session | null {
+    return this.saved ?? SessionStore.read(this.storage, SAVED_SESSION_KEY);
+  }
+
+  private dropSaved(): void {
+    this.saved = null;
+    try {
+      this.storage.removeItem(SAVED_SESSION_KEY);
+    } catch {
+      // nothing stored
+    }
+  }
+
+  /**
+   * Switches to an impersonation session, keeping the current (own) session
+   * aside. Starting from an impersonation session keeps the first saved one.
+   */
+  startImpersonation(next: Session): void {
+    const own = this.current;
+    if (!own) return;
+    if (!own.impersonation) {
+      this.saved = own;
+      try {
+        this.storage.setItem(SAVED_SESSION_KEY, JSON.stringify(own));
+      } catch {
+        // kept in memory
+      }
+    }
+    this.set(next);
+  }
+
+  /**
+   * Ends an impersonation session here and restores the saved one. Does
+   * nothing when the current session is not an impersonation.
+   */
+  endImpersonation(): Session | null {
+    if (!this.current?.impersonation) return this.current;
+    const own = this.savedSession();
+    this.dropSaved();
+    this.set(own);
+    return own;
   }
 
   /** Picks up a change made by another tab. */
   reload(): void {
     const next = SessionStore.read(this.storage);
+    this.saved = SessionStore.read(this.storage, SAVED_SESSION_KEY);
     if (JSON.stringify(next) !== JSON.stringify(this.current)) {
       this.current = next;
       this.listeners.forEach((l) => l());

@@ -43,6 +43,15 @@ export interface AuthResponse {
   user: AuthUser;
 }
 
+/** POST /users/{id}/impersonate: a token acting as the user, without refresh token. */
+export interface ImpersonationResponse {
+  token: string;
+  expires_in: number;
+  account: AuthAccount;
+  user: AuthUser;
+  impersonated_by: { id: string; email: string };
+}
+
 export interface TokenPair {
   token: string;
   refresh_token: string;
@@ -532,6 +541,8 @@ export interface RequestLog {
   user_agent: string | null;
   account_id: string | null;
   user_id: string | null;
+  /** Who acted as `user_id` (an impersonation session). */
+  impersonator_id?: string | null;
   correlation_id: string;
   error: string | null;
 }

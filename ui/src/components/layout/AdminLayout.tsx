@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import * as D from '@radix-ui/react-dialog';
@@ -6,6 +6,7 @@ import { Menu, Moon, Sun } from 'lucide-react';
 import { isSuperadmin, logout, useSession } from '@/lib/auth';
 import { useTheme } from '@/lib/theme';
 import { Button } from '@/components/ui/button';
+import { ImpersonationBanner } from './ImpersonationBanner';
 import { Sidebar } from './Sidebar';
 import { visibleNav } from './nav';
 
@@ -33,6 +34,20 @@ export function AdminLayout() {
   const [drawer, setDrawer] = useState(false);
 
   useEffect(() => setDrawer(false), [location.pathname]);
+
+  // When an impersonation ends (stopped, expired, refused), the own session is
+  // back: drop what was cached as the user and return to the users page.
+  const impersonating = !!session?.impersonation;
+  const wasImpersonating = useRef(impersonating);
+  useEffect(() => {
+    if (wasImpersonating.current !== impersonating) {
+      // Refetch what is shown with the new token; forget the rest.
+      qc.removeQueries({ type: 'inactive' });
+      void qc.resetQueries();
+    }
+    if (wasImpersonating.current && !impersonating && session) navigate('/users', { replace: true });
+    wasImpersonating.current = impersonating;
+  }, [impersonating]);
 
   if (!session) return null;
   const superadmin = isSuperadmin(session);
@@ -68,18 +83,21 @@ export function AdminLayout() {
         </D.Portal>
       </D.Root>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b border-border bg-card/95 px-3 backdrop-blur sm:px-5">
-          <Button variant="ghost" size="icon" className="lg:hidden" onClick={() => setDrawer(true)} aria-label="Open menu">
-            <Menu className="h-5 w-5" />
-          </Button>
-          <span className="font-semibold lg:hidden">SnackBase</span>
-          <div className="ml-auto flex items-center gap-1">
-            <span className="hidden text-xs text-muted-fg sm:inline" data-testid="header-account">
-              {session.account.name} ({session.account.id})
-            </span>
-            <ThemeToggle />
-          </div>
-        </header>
+        <div className="sticky top-0 z-30">
+          {session.impersonation && <ImpersonationBanner session={session} />}
+          <header className="flex h-14 items-center gap-2 border-b border-border bg-card/95 px-3 backdrop-blur sm:px-5">
+            <Button variant="ghost" size="icon" className="lg:hidden" onClick={() => setDrawer(true)} aria-label="Open menu">
+              <Menu className="h-5 w-5" />
+            </Button>
+            <span className="font-semibold lg:hidden">SnackBase</span>
+            <div className="ml-auto flex items-center gap-1">
+              <span className="hidden text-xs text-muted-fg sm:inline" data-testid="header-account">
+                {session.account.name} ({session.account.id})
+              </span>
+              <ThemeToggle />
+            </div>
+          </header>
+        </div>
         <main className="min-w-0 flex-1 p-3 sm:p-5">
           <Outlet />
         </main>

@@ -68,6 +68,13 @@ export function LogDetailDialog({ id, onClose }: { id: string | null; onClose: (
           <Row label="Error">{entry.error && <span className="text-danger">{entry.error}</span>}</Row>
           <Row label="Account">{entry.account_id && <span className="font-mono text-xs">{entry.account_id}</span>}</Row>
           <Row label="User">{entry.user_id && <span className="font-mono text-xs">{entry.user_id}</span>}</Row>
+          {entry.impersonator_id && (
+            <Row label="Impersonator">
+              <span className="font-mono text-xs" data-testid="log-detail-impersonator">
+                {entry.impersonator_id}
+              </span>
+            </Row>
+          )}
           <Row label="IP">{entry.ip}</Row>
           <Row label="User agent">{entry.user_agent && <span className="text-xs">{entry.user_agent}</span>}</Row>
           <Row label="Correlation id">

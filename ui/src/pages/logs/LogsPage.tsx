@@ -194,6 +194,7 @@ export function LogsPage() {
                       data-id={l.id}
                       data-status={l.status}
                       data-path={l.path}
+                      data-impersonator={l.impersonator_id ?? undefined}
                       onClick={() => set({ log: l.id })}
                     >
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(l.created_at)}</Td>
@@ -215,7 +216,14 @@ export function LogsPage() {
                         </button>
                       </Td>
                       <Td className="whitespace-nowrap text-right text-muted-fg">{formatDuration(l.duration_ms)}</Td>
-                      <Td className="whitespace-nowrap font-mono text-xs text-muted-fg">{l.account_id ?? '—'}</Td>
+                      <Td className="whitespace-nowrap font-mono text-xs text-muted-fg">
+                        {l.account_id ?? '—'}
+                        {l.impersonator_id && (
+                          <Badge tone="warn" className="ml-1.5 font-sans" title={`Impersonated by user ${l.impersonator_id}`}>
+                            impersonated
+                          </Badge>
+                        )}
+                      </Td>
                     </tr>
                   ))}
                 </tbody>

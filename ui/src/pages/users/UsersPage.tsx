@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { KeyRound, MailCheck, MoreHorizontal, Pencil, Plus, Send, UserCheck, UserX } from 'lucide-react';
+import { KeyRound, MailCheck, MoreHorizontal, Pencil, Plus, Send, UserCheck, UserRoundCog, UserX } from 'lucide-react';
 import { useAccountOptions } from '@/api/accounts';
 import { useDeactivateUser, useMarkVerified, useResendVerification, useRoles, useUpdateUser, useUsers } from '@/api/users';
 import { errorMessage } from '@/lib/api';
 import { isSuperadmin, useSession } from '@/lib/auth';
-import type { User } from '@/lib/types';
+import { SYSTEM_ACCOUNT, type User } from '@/lib/types';
 import { formatDateTime } from '@/lib/utils';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { VerifiedBadge } from '@/components/VerifiedBadge';
@@ -20,6 +20,7 @@ import { EmptyState, ErrorState, Spinner } from '@/components/ui/states';
 import { Table, TableContainer, Td, Th } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { EmailLinkDialog, type EmailLink } from './EmailLinkDialog';
+import { ImpersonateDialog } from './ImpersonateDialog';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
 import { UserFormDialog } from './UserFormDialog';
 
@@ -40,6 +41,7 @@ export function UsersPage() {
   const [editing, setEditing] = useState<User | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
   const [link, setLink] = useState<EmailLink | null>(null);
+  const [impersonating, setImpersonating] = useState<User | null>(null);
   const accounts = useAccountOptions(superadmin);
   const roles = useRoles();
   const deactivate = useDeactivateUser();
@@ -238,6 +240,12 @@ export function UsersPage() {
                                 <MailCheck className="h-3.5 w-3.5" /> Mark verified
                               </DropdownItem>
                             )}
+                            {superadmin && u.is_active && u.account_id !== SYSTEM_ACCOUNT && u.id !== session?.user.id && (
+                              // Never the superadmin (nor yourself), never an inactive user.
+                              <DropdownItem onSelect={() => setImpersonating(u)}>
+                                <UserRoundCog className="h-3.5 w-3.5" /> Impersonate
+                              </DropdownItem>
+                            )}
                             {u.is_active ? (
                               <DropdownItem danger onSelect={() => void onDeactivate(u)}>
                                 <UserX className="h-3.5 w-3.5" /> Deactivate
@@ -263,6 +271,7 @@ export function UsersPage() {
       <UserFormDialog mode="edit" open={editing !== null} onClose={() => setEditing(null)} user={editing ?? undefined} />
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onLink={setLink} />
       <EmailLinkDialog link={link} onClose={() => setLink(null)} />
+      <ImpersonateDialog user={impersonating} onClose={() => setImpersonating(null)} />
     </div>
   );
 }
