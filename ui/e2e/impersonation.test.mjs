@@ -191,6 +191,37 @@ describe('impersonation', () => {
     assert.equal((await storedSession()).user.email, ROOT_EMAIL);
   });
 
+  test('at its end time the impersonation stops by itself', async () => {
+    await startImpersonation(5);
+    const token = (await storedSession()).token;
+    // As if the 5 minutes had passed: the banner's timer fires at once.
+    await page.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem('snackbase.session'));
+      s.impersonation.expiresAt = new Date(Date.now() - 1000).toISOString();
+      localStorage.setItem('snackbase.session', JSON.stringify(s));
+    });
+    await page.reload();
+    await page.waitForURL(/\/admin\/users/);
+    await banner().waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('current-user').innerText(), ROOT_EMAIL);
+    const res = await fetch(`${server.base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 401, 'its session was ended on the server too');
+  });
+
+  test('Log out while impersonating ends both sessions', async () => {
+    await startImpersonation(5);
+    const acting = (await storedSession()).token;
+    const own = (await storedSession('snackbase.session.saved')).token;
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/admin\/login/);
+    assert.equal(await storedSession(), null);
+    assert.equal(await storedSession('snackbase.session.saved'), null);
+    for (const t of [acting, own]) {
+      const res = await fetch(`${server.base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${t}` } });
+      assert.equal(res.status, 401);
+    }
+  });
+
   test('no errors in the page', () => {
     const expected = (p) => /WebSocket connection .*failed/.test(p) && revoked.some((t) => p.includes(t));
     assert.deepEqual(browser.problems.filter((p) => !expected(p)), []);
