@@ -194,6 +194,9 @@ describe('API keys', () => {
       await dialog.waitFor();
       await dialog.locator('#api-key-name').fill('root-made');
       assert.equal(await dialog.locator('#api-key-account').inputValue(), '');
+      const offered = await dialog.locator('#api-key-account option').evaluateAll((os) => os.map((o) => o.value));
+      assert.ok(offered.includes(acme.id) && offered.includes(globex.id), offered.join(','));
+      assert.ok(!offered.includes('SY0000'), 'keys cannot act as the superadmin: the system account is not offered');
       await dialog.getByRole('button', { name: 'Create key' }).click();
       await dialog.getByText('Choose the account the key belongs to').waitFor();
       const bare = await fetch(`${server.base}/api/v1/admin/api-keys`, {
@@ -201,7 +204,8 @@ describe('API keys', () => {
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${(await api.login()).token}` },
         body: JSON.stringify({ name: 'no-account' }),
       });
-      assert.ok(bare.status >= 400 && bare.status < 500, `the server refuses a key without an account: ${bare.status}`);
+      assert.equal(bare.status, 422, 'the server refuses a key without an account');
+      assert.equal((await bare.json()).details?.[0]?.field, 'account_id');
 
       await dialog.locator('#api-key-account').selectOption(acme.id);
       await dialog.locator('#api-key-role').selectOption('user');

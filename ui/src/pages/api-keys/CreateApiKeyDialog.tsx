@@ -4,7 +4,7 @@ import { useCreateApiKey } from '@/api/apiKeys';
 import { useRoles } from '@/api/roles';
 import { ApiError, errorMessage } from '@/lib/api';
 import { apiKeyBody, apiKeyField, type ApiKeyField, type ApiKeyForm } from '@/lib/api-keys';
-import type { AccountListItem, ApiKey } from '@/lib/types';
+import { SYSTEM_ACCOUNT, type AccountListItem, type ApiKey } from '@/lib/types';
 import { copyText } from '@/lib/utils';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
@@ -38,13 +38,15 @@ export function CreateApiKeyDialog({ open, onClose, superadmin, accounts, defaul
   const [formError, setFormError] = useState('');
   const [created, setCreated] = useState<ApiKey | null>(null);
   const roleNames = roles.data?.items.map((r) => r.name).filter((n) => n !== 'public') ?? BUILTIN;
+  /** Keys cannot act as the superadmin: the system account is not offered. */
+  const choices = accounts.filter((a) => a.id !== SYSTEM_ACCOUNT);
 
   useEffect(() => {
     if (!open) {
       setCreated(null);
       return;
     }
-    setForm({ name: '', role: 'admin', expires: '', account: superadmin ? defaultAccount : '' });
+    setForm({ name: '', role: 'admin', expires: '', account: superadmin && defaultAccount !== SYSTEM_ACCOUNT ? defaultAccount : '' });
     setErrors({});
     setFormError('');
     setCreated(null);
@@ -162,8 +164,8 @@ export function CreateApiKeyDialog({ open, onClose, superadmin, accounts, defaul
           <FormField label="Account" htmlFor="api-key-account" error={errors.account_id}>
             <Select id="api-key-account" value={form.account} onChange={(e) => set({ account: e.target.value })} aria-invalid={!!errors.account_id}>
               <option value="">Choose an account…</option>
-              {form.account && !accounts.some((a) => a.id === form.account) && <option value={form.account}>{form.account}</option>}
-              {accounts.map((a) => (
+              {form.account && !choices.some((a) => a.id === form.account) && <option value={form.account}>{form.account}</option>}
+              {choices.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.name} ({a.id})
                 </option>
