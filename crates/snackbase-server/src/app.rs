@@ -28,6 +28,8 @@ pub struct App {
     pub authz: crate::authz::engine::AuthzCache,
     /// Signed-in identities by session (see `auth::extract`).
     pub identities: GenCache<String, Arc<crate::auth::principal::Principal>>,
+    /// Live API keys by their public id (see `apikeys`).
+    pub api_keys: crate::apikeys::KeyCache,
     /// Every collection, compiled (see `collections::compiled`).
     pub catalog: crate::collections::compiled::CatalogCache,
     /// Aggregation answers (SQLite; see `cache::ResultCache`).
@@ -142,6 +144,7 @@ impl AppState {
             setup,
             authz: AuthzCache::new(changes.clone()),
             identities: GenCache::new(changes.clone(), 50_000),
+            api_keys: GenCache::new(changes.clone(), 10_000),
             catalog: crate::collections::compiled::CatalogCache::new(changes.clone()),
             aggregates: ResultCache::new(changes.clone(), RESULTS_KEPT),
             searches: ResultCache::new(changes.clone(), RESULTS_KEPT),

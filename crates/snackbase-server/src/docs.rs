@@ -5,7 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
 
 const INDEX: &str = include_str!("../assets/swagger-ui/index.html");
@@ -25,7 +25,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// Completes the generated document: title, version and the bearer scheme.
+/// Completes the generated document: title, version, the bearer and API key schemes.
 pub fn finish(mut doc: OpenApi, title: &str, version: &str) -> OpenApi {
     doc.info.title = title.to_string();
     doc.info.version = version.to_string();
@@ -39,6 +39,14 @@ pub fn finish(mut doc: OpenApi, title: &str, version: &str) -> OpenApi {
                 .bearer_format("JWT")
                 .build(),
         ),
+    );
+    // Any route a bearer token opens also takes an API key (see `apikeys`).
+    components.add_security_scheme(
+        "api_key",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-API-Key",
+            "sb_ak.<key id>.<secret>, from POST /api/v1/admin/api-keys",
+        ))),
     );
     doc
 }

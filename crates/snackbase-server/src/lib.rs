@@ -11,6 +11,7 @@
 //! ```
 
 pub mod accounts;
+pub mod apikeys;
 mod app;
 pub mod auth;
 pub mod authz;
@@ -61,6 +62,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(auth::router())
         .merge(accounts::router())
         .merge(users::router())
+        .merge(apikeys::router())
         .merge(collections::router())
         .merge(records::router())
         .merge(authz::router())

@@ -165,7 +165,12 @@ impl FromRequestParts<AppState> for AuthUser {
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(user.clone());
         }
-        let token = bearer(parts).ok_or_else(unauthorized)?;
+        let Some(token) = bearer(parts) else {
+            let key = crate::apikeys::header_key(parts).ok_or_else(unauthorized)?;
+            let user = AuthUser(crate::apikeys::authenticate(state, parts, &key).await?);
+            note(parts, &user);
+            return Ok(user);
+        };
         let claims = state.tokens.decode_access(token).ok_or_else(unauthorized)?;
         let user = AuthUser(Principal::clone(&*identity(state, &claims).await?));
         note(parts, &user);
@@ -229,6 +234,11 @@ impl FromRequestParts<AppState> for Superadmin {
         let user = AuthUser::from_request_parts(parts, state).await?;
         if user.is_superadmin() {
             Ok(Self(user))
+        } else if user.is_api_key() {
+            // The SDK reads "superadmin" in a 403 as an API key restriction.
+            Err(ApiError::forbidden(
+                "API keys are restricted from superadmin routes",
+            ))
         } else {
             Err(ApiError::forbidden("Superadmin access required"))
         }

@@ -129,6 +129,8 @@ pub enum Method {
     Token { session_id: String },
     /// No credentials: the public role of the named account.
     Public,
+    /// An API key (`X-API-Key`), by its row id.
+    ApiKey { key_id: String },
 }
 
 /// The caller of a request.
@@ -189,6 +191,35 @@ impl Principal {
         }
     }
 
+    /// An API key of `account_id` with its role, on behalf of the user who
+    /// made it (`user_id`, `email`). Never the superadmin.
+    pub fn api_key(
+        key_id: String,
+        user_id: String,
+        email: String,
+        role: String,
+        role_id: RoleId,
+        account_id: String,
+        account_slug: String,
+    ) -> Self {
+        Self {
+            user_id: Some(UserId(user_id)),
+            email: Some(email),
+            role,
+            role_id,
+            account_id: AccountId(account_id),
+            account_slug,
+            groups: Vec::new(),
+            method: Method::ApiKey { key_id },
+            superadmin: false,
+        }
+    }
+
+    /// Whether the caller came with an API key.
+    pub fn is_api_key(&self) -> bool {
+        matches!(self.method, Method::ApiKey { .. })
+    }
+
     /// The same caller acting in another account (the superadmin's choice).
     pub fn acting_in(mut self, account_id: String, account_slug: String) -> Self {
         self.account_id = AccountId(account_id);
@@ -214,7 +245,7 @@ impl Principal {
     pub fn session_id(&self) -> Option<&str> {
         match &self.method {
             Method::Token { session_id } => Some(session_id),
-            Method::Public => None,
+            Method::Public | Method::ApiKey { .. } => None,
         }
     }
 

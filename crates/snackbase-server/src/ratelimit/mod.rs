@@ -109,6 +109,19 @@ impl Limiter {
         )
     }
 
+    /// Counts a failed credential that no route limit saw (an `X-API-Key`
+    /// on any route) against the address's auth limit; a 429 past it.
+    pub fn count_auth_failure(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        match ip {
+            Some(ip) if self.enabled => check(
+                &self.auth,
+                &ip,
+                "Too many authentication failures from this address",
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Forgets counters that are full again (keeps memory bounded).
     pub fn sweep(&self) {
         for limiter in [&self.per_minute, &self.per_hour, &self.auth] {

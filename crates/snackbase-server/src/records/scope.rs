@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if !parts.headers.contains_key(AUTHORIZATION) {
+        if !parts.headers.contains_key(AUTHORIZATION) && !parts.headers.contains_key("x-api-key") {
             return public_caller(parts, state).await;
         }
         let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;

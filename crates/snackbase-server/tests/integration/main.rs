@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod aggregate;
+mod api_keys;
 mod auth;
 mod authz;
 mod collection_rules;

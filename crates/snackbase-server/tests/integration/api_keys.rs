@@ -1,0 +1,374 @@
+//! API keys: shown once and stored hashed, `X-API-Key` acting in one
+//! account with the key's role, another account out of reach, revocation and
+//! expiry effective at once (on another node too), superadmin routes closed,
+//! keys managing keys only with the admin role, failures rate limited, and
+//! hostile keys refused.
+
+use serde_json::{json, Value};
+
+use crate::collections::posts_schema;
+use crate::harness::*;
+use crate::{both, both_config};
+
+/// A request with `X-API-Key` (and optionally more headers).
+async fn with_key(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Response {
+    let mut req = app
+        .client
+        .request(method, format!("{}{}", app.base, path))
+        .header("X-API-Key", key);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    TestApp::read(req.send().await.unwrap()).await
+}
+
+async fn key_get(app: &TestApp, path: &str, key: &str) -> Response {
+    with_key(app, reqwest::Method::GET, path, key, None, &[]).await
+}
+
+/// `posts` with a record in Alpha and one in Beta; the admins' tokens.
+async fn setup(app: &TestApp) -> (String, String, String) {
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201);
+    let (a, b) = app.alpha_and_beta().await;
+    for (t, title) in [(&a, "alpha post"), (&b, "beta post")] {
+        app.post("/api/v1/records/posts", Some(t), json!({"title": title}))
+            .await
+            .expect(201);
+    }
+    (sa, a, b)
+}
+
+async fn create_key(app: &TestApp, token: &str, body: Value) -> Value {
+    app.post("/api/v1/admin/api-keys", Some(token), body)
+        .await
+        .expect(201)
+        .clone()
+}
+
+both!(a_key_is_shown_once_and_acts_in_its_account, |app| {
+    let (_, a, _) = setup(&app).await;
+    let created = create_key(&app, &a, json!({"name": "backend"})).await;
+    let key = created["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("sb_ak."), "{key}");
+    assert_eq!(key.len(), "sb_ak.".len() + 16 + 1 + 43);
+    let prefix = created["prefix"].as_str().unwrap();
+    assert!(key.starts_with(prefix));
+    assert_eq!(created["role"], "admin");
+    assert_eq!(created["account_id"], "AA0001");
+    assert_eq!(created["is_active"], true);
+    assert_eq!(created["last_used_at"], Value::Null);
+
+    // Listed and fetched masked; the secret is nowhere.
+    let secret = key.rsplit('.').next().unwrap();
+    let list = app.get("/api/v1/admin/api-keys", Some(&a)).await;
+    assert_eq!(list.expect(200)["total"], 1);
+    assert!(!list.text.contains(secret));
+    let id = created["id"].as_str().unwrap();
+    let one = app
+        .get(&format!("/api/v1/admin/api-keys/{id}"), Some(&a))
+        .await;
+    assert!(!one.text.contains(secret));
+    assert!(one.expect(200)["key"].as_str().unwrap().ends_with("••••"));
+
+    // The key reads Alpha's records, and writes as the admin who made it.
+    let records = key_get(&app, "/api/v1/records/posts", &key).await;
+    let items = records.expect(200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["title"], "alpha post");
+    let made = with_key(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/records/posts",
+        &key,
+        Some(json!({"title": "by key"})),
+        &[],
+    )
+    .await;
+    let creator = created["created_by"].as_str().unwrap();
+    assert_eq!(made.expect(201)["created_by"], creator);
+    assert_eq!(made.json["account_id"], "AA0001");
+
+    // Beta stays out of reach, by header or by query.
+    let other = with_key(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/records/posts",
+        &key,
+        None,
+        &[("X-Account-ID", "AA0002")],
+    )
+    .await;
+    other.expect_error(403, "forbidden");
+    key_get(&app, "/api/v1/records/posts?account_id=AA0002", &key)
+        .await
+        .expect(403);
+
+    // last_used_at is recorded (after the request, once a minute at most).
+    let mut used = Value::Null;
+    for _ in 0..50 {
+        used = app
+            .get(&format!("/api/v1/admin/api-keys/{id}"), Some(&a))
+            .await
+            .json["last_used_at"]
+            .clone();
+        if used.is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(used.is_string(), "last_used_at was not recorded");
+});
+
+both!(revocation_and_expiry_take_effect_at_once, |app| {
+    let (_, a, _) = setup(&app).await;
+    let created = create_key(&app, &a, json!({"name": "ci"})).await;
+    let key = created["key"].as_str().unwrap().to_string();
+    let id = created["id"].as_str().unwrap().to_string();
+    key_get(&app, "/api/v1/records/posts", &key)
+        .await
+        .expect(200);
+    app.delete(&format!("/api/v1/admin/api-keys/{id}"), Some(&a))
+        .await
+        .expect(204);
+    let refused = key_get(&app, "/api/v1/records/posts", &key).await;
+    refused.expect_error(401, "unauthorized");
+    assert_eq!(refused.json["message"], "Invalid API key");
+    let listed = app
+        .get(&format!("/api/v1/admin/api-keys/{id}"), Some(&a))
+        .await;
+    assert_eq!(listed.expect(200)["is_active"], false);
+    assert!(listed.json["revoked_at"].is_string());
+
+    // Expiry: a key past its time stops working though the cache had it.
+    let expiring = create_key(
+        &app,
+        &a,
+        json!({"name": "short", "expires_at": "2999-01-01T00:00:00Z"}),
+    )
+    .await;
+    let short = expiring["key"].as_str().unwrap().to_string();
+    key_get(&app, "/api/v1/records/posts", &short)
+        .await
+        .expect(200);
+    app.exec_elsewhere(
+        "UPDATE api_keys SET expires_at = '2000-01-01T00:00:00Z' WHERE name = 'short'",
+    )
+    .await;
+    // SQLite learns of another connection's change on its poll; wait for it.
+    let mut status = 0;
+    for _ in 0..30 {
+        status = key_get(&app, "/api/v1/records/posts", &short)
+            .await
+            .status
+            .as_u16();
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 401);
+    // Expiry in the past or malformed is refused at creation.
+    for (at, code) in [
+        ("2001-01-01T00:00:00Z", "in_the_past"),
+        ("tomorrow", "invalid_datetime"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/admin/api-keys",
+                Some(&a),
+                json!({"name": "x", "expires_at": at}),
+            )
+            .await;
+        r.expect_error(422, "validation_error");
+        assert_eq!(r.codes(), [code]);
+    }
+});
+
+both!(a_revoked_key_fails_on_another_node_too, |app| {
+    if app.state.db.backend() != snackbase_server::db::Backend::Postgres {
+        return; // one node on SQLite
+    }
+    let (_, a, _) = setup(&app).await;
+    let node_b = app.another_node().await;
+    let created = create_key(&app, &a, json!({"name": "shared"})).await;
+    let key = created["key"].as_str().unwrap().to_string();
+    key_get(&node_b, "/api/v1/records/posts", &key)
+        .await
+        .expect(200);
+    app.delete(
+        &format!("/api/v1/admin/api-keys/{}", created["id"].as_str().unwrap()),
+        Some(&a),
+    )
+    .await
+    .expect(204);
+    key_get(&node_b, "/api/v1/records/posts", &key)
+        .await
+        .expect_error(401, "unauthorized");
+});
+
+both!(keys_are_managed_within_limits, |app| {
+    let (sa, a, b) = setup(&app).await;
+    // The superadmin names the account; never the system account.
+    app.post("/api/v1/admin/api-keys", Some(&sa), json!({"name": "x"}))
+        .await
+        .expect_error(422, "validation_error");
+    app.post(
+        "/api/v1/admin/api-keys",
+        Some(&sa),
+        json!({"name": "x", "account_id": "SY0000"}),
+    )
+    .await
+    .expect_error(422, "validation_error");
+    app.post(
+        "/api/v1/admin/api-keys",
+        Some(&sa),
+        json!({"name": "x", "account_id": "ZZ9999"}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    let for_beta = create_key(&app, &sa, json!({"name": "ops", "account_id": "AA0002"})).await;
+    assert_eq!(for_beta["account_id"], "AA0002");
+    // An account admin cannot name another account, nor see its keys.
+    app.post(
+        "/api/v1/admin/api-keys",
+        Some(&a),
+        json!({"name": "x", "account_id": "AA0002"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let beta_id = for_beta["id"].as_str().unwrap();
+    app.get(&format!("/api/v1/admin/api-keys/{beta_id}"), Some(&a))
+        .await
+        .expect_error(404, "not_found");
+    app.delete(&format!("/api/v1/admin/api-keys/{beta_id}"), Some(&a))
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(
+        app.get("/api/v1/admin/api-keys", Some(&a))
+            .await
+            .expect(200)["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/api-keys", Some(&b))
+            .await
+            .expect(200)["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/api-keys?account_id=AA0002", Some(&sa))
+            .await
+            .expect(200)["total"],
+        1
+    );
+    // Bad input.
+    for body in [
+        json!({"name": ""}),
+        json!({"name": "x".repeat(101)}),
+        json!({"name": "x", "role": "public"}),
+        json!({"name": "x", "role": "nope"}),
+        json!({"name": "x", "scopes": ["all"]}),
+    ] {
+        app.post("/api/v1/admin/api-keys", Some(&a), body)
+            .await
+            .expect_error(422, "validation_error");
+    }
+    app.get("/api/v1/admin/api-keys?limit=0", Some(&a))
+        .await
+        .expect_error(422, "validation_error");
+
+    // A user-role key reads as a user and cannot manage keys or users.
+    let user_key = create_key(&app, &a, json!({"name": "reader", "role": "user"})).await;
+    let user_key = user_key["key"].as_str().unwrap();
+    key_get(&app, "/api/v1/admin/api-keys", user_key)
+        .await
+        .expect_error(403, "forbidden");
+    with_key(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/admin/api-keys",
+        user_key,
+        Some(json!({"name": "escalate"})),
+        &[],
+    )
+    .await
+    .expect_error(403, "forbidden");
+    // An admin-role key may manage its account's keys, not the superadmin's routes.
+    let admin_key = create_key(&app, &a, json!({"name": "automation"})).await;
+    let admin_key = admin_key["key"].as_str().unwrap();
+    key_get(&app, "/api/v1/admin/api-keys", admin_key)
+        .await
+        .expect(200);
+    let closed = key_get(&app, "/api/v1/accounts", admin_key).await;
+    closed.expect_error(403, "forbidden");
+    assert!(closed.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("restricted"));
+});
+
+both!(hostile_keys_are_refused, |app| {
+    let (_, a, _) = setup(&app).await;
+    let real = create_key(&app, &a, json!({"name": "real"})).await;
+    let real = real["key"].as_str().unwrap().to_string();
+    let (head, secret) = real.rsplit_once('.').unwrap();
+    let wrong_secret = format!("{head}.{}", "A".repeat(secret.len()));
+    let long = "sb_ak.".to_string() + &"a".repeat(4000);
+    for key in [
+        wrong_secret.as_str(),
+        "sb_ak.' OR 1=1 --",
+        "sb_ak.aaaaaaaaaaaaaaaa.' UNION SELECT secret_hash FROM api_keys --",
+        long.as_str(),
+        "Bearer x",
+    ] {
+        let r = key_get(&app, "/api/v1/records/posts", key).await;
+        r.expect_error(401, "unauthorized");
+    }
+    // The real key still works: failures changed nothing.
+    key_get(&app, "/api/v1/records/posts", &real)
+        .await
+        .expect(200);
+    // A bearer token wins over a key (the SDK may send both).
+    let both_sent = app
+        .client
+        .get(format!("{}/api/v1/auth/me", app.base))
+        .bearer_auth(&a)
+        .header("X-API-Key", "sb_ak.nonsense")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both_sent.status(), 200);
+});
+
+both_config!(
+    key_failures_count_against_the_auth_limit,
+    |c| {
+        c.rate_limits.enabled = true;
+        c.rate_limits.per_minute = 100_000;
+        c.rate_limits.per_hour = 1_000_000;
+        c.rate_limits.auth_per_minute = 3;
+        c.rate_limits.login_per_minute = 100_000;
+    },
+    |app| {
+        let bad = format!("sb_ak.{}.{}", "a".repeat(16), "b".repeat(43));
+        for _ in 0..3 {
+            key_get(&app, "/api/v1/collections", &bad).await.expect(401);
+        }
+        let limited = key_get(&app, "/api/v1/collections", &bad).await;
+        limited.expect_error(429, "too_many_requests");
+        assert!(limited.headers.get("retry-after").is_some());
+    }
+);
