@@ -220,9 +220,10 @@ describe('API keys', () => {
       await made.getByText(`Acme (${acme.id})`).waitFor();
       await made.getByText('user', { exact: true }).waitFor();
       assert.ok(!(await p.locator('body').innerText()).includes(key), 'closing forgets the plaintext');
-      const asAcme = await withKey('/records/orders', key);
-      assert.equal(asAcme.status, 200);
-      assert.deepEqual(asAcme.body.items.map((o) => o.title), ['acme order']);
+      // The key acts with its role: user has no permission on orders, so it is known (not 401) but refused.
+      const asUser = await withKey('/records/orders', key);
+      assert.equal(asUser.status, 403, JSON.stringify(asUser.body));
+      assert.notEqual(asUser.body.message, 'Invalid API key');
       await screenshot(p, 'api-keys-superadmin');
 
       await p.setViewportSize({ width: 390, height: 800 });
