@@ -1,51 +1,13 @@
 // emailTemplates.render/sendTest/listLogs/getLog, with a tiny SMTP sink on
-// 127.0.0.1 that accepts every message.
+// 127.0.0.1 that accepts every message (lib/smtp.mjs).
 
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { AuthorizationError, NotFoundError, ValidationError } from '@snackbase/sdk';
 
 import { registerAccount, rejectsWith, rootClient } from './lib/sdk.mjs';
 import { startServer } from './lib/server.mjs';
-
-/** An SMTP server that answers 250 to everything and keeps each message's DATA. */
-async function startSmtpSink() {
-  const messages = [];
-  const srv = net.createServer((socket) => {
-    let buffer = '';
-    let data = null;
-    socket.write('220 sink ESMTP\r\n');
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      let i;
-      while ((i = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        if (data !== null) {
-          if (line === '.') {
-            messages.push(data.join('\r\n'));
-            data = null;
-            socket.write('250 OK queued\r\n');
-          } else {
-            data.push(line.startsWith('..') ? line.slice(1) : line);
-          }
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') socket.write('250-sink\r\n250 8BITMIME\r\n');
-        else if (verb === 'DATA') {
-          data = [];
-          socket.write('354 End data with <CR><LF>.<CR><LF>\r\n');
-        } else if (verb === 'QUIT') socket.end('221 Bye\r\n');
-        else socket.write('250 OK\r\n');
-      }
-    });
-    socket.on('error', () => {});
-  });
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  return { port: srv.address().port, messages, close: () => new Promise((r) => srv.close(r)) };
-}
+import { startSmtpSink } from './lib/smtp.mjs';
 
 describe('email templates: render, test sends, logs', () => {
   let server;
@@ -53,14 +15,7 @@ describe('email templates: render, test sends, logs', () => {
   let smtp;
   before(async () => {
     smtp = await startSmtpSink();
-    server = await startServer({
-      env: {
-        SNACKBASE_SMTP_HOST: '127.0.0.1',
-        SNACKBASE_SMTP_PORT: String(smtp.port),
-        SNACKBASE_SMTP_SECURITY: 'none',
-        SNACKBASE_SMTP_FROM: 'SnackBase <noreply@example.com>',
-      },
-    });
+    server = await startServer({ env: smtp.env() });
     root = await rootClient(server);
   });
   after(async () => {

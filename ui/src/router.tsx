@@ -6,6 +6,9 @@ import { AdminLayout } from '@/components/layout/AdminLayout';
 import { ForbiddenPage, NotFoundPage } from '@/pages/ErrorPages';
 import { SetupPage } from '@/pages/SetupPage';
 import { LoginPage } from '@/pages/LoginPage';
+import { ForgotPasswordPage } from '@/pages/ForgotPasswordPage';
+import { ResetPasswordPage } from '@/pages/ResetPasswordPage';
+import { VerifyEmailPage } from '@/pages/VerifyEmailPage';
 import { DashboardPage } from '@/pages/DashboardPage';
 import { AccountsPage } from '@/pages/accounts/AccountsPage';
 import { AccountDetailPage } from '@/pages/accounts/AccountDetailPage';
@@ -78,6 +81,10 @@ export const router = createBrowserRouter(
         { path: '/setup', element: <SetupPage /> },
         { path: '/login', element: <LoginPage /> },
         { path: '/invitations/accept', element: <AcceptInvitationPage /> },
+        // The links in the server's emails: public, with or without a session.
+        { path: '/forgot-password', element: <ForgotPasswordPage /> },
+        { path: '/reset-password', element: <ResetPasswordPage /> },
+        { path: '/verify-email', element: <VerifyEmailPage /> },
         {
           element: <RequireAuth />,
           children: [

@@ -50,6 +50,19 @@ pub struct App {
     pub thumbnails: crate::files::thumbs::Thumbnailer,
     /// Removes orphaned files (see `files::sweep`).
     pub file_sweeper: crate::files::sweep::Sweeper,
+    /// The port `serve` listens on (0 until then; differs from the
+    /// configured one when that is 0).
+    pub bound_port: std::sync::atomic::AtomicU16,
+}
+
+impl App {
+    /// Where clients reach this node, for links in mail (see
+    /// [`crate::config::Config::public_base`]).
+    pub fn public_base(&self) -> String {
+        let bound = self.bound_port.load(std::sync::atomic::Ordering::Relaxed);
+        let port = if bound == 0 { self.config.port } else { bound };
+        self.config.public_base(port)
+    }
 }
 
 /// The shared state handed to every handler.
@@ -137,6 +150,7 @@ impl AppState {
             storage,
             thumbnails: Default::default(),
             file_sweeper: Default::default(),
+            bound_port: Default::default(),
             config,
             db,
             tokens,

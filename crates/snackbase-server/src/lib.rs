@@ -177,6 +177,11 @@ pub async fn serve(
     ui: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        state
+            .bound_port
+            .store(addr.port(), std::sync::atomic::Ordering::Relaxed);
+    }
     let app = router(state.clone(), ui);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stopped_sweep = stopped.clone();

@@ -4,6 +4,24 @@
 
 import net from 'node:net';
 
+/**
+ * The text of a stored message: headers unfolded, then the body decoded from
+ * quoted-printable or base64 when its Content-Transfer-Encoding says so.
+ */
+export function messageText(raw) {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = split >= 0 ? raw.slice(0, split) : raw;
+  let body = split >= 0 ? raw.slice(split + 4) : '';
+  const encoding = /^content-transfer-encoding:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
+  if (encoding === 'quoted-printable') {
+    const bytes = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    body = bytes.toString('utf8');
+  } else if (encoding === 'base64') {
+    body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  }
+  return `${head.replace(/\r\n[ \t]+/g, ' ')}\r\n\r\n${body}`;
+}
+
 export async function startSmtpSink() {
   const messages = [];
   const srv = net.createServer((socket) => {
@@ -49,6 +67,20 @@ export async function startSmtpSink() {
         SNACKBASE_SMTP_SECURITY: 'none',
         SNACKBASE_SMTP_FROM: 'SnackBase <noreply@example.com>',
       };
+    },
+    /**
+     * Waits for a message whose decoded text matches `test` (a RegExp or a
+     * predicate) among those received from index `since` on; returns its text.
+     */
+    async waitFor(test, { since = 0, timeout = 10_000 } = {}) {
+      const ok = typeof test === 'function' ? test : (t) => test.test(t);
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const found = messages.slice(since).map(messageText).find(ok);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no message matched ${test} within ${timeout} ms (${messages.length} received)`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     close: () => new Promise((r) => srv.close(r)),
   };

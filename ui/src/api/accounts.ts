@@ -67,11 +67,17 @@ export function useCreateAccount() {
   });
 }
 
+export interface UpdateAccountBody {
+  name: string;
+  /** `null` follows the server default; absent leaves the setting as it is. */
+  require_email_verification?: boolean | null;
+}
+
 export function useUpdateAccount() {
   const invalidate = useInvalidateAccounts();
   return useMutation({
-    mutationFn: ({ id, name }: { id: string; name: string }) =>
-      api.put<AccountDetail>(`/accounts/${encodeURIComponent(id)}`, { name }),
+    mutationFn: ({ id, ...body }: { id: string } & UpdateAccountBody) =>
+      api.put<AccountDetail>(`/accounts/${encodeURIComponent(id)}`, body),
     onSuccess: invalidate,
   });
 }

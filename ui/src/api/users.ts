@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api';
-import type { User, UserList } from '@/lib/types';
+import type { LinkResponse, MessageResponse, User, UserList } from '@/lib/types';
 
 export { useRoles } from './roles';
 
@@ -75,5 +75,27 @@ export function useResetPassword() {
   return useMutation({
     mutationFn: ({ id, password }: { id: string; password: string }) =>
       api.put<{ message: string }>(`/users/${encodeURIComponent(id)}/password`, { new_password: password }),
+  });
+}
+
+/** Emails the user a single-use reset link instead of setting a password. */
+export function useSendResetLink() {
+  return useMutation({
+    mutationFn: (id: string) =>
+      api.put<LinkResponse>(`/users/${encodeURIComponent(id)}/password`, { send_reset_link: true }),
+  });
+}
+
+export function useMarkVerified() {
+  const invalidate = useInvalidateUsers();
+  return useMutation({
+    mutationFn: (id: string) => api.post<MessageResponse>(`/users/${encodeURIComponent(id)}/verify`, {}),
+    onSuccess: invalidate,
+  });
+}
+
+export function useResendVerification() {
+  return useMutation({
+    mutationFn: (id: string) => api.post<LinkResponse>(`/users/${encodeURIComponent(id)}/resend-verification`, {}),
   });
 }

@@ -21,7 +21,13 @@ export interface AuthAccount {
   created_at: string;
 }
 
-export interface AuthUser {
+/** Whether the address was confirmed (a verification link, an accepted invitation, a reset, or an admin). */
+export interface EmailVerification {
+  email_verified: boolean;
+  email_verified_at: string | null;
+}
+
+export interface AuthUser extends Partial<EmailVerification> {
   id: string;
   email: string;
   role: string;
@@ -43,6 +49,28 @@ export interface TokenPair {
   expires_in: number;
 }
 
+/** The answer of the public email flows (forgot password, reset, send verification). */
+export interface MessageResponse {
+  message: string;
+}
+
+/** An admin's "send the link" answer; `link` only for the superadmin when no SMTP server is configured. */
+export interface LinkResponse extends MessageResponse {
+  link?: string | null;
+}
+
+/** GET /auth/verify-reset-token/{token}. */
+export interface ResetTokenCheck {
+  valid: boolean;
+  expires_at: string | null;
+  email: string | null;
+}
+
+/** POST /auth/verify-email. */
+export interface VerifyEmailResponse extends MessageResponse {
+  email: string;
+}
+
 export interface Me {
   user_id: string;
   account_id: string;
@@ -58,7 +86,15 @@ export interface Paged<T> {
   total_pages: number;
 }
 
-export interface AccountListItem {
+/** Whether the account's users need a verified email to sign in. */
+export interface AccountVerificationSetting {
+  /** As set on the account; `null` follows the server default. */
+  require_email_verification: boolean | null;
+  /** The setting in force (the server default where the account has none). */
+  email_verification_required: boolean;
+}
+
+export interface AccountListItem extends AccountVerificationSetting {
   id: string;
   slug: string;
   name: string;
@@ -67,7 +103,7 @@ export interface AccountListItem {
   status: string;
 }
 
-export interface AccountDetail {
+export interface AccountDetail extends AccountVerificationSetting {
   id: string;
   slug: string;
   name: string;
@@ -77,7 +113,7 @@ export interface AccountDetail {
   collections_used: string[];
 }
 
-export interface AccountUserItem {
+export interface AccountUserItem extends EmailVerification {
   id: string;
   email: string;
   role: string;
@@ -85,7 +121,7 @@ export interface AccountUserItem {
   created_at: string;
 }
 
-export interface User {
+export interface User extends EmailVerification {
   id: string;
   email: string;
   account_id: string;

@@ -6,7 +6,10 @@ import { z } from 'zod';
 import { useQueryClient } from '@tanstack/react-query';
 import { isSuperadmin, login, useSession } from '@/lib/auth';
 import { applyServerErrors } from '@/lib/form-errors';
+import { forgotPasswordHref, isEmailNotVerified } from '@/lib/auth-flows';
+import { errorMessage } from '@/lib/api';
 import { useSetupStatus } from '@/api/setup';
+import { useSendVerification } from '@/api/auth';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { FormError, FormField } from '@/components/ui/form-field';
@@ -32,6 +35,10 @@ export function LoginPage() {
   const next = safeNext(params.get('next'));
   const setup = useSetupStatus();
   const [formError, setFormError] = useState('');
+  // Set when the password was right but the address is not verified yet.
+  const [unverified, setUnverified] = useState<{ account: string; email: string } | null>(null);
+  const [resent, setResent] = useState('');
+  const sendVerification = useSendVerification();
   const prefill = (location.state as { email?: string } | null)?.email ?? '';
 
   const form = useForm<Values>({
@@ -39,19 +46,33 @@ export function LoginPage() {
     defaultValues: { account: params.get('account') ?? 'system', email: prefill, password: '' },
   });
   const { errors, isSubmitting } = form.formState;
+  const account = form.watch('account');
 
   if (session) return <Navigate to={next ?? (isSuperadmin(session) ? '/dashboard' : '/records')} replace />;
 
   const onSubmit = form.handleSubmit(async (values) => {
     setFormError('');
+    setUnverified(null);
+    setResent('');
     try {
       const s = await login(values);
       qc.clear();
       navigate(next ?? (isSuperadmin(s) ? '/dashboard' : '/records'), { replace: true });
     } catch (e) {
+      // The server's words as they come, e.g. "Email not verified. Please check your email inbox."
       setFormError(applyServerErrors(e, form.setError, ['account', 'email', 'password']));
+      if (isEmailNotVerified(e)) setUnverified({ account: values.account.trim(), email: values.email.trim() });
     }
   });
+
+  const onResend = async () => {
+    if (!unverified) return;
+    try {
+      setResent((await sendVerification.mutateAsync(unverified)).message);
+    } catch (e) {
+      setResent(errorMessage(e));
+    }
+  };
 
   return (
     <AuthShell title="Sign in" subtitle="The superadmin signs in to account “system”; an account admin uses the account's code or slug.">
@@ -66,6 +87,17 @@ export function LoginPage() {
       )}
       <form onSubmit={onSubmit} noValidate className="flex flex-col gap-4">
         <FormError message={formError} />
+        {unverified && (
+          <div className="flex flex-col items-start gap-1 text-sm" data-testid="login-unverified">
+            {resent ? (
+              <p role="status">{resent}</p>
+            ) : (
+              <Button type="button" variant="outline" size="sm" loading={sendVerification.isPending} onClick={() => void onResend()}>
+                Send the verification email again
+              </Button>
+            )}
+          </div>
+        )}
         <FormField label="Account" htmlFor="account" error={errors.account?.message} hint="Code (AA0001) or slug">
           <Input id="account" autoComplete="organization" aria-invalid={!!errors.account} {...form.register('account')} />
         </FormField>
@@ -84,6 +116,9 @@ export function LoginPage() {
         <Button type="submit" loading={isSubmitting} className="w-full">
           Sign in
         </Button>
+        <Link to={forgotPasswordHref(account ?? '')} className="text-center text-sm font-medium text-primary hover:underline">
+          Forgot password?
+        </Link>
       </form>
     </AuthShell>
   );

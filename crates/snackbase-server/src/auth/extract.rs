@@ -67,6 +67,7 @@ struct Live {
     role_id: i64,
     is_active: bool,
     session_open: bool,
+    impersonated_by: Option<String>,
     generation: i64,
 }
 
@@ -75,7 +76,7 @@ struct Live {
 async fn load(state: &AppState, claims: &Claims) -> Result<Option<Principal>, ApiError> {
     let sql = format!(
         "SELECT u.account_id, a.slug AS account_slug, u.email, r.name AS role, u.role_id, u.is_active, \
-         (s.id IS NOT NULL AND s.revoked_at IS NULL) AS session_open, {} AS generation \
+         (s.id IS NOT NULL AND s.revoked_at IS NULL) AS session_open, s.impersonated_by, {} AS generation \
          FROM users u JOIN roles r ON r.id = u.role_id JOIN accounts a ON a.id = u.account_id \
          LEFT JOIN auth_sessions s ON s.id = $2 AND s.user_id = u.id \
          WHERE u.id = $1",
@@ -98,16 +99,19 @@ async fn load(state: &AppState, claims: &Claims) -> Result<Option<Principal>, Ap
     } else {
         Vec::new()
     };
-    Ok(Some(Principal::user(
-        claims.user_id.clone(),
-        live.email,
-        live.role,
-        RoleId(live.role_id),
-        live.account_id,
-        live.account_slug,
-        groups,
-        claims.sid.clone(),
-    )))
+    Ok(Some(
+        Principal::user(
+            claims.user_id.clone(),
+            live.email,
+            live.role,
+            RoleId(live.role_id),
+            live.account_id,
+            live.account_slug,
+            groups,
+            claims.sid.clone(),
+        )
+        .impersonated_by(live.impersonated_by),
+    ))
 }
 
 /// The identity of a token, from the cache while the change generation has
@@ -206,7 +210,7 @@ fn matches(found: &Principal, claims: &Claims) -> bool {
 /// The request's caller is `user`: noted for the logs and for later extractors.
 pub fn note(parts: &mut Parts, user: &AuthUser) {
     if let Some(slot) = parts.extensions.get::<IdentitySlot>() {
-        slot.set(&user.account_id, user.id());
+        slot.set(&user.account_id, user.id(), user.impersonator.as_deref());
     }
     parts.extensions.insert(user.clone());
 }

@@ -172,7 +172,7 @@ pub async fn send(state: &AppState, purpose: Purpose, user: &UserRow) -> ApiResu
     let (token, expires) = issue(&mut tx, state, purpose, user).await?;
     let template = crate::mail::template(&mut tx, purpose.template()).await?;
     tx.commit().await?;
-    let base = state.config.public_base(state.config.port);
+    let base = state.public_base();
     let url = format!("{base}/admin/{}?token={token}", purpose.page());
     let Some(smtp) = &state.config.smtp else {
         tracing::warn!(user_id = %user.id, email = %user.email, link = %url, purpose = purpose.as_str(),

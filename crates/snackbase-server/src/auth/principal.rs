@@ -147,6 +147,8 @@ pub struct Principal {
     pub account_slug: String,
     pub groups: Vec<String>,
     pub method: Method,
+    /// The administrator acting as this user (an impersonation session).
+    pub impersonator: Option<UserId>,
     superadmin: bool,
 }
 
@@ -173,6 +175,7 @@ impl Principal {
             account_slug,
             groups,
             method: Method::Token { session_id },
+            impersonator: None,
         }
     }
 
@@ -187,6 +190,7 @@ impl Principal {
             account_slug,
             groups: Vec::new(),
             method: Method::Public,
+            impersonator: None,
             superadmin: false,
         }
     }
@@ -211,8 +215,15 @@ impl Principal {
             account_slug,
             groups: Vec::new(),
             method: Method::ApiKey { key_id },
+            impersonator: None,
             superadmin: false,
         }
+    }
+
+    /// The same user, acted as by `impersonator` (their session says so).
+    pub fn impersonated_by(mut self, impersonator: Option<String>) -> Self {
+        self.impersonator = impersonator.map(UserId);
+        self
     }
 
     /// Whether the caller came with an API key.

@@ -25,7 +25,7 @@ pub struct TokenPair {
     pub expires_in: i64,
 }
 
-fn subject<'a>(user: &'a UserRow, session_id: &'a str) -> Subject<'a> {
+pub fn subject<'a>(user: &'a UserRow, session_id: &'a str) -> Subject<'a> {
     Subject {
         user_id: &user.id,
         account_id: &user.account_id,

@@ -23,6 +23,17 @@ pub struct AccessClaims {
     #[serde(rename = "type")]
     pub kind: String,
     pub sid: String,
+    /// Who acts as `sub` (RFC 8693's `act`): set on impersonation tokens.
+    /// Informative; the server reads it from the session, not from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
+}
+
+/// The acting party of an impersonation token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Actor {
+    pub sub: String,
+    pub email: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,7 +105,28 @@ impl TokenKeys {
         self.issue_short(s, "file", ttl)
     }
 
+    /// An access token of an impersonation session: valid for `ttl`, with
+    /// `act` naming the administrator. There is no refresh token for it.
+    pub fn issue_impersonation(
+        &self,
+        s: &Subject<'_>,
+        actor: Actor,
+        ttl: Duration,
+    ) -> Result<String, ApiError> {
+        self.issue_claims(s, "access", ttl, Some(actor))
+    }
+
     fn issue_short(&self, s: &Subject<'_>, kind: &str, ttl: Duration) -> Result<String, ApiError> {
+        self.issue_claims(s, kind, ttl, None)
+    }
+
+    fn issue_claims(
+        &self,
+        s: &Subject<'_>,
+        kind: &str,
+        ttl: Duration,
+        act: Option<Actor>,
+    ) -> Result<String, ApiError> {
         let now = Utc::now();
         let claims = AccessClaims {
             iss: ISSUER.into(),
@@ -107,6 +139,7 @@ impl TokenKeys {
             role: s.role.into(),
             kind: kind.into(),
             sid: s.session_id.into(),
+            act,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }

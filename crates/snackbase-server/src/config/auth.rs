@@ -1,4 +1,4 @@
-//! Email verification and password reset settings.
+//! Email verification, password reset and impersonation settings.
 
 use std::time::Duration;
 
@@ -13,6 +13,9 @@ pub struct AuthFlows {
     pub verification_token_ttl: Duration,
     /// How long a password reset link stays valid.
     pub reset_token_ttl: Duration,
+    /// Account admins may impersonate the non-admin users of their account
+    /// (the superadmin always may impersonate anyone but itself).
+    pub admin_impersonation: bool,
 }
 
 impl AuthFlows {
@@ -33,6 +36,7 @@ impl AuthFlows {
             require_email_verification: s.boolean("AUTH_REQUIRE_EMAIL_VERIFICATION")?,
             verification_token_ttl: Duration::from_secs(verification),
             reset_token_ttl: Duration::from_secs(reset),
+            admin_impersonation: s.boolean("AUTH_ADMIN_IMPERSONATION")?,
         })
     }
 }

@@ -204,6 +204,10 @@ impl Config {
                 self.auth_flows.reset_token_ttl.as_secs().to_string(),
             ),
             (
+                "AUTH_ADMIN_IMPERSONATION",
+                self.auth_flows.admin_impersonation.to_string(),
+            ),
+            (
                 "WEBHOOKS_ALLOW_PRIVATE_NETWORKS",
                 self.webhooks_allow_private_networks.to_string(),
             ),

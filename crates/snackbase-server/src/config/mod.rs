@@ -172,6 +172,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("AUTH_REQUIRE_EMAIL_VERIFICATION", Some("false")),
     ("AUTH_VERIFICATION_TOKEN_SECONDS", Some("86400")),
     ("AUTH_RESET_TOKEN_SECONDS", Some("1800")),
+    ("AUTH_ADMIN_IMPERSONATION", Some("false")),
     ("AUTH_LOCKOUT_THRESHOLD", Some("5")),
     ("AUTH_LOCKOUT_BASE_SECONDS", Some("30")),
     ("AUTH_LOCKOUT_MAX_SECONDS", Some("900")),

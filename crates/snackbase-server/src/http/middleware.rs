@@ -22,6 +22,8 @@ pub struct CorrelationId(pub String);
 struct Identity {
     account_id: Option<String>,
     user_id: Option<String>,
+    /// Who acts as `user_id` (an impersonation session).
+    impersonator_id: Option<String>,
 }
 
 /// Filled by the auth extractor so the access log can name the caller.
@@ -29,10 +31,11 @@ struct Identity {
 pub struct IdentitySlot(Arc<Mutex<Identity>>);
 
 impl IdentitySlot {
-    pub fn set(&self, account_id: &str, user_id: &str) {
+    pub fn set(&self, account_id: &str, user_id: &str, impersonator_id: Option<&str>) {
         if let Ok(mut id) = self.0.lock() {
             id.account_id = Some(account_id.to_string());
             id.user_id = Some(user_id.to_string());
+            id.impersonator_id = impersonator_id.map(str::to_string);
         }
     }
 
@@ -111,6 +114,7 @@ pub async fn observe(
         correlation_id = %correlation_id,
         account_id = identity.account_id.as_deref().unwrap_or(""),
         user_id = identity.user_id.as_deref().unwrap_or(""),
+        impersonator_id = identity.impersonator_id.as_deref().unwrap_or(""),
         "request"
     );
     if let Some(pending) = pending {
@@ -126,6 +130,7 @@ pub async fn observe(
                 correlation_id,
                 account_id: identity.account_id,
                 user_id: identity.user_id,
+                impersonator_id: identity.impersonator_id,
                 error,
             },
         );

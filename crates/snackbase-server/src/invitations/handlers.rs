@@ -29,7 +29,7 @@ fn not_found() -> ApiError {
 
 /// The accept link for a token.
 pub fn accept_url(app: &App, token: &str) -> String {
-    let base = app.config.public_base(app.config.port);
+    let base = app.public_base();
     format!("{base}/admin/invitations/accept?token={token}")
 }
 

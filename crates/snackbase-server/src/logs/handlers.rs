@@ -32,13 +32,15 @@ pub struct RequestLog {
     pub user_agent: Option<String>,
     pub account_id: Option<String>,
     pub user_id: Option<String>,
+    /// Who acted as `user_id` (an impersonation session).
+    pub impersonator_id: Option<String>,
     pub correlation_id: String,
     /// The error envelope's message of a 4xx or 5xx answer.
     pub error: Option<String>,
 }
 
 const SELECT: &str = "SELECT id, created_at, method, path, status, duration_ms, ip, user_agent, \
-                      account_id, user_id, correlation_id, error FROM request_logs";
+                      account_id, user_id, impersonator_id, correlation_id, error FROM request_logs";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

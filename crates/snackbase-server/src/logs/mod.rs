@@ -58,6 +58,8 @@ pub struct LogEntry {
     pub user_agent: Option<String>,
     pub account_id: Option<String>,
     pub user_id: Option<String>,
+    /// Who acted as `user_id` (an impersonation session).
+    pub impersonator_id: Option<String>,
     pub correlation_id: String,
     pub error: Option<String>,
 }
@@ -85,6 +87,7 @@ pub struct Outcome {
     pub correlation_id: String,
     pub account_id: Option<String>,
     pub user_id: Option<String>,
+    pub impersonator_id: Option<String>,
     /// The error envelope's message, for 4xx and 5xx answers that have one.
     pub error: Option<String>,
 }
@@ -202,6 +205,7 @@ impl Recorder {
             user_agent: pending.user_agent,
             account_id: outcome.account_id,
             user_id: outcome.user_id,
+            impersonator_id: outcome.impersonator_id,
             correlation_id: outcome.correlation_id,
             error: outcome.error.map(|e| truncate(e, MAX_ERROR)),
         };

@@ -102,7 +102,7 @@ pub async fn write(db: &Db, entries: &[LogEntry]) -> Result<(), sqlx::Error> {
         on_tx!(&mut tx, |c| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO request_logs (id, created_at, method, path, status, duration_ms, ip, \
-                 user_agent, account_id, user_id, correlation_id, error) ",
+                 user_agent, account_id, user_id, impersonator_id, correlation_id, error) ",
             );
             q.push_values(chunk, |mut row, e| {
                 row.push_bind(&e.id)
@@ -115,6 +115,7 @@ pub async fn write(db: &Db, entries: &[LogEntry]) -> Result<(), sqlx::Error> {
                     .push_bind(&e.user_agent)
                     .push_bind(&e.account_id)
                     .push_bind(&e.user_id)
+                    .push_bind(&e.impersonator_id)
                     .push_bind(&e.correlation_id)
                     .push_bind(&e.error);
             });

@@ -3,6 +3,7 @@
 pub mod model;
 
 mod handlers;
+mod impersonate;
 mod verification;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -22,4 +23,5 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::reset_password, handlers::set_password))
         .routes(routes!(verification::verify_user))
         .routes(routes!(verification::resend_user_verification))
+        .routes(routes!(impersonate::impersonate))
 }

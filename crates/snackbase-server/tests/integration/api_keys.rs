@@ -341,6 +341,13 @@ both!(hostile_keys_are_refused, |app| {
     key_get(&app, "/api/v1/records/posts", &real)
         .await
         .expect(200);
+    // /auth/me tells a key's session from a login's.
+    let me = key_get(&app, "/api/v1/auth/me", &real).await;
+    assert_eq!(me.expect(200)["user"]["token_type"], "api_key");
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&a)).await.json["user"]["token_type"],
+        "jwt"
+    );
     // A bearer token wins over a key (the SDK may send both).
     let both_sent = app
         .client

@@ -12,22 +12,6 @@ use crate::{both, both_with};
 
 const NEW_PASSWORD: &str = "Another-Horse-77!";
 
-/// The user `email` of AA0001 as the superadmin sees it.
-async fn user_row(app: &TestApp, sa: &str, email: &str) -> Value {
-    let list = app
-        .get("/api/v1/users?account_id=AA0001&page_size=100", Some(sa))
-        .await
-        .expect(200)
-        .clone();
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == email)
-        .unwrap_or_else(|| panic!("no user {email}"))
-        .clone()
-}
-
 /// Creates `email` in AA0001 as the superadmin; returns its id.
 async fn create_user(app: &TestApp, sa: &str, email: &str) -> String {
     app.post(
@@ -268,6 +252,9 @@ both_with!(an_account_can_require_verified_addresses, |app, smtp| {
     assert_eq!(verified.expect(200)["email"], "u@example.com");
     let login = app.login("AA0001", "u@example.com", PASSWORD).await;
     assert_eq!(login.expect(200)["user"]["email_verified"], true);
+    let token = login.json["token"].as_str().unwrap();
+    let me = app.get("/api/v1/auth/me", Some(token)).await;
+    assert_eq!(me.expect(200)["user"]["email_verified"], true);
     assert!(login.json["user"]["email_verified_at"].is_string());
     // Once only.
     app.post("/api/v1/auth/verify-email", None, json!({"token": token}))
@@ -284,7 +271,7 @@ both_with!(an_account_can_require_verified_addresses, |app, smtp| {
     assert_mail_count(&smtp, 1).await;
 
     // A new address is unverified again.
-    let id = user_row(&app, &sa, "u@example.com").await["id"]
+    let id = app.user_by_email(&sa, "u@example.com").await["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -338,7 +325,7 @@ both_with!(a_link_for_an_old_address_is_worthless, |app, smtp| {
         .await
         .expect_error(400, "bad_request");
     assert_eq!(
-        user_row(&app, &sa, "other@example.com").await["email_verified"],
+        app.user_by_email(&sa, "other@example.com").await["email_verified"],
         false
     );
 });
@@ -391,7 +378,7 @@ both_with!(administrators_verify_and_send_links, |app, smtp| {
     )
     .await
     .expect(200);
-    let row = user_row(&app, &sa, "u@example.com").await;
+    let row = app.user_by_email(&sa, "u@example.com").await;
     assert_eq!(row["email_verified"], true);
     app.post(
         &format!("/api/v1/users/{id}/resend-verification"),
@@ -482,6 +469,13 @@ both!(without_smtp_the_superadmin_gets_the_link, |app| {
         .await;
     let link = r.expect(200)["link"].as_str().unwrap().to_string();
     assert!(link.contains("/admin/verify-email?token="), "{link}");
+    // On the port the server is bound to (the configured one is 0 here).
+    let port = app.base.rsplit(':').next().unwrap();
+    assert!(
+        link.contains(&format!(":{port}/admin/")),
+        "{link} vs {}",
+        app.base
+    );
     // Only the newest link works.
     let token = link.split("token=").nth(1).unwrap();
     app.post("/api/v1/auth/verify-email", None, json!({"token": token}))

@@ -396,6 +396,22 @@ impl TestApp {
         .clone()
     }
 
+    /// The user with `email` as the superadmin's user list shows it.
+    pub async fn user_by_email(&self, superadmin: &str, email: &str) -> Value {
+        let list = self
+            .get("/api/v1/users?page_size=100", Some(superadmin))
+            .await
+            .expect(200)
+            .clone();
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|u| u["email"] == email)
+            .unwrap_or_else(|| panic!("no user {email}"))
+            .clone()
+    }
+
     /// Registers the accounts Alpha (`a@example.com`, AA0001) and Beta
     /// (`b@example.com`, AA0002); returns their admins' tokens.
     pub async fn alpha_and_beta(&self) -> (String, String) {

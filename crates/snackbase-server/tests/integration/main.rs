@@ -23,6 +23,7 @@ mod files_sweep;
 mod groups;
 mod health;
 mod hooks;
+mod impersonation;
 mod invitations;
 mod listing;
 mod logs;

@@ -3,12 +3,14 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ArrowLeft, Pencil, Table2, Trash2 } from 'lucide-react';
 import { useAccount, useAccountUsers } from '@/api/accounts';
 import { PageHeader } from '@/components/layout/PageHeader';
+import { VerifiedBadge } from '@/components/VerifiedBadge';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Pagination } from '@/components/ui/pagination';
 import { EmptyState, ErrorState, Spinner } from '@/components/ui/states';
 import { Table, TableContainer, Td, Th } from '@/components/ui/table';
+import { describeVerification } from '@/lib/auth-flows';
 import { SYSTEM_ACCOUNT } from '@/lib/types';
 import { formatDateTime } from '@/lib/utils';
 import { AccountFormDialog } from './AccountFormDialog';
@@ -49,7 +51,7 @@ export function AccountDetailPage() {
               <Table2 className="h-4 w-4" /> Records
             </Button>
             <Button variant="outline" onClick={() => setEditing(true)}>
-              <Pencil className="h-4 w-4" /> Rename
+              <Pencil className="h-4 w-4" /> Edit
             </Button>
             {a.id !== SYSTEM_ACCOUNT && (
               <Button
@@ -62,7 +64,7 @@ export function AccountDetailPage() {
           </>
         }
       />
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Card className="p-4">
           <div className="text-xs uppercase text-muted-fg">Users</div>
           <div className="mt-1 text-2xl font-semibold" data-testid="account-user-count">
@@ -73,6 +75,11 @@ export function AccountDetailPage() {
           <div className="text-xs uppercase text-muted-fg">Created</div>
           <div className="mt-1 text-sm">{formatDateTime(a.created_at)}</div>
           <div className="text-xs text-muted-fg">updated {formatDateTime(a.updated_at)}</div>
+        </Card>
+        <Card className="p-4" data-testid="account-email-verification" data-required={String(a.email_verification_required)}>
+          <div className="text-xs uppercase text-muted-fg">Verified email to sign in</div>
+          <div className="mt-1 text-sm font-medium">{describeVerification(a).label}</div>
+          <div className="text-xs text-muted-fg">{describeVerification(a).source}</div>
         </Card>
         <Card className="p-4">
           <div className="text-xs uppercase text-muted-fg">Collections with data</div>
@@ -122,7 +129,10 @@ export function AccountDetailPage() {
                       <Td className="max-w-64 truncate">{u.email}</Td>
                       <Td>{u.role}</Td>
                       <Td>
-                        <Badge tone={u.is_active ? 'success' : 'neutral'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
+                        <div className="flex flex-wrap gap-1">
+                          <Badge tone={u.is_active ? 'success' : 'neutral'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
+                          <VerifiedBadge user={u} />
+                        </div>
                       </Td>
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(u.created_at)}</Td>
                     </tr>

@@ -2,13 +2,14 @@ import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
-import { useCreateAccount, useUpdateAccount } from '@/api/accounts';
+import { useAccountOptions, useCreateAccount, useUpdateAccount } from '@/api/accounts';
+import { defaultChoiceLabel, fromChoice, serverDefaultFrom, toChoice } from '@/lib/auth-flows';
 import { applyServerErrors } from '@/lib/form-errors';
 import { useGuardedClose } from '@/lib/use-unsaved-guard';
 import type { AccountDetail } from '@/lib/types';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
-import { Input } from '@/components/ui/input';
+import { Input, Select } from '@/components/ui/input';
 import { FormError, FormField } from '@/components/ui/form-field';
 import { useToast } from '@/components/ui/toast';
 
@@ -19,6 +20,7 @@ const schema = z.object({
     .trim()
     .refine((s) => s === '' || (s.length >= 3 && s.length <= 32), 'Slug must be 3 to 32 characters')
     .refine((s) => s === '' || /^[a-z0-9-]+$/.test(s), 'Slug may only contain lowercase letters, digits and hyphens'),
+  verification: z.enum(['default', 'required', 'not_required']),
 });
 type Values = z.infer<typeof schema>;
 
@@ -26,7 +28,7 @@ interface Props {
   open: boolean;
   onClose: () => void;
   /** Edit this account; create a new one when absent. */
-  account?: Pick<AccountDetail, 'id' | 'name' | 'slug'>;
+  account?: Pick<AccountDetail, 'id' | 'name' | 'slug' | 'require_email_verification'>;
   onCreated?: (account: AccountDetail) => void;
 }
 
@@ -34,25 +36,31 @@ export function AccountFormDialog({ open, onClose, account, onCreated }: Props) 
   const toast = useToast();
   const create = useCreateAccount();
   const update = useUpdateAccount();
+  // The server default shows through the accounts that follow it.
+  const accounts = useAccountOptions(open && !!account);
+  const serverDefault = serverDefaultFrom(accounts.data?.items);
   const [formError, setFormError] = useState('');
-  const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: { name: '', slug: '' } });
+  const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: { name: '', slug: '', verification: 'default' } });
   const { errors, isDirty } = form.formState;
 
   useEffect(() => {
     if (open) {
-      form.reset({ name: account?.name ?? '', slug: account?.slug ?? '' });
+      form.reset({ name: account?.name ?? '', slug: account?.slug ?? '', verification: toChoice(account?.require_email_verification) });
       setFormError('');
     }
   }, [open, account, form]);
 
   const close = useGuardedClose(isDirty, onClose);
 
-  const onSubmit = form.handleSubmit(async ({ name, slug }) => {
+  const onSubmit = form.handleSubmit(async ({ name, slug, verification }) => {
     setFormError('');
     try {
       if (account) {
-        await update.mutateAsync({ id: account.id, name });
-        toast.success(`Account renamed to “${name}”`);
+        const require = fromChoice(verification);
+        await update.mutateAsync({ id: account.id, name, require_email_verification: require });
+        const renamed = name !== account.name;
+        if (require !== (account.require_email_verification ?? null) || !renamed) toast.success(`Account ${name} saved`);
+        else toast.success(`Account renamed to “${name}”`);
       } else {
         const created = await create.mutateAsync({ name, slug: slug || undefined });
         toast.success(`Account ${created.name} (${created.id}) created`);
@@ -60,7 +68,7 @@ export function AccountFormDialog({ open, onClose, account, onCreated }: Props) 
       }
       onClose();
     } catch (e) {
-      setFormError(applyServerErrors(e, form.setError, ['name', 'slug']));
+      setFormError(applyServerErrors(e, form.setError, ['name', 'slug', 'verification'], { require_email_verification: 'verification' }));
     }
   });
 
@@ -94,6 +102,20 @@ export function AccountFormDialog({ open, onClose, account, onCreated }: Props) 
         >
           <Input id="account-slug" readOnly={!!account} disabled={!!account} aria-invalid={!!errors.slug} {...form.register('slug')} />
         </FormField>
+        {account && (
+          <FormField
+            label="Require a verified email to sign in"
+            htmlFor="account-verification"
+            error={errors.verification?.message}
+            hint="Users whose address is not verified cannot sign in while this is on."
+          >
+            <Select id="account-verification" aria-invalid={!!errors.verification} {...form.register('verification')}>
+              <option value="default">{defaultChoiceLabel(serverDefault)}</option>
+              <option value="required">Required</option>
+              <option value="not_required">Not required</option>
+            </Select>
+          </FormField>
+        )}
       </form>
     </Dialog>
   );

@@ -3,6 +3,7 @@ import { RefreshCw } from 'lucide-react';
 import { useEmailLogs, type EmailLogFilters } from '@/api/email';
 import { useEmailTemplates } from '@/api/invitations';
 import { ApiError } from '@/lib/api';
+import { templateTitle } from '@/lib/email-templates';
 import { formatDateTime } from '@/lib/utils';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { Badge } from '@/components/ui/badge';
@@ -76,7 +77,7 @@ export function EmailLogsPage() {
               <option value="">Any template</option>
               {templates.data?.map((t) => (
                 <option key={t.key} value={t.key}>
-                  {t.key}
+                  {templateTitle(t.key)}
                 </option>
               ))}
             </Select>

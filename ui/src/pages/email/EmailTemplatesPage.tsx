@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Eye, Save, Send } from 'lucide-react';
 import { useEmailTemplates, useSaveEmailTemplate } from '@/api/invitations';
 import { ApiError, errorMessage } from '@/lib/api';
+import { templateTitle } from '@/lib/email-templates';
 import type { EmailTemplate } from '@/lib/types';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { Badge } from '@/components/ui/badge';
@@ -72,8 +73,9 @@ function TemplateEditor({ template }: { template: EmailTemplate }) {
     <Card data-testid={`template-${template.key}`}>
       <CardHeader
         title={
-          <span className="flex items-center gap-2">
-            <span className="capitalize">{template.key}</span>
+          <span className="flex flex-wrap items-center gap-2">
+            <span>{templateTitle(template.key)}</span>
+            <code className="text-xs font-normal text-muted-fg">{template.key}</code>
             {template.customized ? <Badge tone="primary">customized</Badge> : <Badge>default</Badge>}
           </span>
         }

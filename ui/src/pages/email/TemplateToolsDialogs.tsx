@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { Eye, Send } from 'lucide-react';
 import { useRenderEmailTemplate, useSendTestEmail } from '@/api/email';
 import { ApiError, errorMessage } from '@/lib/api';
+import { templateTitle } from '@/lib/email-templates';
 import type { EmailTemplate, RenderedEmail, TestEmailResult } from '@/lib/types';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -56,7 +57,7 @@ export function PreviewDialog({ template, subject, body, open, onClose }: { temp
       open={open}
       onClose={onClose}
       size="lg"
-      title={`Preview: ${template.key}`}
+      title={`Preview: ${templateTitle(template.key)}`}
       description="The subject and body as edited, with the values below; nothing is sent or saved"
       footer={
         <Button onClick={() => void run()} loading={render.isPending}>
@@ -131,7 +132,7 @@ export function SendTestDialog({ template, open, onClose }: { template: EmailTem
       open={open}
       onClose={onClose}
       size="lg"
-      title={`Send a test: ${template.key}`}
+      title={`Send a test: ${templateTitle(template.key)}`}
       description="The saved template goes out through the server's SMTP settings; sent or failed, it appears in the email log"
       footer={
         <Button onClick={() => void onSend()} loading={send.isPending}>

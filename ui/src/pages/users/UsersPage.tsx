@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { KeyRound, MoreHorizontal, Pencil, Plus, UserCheck, UserX } from 'lucide-react';
+import { KeyRound, MailCheck, MoreHorizontal, Pencil, Plus, Send, UserCheck, UserX } from 'lucide-react';
 import { useAccountOptions } from '@/api/accounts';
-import { useDeactivateUser, useRoles, useUpdateUser, useUsers } from '@/api/users';
+import { useDeactivateUser, useMarkVerified, useResendVerification, useRoles, useUpdateUser, useUsers } from '@/api/users';
 import { errorMessage } from '@/lib/api';
 import { isSuperadmin, useSession } from '@/lib/auth';
 import type { User } from '@/lib/types';
 import { formatDateTime } from '@/lib/utils';
 import { PageHeader } from '@/components/layout/PageHeader';
+import { VerifiedBadge } from '@/components/VerifiedBadge';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
@@ -18,6 +19,7 @@ import { Pagination } from '@/components/ui/pagination';
 import { EmptyState, ErrorState, Spinner } from '@/components/ui/states';
 import { Table, TableContainer, Td, Th } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
+import { EmailLinkDialog, type EmailLink } from './EmailLinkDialog';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
 import { UserFormDialog } from './UserFormDialog';
 
@@ -37,10 +39,13 @@ export function UsersPage() {
   const [searchInput, setSearchInput] = useState(search);
   const [editing, setEditing] = useState<User | null>(null);
   const [resetting, setResetting] = useState<User | null>(null);
+  const [link, setLink] = useState<EmailLink | null>(null);
   const accounts = useAccountOptions(superadmin);
   const roles = useRoles();
   const deactivate = useDeactivateUser();
   const update = useUpdateUser();
+  const markVerified = useMarkVerified();
+  const resendVerification = useResendVerification();
   const confirm = useConfirm();
   const toast = useToast();
 
@@ -93,6 +98,25 @@ export function UsersPage() {
     try {
       await update.mutateAsync({ id: u.id, body: { is_active: true } });
       toast.success(`${u.email} reactivated`);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+
+  const onMarkVerified = async (u: User) => {
+    try {
+      await markVerified.mutateAsync(u.id);
+      toast.success(`${u.email} marked as verified`);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+
+  const onSendVerification = async (u: User) => {
+    try {
+      const res = await resendVerification.mutateAsync(u.id);
+      if (res.link) setLink({ title: 'Verification link', email: u.email, url: res.link });
+      else toast.success(res.message);
     } catch (e) {
       toast.error(errorMessage(e));
     }
@@ -182,7 +206,10 @@ export function UsersPage() {
                         <Badge tone={u.role_name === 'admin' ? 'primary' : 'neutral'}>{u.role_name}</Badge>
                       </Td>
                       <Td>
-                        <Badge tone={u.is_active ? 'success' : 'danger'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
+                        <div className="flex flex-wrap gap-1">
+                          <Badge tone={u.is_active ? 'success' : 'danger'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
+                          <VerifiedBadge user={u} />
+                        </div>
                       </Td>
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(u.created_at)}</Td>
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(u.last_login)}</Td>
@@ -200,6 +227,17 @@ export function UsersPage() {
                             <DropdownItem onSelect={() => setResetting(u)}>
                               <KeyRound className="h-3.5 w-3.5" /> Reset password
                             </DropdownItem>
+                            {!u.email_verified && u.is_active && (
+                              // The server mails active users only.
+                              <DropdownItem onSelect={() => void onSendVerification(u)}>
+                                <Send className="h-3.5 w-3.5" /> Send verification email
+                              </DropdownItem>
+                            )}
+                            {!u.email_verified && (
+                              <DropdownItem onSelect={() => void onMarkVerified(u)}>
+                                <MailCheck className="h-3.5 w-3.5" /> Mark verified
+                              </DropdownItem>
+                            )}
                             {u.is_active ? (
                               <DropdownItem danger onSelect={() => void onDeactivate(u)}>
                                 <UserX className="h-3.5 w-3.5" /> Deactivate
@@ -223,7 +261,8 @@ export function UsersPage() {
       </Card>
       <UserFormDialog mode="create" open={params.get('new') === '1'} onClose={() => set({ new: null })} defaultAccount={account} />
       <UserFormDialog mode="edit" open={editing !== null} onClose={() => setEditing(null)} user={editing ?? undefined} />
-      <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} />
+      <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onLink={setLink} />
+      <EmailLinkDialog link={link} onClose={() => setLink(null)} />
     </div>
   );
 }
