@@ -27,6 +27,7 @@ import { InvitationsPage } from '@/pages/invitations/InvitationsPage';
 import { AcceptInvitationPage } from '@/pages/invitations/AcceptInvitationPage';
 import { RoleMatrixPage } from '@/pages/roles/RoleMatrixPage';
 import { WebhooksPage } from '@/pages/webhooks/WebhooksPage';
+import { ApiKeysPage } from '@/pages/api-keys/ApiKeysPage';
 import { LogsPage } from '@/pages/logs/LogsPage';
 import { RealtimePage } from '@/pages/realtime/RealtimePage';
 import { StoragePage } from '@/pages/storage/StoragePage';
@@ -98,6 +99,7 @@ export const router = createBrowserRouter(
                 { path: 'groups', element: <GroupsPage /> },
                 { path: 'invitations', element: <InvitationsPage /> },
                 { path: 'webhooks', element: <WebhooksPage /> },
+                { path: 'api-keys', element: <ApiKeysPage /> },
               ],
             },
             {

@@ -652,3 +652,32 @@ export interface MigrationHistory {
   history: MigrationHistoryItem[];
   total: number;
 }
+
+// --- API keys ----------------------------------------------------------------
+
+/** A key of an account (`/admin/api-keys`). */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** Masked (`sb_ak.<16>.••••`), except in the reply of the create call: the plaintext, shown once. */
+  key: string;
+  /** `sb_ak.<16 chars>`: what identifies the key in lists and logs. */
+  prefix: string;
+  account_id: string;
+  role: string;
+  /** The user who created it; the key acts on their behalf. */
+  created_by: string;
+  created_by_email: string | null;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  /** Neither revoked nor expired. */
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeyList {
+  items: ApiKey[];
+  total: number;
+}

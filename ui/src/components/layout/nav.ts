@@ -53,7 +53,7 @@ export const NAV: NavItem[] = [
   { to: '/storage', label: 'Storage', icon: HardDrive, superadminOnly: true, enabled: true },
   { to: '/migrations', label: 'Migrations', icon: DatabaseZap, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
-  { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: true, enabled: false },
+  { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: false, adminOnly: true, enabled: true },
 ];
 
 export function visibleNav(superadmin: boolean, admin = false): NavItem[] {
