@@ -101,16 +101,21 @@ struct Live {
     user_id: String,
     email: String,
     user_active: bool,
+    user_account: String,
+    user_role_id: i64,
     generation: i64,
 }
 
-/// The key with public id `key_id`, unless it is revoked or its user is
-/// inactive. Expiry is checked at each use, not here.
+/// The key with public id `key_id`, unless it is revoked or the user who
+/// made it is inactive or no longer administers the key's account (a key
+/// never outlasts its maker's authority). Expiry is checked at each use, not
+/// here.
 async fn load(state: &AppState, key_id: &str) -> Result<Option<Entry>, ApiError> {
     let sql = format!(
         "SELECT k.id, k.secret_hash, k.expires_at, (k.revoked_at IS NOT NULL) AS revoked, \
          k.account_id, a.slug AS account_slug, k.role_id, r.name AS role, k.created_by AS user_id, \
-         u.email, u.is_active AS user_active, {} AS generation \
+         u.email, u.is_active AS user_active, u.account_id AS user_account, \
+         u.role_id AS user_role_id, {} AS generation \
          FROM api_keys k JOIN accounts a ON a.id = k.account_id JOIN roles r ON r.id = k.role_id \
          JOIN users u ON u.id = k.created_by WHERE k.key_id = $1",
         crate::db::changes::SELECT
@@ -123,7 +128,9 @@ async fn load(state: &AppState, key_id: &str) -> Result<Option<Entry>, ApiError>
     })?;
     let Some(live) = live else { return Ok(None) };
     state.db.changes().observe(live.generation);
-    if live.revoked || !live.user_active {
+    let administers = live.user_account == crate::auth::superadmin::SYSTEM_ACCOUNT
+        || (live.user_account == live.account_id && live.user_role_id == RoleId::ADMIN.0);
+    if live.revoked || !live.user_active || !administers {
         return Ok(None);
     }
     Ok(Some(Entry {

@@ -197,6 +197,46 @@ both!(revocation_and_expiry_take_effect_at_once, |app| {
     }
 });
 
+both!(a_key_stops_when_its_maker_stops_being_an_admin, |app| {
+    let (sa, a, _) = setup(&app).await;
+    let created = create_key(&app, &a, json!({"name": "ops"})).await;
+    let key = created["key"].as_str().unwrap().to_string();
+    key_get(&app, "/api/v1/records/posts", &key)
+        .await
+        .expect(200);
+    let maker = created["created_by"].as_str().unwrap().to_string();
+    app.patch(
+        &format!("/api/v1/users/{maker}"),
+        Some(&sa),
+        json!({"role": "user"}),
+    )
+    .await
+    .expect(200);
+    key_get(&app, "/api/v1/records/posts", &key)
+        .await
+        .expect_error(401, "unauthorized");
+    // Made an admin again, the key works again (it was never revoked).
+    app.patch(
+        &format!("/api/v1/users/{maker}"),
+        Some(&sa),
+        json!({"role": "admin"}),
+    )
+    .await
+    .expect(200);
+    key_get(&app, "/api/v1/records/posts", &key)
+        .await
+        .expect(200);
+    // A key made by the superadmin for an account keeps working.
+    let by_sa = create_key(&app, &sa, json!({"name": "sa", "account_id": "AA0001"})).await;
+    key_get(
+        &app,
+        "/api/v1/records/posts",
+        by_sa["key"].as_str().unwrap(),
+    )
+    .await
+    .expect(200);
+});
+
 both!(a_revoked_key_fails_on_another_node_too, |app| {
     if app.state.db.backend() != snackbase_server::db::Backend::Postgres {
         return; // one node on SQLite
