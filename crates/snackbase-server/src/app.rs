@@ -23,6 +23,8 @@ pub struct App {
     pub config: Config,
     pub db: Db,
     pub tokens: TokenKeys,
+    /// Seals secrets kept in the database (see `sealed`).
+    pub sealer: crate::sealed::Sealer,
     pub dummy_hash: DummyHash,
     pub setup: SetupToken,
     pub authz: crate::authz::engine::AuthzCache,
@@ -125,6 +127,7 @@ impl AppState {
             config.access_token_expire_minutes,
             config.refresh_token_expire_days,
         );
+        let sealer = crate::sealed::Sealer::new(secret.expose());
         let dummy_hash = DummyHash::generate()
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -154,6 +157,7 @@ impl AppState {
             config,
             db,
             tokens,
+            sealer,
             dummy_hash,
             setup,
             authz: AuthzCache::new(changes.clone()),

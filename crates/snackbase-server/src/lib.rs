@@ -36,6 +36,7 @@ mod migrations;
 pub mod ratelimit;
 pub mod realtime;
 pub mod records;
+pub mod sealed;
 mod setup;
 pub mod users;
 pub mod webhooks;
