@@ -25,6 +25,8 @@ pub struct App {
     pub tokens: TokenKeys,
     /// Seals secrets kept in the database (see `sealed`).
     pub sealer: crate::sealed::Sealer,
+    /// Identity providers' discovery documents and the client that calls them.
+    pub oidc: crate::auth::oauth::Discovery,
     pub dummy_hash: DummyHash,
     pub setup: SetupToken,
     pub authz: crate::authz::engine::AuthzCache,
@@ -128,6 +130,7 @@ impl AppState {
             config.refresh_token_expire_days,
         );
         let sealer = crate::sealed::Sealer::new(secret.expose());
+        let oidc = crate::auth::oauth::Discovery::new(config.oauth_allow_private_networks)?;
         let dummy_hash = DummyHash::generate()
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -158,6 +161,7 @@ impl AppState {
             db,
             tokens,
             sealer,
+            oidc,
             dummy_hash,
             setup,
             authz: AuthzCache::new(changes.clone()),

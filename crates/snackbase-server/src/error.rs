@@ -93,6 +93,10 @@ pub enum ApiError {
     RangeNotSatisfiable(u64),
     #[error("Service unavailable")]
     Unavailable,
+    /// A server we called on the client's behalf (an identity provider)
+    /// failed or answered wrongly.
+    #[error("{0}")]
+    BadGateway(String),
     /// An unexpected failure; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] anyhow::Error),
@@ -164,6 +168,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -184,6 +189,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RangeNotSatisfiable(_) => "range_not_satisfiable",
             Self::Unavailable => "service_unavailable",
+            Self::BadGateway(_) => "bad_gateway",
             Self::Internal(_) => "internal_error",
         }
     }

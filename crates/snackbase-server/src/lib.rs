@@ -18,6 +18,7 @@ pub mod authz;
 pub mod cache;
 pub mod collections;
 pub mod config;
+pub mod configuration;
 mod dashboard;
 pub mod db;
 mod docs;

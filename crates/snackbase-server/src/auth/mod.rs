@@ -5,6 +5,7 @@ pub mod email;
 pub mod extract;
 pub mod links;
 pub mod lockout;
+pub mod oauth;
 pub mod password;
 pub mod principal;
 pub mod sessions;
@@ -45,6 +46,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::send_verification))
         .routes(routes!(verification::resend_verification))
         .routes(routes!(verification::verify_email))
+        .routes(routes!(oauth::providers))
+        .routes(routes!(oauth::authorize))
+        .routes(routes!(oauth::callback))
 }
 
 /// A sentence for the client; `link` only where the superadmin asked for a

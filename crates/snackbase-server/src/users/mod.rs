@@ -3,6 +3,7 @@
 pub mod model;
 
 mod handlers;
+mod identities;
 mod impersonate;
 mod verification;
 
@@ -24,4 +25,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::verify_user))
         .routes(routes!(verification::resend_user_verification))
         .routes(routes!(impersonate::impersonate))
+        .routes(routes!(identities::list_identities))
+        .routes(routes!(identities::unlink_identity))
 }

@@ -29,6 +29,8 @@ mod listing;
 mod logs;
 mod macros;
 mod migrations_api;
+mod oauth;
+mod oidc;
 mod protection;
 mod rate_limits;
 mod realtime;

@@ -1,0 +1,590 @@
+//! OAuth2 / OpenID Connect login against a real local provider
+//! (oauth2-mock-server, which enforces PKCE): the whole redirect flow, and
+//! each way it must fail: state, nonce, issuer, audience, expiry, refused
+//! and replayed codes, email collisions, domains, closed sign-up, key rotation.
+
+use serde_json::{json, Value};
+
+use crate::harness::*;
+use crate::oidc::{oidc_available, OidcMock, Provider};
+use crate::{both, both_config};
+
+const REDIRECT: &str = "http://127.0.0.1:9/oauth/callback";
+
+fn allow_private(c: &mut snackbase_server::config::Config) {
+    c.oauth_allow_private_networks = true;
+}
+
+/// Configures generic OIDC provider `oidc` for `account_id` (the system
+/// account for system-wide) at `p`, with `extra` settings.
+async fn configure(app: &TestApp, account_id: &str, p: &Provider, extra: Value) {
+    let mut config = json!({"issuer_url": p.issuer, "client_id": "snackbase-test"});
+    config
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let secrets = app.state.sealer.seal(
+        "configuration",
+        &json!({"client_secret": "test-secret"}).to_string(),
+    );
+    let now = "2026-01-01T00:00:00Z";
+    let (t, f) = if app.state.db.backend() == snackbase_server::db::Backend::Sqlite {
+        ("1", "0")
+    } else {
+        ("TRUE", "FALSE")
+    };
+    app.exec_elsewhere(&format!(
+        "INSERT INTO configurations (id, category, provider_name, display_name, account_id, enabled, \
+         is_default, priority, config, secrets, created_at, updated_at) VALUES ('{}', 'auth_providers', \
+         'oidc', 'Test IdP', '{account_id}', {t}, {f}, 0, '{}', '{secrets}', '{now}', '{now}')",
+        uuid::Uuid::new_v4(),
+        config.to_string().replace('\'', "''"),
+    ))
+    .await;
+    // Another process wrote it: let this node's caches see a new generation.
+    app.state.db.changes().bump();
+}
+
+/// Follows the provider's authorization URL as a browser would (the mock
+/// approves at once) and returns the `code` and `state` it redirects with.
+async fn approve(app: &TestApp, authorization_url: &str) -> (String, String) {
+    let res = app.client.get(authorization_url).send().await.unwrap();
+    assert_eq!(res.status(), 302, "the provider redirects back");
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let url = url::Url::parse(&location).unwrap();
+    let get = |k: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
+    (get("code"), get("state"))
+}
+
+async fn authorize(app: &TestApp, account: Option<&str>) -> Response {
+    let mut body = json!({"redirect_uri": REDIRECT});
+    if let Some(a) = account {
+        body["account"] = json!(a);
+    }
+    app.post("/api/v1/auth/oauth/oidc/authorize", None, body)
+        .await
+}
+
+/// The whole flow: authorize, approve at the provider, callback.
+async fn sign_in(app: &TestApp, account: Option<&str>) -> Response {
+    let started = authorize(app, account).await;
+    let url = started.expect(200)["authorization_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, state) = approve(app, &url).await;
+    assert_eq!(
+        state, started.json["state"],
+        "the provider returns our state"
+    );
+    callback(app, &code, &state).await
+}
+
+async fn callback(app: &TestApp, code: &str, state: &str) -> Response {
+    app.post(
+        "/api/v1/auth/oauth/oidc/callback",
+        None,
+        json!({"code": code, "redirect_uri": REDIRECT, "state": state}),
+    )
+    .await
+}
+
+/// A mock with one provider for `user`, configured for Alpha (`AA0001`,
+/// whose admin is `a@example.com`).
+async fn alpha_with_provider(app: &TestApp, user: Value, extra: Value) -> (OidcMock, Provider) {
+    app.register("a@example.com", "Alpha").await;
+    let mock = OidcMock::start();
+    let p = mock.provider(user).await;
+    configure(app, "AA0001", &p, extra).await;
+    (mock, p)
+}
+
+both_config!(
+    a_first_login_joins_the_account_and_the_next_finds_the_user,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        let (mock, _p) = alpha_with_provider(
+            &app,
+            json!({"sub": "s-1", "email": "New@Example.com", "email_verified": true}),
+            json!({}),
+        )
+        .await;
+        let started = authorize(&app, Some("alpha")).await;
+        let url =
+            url::Url::parse(started.expect(200)["authorization_url"].as_str().unwrap()).unwrap();
+        let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["code_challenge"].len(), 43);
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["client_id"], "snackbase-test");
+        assert!(q["scope"].split(' ').any(|s| s == "openid"));
+        assert!(q["nonce"].len() >= 32 && q["state"] == started.json["state"]);
+
+        let first = sign_in(&app, Some("alpha")).await;
+        let body = first.expect(200).clone();
+        assert_eq!(body["isNewUser"], true);
+        assert_eq!(body["isNewAccount"], false);
+        // The domain is folded to lower case; the local part is kept as given.
+        assert_eq!(body["user"]["email"], "New@example.com");
+        assert_eq!(body["user"]["role"], "user");
+        assert_eq!(body["user"]["email_verified"], true);
+        assert_eq!(body["account"]["id"], "AA0001");
+        let token = body["token"].as_str().unwrap();
+        let me = app.get("/api/v1/auth/me", Some(token)).await;
+        assert_eq!(me.expect(200)["email"], "New@example.com");
+
+        let again = sign_in(&app, Some("alpha")).await;
+        assert_eq!(again.expect(200)["isNewUser"], false);
+        assert_eq!(again.json["user"]["id"], body["user"]["id"]);
+        assert_eq!(app.count("user_identities").await, 1);
+        assert_eq!(mock.stats(&_p).await["token_requests"], 2);
+
+        // The identity is listed on the user.
+        let sa = app.superadmin().await;
+        let id = body["user"]["id"].as_str().unwrap();
+        let listed = app
+            .get(&format!("/api/v1/users/{id}/identities"), Some(&sa))
+            .await;
+        let identities = listed.expect(200)["items"].as_array().unwrap().clone();
+        assert_eq!(identities.len(), 1);
+        assert_eq!(identities[0]["provider_name"], "oidc");
+        assert_eq!(identities[0]["subject"], "s-1");
+        // Another account's admin sees nothing of it.
+        let b = app.register("b@example.com", "Beta").await["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.get(&format!("/api/v1/users/{id}/identities"), Some(&b))
+            .await
+            .expect_error(404, "not_found");
+        // Unlinked, the identity is a stranger again: its email now collides (409).
+        let iid = identities[0]["id"].as_str().unwrap();
+        app.delete(&format!("/api/v1/users/{id}/identities/{iid}"), Some(&b))
+            .await
+            .expect_error(404, "not_found");
+        let alpha_admin = app.login("AA0001", "a@example.com", PASSWORD).await.json["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = app
+            .delete(
+                &format!("/api/v1/users/{id}/identities/{iid}"),
+                Some(&alpha_admin),
+            )
+            .await;
+        assert_eq!(r.status, 204);
+        sign_in(&app, Some("alpha"))
+            .await
+            .expect_error(409, "conflict");
+
+        // The provider list offers it for Alpha.
+        let list = app
+            .get("/api/v1/auth/oauth/providers?account=AA0001", None)
+            .await;
+        assert_eq!(list.expect(200)["items"][0]["provider_name"], "oidc");
+        assert_eq!(list.json["items"][0]["display_name"], "Test IdP");
+        app.get("/api/v1/auth/oauth/providers?account=nope", None)
+            .await
+            .expect_error(404, "not_found");
+    }
+);
+
+both_config!(
+    without_an_account_a_first_login_makes_one,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        app.superadmin().await;
+        let mock = OidcMock::start();
+        let p = mock
+            .provider(
+                json!({"sub": "founder", "email": "founder@example.com", "email_verified": true}),
+            )
+            .await;
+        configure(&app, "SY0000", &p, json!({})).await;
+        let started = app
+            .post(
+                "/api/v1/auth/oauth/oidc/authorize",
+                None,
+                json!({"redirect_uri": REDIRECT, "account_name": "Founder Co", "state": "ignored"}),
+            )
+            .await;
+        let url = started.expect(200)["authorization_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_ne!(
+            started.json["state"], "ignored",
+            "the server makes its own state"
+        );
+        let (code, state) = approve(&app, &url).await;
+        let first = callback(&app, &code, &state).await;
+        let body = first.expect(200).clone();
+        assert_eq!(body["isNewAccount"], true);
+        assert_eq!(body["isNewUser"], true);
+        assert_eq!(body["user"]["role"], "admin");
+        assert_eq!(body["account"]["name"], "Founder Co");
+        assert_eq!(body["account"]["slug"], "founder-co");
+        let again = sign_in(&app, None).await;
+        assert_eq!(again.expect(200)["isNewAccount"], false);
+        assert_eq!(again.json["account"]["id"], body["account"]["id"]);
+        assert_eq!(again.json["user"]["id"], body["user"]["id"]);
+    }
+);
+
+both_config!(
+    state_is_single_use_and_bound_to_provider_and_redirect,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        let (_mock, _p) = alpha_with_provider(
+            &app,
+            json!({"sub": "s", "email": "s@example.com"}),
+            json!({}),
+        )
+        .await;
+        let users = app.count("users").await;
+        // A state we never made.
+        for state in ["", "x", &"A".repeat(43), "' OR 1=1 --"] {
+            callback(&app, "code", state)
+                .await
+                .expect_error(400, "bad_request");
+        }
+        // Replayed: the first callback takes the state; the same code and state again fail.
+        let started = authorize(&app, Some("AA0001")).await;
+        let url = started.expect(200)["authorization_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (code, state) = approve(&app, &url).await;
+        callback(&app, &code, &state).await.expect(200);
+        let replay = callback(&app, &code, &state).await;
+        assert!(replay.expect_error(400, "bad_request")["message"]
+            .as_str()
+            .unwrap()
+            .contains("state"));
+        // Another provider's path, or another redirect URI, with a live state.
+        let started = authorize(&app, Some("AA0001")).await;
+        let url = started.expect(200)["authorization_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (code, state) = approve(&app, &url).await;
+        app.post(
+            "/api/v1/auth/oauth/google/callback",
+            None,
+            json!({"code": code, "redirect_uri": REDIRECT, "state": state}),
+        )
+        .await
+        .expect_error(400, "bad_request");
+        // ... which also used it up.
+        callback(&app, &code, &state)
+            .await
+            .expect_error(400, "bad_request");
+        let started = authorize(&app, Some("AA0001")).await;
+        let url = started.expect(200)["authorization_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (code, state) = approve(&app, &url).await;
+        app.post(
+            "/api/v1/auth/oauth/oidc/callback",
+            None,
+            json!({"code": code, "redirect_uri": "http://evil.example/cb", "state": state}),
+        )
+        .await
+        .expect_error(400, "bad_request");
+        assert_eq!(
+            app.count("users").await,
+            users + 1,
+            "only the one good login made a user"
+        );
+    }
+);
+
+both_config!(
+    a_bad_id_token_or_a_refused_code_signs_nobody_in,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        let (mock, p) = alpha_with_provider(
+            &app,
+            json!({"sub": "t", "email": "t@example.com", "email_verified": true}),
+            json!({}),
+        )
+        .await;
+        let users = app.count("users").await;
+        let cases = [
+            (json!({"nonce": "not-the-nonce"}), "nonce"),
+            (json!({"iss": "http://127.0.0.1:1"}), "issuer"),
+            (json!({"aud": "another-client"}), "another client"),
+            (json!({"exp_offset": -600}), "expired"),
+            (
+                json!({"token_error": "invalid_grant"}),
+                "expired or already used",
+            ),
+        ];
+        for (tamper, expected) in cases {
+            mock.tamper(&p, tamper.clone()).await;
+            let r = sign_in(&app, Some("AA0001")).await;
+            let message = r.expect_error(400, "bad_request")["message"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(message.contains(expected), "{tamper}: {message}");
+            let clear: serde_json::Map<String, Value> = tamper
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| (k.clone(), Value::Null))
+                .collect();
+            mock.tamper(&p, Value::Object(clear)).await;
+        }
+        assert_eq!(app.count("users").await, users);
+        assert_eq!(app.count("user_identities").await, 0);
+        // A wrong PKCE verifier: the provider refuses the code.
+        let started = authorize(&app, Some("AA0001")).await;
+        let url = started.expect(200)["authorization_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (code, state) = approve(&app, &url).await;
+        let forged = app.state.sealer.seal("oauth-pkce", &"x".repeat(43));
+        app.exec_elsewhere(&format!(
+            "UPDATE oauth_flows SET pkce_verifier = '{forged}'"
+        ))
+        .await;
+        let r = callback(&app, &code, &state).await;
+        assert_eq!(r.status, 400, "{:?}", r.json);
+        assert_eq!(app.count("users").await, users);
+        // After all that, a clean login works.
+        sign_in(&app, Some("AA0001")).await.expect(200);
+    }
+);
+
+both_config!(
+    email_collisions_follow_the_linking_rule,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        let (mock, p) = alpha_with_provider(
+            &app,
+            json!({"sub": "admin-at-idp", "email": "a@example.com", "email_verified": true}),
+            json!({}),
+        )
+        .await;
+        // Linking is off by default: the existing admin's address is not taken over.
+        let r = sign_in(&app, Some("AA0001")).await;
+        r.expect_error(409, "conflict");
+        // Allowed, but the provider has not verified the address: still refused.
+        app.exec_elsewhere(
+        "UPDATE configurations SET config = REPLACE(config, '\"client_id\"', '\"link_existing\":true,\"client_id\"')",
+    )
+    .await;
+        app.state.db.changes().bump();
+        mock.set_user(
+            &p,
+            json!({"sub": "admin-at-idp", "email": "a@example.com", "email_verified": false}),
+        )
+        .await;
+        sign_in(&app, Some("AA0001"))
+            .await
+            .expect_error(409, "conflict");
+        // Allowed and verified: linked to the existing user, who keeps their role.
+        mock.set_user(
+            &p,
+            json!({"sub": "admin-at-idp", "email": "a@example.com", "email_verified": true}),
+        )
+        .await;
+        let r = sign_in(&app, Some("AA0001")).await;
+        assert_eq!(r.expect(200)["isNewUser"], false);
+        assert_eq!(r.json["user"]["role"], "admin");
+        assert_eq!(r.json["user"]["email"], "a@example.com");
+        // And the password still works for them.
+        app.login("AA0001", "a@example.com", PASSWORD)
+            .await
+            .expect(200);
+    }
+);
+
+both_config!(
+    domains_and_closed_signup_are_enforced,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        let (mock, p) = alpha_with_provider(
+            &app,
+            json!({"sub": "d-1", "email": "x@example.com", "email_verified": true}),
+            json!({"allowed_domains": ["corp.io"]}),
+        )
+        .await;
+        sign_in(&app, Some("AA0001"))
+            .await
+            .expect_error(403, "forbidden");
+        mock.set_user(
+            &p,
+            json!({"sub": "d-1", "email": "x@corp.io", "email_verified": true}),
+        )
+        .await;
+        let r = sign_in(&app, Some("AA0001")).await;
+        let id = r.expect(200)["user"]["id"].as_str().unwrap().to_string();
+        // Sign-up closed: a new identity is refused; the linked one still signs in.
+        app.exec_elsewhere(
+        "UPDATE configurations SET config = REPLACE(config, '\"client_id\"', '\"allow_signup\":false,\"client_id\"')",
+    )
+    .await;
+        app.state.db.changes().bump();
+        sign_in(&app, Some("AA0001")).await.expect(200);
+        mock.set_user(
+            &p,
+            json!({"sub": "d-2", "email": "y@corp.io", "email_verified": true}),
+        )
+        .await;
+        sign_in(&app, Some("AA0001"))
+            .await
+            .expect_error(403, "forbidden");
+        // A deactivated user is refused even with a good identity.
+        mock.set_user(
+            &p,
+            json!({"sub": "d-1", "email": "x@corp.io", "email_verified": true}),
+        )
+        .await;
+        let sa = app.superadmin().await;
+        app.patch(
+            &format!("/api/v1/users/{id}"),
+            Some(&sa),
+            json!({"is_active": false}),
+        )
+        .await
+        .expect(200);
+        sign_in(&app, Some("AA0001"))
+            .await
+            .expect_error(401, "unauthorized");
+    }
+);
+
+both_config!(
+    a_rotated_signing_key_is_fetched_again,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        let (mock, p) = alpha_with_provider(
+            &app,
+            json!({"sub": "r", "email": "r@example.com", "email_verified": true}),
+            json!({}),
+        )
+        .await;
+        let first = sign_in(&app, Some("AA0001")).await;
+        first.expect(200);
+        mock.rotate(&p).await;
+        let second = sign_in(&app, Some("AA0001")).await;
+        assert_eq!(second.expect(200)["user"]["id"], first.json["user"]["id"]);
+    }
+);
+
+both_config!(hostile_input_gets_a_4xx, allow_private, |app| {
+    app.superadmin().await;
+    app.register("a@example.com", "Alpha").await;
+    let post = |path: &'static str, body: Value| {
+        let app = &app;
+        async move { app.post(path, None, body).await }
+    };
+    for redirect in ["javascript:alert(1)", "not a url", "http://x/#frag", ""] {
+        post(
+            "/api/v1/auth/oauth/oidc/authorize",
+            json!({"redirect_uri": redirect, "account": "AA0001"}),
+        )
+        .await
+        .expect_error(422, "validation_error");
+    }
+    post(
+        "/api/v1/auth/oauth/evil/authorize",
+        json!({"redirect_uri": REDIRECT}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    post(
+        "/api/v1/auth/oauth/google/authorize",
+        json!({"redirect_uri": REDIRECT, "account": "AA0001"}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    post(
+        "/api/v1/auth/oauth/oidc/authorize",
+        json!({"redirect_uri": REDIRECT, "account": "SY0000"}),
+    )
+    .await
+    .expect_error(400, "bad_request");
+    post(
+        "/api/v1/auth/oauth/oidc/authorize",
+        json!({"redirect_uri": REDIRECT, "account": "ZZ9999"}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    post(
+        "/api/v1/auth/oauth/oidc/authorize",
+        json!({"redirect_uri": REDIRECT, "extra": 1}),
+    )
+    .await
+    .expect_error(422, "validation_error");
+    post(
+        "/api/v1/auth/oauth/oidc/callback",
+        json!({"code": "", "redirect_uri": REDIRECT, "state": "s"}),
+    )
+    .await
+    .expect_error(422, "validation_error");
+    post(
+        "/api/v1/auth/oauth/oidc/callback",
+        json!({"code": "c".repeat(5000), "redirect_uri": REDIRECT, "state": "s"}),
+    )
+    .await
+    .expect_error(422, "validation_error");
+    post("/api/v1/auth/oauth/oidc/callback", json!({"code": 1}))
+        .await
+        .expect_error(422, "validation_error");
+    let huge = app
+        .client
+        .post(format!("{}/api/v1/auth/oauth/oidc/callback", app.base))
+        .header("content-type", "application/json")
+        .body(format!("{{\"code\":\"{}\"}}", "x".repeat(3 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413);
+});
+
+both!(private_providers_are_refused_unless_allowed, |app| {
+    if !oidc_available() {
+        return;
+    }
+    let (_mock, _p) = alpha_with_provider(
+        &app,
+        json!({"sub": "p", "email": "p@example.com"}),
+        json!({}),
+    )
+    .await;
+    let r = authorize(&app, Some("AA0001")).await;
+    assert_eq!(r.status, 502, "{:?}", r.json);
+    assert_eq!(r.json["error"], "bad_gateway");
+});
