@@ -18,6 +18,7 @@ pub mod authz;
 pub mod cache;
 pub mod collections;
 pub mod config;
+pub mod configuration;
 mod dashboard;
 pub mod db;
 mod docs;
@@ -64,6 +65,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(accounts::router())
         .merge(users::router())
         .merge(apikeys::router())
+        .merge(configuration::router())
         .merge(collections::router())
         .merge(records::router())
         .merge(authz::router())

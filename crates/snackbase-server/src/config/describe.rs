@@ -212,6 +212,10 @@ impl Config {
                 self.webhooks_allow_private_networks.to_string(),
             ),
             (
+                "OAUTH_ALLOW_PRIVATE_NETWORKS",
+                self.oauth_allow_private_networks.to_string(),
+            ),
+            (
                 "WEBHOOK_MAX_ATTEMPTS",
                 self.webhook_max_attempts.to_string(),
             ),

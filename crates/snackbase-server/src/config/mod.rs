@@ -96,6 +96,9 @@ pub struct Config {
     pub auth_flows: AuthFlows,
     /// Allow webhook targets on loopback, private and link-local addresses.
     pub webhooks_allow_private_networks: bool,
+    /// Allow OAuth providers (discovery, test-connection) on loopback,
+    /// private and link-local addresses.
+    pub oauth_allow_private_networks: bool,
     pub webhook_max_attempts: i64,
     /// The first retry waits this long; each next one twice as long.
     pub webhook_retry_base_ms: u64,
@@ -193,6 +196,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("SMTP_SECURITY", Some("starttls")),
     ("INVITATION_EXPIRE_HOURS", Some("48")),
     ("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", Some("false")),
+    ("OAUTH_ALLOW_PRIVATE_NETWORKS", Some("false")),
     ("WEBHOOK_MAX_ATTEMPTS", Some("8")),
     ("WEBHOOK_RETRY_BASE_MS", Some("1000")),
     ("REQUEST_LOGS_ENABLED", Some("true")),
@@ -559,6 +563,7 @@ impl Config {
             invitation_expire_hours,
             auth_flows: AuthFlows::read(&s)?,
             webhooks_allow_private_networks: s.boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS")?,
+            oauth_allow_private_networks: s.boolean("OAUTH_ALLOW_PRIVATE_NETWORKS")?,
             webhook_max_attempts,
             webhook_retry_base_ms,
             request_logs_enabled: s.boolean("REQUEST_LOGS_ENABLED")?,
