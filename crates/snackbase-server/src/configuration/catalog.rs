@@ -387,17 +387,26 @@ const MAX_DOMAINS: usize = 100;
 fn check(f: &Field, value: &Value) -> Result<Value, (&'static str, String)> {
     let wrong = |what: &str| ("invalid_type", format!("{} must be {what}", f.title));
     match f.kind {
-        Kind::Bool => value.as_bool().map(Value::Bool).ok_or_else(|| wrong("true or false")),
+        Kind::Bool => value
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| wrong("true or false")),
         Kind::Text | Kind::Url => {
             let text = value.as_str().ok_or_else(|| wrong("a string"))?.trim();
             if text.is_empty() {
                 return Err(("required", format!("{} must not be empty", f.title)));
             }
             if text.len() > MAX_TEXT {
-                return Err(("too_long", format!("{} is longer than {MAX_TEXT} bytes", f.title)));
+                return Err((
+                    "too_long",
+                    format!("{} is longer than {MAX_TEXT} bytes", f.title),
+                ));
             }
             if text.chars().any(char::is_control) {
-                return Err(("invalid_value", format!("{} contains control characters", f.title)));
+                return Err((
+                    "invalid_value",
+                    format!("{} contains control characters", f.title),
+                ));
             }
             if f.kind == Kind::Url && !crate::formats::web_url(text) {
                 return Err(("invalid_url", format!("{} must be an http(s) URL", f.title)));
@@ -407,7 +416,10 @@ fn check(f: &Field, value: &Value) -> Result<Value, (&'static str, String)> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
             {
-                return Err(("invalid_value", "Tenant must be an id or a domain name".into()));
+                return Err((
+                    "invalid_value",
+                    "Tenant must be an id or a domain name".into(),
+                ));
             }
             Ok(Value::String(text.to_string()))
         }

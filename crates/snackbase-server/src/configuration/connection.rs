@@ -116,10 +116,15 @@ pub async fn test_connection(
 /// Judges a discovery document.
 fn discovery(provider: &str, issuer: &str, url: &str, doc: &Value) -> Json<TestResult> {
     let field = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_string);
-    let missing: Vec<&str> = ["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"]
-        .into_iter()
-        .filter(|k| field(k).is_none())
-        .collect();
+    let missing: Vec<&str> = [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+    ]
+    .into_iter()
+    .filter(|k| field(k).is_none())
+    .collect();
     if !missing.is_empty() {
         return failed(format!(
             "The discovery document at {url} lacks {}",

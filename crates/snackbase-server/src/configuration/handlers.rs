@@ -305,7 +305,10 @@ pub async fn recent(
             "limit must be 1 to 100",
         ));
     }
-    let sql = format!("{} ORDER BY updated_at DESC, id DESC LIMIT $1", store::SELECT);
+    let sql = format!(
+        "{} ORDER BY updated_at DESC, id DESC LIMIT $1",
+        store::SELECT
+    );
     let mut tx = state.db.begin_read().await?;
     let rows = on_tx!(&mut tx, |c| sqlx::query_as::<_, Row>(&sql)
         .bind(limit)
@@ -368,9 +371,8 @@ pub async fn list_account(
     AnyAdmin(admin): AnyAdmin,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<Configuration>>> {
-    let account = own_account(&admin, q.account_id.as_deref())?.ok_or_else(|| {
-        ApiError::invalid("account_id", "required", "account_id is required")
-    })?;
+    let account = own_account(&admin, q.account_id.as_deref())?
+        .ok_or_else(|| ApiError::invalid("account_id", "required", "account_id is required"))?;
     let mut tx = state.db.begin_read().await?;
     let rows = store::list(&mut tx, &account, q.category.as_deref()).await?;
     Ok(views(rows))
@@ -465,7 +467,8 @@ pub async fn update_values(
     check_role(&mut tx, &values).await?;
     let (plain, sealed) = store::seal(&state, provider, values);
     let now = crate::http::time::now();
-    on_tx!(&mut tx, |c| sqlx::query(
+    on_tx!(&mut tx, |c| {
+        sqlx::query(
         "UPDATE configurations SET config = $2, secrets = $3, updated_at = $4, updated_by = $5 WHERE id = $1"
     )
     .bind(&id)
@@ -475,7 +478,8 @@ pub async fn update_values(
     .bind(admin.id())
     .execute(c)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
     let row = store::find(&mut tx, &id).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     tracing::info!(configuration = %id, by = %admin.id(), "configuration values changed");
@@ -528,11 +532,13 @@ pub async fn delete(
 ) -> ApiResult<Json<Value>> {
     let mut tx = state.db.begin().await?;
     visible(&mut tx, &admin, &id).await?;
-    on_tx!(&mut tx, |c| sqlx::query("DELETE FROM configurations WHERE id = $1")
-        .bind(&id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM configurations WHERE id = $1"
+    )
+    .bind(&id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     tx.commit().await?;
     tracing::info!(configuration = %id, by = %admin.id(), "configuration deleted");
     Ok(Json(json!({"success": true})))

@@ -108,10 +108,16 @@ impl Row {
 
 /// Values as stored: the non-secret JSON and the sealed secrets (none when
 /// there are no secret values).
-pub fn seal(app: &App, provider: &Provider, values: Map<String, Value>) -> (String, Option<String>) {
+pub fn seal(
+    app: &App,
+    provider: &Provider,
+    values: Map<String, Value>,
+) -> (String, Option<String>) {
     let (plain, secret) = provider.split(values);
-    let sealed = (!secret.is_empty())
-        .then(|| app.sealer.seal(SEAL_PURPOSE, &Value::Object(secret).to_string()));
+    let sealed = (!secret.is_empty()).then(|| {
+        app.sealer
+            .seal(SEAL_PURPOSE, &Value::Object(secret).to_string())
+    });
     (Value::Object(plain).to_string(), sealed)
 }
 
