@@ -10,6 +10,7 @@
 pub mod catalog;
 mod connection;
 mod handlers;
+mod listing;
 mod store;
 
 use serde_json::{Map, Value};
@@ -25,12 +26,12 @@ pub use store::Configuration;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::create))
-        .routes(routes!(handlers::stats))
-        .routes(routes!(handlers::recent))
-        .routes(routes!(handlers::list_system))
-        .routes(routes!(handlers::list_account))
-        .routes(routes!(handlers::providers))
-        .routes(routes!(handlers::schema))
+        .routes(routes!(listing::stats))
+        .routes(routes!(listing::recent))
+        .routes(routes!(listing::list_system))
+        .routes(routes!(listing::list_account))
+        .routes(routes!(listing::providers))
+        .routes(routes!(listing::schema))
         .routes(routes!(connection::test_connection))
         .routes(routes!(handlers::get_values, handlers::update_values))
         .routes(routes!(handlers::update_status, handlers::delete))
