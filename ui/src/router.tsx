@@ -36,6 +36,8 @@ import { EmailLogDetailPage } from '@/pages/email/EmailLogDetailPage';
 import { RulesPage } from '@/pages/collections/RulesPage';
 import { AggregatePage } from '@/pages/records/AggregatePage';
 import { MigrationsPage } from '@/pages/migrations/MigrationsPage';
+import { AuthProvidersPage } from '@/pages/settings/AuthProvidersPage';
+import { OAuthCallbackPage } from '@/pages/OAuthCallbackPage';
 
 function Providers() {
   return (
@@ -85,6 +87,8 @@ export const router = createBrowserRouter(
         { path: '/forgot-password', element: <ForgotPasswordPage /> },
         { path: '/reset-password', element: <ResetPasswordPage /> },
         { path: '/verify-email', element: <VerifyEmailPage /> },
+        // Where an OAuth provider sends the browser back after sign-in.
+        { path: '/oauth/callback', element: <OAuthCallbackPage /> },
         {
           element: <RequireAuth />,
           children: [
@@ -100,6 +104,7 @@ export const router = createBrowserRouter(
                 { path: 'invitations', element: <InvitationsPage /> },
                 { path: 'webhooks', element: <WebhooksPage /> },
                 { path: 'api-keys', element: <ApiKeysPage /> },
+                { path: 'settings/auth-providers', element: <AuthProvidersPage /> },
               ],
             },
             {

@@ -65,6 +65,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(accounts::router())
         .merge(users::router())
         .merge(apikeys::router())
+        .merge(configuration::router())
         .merge(collections::router())
         .merge(records::router())
         .merge(authz::router())

@@ -14,6 +14,7 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { FormError, FormField } from '@/components/ui/form-field';
 import { AuthShell } from './AuthShell';
+import { OAuthButtons } from './OAuthButtons';
 
 const schema = z.object({
   account: z.string().trim().min(1, 'Account is required'),
@@ -120,6 +121,7 @@ export function LoginPage() {
           Forgot password?
         </Link>
       </form>
+      <OAuthButtons account={account ?? ''} />
     </AuthShell>
   );
 }

@@ -96,8 +96,8 @@ pub struct Config {
     pub auth_flows: AuthFlows,
     /// Allow webhook targets on loopback, private and link-local addresses.
     pub webhooks_allow_private_networks: bool,
-    /// Allow identity providers (discovery, tokens) on loopback, private and
-    /// link-local addresses.
+    /// Allow identity providers (discovery, tokens, test-connection) on
+    /// loopback, private and link-local addresses.
     pub oauth_allow_private_networks: bool,
     pub webhook_max_attempts: i64,
     /// The first retry waits this long; each next one twice as long.

@@ -12,6 +12,7 @@ mod authz;
 mod collection_rules;
 mod collections;
 mod collections_sdk;
+mod configuration;
 mod cursors;
 mod dashboard;
 mod email;

@@ -8,7 +8,7 @@ describe('visibleNav', () => {
     expect(labels(true, false)).toEqual(expect.arrayContaining(['Roles', 'Macros', 'Groups', 'Invitations', 'Email templates', 'Email log', 'Webhooks', 'Logs', 'Realtime', 'Storage', 'Migrations', 'API keys']));
   });
   it('shows account admins their account pages only', () => {
-    expect(labels(false, true)).toEqual(['Users', 'Groups', 'Invitations', 'Records', 'Webhooks', 'API keys']);
+    expect(labels(false, true)).toEqual(['Users', 'Groups', 'Invitations', 'Records', 'Webhooks', 'API keys', 'Auth providers']);
   });
   it('shows other users only records', () => {
     expect(labels(false, false)).toEqual(['Records']);

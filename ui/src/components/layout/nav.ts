@@ -3,6 +3,7 @@ import {
   Building2,
   FileClock,
   KeyRound,
+  LogIn,
   LayoutDashboard,
   Mail,
   MailCheck,
@@ -54,6 +55,7 @@ export const NAV: NavItem[] = [
   { to: '/migrations', label: 'Migrations', icon: DatabaseZap, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: false, adminOnly: true, enabled: true },
+  { to: '/settings/auth-providers', label: 'Auth providers', icon: LogIn, superadminOnly: false, adminOnly: true, enabled: true },
 ];
 
 export function visibleNav(superadmin: boolean, admin = false): NavItem[] {
