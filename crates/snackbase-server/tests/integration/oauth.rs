@@ -16,33 +16,46 @@ fn allow_private(c: &mut snackbase_server::config::Config) {
 }
 
 /// Configures generic OIDC provider `oidc` for `account_id` (the system
-/// account for system-wide) at `p`, with `extra` settings.
-async fn configure(app: &TestApp, account_id: &str, p: &Provider, extra: Value) {
-    let mut config = json!({"issuer_url": p.issuer, "client_id": "snackbase-test"});
+/// account for system-wide) at `p`, with `extra` settings, through the
+/// superadmin's configuration API; returns the configuration's id.
+async fn configure(app: &TestApp, account_id: &str, p: &Provider, extra: Value) -> String {
+    let mut config = json!({"issuer_url": p.issuer, "client_id": "snackbase-test",
+        "client_secret": "test-secret"});
     config
         .as_object_mut()
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
-    let secrets = app.state.sealer.seal(
-        "configuration",
-        &json!({"client_secret": "test-secret"}).to_string(),
-    );
-    let now = "2026-01-01T00:00:00Z";
-    let (t, f) = if app.state.db.backend() == snackbase_server::db::Backend::Sqlite {
-        ("1", "0")
+    let sa = sa_token(app).await;
+    let mut body = json!({"display_name": "Test IdP", "category": "auth_providers",
+        "provider_name": "oidc", "config": config});
+    if account_id != "SY0000" {
+        body["account_id"] = json!(account_id);
+    }
+    let r = app
+        .post("/api/v1/admin/configuration", Some(&sa), body)
+        .await;
+    r.expect(201)["id"].as_str().unwrap().to_string()
+}
+
+/// The superadmin's token, making the superadmin first if needed.
+async fn sa_token(app: &TestApp) -> String {
+    if app.state.setup.peek().is_some() {
+        app.superadmin().await
     } else {
-        ("TRUE", "FALSE")
-    };
-    app.exec_elsewhere(&format!(
-        "INSERT INTO configurations (id, category, provider_name, display_name, account_id, enabled, \
-         is_default, priority, config, secrets, created_at, updated_at) VALUES ('{}', 'auth_providers', \
-         'oidc', 'Test IdP', '{account_id}', {t}, {f}, 0, '{}', '{secrets}', '{now}', '{now}')",
-        uuid::Uuid::new_v4(),
-        config.to_string().replace('\'', "''"),
-    ))
-    .await;
-    // Another process wrote it: let this node's caches see a new generation.
-    app.state.db.changes().bump();
+        app.superadmin_token().await
+    }
+}
+
+/// Changes settings of configuration `id`.
+async fn reconfigure(app: &TestApp, id: &str, values: Value) {
+    let sa = sa_token(app).await;
+    app.patch(
+        &format!("/api/v1/admin/configuration/{id}/values"),
+        Some(&sa),
+        values,
+    )
+    .await
+    .expect(200);
 }
 
 /// Follows the provider's authorization URL as a browser would (the mock
@@ -97,12 +110,16 @@ async fn callback(app: &TestApp, code: &str, state: &str) -> Response {
 
 /// A mock with one provider for `user`, configured for Alpha (`AA0001`,
 /// whose admin is `a@example.com`).
-async fn alpha_with_provider(app: &TestApp, user: Value, extra: Value) -> (OidcMock, Provider) {
+async fn alpha_with_provider(
+    app: &TestApp,
+    user: Value,
+    extra: Value,
+) -> (OidcMock, Provider, String) {
     app.register("a@example.com", "Alpha").await;
     let mock = OidcMock::start();
     let p = mock.provider(user).await;
-    configure(app, "AA0001", &p, extra).await;
-    (mock, p)
+    let id = configure(app, "AA0001", &p, extra).await;
+    (mock, p, id)
 }
 
 both_config!(
@@ -112,7 +129,7 @@ both_config!(
         if !oidc_available() {
             return;
         }
-        let (mock, _p) = alpha_with_provider(
+        let (mock, _p, _) = alpha_with_provider(
             &app,
             json!({"sub": "s-1", "email": "New@Example.com", "email_verified": true}),
             json!({}),
@@ -149,7 +166,7 @@ both_config!(
         assert_eq!(mock.stats(&_p).await["token_requests"], 2);
 
         // The identity is listed on the user.
-        let sa = app.superadmin().await;
+        let sa = sa_token(&app).await;
         let id = body["user"]["id"].as_str().unwrap();
         let listed = app
             .get(&format!("/api/v1/users/{id}/identities"), Some(&sa))
@@ -205,7 +222,7 @@ both_config!(
         if !oidc_available() {
             return;
         }
-        app.superadmin().await;
+        sa_token(&app).await;
         let mock = OidcMock::start();
         let p = mock
             .provider(
@@ -250,7 +267,7 @@ both_config!(
         if !oidc_available() {
             return;
         }
-        let (_mock, _p) = alpha_with_provider(
+        let (_mock, _p, _) = alpha_with_provider(
             &app,
             json!({"sub": "s", "email": "s@example.com"}),
             json!({}),
@@ -322,7 +339,7 @@ both_config!(
         if !oidc_available() {
             return;
         }
-        let (mock, p) = alpha_with_provider(
+        let (mock, p, _) = alpha_with_provider(
             &app,
             json!({"sub": "t", "email": "t@example.com", "email_verified": true}),
             json!({}),
@@ -384,7 +401,7 @@ both_config!(
         if !oidc_available() {
             return;
         }
-        let (mock, p) = alpha_with_provider(
+        let (mock, p, id) = alpha_with_provider(
             &app,
             json!({"sub": "admin-at-idp", "email": "a@example.com", "email_verified": true}),
             json!({}),
@@ -394,11 +411,7 @@ both_config!(
         let r = sign_in(&app, Some("AA0001")).await;
         r.expect_error(409, "conflict");
         // Allowed, but the provider has not verified the address: still refused.
-        app.exec_elsewhere(
-        "UPDATE configurations SET config = REPLACE(config, '\"client_id\"', '\"link_existing\":true,\"client_id\"')",
-    )
-    .await;
-        app.state.db.changes().bump();
+        reconfigure(&app, &id, json!({"link_existing": true})).await;
         mock.set_user(
             &p,
             json!({"sub": "admin-at-idp", "email": "a@example.com", "email_verified": false}),
@@ -431,7 +444,7 @@ both_config!(
         if !oidc_available() {
             return;
         }
-        let (mock, p) = alpha_with_provider(
+        let (mock, p, config_id) = alpha_with_provider(
             &app,
             json!({"sub": "d-1", "email": "x@example.com", "email_verified": true}),
             json!({"allowed_domains": ["corp.io"]}),
@@ -448,11 +461,7 @@ both_config!(
         let r = sign_in(&app, Some("AA0001")).await;
         let id = r.expect(200)["user"]["id"].as_str().unwrap().to_string();
         // Sign-up closed: a new identity is refused; the linked one still signs in.
-        app.exec_elsewhere(
-        "UPDATE configurations SET config = REPLACE(config, '\"client_id\"', '\"allow_signup\":false,\"client_id\"')",
-    )
-    .await;
-        app.state.db.changes().bump();
+        reconfigure(&app, &config_id, json!({"allow_signup": false})).await;
         sign_in(&app, Some("AA0001")).await.expect(200);
         mock.set_user(
             &p,
@@ -468,7 +477,7 @@ both_config!(
             json!({"sub": "d-1", "email": "x@corp.io", "email_verified": true}),
         )
         .await;
-        let sa = app.superadmin().await;
+        let sa = sa_token(&app).await;
         app.patch(
             &format!("/api/v1/users/{id}"),
             Some(&sa),
@@ -489,7 +498,7 @@ both_config!(
         if !oidc_available() {
             return;
         }
-        let (mock, p) = alpha_with_provider(
+        let (mock, p, _) = alpha_with_provider(
             &app,
             json!({"sub": "r", "email": "r@example.com", "email_verified": true}),
             json!({}),
@@ -504,7 +513,7 @@ both_config!(
 );
 
 both_config!(hostile_input_gets_a_4xx, allow_private, |app| {
-    app.superadmin().await;
+    sa_token(&app).await;
     app.register("a@example.com", "Alpha").await;
     let post = |path: &'static str, body: Value| {
         let app = &app;
@@ -578,7 +587,7 @@ both!(private_providers_are_refused_unless_allowed, |app| {
     if !oidc_available() {
         return;
     }
-    let (_mock, _p) = alpha_with_provider(
+    let (_mock, _p, _) = alpha_with_provider(
         &app,
         json!({"sub": "p", "email": "p@example.com"}),
         json!({}),

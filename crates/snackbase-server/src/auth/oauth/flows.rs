@@ -101,16 +101,15 @@ pub async fn take(
     if !well_formed(flow_state) {
         return Ok(None);
     }
-    let row: Option<FlowRow> =
-        on_tx!(tx, |c| {
-            sqlx::query_as(
+    let row: Option<FlowRow> = on_tx!(tx, |c| {
+        sqlx::query_as(
         "DELETE FROM oauth_flows WHERE state_hash = $1 RETURNING provider_name, configuration_id, \
          account_id, account_name, redirect_uri, pkce_verifier, nonce, expires_at"
     )
     .bind(crate::auth::tokens::token_hash(flow_state))
     .fetch_optional(c)
     .await
-        })?;
+    })?;
     let Some((
         provider_name,
         configuration_id,
