@@ -22,6 +22,8 @@ mkdir -p "$npm_config_cache"
 
 echo "== npm ci (sdk-tests)"
 (cd sdk-tests && npm ci --no-audit --no-fund)
+# The local OpenID Connect provider the OAuth cases sign in through.
+(cd tools/oidc-mock && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== SDK suite against $BIN"
 (cd sdk-tests && SNACKBASE_BIN="$BIN" npm test)

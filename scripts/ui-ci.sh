@@ -24,6 +24,8 @@ mkdir -p "$npm_config_cache"
 
 echo "== npm ci"
 (cd ui && npm ci --no-audit --no-fund)
+# The local OpenID Connect provider the OAuth cases sign in through.
+(cd tools/oidc-mock && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== npm run build"
 (cd ui && npm run build)
