@@ -155,7 +155,7 @@ fn discovery(provider: &str, issuer: &str, url: &str, doc: &Value) -> Json<TestR
 /// GETs a JSON object under the SSRF policy; the error is a sentence for the admin.
 async fn fetch_json(url: &str, allow_private: bool) -> Result<Value, String> {
     let target = crate::webhooks::ssrf::check_target(url, allow_private)
-        .map_err(|e| format!("Refused {url}: {e}"))?;
+        .map_err(|e| reword(format!("Refused {url}: {e}")))?;
     let client = crate::webhooks::worker::client(allow_private)
         .map_err(|e| format!("Could not prepare the request: {e}"))?;
     let mut res = client
@@ -163,7 +163,7 @@ async fn fetch_json(url: &str, allow_private: bool) -> Result<Value, String> {
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| format!("Could not reach {url}: {}", chain(&e)))?;
+        .map_err(|e| reword(format!("Could not reach {url}: {}", chain(&e))))?;
     if !res.status().is_success() {
         return Err(format!("{url} answered HTTP {}", res.status().as_u16()));
     }
@@ -182,6 +182,14 @@ async fn fetch_json(url: &str, allow_private: bool) -> Result<Value, String> {
         Ok(v) if v.is_object() => Ok(v),
         _ => Err(format!("{url} did not answer a JSON object")),
     }
+}
+
+/// The shared SSRF guard speaks of webhooks; here it is a provider.
+fn reword(message: String) -> String {
+    message.replace(
+        "webhooks may only call public hosts",
+        "providers must be public hosts (SNACKBASE_OAUTH_ALLOW_PRIVATE_NETWORKS allows others)",
+    )
 }
 
 /// An error with its causes, for the admin to read.
