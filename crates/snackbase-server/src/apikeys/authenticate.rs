@@ -55,7 +55,7 @@ pub async fn authenticate(
             .extensions
             .get::<crate::ratelimit::ClientIp>()
             .map(|c| c.0);
-        state.limiter.count_auth_failure(ip)?;
+        state.limiter.count_auth_failure(ip).await?;
     }
     outcome
 }
