@@ -118,6 +118,41 @@ pub struct CreateKeyRequest {
     pub role_id: Option<i64>,
     /// The key's account: required for the superadmin; an account admin's own.
     pub account_id: Option<String>,
+    /// The collections the key may reach, by name; absent or `null`: every
+    /// collection. Each must exist (400 otherwise).
+    pub collections: Option<Vec<String>>,
+}
+
+/// A requested scope as the existing collections' own names, without
+/// repeats; a 400 naming the unknown ones, or for an empty list.
+async fn checked_scope(tx: &mut Tx, names: Option<&[String]>) -> ApiResult<Option<Vec<String>>> {
+    let Some(names) = names else { return Ok(None) };
+    if names.is_empty() || names.len() > 1000 {
+        return Err(ApiError::bad_request(
+            "collections must name 1 to 1000 collections, or be null for every collection",
+        ));
+    }
+    let (mut found, mut unknown) = (Vec::<String>::new(), Vec::new());
+    for name in names {
+        let name = name.trim();
+        let known = if name.is_empty() || name.len() > 128 {
+            None
+        } else {
+            crate::collections::store::find_by_name(tx, name).await?
+        };
+        match known {
+            Some(c) if !found.contains(&c.name) => found.push(c.name),
+            Some(_) => {}
+            None => unknown.push(name.chars().take(128).collect::<String>()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "Unknown collections in the key's scope: {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(Some(found))
 }
 
 /// Creates a key. The reply is the only time the whole key is shown.
@@ -195,11 +230,15 @@ pub async fn create_key(
             "An API key cannot have the public role",
         ));
     }
+    let collections = checked_scope(&mut tx, req.collections.as_deref())
+        .await?
+        .map(|names| serde_json::to_string(&names).unwrap_or_default());
     let key = model::generate();
     let id = uuid::Uuid::new_v4().to_string();
     on_tx!(&mut tx, |c| sqlx::query(
         "INSERT INTO api_keys (id, account_id, name, key_id, secret_hash, role_id, created_by, \
-         created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)"
+         created_at, updated_at, expires_at, collections) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)"
     )
     .bind(&id)
     .bind(&account_id)
@@ -210,6 +249,7 @@ pub async fn create_key(
     .bind(admin.id())
     .bind(now)
     .bind(expires_at)
+    .bind(&collections)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
