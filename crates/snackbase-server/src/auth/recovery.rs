@@ -196,5 +196,13 @@ pub async fn reset_password(
     lockout::clear(&mut tx, &lockout::key(&user.account_id, &user.email)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "password reset by email link");
+    let who = (user.account_id.as_str(), user.id.as_str());
+    let event = crate::hooks::HookEvent::about_user(
+        crate::hooks::Event::AuthPasswordReset,
+        who,
+        (&user.id, &user.email, &user.account_id),
+        "link",
+    );
+    state.hooks.after(&state, event).await;
     Ok(Json(MessageResponse::new("Password reset successfully")))
 }

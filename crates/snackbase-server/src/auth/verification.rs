@@ -98,6 +98,13 @@ pub async fn verify_email(
         })?;
     links::mark_verified(&mut tx, &user.id).await?;
     tx.commit().await?;
+    let event = crate::hooks::HookEvent::about_user(
+        crate::hooks::Event::AuthEmailVerified,
+        (&user.account_id, &user.id),
+        (&user.id, &user.email, &user.account_id),
+        "link",
+    );
+    state.hooks.after(&state, event).await;
     Ok(Json(VerifiedResponse {
         message: "Email verified".into(),
         email: user.email,
