@@ -3,7 +3,7 @@
 pub mod model;
 
 mod handlers;
-mod impersonate;
+pub(crate) mod impersonate;
 mod verification;
 
 use utoipa_axum::router::OpenApiRouter;
