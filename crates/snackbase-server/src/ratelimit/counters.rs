@@ -25,7 +25,8 @@ pub fn stored_key(bucket: &str, key: &str) -> String {
     hex::encode(hash.finalize())
 }
 
-const HIT: &str = "WITH now AS (SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT AS ms), \
+const HIT: &str =
+    "WITH now AS (SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT AS ms), \
      hit AS ( \
        INSERT INTO rate_counters AS r (key, window_end, count) \
        SELECT $1, now.ms + $2, 1 FROM now \
@@ -59,7 +60,9 @@ impl Counters {
         if count <= i64::from(limit) {
             return Ok(None);
         }
-        Ok(Some(u64::try_from((left_ms + 999) / 1000).unwrap_or(0).max(1)))
+        Ok(Some(
+            u64::try_from((left_ms + 999) / 1000).unwrap_or(0).max(1),
+        ))
     }
 
     /// Deletes the rows whose window has ended.

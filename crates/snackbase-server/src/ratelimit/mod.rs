@@ -132,12 +132,7 @@ fn is_auth_route(method: &Method, path: &str) -> bool {
 impl Limiter {
     /// The limiter of a node over `db`: the auth limits count in the
     /// database on PostgreSQL, in memory on SQLite.
-    pub fn new(
-        limits: &RateLimits,
-        server: &ServerLimits,
-        api_prefix: &str,
-        db: &Db,
-    ) -> Arc<Self> {
+    pub fn new(limits: &RateLimits, server: &ServerLimits, api_prefix: &str, db: &Db) -> Arc<Self> {
         let per_hour = Quota::per_hour(nonzero(limits.per_hour));
         let shared = match db {
             Db::Postgres(pool, ..) => Shared::Cluster(counters::Counters::new(pool.clone())),

@@ -362,7 +362,12 @@ async fn nodes(app: &TestApp) -> Vec<TestApp> {
 /// Sends `tries` requests made by `send`, alternating between `app` and the
 /// other nodes; returns how many were admitted before the first 429, and
 /// checks that every try from there on, on every node, is a 429.
-async fn alternate<'a, F, Fut>(app: &'a TestApp, others: &'a [TestApp], tries: usize, send: F) -> usize
+async fn alternate<'a, F, Fut>(
+    app: &'a TestApp,
+    others: &'a [TestApp],
+    tries: usize,
+    send: F,
+) -> usize
 where
     F: Fn(&'a TestApp) -> Fut,
     Fut: std::future::Future<Output = Response>,
