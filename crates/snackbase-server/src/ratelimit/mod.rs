@@ -72,14 +72,17 @@ impl Bucket {
     }
 }
 
+/// The auth limits in this node's memory.
+struct NodeCounters {
+    auth: DefaultKeyedRateLimiter<String>,
+    login: DefaultKeyedRateLimiter<String>,
+    mail: DefaultKeyedRateLimiter<String>,
+}
+
 /// Where the auth limits count.
 enum Shared {
     /// This node's memory (SQLite: the only node).
-    Node {
-        auth: DefaultKeyedRateLimiter<String>,
-        login: DefaultKeyedRateLimiter<String>,
-        mail: DefaultKeyedRateLimiter<String>,
-    },
+    Node(Box<NodeCounters>),
     /// The database every node shares (PostgreSQL).
     Cluster(counters::Counters),
 }
@@ -136,7 +139,7 @@ impl Limiter {
         let per_hour = Quota::per_hour(nonzero(limits.per_hour));
         let shared = match db {
             Db::Postgres(pool, ..) => Shared::Cluster(counters::Counters::new(pool.clone())),
-            Db::Sqlite { .. } => Shared::Node {
+            Db::Sqlite { .. } => Shared::Node(Box::new(NodeCounters {
                 auth: DefaultKeyedRateLimiter::keyed(Quota::per_minute(nonzero(
                     limits.auth_per_minute,
                 ))),
@@ -146,7 +149,7 @@ impl Limiter {
                 mail: DefaultKeyedRateLimiter::keyed(Quota::per_hour(nonzero(
                     limits.mail_per_hour,
                 ))),
-            },
+            })),
         };
         Arc::new(Self {
             enabled: limits.enabled,
@@ -199,11 +202,11 @@ impl Limiter {
             retry_after,
         };
         match &self.shared {
-            Shared::Node { auth, login, mail } => {
+            Shared::Node(node) => {
                 let limiter = match bucket {
-                    Bucket::Auth => auth,
-                    Bucket::Login => login,
-                    Bucket::Mail => mail,
+                    Bucket::Auth => &node.auth,
+                    Bucket::Login => &node.login,
+                    Bucket::Mail => &node.mail,
                 };
                 check(limiter, &key.to_string()).map_err(too_many)
             }
@@ -226,8 +229,8 @@ impl Limiter {
             limiter.shrink_to_fit();
         }
         match &self.shared {
-            Shared::Node { auth, login, mail } => {
-                for limiter in [auth, login, mail] {
+            Shared::Node(node) => {
+                for limiter in [&node.auth, &node.login, &node.mail] {
                     limiter.retain_recent();
                     limiter.shrink_to_fit();
                 }
