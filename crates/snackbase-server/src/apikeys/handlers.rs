@@ -118,19 +118,22 @@ pub struct CreateKeyRequest {
     pub role_id: Option<i64>,
     /// The key's account: required for the superadmin; an account admin's own.
     pub account_id: Option<String>,
-    /// The collections the key may reach, by name; absent or `null`: every
-    /// collection. Each must exist (400 otherwise).
+    /// The collections the key may reach, by name (1 to 100); absent or
+    /// `null`: every collection. Each must exist (400 otherwise).
     pub collections: Option<Vec<String>>,
 }
+
+/// The most collections a key's scope names.
+const MAX_SCOPE: usize = 100;
 
 /// A requested scope as the existing collections' own names, without
 /// repeats; a 400 naming the unknown ones, or for an empty list.
 async fn checked_scope(tx: &mut Tx, names: Option<&[String]>) -> ApiResult<Option<Vec<String>>> {
     let Some(names) = names else { return Ok(None) };
-    if names.is_empty() || names.len() > 1000 {
-        return Err(ApiError::bad_request(
-            "collections must name 1 to 1000 collections, or be null for every collection",
-        ));
+    if names.is_empty() || names.len() > MAX_SCOPE {
+        return Err(ApiError::bad_request(format!(
+            "collections must name 1 to {MAX_SCOPE} collections, or be null for every collection"
+        )));
     }
     let (mut found, mut unknown) = (Vec::<String>::new(), Vec::new());
     for name in names {
@@ -143,7 +146,8 @@ async fn checked_scope(tx: &mut Tx, names: Option<&[String]>) -> ApiResult<Optio
         match known {
             Some(c) if !found.contains(&c.name) => found.push(c.name),
             Some(_) => {}
-            None => unknown.push(name.chars().take(128).collect::<String>()),
+            None if unknown.len() < 10 => unknown.push(name.chars().take(64).collect::<String>()),
+            None => {}
         }
     }
     if !unknown.is_empty() {

@@ -373,6 +373,29 @@ mod tests {
     }
 
     #[test]
+    fn a_scoped_key_reaches_its_collections_only_and_administers_nothing() {
+        let key = |scope: Option<Vec<String>>| {
+            Principal::api_key(
+                "k1".into(),
+                "u1".into(),
+                "alice@example.com".into(),
+                "admin".into(),
+                RoleId::ADMIN,
+                "AB0001".into(),
+                "alpha".into(),
+            )
+            .scoped_to(scope)
+        };
+        let scoped = key(Some(vec!["posts".into()]));
+        assert!(scoped.reaches("posts") && scoped.reaches("Posts"));
+        assert!(!scoped.reaches("notes") && scoped.require_reach("notes").is_err());
+        assert!(!scoped.administers("AB0001"));
+        let all = key(None);
+        assert!(all.reaches("notes") && all.administers("AB0001"));
+        assert!(alice().reaches("anything"));
+    }
+
+    #[test]
     fn the_public_role_has_no_user_and_no_session() {
         let p = Principal::public("AB0001".into(), "alpha".into());
         assert!(p.is_public());
