@@ -3,12 +3,14 @@
 // with `apiKey` (no login) works on its account's records on behalf of the
 // key's maker, never another account's, is refused the superadmin's routes
 // with the SDK's ApiKeyRestrictedError, and gets AuthenticationError once the
-// key is revoked or expired. The superadmin must name the account.
+// key is revoked or expired. The superadmin must name the account. A key
+// scoped to some collections reaches only their records.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   ApiKeyRestrictedError,
+  SnackBaseError,
   AuthenticationError,
   AuthorizationError,
   NotFoundError,
@@ -311,5 +313,39 @@ describe('API keys', () => {
     // An account admin cannot name another account.
     const other = await rawCreate(tokenOf(a.client), { name: 'x', account_id: b.account.id });
     assert.equal(other.status, 403, JSON.stringify(other.body));
+  });
+
+  test('a key scoped to some collections reaches only their records', async () => {
+    const other = uniq('other_');
+    await root.collections.create({ name: other, fields: [{ name: 'body', type: 'text' }] });
+    await a.client.records.create(other, { body: 'A elsewhere' });
+    // The SDK's create passes the scope through.
+    const created = await a.client.apiKeys.create({ name: uniq('scoped '), collections: [notes] });
+    assert.deepEqual(created.collections, [notes]);
+    assert.deepEqual((await a.client.apiKeys.get(created.id)).collections, [notes]);
+    const unscoped = (await a.client.apiKeys.list()).items.find((k) => k.collections === null);
+    assert.ok(unscoped, 'an unscoped key lists `collections: null`');
+
+    const client = keyClient(created.key);
+    const mine = await client.records.create(notes, { body: 'scoped write', n: 7 });
+    assert.ok((await client.records.list(notes)).items.some((r) => r.id === mine.id));
+    assert.equal((await client.records.get(notes, mine.id)).n, 7);
+    await client.records.delete(notes, mine.id);
+
+    const outside = { status: 403, message: /API key is not scoped to this collection/ };
+    await rejectsWith(client.records.list(other), AuthorizationError, outside);
+    await rejectsWith(client.records.create(other, { body: 'no' }), AuthorizationError, outside);
+    // Another account's records stay out of reach, in scope or not.
+    await rejectsWith(client.records.get(notes, bNote.id), NotFoundError);
+    // A scoped key administers nothing: not even keys (it could widen its scope).
+    await rejectsWith(client.apiKeys.list(), ApiKeyRestrictedError, { status: 403 });
+    await rejectsWith(client.apiKeys.create({ name: 'wider' }), ApiKeyRestrictedError, { status: 403 });
+
+    // Unknown collections are refused at creation (400).
+    const err = await rejectsWith(a.client.apiKeys.create({ name: 'bad', collections: [notes, 'no_such'] }), SnackBaseError, {
+      status: 400,
+      message: /no_such/,
+    });
+    assert.equal(err.code, 'UNKNOWN_ERROR');
   });
 });

@@ -1,7 +1,9 @@
 // API keys: Ann (admin of Acme) creates a key in the UI and sees its
 // plaintext once, then only its masked form; the key lists Acme's records
 // (X-API-Key, no token) but reaches nothing of Globex; she revokes it in the
-// UI and the same request is 401. The superadmin sees the keys of every
+// UI and the same request is 401. A key limited to the orders collection
+// (ticked at creation, shown in the list) reads orders and gets 403 on
+// notes. The superadmin sees the keys of every
 // account, filters by account, and must choose an account to create one.
 // Both at 390 px without sideways scroll, and no errors in the pages.
 
@@ -29,6 +31,7 @@ describe('API keys', () => {
     globex = await api.post('/accounts', { name: 'Globex', slug: 'globex' });
     await api.post('/users', { email: 'ann@acme.example.com', password: PASSWORD, account_id: acme.id, role: 'admin' });
     await api.post('/collections', { name: 'orders', schema: [{ name: 'title', type: 'text', required: true }] });
+    await api.post('/collections', { name: 'notes', schema: [{ name: 'body', type: 'text' }] });
     await api.post('/records/orders', { title: 'acme order' }, { 'X-Account-ID': acme.id });
     globexOrder = await api.post('/records/orders', { title: 'globex order' }, { 'X-Account-ID': globex.id });
     await api.post('/admin/api-keys', { name: 'globex-sync', account_id: globex.id, role: 'user' });
@@ -150,6 +153,40 @@ describe('API keys', () => {
     assert.equal(res.body.message, 'Invalid API key');
   });
 
+  test('a key limited to some collections: chosen at creation, listed, enforced', async () => {
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create API key' });
+    await dialog.waitFor();
+    await dialog.locator('#api-key-name').fill('orders-only');
+    assert.equal(await dialog.locator('#api-key-scope').inputValue(), 'all', 'every collection by default');
+    await dialog.locator('#api-key-scope').selectOption('some');
+    const choices = dialog.getByTestId('api-key-collections');
+    await choices.getByText('orders', { exact: true }).waitFor();
+    await choices.getByText('notes', { exact: true }).waitFor();
+    // Limited to nothing: the form says so.
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    await dialog.getByText('Choose at least one collection').waitFor();
+    await choices.getByRole('checkbox', { name: 'orders' }).check();
+    await screenshot(page, 'api-keys-scope');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    await toast(page, 'API key created');
+    const created = page.getByRole('dialog', { name: 'Copy your new API key' });
+    await created.getByText('on the records of orders only').waitFor();
+    const key = (await created.getByTestId('api-key-plaintext').innerText()).trim();
+    await created.getByRole('button', { name: 'Done' }).click();
+    await created.waitFor({ state: 'detached' });
+
+    assert.equal((await row(page, 'orders-only').getByTestId('api-key-scope').innerText()).trim(), 'orders');
+    assert.equal((await row(page, 'ci-deploy').getByTestId('api-key-scope').innerText()).trim(), 'All collections');
+
+    const orders = await withKey('/records/orders', key);
+    assert.equal(orders.status, 200, JSON.stringify(orders.body));
+    assert.deepEqual(orders.body.items.map((o) => o.title), ['acme order']);
+    const notes = await withKey('/records/notes', key);
+    assert.equal(notes.status, 403, JSON.stringify(notes.body));
+    assert.equal(notes.body.message, 'API key is not scoped to this collection');
+  });
+
   test('390 px: the list and the dialog do not scroll sideways (account admin)', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     await page.reload();
@@ -178,7 +215,7 @@ describe('API keys', () => {
       assert.equal(await row(p, 'ci-deploy').getAttribute('data-status'), 'Revoked');
       // Newest first.
       const names = await p.locator('[data-testid=api-keys-table] tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.name));
-      assert.deepEqual(names, ['ci-deploy', 'globex-sync']);
+      assert.deepEqual(names, ['orders-only', 'ci-deploy', 'globex-sync']);
 
       const filter = p.getByTestId('api-keys-account-filter');
       await filter.selectOption(globex.id);

@@ -3,11 +3,13 @@
 // "Stop impersonating" ends that session on the server and brings the
 // superadmin's own session back on the Users page; the request log names the
 // impersonator; a refused (revoked or expired) impersonation token also
-// brings the superadmin back.
+// brings the superadmin back. An account admin gets the same action, on the
+// non-admin users of their account only, when the server allows it
+// (SNACKBASE_AUTH_ADMIN_IMPERSONATION=true, told by /auth/me), and none otherwise.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { apiClient, horizontalOverflow, launchBrowser, navTo, ROOT_EMAIL, screenshot, startServer, uiLogin } from './lib/harness.mjs';
+import { apiClient, horizontalOverflow, launchBrowser, navTo, PASSWORD, ROOT_EMAIL, screenshot, startServer, uiLogin } from './lib/harness.mjs';
 
 const USER = 'una@acme.example.com';
 
@@ -225,5 +227,104 @@ describe('impersonation', () => {
   test('no errors in the page', () => {
     const expected = (p) => /WebSocket connection .*failed/.test(p) && revoked.some((t) => p.includes(t));
     assert.deepEqual(browser.problems.filter((p) => !expected(p)), []);
+  });
+});
+
+describe('impersonation by an account admin', () => {
+  const ADMIN = 'ada@acme.example.com';
+  const OTHER_ADMIN = 'adam@acme.example.com';
+  let allowed;
+  let refused;
+  let browser;
+  let page;
+
+  /** Acme with two admins and a user, on a server started with `env`. */
+  async function world(env) {
+    const server = await startServer({ env });
+    const api = apiClient(server.base);
+    await api.login();
+    const acme = await api.post('/accounts', { name: 'Acme', slug: 'acme' });
+    const user = (email, role) => api.post('/users', { email, password: PASSWORD, account_id: acme.id, role });
+    const ada = await user(ADMIN, 'admin');
+    await user(OTHER_ADMIN, 'admin');
+    const una = await user(USER, 'user');
+    return { server, ada, una };
+  }
+
+  before(async () => {
+    allowed = await world({ SNACKBASE_AUTH_ADMIN_IMPERSONATION: 'true' });
+    refused = await world({});
+    browser = await launchBrowser();
+    page = browser.page;
+  });
+  after(async () => {
+    await browser?.close();
+    await allowed?.server.stop();
+    await refused?.server.stop();
+  });
+
+  const banner = () => page.getByTestId('impersonation-banner');
+
+  async function actionsOf(email) {
+    await page.getByRole('button', { name: `Actions for ${email}` }).click();
+    await page.getByRole('menuitem').first().waitFor();
+    const offered = (await page.getByRole('menuitem', { name: 'Impersonate' }).count()) > 0;
+    return offered;
+  }
+
+  async function usersPage(base) {
+    await uiLogin(page, base, { account: 'acme', email: ADMIN });
+    // The Users page asks /auth/me whether the server allows impersonation.
+    const me = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/me');
+    await navTo(page, 'Users');
+    await me;
+    await page.getByTestId('users-table').waitFor();
+  }
+
+  test('not offered when the server does not allow it', async () => {
+    await usersPage(refused.server.base);
+    await page.waitForTimeout(300);
+    assert.equal(await actionsOf(USER), false);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/admin\/login/);
+  });
+
+  test('offered for the non-admin users of the account only', async () => {
+    await usersPage(allowed.server.base);
+    await page.getByRole('button', { name: `Actions for ${USER}` }).click();
+    await page.getByRole('menuitem', { name: 'Impersonate' }).waitFor();
+    await page.keyboard.press('Escape');
+    for (const email of [OTHER_ADMIN, ADMIN]) {
+      assert.equal(await actionsOf(email), false, `no Impersonate for ${email}`);
+      await page.keyboard.press('Escape');
+    }
+    await screenshot(page, 'impersonation-account-admin-users');
+  });
+
+  test('the account admin acts as the user and comes back', async () => {
+    await page.getByRole('button', { name: `Actions for ${USER}` }).click();
+    await page.getByRole('menuitem', { name: 'Impersonate' }).click();
+    await page.getByTestId('impersonate-start').click();
+    await banner().waitFor();
+    const text = await banner().innerText();
+    assert.ok(text.includes(`started by ${ADMIN}`), text);
+    assert.equal(await page.getByTestId('current-user').innerText(), USER);
+    const me = await page.evaluate(async () => {
+      const s = JSON.parse(localStorage.getItem('snackbase.session'));
+      return (await fetch('/api/v1/auth/me', { headers: { Authorization: `Bearer ${s.token}` } })).json();
+    });
+    assert.equal(me.impersonated_by, allowed.ada.id);
+    assert.equal(me.user_id, allowed.una.id);
+    assert.equal(me.can_impersonate, false);
+    await screenshot(page, 'impersonation-account-admin');
+    await banner().getByRole('button', { name: 'Stop impersonating' }).click();
+    await page.waitForURL(/\/admin\/users/);
+    await banner().waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('current-user').innerText(), ADMIN);
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(browser.problems, []);
   });
 });

@@ -147,6 +147,7 @@ impl AppState {
             &config.rate_limits,
             &config.server_limits,
             &config.api_prefix,
+            &db,
         );
         let realtime = Arc::new(crate::realtime::Hub::new(config.realtime.clone()));
         let state = Self(Arc::new(App {

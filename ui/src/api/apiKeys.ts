@@ -32,6 +32,8 @@ export interface ApiKeyBody {
   expires_at?: string;
   /** Required for the superadmin; account admins' keys are in their own account. */
   account_id?: string;
+  /** The collections the key may reach; absent: every collection. */
+  collections?: string[];
 }
 
 /** Resolves to the new key with its plaintext `key`: the only time it is shown. */

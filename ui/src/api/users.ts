@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api';
-import type { LinkResponse, MessageResponse, User, UserList } from '@/lib/types';
+import type { LinkResponse, Me, MessageResponse, User, UserList } from '@/lib/types';
 
 export { useRoles } from './roles';
 
@@ -21,6 +21,20 @@ export function useUsers(params: UserListParams, enabled = true) {
     queryFn: ({ signal }) => api.get<UserList>('/users', { query: { ...params }, signal }),
     placeholderData: keepPreviousData,
   });
+}
+
+/**
+ * Whether the server lets the signed-in caller impersonate users (`/auth/me`);
+ * asked only when `enabled` (the superadmin always may).
+ */
+export function useCanImpersonate(userId: string | undefined, enabled: boolean): boolean {
+  const me = useQuery({
+    enabled: enabled && Boolean(userId),
+    queryKey: ['auth', 'me', userId],
+    queryFn: ({ signal }) => api.get<Me>('/auth/me', { signal }),
+    staleTime: 60_000,
+  });
+  return me.data?.can_impersonate === true;
 }
 
 function useInvalidateUsers() {

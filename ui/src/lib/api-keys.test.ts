@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiKeyBody, apiKeyField, apiKeyStatus } from './api-keys';
+import { apiKeyBody, apiKeyField, apiKeyStatus, scopeLabel } from './api-keys';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
@@ -52,5 +52,24 @@ describe('apiKeyField', () => {
     expect(apiKeyField('expires_at')).toBe('expires_at');
     expect(apiKeyField('account_id')).toBe('account_id');
     expect(apiKeyField('other')).toBeNull();
+  });
+});
+
+describe('the key scope', () => {
+  const form = { name: 'reader', role: 'user', expires: '', account: '' };
+  it('leaves the scope out unless limited, and sends the chosen names once', () => {
+    expect(apiKeyBody({ ...form, scoped: false, collections: ['posts'] }, false, NOW)).toEqual({ body: { name: 'reader', role: 'user' } });
+    expect(apiKeyBody({ ...form, scoped: true, collections: ['posts', 'tags', 'posts'] }, false, NOW)).toEqual({
+      body: { name: 'reader', role: 'user', collections: ['posts', 'tags'] },
+    });
+  });
+  it('needs at least one collection when limited', () => {
+    expect(apiKeyBody({ ...form, scoped: true, collections: [] }, false, NOW)).toMatchObject({ field: 'collections' });
+  });
+  it('reads as the names, or all collections', () => {
+    expect(scopeLabel(null)).toBe('All collections');
+    expect(scopeLabel(undefined)).toBe('All collections');
+    expect(scopeLabel(['posts', 'tags'])).toBe('posts, tags');
+    expect(apiKeyField('collections')).toBe('collections');
   });
 });

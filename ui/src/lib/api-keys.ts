@@ -18,7 +18,7 @@ export function apiKeyStatus(k: Pick<ApiKey, 'revoked_at' | 'expires_at' | 'is_a
 
 export const STATUS_TONES: Record<ApiKeyStatus, BadgeTone> = { Active: 'success', Revoked: 'danger', Expired: 'neutral' };
 
-export type ApiKeyField = 'name' | 'role' | 'expires_at' | 'account_id';
+export type ApiKeyField = 'name' | 'role' | 'expires_at' | 'account_id' | 'collections';
 
 export interface ApiKeyForm {
   name: string;
@@ -27,6 +27,16 @@ export interface ApiKeyForm {
   expires: string;
   /** The superadmin's choice; '' for account admins (their own account). */
   account: string;
+  /** Whether the key reaches only `collections` (else every collection). */
+  scoped?: boolean;
+  /** The collections a scoped key reaches, by name. */
+  collections?: string[];
+}
+
+/** How a key's scope reads in the list. */
+export function scopeLabel(collections: string[] | null | undefined): string {
+  if (!collections) return 'All collections';
+  return collections.join(', ');
 }
 
 /**
@@ -38,7 +48,7 @@ export function apiKeyBody(
   superadmin: boolean,
   now = Date.now(),
 ):
-  | { body: { name: string; role: string; expires_at?: string; account_id?: string } }
+  | { body: { name: string; role: string; expires_at?: string; account_id?: string; collections?: string[] } }
   | { field: ApiKeyField; message: string } {
   const name = form.name.trim();
   if (!name) return { field: 'name', message: 'A name is required' };
@@ -53,13 +63,21 @@ export function apiKeyBody(
     expires_at = t.toISOString();
   }
   if (superadmin && !form.account) return { field: 'account_id', message: 'Choose the account the key belongs to' };
+  const collections = form.scoped ? [...new Set(form.collections ?? [])] : undefined;
+  if (collections && collections.length === 0) return { field: 'collections', message: 'Choose at least one collection' };
   return {
-    body: { name, role: form.role, ...(expires_at ? { expires_at } : {}), ...(superadmin ? { account_id: form.account } : {}) },
+    body: {
+      name,
+      role: form.role,
+      ...(expires_at ? { expires_at } : {}),
+      ...(superadmin ? { account_id: form.account } : {}),
+      ...(collections ? { collections } : {}),
+    },
   };
 }
 
 /** The field a server error detail names, when the form has it. */
 export function apiKeyField(field: string): ApiKeyField | null {
   const f = field.replace(/^body\./, '');
-  return f === 'name' || f === 'role' || f === 'expires_at' || f === 'account_id' ? f : null;
+  return f === 'name' || f === 'role' || f === 'expires_at' || f === 'account_id' || f === 'collections' ? f : null;
 }

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { api } from './api';
 import { sessionStore, type Session } from './session';
-import { SYSTEM_ACCOUNT, type AuthResponse, type ImpersonationResponse } from './types';
+import { SYSTEM_ACCOUNT, type AuthResponse, type ImpersonationResponse, type User } from './types';
 
 export function useSession(): Session | null {
   return useSyncExternalStore(sessionStore.subscribe, sessionStore.get, sessionStore.get);
@@ -19,6 +19,24 @@ export function isAdmin(session: Session | null): boolean {
 /** The superadmin and account admins may read collection schemas (read-only for admins). */
 export function canReadSchemas(session: Session | null): boolean {
   return isAdmin(session);
+}
+
+/**
+ * Whether the console offers to impersonate `user`: only when the server lets
+ * the caller impersonate at all (`canImpersonate`, from `/auth/me`), and only
+ * users it would accept — never the superadmin, yourself or an inactive user,
+ * never from an impersonation; an account admin only the non-admin users of
+ * their own account.
+ */
+export function mayImpersonate(
+  session: Session | null,
+  canImpersonate: boolean,
+  user: Pick<User, 'id' | 'account_id' | 'role_name' | 'is_active'>,
+): boolean {
+  if (!session || !canImpersonate || session.impersonation) return false;
+  if (!user.is_active || user.account_id === SYSTEM_ACCOUNT || user.id === session.user.id) return false;
+  if (isSuperadmin(session)) return true;
+  return user.account_id === session.account.id && user.role_name !== 'admin';
 }
 
 export interface LoginInput {
@@ -56,7 +74,7 @@ export async function logout(): Promise<void> {
 /** The durations offered when starting an impersonation, in seconds. */
 export const IMPERSONATION_DURATIONS = [300, 900, 3600] as const;
 
-/** The superadmin acts as the user: the console switches to their token. */
+/** An administrator acts as the user: the console switches to their token. */
 export async function impersonate(userId: string, durationSeconds = 900): Promise<Session> {
   const res = await api.post<ImpersonationResponse>(`/users/${encodeURIComponent(userId)}/impersonate`, {
     duration_seconds: durationSeconds,

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, createApiClient } from './api';
+import { mayImpersonate } from './auth';
 import { SAVED_SESSION_KEY, SESSION_KEY, SessionStore, type KeyValueStorage, type Session } from './session';
 
 function memory(): KeyValueStorage & { data: Map<string, string> } {
@@ -108,5 +109,42 @@ describe('api client while impersonating', () => {
     expect(fetchFn).not.toHaveBeenCalled();
     expect(store.get()).toEqual(own);
     expect(onLogout).not.toHaveBeenCalled();
+  });
+});
+
+describe('mayImpersonate', () => {
+  const admin: Session = {
+    token: 'admin-token',
+    refreshToken: 'admin-refresh',
+    account: { id: 'AA0001', slug: 'acme', name: 'Acme', created_at: '' },
+    user: { id: 'a1', email: 'a@acme.example.com', role: 'admin', is_active: true, created_at: '' },
+  };
+  const user = (over: Partial<{ id: string; account_id: string; role_name: string; is_active: boolean }> = {}) => ({
+    id: 'u1',
+    account_id: 'AA0001',
+    role_name: 'user',
+    is_active: true,
+    ...over,
+  });
+
+  it('offers the superadmin anyone active but the superadmin and itself', () => {
+    expect(mayImpersonate(own, true, user())).toBe(true);
+    expect(mayImpersonate(own, true, user({ role_name: 'admin', account_id: 'AA0002' }))).toBe(true);
+    expect(mayImpersonate(own, true, user({ account_id: 'SY0000', id: 'x' }))).toBe(false);
+    expect(mayImpersonate(own, true, user({ id: 'root' }))).toBe(false);
+    expect(mayImpersonate(own, true, user({ is_active: false }))).toBe(false);
+  });
+
+  it('offers an account admin the non-admin users of their account, when the server allows', () => {
+    expect(mayImpersonate(admin, true, user())).toBe(true);
+    expect(mayImpersonate(admin, true, user({ role_name: 'editor' }))).toBe(true);
+    expect(mayImpersonate(admin, false, user())).toBe(false);
+    expect(mayImpersonate(admin, true, user({ role_name: 'admin', id: 'a2' }))).toBe(false);
+    expect(mayImpersonate(admin, true, user({ account_id: 'AA0002' }))).toBe(false);
+    expect(mayImpersonate(admin, true, user({ id: 'a1', role_name: 'admin' }))).toBe(false);
+  });
+
+  it('offers nothing from an impersonation session', () => {
+    expect(mayImpersonate(acting, true, user({ id: 'u2' }))).toBe(false);
   });
 });

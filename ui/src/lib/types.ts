@@ -85,6 +85,8 @@ export interface Me {
   account_id: string;
   email: string;
   role: string;
+  /** Whether the server lets this caller impersonate users at all. */
+  can_impersonate?: boolean;
 }
 
 export interface Paged<T> {
@@ -673,6 +675,8 @@ export interface ApiKey {
   revoked_at: string | null;
   /** Neither revoked nor expired. */
   is_active: boolean;
+  /** The collections the key may reach; null: every collection. */
+  collections?: string[] | null;
   created_at: string;
   updated_at: string;
 }

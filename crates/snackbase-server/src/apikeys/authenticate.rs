@@ -55,7 +55,7 @@ pub async fn authenticate(
             .extensions
             .get::<crate::ratelimit::ClientIp>()
             .map(|c| c.0);
-        state.limiter.count_auth_failure(ip)?;
+        state.limiter.count_auth_failure(ip).await?;
     }
     outcome
 }
@@ -103,6 +103,7 @@ struct Live {
     user_active: bool,
     user_account: String,
     user_role_id: i64,
+    collections: Option<String>,
     generation: i64,
 }
 
@@ -115,7 +116,7 @@ async fn load(state: &AppState, key_id: &str) -> Result<Option<Entry>, ApiError>
         "SELECT k.id, k.secret_hash, k.expires_at, (k.revoked_at IS NOT NULL) AS revoked, \
          k.account_id, a.slug AS account_slug, k.role_id, r.name AS role, k.created_by AS user_id, \
          u.email, u.is_active AS user_active, u.account_id AS user_account, \
-         u.role_id AS user_role_id, {} AS generation \
+         u.role_id AS user_role_id, k.collections, {} AS generation \
          FROM api_keys k JOIN accounts a ON a.id = k.account_id JOIN roles r ON r.id = k.role_id \
          JOIN users u ON u.id = k.created_by WHERE k.key_id = $1",
         crate::db::changes::SELECT
@@ -142,7 +143,8 @@ async fn load(state: &AppState, key_id: &str) -> Result<Option<Entry>, ApiError>
             RoleId(live.role_id),
             live.account_id,
             live.account_slug,
-        ),
+        )
+        .scoped_to(model::scope_of(live.collections.as_deref())),
         secret_hash: live.secret_hash,
         expires_at: live.expires_at,
         touched: AtomicI64::new(0),

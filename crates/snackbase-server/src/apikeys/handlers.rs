@@ -118,6 +118,45 @@ pub struct CreateKeyRequest {
     pub role_id: Option<i64>,
     /// The key's account: required for the superadmin; an account admin's own.
     pub account_id: Option<String>,
+    /// The collections the key may reach, by name (1 to 100); absent or
+    /// `null`: every collection. Each must exist (400 otherwise).
+    pub collections: Option<Vec<String>>,
+}
+
+/// The most collections a key's scope names.
+const MAX_SCOPE: usize = 100;
+
+/// A requested scope as the existing collections' own names, without
+/// repeats; a 400 naming the unknown ones, or for an empty list.
+async fn checked_scope(tx: &mut Tx, names: Option<&[String]>) -> ApiResult<Option<Vec<String>>> {
+    let Some(names) = names else { return Ok(None) };
+    if names.is_empty() || names.len() > MAX_SCOPE {
+        return Err(ApiError::bad_request(format!(
+            "collections must name 1 to {MAX_SCOPE} collections, or be null for every collection"
+        )));
+    }
+    let (mut found, mut unknown) = (Vec::<String>::new(), Vec::new());
+    for name in names {
+        let name = name.trim();
+        let known = if name.is_empty() || name.len() > 128 {
+            None
+        } else {
+            crate::collections::store::find_by_name(tx, name).await?
+        };
+        match known {
+            Some(c) if !found.contains(&c.name) => found.push(c.name),
+            Some(_) => {}
+            None if unknown.len() < 10 => unknown.push(name.chars().take(64).collect::<String>()),
+            None => {}
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "Unknown collections in the key's scope: {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(Some(found))
 }
 
 /// Creates a key. The reply is the only time the whole key is shown.
@@ -195,11 +234,15 @@ pub async fn create_key(
             "An API key cannot have the public role",
         ));
     }
+    let collections = checked_scope(&mut tx, req.collections.as_deref())
+        .await?
+        .map(|names| serde_json::to_string(&names).unwrap_or_default());
     let key = model::generate();
     let id = uuid::Uuid::new_v4().to_string();
     on_tx!(&mut tx, |c| sqlx::query(
         "INSERT INTO api_keys (id, account_id, name, key_id, secret_hash, role_id, created_by, \
-         created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)"
+         created_at, updated_at, expires_at, collections) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)"
     )
     .bind(&id)
     .bind(&account_id)
@@ -210,6 +253,7 @@ pub async fn create_key(
     .bind(admin.id())
     .bind(now)
     .bind(expires_at)
+    .bind(&collections)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

@@ -67,10 +67,18 @@ pub struct KeyRow {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The scope as stored: a JSON array of collection names, or NULL.
+    pub collections: Option<String>,
+}
+
+/// A stored scope as names (`None`: every collection). A scope that does not
+/// read as a list of names reaches nothing rather than everything.
+pub fn scope_of(stored: Option<&str>) -> Option<Vec<String>> {
+    stored.map(|text| serde_json::from_str(text).unwrap_or_default())
 }
 
 pub const SELECT_KEY: &str = "SELECT k.id, k.account_id, k.name, k.key_id, r.name AS role, k.created_by, \
-     u.email AS created_by_email, k.created_at, k.updated_at, k.expires_at, k.last_used_at, k.revoked_at \
+     u.email AS created_by_email, k.created_at, k.updated_at, k.expires_at, k.last_used_at, k.revoked_at, k.collections \
      FROM api_keys k JOIN roles r ON r.id = k.role_id JOIN users u ON u.id = k.created_by";
 
 /// A key as the API shows it (the SDK's `ApiKey`).
@@ -98,6 +106,8 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
     /// Neither revoked nor expired.
     pub is_active: bool,
+    /// The collections the key may reach; `null`: every collection.
+    pub collections: Option<Vec<String>>,
     #[serde(with = "crate::http::time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
@@ -114,6 +124,7 @@ impl ApiKey {
             key: format!("{prefix}.••••"),
             prefix,
             is_active: row.revoked_at.is_none() && row.expires_at.is_none_or(|e| e > now),
+            collections: scope_of(row.collections.as_deref()),
             id: row.id,
             name: row.name,
             account_id: row.account_id,

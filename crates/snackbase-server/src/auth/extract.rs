@@ -261,7 +261,13 @@ impl FromRequestParts<AppState> for AnyAdmin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
-        if user.is_superadmin() || user.role == "admin" {
+        if user.collections.is_some() {
+            // A scoped key reaches records only: it could widen its own scope
+            // (new keys, users, collections) if it administered anything.
+            Err(ApiError::forbidden(
+                "API keys scoped to collections are restricted from admin routes",
+            ))
+        } else if user.is_superadmin() || user.role == "admin" {
             Ok(Self(user))
         } else {
             Err(ApiError::forbidden("Admin access required"))

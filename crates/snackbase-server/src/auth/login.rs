@@ -45,7 +45,10 @@ pub async fn login(
                 .map_or(req.account.as_str(), |a| a.id.as_str()),
             email.as_deref().unwrap_or(&req.email),
         );
-        state.limiter.check_login(&key)?;
+        state
+            .limiter
+            .check(crate::ratelimit::Bucket::Login, &key)
+            .await?;
         let standing = if limits.enabled {
             lockout::check(&mut tx, &key, limits).await?
         } else {

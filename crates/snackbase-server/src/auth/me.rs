@@ -17,6 +17,11 @@ pub struct MeResponse {
     /// The administrator acting as this user, in an impersonation session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impersonated_by: Option<String>,
+    /// Whether the caller may impersonate users (`POST /users/{id}/impersonate`):
+    /// the superadmin, anyone but the superadmin; an account admin, when
+    /// `SNACKBASE_AUTH_ADMIN_IMPERSONATION` allows, the non-admin users of
+    /// their account. Never from an API key or an impersonation session.
+    pub can_impersonate: bool,
     /// The same caller as the SDK's `User` (its `token_type` tells an API
     /// key session from a login).
     pub user: MeUser,
@@ -70,5 +75,6 @@ pub async fn me(State(state): State<AppState>, caller: AuthUser) -> ApiResult<Js
         email,
         role: caller.role.clone(),
         impersonated_by: caller.impersonator.as_ref().map(|u| u.to_string()),
+        can_impersonate: crate::users::impersonate::allowed(&state, &caller),
     }))
 }

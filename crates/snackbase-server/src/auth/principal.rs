@@ -149,6 +149,9 @@ pub struct Principal {
     pub method: Method,
     /// The administrator acting as this user (an impersonation session).
     pub impersonator: Option<UserId>,
+    /// An API key's collection scope: the collections it may reach (`None`:
+    /// every collection).
+    pub collections: Option<std::sync::Arc<[String]>>,
     superadmin: bool,
 }
 
@@ -176,6 +179,7 @@ impl Principal {
             groups,
             method: Method::Token { session_id },
             impersonator: None,
+            collections: None,
         }
     }
 
@@ -191,6 +195,7 @@ impl Principal {
             groups: Vec::new(),
             method: Method::Public,
             impersonator: None,
+            collections: None,
             superadmin: false,
         }
     }
@@ -216,7 +221,33 @@ impl Principal {
             groups: Vec::new(),
             method: Method::ApiKey { key_id },
             impersonator: None,
+            collections: None,
             superadmin: false,
+        }
+    }
+
+    /// The same key, limited to `collections` (`None`: every collection).
+    pub fn scoped_to(mut self, collections: Option<Vec<String>>) -> Self {
+        self.collections = collections.map(Into::into);
+        self
+    }
+
+    /// Whether the caller may reach the records of `collection`: always,
+    /// unless an API key's scope leaves it out.
+    pub fn reaches(&self, collection: &str) -> bool {
+        self.collections
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(collection)))
+    }
+
+    /// [`Principal::reaches`], as the 403 an API key outside its scope gets.
+    pub fn require_reach(&self, collection: &str) -> Result<(), crate::error::ApiError> {
+        if self.reaches(collection) {
+            Ok(())
+        } else {
+            Err(crate::error::ApiError::forbidden(
+                "API key is not scoped to this collection",
+            ))
         }
     }
 
@@ -247,9 +278,11 @@ impl Principal {
     }
 
     /// Whether the caller administers `account_id`: the superadmin (any
-    /// account) or an admin (role `admin`) of that account.
+    /// account) or an admin (role `admin`) of that account — not an API key
+    /// scoped to some collections, which reaches their records only.
     pub fn administers(&self, account_id: &str) -> bool {
-        self.superadmin || (self.account_id == account_id && self.role == "admin")
+        self.superadmin
+            || (self.collections.is_none() && self.account_id == account_id && self.role == "admin")
     }
 
     /// The login session behind the caller's token, if any.
@@ -337,6 +370,29 @@ mod tests {
         assert!(sa.is_superadmin());
         assert_eq!(sa.account_id, "AB0001");
         assert!(sa.administers("ZZ9999"));
+    }
+
+    #[test]
+    fn a_scoped_key_reaches_its_collections_only_and_administers_nothing() {
+        let key = |scope: Option<Vec<String>>| {
+            Principal::api_key(
+                "k1".into(),
+                "u1".into(),
+                "alice@example.com".into(),
+                "admin".into(),
+                RoleId::ADMIN,
+                "AB0001".into(),
+                "alpha".into(),
+            )
+            .scoped_to(scope)
+        };
+        let scoped = key(Some(vec!["posts".into()]));
+        assert!(scoped.reaches("posts") && scoped.reaches("Posts"));
+        assert!(!scoped.reaches("notes") && scoped.require_reach("notes").is_err());
+        assert!(!scoped.administers("AB0001"));
+        let all = key(None);
+        assert!(all.reaches("notes") && all.administers("AB0001"));
+        assert!(alice().reaches("anything"));
     }
 
     #[test]

@@ -42,7 +42,7 @@ fn named_account(headers: &HeaderMap, account: Option<&str>) -> ApiResult<String
 
 /// Checks a public mail request and counts it against the address's hourly
 /// mail limit; returns the account as named and the normalised address.
-pub(super) fn accept_address(
+pub(super) async fn accept_address(
     state: &AppState,
     headers: &HeaderMap,
     req: &AddressRequest,
@@ -52,7 +52,11 @@ pub(super) fn accept_address(
     let account = named_account(headers, req.account.as_deref())?;
     state
         .limiter
-        .check_mail(&format!("{kind}:{}", lockout::key(&account, &email)))?;
+        .check(
+            crate::ratelimit::Bucket::Mail,
+            &format!("{kind}:{}", lockout::key(&account, &email)),
+        )
+        .await?;
     Ok((account, email))
 }
 
@@ -94,7 +98,7 @@ pub async fn forgot_password(
     headers: HeaderMap,
     ApiJson(req): ApiJson<AddressRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
-    let (account, email) = accept_address(&state, &headers, &req, "reset")?;
+    let (account, email) = accept_address(&state, &headers, &req, "reset").await?;
     let task = state.clone();
     in_background("a password reset mail", async move {
         if let Some(user) = find_user(&task, &account, &email).await? {
@@ -192,5 +196,13 @@ pub async fn reset_password(
     lockout::clear(&mut tx, &lockout::key(&user.account_id, &user.email)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "password reset by email link");
+    let who = (user.account_id.as_str(), user.id.as_str());
+    let event = crate::hooks::HookEvent::about_user(
+        crate::hooks::Event::AuthPasswordReset,
+        who,
+        (&user.id, &user.email, &user.account_id),
+        "link",
+    );
+    state.hooks.after(&state, event).await;
     Ok(Json(MessageResponse::new("Password reset successfully")))
 }

@@ -23,7 +23,7 @@ pub async fn send_verification(
     headers: HeaderMap,
     ApiJson(req): ApiJson<AddressRequest>,
 ) -> ApiResult<Json<MessageResponse>> {
-    let (account, email) = accept_address(&state, &headers, &req, "verify")?;
+    let (account, email) = accept_address(&state, &headers, &req, "verify").await?;
     let task = state.clone();
     in_background("a verification mail", async move {
         if let Some(user) = find_user(&task, &account, &email).await? {
@@ -56,10 +56,13 @@ pub async fn resend_verification(
             "Your email address is already verified",
         )));
     }
-    state.limiter.check_mail(&format!(
-        "verify:{}",
-        lockout::key(&user.account_id, &user.email)
-    ))?;
+    state
+        .limiter
+        .check(
+            crate::ratelimit::Bucket::Mail,
+            &format!("verify:{}", lockout::key(&user.account_id, &user.email)),
+        )
+        .await?;
     links::send(&state, Purpose::VerifyEmail, &user).await?;
     Ok(Json(MessageResponse::new(format!(
         "A verification link was sent to {}",
@@ -95,6 +98,13 @@ pub async fn verify_email(
         })?;
     links::mark_verified(&mut tx, &user.id).await?;
     tx.commit().await?;
+    let event = crate::hooks::HookEvent::about_user(
+        crate::hooks::Event::AuthEmailVerified,
+        (&user.account_id, &user.id),
+        (&user.id, &user.email, &user.account_id),
+        "link",
+    );
+    state.hooks.after(&state, event).await;
     Ok(Json(VerifiedResponse {
         message: "Email verified".into(),
         email: user.email,

@@ -29,6 +29,7 @@ pub async fn get_record_file(
     let [collection, record_id, name] = segments.as_slice() else {
         return Err(not_found());
     };
+    user.require_reach(collection.as_str())?;
     let Some((c, record)) =
         crate::records::readable(state, user, collection.as_str(), record_id.as_str()).await?
     else {

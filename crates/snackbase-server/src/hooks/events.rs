@@ -20,6 +20,12 @@ pub enum Event {
     AuthRefresh,
     /// A user logged out.
     AuthLogout,
+    /// A user's password was reset: with a reset link, or set by an
+    /// administrator (every session of the user ended).
+    AuthPasswordReset,
+    /// A user's email address became verified: with a verification link, or
+    /// marked so by an administrator.
+    AuthEmailVerified,
     CollectionBeforeCreate,
     CollectionAfterCreate,
     CollectionBeforeUpdate,
@@ -35,7 +41,7 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 19] = [
+    pub const ALL: [Event; 21] = [
         Self::AppBootstrap,
         Self::AppServe,
         Self::AppTerminate,
@@ -43,6 +49,8 @@ impl Event {
         Self::AuthLogin,
         Self::AuthRefresh,
         Self::AuthLogout,
+        Self::AuthPasswordReset,
+        Self::AuthEmailVerified,
         Self::CollectionBeforeCreate,
         Self::CollectionAfterCreate,
         Self::CollectionBeforeUpdate,
@@ -80,6 +88,8 @@ impl Event {
             Self::AuthLogin => "auth.login",
             Self::AuthRefresh => "auth.refresh",
             Self::AuthLogout => "auth.logout",
+            Self::AuthPasswordReset => "auth.password_reset",
+            Self::AuthEmailVerified => "auth.email_verified",
             Self::CollectionBeforeCreate => "collection.before_create",
             Self::CollectionAfterCreate => "collection.after_create",
             Self::CollectionBeforeUpdate => "collection.before_update",
@@ -133,6 +143,22 @@ impl HookEvent {
             data: Value::Null,
             caller_account: None,
             caller_user: None,
+        }
+    }
+
+    /// An event about `user` (`id`, `email`, `account_id` and `via`: `link`
+    /// or `admin`), on behalf of the caller `by` (account and user) — the
+    /// user themselves with a link.
+    pub(crate) fn about_user(
+        event: Event,
+        by: (&str, &str),
+        user: (&str, &str, &str),
+        via: &str,
+    ) -> Self {
+        let (id, email, account_id) = user;
+        Self {
+            data: serde_json::json!({"id": id, "email": email, "account_id": account_id, "via": via}),
+            ..Self::by(event, Some(by.0), Some(by.1))
         }
     }
 

@@ -75,8 +75,14 @@ pub async fn guard(
     mut req: Request,
     next: Next,
 ) -> Response {
-    if let Err(limited) = limits.limiter.check_request(&req) {
-        return limited.into_response();
+    match limits.limiter.check_request(&req) {
+        Err(limited) => return limited.into_response(),
+        Ok(Some(ip)) => {
+            if let Err(limited) = limits.limiter.check_auth_route(ip).await {
+                return limited.into_response();
+            }
+        }
+        Ok(None) => {}
     }
     let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if target > limits.max_uri_length {

@@ -65,6 +65,13 @@ impl Grants {
         who: &Principal,
         c: &Compiled,
     ) -> Result<Option<Arc<Access>>, Refused> {
+        if !who.reaches(&c.name) {
+            // Before the cache: access is shared by role, scope is the key's.
+            return Err(Refused {
+                code: "forbidden",
+                message: "API key is not scoped to this collection".into(),
+            });
+        }
         let role = role_key(who);
         if let Some((.., found)) = self
             .by

@@ -80,7 +80,8 @@ impl Access {
 }
 
 /// The caller's access for `op`; a caller without any grant is refused
-/// (401 when anonymous, 403 otherwise).
+/// (401 when anonymous, 403 otherwise), and so is an API key whose scope
+/// leaves the collection out (403).
 pub async fn require(
     state: &AppState,
     tx: &mut Tx,
@@ -94,14 +95,17 @@ pub async fn require(
     }
 }
 
-/// The caller's access for `op`, or `None` when no rule grants it.
-/// [`optional`] from the caches alone: `None` when something is not cached.
+/// [`optional`] from the caches alone: `None` when something is not cached
+/// (or the caller is out of its scope: [`optional`] gives the error).
 pub fn optional_cached(
     state: &AppState,
     caller: &Principal,
     c: &Collection,
     op: Operation,
 ) -> Option<Option<Access>> {
+    if !caller.reaches(&c.name) {
+        return None; // the full path says why
+    }
     if caller.is_superadmin() {
         return Some(Some(Access {
             grants: None,
@@ -131,6 +135,8 @@ fn access_of(
     })
 }
 
+/// The caller's access for `op`, or `None` when no rule grants it; a 403
+/// for an API key whose scope leaves the collection out.
 pub async fn optional(
     state: &AppState,
     tx: &mut Tx,
@@ -138,6 +144,7 @@ pub async fn optional(
     c: &Collection,
     op: Operation,
 ) -> ApiResult<Option<Access>> {
+    caller.require_reach(&c.name)?;
     if caller.is_superadmin() {
         return Ok(Some(Access {
             grants: None,

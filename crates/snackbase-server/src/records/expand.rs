@@ -118,6 +118,11 @@ fn expand_level<'a>(
             .bind_list(ids.iter().map(|id| Param::Text(id.clone())));
         let (query, params) = select.finish();
         let found = sql::fetch_records(tx, &query, &params, cols).await?;
+        // Out of an API key's scope, a reference stays unexpanded, as one
+        // the caller may not read.
+        if !caller.reaches(&target.name) {
+            return Ok(());
+        }
         let Some(read) = access::optional(state, tx, caller, target, Operation::Read).await? else {
             return Ok(());
         };

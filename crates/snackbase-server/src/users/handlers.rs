@@ -493,6 +493,13 @@ async fn change_password(
     // A new password set by an administrator lifts a login lockout.
     crate::auth::lockout::clear(&mut tx, &crate::auth::lockout::key(&account_id, &email)).await?;
     tx.commit().await?;
+    let event = crate::hooks::HookEvent::about_user(
+        crate::hooks::Event::AuthPasswordReset,
+        (&admin.account_id, admin.id()),
+        (user_id, &email, &account_id),
+        "admin",
+    );
+    state.hooks.after(state, event).await;
     Ok(Json(MessageResponse::new("Password reset successfully")))
 }
 

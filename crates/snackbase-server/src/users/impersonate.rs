@@ -41,6 +41,16 @@ pub struct ImpersonationResponse {
     pub impersonated_by: Impersonator,
 }
 
+/// Whether `caller` may impersonate anyone at all (which users: see
+/// [`impersonate`]); `GET /auth/me` tells the admin console.
+pub(crate) fn allowed(state: &AppState, caller: &crate::auth::AuthUser) -> bool {
+    let signed_in = !caller.is_api_key() && caller.impersonator.is_none();
+    signed_in
+        && (caller.is_superadmin()
+            || (caller.administers(&caller.account_id)
+                && state.config.auth_flows.admin_impersonation))
+}
+
 /// Acts as a user for a while: the superadmin for anyone but the superadmin;
 /// an account admin, when `SNACKBASE_AUTH_ADMIN_IMPERSONATION` allows, for
 /// the non-admin users of their account. Not from an API key or from another
@@ -74,7 +84,7 @@ pub async fn impersonate(
             "Impersonation is restricted to a signed-in administrator",
         ));
     }
-    if !admin.is_superadmin() && !state.config.auth_flows.admin_impersonation {
+    if !allowed(&state, &admin) {
         return Err(ApiError::forbidden(
             "Only the superadmin may impersonate users here",
         ));

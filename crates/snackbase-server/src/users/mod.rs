@@ -4,7 +4,7 @@ pub mod model;
 
 mod handlers;
 mod identities;
-mod impersonate;
+pub(crate) mod impersonate;
 mod verification;
 
 use utoipa_axum::router::OpenApiRouter;

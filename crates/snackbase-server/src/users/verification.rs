@@ -52,6 +52,16 @@ pub async fn verify_user(
     let user = visible(&mut tx, &admin, &user_id).await?;
     links::mark_verified(&mut tx, &user.id).await?;
     tx.commit().await?;
+    if user.email_verified {
+        return Ok(Json(MessageResponse::new("Email marked as verified")));
+    }
+    let event = crate::hooks::HookEvent::about_user(
+        crate::hooks::Event::AuthEmailVerified,
+        (&admin.account_id, admin.id()),
+        (&user.id, &user.email, &user.account_id),
+        "admin",
+    );
+    state.hooks.after(&state, event).await;
     Ok(Json(MessageResponse::new("Email marked as verified")))
 }
 

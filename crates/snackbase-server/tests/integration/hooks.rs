@@ -165,12 +165,98 @@ async fn every_event_fires_once_with_its_payload(backend: Backend) {
         .expect(200);
     one(&seen, Event::CollectionBeforeDelete);
     one(&seen, Event::CollectionAfterDelete);
+    email_flows_fire_their_events(&app, &sa, &user_id, &seen).await;
 
     app.stop().await;
     one(&seen, Event::AppTerminate);
     for event in Event::ALL {
         assert!(count(&seen, event) >= 1, "{} never fired", event.name());
     }
+}
+
+/// The token of a link the superadmin got back (`…?token=<hex>`).
+fn link_token(reply: &Value) -> String {
+    let link = reply["link"].as_str().expect("a link");
+    link.split("token=").nth(1).expect("a token").to_string()
+}
+
+/// Verification and password reset, by link and by an administrator (no
+/// SMTP server: the superadmin gets the links in the replies).
+async fn email_flows_fire_their_events(app: &TestApp, sa: &str, user_id: &str, seen: &Seen) {
+    let sent = app
+        .post(
+            &format!("/api/v1/users/{user_id}/resend-verification"),
+            Some(sa),
+            json!({}),
+        )
+        .await;
+    let token = link_token(sent.expect(200));
+    assert_eq!(count(seen, Event::AuthEmailVerified), 0);
+    app.post("/api/v1/auth/verify-email", None, json!({"token": token}))
+        .await
+        .expect(200);
+    let e = one(seen, Event::AuthEmailVerified);
+    assert_eq!(e.user_id.as_deref(), Some(user_id));
+    assert_eq!(e.account_id.as_deref(), Some("AA0001"));
+    assert_eq!(e.data["email"], "a@example.com");
+    assert_eq!(e.data["via"], "link");
+    // Marking an address already verified changes nothing: no event.
+    app.post(
+        &format!("/api/v1/users/{user_id}/verify"),
+        Some(sa),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(count(seen, Event::AuthEmailVerified), 1);
+
+    let sent = app
+        .post(
+            &format!("/api/v1/users/{user_id}/password"),
+            Some(sa),
+            json!({"send_reset_link": true}),
+        )
+        .await;
+    let token = link_token(sent.expect(200));
+    assert_eq!(count(seen, Event::AuthPasswordReset), 0);
+    app.post(
+        "/api/v1/auth/reset-password",
+        None,
+        json!({"token": token, "new_password": "Another-Horse-43!"}),
+    )
+    .await
+    .expect(200);
+    let e = one(seen, Event::AuthPasswordReset);
+    assert_eq!(e.user_id.as_deref(), Some(user_id));
+    assert_eq!(e.data["id"], user_id);
+    assert_eq!(e.data["via"], "link");
+    // A used link fires nothing more.
+    app.post(
+        "/api/v1/auth/reset-password",
+        None,
+        json!({"token": token, "new_password": "Third-Horse-44!"}),
+    )
+    .await
+    .expect(400);
+    // An administrator's new password: the event names the administrator.
+    app.put(
+        &format!("/api/v1/users/{user_id}/password"),
+        Some(sa),
+        json!({"new_password": PASSWORD}),
+    )
+    .await
+    .expect(200);
+    let resets: Vec<HookEvent> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == Event::AuthPasswordReset)
+        .cloned()
+        .collect();
+    assert_eq!(resets.len(), 2);
+    assert_eq!(resets[1].data["via"], "admin");
+    assert_eq!(resets[1].data["id"], user_id);
+    assert_ne!(resets[1].user_id.as_deref(), Some(user_id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -332,7 +418,7 @@ fn the_hook_api_keeps_its_shape() {
     let _: fn(Event) -> HookEvent = HookEvent::new;
     let _: fn(Event) -> bool = Event::is_before;
     let _: fn(Event) -> &'static str = Event::name;
-    let _: [Event; 19] = Event::ALL;
+    let _: [Event; 21] = Event::ALL;
     let _: i32 = BUILTIN_PRIORITY;
     let _: fn(StatusCode, String) -> HookError = HookError::new;
     let _: fn(String) -> HookError = HookError::forbidden;

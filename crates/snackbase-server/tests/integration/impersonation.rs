@@ -115,9 +115,17 @@ both!(the_superadmin_acts_as_a_user_and_is_named, |app| {
     app.get("/api/v1/auth/me", Some(&own)).await.expect(200);
 });
 
+/// What `GET /auth/me` says of the caller's right to impersonate.
+async fn can_impersonate(app: &TestApp, token: &str) -> Value {
+    app.get("/api/v1/auth/me", Some(token)).await.expect(200)["can_impersonate"].clone()
+}
+
 both!(impersonation_has_limits, |app| {
     let (sa, a, u) = setup(&app).await;
     let sa_id = claims_of(&sa)["user_id"].as_str().unwrap().to_string();
+    // /auth/me tells the console who may impersonate: here only the superadmin.
+    assert_eq!(can_impersonate(&app, &sa).await, true);
+    assert_eq!(can_impersonate(&app, &a).await, false);
     // Never the superadmin, never oneself, never an inactive user.
     app.post(
         &format!("/api/v1/users/{sa_id}/impersonate"),
@@ -214,6 +222,17 @@ both_config!(
             )
             .await;
         assert_eq!(r.expect(200)["user"]["email"], "u@example.com");
+        // /auth/me says so to the admin, not to the user, nor to the
+        // impersonation session itself.
+        assert_eq!(can_impersonate(&app, &a).await, true);
+        assert_eq!(can_impersonate(&app, &b).await, true);
+        let user = app.login("alpha", "u@example.com", PASSWORD).await;
+        let user = user.expect(200)["token"].as_str().unwrap().to_string();
+        assert_eq!(can_impersonate(&app, &user).await, false);
+        assert_eq!(
+            can_impersonate(&app, r.json["token"].as_str().unwrap()).await,
+            false
+        );
         // Not another account's user, not an admin.
         app.post(
             &format!("/api/v1/users/{u}/impersonate"),

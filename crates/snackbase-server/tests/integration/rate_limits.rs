@@ -348,3 +348,158 @@ both!(token_responses_are_not_cacheable, |app| {
     res.expect(200);
     assert_no_store(&res);
 });
+
+/// The nodes a limit must hold across: on PostgreSQL two nodes of one
+/// database, on SQLite the one node.
+async fn nodes(app: &TestApp) -> Vec<TestApp> {
+    if app.state.db.backend() == snackbase_server::db::Backend::Postgres {
+        vec![app.another_node().await]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Sends `tries` requests made by `send`, alternating between `app` and the
+/// other nodes; returns how many were admitted before the first 429, and
+/// checks that every try from there on, on every node, is a 429.
+async fn alternate<'a, F, Fut>(
+    app: &'a TestApp,
+    others: &'a [TestApp],
+    tries: usize,
+    send: F,
+) -> usize
+where
+    F: Fn(&'a TestApp) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let all: Vec<&TestApp> = std::iter::once(app).chain(others.iter()).collect();
+    let mut admitted = 0;
+    let mut refused = false;
+    for i in 0..tries {
+        let res = send(all[i % all.len()]).await;
+        if res.status.as_u16() == 429 {
+            assert_too_many(&res);
+            refused = true;
+        } else {
+            assert!(!refused, "a try after a 429 was admitted: {}", res.text);
+            admitted += 1;
+        }
+    }
+    assert!(refused, "nothing was refused in {tries} tries");
+    admitted
+}
+
+both_config!(
+    login_attempts_are_limited_across_nodes,
+    |c| {
+        limited(c);
+        c.rate_limits.login_per_minute = 3;
+        c.rate_limits.lockout_threshold = 100;
+    },
+    |app| {
+        app.superadmin().await;
+        app.register("ada@example.com", "Acme").await;
+        let others = nodes(&app).await;
+        let admitted = alternate(&app, &others, 10, |node| wrong_login(node, "acme")).await;
+        assert!(admitted <= 4, "{admitted} attempts admitted");
+        assert_eq!(admitted, 3);
+        // Every node refuses the right password as well, and another pair
+        // still has its budget.
+        for node in std::iter::once(&app).chain(others.iter()) {
+            assert_too_many(&right_login(node).await);
+            node.login("acme", "eve@example.com", WRONG)
+                .await
+                .expect(401);
+        }
+    }
+);
+
+async fn forgot(node: &TestApp, email: &str) -> Response {
+    node.post(
+        "/api/v1/auth/forgot-password",
+        None,
+        json!({"email": email, "account": "AA0001"}),
+    )
+    .await
+}
+
+both_config!(
+    mails_are_limited_across_nodes,
+    |c| {
+        limited(c);
+        c.rate_limits.mail_per_hour = 2;
+    },
+    |app| {
+        let others = nodes(&app).await;
+        let admitted = alternate(&app, &others, 7, |node| forgot(node, "nobody@example.com")).await;
+        assert_eq!(admitted, 2);
+        let res = forgot(&app, "nobody@example.com").await;
+        let retry = assert_too_many(&res);
+        assert!(retry <= 3600, "within the hour: {retry}");
+        // Another address has its own budget, on every node.
+        for node in std::iter::once(&app).chain(others.iter()) {
+            forgot(node, "other@example.com").await.expect(200);
+        }
+    }
+);
+
+both_config!(
+    auth_routes_are_limited_per_address_across_nodes,
+    |c| {
+        limited(c);
+        c.rate_limits.auth_per_minute = 5;
+    },
+    |app| {
+        let others = nodes(&app).await;
+        let admitted = alternate(&app, &others, 12, |node| {
+            node.post(
+                "/api/v1/auth/login",
+                None,
+                json!({"account": "nowhere", "email": "a@example.com", "password": WRONG}),
+            )
+        })
+        .await;
+        assert_eq!(admitted, 5);
+        // The other auth routes share the budget; others do not count.
+        for node in std::iter::once(&app).chain(others.iter()) {
+            let res = node
+                .post(
+                    "/api/v1/auth/forgot-password",
+                    None,
+                    json!({"email": "a@example.com", "account": "AA0001"}),
+                )
+                .await;
+            let retry = assert_too_many(&res);
+            assert!(retry <= 60, "{retry}");
+            node.get("/api/v1/collections", None).await.expect(401);
+        }
+    }
+);
+
+both_config!(
+    failed_api_keys_are_limited_per_address_across_nodes,
+    |c| {
+        limited(c);
+        c.rate_limits.auth_per_minute = 3;
+    },
+    |app| {
+        let others = nodes(&app).await;
+        let bogus = format!("sb_ak.{}.{}", "A".repeat(16), "B".repeat(43));
+        let admitted = alternate(&app, &others, 8, |node| {
+            let bogus = bogus.clone();
+            async move {
+                TestApp::read(
+                    node.client
+                        .get(format!("{}/api/v1/records/posts", node.base))
+                        .header("x-api-key", bogus)
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await
+            }
+        })
+        .await;
+        assert_eq!(admitted, 3);
+    }
+);

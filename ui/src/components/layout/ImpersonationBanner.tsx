@@ -8,7 +8,7 @@ import { Button } from '@/components/ui/button';
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /**
- * Shown on every admin page while the superadmin acts as a user. Ends the
+ * Shown on every admin page while an administrator acts as a user. Ends the
  * impersonation when asked, and on its own when the token expires.
  */
 export function ImpersonationBanner({ session }: { session: Session }) {

@@ -4,7 +4,7 @@ import { Building2, Plus, XCircle } from 'lucide-react';
 import { useAccountOptions } from '@/api/accounts';
 import { useApiKeys, useRevokeApiKey } from '@/api/apiKeys';
 import { errorMessage } from '@/lib/api';
-import { apiKeyStatus, STATUS_TONES } from '@/lib/api-keys';
+import { apiKeyStatus, scopeLabel, STATUS_TONES } from '@/lib/api-keys';
 import { isSuperadmin, useSession } from '@/lib/auth';
 import type { ApiKey } from '@/lib/types';
 import { formatDateTime, shortId } from '@/lib/utils';
@@ -120,6 +120,7 @@ export function ApiKeysPage() {
                     <Th>Name</Th>
                     <Th>Key</Th>
                     <Th>Role</Th>
+                    <Th>Collections</Th>
                     {superadmin && <Th>Account</Th>}
                     <Th>Created by</Th>
                     <Th>Last used</Th>
@@ -140,6 +141,13 @@ export function ApiKeysPage() {
                           {k.key || `${k.prefix}.••••`}
                         </Td>
                         <Td>{k.role}</Td>
+                        <Td
+                          className={`max-w-48 truncate ${k.collections ? '' : 'text-muted-fg'}`}
+                          title={scopeLabel(k.collections)}
+                          data-testid="api-key-scope"
+                        >
+                          {scopeLabel(k.collections)}
+                        </Td>
                         {superadmin && (
                           <Td className="max-w-48 truncate" title={k.account_id}>
                             {accountName(k.account_id) ? `${accountName(k.account_id)} (${k.account_id})` : k.account_id}

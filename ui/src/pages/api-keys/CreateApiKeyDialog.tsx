@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { AlertTriangle, Copy } from 'lucide-react';
 import { useCreateApiKey } from '@/api/apiKeys';
+import { useCollectionNames } from '@/api/collections';
 import { useRoles } from '@/api/roles';
 import { ApiError, errorMessage } from '@/lib/api';
 import { apiKeyBody, apiKeyField, type ApiKeyField, type ApiKeyForm } from '@/lib/api-keys';
@@ -9,7 +10,7 @@ import { copyText } from '@/lib/utils';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { FormError, FormField } from '@/components/ui/form-field';
-import { Input, Select } from '@/components/ui/input';
+import { Checkbox, Input, Select } from '@/components/ui/input';
 import { useToast } from '@/components/ui/toast';
 
 /** Stand-ins until the role list arrives. */
@@ -32,8 +33,9 @@ interface Props {
 export function CreateApiKeyDialog({ open, onClose, superadmin, accounts, defaultAccount }: Props) {
   const create = useCreateApiKey();
   const roles = useRoles(open);
+  const names = useCollectionNames(open);
   const toast = useToast();
-  const [form, setForm] = useState<ApiKeyForm>({ name: '', role: 'admin', expires: '', account: '' });
+  const [form, setForm] = useState<ApiKeyForm>({ name: '', role: 'admin', expires: '', account: '', scoped: false, collections: [] });
   const [errors, setErrors] = useState<Partial<Record<ApiKeyField, string>>>({});
   const [formError, setFormError] = useState('');
   const [created, setCreated] = useState<ApiKey | null>(null);
@@ -46,7 +48,14 @@ export function CreateApiKeyDialog({ open, onClose, superadmin, accounts, defaul
       setCreated(null);
       return;
     }
-    setForm({ name: '', role: 'admin', expires: '', account: superadmin && defaultAccount !== SYSTEM_ACCOUNT ? defaultAccount : '' });
+    setForm({
+      name: '',
+      role: 'admin',
+      expires: '',
+      account: superadmin && defaultAccount !== SYSTEM_ACCOUNT ? defaultAccount : '',
+      scoped: false,
+      collections: [],
+    });
     setErrors({});
     setFormError('');
     setCreated(null);
@@ -115,7 +124,8 @@ export function CreateApiKeyDialog({ open, onClose, superadmin, accounts, defaul
               <Copy className="h-4 w-4" /> Copy key
             </Button>
             <span className="text-xs text-muted-fg">
-              Send it in the <code className="font-mono">X-API-Key</code> header. It acts in its account with the role {created.role}.
+              Send it in the <code className="font-mono">X-API-Key</code> header. It acts in its account with the role {created.role}
+              {created.collections ? `, on the records of ${created.collections.join(', ')} only` : ''}.
             </span>
           </div>
         </div>
@@ -182,6 +192,49 @@ export function CreateApiKeyDialog({ open, onClose, superadmin, accounts, defaul
               </option>
             ))}
           </Select>
+        </FormField>
+        <FormField
+          label="Collections"
+          htmlFor="api-key-scope"
+          error={errors.collections}
+          hint="A key limited to some collections reaches only their records, and no admin routes."
+        >
+          <Select
+            id="api-key-scope"
+            value={form.scoped ? 'some' : 'all'}
+            onChange={(e) => set({ scoped: e.target.value === 'some' })}
+            aria-invalid={!!errors.collections}
+          >
+            <option value="all">All collections</option>
+            <option value="some">Only the collections chosen below</option>
+          </Select>
+          {form.scoped && (
+            <div
+              className="mt-2 flex max-h-40 flex-col gap-1 overflow-y-auto rounded-md border border-border p-2"
+              role="group"
+              aria-label="Collections the key reaches"
+              data-testid="api-key-collections"
+            >
+              {names.isPending ? (
+                <span className="text-xs text-muted-fg">Loading collections…</span>
+              ) : (names.data?.names ?? []).length === 0 ? (
+                <span className="text-xs text-muted-fg">There are no collections yet.</span>
+              ) : (
+                (names.data?.names ?? []).map((n) => {
+                  const chosen = form.collections ?? [];
+                  return (
+                    <label key={n} className="flex min-w-0 items-center gap-2 text-sm">
+                      <Checkbox
+                        checked={chosen.includes(n)}
+                        onChange={(e) => set({ collections: e.target.checked ? [...chosen, n] : chosen.filter((c) => c !== n) })}
+                      />
+                      <span className="truncate">{n}</span>
+                    </label>
+                  );
+                })
+              )}
+            </div>
+          )}
         </FormField>
         <FormField label="Expires (optional)" htmlFor="api-key-expires" error={errors.expires_at} hint="Your local time. Empty: the key never expires.">
           <Input

@@ -8,7 +8,7 @@ import { Dialog } from '@/components/ui/dialog';
 import { Label, Select } from '@/components/ui/input';
 import { useToast } from '@/components/ui/toast';
 
-/** The superadmin confirms acting as a user, for 5, 15 or 60 minutes. */
+/** An administrator (the superadmin, or an account admin the server allows) confirms acting as a user, for 5, 15 or 60 minutes. */
 export function ImpersonateDialog({ user, onClose }: { user: User | null; onClose: () => void }) {
   const [duration, setDuration] = useState(900);
   const [busy, setBusy] = useState(false);

@@ -2,10 +2,18 @@ import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { KeyRound, MailCheck, MoreHorizontal, Pencil, Plus, Send, UserCheck, UserRoundCog, UserX } from 'lucide-react';
 import { useAccountOptions } from '@/api/accounts';
-import { useDeactivateUser, useMarkVerified, useResendVerification, useRoles, useUpdateUser, useUsers } from '@/api/users';
+import {
+  useCanImpersonate,
+  useDeactivateUser,
+  useMarkVerified,
+  useResendVerification,
+  useRoles,
+  useUpdateUser,
+  useUsers,
+} from '@/api/users';
 import { errorMessage } from '@/lib/api';
-import { isSuperadmin, useSession } from '@/lib/auth';
-import { SYSTEM_ACCOUNT, type User } from '@/lib/types';
+import { isSuperadmin, mayImpersonate, useSession } from '@/lib/auth';
+import type { User } from '@/lib/types';
 import { formatDateTime } from '@/lib/utils';
 import { PageHeader } from '@/components/layout/PageHeader';
 import { VerifiedBadge } from '@/components/VerifiedBadge';
@@ -43,6 +51,8 @@ export function UsersPage() {
   const [link, setLink] = useState<EmailLink | null>(null);
   const [impersonating, setImpersonating] = useState<User | null>(null);
   const accounts = useAccountOptions(superadmin);
+  // Account admins may impersonate only when the server allows it.
+  const canImpersonate = useCanImpersonate(session?.user.id, !superadmin && !session?.impersonation) || superadmin;
   const roles = useRoles();
   const deactivate = useDeactivateUser();
   const update = useUpdateUser();
@@ -240,8 +250,7 @@ export function UsersPage() {
                                 <MailCheck className="h-3.5 w-3.5" /> Mark verified
                               </DropdownItem>
                             )}
-                            {superadmin && u.is_active && u.account_id !== SYSTEM_ACCOUNT && u.id !== session?.user.id && (
-                              // Never the superadmin (nor yourself), never an inactive user.
+                            {mayImpersonate(session, canImpersonate, u) && (
                               <DropdownItem onSelect={() => setImpersonating(u)}>
                                 <UserRoundCog className="h-3.5 w-3.5" /> Impersonate
                               </DropdownItem>
