@@ -12,7 +12,13 @@
 // POST /providers/:id/rotate        -> restarts it on the same port and issuer with a new
 //                                      signing key (the old key leaves its JWKS)
 // GET  /providers/:id/stats         -> {token_requests, authorize_requests}
+// POST /github {user, emails, client_secret?} -> {id, base_url}: a GitHub stand-in
+//      (no real GitHub runs locally): /login/oauth/authorize approves at once,
+//      /login/oauth/access_token checks the client secret, the code (single use)
+//      and the PKCE S256 verifier and, like GitHub, answers a refusal with 200
+//      and an `error` field; /user and /user/emails need the access token.
 // It listens on 127.0.0.1 only and exits when its standard input closes.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
 
@@ -66,6 +72,76 @@ async function createProvider(body) {
   return { id: String(entry.port), issuer: entry.issuer };
 }
 
+const githubs = new Map();
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    let data = '';
+    req.on('data', (c) => { data += c; });
+    req.on('end', () => resolve(data));
+  });
+}
+
+async function createGithub(body) {
+  const gh = {
+    user: body.user ?? { id: 4242, login: 'octo' },
+    emails: body.emails ?? [{ email: 'octo@example.com', primary: true, verified: true }],
+    secret: body.client_secret ?? 'test-secret',
+    codes: new Map(),
+    tokens: new Set(),
+    stats: { token_requests: 0, authorize_requests: 0 },
+  };
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const json = (status, value) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (req.method === 'GET' && url.pathname === '/login/oauth/authorize') {
+      gh.stats.authorize_requests += 1;
+      const code = crypto.randomUUID();
+      gh.codes.set(code, {
+        challenge: url.searchParams.get('code_challenge'),
+        method: url.searchParams.get('code_challenge_method'),
+        redirect_uri: url.searchParams.get('redirect_uri'),
+      });
+      const back = new URL(url.searchParams.get('redirect_uri'));
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      res.writeHead(302, { location: back.toString() });
+      return res.end();
+    }
+    if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
+      gh.stats.token_requests += 1;
+      const form = new URLSearchParams(await readBody(req));
+      let secret = form.get('client_secret');
+      const basic = req.headers.authorization?.match(/^Basic (.+)$/);
+      if (basic) secret = decodeURIComponent(Buffer.from(basic[1], 'base64').toString().split(':')[1] ?? '');
+      const grant = gh.codes.get(form.get('code'));
+      gh.codes.delete(form.get('code'));
+      const verifier = form.get('code_verifier') ?? '';
+      const derived = crypto.createHash('sha256').update(verifier).digest('base64url');
+      if (secret !== gh.secret) return json(200, { error: 'incorrect_client_credentials' });
+      if (!grant || grant.method !== 'S256' || grant.challenge !== derived || grant.redirect_uri !== form.get('redirect_uri')) {
+        return json(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
+      }
+      const token = `gho_${crypto.randomUUID().replaceAll('-', '')}`;
+      gh.tokens.add(token);
+      return json(200, { access_token: token, token_type: 'bearer', scope: 'read:user,user:email' });
+    }
+    const bearer = req.headers.authorization?.replace(/^(Bearer|token) /, '');
+    if (!gh.tokens.has(bearer)) return json(401, { message: 'Bad credentials' });
+    if (req.method === 'GET' && url.pathname === '/user') return json(200, gh.user);
+    if (req.method === 'GET' && url.pathname === '/user/emails') return json(200, gh.emails);
+    return json(404, { message: 'Not Found' });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const id = String(server.address().port);
+  gh.server = server;
+  githubs.set(id, gh);
+  return { id, base_url: `http://127.0.0.1:${id}` };
+}
+
 function readJson(req) {
   return new Promise((resolve, reject) => {
     let data = '';
@@ -84,6 +160,14 @@ const control = http.createServer(async (req, res) => {
   try {
     const parts = new URL(req.url, 'http://x').pathname.split('/').filter(Boolean);
     const body = req.method === 'GET' ? {} : await readJson(req);
+    if (parts[0] === 'github' && parts.length === 1 && req.method === 'POST') return send(201, await createGithub(body));
+    if (parts[0] === 'github' && parts[2] === 'stats') return send(200, githubs.get(parts[1])?.stats ?? {});
+    if (parts[0] === 'github' && parts[2] === 'user' && req.method === 'PUT') {
+      const gh = githubs.get(parts[1]);
+      gh.user = body.user ?? gh.user;
+      gh.emails = body.emails ?? gh.emails;
+      return send(200, {});
+    }
     if (parts[0] !== 'providers') return send(404, { error: 'not found' });
     if (parts.length === 1 && req.method === 'POST') return send(201, await createProvider(body));
     const entry = providers.get(parts[1]);

@@ -597,3 +597,103 @@ both!(private_providers_are_refused_unless_allowed, |app| {
     assert_eq!(r.status, 502, "{:?}", r.json);
     assert_eq!(r.json["error"], "bad_gateway");
 });
+
+/// GitHub is OAuth2 without OpenID Connect: no ID token, the user comes from
+/// its REST API (a stand-in in tools/oidc-mock checks the client secret, the
+/// single-use code and the PKCE verifier, as GitHub does).
+both_config!(
+    github_signs_in_by_its_user_id_and_primary_email,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        app.register("a@example.com", "Alpha").await;
+        let mock = OidcMock::start();
+        let gh = mock
+            .github(
+                json!({"id": 4242, "login": "octo"}),
+                json!([{"email": "octo@example.com", "primary": true, "verified": true},
+                   {"email": "other@example.com", "primary": false, "verified": true}]),
+            )
+            .await;
+        let sa = sa_token(&app).await;
+        app.post(
+        "/api/v1/admin/configuration",
+        Some(&sa),
+        json!({"display_name": "GitHub", "category": "auth_providers", "provider_name": "github",
+            "account_id": "AA0001", "config": {"client_id": "gh-client", "client_secret": "test-secret",
+            "base_url": gh.issuer, "api_url": gh.issuer}}),
+    )
+    .await
+    .expect(201);
+        let start = || async {
+            let r = app
+                .post(
+                    "/api/v1/auth/oauth/github/authorize",
+                    None,
+                    json!({"redirect_uri": REDIRECT, "account": "AA0001"}),
+                )
+                .await;
+            let url = r.expect(200)["authorization_url"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(
+                url.starts_with(&format!("{}/login/oauth/authorize?", gh.issuer)),
+                "{url}"
+            );
+            assert!(url.contains("code_challenge_method=S256"));
+            approve(&app, &url).await
+        };
+        let finish = |code: String, state: String| {
+            let app = &app;
+            async move {
+                app.post(
+                    "/api/v1/auth/oauth/github/callback",
+                    None,
+                    json!({"code": code, "redirect_uri": REDIRECT, "state": state}),
+                )
+                .await
+            }
+        };
+        let (code, state) = start().await;
+        let first = finish(code, state).await;
+        assert_eq!(first.expect(200)["isNewUser"], true);
+        assert_eq!(first.json["user"]["email"], "octo@example.com");
+        assert_eq!(first.json["user"]["email_verified"], true);
+        // The same GitHub id with a new address is the same user.
+        mock.set_github_user(
+            &gh,
+            json!({"id": 4242, "login": "octo"}),
+            json!([{"email": "renamed@example.com", "primary": true, "verified": true}]),
+        )
+        .await;
+        let (code, state) = start().await;
+        let again = finish(code, state).await;
+        assert_eq!(again.expect(200)["user"]["id"], first.json["user"]["id"]);
+        // A forged PKCE verifier: GitHub refuses the code (with a 200 and an
+        // `error` field); nobody is signed in.
+        let (code, state) = start().await;
+        let forged = app.state.sealer.seal("oauth-pkce", &"y".repeat(43));
+        app.exec_elsewhere(&format!(
+            "UPDATE oauth_flows SET pkce_verifier = '{forged}'"
+        ))
+        .await;
+        let r = finish(code, state).await;
+        assert!(r.expect_error(400, "bad_request")["message"]
+            .as_str()
+            .unwrap()
+            .contains("GitHub refused"));
+        // A new GitHub user whose primary address is unverified, colliding with Alpha's admin.
+        mock.set_github_user(
+            &gh,
+            json!({"id": 7, "login": "mallory"}),
+            json!([{"email": "a@example.com", "primary": true, "verified": false}]),
+        )
+        .await;
+        let (code, state) = start().await;
+        finish(code, state).await.expect_error(409, "conflict");
+        assert_eq!(app.count("user_identities").await, 1);
+    }
+);

@@ -125,6 +125,31 @@ impl OidcMock {
         .await;
     }
 
+    /// A GitHub stand-in whose user is `user` (`id`, `login`) with `emails`
+    /// (`email`, `primary`, `verified`); its base URL serves the API too.
+    pub async fn github(&self, user: Value, emails: Value) -> Provider {
+        let g = self
+            .call(
+                reqwest::Method::POST,
+                "/github",
+                json!({"user": user, "emails": emails}),
+            )
+            .await;
+        Provider {
+            id: g["id"].as_str().unwrap().to_string(),
+            issuer: g["base_url"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn set_github_user(&self, g: &Provider, user: Value, emails: Value) {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/github/{}/user", g.id),
+            json!({"user": user, "emails": emails}),
+        )
+        .await;
+    }
+
     pub async fn stats(&self, p: &Provider) -> Value {
         self.call(
             reqwest::Method::GET,

@@ -12,6 +12,7 @@
 //! (or the system one) and a first login joins that account.
 
 mod flows;
+mod github;
 pub mod identities;
 pub mod provider;
 pub mod rules;
@@ -63,7 +64,7 @@ pub async fn providers(
         crate::configuration::enabled(&state, CATEGORY, account.as_ref().map(|a| a.id.as_str()))
             .await?
             .into_iter()
-            .filter(|(name, _)| rules::OIDC_PROVIDERS.contains(&name.as_str()))
+            .filter(|(name, _)| rules::PROVIDERS.contains(&name.as_str()))
             .map(|(provider_name, display_name)| ProviderItem {
                 provider_name,
                 display_name,
@@ -128,7 +129,7 @@ async fn configured(
     provider_name: &str,
     account_id: Option<&str>,
 ) -> ApiResult<crate::configuration::Resolved> {
-    if !rules::OIDC_PROVIDERS.contains(&provider_name) {
+    if !rules::PROVIDERS.contains(&provider_name) {
         return Err(ApiError::not_found(format!(
             "Provider '{provider_name}' is not supported"
         )));

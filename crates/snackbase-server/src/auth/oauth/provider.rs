@@ -30,7 +30,10 @@ const DISCOVERY_TTL: Duration = Duration::from_secs(600);
 /// A provider's settings, as its configuration gives them.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The OpenID Connect issuer; for GitHub, its base URL.
     pub issuer: String,
+    /// GitHub's REST API (GitHub only: it has no ID token).
+    pub api_url: Option<String>,
     pub client_id: String,
     pub client_secret: String,
     pub scopes: Vec<String>,
@@ -47,8 +50,8 @@ pub struct Identity {
 
 /// Discovery documents by issuer, and the HTTP client that fetches them.
 pub struct Discovery {
-    allow_private: bool,
-    client: reqwest::Client,
+    pub(super) allow_private: bool,
+    pub(super) client: reqwest::Client,
     documents: Mutex<HashMap<String, (Instant, Arc<CoreProviderMetadata>)>>,
 }
 
@@ -141,6 +144,9 @@ impl Discovery {
         nonce: &str,
         pkce_verifier: &str,
     ) -> Result<String, ApiError> {
+        if settings.api_url.is_some() {
+            return self.github_authorization_url(settings, redirect_uri, state, pkce_verifier);
+        }
         let doc = self.metadata(&settings.issuer, false).await?;
         let client = Self::client(&doc, settings, redirect_uri)?;
         let challenge = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
@@ -171,6 +177,11 @@ impl Discovery {
         pkce_verifier: &str,
         nonce: &str,
     ) -> Result<Identity, ApiError> {
+        if settings.api_url.is_some() {
+            return self
+                .github_exchange(settings, redirect_uri, code, pkce_verifier)
+                .await;
+        }
         let doc = self.metadata(&settings.issuer, false).await?;
         let client = Self::client(&doc, settings, redirect_uri)?;
         let response = client

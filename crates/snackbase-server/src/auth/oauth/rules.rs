@@ -8,7 +8,7 @@ use super::provider::Settings;
 use crate::error::ApiError;
 
 /// The providers the flow knows how to speak to, by configuration name.
-pub const OIDC_PROVIDERS: [&str; 3] = ["oidc", "google", "microsoft"];
+pub const PROVIDERS: [&str; 4] = ["oidc", "google", "microsoft", "github"];
 
 /// Whom a provider admits, and how.
 #[derive(Debug, Clone)]
@@ -65,17 +65,28 @@ fn misconfigured(what: &str) -> ApiError {
 
 /// How to reach provider `name` from its configuration values.
 pub fn settings(name: &str, values: &Map<String, Value>) -> Result<Settings, ApiError> {
+    let github = name == "github";
     let issuer = match name {
         "google" => "https://accounts.google.com".to_string(),
+        "github" => text(values, "base_url").unwrap_or_else(|| "https://github.com".into()),
         "microsoft" => format!(
             "https://login.microsoftonline.com/{}/v2.0",
             text(values, "tenant").unwrap_or_else(|| "common".into())
         ),
         _ => text(values, "issuer_url").ok_or_else(|| misconfigured("issuer_url is missing"))?,
     };
-    let scopes = text(values, "scopes").unwrap_or_else(|| "openid email profile".into());
+    let scopes = text(values, "scopes").unwrap_or_else(|| {
+        if github {
+            "read:user user:email"
+        } else {
+            "openid email profile"
+        }
+        .into()
+    });
     Ok(Settings {
         issuer: issuer.trim_end_matches('/').to_string(),
+        api_url: github
+            .then(|| text(values, "api_url").unwrap_or_else(|| "https://api.github.com".into())),
         client_id: text(values, "client_id")
             .ok_or_else(|| misconfigured("client_id is missing"))?,
         client_secret: text(values, "client_secret")
