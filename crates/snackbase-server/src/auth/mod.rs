@@ -1,15 +1,18 @@
 //! Authentication: registration, login, token refresh with rotation and reuse
-//! detection, logout, `/auth/me`, and the extractors other features use.
+//! detection, logout, `/auth/me`, TOTP as a second factor (totp/, mfa.rs), and
+//! the extractors other features use.
 
 pub mod email;
 pub mod extract;
 pub mod links;
 pub mod lockout;
+pub mod mfa;
 pub mod password;
 pub mod principal;
 pub mod sessions;
 pub mod superadmin;
 pub mod tokens;
+pub mod totp;
 
 mod login;
 mod logout;
@@ -45,6 +48,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::send_verification))
         .routes(routes!(verification::resend_verification))
         .routes(routes!(verification::verify_email))
+        .routes(routes!(mfa::verify))
+        .routes(routes!(totp::status))
+        .routes(routes!(totp::setup))
+        .routes(routes!(totp::confirm))
+        .routes(routes!(totp::disable))
+        .routes(routes!(totp::recovery_codes))
 }
 
 /// A sentence for the client; `link` only where the superadmin asked for a

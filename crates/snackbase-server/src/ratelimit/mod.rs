@@ -49,6 +49,8 @@ fn is_auth_route(method: &Method, path: &str) -> bool {
         path,
         "/auth/login" | "/auth/register" | "/auth/refresh" | "/setup"
     ) || (path.starts_with("/invitations/") && path.ends_with("/accept"))
+        || path == "/auth/mfa/verify"
+        || path.starts_with("/auth/totp/")
         || path.starts_with("/auth/")
             && [
                 "forgot-password",

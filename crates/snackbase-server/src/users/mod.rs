@@ -4,6 +4,7 @@ pub mod model;
 
 mod handlers;
 mod impersonate;
+mod totp;
 mod verification;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -24,4 +25,5 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::verify_user))
         .routes(routes!(verification::resend_user_verification))
         .routes(routes!(impersonate::impersonate))
+        .routes(routes!(totp::reset_totp))
 }

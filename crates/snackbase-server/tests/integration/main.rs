@@ -41,5 +41,6 @@ mod setup;
 mod smtp;
 mod tenancy;
 mod tokens;
+mod totp;
 mod users;
 mod webhooks;
