@@ -36,6 +36,7 @@ import { EmailLogDetailPage } from '@/pages/email/EmailLogDetailPage';
 import { RulesPage } from '@/pages/collections/RulesPage';
 import { AggregatePage } from '@/pages/records/AggregatePage';
 import { MigrationsPage } from '@/pages/migrations/MigrationsPage';
+import { SecurityPage } from '@/pages/security/SecurityPage';
 
 function Providers() {
   return (
@@ -92,6 +93,7 @@ export const router = createBrowserRouter(
             { path: 'records', element: <RecordsIndexPage /> },
             { path: 'collections/:name/records', element: <RecordsPage /> },
             { path: 'collections/:name/aggregate', element: <AggregatePage /> },
+            { path: 'security', element: <SecurityPage /> },
             {
               element: <RequireAdmin />,
               children: [
