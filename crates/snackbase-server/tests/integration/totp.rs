@@ -384,6 +384,25 @@ both!(
         )
         .await
         .expect_error(401, "unauthorized");
+        // Not with an API key: a second factor is the user's own business.
+        let key = app
+            .post(
+                "/api/v1/admin/api-keys",
+                Some(&a),
+                json!({"name": "script", "role": "admin"}),
+            )
+            .await
+            .expect(201)["key"]
+            .clone();
+        let r = app
+            .client
+            .post(format!("{}/api/v1/auth/totp/setup", app.base))
+            .header("X-API-Key", s(&key))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        TestApp::read(r).await.expect_error(403, "forbidden");
         // The right code still works on a fresh challenge.
         let t = challenge(&app, "AA0001", "a@example.com").await;
         verify(&app, &t, &codes_a[0]).await.expect(200);
@@ -500,6 +519,19 @@ both!(an_admin_resets_a_users_totp_within_their_account, |app| {
         .expect(200)["token"]);
     enrol(&app, &ut).await;
     challenge(&app, "AA0001", "u@example.com").await;
+    // An impersonation does not manage the user's second factor.
+    let acting = app
+        .post(
+            &format!("/api/v1/users/{u}/impersonate"),
+            Some(&sa),
+            json!({}),
+        )
+        .await
+        .expect(200)["token"]
+        .clone();
+    app.get("/api/v1/auth/totp", Some(&s(&acting)))
+        .await
+        .expect_error(403, "forbidden");
     let path = format!("/api/v1/users/{u}/totp");
     // Not another account's admin, not the user themself.
     app.delete(&path, Some(&b))
