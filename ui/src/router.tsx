@@ -38,6 +38,7 @@ import { AggregatePage } from '@/pages/records/AggregatePage';
 import { MigrationsPage } from '@/pages/migrations/MigrationsPage';
 import { AuthProvidersPage } from '@/pages/settings/AuthProvidersPage';
 import { OAuthCallbackPage } from '@/pages/OAuthCallbackPage';
+import { SecurityPage } from '@/pages/security/SecurityPage';
 
 function Providers() {
   return (
@@ -96,6 +97,7 @@ export const router = createBrowserRouter(
             { path: 'records', element: <RecordsIndexPage /> },
             { path: 'collections/:name/records', element: <RecordsPage /> },
             { path: 'collections/:name/aggregate', element: <AggregatePage /> },
+            { path: 'security', element: <SecurityPage /> },
             {
               element: <RequireAdmin />,
               children: [

@@ -71,6 +71,8 @@ export interface UpdateAccountBody {
   name: string;
   /** `null` follows the server default; absent leaves the setting as it is. */
   require_email_verification?: boolean | null;
+  /** Its admins must sign in with TOTP; absent leaves the setting as it is. */
+  require_admin_mfa?: boolean | null;
 }
 
 export function useUpdateAccount() {

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { api } from './api';
 import { sessionStore, type Session } from './session';
-import { SYSTEM_ACCOUNT, type AuthResponse, type ImpersonationResponse, type User } from './types';
+import { SYSTEM_ACCOUNT, type AuthResponse, type ImpersonationResponse, type MfaChallenge, type User } from './types';
 
 export function useSession(): Session | null {
   return useSyncExternalStore(sessionStore.subscribe, sessionStore.get, sessionStore.get);
@@ -45,8 +45,18 @@ export interface LoginInput {
   password: string;
 }
 
-export async function login(input: LoginInput): Promise<Session> {
-  const res = await api.post<AuthResponse>('/auth/login', input, { auth: false });
+/** The password was right and a second factor is due: a code, or (enrol) a TOTP enrolment first. */
+export interface MfaStep {
+  mfaToken: string;
+  enrol: boolean;
+}
+
+export function isMfaChallenge(res: AuthResponse | MfaChallenge): res is MfaChallenge {
+  return typeof (res as MfaChallenge).mfa_token === 'string';
+}
+
+/** Starts the session of an AuthResponse (login, the second factor, enrolment at login). */
+export function startSession(res: AuthResponse): Session {
   const session: Session = {
     token: res.token,
     refreshToken: res.refresh_token,
@@ -55,6 +65,18 @@ export async function login(input: LoginInput): Promise<Session> {
   };
   sessionStore.set(session);
   return session;
+}
+
+/** Signs in, or says which second step the server wants first. */
+export async function login(input: LoginInput): Promise<Session | MfaStep> {
+  const res = await api.post<AuthResponse | MfaChallenge>('/auth/login', input, { auth: false });
+  if (isMfaChallenge(res)) return { mfaToken: res.mfa_token, enrol: !!res.mfa_enrollment_required };
+  return startSession(res);
+}
+
+/** The second step: a TOTP or recovery code for the login's challenge. */
+export async function verifyMfa(mfaToken: string, code: string): Promise<Session> {
+  return startSession(await api.post<AuthResponse>('/auth/mfa/verify', { mfa_token: mfaToken, code }, { auth: false }));
 }
 
 /** Revokes the session on the server (best effort), then forgets it here. */

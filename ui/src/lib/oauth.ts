@@ -5,7 +5,8 @@
 
 import { api } from './api';
 import { sessionStore, type Session } from './session';
-import type { AuthResponse } from './types';
+import type { AuthResponse, MfaChallenge } from './types';
+import { isMfaChallenge, type MfaStep } from './auth';
 
 export const OAUTH_KEY = 'snackbase.oauth';
 
@@ -72,8 +73,10 @@ export function startOAuth(provider: string, account: string, redirectUri: strin
 }
 
 /** Exchanges the code and signs in, as a password login does. */
-export async function finishOAuth(provider: string, body: { code: string; redirect_uri: string; state: string }): Promise<Session> {
-  const res = await api.post<OAuthAuthResponse>(`/auth/oauth/${encodeURIComponent(provider)}/callback`, body, { auth: false });
+/** Exchanges the code: a session, or (the user has a second factor) the step still due. */
+export async function finishOAuth(provider: string, body: { code: string; redirect_uri: string; state: string }): Promise<Session | MfaStep> {
+  const res = await api.post<OAuthAuthResponse | MfaChallenge>(`/auth/oauth/${encodeURIComponent(provider)}/callback`, body, { auth: false });
+  if (isMfaChallenge(res)) return { mfaToken: res.mfa_token, enrol: !!res.mfa_enrollment_required };
   const session: Session = { token: res.token, refreshToken: res.refresh_token, account: res.account, user: res.user };
   sessionStore.set(session);
   return session;

@@ -101,6 +101,8 @@ export interface Paged<T> {
 export interface AccountVerificationSetting {
   /** As set on the account; `null` follows the server default. */
   require_email_verification: boolean | null;
+  /** Its admins must sign in with TOTP (`null`: no). */
+  require_admin_mfa?: boolean | null;
   /** The setting in force (the server default where the account has none). */
   email_verification_required: boolean;
 }
@@ -142,6 +144,8 @@ export interface User extends EmailVerification {
   is_active: boolean;
   created_at: string;
   last_login?: string | null;
+  /** Signs in with a TOTP code too. */
+  totp_enabled?: boolean;
 }
 
 export interface UserList {
@@ -684,4 +688,32 @@ export interface ApiKey {
 export interface ApiKeyList {
   items: ApiKey[];
   total: number;
+}
+
+/** POST /auth/login when a second factor is due: no session yet. */
+export interface MfaChallenge {
+  mfa_required?: boolean;
+  mfa_enrollment_required?: boolean;
+  mfa_token: string;
+  methods: string[];
+  expires_in: number;
+}
+
+/** GET /auth/totp */
+export interface TotpStatus {
+  enabled: boolean;
+  pending: boolean;
+  confirmed_at: string | null;
+  recovery_codes_left: number;
+}
+
+/** POST /auth/totp/setup */
+export interface TotpSetup {
+  secret: string;
+  otpauth_uri: string;
+}
+
+/** POST /auth/totp/confirm: the recovery codes, with a session when enrolling at login. */
+export interface TotpConfirmed extends Partial<AuthResponse> {
+  recovery_codes: string[];
 }

@@ -1,10 +1,12 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
 import { useQueryClient } from '@tanstack/react-query';
-import { isSuperadmin, login, useSession } from '@/lib/auth';
+import { isSuperadmin, login, startSession, verifyMfa, useSession, type MfaStep } from '@/lib/auth';
+import type { Session } from '@/lib/session';
+import type { AuthResponse } from '@/lib/types';
 import { applyServerErrors } from '@/lib/form-errors';
 import { forgotPasswordHref, isEmailNotVerified } from '@/lib/auth-flows';
 import { errorMessage } from '@/lib/api';
@@ -15,6 +17,7 @@ import { Input } from '@/components/ui/input';
 import { FormError, FormField } from '@/components/ui/form-field';
 import { AuthShell } from './AuthShell';
 import { OAuthButtons } from './OAuthButtons';
+import { RecoveryCodeList, TotpEnrolment } from './security/TotpEnrolment';
 
 const schema = z.object({
   account: z.string().trim().min(1, 'Account is required'),
@@ -39,6 +42,13 @@ export function LoginPage() {
   // Set when the password was right but the address is not verified yet.
   const [unverified, setUnverified] = useState<{ account: string; email: string } | null>(null);
   const [resent, setResent] = useState('');
+  // The password was right; a code (or a TOTP enrolment) is due before the session.
+  // (An OAuth sign-in whose user has a second factor arrives with the step in the router state.)
+  const [mfa, setMfa] = useState<MfaStep | null>(() => (location.state as { mfa?: MfaStep } | null)?.mfa ?? null);
+  const [mfaCode, setMfaCode] = useState('');
+  const [mfaBusy, setMfaBusy] = useState(false);
+  // An admin who enrolled at login: the session waits until the codes are saved.
+  const [enrolled, setEnrolled] = useState<{ codes: string[]; auth: AuthResponse } | null>(null);
   const sendVerification = useSendVerification();
   const prefill = (location.state as { email?: string } | null)?.email ?? '';
 
@@ -49,6 +59,11 @@ export function LoginPage() {
   const { errors, isSubmitting } = form.formState;
   const account = form.watch('account');
 
+  const enter = (s: Session) => {
+    qc.clear();
+    navigate(next ?? (isSuperadmin(s) ? '/dashboard' : '/records'), { replace: true });
+  };
+
   if (session) return <Navigate to={next ?? (isSuperadmin(session) ? '/dashboard' : '/records')} replace />;
 
   const onSubmit = form.handleSubmit(async (values) => {
@@ -57,8 +72,12 @@ export function LoginPage() {
     setResent('');
     try {
       const s = await login(values);
-      qc.clear();
-      navigate(next ?? (isSuperadmin(s) ? '/dashboard' : '/records'), { replace: true });
+      if ('mfaToken' in s) {
+        setMfa(s);
+        setMfaCode('');
+        return;
+      }
+      enter(s);
     } catch (e) {
       // The server's words as they come, e.g. "Email not verified. Please check your email inbox."
       setFormError(applyServerErrors(e, form.setError, ['account', 'email', 'password']));
@@ -74,6 +93,85 @@ export function LoginPage() {
       setResent(errorMessage(e));
     }
   };
+
+  const onVerify = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!mfa) return;
+    setFormError('');
+    if (!mfaCode.trim()) {
+      setFormError('Enter the code from your authenticator app');
+      return;
+    }
+    setMfaBusy(true);
+    try {
+      enter(await verifyMfa(mfa.mfaToken, mfaCode.trim()));
+    } catch (err) {
+      setFormError(errorMessage(err));
+    } finally {
+      setMfaBusy(false);
+    }
+  };
+
+  const startOver = () => {
+    setMfa(null);
+    setFormError('');
+  };
+
+  if (enrolled) {
+    return (
+      <AuthShell title="Recovery codes" subtitle="Two-factor authentication is on.">
+        <RecoveryCodeList codes={enrolled.codes} onDone={() => enter(startSession(enrolled.auth))} />
+      </AuthShell>
+    );
+  }
+
+  if (mfa?.enrol) {
+    return (
+      <AuthShell title="Set up two-factor authentication" subtitle="This account requires its admins to sign in with an authenticator app.">
+        <TotpEnrolment
+          mfaToken={mfa.mfaToken}
+          onConfirmed={(res) => {
+            if (res.token && res.refresh_token && res.account && res.user && res.expires_in !== undefined) {
+              setEnrolled({
+                codes: res.recovery_codes,
+                auth: { token: res.token, refresh_token: res.refresh_token, expires_in: res.expires_in, account: res.account, user: res.user },
+              });
+            }
+          }}
+        />
+        <button type="button" onClick={startOver} className="mt-4 w-full text-center text-sm font-medium text-primary hover:underline">
+          Back to sign in
+        </button>
+      </AuthShell>
+    );
+  }
+
+  if (mfa) {
+    return (
+      <AuthShell title="Two-factor authentication" subtitle="Enter the code from your authenticator app, or one of your recovery codes.">
+        <form onSubmit={(e) => void onVerify(e)} noValidate className="flex flex-col gap-4">
+          <FormError message={formError} />
+          <FormField label="Code" htmlFor="mfa-code">
+            <Input
+              id="mfa-code"
+              autoFocus
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={32}
+              value={mfaCode}
+              onChange={(e) => setMfaCode(e.target.value)}
+            />
+          </FormField>
+          <Button type="submit" loading={mfaBusy} className="w-full">
+            Verify
+          </Button>
+          <button type="button" onClick={startOver} className="text-center text-sm font-medium text-primary hover:underline">
+            Back to sign in
+          </button>
+        </form>
+      </AuthShell>
+    );
+  }
 
   return (
     <AuthShell title="Sign in" subtitle="The superadmin signs in to account “system”; an account admin uses the account's code or slug.">

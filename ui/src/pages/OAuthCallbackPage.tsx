@@ -30,6 +30,12 @@ export function OAuthCallbackPage() {
     ).then(
       (s) => {
         window.sessionStorage.removeItem(OAUTH_KEY);
+        if ('mfaToken' in s) {
+          // A second factor is due: the login page asks for it.
+          const to = pending?.account ? `/login?account=${encodeURIComponent(pending.account)}` : '/login';
+          navigate(to, { replace: true, state: { mfa: s } });
+          return;
+        }
         qc.clear();
         navigate(isSuperadmin(s) ? '/dashboard' : '/records', { replace: true });
       },

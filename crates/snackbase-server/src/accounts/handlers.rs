@@ -55,6 +55,8 @@ pub struct AccountListItem {
     /// The setting in force (the server default where the account has none).
     #[sqlx(skip)]
     pub email_verification_required: bool,
+    /// Whether its admins must sign in with TOTP (`null`: no).
+    pub require_admin_mfa: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,6 +87,8 @@ pub struct AccountDetail {
     pub require_email_verification: Option<bool>,
     /// The setting in force (the server default where the account has none).
     pub email_verification_required: bool,
+    /// Whether its admins must sign in with TOTP (`null`: no).
+    pub require_admin_mfa: Option<bool>,
 }
 
 /// Lists accounts with paging, search and sort.
@@ -119,7 +123,7 @@ pub async fn list_accounts(
                   OR LOWER(a.id) LIKE $1 ESCAPE '\\')"
     );
     let list_sql = format!(
-        "SELECT a.id, a.slug, a.name, a.created_at, a.require_email_verification, \
+        "SELECT a.id, a.slug, a.name, a.created_at, a.require_email_verification, a.require_admin_mfa, \
          (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id) AS user_count \
          FROM accounts a WHERE {filter} ORDER BY a.{column} {direction}, a.id {direction} LIMIT $2 OFFSET $3"
     );
@@ -174,6 +178,7 @@ async fn detail(
     Ok(AccountDetail {
         require_email_verification: account.require_email_verification,
         email_verification_required: required,
+        require_admin_mfa: account.require_admin_mfa,
         account_code: account.id.clone(),
         id: account.id,
         slug: account.slug,
@@ -282,6 +287,11 @@ pub struct UpdateAccountRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub require_email_verification: Option<Option<bool>>,
+    /// `true` to make its admins sign in with TOTP (enrolling at their next
+    /// login if they have none), `false` or `null` not to.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub require_admin_mfa: Option<Option<bool>>,
 }
 
 /// A field that may be given as `null`: `Some(None)`; absent: `None`.
@@ -289,8 +299,8 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<bool>
     Option::<bool>::deserialize(d).map(Some)
 }
 
-/// Renames an account or changes whether its users must verify their email
-/// (its code and slug cannot change).
+/// Renames an account, changes whether its users must verify their email or
+/// whether its admins must use TOTP (its code and slug cannot change).
 #[utoipa::path(put, path = "/accounts/{account_id}", tag = "accounts", request_body = UpdateAccountRequest,
     security(("bearer" = [])), params(("account_id" = String, Path, description = "Account code")),
     responses((status = 200, body = AccountDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -306,7 +316,8 @@ pub async fn update_account(
     let verification = req.require_email_verification;
     let updated = on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE accounts SET name = COALESCE($2, name), updated_at = $3, \
-         require_email_verification = CASE WHEN $4 THEN $5 ELSE require_email_verification END \
+         require_email_verification = CASE WHEN $4 THEN $5 ELSE require_email_verification END, \
+         require_admin_mfa = CASE WHEN $6 THEN $7 ELSE require_admin_mfa END \
          WHERE id = $1"
     )
     .bind(&account_id)
@@ -314,6 +325,8 @@ pub async fn update_account(
     .bind(now)
     .bind(verification.is_some())
     .bind(verification.flatten())
+    .bind(req.require_admin_mfa.is_some())
+    .bind(req.require_admin_mfa.flatten())
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

@@ -16,6 +16,8 @@ pub struct AccountRow {
     pub updated_at: DateTime<Utc>,
     /// Whether login needs a verified email; `None` follows the server default.
     pub require_email_verification: Option<bool>,
+    /// Whether its admins must sign in with a second factor (TOTP); `None`: no.
+    pub require_admin_mfa: Option<bool>,
 }
 
 impl AccountRow {
@@ -26,7 +28,7 @@ impl AccountRow {
 }
 
 const SELECT_ACCOUNT: &str =
-    "SELECT id, slug, name, created_at, updated_at, require_email_verification FROM accounts";
+    "SELECT id, slug, name, created_at, updated_at, require_email_verification, require_admin_mfa FROM accounts";
 
 pub async fn find_by_id(tx: &mut Tx, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
     let sql = format!("{SELECT_ACCOUNT} WHERE id = $1");
@@ -84,6 +86,7 @@ pub async fn insert(tx: &mut Tx, slug: &str, name: &str) -> Result<AccountRow, A
         created_at: now,
         updated_at: now,
         require_email_verification: None,
+        require_admin_mfa: None,
     })
 }
 

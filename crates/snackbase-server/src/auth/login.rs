@@ -1,8 +1,9 @@
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::mfa::{self, MfaChallenge};
 use super::{lockout, password, sessions, AuthResponse};
 use crate::accounts::model as accounts;
 use crate::app::AppState;
@@ -20,6 +21,14 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// Tokens, or (with a second factor) a challenge to answer first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginResponse {
+    Session(Box<AuthResponse>),
+    Challenge(MfaChallenge),
+}
+
 fn failed() -> ApiError {
     ApiError::Unauthorized("Invalid credentials".into())
 }
@@ -28,15 +37,17 @@ fn failed() -> ApiError {
 /// the same 401, and takes as long whether or not the account and user exist.
 /// Attempts are limited per account and email (429), and consecutive failures
 /// lock the pair for a growing time, even against the right password.
+/// With TOTP (or an account that requires its admins to have it), the right
+/// password answers a challenge for `/auth/mfa/verify` instead of tokens.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = AuthResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<NoStore<Json<AuthResponse>>> {
+) -> ApiResult<NoStore<Json<LoginResponse>>> {
     let email = super::email::normalize(&req.email, "email").ok();
     let limits = &state.config.rate_limits;
-    let (found, key, standing) = {
+    let (found, key) = {
         let mut tx = state.db.begin_read().await?;
         let account = accounts::resolve(&mut tx, &req.account).await?;
         let key = lockout::key(
@@ -49,18 +60,16 @@ pub async fn login(
             .limiter
             .check(crate::ratelimit::Bucket::Login, &key)
             .await?;
-        let standing = if limits.enabled {
-            lockout::check(&mut tx, &key, limits).await?
-        } else {
-            lockout::Standing::default()
-        };
+        if limits.enabled {
+            lockout::check(&mut tx, &key, limits).await?;
+        }
         let found = match (account, &email) {
             (Some(account), Some(email)) => users::find_by_email(&mut tx, &account.id, email)
                 .await?
                 .map(|u| (account, u)),
             _ => None,
         };
-        (found, key, standing)
+        (found, key)
     };
     let Some((account, user)) = found else {
         state.dummy_hash.burn(&req.password).await;
@@ -85,6 +94,29 @@ pub async fn login(
         ));
     }
     let mut tx = state.db.begin().await?;
+    // With a second factor, the password only opens a challenge.
+    if let Some(purpose) = mfa::due(&user, &account) {
+        let token = mfa::issue(&mut tx, purpose, &user.id, &key).await?;
+        tx.commit().await?;
+        return Ok(NoStore(Json(LoginResponse::Challenge(MfaChallenge::new(
+            purpose, token,
+        )))));
+    }
+    let response = finish(&state, tx, &user, &key).await?;
+    Ok(NoStore(Json(LoginResponse::Session(Box::new(response)))))
+}
+
+/// Completes a login whose every factor is checked, in `tx`: the last login
+/// time, the lockout cleared, a new session, then the `auth.login` hook.
+pub(super) async fn finish(
+    state: &AppState,
+    mut tx: crate::db::Tx,
+    user: &users::UserRow,
+    lockout_key: &str,
+) -> ApiResult<AuthResponse> {
+    let account = accounts::find_by_id(&mut tx, &user.account_id)
+        .await?
+        .ok_or_else(failed)?;
     let now = crate::http::time::now();
     on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE users SET last_login = $2 WHERE id = $1"
@@ -94,10 +126,8 @@ pub async fn login(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    if standing.failures > 0 {
-        lockout::clear(&mut tx, &key).await?;
-    }
-    let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
+    lockout::clear(&mut tx, lockout_key).await?;
+    let tokens = sessions::start(&mut tx, &state.tokens, user).await?;
     tx.commit().await?;
     let mut event = crate::hooks::HookEvent::by(
         crate::hooks::Event::AuthLogin,
@@ -105,6 +135,6 @@ pub async fn login(
         Some(&user.id),
     );
     event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id});
-    state.hooks.after(&state, event).await;
-    Ok(NoStore(Json(AuthResponse::new(tokens, &account, &user))))
+    state.hooks.after(state, event).await;
+    Ok(AuthResponse::new(tokens, &account, user))
 }

@@ -1,16 +1,19 @@
 //! Authentication: registration, login, token refresh with rotation and reuse
-//! detection, logout, `/auth/me`, and the extractors other features use.
+//! detection, logout, `/auth/me`, TOTP as a second factor (totp/, mfa.rs), and
+//! the extractors other features use.
 
 pub mod email;
 pub mod extract;
 pub mod links;
 pub mod lockout;
+pub mod mfa;
 pub mod oauth;
 pub mod password;
 pub mod principal;
 pub mod sessions;
 pub mod superadmin;
 pub mod tokens;
+pub mod totp;
 
 mod login;
 mod logout;
@@ -49,6 +52,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(oauth::providers))
         .routes(routes!(oauth::authorize))
         .routes(routes!(oauth::callback))
+        .routes(routes!(mfa::verify))
+        .routes(routes!(totp::status))
+        .routes(routes!(totp::setup))
+        .routes(routes!(totp::confirm))
+        .routes(routes!(totp::disable))
+        .routes(routes!(totp::recovery_codes))
 }
 
 /// A sentence for the client; `link` only where the superadmin asked for a

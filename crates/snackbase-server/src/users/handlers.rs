@@ -35,6 +35,8 @@ pub struct UserResponse {
     #[serde(with = "crate::http::time::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub email_verified_at: Option<DateTime<Utc>>,
+    /// Whether the user signs in with a TOTP code too.
+    pub totp_enabled: bool,
 }
 
 impl From<UserRow> for UserResponse {
@@ -51,6 +53,7 @@ impl From<UserRow> for UserResponse {
             last_login: u.last_login,
             email_verified: u.email_verified,
             email_verified_at: u.email_verified_at,
+            totp_enabled: u.totp_enabled,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod model;
 mod handlers;
 mod identities;
 pub(crate) mod impersonate;
+mod totp;
 mod verification;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -27,4 +28,5 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(impersonate::impersonate))
         .routes(routes!(identities::list_identities))
         .routes(routes!(identities::unlink_identity))
+        .routes(routes!(totp::reset_totp))
 }

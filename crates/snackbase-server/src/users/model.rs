@@ -20,12 +20,15 @@ pub struct UserRow {
     pub last_login: Option<DateTime<Utc>>,
     pub email_verified: bool,
     pub email_verified_at: Option<DateTime<Utc>>,
+    /// A confirmed TOTP enrolment (login then asks for a code).
+    pub totp_enabled: bool,
 }
 
 pub const SELECT_USER: &str =
     "SELECT u.id, u.account_id, a.name AS account_name, u.email, u.password_hash, \
      u.role_id, r.name AS role_name, u.is_active, u.created_at, u.updated_at, u.last_login, \
-     u.email_verified, u.email_verified_at \
+     u.email_verified, u.email_verified_at, \
+     EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL) AS totp_enabled \
      FROM users u JOIN accounts a ON a.id = u.account_id JOIN roles r ON r.id = u.role_id";
 
 pub async fn find_by_id(tx: &mut Tx, id: &str) -> Result<Option<UserRow>, sqlx::Error> {

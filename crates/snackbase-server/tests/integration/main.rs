@@ -44,5 +44,6 @@ mod setup;
 mod smtp;
 mod tenancy;
 mod tokens;
+mod totp;
 mod users;
 mod webhooks;

@@ -697,3 +697,38 @@ both_config!(
         assert_eq!(app.count("user_identities").await, 1);
     }
 );
+
+both_config!(
+    a_second_factor_is_still_asked_after_the_provider,
+    allow_private,
+    |app| {
+        if !oidc_available() {
+            return;
+        }
+        let (_mock, _p, id) = alpha_with_provider(
+            &app,
+            json!({"sub": "a-idp", "email": "a@example.com", "email_verified": true}),
+            json!({"link_existing": true}),
+        )
+        .await;
+        let _ = id;
+        let password = app.login("AA0001", "a@example.com", PASSWORD).await;
+        let token = password.expect(200)["token"].as_str().unwrap().to_string();
+        let (_authenticator, codes) = crate::totp::enrol(&app, &token).await;
+        let r = sign_in(&app, Some("AA0001")).await;
+        let body = r.expect(200).clone();
+        assert_eq!(body["mfa_required"], true, "{body}");
+        assert!(
+            body.get("token").is_none(),
+            "no session before the second factor"
+        );
+        let done = app
+            .post(
+                "/api/v1/auth/mfa/verify",
+                None,
+                json!({"mfa_token": body["mfa_token"], "code": codes[0]}),
+            )
+            .await;
+        assert_eq!(done.expect(200)["user"]["email"], "a@example.com");
+    }
+);

@@ -1,5 +1,5 @@
 import { Link, useLocation } from 'react-router';
-import { LogOut } from 'lucide-react';
+import { LogOut, ShieldCheck } from 'lucide-react';
 import { cn } from '@/lib/utils';
 import type { Session } from '@/lib/session';
 import { Badge } from '@/components/ui/badge';
@@ -62,6 +62,14 @@ export function Sidebar({ items, session, superadmin, onNavigate, onLogout }: Si
             {superadmin ? 'Superadmin' : `${session.user.role} · ${session.account.name}`}
           </div>
         </div>
+        <Link
+          to="/security"
+          onClick={onNavigate}
+          className="flex w-full items-center gap-2 rounded-md px-3 py-2 text-sm text-muted-fg hover:bg-muted hover:text-fg"
+        >
+          <ShieldCheck className="h-4 w-4" aria-hidden />
+          Security
+        </Link>
         <button
           type="button"
           onClick={onLogout}

@@ -21,6 +21,7 @@ const schema = z.object({
     .refine((s) => s === '' || (s.length >= 3 && s.length <= 32), 'Slug must be 3 to 32 characters')
     .refine((s) => s === '' || /^[a-z0-9-]+$/.test(s), 'Slug may only contain lowercase letters, digits and hyphens'),
   verification: z.enum(['default', 'required', 'not_required']),
+  adminMfa: z.boolean(),
 });
 type Values = z.infer<typeof schema>;
 
@@ -28,7 +29,7 @@ interface Props {
   open: boolean;
   onClose: () => void;
   /** Edit this account; create a new one when absent. */
-  account?: Pick<AccountDetail, 'id' | 'name' | 'slug' | 'require_email_verification'>;
+  account?: Pick<AccountDetail, 'id' | 'name' | 'slug' | 'require_email_verification' | 'require_admin_mfa'>;
   onCreated?: (account: AccountDetail) => void;
 }
 
@@ -40,26 +41,31 @@ export function AccountFormDialog({ open, onClose, account, onCreated }: Props) 
   const accounts = useAccountOptions(open && !!account);
   const serverDefault = serverDefaultFrom(accounts.data?.items);
   const [formError, setFormError] = useState('');
-  const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: { name: '', slug: '', verification: 'default' } });
+  const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: { name: '', slug: '', verification: 'default', adminMfa: false } });
   const { errors, isDirty } = form.formState;
 
   useEffect(() => {
     if (open) {
-      form.reset({ name: account?.name ?? '', slug: account?.slug ?? '', verification: toChoice(account?.require_email_verification) });
+      form.reset({
+        name: account?.name ?? '',
+        slug: account?.slug ?? '',
+        verification: toChoice(account?.require_email_verification),
+        adminMfa: account?.require_admin_mfa === true,
+      });
       setFormError('');
     }
   }, [open, account, form]);
 
   const close = useGuardedClose(isDirty, onClose);
 
-  const onSubmit = form.handleSubmit(async ({ name, slug, verification }) => {
+  const onSubmit = form.handleSubmit(async ({ name, slug, verification, adminMfa }) => {
     setFormError('');
     try {
       if (account) {
         const require = fromChoice(verification);
-        await update.mutateAsync({ id: account.id, name, require_email_verification: require });
+        await update.mutateAsync({ id: account.id, name, require_email_verification: require, require_admin_mfa: adminMfa });
         const renamed = name !== account.name;
-        if (require !== (account.require_email_verification ?? null) || !renamed) toast.success(`Account ${name} saved`);
+        if (require !== (account.require_email_verification ?? null) || adminMfa !== (account.require_admin_mfa === true) || !renamed) toast.success(`Account ${name} saved`);
         else toast.success(`Account renamed to “${name}”`);
       } else {
         const created = await create.mutateAsync({ name, slug: slug || undefined });
@@ -115,6 +121,15 @@ export function AccountFormDialog({ open, onClose, account, onCreated }: Props) 
               <option value="not_required">Not required</option>
             </Select>
           </FormField>
+        )}
+        {account && (
+          <label className="flex items-start gap-2 text-sm" htmlFor="account-admin-mfa">
+            <input id="account-admin-mfa" type="checkbox" className="mt-0.5" {...form.register('adminMfa')} />
+            <span>
+              Require two-factor authentication for admins
+              <span className="block text-xs text-muted-fg">Admins without it set it up at their next sign-in.</span>
+            </span>
+          </label>
         )}
       </form>
     </Dialog>

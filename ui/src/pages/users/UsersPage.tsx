@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { KeyRound, MailCheck, MoreHorizontal, Pencil, Plus, Send, UserCheck, UserRoundCog, UserX } from 'lucide-react';
+import { KeyRound, MailCheck, MoreHorizontal, Pencil, Plus, Send, ShieldOff, UserCheck, UserRoundCog, UserX } from 'lucide-react';
 import { useAccountOptions } from '@/api/accounts';
+import { useResetUserTotp } from '@/api/totp';
 import {
   useCanImpersonate,
   useDeactivateUser,
@@ -58,6 +59,7 @@ export function UsersPage() {
   const update = useUpdateUser();
   const markVerified = useMarkVerified();
   const resendVerification = useResendVerification();
+  const resetTotp = useResetUserTotp();
   const confirm = useConfirm();
   const toast = useToast();
 
@@ -119,6 +121,22 @@ export function UsersPage() {
     try {
       await markVerified.mutateAsync(u.id);
       toast.success(`${u.email} marked as verified`);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+
+  const onResetTotp = async (u: User) => {
+    const ok = await confirm({
+      title: `Reset two-factor authentication of ${u.email}?`,
+      message: 'Their authenticator and recovery codes stop working; they sign in with their password alone until they set it up again.',
+      confirmLabel: 'Reset',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await resetTotp.mutateAsync(u.id);
+      toast.success(`Two-factor authentication of ${u.email} reset`);
     } catch (e) {
       toast.error(errorMessage(e));
     }
@@ -221,6 +239,13 @@ export function UsersPage() {
                         <div className="flex flex-wrap gap-1">
                           <Badge tone={u.is_active ? 'success' : 'danger'}>{u.is_active ? 'Active' : 'Inactive'}</Badge>
                           <VerifiedBadge user={u} />
+                          {u.totp_enabled && (
+                            <span data-testid="user-totp">
+                              <Badge tone="primary" title="Signs in with a TOTP code too">
+                                2FA
+                              </Badge>
+                            </span>
+                          )}
                         </div>
                       </Td>
                       <Td className="whitespace-nowrap text-muted-fg">{formatDateTime(u.created_at)}</Td>
@@ -253,6 +278,11 @@ export function UsersPage() {
                             {mayImpersonate(session, canImpersonate, u) && (
                               <DropdownItem onSelect={() => setImpersonating(u)}>
                                 <UserRoundCog className="h-3.5 w-3.5" /> Impersonate
+                              </DropdownItem>
+                            )}
+                            {u.totp_enabled && u.id !== session?.user.id && (
+                              <DropdownItem danger onSelect={() => void onResetTotp(u)}>
+                                <ShieldOff className="h-3.5 w-3.5" /> Reset two-factor
                               </DropdownItem>
                             )}
                             {u.is_active ? (

@@ -215,6 +215,15 @@ pub struct CallbackRequest {
     pub state: String,
 }
 
+/// The usual tokens and what the login created, or (the user has a second
+/// factor) the challenge to answer at `/auth/mfa/verify` first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CallbackReply {
+    Session(Box<CallbackResponse>),
+    Challenge(crate::auth::mfa::MfaChallenge),
+}
+
 /// The usual tokens, and what the login created.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallbackResponse {
@@ -235,13 +244,13 @@ fn invalid_state() -> ApiError {
 /// when the provider allows it).
 #[utoipa::path(post, path = "/auth/oauth/{provider}/callback", tag = "auth",
     request_body = CallbackRequest,
-    responses((status = 200, body = CallbackResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 200, body = CallbackReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn callback(
     State(state): State<AppState>,
     Path(provider_name): Path<String>,
     ApiJson(req): ApiJson<CallbackRequest>,
-) -> ApiResult<NoStore<Json<CallbackResponse>>> {
+) -> ApiResult<NoStore<Json<CallbackReply>>> {
     if req.code.is_empty() || req.code.len() > 2048 {
         return Err(ApiError::invalid(
             "code",
@@ -309,6 +318,15 @@ pub async fn callback(
             "Email not verified. Please check your email inbox.".into(),
         ));
     }
+    if let Some(purpose) = crate::auth::mfa::due(user, account) {
+        // The provider is the first factor only; the second is asked as after a password.
+        let key = crate::auth::lockout::key(&account.id, &user.email);
+        let token = crate::auth::mfa::issue(&mut tx, purpose, &user.id, &key).await?;
+        tx.commit().await?;
+        return Ok(NoStore(Json(CallbackReply::Challenge(
+            crate::auth::mfa::MfaChallenge::new(purpose, token),
+        ))));
+    }
     let now = crate::http::time::now();
     on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE users SET last_login = $2 WHERE id = $1"
@@ -330,9 +348,11 @@ pub async fn callback(
     event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id,
         "provider": provider_name, "new_user": signed.new_user, "new_account": signed.new_account});
     state.hooks.after(&state, event).await;
-    Ok(NoStore(Json(CallbackResponse {
-        auth: AuthResponse::new(tokens, account, user),
-        is_new_user: signed.new_user,
-        is_new_account: signed.new_account,
-    })))
+    Ok(NoStore(Json(CallbackReply::Session(Box::new(
+        CallbackResponse {
+            auth: AuthResponse::new(tokens, account, user),
+            is_new_user: signed.new_user,
+            is_new_account: signed.new_account,
+        },
+    )))))
 }
