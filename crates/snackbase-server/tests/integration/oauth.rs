@@ -598,9 +598,9 @@ both!(private_providers_are_refused_unless_allowed, |app| {
     assert_eq!(r.json["error"], "bad_gateway");
 });
 
-/// GitHub is OAuth2 without OpenID Connect: no ID token, the user comes from
-/// its REST API (a stand-in in tools/oidc-mock checks the client secret, the
-/// single-use code and the PKCE verifier, as GitHub does).
+// GitHub is OAuth2 without OpenID Connect: no ID token, the user comes from
+// its REST API (a stand-in in tools/oidc-mock checks the client secret, the
+// single-use code and the PKCE verifier, as GitHub does).
 both_config!(
     github_signs_in_by_its_user_id_and_primary_email,
     allow_private,

@@ -35,7 +35,7 @@ impl Rules {
             .next()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        if self.allowed_domains.iter().any(|d| *d == domain) {
+        if self.allowed_domains.contains(&domain) {
             Ok(())
         } else {
             Err(ApiError::forbidden(format!(
