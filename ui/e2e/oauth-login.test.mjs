@@ -4,6 +4,7 @@
 // "Continue with Acme SSO" (her verified address links to her user), and a
 // newcomer's first login joins Acme with the provider's default role. A
 // tampered callback (state not ours) is refused on the page before any request.
+// Ann's user lists the linked login (Users → Linked logins).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -65,6 +66,16 @@ describe('OAuth login', () => {
     const session = await page.evaluate(() => JSON.stringify(window.localStorage));
     assert.match(session, /ann@acme\.example\.com/);
     assert.equal((await mock.stats(provider)).token_requests, 1, 'one code exchange');
+    // Her user lists the linked login.
+    await page.goto(`${server.base}/admin/users`);
+    await page.getByRole('button', { name: 'Actions for ann@acme.example.com' }).click();
+    await page.getByRole('menuitem', { name: 'Linked logins' }).click();
+    const list = page.getByTestId('identities-list');
+    await list.waitFor();
+    assert.equal(await list.locator('li[data-provider="oidc"]').count(), 1);
+    assert.match(await list.innerText(), new RegExp(provider.issuer.replace(/[.:/]/g, '\\$&')));
+    await screenshot(page, 'oauth-linked-logins');
+    await page.keyboard.press('Escape');
   });
 
   test('a newcomer joins Acme on first login', async () => {

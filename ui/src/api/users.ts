@@ -113,3 +113,31 @@ export function useResendVerification() {
     mutationFn: (id: string) => api.post<LinkResponse>(`/users/${encodeURIComponent(id)}/resend-verification`, {}),
   });
 }
+
+/** An identity-provider login linked to a user (`GET /users/{id}/identities`). */
+export interface LinkedIdentity {
+  id: string;
+  provider_name: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  created_at: string;
+  last_login_at: string;
+}
+
+export function useUserIdentities(userId: string | undefined) {
+  return useQuery({
+    enabled: Boolean(userId),
+    queryKey: ['users', 'identities', userId],
+    queryFn: ({ signal }) => api.get<{ items: LinkedIdentity[] }>(`/users/${encodeURIComponent(userId ?? '')}/identities`, { signal }),
+  });
+}
+
+export function useUnlinkIdentity(userId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (identityId: string) =>
+      api.del<void>(`/users/${encodeURIComponent(userId)}/identities/${encodeURIComponent(identityId)}`),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['users', 'identities', userId] }),
+  });
+}

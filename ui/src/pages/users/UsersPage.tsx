@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { KeyRound, MailCheck, MoreHorizontal, Pencil, Plus, Send, ShieldOff, UserCheck, UserRoundCog, UserX } from 'lucide-react';
+import { KeyRound, Link2, MailCheck, MoreHorizontal, Pencil, Plus, Send, ShieldOff, UserCheck, UserRoundCog, UserX } from 'lucide-react';
 import { useAccountOptions } from '@/api/accounts';
 import { useResetUserTotp } from '@/api/totp';
 import {
@@ -29,6 +29,7 @@ import { EmptyState, ErrorState, Spinner } from '@/components/ui/states';
 import { Table, TableContainer, Td, Th } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { EmailLinkDialog, type EmailLink } from './EmailLinkDialog';
+import { IdentitiesDialog } from './IdentitiesDialog';
 import { ImpersonateDialog } from './ImpersonateDialog';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
 import { UserFormDialog } from './UserFormDialog';
@@ -51,6 +52,7 @@ export function UsersPage() {
   const [resetting, setResetting] = useState<User | null>(null);
   const [link, setLink] = useState<EmailLink | null>(null);
   const [impersonating, setImpersonating] = useState<User | null>(null);
+  const [linked, setLinked] = useState<User | null>(null);
   const accounts = useAccountOptions(superadmin);
   // Account admins may impersonate only when the server allows it.
   const canImpersonate = useCanImpersonate(session?.user.id, !superadmin && !session?.impersonation) || superadmin;
@@ -275,6 +277,9 @@ export function UsersPage() {
                                 <MailCheck className="h-3.5 w-3.5" /> Mark verified
                               </DropdownItem>
                             )}
+                            <DropdownItem onSelect={() => setLinked(u)}>
+                              <Link2 className="h-3.5 w-3.5" /> Linked logins
+                            </DropdownItem>
                             {mayImpersonate(session, canImpersonate, u) && (
                               <DropdownItem onSelect={() => setImpersonating(u)}>
                                 <UserRoundCog className="h-3.5 w-3.5" /> Impersonate
@@ -311,6 +316,7 @@ export function UsersPage() {
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} onLink={setLink} />
       <EmailLinkDialog link={link} onClose={() => setLink(null)} />
       <ImpersonateDialog user={impersonating} onClose={() => setImpersonating(null)} />
+      <IdentitiesDialog user={linked} onClose={() => setLinked(null)} />
     </div>
   );
 }
