@@ -85,14 +85,7 @@ pub async fn login(
         return Err(failed());
     }
     // Told only to whoever knows the password, so it reveals nothing more.
-    if !user.email_verified
-        && account.id != super::superadmin::SYSTEM_ACCOUNT
-        && account.requires_verification(state.config.auth_flows.require_email_verification)
-    {
-        return Err(ApiError::Unauthorized(
-            "Email not verified. Please check your email inbox.".into(),
-        ));
-    }
+    check_verified(&state, &account, &user)?;
     let mut tx = state.db.begin().await?;
     // With a second factor, the password only opens a challenge.
     if let Some(purpose) = mfa::due(&user, &account) {
@@ -106,13 +99,42 @@ pub async fn login(
     Ok(NoStore(Json(LoginResponse::Session(Box::new(response)))))
 }
 
+/// The 401 of a user whose account needs a verified address they lack
+/// (after a first factor: a password, an identity provider).
+pub(super) fn check_verified(
+    state: &AppState,
+    account: &accounts::AccountRow,
+    user: &users::UserRow,
+) -> ApiResult<()> {
+    if !user.email_verified
+        && account.id != super::superadmin::SYSTEM_ACCOUNT
+        && account.requires_verification(state.config.auth_flows.require_email_verification)
+    {
+        return Err(ApiError::Unauthorized(
+            "Email not verified. Please check your email inbox.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Completes a login whose every factor is checked, in `tx`: the last login
 /// time, the lockout cleared, a new session, then the `auth.login` hook.
 pub(super) async fn finish(
     state: &AppState,
+    tx: crate::db::Tx,
+    user: &users::UserRow,
+    lockout_key: &str,
+) -> ApiResult<AuthResponse> {
+    finish_with(state, tx, user, lockout_key, serde_json::Map::new()).await
+}
+
+/// [`finish`], with `extra` fields in the `auth.login` hook's data.
+pub(super) async fn finish_with(
+    state: &AppState,
     mut tx: crate::db::Tx,
     user: &users::UserRow,
     lockout_key: &str,
+    extra: serde_json::Map<String, serde_json::Value>,
 ) -> ApiResult<AuthResponse> {
     let account = accounts::find_by_id(&mut tx, &user.account_id)
         .await?
@@ -134,7 +156,12 @@ pub(super) async fn finish(
         Some(&account.id),
         Some(&user.id),
     );
-    event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id});
+    let mut data =
+        serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id});
+    if let Some(fields) = data.as_object_mut() {
+        fields.extend(extra);
+    }
+    event.data = data;
     state.hooks.after(state, event).await;
     Ok(AuthResponse::new(tokens, &account, user))
 }

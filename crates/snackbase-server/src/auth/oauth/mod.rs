@@ -22,13 +22,12 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{sessions, AuthResponse};
+use super::AuthResponse;
 use crate::accounts::model as accounts;
 use crate::app::AppState;
 use crate::auth::superadmin::SYSTEM_ACCOUNT;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, NoStore};
-use crate::on_tx;
 
 pub use provider::Discovery;
 
@@ -310,47 +309,35 @@ pub async fn callback(
     )
     .await?;
     let (account, user) = (&signed.account, &signed.user);
-    if !user.email_verified
-        && account.requires_verification(state.config.auth_flows.require_email_verification)
-    {
+    if let Err(unverified) = crate::auth::login::check_verified(&state, account, user) {
+        // The user a first login made stays; they verify, then sign in.
         tx.commit().await?;
-        return Err(ApiError::Unauthorized(
-            "Email not verified. Please check your email inbox.".into(),
-        ));
+        return Err(unverified);
     }
+    // The provider is the first factor only; the second is asked as after a password.
+    let key = crate::auth::lockout::key(&account.id, &user.email);
     if let Some(purpose) = crate::auth::mfa::due(user, account) {
-        // The provider is the first factor only; the second is asked as after a password.
-        let key = crate::auth::lockout::key(&account.id, &user.email);
         let token = crate::auth::mfa::issue(&mut tx, purpose, &user.id, &key).await?;
         tx.commit().await?;
         return Ok(NoStore(Json(CallbackReply::Challenge(
             crate::auth::mfa::MfaChallenge::new(purpose, token),
         ))));
     }
-    let now = crate::http::time::now();
-    on_tx!(&mut tx, |c| sqlx::query(
-        "UPDATE users SET last_login = $2 WHERE id = $1"
-    )
-    .bind(&user.id)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    let tokens = sessions::start(&mut tx, &state.tokens, user).await?;
-    tx.commit().await?;
     tracing::info!(account_id = %account.id, user_id = %user.id, provider = %provider_name,
         new_user = signed.new_user, new_account = signed.new_account, "signed in through an identity provider");
-    let mut event = crate::hooks::HookEvent::by(
-        crate::hooks::Event::AuthLogin,
-        Some(&account.id),
-        Some(&user.id),
-    );
-    event.data = serde_json::json!({"id": user.id, "email": user.email, "account_id": account.id,
-        "provider": provider_name, "new_user": signed.new_user, "new_account": signed.new_account});
-    state.hooks.after(&state, event).await;
+    let extra = serde_json::json!({"provider": provider_name, "new_user": signed.new_user,
+        "new_account": signed.new_account});
+    let auth = crate::auth::login::finish_with(
+        &state,
+        tx,
+        user,
+        &key,
+        extra.as_object().cloned().unwrap_or_default(),
+    )
+    .await?;
     Ok(NoStore(Json(CallbackReply::Session(Box::new(
         CallbackResponse {
-            auth: AuthResponse::new(tokens, account, user),
+            auth,
             is_new_user: signed.new_user,
             is_new_account: signed.new_account,
         },

@@ -63,30 +63,23 @@ fn misconfigured(what: &str) -> ApiError {
     ApiError::bad_request(format!("The provider is not fully configured: {what}"))
 }
 
-/// How to reach provider `name` from its configuration values.
+/// How to reach provider `name` from its configuration values, as the
+/// catalogue completes them (`catalog::Provider::complete`: defaults, and the
+/// issuer it derives for Google and Microsoft).
 pub fn settings(name: &str, values: &Map<String, Value>) -> Result<Settings, ApiError> {
     let github = name == "github";
-    let issuer = match name {
-        "google" => "https://accounts.google.com".to_string(),
-        "github" => text(values, "base_url").unwrap_or_else(|| "https://github.com".into()),
-        "microsoft" => format!(
-            "https://login.microsoftonline.com/{}/v2.0",
-            text(values, "tenant").unwrap_or_else(|| "common".into())
-        ),
-        _ => text(values, "issuer_url").ok_or_else(|| misconfigured("issuer_url is missing"))?,
-    };
-    let scopes = text(values, "scopes").unwrap_or_else(|| {
-        if github {
-            "read:user user:email"
-        } else {
-            "openid email profile"
-        }
-        .into()
-    });
+    let issuer_key = if github { "base_url" } else { "issuer_url" };
+    let issuer = text(values, issuer_key)
+        .ok_or_else(|| misconfigured(&format!("{issuer_key} is missing")))?;
+    // GitHub has no scopes setting: it needs its user and their addresses.
+    let scopes = text(values, "scopes").unwrap_or_else(|| "read:user user:email".into());
     Ok(Settings {
         issuer: issuer.trim_end_matches('/').to_string(),
-        api_url: github
-            .then(|| text(values, "api_url").unwrap_or_else(|| "https://api.github.com".into())),
+        api_url: if github {
+            Some(text(values, "api_url").ok_or_else(|| misconfigured("api_url is missing"))?)
+        } else {
+            None
+        },
         client_id: text(values, "client_id")
             .ok_or_else(|| misconfigured("client_id is missing"))?,
         client_secret: text(values, "client_secret")
@@ -128,23 +121,33 @@ mod tests {
         v.as_object().cloned().unwrap()
     }
 
+    /// The values as the configuration store hands them to the flow.
+    fn completed(name: &str, v: Value) -> Map<String, Value> {
+        crate::configuration::catalog::provider(super::super::CATEGORY, name)
+            .unwrap()
+            .complete(map(v))
+    }
+
     #[test]
     fn presets_fix_the_issuer() {
-        let v = map(json!({"client_id": "c", "client_secret": "s", "issuer_url": "https://evil"}));
+        let v = json!({"client_id": "c", "client_secret": "s", "issuer_url": "https://evil"});
         assert_eq!(
-            settings("google", &v).unwrap().issuer,
+            settings("google", &completed("google", v)).unwrap().issuer,
             "https://accounts.google.com"
         );
-        let v = map(json!({"client_id": "c", "client_secret": "s", "tenant": "acme"}));
+        let v = json!({"client_id": "c", "client_secret": "s", "tenant": "acme"});
         assert_eq!(
-            settings("microsoft", &v).unwrap().issuer,
+            settings("microsoft", &completed("microsoft", v))
+                .unwrap()
+                .issuer,
             "https://login.microsoftonline.com/acme/v2.0"
         );
-        assert!(settings(
-            "oidc",
-            &map(json!({"client_id": "c", "client_secret": "s"}))
-        )
-        .is_err());
+        let v = json!({"client_id": "c", "client_secret": "s"});
+        assert!(settings("oidc", &completed("oidc", v)).is_err());
+        let v = json!({"client_id": "c", "client_secret": "s"});
+        let gh = settings("github", &completed("github", v)).unwrap();
+        assert_eq!(gh.issuer, "https://github.com");
+        assert_eq!(gh.api_url.as_deref(), Some("https://api.github.com"));
     }
 
     #[test]
