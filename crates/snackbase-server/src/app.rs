@@ -25,6 +25,8 @@ pub struct App {
     pub tokens: TokenKeys,
     /// Seals secrets kept in the database (see `sealed`).
     pub sealer: crate::sealed::Sealer,
+    /// Writes and signs the audit trail (see `audit`).
+    pub audit: crate::audit::Auditor,
     /// Identity providers' discovery documents and the client that calls them.
     pub oidc: crate::auth::oauth::Discovery,
     pub dummy_hash: DummyHash,
@@ -130,6 +132,7 @@ impl AppState {
             config.refresh_token_expire_days,
         );
         let sealer = crate::sealed::Sealer::new(secret.expose());
+        let audit = crate::audit::Auditor::new(secret.expose(), &config);
         let oidc = crate::auth::oauth::Discovery::new(config.oauth_allow_private_networks)?;
         let dummy_hash = DummyHash::generate()
             .await
@@ -162,6 +165,7 @@ impl AppState {
             db,
             tokens,
             sealer,
+            audit,
             oidc,
             dummy_hash,
             setup,

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod apikeys;
 mod app;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod cache;
@@ -77,6 +78,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(webhooks::router())
         .merge(dashboard::router())
         .merge(logs::router())
+        .merge(audit::router())
         .merge(realtime::router())
         .merge(files::router())
         .merge(setup::router());

@@ -51,6 +51,9 @@ enum Command {
     /// Export or import collection schemas as JSON.
     #[command(subcommand)]
     Collections(CollectionsCommand),
+    /// Verify the audit trail, or an export of it.
+    #[command(subcommand)]
+    Audit(crate::audit::AuditCommand),
 }
 
 #[derive(Subcommand)]
@@ -163,7 +166,7 @@ fn init_logging(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn connect(config: &Config) -> anyhow::Result<Db> {
+pub(crate) async fn connect(config: &Config) -> anyhow::Result<Db> {
     let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
     Db::connect(&url, &PoolSettings::default())
         .await
@@ -194,6 +197,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             create_superadmin(&config, email, password).await
         }
         Command::Collections(cmd) => collections(&config, cmd).await,
+        Command::Audit(cmd) => crate::audit::run(&config, cmd).await,
         Command::Info => {
             println!("SnackBase {}", env!("CARGO_PKG_VERSION"));
             for (name, value) in config.describe() {

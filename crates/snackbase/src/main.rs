@@ -1,5 +1,7 @@
-//! The `snackbase` command: `serve`, `migrate`, `create-superadmin`, `info`.
+//! The `snackbase` command: `serve`, `migrate`, `create-superadmin`, `info`,
+//! `collections`, `audit`.
 
+mod audit;
 mod cli;
 
 /// mimalloc returns freed memory to the system promptly and keeps no

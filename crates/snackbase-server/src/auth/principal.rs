@@ -152,6 +152,8 @@ pub struct Principal {
     /// An API key's collection scope: the collections it may reach (`None`:
     /// every collection).
     pub collections: Option<std::sync::Arc<[String]>>,
+    /// An electronic signature the request carries, checked (record writes).
+    pub signature: Option<std::sync::Arc<crate::audit::ESignature>>,
     superadmin: bool,
 }
 
@@ -180,6 +182,7 @@ impl Principal {
             method: Method::Token { session_id },
             impersonator: None,
             collections: None,
+            signature: None,
         }
     }
 
@@ -196,6 +199,7 @@ impl Principal {
             method: Method::Public,
             impersonator: None,
             collections: None,
+            signature: None,
             superadmin: false,
         }
     }
@@ -222,6 +226,7 @@ impl Principal {
             method: Method::ApiKey { key_id },
             impersonator: None,
             collections: None,
+            signature: None,
             superadmin: false,
         }
     }

@@ -57,6 +57,10 @@ pub struct Compiled {
     pub webhooks: HashMap<String, Vec<Subscription>>,
     /// The statements reading its records.
     pub sql: RecordSql,
+    /// What the audit trail records of its changes.
+    pub audit: crate::audit::settings::Policy,
+    /// Its fields as the audit trail sees them (PII masked).
+    pub audited_fields: Vec<crate::audit::record::AuditedField>,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +169,7 @@ async fn build(tx: &mut Tx) -> ApiResult<Catalog> {
     .fetch_all(conn)
     .await
     })?;
+    let mut audit = crate::audit::settings::load_all(tx).await?;
     let mut by_name = HashMap::with_capacity(all.len());
     for c in &all {
         let key = c.name.to_ascii_lowercase();
@@ -213,6 +218,15 @@ async fn build(tx: &mut Tx) -> ApiResult<Catalog> {
             back_refs,
             uniques,
             webhooks,
+            audit: audit.remove(&key).unwrap_or_default(),
+            audited_fields: c
+                .fields
+                .iter()
+                .map(|f| crate::audit::record::AuditedField {
+                    name: f.name.clone(),
+                    masked: f.pii,
+                })
+                .collect(),
         };
         by_name.insert(key, Arc::new(compiled));
     }

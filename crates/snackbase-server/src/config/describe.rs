@@ -227,6 +227,11 @@ impl Config {
                 "REQUEST_LOGS_ENABLED",
                 self.request_logs_enabled.to_string(),
             ),
+            ("AUDIT_ENABLED", self.audit_enabled.to_string()),
+            (
+                "AUDIT_CHECKPOINT_EVERY",
+                self.audit_checkpoint_every.to_string(),
+            ),
             (
                 "REQUEST_LOGS_RETENTION_DAYS",
                 self.request_logs_retention_days.to_string(),

@@ -104,6 +104,10 @@ pub struct Config {
     pub webhook_retry_base_ms: u64,
     /// Record API requests in the database (the admin UI's Logs page).
     pub request_logs_enabled: bool,
+    /// Write the audit trail (docs/audit.md).
+    pub audit_enabled: bool,
+    /// A signed checkpoint every this many entries of a chain.
+    pub audit_checkpoint_every: i64,
     /// Default days to keep request logs (0 keeps none); the UI may override it.
     pub request_logs_retention_days: i64,
     /// How often the request-log writer flushes a partial batch.
@@ -200,6 +204,8 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("WEBHOOK_MAX_ATTEMPTS", Some("8")),
     ("WEBHOOK_RETRY_BASE_MS", Some("1000")),
     ("REQUEST_LOGS_ENABLED", Some("true")),
+    ("AUDIT_ENABLED", Some("true")),
+    ("AUDIT_CHECKPOINT_EVERY", Some("1000")),
     ("REQUEST_LOGS_RETENTION_DAYS", Some("7")),
     ("REQUEST_LOGS_FLUSH_MS", Some("1000")),
     ("CHANGE_LOG_RETENTION_SECONDS", Some("3600")),
@@ -461,6 +467,13 @@ impl Config {
                 "must be between 10 and 3600000",
             ));
         }
+        let audit_checkpoint_every: i64 = s.parsed("AUDIT_CHECKPOINT_EVERY")?;
+        if !(1..=1_000_000).contains(&audit_checkpoint_every) {
+            return Err(ConfigError::new(
+                "SNACKBASE_AUDIT_CHECKPOINT_EVERY",
+                "must be between 1 and 1000000",
+            ));
+        }
         let request_logs_retention_days: i64 = s.parsed("REQUEST_LOGS_RETENTION_DAYS")?;
         if !(0..=3650).contains(&request_logs_retention_days) {
             return Err(ConfigError::new(
@@ -567,6 +580,8 @@ impl Config {
             webhook_max_attempts,
             webhook_retry_base_ms,
             request_logs_enabled: s.boolean("REQUEST_LOGS_ENABLED")?,
+            audit_enabled: s.boolean("AUDIT_ENABLED")?,
+            audit_checkpoint_every,
             request_logs_retention_days,
             change_log_retention: std::time::Duration::from_secs(change_log_retention),
             request_logs_flush_ms,

@@ -65,9 +65,14 @@ impl GroupCommit {
         F: for<'a> FnOnce(&'a mut Tx) -> Work<'a, T> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel::<ApiResult<T>>();
+        // The write runs on the committer's task: it keeps its request's origin.
+        let origin = super::origin::current();
         let job: Job = Box::new(move |tx| {
             Box::pin(async move {
-                let result = work(tx).await;
+                let result = match origin {
+                    Some(origin) => super::origin::scope(origin, work(tx)).await,
+                    None => work(tx).await,
+                };
                 let ok = result.is_ok();
                 let done: Done = Box::new(move |committed| {
                     let _ = answer.send(match committed {

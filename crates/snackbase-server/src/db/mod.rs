@@ -17,6 +17,7 @@ pub mod fast;
 pub mod feed;
 mod group_commit;
 pub mod limit;
+pub mod origin;
 pub mod statement;
 mod stats;
 mod types;

@@ -91,8 +91,25 @@ pub async fn observe(
     let method = req.method().clone();
     let path = crate::logs::redact::path(req.uri().path()).into_owned();
     let pending = logs.begin(&req);
+    let origin = std::sync::Arc::new(crate::db::origin::Origin {
+        request_id: Some(correlation_id.clone()),
+        ip: req
+            .extensions()
+            .get::<crate::ratelimit::ClientIp>()
+            .map(|c| c.0.to_string())
+            .or_else(|| {
+                req.extensions()
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+            }),
+        user_agent: req
+            .headers()
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect()),
+    });
 
-    let mut response = next.run(req).await;
+    let mut response = crate::db::origin::scope(origin, next.run(req)).await;
 
     if let Ok(value) = HeaderValue::from_str(&correlation_id) {
         response

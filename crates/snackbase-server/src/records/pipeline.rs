@@ -73,6 +73,21 @@ pub async fn respond(
     Ok(record)
 }
 
+/// Whether changes of `c` are recorded in the audit trail (then a write is
+/// never the transaction's only statement).
+fn audited(state: &AppState, c: &Compiled) -> bool {
+    state.audit.enabled && c.audit.enabled
+}
+
+/// Refuses a write to a collection that requires an electronic signature
+/// when the request carries none (checked before anything is written).
+fn require_signature(caller: &Principal, c: &Compiled) -> ApiResult<()> {
+    if c.audit.require_signature && caller.signature.is_none() {
+        return Err(crate::audit::record::signature_required(&c.name));
+    }
+    Ok(())
+}
+
 /// Logs a change and queues its webhook deliveries, in the write's
 /// transaction. A webhook receives the record as the caller who made the
 /// change may read it (as the response shows it).
@@ -93,6 +108,9 @@ async fn emit(
     else {
         return Ok(None);
     };
+    if let Some(event) = crate::audit::record::event(&change, &c.audited_fields, &c.audit, caller) {
+        crate::audit::append(&state.audit, tx, event).await?;
+    }
     let record = change.after.as_ref().or(change.before.as_ref());
     if let (true, Some(record)) = (crate::webhooks::outbox::listened(c, &change), record) {
         let shown = respond(state, tx, caller, c, record.clone()).await?;
@@ -141,6 +159,7 @@ async fn insert(
     confirm: Option<i64>,
 ) -> ApiResult<Option<Map<String, Value>>> {
     let create = access::require(state, tx, caller, c, Operation::Create).await?;
+    require_signature(caller, c)?;
     let resolved = crate::files::record::apply_modifiers(c, None, body)?;
     let body = &*resolved;
     create.check_writable(body, Operation::Create)?;
@@ -166,6 +185,7 @@ async fn insert(
     if c.subscriptions(&caller.account_id, Operation::Create)
         .next()
         .is_none()
+        && !audited(state, c)
     {
         tx.last_write();
     }
@@ -290,6 +310,7 @@ pub async fn update(
         let (previous, version) = found.ok_or_else(write::record_not_found)?;
         let read = access::optional(state, tx, caller, c, Operation::Read).await?;
         let update = may_change(state, tx, caller, c, &previous, read, Operation::Update).await?;
+        require_signature(caller, c)?;
         // `field+` / `field-` apply to the row as this write reads it.
         let resolved = crate::files::record::apply_modifiers(c, Some(&previous), body)?;
         let body = &*resolved;
@@ -315,6 +336,7 @@ pub async fn update(
         if c.subscriptions(&caller.account_id, Operation::Update)
             .next()
             .is_none()
+            && !audited(state, c)
         {
             tx.last_write();
         }
@@ -363,6 +385,7 @@ pub async fn delete(
     let mut afters = Vec::with_capacity(ids.len());
     for id in ids {
         let (previous, _) = load_for(state, tx, caller, c, id, Operation::Delete).await?;
+        require_signature(caller, c)?;
         let mut before = event(Event::RecordBeforeDelete, caller, c);
         before.previous = Some(previous.clone());
         state.hooks.before(state, before).await?;

@@ -35,24 +35,35 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if !parts.headers.contains_key(AUTHORIZATION) && !parts.headers.contains_key("x-api-key") {
-            return public_caller(parts, state).await;
+        let mut caller = caller(parts, state).await?;
+        if let Some(signature) =
+            crate::audit::record::from_headers(state, &parts.headers, &caller).await?
+        {
+            caller.signature = Some(std::sync::Arc::new(signature));
         }
-        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
-        match named_account(parts, &["account_id"]) {
-            None => Ok(user),
-            Some(a) if a == user.account_id => Ok(user),
-            Some(a) if user.is_superadmin() => {
-                let mut tx = state.db.begin_read().await?;
-                let account = crate::accounts::model::find_by_id(&mut tx, &a.to_ascii_uppercase())
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(format!("Account '{a}' not found")))?;
-                Ok(user.acting_in(account.id, account.slug))
-            }
-            Some(_) => Err(ApiError::forbidden(
-                "Only the superadmin may act in another account",
-            )),
+        Ok(caller)
+    }
+}
+
+/// The caller of a record route, before any signature is checked.
+async fn caller(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
+    if !parts.headers.contains_key(AUTHORIZATION) && !parts.headers.contains_key("x-api-key") {
+        return public_caller(parts, state).await;
+    }
+    let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
+    match named_account(parts, &["account_id"]) {
+        None => Ok(user),
+        Some(a) if a == user.account_id => Ok(user),
+        Some(a) if user.is_superadmin() => {
+            let mut tx = state.db.begin_read().await?;
+            let account = crate::accounts::model::find_by_id(&mut tx, &a.to_ascii_uppercase())
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("Account '{a}' not found")))?;
+            Ok(user.acting_in(account.id, account.slug))
         }
+        Some(_) => Err(ApiError::forbidden(
+            "Only the superadmin may act in another account",
+        )),
     }
 }
 
@@ -60,6 +71,12 @@ impl FromRequestParts<AppState> for Principal {
 /// [`crate::auth::extract::cached_user`]: the returned generation must be
 /// confirmed before answering); `None` when anything needs the database.
 pub fn cached(parts: &Parts, state: &AppState) -> Option<(AuthUser, u64)> {
+    if parts
+        .headers
+        .contains_key(crate::audit::record::PASSWORD_HEADER)
+    {
+        return None;
+    }
     let (user, generation) = crate::auth::extract::cached_user(parts, state)?;
     if named_account(parts, &["account_id"]).is_some_and(|named| named != user.account_id) {
         return None;

@@ -1,0 +1,236 @@
+//! The hash chain and its signatures.
+//!
+//! An entry's `checksum` is the SHA-256 (hex) of the previous entry's
+//! checksum, a newline, and the entry's canonical content: a JSON array of
+//! its fields in a fixed order (see [`Content::canonical`]). The first entry
+//! of a chain follows [`GENESIS`]. The head of each chain and every
+//! checkpoint are signed with an ed25519 key derived from the server's secret
+//! key; verifying needs only the public key.
+
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What the first entry of a chain follows.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The chain of system events (not of one account).
+pub const SYSTEM_CHAIN: &str = "system";
+
+/// The chain an account's entries go to (`None`: the system chain).
+pub fn chain_of(account_id: Option<&str>) -> String {
+    match account_id {
+        Some(a) => format!("account:{a}"),
+        None => SYSTEM_CHAIN.to_string(),
+    }
+}
+
+/// The hashed content of an entry: everything but its row id and checksums.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    pub chain: String,
+    pub sequence: i64,
+    pub account_id: Option<String>,
+    pub operation: String,
+    pub table_name: String,
+    pub record_id: String,
+    pub column_name: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+    pub user_name: Option<String>,
+    pub es_username: Option<String>,
+    pub es_reason: Option<String>,
+    pub es_timestamp: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub occurred_at: String,
+    /// JSON text, as stored.
+    pub extra_metadata: Option<String>,
+}
+
+impl Content {
+    /// The canonical form: a JSON array of the fields in declaration order.
+    pub fn canonical(&self) -> String {
+        serde_json::json!([
+            self.chain,
+            self.sequence,
+            self.account_id,
+            self.operation,
+            self.table_name,
+            self.record_id,
+            self.column_name,
+            self.old_value,
+            self.new_value,
+            self.user_id,
+            self.user_email,
+            self.user_name,
+            self.es_username,
+            self.es_reason,
+            self.es_timestamp,
+            self.ip_address,
+            self.user_agent,
+            self.request_id,
+            self.occurred_at,
+            self.extra_metadata,
+        ])
+        .to_string()
+    }
+
+    /// The checksum of this content following `previous`.
+    pub fn checksum(&self, previous: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(previous.as_bytes());
+        h.update(b"\n");
+        h.update(self.canonical().as_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
+/// What a chain's head signature covers.
+pub fn head_message(chain: &str, sequence: i64, hash: &str) -> String {
+    format!("snackbase-audit-head\n{chain}\n{sequence}\n{hash}")
+}
+
+/// What a checkpoint's signature covers (the previous one's signature too).
+pub fn checkpoint_message(
+    chain: &str,
+    sequence: i64,
+    head_hash: &str,
+    created_at: &str,
+    previous_signature: &str,
+) -> String {
+    format!("snackbase-audit-checkpoint\n{chain}\n{sequence}\n{head_hash}\n{created_at}\n{previous_signature}")
+}
+
+/// What an export's signature covers: how many entries, when, and the
+/// digest of their checksums (see `export`).
+pub fn export_message(count: u64, generated_at: &str, digest: &str) -> String {
+    format!("snackbase-audit-export\n{count}\n{generated_at}\n{digest}")
+}
+
+/// The signing key, derived from the secret key (HKDF-SHA256), so every
+/// node that shares the secret key signs alike and nothing else is kept.
+#[derive(Clone)]
+pub struct Signer {
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("public_key", &self.public_key_hex())
+            .finish()
+    }
+}
+
+impl Signer {
+    pub fn new(secret_key: &str) -> Self {
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(b"snackbase audit signing"), secret_key.as_bytes());
+        let mut seed = [0u8; 32];
+        hk.expand(b"ed25519 v1", &mut seed)
+            .expect("32 bytes is a valid HKDF-SHA256 length");
+        Self {
+            key: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// The signature of `message`, hex.
+    pub fn sign(&self, message: &str) -> String {
+        hex::encode(self.key.sign(message.as_bytes()).to_bytes())
+    }
+
+    pub fn verifier(&self) -> Verifier {
+        Verifier {
+            key: self.key.verifying_key(),
+        }
+    }
+
+    pub fn public_key_hex(&self) -> String {
+        hex::encode(self.key.verifying_key().to_bytes())
+    }
+}
+
+/// Checks signatures with a public key only.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    key: VerifyingKey,
+}
+
+impl Verifier {
+    /// A public key in hex (64 characters).
+    pub fn from_hex(public_key: &str) -> Option<Self> {
+        let bytes: [u8; 32] = hex::decode(public_key.trim()).ok()?.try_into().ok()?;
+        VerifyingKey::from_bytes(&bytes)
+            .ok()
+            .map(|key| Self { key })
+    }
+
+    pub fn verify(&self, message: &str, signature_hex: &str) -> bool {
+        let Some(bytes) = hex::decode(signature_hex)
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        else {
+            return false;
+        };
+        self.key
+            .verify_strict(message.as_bytes(), &Signature::from_bytes(&bytes))
+            .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_chain_and_change_with_any_field() {
+        let mut c = Content {
+            chain: chain_of(Some("a1")),
+            sequence: 1,
+            operation: "CREATE".into(),
+            table_name: "posts".into(),
+            record_id: "r1".into(),
+            occurred_at: "2026-01-01T00:00:00.000000Z".into(),
+            ..Default::default()
+        };
+        let first = c.checksum(GENESIS);
+        assert_eq!(first.len(), 64);
+        assert_eq!(first, c.checksum(GENESIS), "deterministic");
+        assert_ne!(first, c.checksum(&first), "depends on the previous hash");
+        c.new_value = Some("x".into());
+        assert_ne!(first, c.checksum(GENESIS), "depends on the content");
+        // A value moved between adjacent fields changes the hash.
+        let a = Content {
+            old_value: Some("ab".into()),
+            ..c.clone()
+        };
+        let b = Content {
+            old_value: Some("a".into()),
+            new_value: Some("bx".into()),
+            ..c.clone()
+        };
+        assert_ne!(a.checksum(GENESIS), b.checksum(GENESIS));
+    }
+
+    #[test]
+    fn signatures_verify_with_the_public_key_only() {
+        let s = Signer::new("secret one");
+        let v = Verifier::from_hex(&s.public_key_hex()).unwrap();
+        let sig = s.sign("hello");
+        assert!(v.verify("hello", &sig));
+        assert!(!v.verify("hellO", &sig));
+        assert!(!v.verify("hello", "00"));
+        let other = Signer::new("secret two");
+        assert_ne!(other.public_key_hex(), s.public_key_hex());
+        assert!(!Verifier::from_hex(&other.public_key_hex())
+            .unwrap()
+            .verify("hello", &sig));
+        assert_eq!(
+            Signer::new("secret one").public_key_hex(),
+            s.public_key_hex()
+        );
+    }
+}
