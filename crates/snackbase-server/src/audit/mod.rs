@@ -142,3 +142,17 @@ pub fn signer_for(config: &crate::config::Config) -> anyhow::Result<chain::Signe
     })?;
     Ok(chain::Signer::new(key.trim()))
 }
+
+/// The newest `limit` entries of every account (the superadmin's dashboard).
+pub async fn recent(
+    state: &AppState,
+    limit: i64,
+) -> crate::error::ApiResult<Vec<query::AuditLog>> {
+    let mut statement = crate::db::statement::Statement::new(&format!(
+        "SELECT {} FROM audit_log ORDER BY id DESC LIMIT ",
+        query::COLUMNS
+    ));
+    statement.bind(crate::db::values::Param::Int(limit));
+    let rows = handlers::fetch(state, &statement).await?;
+    Ok(rows.into_iter().map(query::AuditLog::from).collect())
+}

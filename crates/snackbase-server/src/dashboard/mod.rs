@@ -42,15 +42,6 @@ pub struct SystemHealth {
     pub storage_usage_mb: f64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditLogItem {
-    pub id: String,
-    pub operation: String,
-    pub table_name: String,
-    pub user_email: String,
-    pub occurred_at: String,
-}
-
 /// New accounts and users in the period before the chosen range.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PreviousPeriod {
@@ -83,8 +74,8 @@ pub struct DashboardStats {
     pub recent_registrations: Vec<RecentRegistration>,
     pub system_health: SystemHealth,
     pub active_sessions: i64,
-    /// Filled once the audit trail exists.
-    pub recent_audit_logs: Vec<AuditLogItem>,
+    /// The 10 newest audit entries (every account).
+    pub recent_audit_logs: Vec<crate::audit::query::AuditLog>,
 }
 
 fn dir_size(path: &Path) -> u64 {
@@ -238,6 +229,6 @@ pub async fn dashboard_stats(
             storage_usage_mb: ((bytes as f64 / 1_048_576.0) * 100.0).round() / 100.0,
         },
         active_sessions,
-        recent_audit_logs: Vec::new(),
+        recent_audit_logs: crate::audit::recent(&state, 10).await?,
     }))
 }

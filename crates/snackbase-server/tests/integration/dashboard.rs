@@ -18,7 +18,8 @@ both!(dashboard_counts, |app| {
     assert_eq!(stats["total_collections"], 0);
     assert_eq!(stats["total_records"], 0);
     assert_eq!(stats["active_sessions"], 3);
-    assert_eq!(stats["recent_audit_logs"], json!([]));
+    // Sign-ups and logins may be recorded; at most the 10 newest are shown.
+    assert!(stats["recent_audit_logs"].as_array().unwrap().len() <= 10);
     assert_eq!(stats["system_health"]["database_status"], "connected");
     assert!(stats["system_health"]["storage_usage_mb"].is_number());
     let recent = stats["recent_registrations"].as_array().unwrap();

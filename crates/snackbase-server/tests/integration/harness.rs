@@ -536,6 +536,30 @@ impl TestApp {
         }
     }
 
+    /// [`TestApp::exec_elsewhere`] that reports a refused statement instead
+    /// of panicking: the rows it changed, or the database's error.
+    pub async fn try_exec_elsewhere(&self, sql: &str) -> Result<u64, String> {
+        use sqlx::Connection as _;
+        match &self.pg_schema {
+            None => {
+                let path = self._dir.path().join("snackbase.db");
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("a second SQLite connection");
+                let done = sqlx::query(sql).execute(&mut conn).await;
+                conn.close().await.ok();
+                done.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+            }
+            Some(_) => {
+                let mut conn = self.pg_connection().await;
+                let done = sqlx::query(sql).execute(&mut conn).await;
+                conn.close().await.ok();
+                done.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// A connection of its own to the test's PostgreSQL schema (another
     /// process's, for transactions the server does not see coming).
     pub async fn pg_connection(&self) -> sqlx::PgConnection {

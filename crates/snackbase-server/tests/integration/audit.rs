@@ -1,0 +1,469 @@
+//! The audit trail: record changes recorded in their own transaction (and
+//! nothing of a rolled-back one), who sees what, electronic signatures,
+//! signed exports verified offline, and a randomized tamper suite that
+//! `audit verify` must catch every time.
+
+use serde_json::{json, Value};
+use snackbase_server::audit::{chain, offline, verify};
+
+use crate::collections::posts_schema;
+use crate::harness::*;
+use crate::{both, both_config};
+
+async fn entries(app: &TestApp, token: &str, query: &str) -> Value {
+    app.get(&format!("/api/v1/audit-logs?{query}"), Some(token))
+        .await
+        .expect(200)
+        .clone()
+}
+
+fn items(list: &Value) -> Vec<Value> {
+    list["items"].as_array().cloned().unwrap_or_default()
+}
+
+async fn report(app: &TestApp) -> verify::Report {
+    verify::verify(&app.state.db, &app.state.audit.signer.verifier(), None)
+        .await
+        .expect("verify runs")
+}
+
+both!(record_changes_are_recorded_column_by_column, |app| {
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201);
+    let (a, _) = app.alpha_and_beta().await;
+    let t = Some(a.as_str());
+    let post = app
+        .post("/api/v1/records/posts", t, json!({"title": "one", "views": 3}))
+        .await
+        .expect(201)
+        .clone();
+    let id = post["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/records/posts/{id}");
+    app.patch(&path, t, json!({"title": "two"})).await.expect(200);
+    app.delete(&path, t).await.expect(204);
+
+    let q = format!("table_name=posts&record_id={id}&sort_by=id&sort_order=asc");
+    let list = entries(&app, &sa, &q).await;
+    assert_eq!(list["audit_logging_enabled"], true);
+    let all = items(&list);
+    let ops: Vec<(String, String)> = all
+        .iter()
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap().to_string(),
+                e["column_name"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    // The create names each field with a value (views has its default 3),
+    // the update only the changed field, the delete each field it removed.
+    assert!(ops.contains(&("CREATE".into(), "title".into())), "{ops:?}");
+    assert!(ops.contains(&("CREATE".into(), "views".into())), "{ops:?}");
+    let updates: Vec<&Value> = all.iter().filter(|e| e["operation"] == "UPDATE").collect();
+    assert_eq!(updates.len(), 1, "{ops:?}");
+    assert_eq!(updates[0]["column_name"], "title");
+    assert_eq!(updates[0]["old_value"], "one");
+    assert_eq!(updates[0]["new_value"], "two");
+    let deletes: Vec<&Value> = all.iter().filter(|e| e["operation"] == "DELETE").collect();
+    assert!(deletes.iter().any(|e| e["column_name"] == "title" && e["old_value"] == "two" && e["new_value"].is_null()));
+    for e in &all {
+        assert_eq!(e["account_id"], post["account_id"]);
+        assert_eq!(e["user_email"], "a@example.com");
+        assert!(e["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{e}");
+        assert_eq!(e["ip_address"], "127.0.0.1");
+        assert_eq!(e["checksum"].as_str().unwrap().len(), 64);
+        assert_eq!(e["extra_metadata"]["role"], "admin");
+        assert!(e["extra_metadata"]["change_seq"].is_i64());
+    }
+    // The entries of one change share its change sequence and request.
+    let creates: Vec<&Value> = all.iter().filter(|e| e["operation"] == "CREATE").collect();
+    assert!(creates.windows(2).all(|w| w[0]["extra_metadata"]["change_seq"] == w[1]["extra_metadata"]["change_seq"]
+        && w[0]["request_id"] == w[1]["request_id"]));
+    // One entry by id; a filter that matches nothing.
+    let one = app
+        .get(&format!("/api/v1/audit-logs/{}", all[0]["id"]), Some(&sa))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(one, all[0]);
+    assert_eq!(entries(&app, &sa, "table_name=posts&operation=nothing").await["total"], 0);
+    // The dashboard shows the newest entries: the delete's.
+    let stats = app.get("/api/v1/dashboard/stats", Some(&sa)).await.expect(200).clone();
+    let recent = stats["recent_audit_logs"].as_array().unwrap();
+    assert!(!recent.is_empty() && recent.len() <= 10);
+    assert_eq!(recent[0]["operation"], "DELETE");
+    assert_eq!(recent[0]["record_id"], id.as_str());
+    let r = report(&app).await;
+    assert!(r.ok, "{r:?}");
+});
+
+both!(a_rolled_back_write_leaves_no_entry, |app| {
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201);
+    let (a, _) = app.alpha_and_beta().await;
+    let t = Some(a.as_str());
+    app.post("/api/v1/records/posts", t, json!({"title": "kept"}))
+        .await
+        .expect(201);
+    let before = app.count("audit_log").await;
+    // The first item is written (and audited) before the second fails:
+    // the batch's transaction rolls both back.
+    app.post(
+        "/api/v1/records/posts/batch",
+        t,
+        json!({"records": [{"title": "gone"}, {"views": -5}]}),
+    )
+    .await
+    .expect(422);
+    app.post("/api/v1/records/posts", t, json!({"views": -1}))
+        .await
+        .expect(422);
+    assert_eq!(app.count("audit_log").await, before, "no entry of a rolled-back change");
+    let r = report(&app).await;
+    assert!(r.ok, "the chain continues unbroken: {r:?}");
+    // A committed batch is recorded in full.
+    app.post(
+        "/api/v1/records/posts/batch",
+        t,
+        json!({"records": [{"title": "b1"}, {"title": "b2"}]}),
+    )
+    .await
+    .expect(201);
+    let list = entries(&app, &sa, "table_name=posts&operation=CREATE&limit=500").await;
+    let all = items(&list);
+    let titles: Vec<&str> = all
+        .iter()
+        .filter(|e| e["column_name"] == "title")
+        .filter_map(|e| e["new_value"].as_str())
+        .collect();
+    assert!(titles.contains(&"b1") && titles.contains(&"b2") && !titles.contains(&"gone"));
+    assert!(report(&app).await.ok);
+});
+
+both!(accounts_see_only_their_own_trail, |app| {
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201);
+    let (a, b) = app.alpha_and_beta().await;
+    app.post("/api/v1/records/posts", Some(&a), json!({"title": "alpha secret"}))
+        .await
+        .expect(201);
+    app.post("/api/v1/records/posts", Some(&b), json!({"title": "beta"}))
+        .await
+        .expect(201);
+    let mine = entries(&app, &b, "table_name=posts").await;
+    assert!(!items(&mine).is_empty());
+    assert!(items(&mine).iter().all(|e| e["account_id"] == "AA0002"));
+    assert!(!mine.to_string().contains("alpha secret"));
+    // Naming another account, by any case, is refused.
+    for q in ["account_id=AA0001", "account_id=aa0001", "account_id=system"] {
+        app.get(&format!("/api/v1/audit-logs?{q}"), Some(&b))
+            .await
+            .expect_error(403, "forbidden");
+    }
+    let alpha = entries(&app, &a, "table_name=posts").await;
+    let alpha_id = items(&alpha)[0]["id"].clone();
+    app.get(&format!("/api/v1/audit-logs/{alpha_id}"), Some(&b))
+        .await
+        .expect_error(404, "not_found");
+    // Filters cannot smuggle SQL.
+    let hostile = entries(&app, &b, "table_name=posts'%20OR%201=1--&record_id=x'%20OR%20'1'='1").await;
+    assert_eq!(hostile["total"], 0);
+    let text = app
+        .get("/api/v1/audit-logs/export?format=csv&account_id=AA0002", Some(&b))
+        .await;
+    assert!(!text.text.contains("alpha secret"));
+    // Exports and verification follow the same rule.
+    app.get("/api/v1/audit-logs/export?account_id=AA0001", Some(&b))
+        .await
+        .expect_error(403, "forbidden");
+    let v = app.get("/api/v1/audit-logs/verify", Some(&b)).await.expect(200).clone();
+    assert!(v["chains"].as_array().unwrap().iter().all(|c| c["chain"] == "account:AA0002"));
+    // A user who is not an admin, and the public, see nothing.
+    let inv = app.invitation_token(&sa, "u@example.com").await;
+    let user = app
+        .post("/api/v1/invitations/accept", None, json!({"token": inv, "password": PASSWORD}))
+        .await;
+    if let Some(token) = user.json["token"].as_str() {
+        app.get("/api/v1/audit-logs", Some(token))
+            .await
+            .expect_error(403, "forbidden");
+    }
+    app.get("/api/v1/audit-logs", None).await.expect(401);
+    // Bad paging and sorting are 422s.
+    for q in ["limit=0", "limit=501", "skip=-1", "sort_by=checksum", "sort_order=up", "from_date=yesterday"] {
+        app.get(&format!("/api/v1/audit-logs?{q}"), Some(&sa))
+            .await
+            .expect_error(422, "validation_error");
+    }
+});
+
+both!(signed_changes_need_the_password_and_a_reason, |app| {
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201);
+    let (a, _) = app.alpha_and_beta().await;
+    app.put(
+        "/api/v1/audit-logs/settings/posts",
+        Some(&sa),
+        json!({"enabled": true, "excluded_fields": ["views"], "require_signature": true}),
+    )
+    .await
+    .expect(200);
+    app.put(
+        "/api/v1/audit-logs/settings/posts",
+        Some(&a),
+        json!({"enabled": false, "excluded_fields": [], "require_signature": false}),
+    )
+    .await
+    .expect(403);
+    app.put(
+        "/api/v1/audit-logs/settings/posts",
+        Some(&sa),
+        json!({"enabled": true, "excluded_fields": ["nope"], "require_signature": true}),
+    )
+    .await
+    .expect_error(422, "validation_error");
+    let before = app.count("col_posts").await;
+    app.post("/api/v1/records/posts", Some(&a), json!({"title": "unsigned"}))
+        .await
+        .expect_error(403, "forbidden");
+    let send = |password: &'static str, reason: &'static str| {
+        let req = app
+            .client
+            .post(format!("{}/api/v1/records/posts", app.base))
+            .bearer_auth(&a)
+            .header("X-Signature-Password", password)
+            .header("X-Signature-Reason", reason)
+            .json(&json!({"title": "signed", "views": 9}));
+        async move { TestApp::read(req.send().await.unwrap()).await }
+    };
+    send("wrong password", "approval").await.expect_error(403, "forbidden");
+    send(PASSWORD, "").await.expect_error(422, "validation_error");
+    assert_eq!(app.count("col_posts").await, before, "refused writes change nothing");
+    let post = send(PASSWORD, "Approved by QA").await.expect(201).clone();
+    let list = entries(&app, &sa, &format!("record_id={}", post["id"].as_str().unwrap())).await;
+    let all = items(&list);
+    assert!(!all.is_empty());
+    for e in &all {
+        assert_eq!(e["es_username"], "a@example.com");
+        assert_eq!(e["es_reason"], "Approved by QA");
+        assert!(e["es_timestamp"].is_string());
+        assert_ne!(e["column_name"], "views", "excluded fields are not recorded");
+    }
+    let settings = app.get("/api/v1/audit-logs/settings", Some(&sa)).await.expect(200).clone();
+    let posts = settings["collections"].as_array().unwrap().iter().find(|c| c["collection"] == "posts").unwrap().clone();
+    assert_eq!(posts["require_signature"], true);
+    assert_eq!(posts["excluded_fields"], json!(["views"]));
+    // The settings change is itself recorded (system chain).
+    let changed = entries(&app, &sa, "table_name=audit_settings").await;
+    assert_eq!(changed["total"].as_i64().unwrap() >= 1, true);
+    // Switched off: nothing more is recorded for the collection.
+    app.put(
+        "/api/v1/audit-logs/settings/posts",
+        Some(&sa),
+        json!({"enabled": false, "excluded_fields": [], "require_signature": false}),
+    )
+    .await
+    .expect(200);
+    let n = app.count("audit_log").await;
+    app.post("/api/v1/records/posts", Some(&a), json!({"title": "quiet"}))
+        .await
+        .expect(201);
+    assert_eq!(app.count("audit_log").await, n);
+    assert!(report(&app).await.ok);
+});
+
+both!(exports_are_signed_and_verify_offline, |app| {
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201);
+    let (a, _) = app.alpha_and_beta().await;
+    for i in 0..5 {
+        app.post(
+            "/api/v1/records/posts",
+            Some(&a),
+            json!({"title": format!("line, \"quoted\"\nnext {i}"), "meta": {"k": i}}),
+        )
+        .await
+        .expect(201);
+    }
+    let key = app
+        .get("/api/v1/audit-logs/public-key", Some(&sa))
+        .await
+        .expect(200)["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let json_export = app.get("/api/v1/audit-logs/export?table_name=posts", Some(&sa)).await;
+    assert!(json_export.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let checked = offline::verify_export(json_export.text.as_bytes(), Some(&key)).expect("valid");
+    assert!(checked.entries >= 10);
+    assert_eq!(json_export.json["entries"].as_array().unwrap().len() as u64, checked.entries);
+    // A changed value, a dropped entry, another key: each fails.
+    let mut edited = json_export.json.clone();
+    edited["entries"][0]["new_value"] = json!("forged");
+    assert!(offline::verify_export(edited.to_string().as_bytes(), Some(&key)).is_err());
+    let mut dropped = json_export.json.clone();
+    dropped["entries"].as_array_mut().unwrap().remove(1);
+    dropped["count"] = json!(checked.entries - 1);
+    assert!(offline::verify_export(dropped.to_string().as_bytes(), Some(&key)).is_err());
+    let other = chain::Signer::new("another secret key 0123456789abcdef").public_key_hex();
+    assert!(offline::verify_export(json_export.text.as_bytes(), Some(&other)).is_err());
+
+    let csv = app.get("/api/v1/audit-logs/export?format=csv&table_name=posts", Some(&sa)).await;
+    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.text.starts_with("id,chain,sequence"));
+    assert_eq!(offline::verify_export(csv.text.as_bytes(), Some(&key)).unwrap().entries, checked.entries);
+    let tampered = csv.text.replacen("next 0", "next X", 1);
+    assert!(offline::verify_export(tampered.as_bytes(), Some(&key)).is_err());
+    let cut: String = csv.text.lines().filter(|l| !l.starts_with("#signature")).map(|l| format!("{l}\n")).collect();
+    assert!(offline::verify_export(cut.as_bytes(), Some(&key)).is_err());
+
+    let pdf = app.get("/api/v1/audit-logs/export?format=pdf&table_name=posts", Some(&sa)).await;
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(pdf.text.trim()).expect("base64 PDF");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let raw = app
+        .get("/api/v1/audit-logs/export?format=pdf&encoding=binary", Some(&sa))
+        .await;
+    assert_eq!(raw.headers["content-type"], "application/pdf");
+    app.get("/api/v1/audit-logs/export?format=xml", Some(&sa))
+        .await
+        .expect_error(422, "validation_error");
+});
+
+/// A small deterministic random source for the tamper trials.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    app.try_exec_elsewhere(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn max_sequence(app: &TestApp, chain: &str) -> i64 {
+    let sql = format!("SELECT MAX(sequence) FROM audit_log WHERE chain = '{chain}'");
+    match &app.state.db {
+        snackbase_server::db::Db::Sqlite { read, .. } => sqlx::query_scalar(&sql).fetch_one(read).await.unwrap(),
+        snackbase_server::db::Db::Postgres(p, ..) => sqlx::query_scalar(&sql).fetch_one(p).await.unwrap(),
+    }
+}
+
+both_config!(
+    every_tampering_is_detected,
+    |c| c.audit_checkpoint_every = 5,
+    |app| {
+        let sa = app.superadmin().await;
+        app.post("/api/v1/collections", Some(&sa), posts_schema())
+            .await
+            .expect(201);
+        let (a, _) = app.alpha_and_beta().await;
+        for i in 0..12 {
+            app.post("/api/v1/records/posts", Some(&a), json!({"title": format!("p{i}")}))
+                .await
+                .expect(201);
+        }
+        assert!(report(&app).await.ok);
+        // The database refuses changes to the trail.
+        assert!(app.try_exec_elsewhere("UPDATE audit_log SET new_value = 'x'").await.is_err());
+        assert!(app.try_exec_elsewhere("DELETE FROM audit_log").await.is_err());
+        assert!(app.try_exec_elsewhere("DELETE FROM audit_checkpoints").await.is_err());
+        let sqlite = matches!(app.state.db, snackbase_server::db::Db::Sqlite { .. });
+        // An attacker with the database file drops the guards first.
+        if sqlite {
+            for t in ["audit_log_no_update", "audit_log_no_delete", "audit_checkpoints_no_update", "audit_checkpoints_no_delete"] {
+                exec(&app, &format!("DROP TRIGGER {t}")).await;
+            }
+        } else {
+            exec(&app, "ALTER TABLE audit_log DISABLE TRIGGER USER").await;
+            exec(&app, "ALTER TABLE audit_checkpoints DISABLE TRIGGER USER").await;
+        }
+        for t in ["audit_log", "audit_checkpoints", "audit_heads"] {
+            exec(&app, &format!("CREATE TABLE saved_{t} AS SELECT * FROM {t}")).await;
+        }
+        let chain = "account:AA0001";
+        let last = max_sequence(&app, chain).await;
+        assert!(last >= 15, "entries to tamper with: {last}");
+        let cps_sql = format!("SELECT sequence FROM audit_checkpoints WHERE chain = '{chain}' ORDER BY sequence");
+        let cps: Vec<i64> = match &app.state.db {
+            snackbase_server::db::Db::Sqlite { read, .. } => sqlx::query_scalar(&cps_sql).fetch_all(read).await.unwrap(),
+            snackbase_server::db::Db::Postgres(p, ..) => sqlx::query_scalar(&cps_sql).fetch_all(p).await.unwrap(),
+        };
+        assert!(cps.len() >= 3, "checkpoints: {cps:?}");
+        let (first_cp, second_cp) = (cps[0], cps[1]);
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let trials = 60;
+        let mut kinds_seen = std::collections::BTreeSet::new();
+        for trial in 0..trials {
+            let kind = rng.below(7);
+            let k = 1 + rng.below(last as u64 - 1) as i64; // 1..last-1
+            let statements: Vec<String> = match kind {
+                // Edit one value of one entry.
+                0 => {
+                    let column = ["new_value", "old_value", "user_email", "occurred_at", "operation"][rng.below(5) as usize];
+                    vec![format!("UPDATE audit_log SET {column} = 'tampered' WHERE chain = '{chain}' AND sequence = {k}")]
+                }
+                // Delete one entry.
+                1 => vec![format!("DELETE FROM audit_log WHERE chain = '{chain}' AND sequence = {k}")],
+                // Insert one: a copy of an entry appended after the last.
+                2 => vec![format!(
+                    "INSERT INTO audit_log (chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum) \
+                     SELECT chain, {next}, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, checksum, checksum FROM audit_log WHERE chain = '{chain}' AND sequence = {last}",
+                    next = last + 1
+                )],
+                // Reorder two entries.
+                3 => {
+                    let j = if k == last { k - 1 } else { k + 1 };
+                    vec![
+                        format!("UPDATE audit_log SET sequence = -1 WHERE chain = '{chain}' AND sequence = {k}"),
+                        format!("UPDATE audit_log SET sequence = {k} WHERE chain = '{chain}' AND sequence = {j}"),
+                        format!("UPDATE audit_log SET sequence = {j} WHERE chain = '{chain}' AND sequence = -1"),
+                    ]
+                }
+                // Truncate the tail, and move the head back with it.
+                4 => vec![
+                    format!("DELETE FROM audit_log WHERE chain = '{chain}' AND sequence > {k}"),
+                    format!("UPDATE audit_heads SET sequence = {k}, hash = (SELECT checksum FROM audit_log WHERE chain = '{chain}' AND sequence = {k}) WHERE chain = '{chain}'"),
+                ],
+                // Replace a checkpoint's hash or signature with another's.
+                5 => vec![format!(
+                    "UPDATE audit_checkpoints SET {col} = (SELECT {col} FROM saved_audit_checkpoints s WHERE s.chain = '{chain}' AND s.sequence = {first_cp}) WHERE chain = '{chain}' AND sequence = {second_cp}",
+                    col = if rng.below(2) == 0 { "head_hash" } else { "signature" }
+                )],
+                // Delete a checkpoint (not the last).
+                _ => vec![format!("DELETE FROM audit_checkpoints WHERE chain = '{chain}' AND sequence = {first_cp}")],
+            };
+            kinds_seen.insert(kind);
+            for s in &statements {
+                exec(&app, s).await;
+            }
+            let r = report(&app).await;
+            let broken = r.chains.iter().find(|c| c.chain == chain).expect("the chain");
+            assert!(!r.ok && !broken.ok, "trial {trial} (kind {kind}, at {k}) went unnoticed: {statements:?}");
+            // Restore the untouched trail for the next trial.
+            for t in ["audit_log", "audit_checkpoints", "audit_heads"] {
+                exec(&app, &format!("DELETE FROM {t}")).await;
+                exec(&app, &format!("INSERT INTO {t} SELECT * FROM saved_{t}")).await;
+            }
+            assert!(report(&app).await.ok, "restored after trial {trial}");
+        }
+        assert_eq!(kinds_seen.len(), 7, "every kind of tampering was tried");
+    }
+);
