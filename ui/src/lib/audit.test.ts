@@ -141,6 +141,9 @@ describe('buildDiff', () => {
     ]);
     expect(d).toEqual([{ column: 'title', old: '"a"', new: '"c"', changed: true }]);
   });
+  it('counts masked values as changed', () => {
+    expect(buildDiff([entry({ id: 1, column_name: 'password', old_value: '***', new_value: '***' })])[0].changed).toBe(true);
+  });
   it('keeps entries without a column separate', () => {
     const d = buildDiff([entry({ id: 1, column_name: null, old_value: null, new_value: null }), entry({ id: 2, column_name: null })]);
     expect(d).toHaveLength(2);

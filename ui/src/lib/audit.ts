@@ -182,8 +182,15 @@ export interface ColumnDiff {
   column: string | null;
   old: string | null;
   new: string | null;
-  /** Old and new differ (a CREATE's or DELETE's columns always count). */
+  /** Old and new differ (or are masked, so cannot be compared). */
   changed: boolean;
+}
+
+const isMasked = (raw: string | null) => raw !== null && displayValue(raw).masked;
+
+/** Old and new differ; masked values cannot be compared, and count as changed. */
+function differs(oldValue: string | null, newValue: string | null): boolean {
+  return oldValue !== newValue || isMasked(oldValue) || isMasked(newValue);
 }
 
 /**
@@ -198,10 +205,10 @@ export function buildDiff(entries: AuditLog[]): ColumnDiff[] {
     const seen = e.column_name === null ? undefined : byColumn.get(key);
     if (seen) {
       seen.new = e.new_value;
-      seen.changed = seen.old !== seen.new;
+      seen.changed = differs(seen.old, seen.new);
       continue;
     }
-    const line: ColumnDiff = { column: e.column_name, old: e.old_value, new: e.new_value, changed: e.old_value !== e.new_value };
+    const line: ColumnDiff = { column: e.column_name, old: e.old_value, new: e.new_value, changed: differs(e.old_value, e.new_value) };
     if (e.column_name !== null) byColumn.set(key, line);
     out.push(line);
   }
