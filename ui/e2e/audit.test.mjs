@@ -111,6 +111,14 @@ describe('audit trail', () => {
     await screenshot(page, 'audit-history');
   });
 
+  test("a record's actions in the records browser open its audit history", async () => {
+    await page.goto(`${server.base}/admin/collections/notes/records?account=${acme.id}`);
+    await page.locator('[aria-label^="Actions for record"]').first().click();
+    await page.getByRole('menuitem', { name: 'Audit history' }).click();
+    await page.waitForURL((u) => u.pathname.endsWith('/audit-logs/history') && u.searchParams.get('record_id') === String(note.id));
+    await page.getByTestId('audit-timeline').locator('[data-testid=audit-change][data-operation=UPDATE]').waitFor();
+  });
+
   test('Verify reports the chains intact', async () => {
     await navTo(page, 'Audit logs');
     await page.getByRole('button', { name: 'Verify chain' }).click();
