@@ -9,9 +9,7 @@ export function DisabledNotice() {
       className="mb-4 flex items-start gap-2 rounded-md border border-warn/50 bg-warn/10 px-3 py-2 text-sm text-warn"
     >
       <AlertTriangle className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
-      <span>
-        Audit logging is turned off on this server: no new changes are being recorded. The entries below were written while it was on.
-      </span>
+      <span>Audit logging is turned off on this server: changes are not being recorded. Entries written while it was on stay listed.</span>
     </div>
   );
 }
