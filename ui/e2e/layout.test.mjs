@@ -23,6 +23,7 @@ describe('layout at desktop and phone widths', () => {
   let server;
   let acme;
   let roleId;
+  let post;
 
   before(async () => {
     server = await startServer();
@@ -39,7 +40,7 @@ describe('layout at desktop and phone widths', () => {
         { name: 'views', type: 'number' },
       ],
     });
-    await api.post('/records/posts', { title: LONG.repeat(3), body: LONG, views: 1 }, { 'X-Account-ID': acme.id });
+    post = await api.post('/records/posts', { title: LONG.repeat(3), body: LONG, views: 1 }, { 'X-Account-ID': acme.id });
     const role = await api.post('/roles', { name: 'member' });
     roleId = role.id;
     await api.post('/groups', { name: LONG, account_id: acme.id });
@@ -74,6 +75,9 @@ describe('layout at desktop and phone widths', () => {
     ['logs', '/logs'],
     ['realtime', '/realtime'],
     ['storage', '/storage'],
+    ['audit-logs', '/audit-logs'],
+    ['audit-history', `/audit-logs/history?table_name=posts&record_id=${post.id}`],
+    ['audit-settings', '/audit-logs/settings'],
   ];
   const accountAdminPages = [
     ['users', '/users'],
@@ -83,6 +87,7 @@ describe('layout at desktop and phone widths', () => {
     ['records', '/collections/posts/records'],
     ['aggregate', '/collections/posts/aggregate?functions=count()'],
     ['webhooks', '/webhooks'],
+    ['audit-logs', '/audit-logs'],
   ];
 
   for (const [width, height] of [

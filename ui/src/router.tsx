@@ -39,6 +39,9 @@ import { MigrationsPage } from '@/pages/migrations/MigrationsPage';
 import { AuthProvidersPage } from '@/pages/settings/AuthProvidersPage';
 import { OAuthCallbackPage } from '@/pages/OAuthCallbackPage';
 import { SecurityPage } from '@/pages/security/SecurityPage';
+import { AuditLogsPage } from '@/pages/audit/AuditLogsPage';
+import { AuditHistoryPage } from '@/pages/audit/AuditHistoryPage';
+import { AuditSettingsPage } from '@/pages/audit/AuditSettingsPage';
 
 function Providers() {
   return (
@@ -107,6 +110,9 @@ export const router = createBrowserRouter(
                 { path: 'webhooks', element: <WebhooksPage /> },
                 { path: 'api-keys', element: <ApiKeysPage /> },
                 { path: 'settings/auth-providers', element: <AuthProvidersPage /> },
+                // The server scopes an account admin to their own account.
+                { path: 'audit-logs', element: <AuditLogsPage /> },
+                { path: 'audit-logs/history', element: <AuditHistoryPage /> },
               ],
             },
             {
@@ -129,6 +135,7 @@ export const router = createBrowserRouter(
                 { path: 'email-logs/:id', element: <EmailLogDetailPage /> },
                 { path: 'migrations', element: <MigrationsPage /> },
                 { path: 'logs', element: <LogsPage /> },
+                { path: 'audit-logs/settings', element: <AuditSettingsPage /> },
                 { path: 'realtime', element: <RealtimePage /> },
                 { path: 'storage', element: <StoragePage /> },
               ],

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, buildQuery, createApiClient, parseError } from './api';
+import { ApiError, buildQuery, createApiClient, filenameFromDisposition, parseError } from './api';
 import { SessionStore, SESSION_KEY, type KeyValueStorage } from './session';
 
 function memory(): KeyValueStorage & { data: Map<string, string> } {
@@ -240,5 +240,42 @@ describe('fetch wrapper: bodies and errors', () => {
       '?a=1&e=true&f=x&f=y',
     );
     expect(buildQuery({})).toBe('');
+  });
+});
+
+describe('fetch wrapper: file downloads', () => {
+  it('downloads with the bearer token, refreshing once on a 401, and names the file', async () => {
+    const { store } = loggedIn();
+    const seen: (string | null)[] = [];
+    const fetchFn = vi.fn(async (url: string, init: RequestInit) => {
+      const headers = (init.headers ?? {}) as Record<string, string>;
+      if (url.endsWith('/auth/refresh')) return json(200, { token: 'new', refresh_token: 'r2', expires_in: 3600 });
+      seen.push(headers.Authorization ?? null);
+      if (headers.Authorization !== 'Bearer new') return unauthorized();
+      return new Response('a,b\n1,2\n#signature,xyz\n', {
+        status: 200,
+        headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="audit.csv"' },
+      });
+    });
+    const client = createApiClient({ store, fetch: fetchFn });
+    const file = await client.download('/audit-logs/export', { query: { format: 'csv' } });
+    expect(seen).toEqual(['Bearer old', 'Bearer new']);
+    expect(fetchFn.mock.calls[0][0]).toBe('/api/v1/audit-logs/export?format=csv');
+    expect(file.filename).toBe('audit.csv');
+    expect(await file.blob.text()).toContain('#signature,');
+  });
+
+  it('fails with the error envelope', async () => {
+    const { store } = loggedIn('new');
+    const client = createApiClient({ store, fetch: async () => json(403, { error: 'forbidden', message: 'Not allowed' }) });
+    await expect(client.download('/audit-logs/export')).rejects.toMatchObject({ status: 403, message: 'Not allowed' });
+  });
+
+  it('reads file names from Content-Disposition', () => {
+    expect(filenameFromDisposition(null)).toBeNull();
+    expect(filenameFromDisposition('attachment')).toBeNull();
+    expect(filenameFromDisposition('attachment; filename="a b.csv"')).toBe('a b.csv');
+    expect(filenameFromDisposition('attachment; filename=plain.json')).toBe('plain.json');
+    expect(filenameFromDisposition("attachment; filename=\"x.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf")).toBe('résumé.pdf');
   });
 });

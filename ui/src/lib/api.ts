@@ -84,6 +84,29 @@ async function parseBody<T>(res: Response): Promise<T> {
   return JSON.parse(text) as T;
 }
 
+export interface DownloadedFile {
+  blob: Blob;
+  /** From `Content-Disposition`; null when the server names none. */
+  filename: string | null;
+}
+
+/** The file name of a `Content-Disposition` header (`filename*=UTF-8''…` preferred), or null. */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)?'[^']*'([^;]+)/.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, '')) || null;
+    } catch {
+      // malformed escape: try the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/.exec(header);
+  if (!plain) return null;
+  const name = (plain[1] ?? plain[2] ?? '').replace(/\\(.)/g, '$1').trim();
+  return name || null;
+}
+
 export function buildQuery(query?: Query): string {
   if (!query) return '';
   const params = new URLSearchParams();
@@ -168,7 +191,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
     return refreshing;
   }
 
-  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  /** Sends with the session's token, refreshing once on a 401; resolves to the 2xx response. */
+  async function requestResponse(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const useAuth = opts.auth !== false;
     // Wait for a refresh in flight rather than sending a token about to be replaced.
     if (useAuth && refreshing) await refreshing;
@@ -189,7 +213,17 @@ export function createApiClient(options: ApiClientOptions = {}) {
       }
     }
     if (!res.ok) throw await parseError(res);
-    return parseBody<T>(res);
+    return res;
+  }
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return parseBody<T>(await requestResponse(method, path, opts));
+  }
+
+  /** A GET whose body is a file: its bytes and the name the server suggests, if any. */
+  async function download(path: string, opts: RequestOptions = {}): Promise<DownloadedFile> {
+    const res = await requestResponse('GET', path, { ...opts, headers: { Accept: '*/*', ...opts.headers } });
+    return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('Content-Disposition')) };
   }
 
   return {
@@ -203,6 +237,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<T>('PATCH', path, { ...opts, body }),
     del: <T>(path: string, body?: unknown, opts?: RequestOptions) =>
       request<T>('DELETE', path, { ...opts, body }),
+    download,
     /** Exposed for tests and for a manual "refresh now". */
     refresh: refreshOnce,
   };

@@ -1,5 +1,7 @@
 // Shapes of the server's JSON, as described by /openapi.json.
 
+import type { AuditLog } from './audit-types';
+
 export interface FieldErrorDetail {
   field: string;
   code: string;
@@ -100,6 +102,16 @@ export interface DashboardStats {
   recent_registrations: RecentRegistration[];
   system_health: { database_status: string; storage_usage_mb: number };
   active_sessions: number;
+  /** The 10 newest audit entries the caller may see (absent on servers without the audit trail). */
+  recent_audit_logs?: AuditLog[];
+  time_series?: { audit_by_operation?: AuditByOperation[] };
+}
+
+export interface AuditByOperation {
+  date: string;
+  create: number;
+  update: number;
+  delete: number;
 }
 
 export const FIELD_KINDS = [

@@ -10,6 +10,7 @@ import { ErrorState, Spinner } from '@/components/ui/states';
 import { Table, TableContainer, Td, Th } from '@/components/ui/table';
 import { Badge } from '@/components/ui/badge';
 import { formatDateTime } from '@/lib/utils';
+import { RecentAuditCard } from '@/pages/audit/RecentAuditCard';
 
 const INTERVALS: [string, number][] = [
   ['Off', 0],
@@ -145,6 +146,7 @@ export function DashboardPage() {
               </div>
             </Card>
           </div>
+          {d.recent_audit_logs && <RecentAuditCard entries={d.recent_audit_logs} />}
         </div>
       ) : null}
     </div>

@@ -53,7 +53,7 @@ export const NAV: NavItem[] = [
   { to: '/realtime', label: 'Realtime', icon: Radio, superadminOnly: true, enabled: true },
   { to: '/storage', label: 'Storage', icon: HardDrive, superadminOnly: true, enabled: true },
   { to: '/migrations', label: 'Migrations', icon: DatabaseZap, superadminOnly: true, enabled: true },
-  { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: true, enabled: false },
+  { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/settings/auth-providers', label: 'Auth providers', icon: LogIn, superadminOnly: false, adminOnly: true, enabled: true },
 ];

@@ -4,7 +4,8 @@ import { ArrowLeft, Code2, Copy, Pencil, Plus, RefreshCw, Trash2 } from 'lucide-
 import { useCollectionByName } from '@/api/collections';
 import { useBulkDeleteRecords, useDeleteRecord, useRecords } from '@/api/records';
 import { ApiError, errorMessage } from '@/lib/api';
-import { canReadSchemas, useSession } from '@/lib/auth';
+import { canReadSchemas, isAdmin, useSession } from '@/lib/auth';
+import { historyHref } from '@/lib/audit';
 import { filterError } from '@/lib/expression';
 import { useRealtimeRecords } from '@/lib/use-realtime';
 import type { RecordItem } from '@/lib/types';
@@ -41,7 +42,10 @@ export function RecordsPage() {
   const confirm = useConfirm();
   const [params, setParams] = useSearchParams();
   const { superadmin, accountId, accounts, setAccount, ready } = useRecordAccount();
-  const readsSchemas = canReadSchemas(useSession());
+  const session = useSession();
+  const readsSchemas = canReadSchemas(session);
+  // Account admins and the superadmin read the audit trail.
+  const readsAudit = isAdmin(session);
   const collection = useCollectionByName(name, readsSchemas);
   const schema = collection.data?.schema;
   const page = Math.max(1, Number(params.get('page') ?? 1) || 1);
@@ -242,6 +246,7 @@ export function RecordsPage() {
                   onEdit={setEditing}
                   onCopy={(r) => copy(recordJson(r), 'Record')}
                   onDelete={(r) => void onDelete(r)}
+                  onHistory={readsAudit ? (r) => navigate(historyHref(name, r.id)) : undefined}
                 />
                 <Pagination page={page} pageCount={pageCount} total={total} noun="records" onPage={(p) => set({ page: String(p) })} />
               </>

@@ -1,4 +1,4 @@
-import { Copy, Eye, MoreHorizontal, Pencil, Trash2 } from 'lucide-react';
+import { Copy, Eye, History, MoreHorizontal, Pencil, Trash2 } from 'lucide-react';
 import type { Field, Json, RecordItem } from '@/lib/types';
 import { formatDateTime, shortId } from '@/lib/utils';
 import { Button } from '@/components/ui/button';
@@ -26,6 +26,8 @@ interface Props {
   onEdit: (r: RecordItem) => void;
   onCopy: (r: RecordItem) => void;
   onDelete: (r: RecordItem) => void;
+  /** Opens the record's audit history; absent for those who may not read the audit trail. */
+  onHistory?: (r: RecordItem) => void;
 }
 
 function expandedOf(r: RecordItem, field: string): Json | undefined {
@@ -110,6 +112,11 @@ export function RecordsTable(p: Props) {
                     <DropdownItem onSelect={() => p.onCopy(r)}>
                       <Copy className="h-3.5 w-3.5" /> Copy as JSON
                     </DropdownItem>
+                    {p.onHistory && (
+                      <DropdownItem onSelect={() => p.onHistory?.(r)}>
+                        <History className="h-3.5 w-3.5" /> Audit history
+                      </DropdownItem>
+                    )}
                     <DropdownItem danger onSelect={() => p.onDelete(r)}>
                       <Trash2 className="h-3.5 w-3.5" /> Delete
                     </DropdownItem>
