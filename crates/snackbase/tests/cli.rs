@@ -530,3 +530,102 @@ fn acknowledged_writes_survive_sigkill() {
     let (code, _) = server.terminate();
     assert_eq!(code, 0);
 }
+
+#[test]
+fn audit_verify_and_offline_export_checks_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let port_text = port.to_string();
+    let env = [
+        ("SNACKBASE_PORT", port_text.as_str()),
+        ("SNACKBASE_SUPERADMIN_EMAIL", "root@example.com"),
+        ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
+    ];
+    let server = Server::start(dir.path(), &env, port);
+    let (status, login) = post(
+        &server.base,
+        "/api/v1/auth/login",
+        json!({"account": "system", "email": "root@example.com", "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(status, 200, "{login}");
+    let sa = login["token"].as_str().unwrap().to_string();
+    let (status, _) = post(
+        &server.base,
+        "/api/v1/collections",
+        json!({"name": "notes", "schema": [{"name": "title", "type": "text"}]}),
+        Some(&sa),
+    );
+    assert_eq!(status, 201);
+    let (_, reg) = post(
+        &server.base,
+        "/api/v1/auth/register",
+        json!({"email": "a@example.com", "password": PASSWORD, "account_name": "Acme"}),
+        None,
+    );
+    let token = reg["token"].as_str().unwrap().to_string();
+    for i in 0..3 {
+        let (status, _) = post(
+            &server.base,
+            "/api/v1/records/notes",
+            json!({"title": format!("note {i}")}),
+            Some(&token),
+        );
+        assert_eq!(status, 201);
+    }
+    let csv = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/api/v1/audit-logs/export?format=csv&table_name=notes",
+            server.base
+        ))
+        .bearer_auth(&sa)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    std::fs::write(dir.path().join("audit.csv"), &csv).unwrap();
+    std::fs::write(
+        dir.path().join("forged.csv"),
+        csv.replacen("note 1", "note 9", 1),
+    )
+    .unwrap();
+    let (code, _) = server.terminate();
+    assert_eq!(code, 0);
+
+    let out = run(dir.path(), &["audit", "verify"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("ok      account:"), "{text}");
+    assert!(text.lines().last().unwrap().starts_with("OK:"), "{text}");
+    let key = run(dir.path(), &["audit", "public-key"], &[]);
+    let key = String::from_utf8_lossy(&key.stdout).trim().to_string();
+    assert_eq!(key.len(), 64, "{key}");
+    let out = run(
+        dir.path(),
+        &["audit", "verify-export", "audit.csv", "--public-key", &key],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(
+        dir.path(),
+        &["audit", "verify-export", "forged.csv", "--public-key", &key],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAILED"));
+    // Another server's key does not verify this trail.
+    let other = run(
+        dir.path(),
+        &["audit", "verify", "--public-key", &"ab".repeat(32)],
+        &[],
+    );
+    assert!(!other.status.success());
+}

@@ -156,65 +156,84 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
         rows.push((content, hash, checksum.clone()));
         hash = checksum;
     }
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = Statement::new(
-            "INSERT INTO audit_log (chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum) VALUES ",
-        );
-        for (i, (c, previous, checksum)) in chunk.iter().enumerate() {
-            if i > 0 {
-                insert.push(", ");
-            }
-            insert.bind_list([
-                Param::Text(c.chain.clone()),
-                Param::Int(c.sequence),
-                text(c.account_id.as_deref()),
-                Param::Text(c.operation.clone()),
-                Param::Text(c.table_name.clone()),
-                Param::Text(c.record_id.clone()),
-                text(c.column_name.as_deref()),
-                text(c.old_value.as_deref()),
-                text(c.new_value.as_deref()),
-                text(c.user_id.as_deref()),
-                text(c.user_email.as_deref()),
-                text(c.user_name.as_deref()),
-                text(c.es_username.as_deref()),
-                text(c.es_reason.as_deref()),
-                text(c.es_timestamp.as_deref()),
-                text(c.ip_address.as_deref()),
-                text(c.user_agent.as_deref()),
-                text(c.request_id.as_deref()),
-                Param::Text(c.occurred_at.clone()),
-                text(c.extra_metadata.as_deref()),
-                Param::Text(previous.clone()),
-                Param::Text(checksum.clone()),
-            ]);
-        }
-        let (sql, params) = insert.finish();
-        values::execute(tx, &sql, &params).await?;
-    }
     let signature = auditor
         .signer
         .sign(&chain::head_message(&chain, sequence, &hash));
-    on_tx!(tx, |c| {
-        sqlx::query(
-        "INSERT INTO audit_heads (chain, sequence, hash, signature, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (chain) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash, \
-         signature = excluded.signature, updated_at = excluded.updated_at"
-    )
-    .bind(&chain)
-    .bind(sequence)
-    .bind(&hash)
-    .bind(&signature)
-    .bind(&at)
-    .execute(c)
-    .await
-    .map(|_| ())
-    })?;
+    let mut head = Statement::new(
+        "INSERT INTO audit_heads (chain, sequence, hash, signature, updated_at) VALUES ",
+    );
+    head.bind_list([
+        Param::Text(chain.clone()),
+        Param::Int(sequence),
+        Param::Text(hash.clone()),
+        Param::Text(signature),
+        Param::Text(at.clone()),
+    ])
+    .push(
+        " ON CONFLICT (chain) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash, \
+         signature = excluded.signature, updated_at = excluded.updated_at",
+    );
+    let chunks: Vec<_> = rows.chunks(ROWS_PER_STATEMENT).collect();
+    let last = chunks.len().saturating_sub(1);
+    for (n, chunk) in chunks.into_iter().enumerate() {
+        let insert = insert_statement(chunk);
+        if n == last && tx.backend() == Backend::Postgres {
+            // The last entries and the head in one round trip.
+            let mut both = Statement::new("WITH e AS (");
+            both.append(&insert).push(") ").append(&head);
+            let (sql, params) = both.finish();
+            values::execute_uncounted(tx, &sql, &params).await?;
+            break;
+        }
+        let (sql, params) = insert.finish();
+        values::execute_uncounted(tx, &sql, &params).await?;
+        if n == last {
+            let (sql, params) = head.finish();
+            values::execute_uncounted(tx, &sql, &params).await?;
+        }
+    }
     let every = auditor.checkpoint_every.max(1);
     if start / every != sequence / every {
         checkpoint(auditor, tx, &chain, sequence, &hash, &at).await?;
     }
     Ok(())
+}
+
+/// The `INSERT` of some entries: (content, previous hash, checksum).
+fn insert_statement(rows: &[(Content, String, String)]) -> Statement {
+    let mut insert = Statement::new(
+        "INSERT INTO audit_log (chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum) VALUES ",
+    );
+    for (i, (c, previous, checksum)) in rows.iter().enumerate() {
+        if i > 0 {
+            insert.push(", ");
+        }
+        insert.bind_list([
+            Param::Text(c.chain.clone()),
+            Param::Int(c.sequence),
+            text(c.account_id.as_deref()),
+            Param::Text(c.operation.clone()),
+            Param::Text(c.table_name.clone()),
+            Param::Text(c.record_id.clone()),
+            text(c.column_name.as_deref()),
+            text(c.old_value.as_deref()),
+            text(c.new_value.as_deref()),
+            text(c.user_id.as_deref()),
+            text(c.user_email.as_deref()),
+            text(c.user_name.as_deref()),
+            text(c.es_username.as_deref()),
+            text(c.es_reason.as_deref()),
+            text(c.es_timestamp.as_deref()),
+            text(c.ip_address.as_deref()),
+            text(c.user_agent.as_deref()),
+            text(c.request_id.as_deref()),
+            Param::Text(c.occurred_at.clone()),
+            text(c.extra_metadata.as_deref()),
+            Param::Text(previous.clone()),
+            Param::Text(checksum.clone()),
+        ]);
+    }
+    insert
 }
 
 /// Writes a signed checkpoint of `chain` at `sequence`, chained to the last one.
@@ -226,15 +245,14 @@ async fn checkpoint(
     hash: &str,
     at: &str,
 ) -> Result<(), sqlx::Error> {
-    let previous: Option<String> =
-        on_tx!(tx, |c| {
-            sqlx::query_scalar(
+    let previous: Option<String> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT signature FROM audit_checkpoints WHERE chain = $1 ORDER BY sequence DESC LIMIT 1"
     )
     .bind(chain)
     .fetch_optional(c)
     .await
-        })?;
+    })?;
     let previous = previous.unwrap_or_default();
     let signature = auditor.signer.sign(&chain::checkpoint_message(
         chain, sequence, hash, at, &previous,

@@ -144,10 +144,7 @@ pub fn signer_for(config: &crate::config::Config) -> anyhow::Result<chain::Signe
 }
 
 /// The newest `limit` entries of every account (the superadmin's dashboard).
-pub async fn recent(
-    state: &AppState,
-    limit: i64,
-) -> crate::error::ApiResult<Vec<query::AuditLog>> {
+pub async fn recent(state: &AppState, limit: i64) -> crate::error::ApiResult<Vec<query::AuditLog>> {
     let mut statement = crate::db::statement::Statement::new(&format!(
         "SELECT {} FROM audit_log ORDER BY id DESC LIMIT ",
         query::COLUMNS

@@ -373,6 +373,20 @@ pub async fn execute(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<u64, sq
         .map(|r| r.rows_affected()))
 }
 
+/// [`execute`] without counting the statement among the record path's
+/// (the audit trail's own writes, which follow a record write).
+pub(crate) async fn execute_uncounted(
+    tx: &mut Tx,
+    sql: &str,
+    params: &[Param],
+) -> Result<u64, sqlx::Error> {
+    prepare(tx, sql, false).await?;
+    crate::on_tx!(tx, |c| bound(sqlx::query(sql), params)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
 /// Runs a query whose first column of its one row is an integer (a count).
 pub async fn scalar_i64(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, sqlx::Error> {
     prepare(tx, sql, true).await?;

@@ -35,13 +35,19 @@ both!(record_changes_are_recorded_column_by_column, |app| {
     let (a, _) = app.alpha_and_beta().await;
     let t = Some(a.as_str());
     let post = app
-        .post("/api/v1/records/posts", t, json!({"title": "one", "views": 3}))
+        .post(
+            "/api/v1/records/posts",
+            t,
+            json!({"title": "one", "views": 3}),
+        )
         .await
         .expect(201)
         .clone();
     let id = post["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/records/posts/{id}");
-    app.patch(&path, t, json!({"title": "two"})).await.expect(200);
+    app.patch(&path, t, json!({"title": "two"}))
+        .await
+        .expect(200);
     app.delete(&path, t).await.expect(204);
 
     let q = format!("table_name=posts&record_id={id}&sort_by=id&sort_order=asc");
@@ -67,11 +73,16 @@ both!(record_changes_are_recorded_column_by_column, |app| {
     assert_eq!(updates[0]["old_value"], "one");
     assert_eq!(updates[0]["new_value"], "two");
     let deletes: Vec<&Value> = all.iter().filter(|e| e["operation"] == "DELETE").collect();
-    assert!(deletes.iter().any(|e| e["column_name"] == "title" && e["old_value"] == "two" && e["new_value"].is_null()));
+    assert!(deletes.iter().any(|e| e["column_name"] == "title"
+        && e["old_value"] == "two"
+        && e["new_value"].is_null()));
     for e in &all {
         assert_eq!(e["account_id"], post["account_id"]);
         assert_eq!(e["user_email"], "a@example.com");
-        assert!(e["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{e}");
+        assert!(
+            e["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+            "{e}"
+        );
         assert_eq!(e["ip_address"], "127.0.0.1");
         assert_eq!(e["checksum"].as_str().unwrap().len(), 64);
         assert_eq!(e["extra_metadata"]["role"], "admin");
@@ -79,8 +90,12 @@ both!(record_changes_are_recorded_column_by_column, |app| {
     }
     // The entries of one change share its change sequence and request.
     let creates: Vec<&Value> = all.iter().filter(|e| e["operation"] == "CREATE").collect();
-    assert!(creates.windows(2).all(|w| w[0]["extra_metadata"]["change_seq"] == w[1]["extra_metadata"]["change_seq"]
-        && w[0]["request_id"] == w[1]["request_id"]));
+    assert!(creates
+        .windows(2)
+        .all(
+            |w| w[0]["extra_metadata"]["change_seq"] == w[1]["extra_metadata"]["change_seq"]
+                && w[0]["request_id"] == w[1]["request_id"]
+        ));
     // One entry by id; a filter that matches nothing.
     let one = app
         .get(&format!("/api/v1/audit-logs/{}", all[0]["id"]), Some(&sa))
@@ -88,9 +103,16 @@ both!(record_changes_are_recorded_column_by_column, |app| {
         .expect(200)
         .clone();
     assert_eq!(one, all[0]);
-    assert_eq!(entries(&app, &sa, "table_name=posts&operation=nothing").await["total"], 0);
+    assert_eq!(
+        entries(&app, &sa, "table_name=posts&operation=nothing").await["total"],
+        0
+    );
     // The dashboard shows the newest entries: the delete's.
-    let stats = app.get("/api/v1/dashboard/stats", Some(&sa)).await.expect(200).clone();
+    let stats = app
+        .get("/api/v1/dashboard/stats", Some(&sa))
+        .await
+        .expect(200)
+        .clone();
     let recent = stats["recent_audit_logs"].as_array().unwrap();
     assert!(!recent.is_empty() && recent.len() <= 10);
     assert_eq!(recent[0]["operation"], "DELETE");
@@ -122,7 +144,11 @@ both!(a_rolled_back_write_leaves_no_entry, |app| {
     app.post("/api/v1/records/posts", t, json!({"views": -1}))
         .await
         .expect(422);
-    assert_eq!(app.count("audit_log").await, before, "no entry of a rolled-back change");
+    assert_eq!(
+        app.count("audit_log").await,
+        before,
+        "no entry of a rolled-back change"
+    );
     let r = report(&app).await;
     assert!(r.ok, "the chain continues unbroken: {r:?}");
     // A committed batch is recorded in full.
@@ -150,9 +176,13 @@ both!(accounts_see_only_their_own_trail, |app| {
         .await
         .expect(201);
     let (a, b) = app.alpha_and_beta().await;
-    app.post("/api/v1/records/posts", Some(&a), json!({"title": "alpha secret"}))
-        .await
-        .expect(201);
+    app.post(
+        "/api/v1/records/posts",
+        Some(&a),
+        json!({"title": "alpha secret"}),
+    )
+    .await
+    .expect(201);
     app.post("/api/v1/records/posts", Some(&b), json!({"title": "beta"}))
         .await
         .expect(201);
@@ -161,7 +191,11 @@ both!(accounts_see_only_their_own_trail, |app| {
     assert!(items(&mine).iter().all(|e| e["account_id"] == "AA0002"));
     assert!(!mine.to_string().contains("alpha secret"));
     // Naming another account, by any case, is refused.
-    for q in ["account_id=AA0001", "account_id=aa0001", "account_id=system"] {
+    for q in [
+        "account_id=AA0001",
+        "account_id=aa0001",
+        "account_id=system",
+    ] {
         app.get(&format!("/api/v1/audit-logs?{q}"), Some(&b))
             .await
             .expect_error(403, "forbidden");
@@ -172,22 +206,42 @@ both!(accounts_see_only_their_own_trail, |app| {
         .await
         .expect_error(404, "not_found");
     // Filters cannot smuggle SQL.
-    let hostile = entries(&app, &b, "table_name=posts'%20OR%201=1--&record_id=x'%20OR%20'1'='1").await;
+    let hostile = entries(
+        &app,
+        &b,
+        "table_name=posts'%20OR%201=1--&record_id=x'%20OR%20'1'='1",
+    )
+    .await;
     assert_eq!(hostile["total"], 0);
     let text = app
-        .get("/api/v1/audit-logs/export?format=csv&account_id=AA0002", Some(&b))
+        .get(
+            "/api/v1/audit-logs/export?format=csv&account_id=AA0002",
+            Some(&b),
+        )
         .await;
     assert!(!text.text.contains("alpha secret"));
     // Exports and verification follow the same rule.
     app.get("/api/v1/audit-logs/export?account_id=AA0001", Some(&b))
         .await
         .expect_error(403, "forbidden");
-    let v = app.get("/api/v1/audit-logs/verify", Some(&b)).await.expect(200).clone();
-    assert!(v["chains"].as_array().unwrap().iter().all(|c| c["chain"] == "account:AA0002"));
+    let v = app
+        .get("/api/v1/audit-logs/verify", Some(&b))
+        .await
+        .expect(200)
+        .clone();
+    assert!(v["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["chain"] == "account:AA0002"));
     // A user who is not an admin, and the public, see nothing.
     let inv = app.invitation_token(&sa, "u@example.com").await;
     let user = app
-        .post("/api/v1/invitations/accept", None, json!({"token": inv, "password": PASSWORD}))
+        .post(
+            "/api/v1/invitations/accept",
+            None,
+            json!({"token": inv, "password": PASSWORD}),
+        )
         .await;
     if let Some(token) = user.json["token"].as_str() {
         app.get("/api/v1/audit-logs", Some(token))
@@ -196,7 +250,14 @@ both!(accounts_see_only_their_own_trail, |app| {
     }
     app.get("/api/v1/audit-logs", None).await.expect(401);
     // Bad paging and sorting are 422s.
-    for q in ["limit=0", "limit=501", "skip=-1", "sort_by=checksum", "sort_order=up", "from_date=yesterday"] {
+    for q in [
+        "limit=0",
+        "limit=501",
+        "skip=-1",
+        "sort_by=checksum",
+        "sort_order=up",
+        "from_date=yesterday",
+    ] {
         app.get(&format!("/api/v1/audit-logs?{q}"), Some(&sa))
             .await
             .expect_error(422, "validation_error");
@@ -231,9 +292,13 @@ both!(signed_changes_need_the_password_and_a_reason, |app| {
     .await
     .expect_error(422, "validation_error");
     let before = app.count("col_posts").await;
-    app.post("/api/v1/records/posts", Some(&a), json!({"title": "unsigned"}))
-        .await
-        .expect_error(403, "forbidden");
+    app.post(
+        "/api/v1/records/posts",
+        Some(&a),
+        json!({"title": "unsigned"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
     let send = |password: &'static str, reason: &'static str| {
         let req = app
             .client
@@ -244,21 +309,47 @@ both!(signed_changes_need_the_password_and_a_reason, |app| {
             .json(&json!({"title": "signed", "views": 9}));
         async move { TestApp::read(req.send().await.unwrap()).await }
     };
-    send("wrong password", "approval").await.expect_error(403, "forbidden");
-    send(PASSWORD, "").await.expect_error(422, "validation_error");
-    assert_eq!(app.count("col_posts").await, before, "refused writes change nothing");
+    send("wrong password", "approval")
+        .await
+        .expect_error(403, "forbidden");
+    send(PASSWORD, "")
+        .await
+        .expect_error(422, "validation_error");
+    assert_eq!(
+        app.count("col_posts").await,
+        before,
+        "refused writes change nothing"
+    );
     let post = send(PASSWORD, "Approved by QA").await.expect(201).clone();
-    let list = entries(&app, &sa, &format!("record_id={}", post["id"].as_str().unwrap())).await;
+    let list = entries(
+        &app,
+        &sa,
+        &format!("record_id={}", post["id"].as_str().unwrap()),
+    )
+    .await;
     let all = items(&list);
     assert!(!all.is_empty());
     for e in &all {
         assert_eq!(e["es_username"], "a@example.com");
         assert_eq!(e["es_reason"], "Approved by QA");
         assert!(e["es_timestamp"].is_string());
-        assert_ne!(e["column_name"], "views", "excluded fields are not recorded");
+        assert_ne!(
+            e["column_name"], "views",
+            "excluded fields are not recorded"
+        );
     }
-    let settings = app.get("/api/v1/audit-logs/settings", Some(&sa)).await.expect(200).clone();
-    let posts = settings["collections"].as_array().unwrap().iter().find(|c| c["collection"] == "posts").unwrap().clone();
+    let settings = app
+        .get("/api/v1/audit-logs/settings", Some(&sa))
+        .await
+        .expect(200)
+        .clone();
+    let posts = settings["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["collection"] == "posts")
+        .unwrap()
+        .clone();
     assert_eq!(posts["require_signature"], true);
     assert_eq!(posts["excluded_fields"], json!(["views"]));
     // The settings change is itself recorded (system chain).
@@ -302,11 +393,19 @@ both!(exports_are_signed_and_verify_offline, |app| {
         .as_str()
         .unwrap()
         .to_string();
-    let json_export = app.get("/api/v1/audit-logs/export?table_name=posts", Some(&sa)).await;
-    assert!(json_export.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let json_export = app
+        .get("/api/v1/audit-logs/export?table_name=posts", Some(&sa))
+        .await;
+    assert!(json_export.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
     let checked = offline::verify_export(json_export.text.as_bytes(), Some(&key)).expect("valid");
     assert!(checked.entries >= 10);
-    assert_eq!(json_export.json["entries"].as_array().unwrap().len() as u64, checked.entries);
+    assert_eq!(
+        json_export.json["entries"].as_array().unwrap().len() as u64,
+        checked.entries
+    );
     // A changed value, a dropped entry, another key: each fails.
     let mut edited = json_export.json.clone();
     edited["entries"][0]["new_value"] = json!("forged");
@@ -318,21 +417,49 @@ both!(exports_are_signed_and_verify_offline, |app| {
     let other = chain::Signer::new("another secret key 0123456789abcdef").public_key_hex();
     assert!(offline::verify_export(json_export.text.as_bytes(), Some(&other)).is_err());
 
-    let csv = app.get("/api/v1/audit-logs/export?format=csv&table_name=posts", Some(&sa)).await;
-    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = app
+        .get(
+            "/api/v1/audit-logs/export?format=csv&table_name=posts",
+            Some(&sa),
+        )
+        .await;
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     assert!(csv.text.starts_with("id,chain,sequence"));
-    assert_eq!(offline::verify_export(csv.text.as_bytes(), Some(&key)).unwrap().entries, checked.entries);
+    assert_eq!(
+        offline::verify_export(csv.text.as_bytes(), Some(&key))
+            .unwrap()
+            .entries,
+        checked.entries
+    );
     let tampered = csv.text.replacen("next 0", "next X", 1);
     assert!(offline::verify_export(tampered.as_bytes(), Some(&key)).is_err());
-    let cut: String = csv.text.lines().filter(|l| !l.starts_with("#signature")).map(|l| format!("{l}\n")).collect();
+    let cut: String = csv
+        .text
+        .lines()
+        .filter(|l| !l.starts_with("#signature"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     assert!(offline::verify_export(cut.as_bytes(), Some(&key)).is_err());
 
-    let pdf = app.get("/api/v1/audit-logs/export?format=pdf&table_name=posts", Some(&sa)).await;
+    let pdf = app
+        .get(
+            "/api/v1/audit-logs/export?format=pdf&table_name=posts",
+            Some(&sa),
+        )
+        .await;
     use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(pdf.text.trim()).expect("base64 PDF");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(pdf.text.trim())
+        .expect("base64 PDF");
     assert!(bytes.starts_with(b"%PDF-"));
     let raw = app
-        .get("/api/v1/audit-logs/export?format=pdf&encoding=binary", Some(&sa))
+        .get(
+            "/api/v1/audit-logs/export?format=pdf&encoding=binary",
+            Some(&sa),
+        )
         .await;
     assert_eq!(raw.headers["content-type"], "application/pdf");
     app.get("/api/v1/audit-logs/export?format=xml", Some(&sa))
@@ -355,14 +482,20 @@ impl Rng {
 }
 
 async fn exec(app: &TestApp, sql: &str) {
-    app.try_exec_elsewhere(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    app.try_exec_elsewhere(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 async fn max_sequence(app: &TestApp, chain: &str) -> i64 {
     let sql = format!("SELECT MAX(sequence) FROM audit_log WHERE chain = '{chain}'");
     match &app.state.db {
-        snackbase_server::db::Db::Sqlite { read, .. } => sqlx::query_scalar(&sql).fetch_one(read).await.unwrap(),
-        snackbase_server::db::Db::Postgres(p, ..) => sqlx::query_scalar(&sql).fetch_one(p).await.unwrap(),
+        snackbase_server::db::Db::Sqlite { read, .. } => {
+            sqlx::query_scalar(&sql).fetch_one(read).await.unwrap()
+        }
+        snackbase_server::db::Db::Postgres(p, ..) => {
+            sqlx::query_scalar(&sql).fetch_one(p).await.unwrap()
+        }
     }
 }
 
@@ -376,19 +509,37 @@ both_config!(
             .expect(201);
         let (a, _) = app.alpha_and_beta().await;
         for i in 0..12 {
-            app.post("/api/v1/records/posts", Some(&a), json!({"title": format!("p{i}")}))
-                .await
-                .expect(201);
+            app.post(
+                "/api/v1/records/posts",
+                Some(&a),
+                json!({"title": format!("p{i}")}),
+            )
+            .await
+            .expect(201);
         }
         assert!(report(&app).await.ok);
         // The database refuses changes to the trail.
-        assert!(app.try_exec_elsewhere("UPDATE audit_log SET new_value = 'x'").await.is_err());
-        assert!(app.try_exec_elsewhere("DELETE FROM audit_log").await.is_err());
-        assert!(app.try_exec_elsewhere("DELETE FROM audit_checkpoints").await.is_err());
+        assert!(app
+            .try_exec_elsewhere("UPDATE audit_log SET new_value = 'x'")
+            .await
+            .is_err());
+        assert!(app
+            .try_exec_elsewhere("DELETE FROM audit_log")
+            .await
+            .is_err());
+        assert!(app
+            .try_exec_elsewhere("DELETE FROM audit_checkpoints")
+            .await
+            .is_err());
         let sqlite = matches!(app.state.db, snackbase_server::db::Db::Sqlite { .. });
         // An attacker with the database file drops the guards first.
         if sqlite {
-            for t in ["audit_log_no_update", "audit_log_no_delete", "audit_checkpoints_no_update", "audit_checkpoints_no_delete"] {
+            for t in [
+                "audit_log_no_update",
+                "audit_log_no_delete",
+                "audit_checkpoints_no_update",
+                "audit_checkpoints_no_delete",
+            ] {
                 exec(&app, &format!("DROP TRIGGER {t}")).await;
             }
         } else {
@@ -396,15 +547,25 @@ both_config!(
             exec(&app, "ALTER TABLE audit_checkpoints DISABLE TRIGGER USER").await;
         }
         for t in ["audit_log", "audit_checkpoints", "audit_heads"] {
-            exec(&app, &format!("CREATE TABLE saved_{t} AS SELECT * FROM {t}")).await;
+            exec(
+                &app,
+                &format!("CREATE TABLE saved_{t} AS SELECT * FROM {t}"),
+            )
+            .await;
         }
         let chain = "account:AA0001";
         let last = max_sequence(&app, chain).await;
         assert!(last >= 15, "entries to tamper with: {last}");
-        let cps_sql = format!("SELECT sequence FROM audit_checkpoints WHERE chain = '{chain}' ORDER BY sequence");
+        let cps_sql = format!(
+            "SELECT sequence FROM audit_checkpoints WHERE chain = '{chain}' ORDER BY sequence"
+        );
         let cps: Vec<i64> = match &app.state.db {
-            snackbase_server::db::Db::Sqlite { read, .. } => sqlx::query_scalar(&cps_sql).fetch_all(read).await.unwrap(),
-            snackbase_server::db::Db::Postgres(p, ..) => sqlx::query_scalar(&cps_sql).fetch_all(p).await.unwrap(),
+            snackbase_server::db::Db::Sqlite { read, .. } => {
+                sqlx::query_scalar(&cps_sql).fetch_all(read).await.unwrap()
+            }
+            snackbase_server::db::Db::Postgres(p, ..) => {
+                sqlx::query_scalar(&cps_sql).fetch_all(p).await.unwrap()
+            }
         };
         assert!(cps.len() >= 3, "checkpoints: {cps:?}");
         let (first_cp, second_cp) = (cps[0], cps[1]);
@@ -455,8 +616,15 @@ both_config!(
                 exec(&app, s).await;
             }
             let r = report(&app).await;
-            let broken = r.chains.iter().find(|c| c.chain == chain).expect("the chain");
-            assert!(!r.ok && !broken.ok, "trial {trial} (kind {kind}, at {k}) went unnoticed: {statements:?}");
+            let broken = r
+                .chains
+                .iter()
+                .find(|c| c.chain == chain)
+                .expect("the chain");
+            assert!(
+                !r.ok && !broken.ok,
+                "trial {trial} (kind {kind}, at {k}) went unnoticed: {statements:?}"
+            );
             // Restore the untouched trail for the next trial.
             for t in ["audit_log", "audit_checkpoints", "audit_heads"] {
                 exec(&app, &format!("DELETE FROM {t}")).await;
