@@ -50,7 +50,7 @@ function entry(over: Partial<AuditLog> = {}): AuditLog {
 describe('filters <-> URL', () => {
   it('reads defaults from an empty URL', () => {
     const f = filtersFromParams(new URLSearchParams());
-    expect(f).toMatchObject({ table_name: '', sort_by: 'occurred_at', sort_order: 'desc', skip: 0, limit: 50 });
+    expect(f).toMatchObject({ table_name: '', sort_by: 'id', sort_order: 'desc', skip: 0, limit: 50 });
     expect(hasFilters(f)).toBe(false);
   });
 
@@ -64,7 +64,7 @@ describe('filters <-> URL', () => {
 
   it('falls back on invalid sort and page values, and caps the limit', () => {
     const f = filtersFromParams(new URLSearchParams('sort_by=checksum&sort_order=up&skip=-3&limit=9999'));
-    expect(f).toMatchObject({ sort_by: 'occurred_at', sort_order: 'desc', skip: 0, limit: 500 });
+    expect(f).toMatchObject({ sort_by: 'id', sort_order: 'desc', skip: 0, limit: 500 });
     expect(filtersFromParams(new URLSearchParams('limit=0&skip=x')).limit).toBe(50);
   });
 
@@ -88,8 +88,8 @@ describe('filters <-> URL', () => {
 
   it('builds the list and export queries', () => {
     const f = filtersFromParams(new URLSearchParams('table_name=notes&skip=50'));
-    expect(listQuery(f)).toEqual({ table_name: 'notes', sort_by: 'occurred_at', sort_order: 'desc', skip: 50, limit: 50 });
-    expect(exportQuery(f)).toEqual({ table_name: 'notes', sort_by: 'occurred_at', sort_order: 'desc' });
+    expect(listQuery(f)).toEqual({ table_name: 'notes', sort_by: 'id', sort_order: 'desc', skip: 50, limit: 50 });
+    expect(exportQuery(f)).toEqual({ table_name: 'notes', sort_by: 'id', sort_order: 'desc' });
   });
 });
 

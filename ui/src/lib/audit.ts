@@ -49,7 +49,7 @@ const DEFAULTS: AuditFilters = {
   operation: '',
   from_date: '',
   to_date: '',
-  sort_by: 'occurred_at',
+  sort_by: 'id',
   sort_order: 'desc',
   skip: 0,
   limit: DEFAULT_LIMIT,

@@ -30,8 +30,8 @@ CREATE TABLE audit_log (
     checksum        TEXT NOT NULL,
     UNIQUE (chain, sequence)
 );
-CREATE INDEX ix_audit_log_time ON audit_log (occurred_at, id);
-CREATE INDEX ix_audit_log_account_time ON audit_log (account_id, occurred_at, id);
+-- Few indexes, each paid by every append: an account's entries are its chain
+-- (the unique index lists them in order), a record's history has its own.
 CREATE INDEX ix_audit_log_record ON audit_log (account_id, table_name, record_id, id);
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

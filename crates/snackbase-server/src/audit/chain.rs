@@ -52,40 +52,57 @@ pub struct Content {
 }
 
 impl Content {
-    /// The canonical form: a JSON array of the fields in declaration order.
+    /// The canonical form: a JSON array of the fields in declaration order
+    /// (compact, as `serde_json` writes it).
     pub fn canonical(&self) -> String {
-        serde_json::json!([
-            self.chain,
-            self.sequence,
-            self.account_id,
-            self.operation,
-            self.table_name,
-            self.record_id,
-            self.column_name,
-            self.old_value,
-            self.new_value,
-            self.user_id,
-            self.user_email,
-            self.user_name,
-            self.es_username,
-            self.es_reason,
-            self.es_timestamp,
-            self.ip_address,
-            self.user_agent,
-            self.request_id,
-            self.occurred_at,
-            self.extra_metadata,
-        ])
-        .to_string()
+        let mut out = Vec::with_capacity(256);
+        self.write_canonical(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    fn write_canonical(&self, out: &mut Vec<u8>) {
+        fn item<T: Serialize + ?Sized>(out: &mut Vec<u8>, first: bool, v: &T) {
+            if !first {
+                out.push(b',');
+            }
+            // Writing JSON into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, v);
+        }
+        out.push(b'[');
+        item(out, true, &self.chain);
+        item(out, false, &self.sequence);
+        item(out, false, &self.account_id);
+        item(out, false, &self.operation);
+        item(out, false, &self.table_name);
+        item(out, false, &self.record_id);
+        for v in [
+            &self.column_name,
+            &self.old_value,
+            &self.new_value,
+            &self.user_id,
+            &self.user_email,
+            &self.user_name,
+            &self.es_username,
+            &self.es_reason,
+            &self.es_timestamp,
+            &self.ip_address,
+            &self.user_agent,
+            &self.request_id,
+        ] {
+            item(out, false, v);
+        }
+        item(out, false, &self.occurred_at);
+        item(out, false, &self.extra_metadata);
+        out.push(b']');
     }
 
     /// The checksum of this content following `previous`.
     pub fn checksum(&self, previous: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(previous.as_bytes());
-        h.update(b"\n");
-        h.update(self.canonical().as_bytes());
-        hex::encode(h.finalize())
+        let mut buf = Vec::with_capacity(512);
+        buf.extend_from_slice(previous.as_bytes());
+        buf.push(b'\n');
+        self.write_canonical(&mut buf);
+        hex::encode(Sha256::digest(&buf))
     }
 }
 
@@ -213,6 +230,47 @@ mod tests {
             ..c.clone()
         };
         assert_ne!(a.checksum(GENESIS), b.checksum(GENESIS));
+    }
+
+    #[test]
+    fn the_canonical_form_is_the_compact_json_array() {
+        let c = Content {
+            chain: "system".into(),
+            sequence: 7,
+            account_id: None,
+            operation: "UPDATE".into(),
+            table_name: "t".into(),
+            record_id: "r\"1".into(),
+            column_name: Some("c".into()),
+            new_value: Some("é\n".into()),
+            occurred_at: "now".into(),
+            extra_metadata: Some("{\"a\":1}".into()),
+            ..Default::default()
+        };
+        let expected = serde_json::json!([
+            "system",
+            7,
+            null,
+            "UPDATE",
+            "t",
+            "r\"1",
+            "c",
+            null,
+            "é\n",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "now",
+            "{\"a\":1}"
+        ])
+        .to_string();
+        assert_eq!(c.canonical(), expected);
     }
 
     #[test]

@@ -45,6 +45,34 @@ pub struct Row {
 }
 
 impl Row {
+    /// The hashed content, the previous hash and the checksum, taken apart
+    /// without copies (verification).
+    pub fn into_parts(self) -> (Content, String, String) {
+        let content = Content {
+            chain: self.chain,
+            sequence: self.sequence,
+            account_id: self.account_id,
+            operation: self.operation,
+            table_name: self.table_name,
+            record_id: self.record_id,
+            column_name: self.column_name,
+            old_value: self.old_value,
+            new_value: self.new_value,
+            user_id: self.user_id,
+            user_email: self.user_email,
+            user_name: self.user_name,
+            es_username: self.es_username,
+            es_reason: self.es_reason,
+            es_timestamp: self.es_timestamp,
+            ip_address: self.ip_address,
+            user_agent: self.user_agent,
+            request_id: self.request_id,
+            occurred_at: self.occurred_at,
+            extra_metadata: self.extra_metadata,
+        };
+        (content, self.previous_hash, self.checksum)
+    }
+
     /// The hashed content of the entry.
     pub fn content(&self) -> Content {
         Content {
@@ -157,7 +185,8 @@ pub struct Filters {
     pub skip: Option<i64>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
-    /// `occurred_at` (default), `id`, `table_name`, `operation` or `user_email`.
+    /// `id` (default: the order entries were written in), `occurred_at`,
+    /// `table_name`, `operation` or `user_email`.
     pub sort_by: Option<String>,
     /// `asc` or `desc` (default).
     pub sort_order: Option<String>,
@@ -217,11 +246,14 @@ pub fn scope(caller: &Principal, filters: &Filters) -> ApiResult<Statement> {
         match named.as_deref() {
             None => {}
             Some(a) if a.eq_ignore_ascii_case("system") => {
-                w.push(" AND account_id IS NULL");
+                w.push(" AND chain = ")
+                    .bind(Param::Text(super::chain::SYSTEM_CHAIN.into()));
             }
             Some(a) => {
-                w.push(" AND account_id = ")
-                    .bind(Param::Text(a.to_ascii_uppercase()));
+                w.push(" AND chain = ")
+                    .bind(Param::Text(super::chain::chain_of(Some(
+                        &a.to_ascii_uppercase(),
+                    ))));
             }
         }
     } else if caller.administers(&caller.account_id) && !caller.is_api_key() {
@@ -233,8 +265,11 @@ pub fn scope(caller: &Principal, filters: &Filters) -> ApiResult<Statement> {
                 "An account admin sees only their own account's audit trail",
             ));
         }
-        w.push(" AND account_id = ")
-            .bind(Param::Text(caller.account_id.to_string()));
+        // An account's entries are its chain (and the chain's index serves).
+        w.push(" AND chain = ")
+            .bind(Param::Text(super::chain::chain_of(Some(
+                &caller.account_id,
+            ))));
     } else {
         return Err(ApiError::forbidden(
             "Only the superadmin and account admins may read the audit trail",
@@ -265,16 +300,23 @@ pub fn scope(caller: &Principal, filters: &Filters) -> ApiResult<Statement> {
     Ok(w)
 }
 
-/// `ORDER BY` of the filters (always ending with the id, so pages are stable).
-pub fn order(filters: &Filters) -> ApiResult<String> {
-    let column = match filters
-        .sort_by
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or("occurred_at")
-    {
+/// Whether [`scope`] keeps the list to one chain.
+fn one_chain(caller: &Principal, filters: &Filters) -> bool {
+    !caller.is_superadmin()
+        || filters
+            .account_id
+            .as_deref()
+            .is_some_and(|a| !a.trim().is_empty())
+}
+
+/// `ORDER BY` of the filters (always ending with the id, so pages are
+/// stable). The default is the id, newest first: the order entries were
+/// written in; within one chain that is the chain's sequence, whose index
+/// serves the list.
+pub fn order(caller: &Principal, filters: &Filters) -> ApiResult<String> {
+    let column = match filters.sort_by.as_deref().map(str::trim).unwrap_or("id") {
         c @ ("occurred_at" | "id" | "table_name" | "operation" | "user_email") => c,
-        "" => "occurred_at",
+        "" => "id",
         _ => {
             return Err(ApiError::invalid(
                 "sort_by",
@@ -299,10 +341,10 @@ pub fn order(filters: &Filters) -> ApiResult<String> {
             ))
         }
     };
-    Ok(if column == "id" {
-        format!(" ORDER BY id {dir}")
-    } else {
-        format!(" ORDER BY {column} {dir}, id {dir}")
+    Ok(match column {
+        "id" if one_chain(caller, filters) => format!(" ORDER BY sequence {dir}"),
+        "id" => format!(" ORDER BY id {dir}"),
+        column => format!(" ORDER BY {column} {dir}, id {dir}"),
     })
 }
 

@@ -74,6 +74,37 @@ fn broken(sequence: i64, kind: &str, message: impl Into<String>) -> Broken {
     }
 }
 
+/// An entry with its checksum recomputed.
+struct Checked {
+    chain: String,
+    sequence: i64,
+    previous_hash: String,
+    checksum: String,
+    /// Whether the content hashes to the stored checksum.
+    intact: bool,
+}
+
+/// Recomputes the checksums of `rows` (on a blocking thread: the walk goes
+/// on reading meanwhile).
+fn check(rows: Vec<Row>) -> Vec<Checked> {
+    rows.into_iter()
+        .map(|row| {
+            let (content, previous_hash, checksum) = row.into_parts();
+            let intact = content.checksum(&previous_hash) == checksum;
+            Checked {
+                chain: content.chain,
+                sequence: content.sequence,
+                previous_hash,
+                checksum,
+                intact,
+            }
+        })
+        .collect()
+}
+
+/// Entries hashed per batch.
+const BATCH: usize = 4096;
+
 /// A chain being walked.
 struct Walk {
     report: ChainReport,
@@ -111,7 +142,7 @@ impl Walk {
         }
     }
 
-    fn step(&mut self, row: &Row) {
+    fn step(&mut self, row: &Checked) {
         self.report.entries += 1;
         if self.report.error.is_some() {
             return;
@@ -131,8 +162,7 @@ impl Walk {
                 "the entry does not follow the one before it",
             ));
         }
-        let checksum = row.content().checksum(&row.previous_hash);
-        if checksum != row.checksum {
+        if !row.intact {
             return self.fail(broken(
                 row.sequence,
                 "altered",
@@ -272,28 +302,66 @@ pub async fn verify(
     let none: Vec<Checkpoint> = Vec::new();
     let mut reports = Vec::new();
     let mut current: Option<Walk> = None;
+    let walk =
+        |checked: Vec<Checked>, current: &mut Option<Walk>, reports: &mut Vec<ChainReport>| {
+            for row in checked {
+                if current.as_ref().is_none_or(|w| w.report.chain != row.chain) {
+                    if let Some(done) = current.take() {
+                        let chain = done.report.chain.clone();
+                        let cps = by_chain.get(&chain).unwrap_or(&none);
+                        reports.push(done.finish(heads.get(&chain), cps, verifier));
+                    }
+                    let cps = by_chain.get(&row.chain).unwrap_or(&none);
+                    *current = Some(Walk::new(&row.chain, cps));
+                }
+                if let Some(w) = current.as_mut() {
+                    w.step(&row);
+                }
+            }
+        };
+    // Rows are read in batches; a batch is hashed on a blocking thread
+    // while the next one is read, then walked in order.
+    let mut hashing: Option<tokio::task::JoinHandle<Vec<Checked>>> = None;
+    let finish = |hashing: &mut Option<tokio::task::JoinHandle<Vec<Checked>>>,
+                  next: Option<Vec<Row>>| {
+        let previous = hashing.take();
+        *hashing = next.map(|rows| tokio::task::spawn_blocking(move || check(rows)));
+        previous
+    };
     crate::on_pool!(db, |p| {
         let mut q = sqlx::query_as::<_, Row>(&entries_sql);
         if let Some(b) = &bind {
             q = q.bind(b.clone());
         }
         let mut rows = q.fetch(p);
-        while let Some(row) = rows.try_next().await? {
-            if current.as_ref().is_none_or(|w| w.report.chain != row.chain) {
-                if let Some(done) = current.take() {
-                    let chain = done.report.chain.clone();
-                    let cps = by_chain.get(&chain).unwrap_or(&none);
-                    reports.push(done.finish(heads.get(&chain), cps, verifier));
-                }
-                let cps = by_chain.get(&row.chain).unwrap_or(&none);
-                current = Some(Walk::new(&row.chain, cps));
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let row = rows.try_next().await?;
+            let done = row.is_none();
+            if let Some(row) = row {
+                batch.push(row);
             }
-            if let Some(w) = current.as_mut() {
-                w.step(&row);
+            if batch.len() >= BATCH || (done && !batch.is_empty()) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if let Some(previous) = finish(&mut hashing, Some(full)) {
+                    let checked = previous
+                        .await
+                        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+                    walk(checked, &mut current, &mut reports);
+                }
+            }
+            if done {
+                break;
             }
         }
         Ok::<(), sqlx::Error>(())
     })?;
+    if let Some(last) = finish(&mut hashing, None) {
+        let checked = last
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        walk(checked, &mut current, &mut reports);
+    }
     if let Some(done) = current.take() {
         let chain = done.report.chain.clone();
         let cps = by_chain.get(&chain).unwrap_or(&none);
