@@ -25,8 +25,9 @@ CREATE TABLE audit_log (
     checksum        TEXT NOT NULL,
     UNIQUE (chain, sequence)
 );
--- Few indexes, each paid by every append: an account's entries are its chain
--- (the unique index lists them in order), a record's history has its own.
+-- Few indexes, each paid by every append: an account's entries newest first,
+-- and a record's history.
+CREATE INDEX ix_audit_log_account ON audit_log (account_id, id);
 CREATE INDEX ix_audit_log_record ON audit_log (account_id, table_name, record_id, id);
 
 CREATE FUNCTION snackbase_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -73,39 +73,82 @@ fn text(v: Option<&str>) -> Param {
     }
 }
 
-/// The chain's head (sequence, hash), locked until the transaction ends on
-/// PostgreSQL.
-async fn head(tx: &mut Tx, chain: &str) -> Result<(i64, String), sqlx::Error> {
-    let select = match tx.backend() {
-        Backend::Postgres => "SELECT sequence, hash FROM audit_heads WHERE chain = $1 FOR UPDATE",
-        Backend::Sqlite => "SELECT sequence, hash FROM audit_heads WHERE chain = $1",
-    };
-    for _ in 0..2 {
-        let found: Option<(i64, String)> = on_tx!(tx, |c| sqlx::query_as(select)
-            .bind(chain)
+/// Chains per account (and for system events) on PostgreSQL. An append
+/// holds its chain's head until its transaction commits; with one chain an
+/// account's writes would commit one after the other (one disk flush each).
+/// With several, an append takes the first head no one holds (`SKIP
+/// LOCKED`), so up to this many of an account's writes commit together.
+/// SQLite has one writer: one chain.
+pub const SHARDS: usize = 16;
+
+/// The names of the chains of `base` (the first is `base` itself).
+pub fn shards(base: &str) -> Vec<String> {
+    std::iter::once(base.to_string())
+        .chain((1..SHARDS).map(|k| format!("{base}:{k}")))
+        .collect()
+}
+
+/// A head of one of `base`'s chains (name, sequence, hash), locked until
+/// the transaction ends on PostgreSQL.
+async fn head(
+    auditor: &Auditor,
+    tx: &mut Tx,
+    base: &str,
+) -> Result<(String, i64, String), sqlx::Error> {
+    let t = match tx {
+        Tx::Sqlite(_) => {
+            let found: Option<(i64, String)> = on_tx!(tx, |c| sqlx::query_as(
+                "SELECT sequence, hash FROM audit_heads WHERE chain = $1"
+            )
+            .bind(base)
             .fetch_optional(c)
             .await)?;
-        if let Some(found) = found {
-            return Ok(found);
-        }
-        if tx.backend() == Backend::Sqlite {
             // One writer: nobody else can start this chain meanwhile.
-            return Ok((0, GENESIS.to_string()));
+            let (sequence, hash) = found.unwrap_or((0, GENESIS.to_string()));
+            return Ok((base.to_string(), sequence, hash));
         }
-        // Two first appends may race: one inserts, both then lock it.
-        on_tx!(tx, |c| {
-            sqlx::query(
-            "INSERT INTO audit_heads (chain, sequence, hash, signature, updated_at) VALUES ($1, 0, $2, '', $3) ON CONFLICT (chain) DO NOTHING"
+        Tx::Postgres(t) => t,
+    };
+    let names = shards(base);
+    for attempt in 0..3 {
+        let free: Option<(String, i64, String)> = sqlx::query_as(
+            "SELECT chain, sequence, hash FROM audit_heads WHERE chain = ANY($1) \
+             ORDER BY chain FOR UPDATE SKIP LOCKED LIMIT 1",
         )
-        .bind(chain)
-        .bind(GENESIS)
-        .bind(now_text())
-        .execute(c)
-        .await
-        .map(|_| ())
-        })?;
+        .bind(&names)
+        .fetch_optional(t.conn())
+        .await?;
+        if let Some(free) = free {
+            return Ok(free);
+        }
+        if attempt == 0 {
+            // The chains may not exist yet (or all be held): make sure they
+            // do, each with a signed empty head; two first appends may race,
+            // both then lock one.
+            let signatures: Vec<String> = names
+                .iter()
+                .map(|n| auditor.signer.sign(&chain::head_message(n, 0, GENESIS)))
+                .collect();
+            sqlx::query(
+                "INSERT INTO audit_heads (chain, sequence, hash, signature, updated_at) \
+                 SELECT c, 0, $2, s, $3 FROM unnest($1::text[], $4::text[]) AS u(c, s) \
+                 ON CONFLICT (chain) DO NOTHING",
+            )
+            .bind(&names)
+            .bind(GENESIS)
+            .bind(now_text())
+            .bind(&signatures)
+            .execute(t.conn())
+            .await?;
+        }
     }
-    Err(sqlx::Error::RowNotFound)
+    // Every chain is held: wait for the first.
+    let (sequence, hash): (i64, String) =
+        sqlx::query_as("SELECT sequence, hash FROM audit_heads WHERE chain = $1 FOR UPDATE")
+            .bind(base)
+            .fetch_one(t.conn())
+            .await?;
+    Ok((base.to_string(), sequence, hash))
 }
 
 /// Records `event` in `tx`. Does nothing when the audit trail is off.
@@ -115,8 +158,8 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
     }
     // The head's lock and the entries belong to the change's transaction.
     tx.before_write().await?;
-    let chain = chain::chain_of(event.account_id.as_deref());
-    let (mut sequence, mut hash) = head(tx, &chain).await?;
+    let base = chain::chain_of(event.account_id.as_deref());
+    let (chain, mut sequence, mut hash) = head(auditor, tx, &base).await?;
     let start = sequence;
     let origin = crate::db::origin::current();
     let origin = origin.as_deref();

@@ -194,9 +194,7 @@ pub async fn export(
     let format = format(&filters)?;
     let scope = query::scope(&caller, &filters)?;
     let mut statement = Statement::new(&format!("SELECT {COLUMNS} FROM audit_log"));
-    statement
-        .append(&scope)
-        .push(&query::order(&caller, &filters)?);
+    statement.append(&scope).push(&query::order(&filters)?);
     let generated_at = super::append::now_text();
     let stamp = generated_at.replace([':', '.'], "-");
     if let Format::Pdf { binary } = format {

@@ -58,7 +58,7 @@ pub async fn list(
     ApiQuery(filters): ApiQuery<Filters>,
 ) -> ApiResult<Json<AuditLogList>> {
     let scope = query::scope(&caller, &filters)?;
-    let order = query::order(&caller, &filters)?;
+    let order = query::order(&filters)?;
     let (skip, limit) = query::window(&filters)?;
     let mut count = crate::db::statement::Statement::new("SELECT COUNT(*) FROM audit_log");
     count.append(&scope);

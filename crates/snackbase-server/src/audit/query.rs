@@ -300,20 +300,10 @@ pub fn scope(caller: &Principal, filters: &Filters) -> ApiResult<Statement> {
     Ok(w)
 }
 
-/// Whether [`scope`] keeps the list to one chain.
-fn one_chain(caller: &Principal, filters: &Filters) -> bool {
-    !caller.is_superadmin()
-        || filters
-            .account_id
-            .as_deref()
-            .is_some_and(|a| !a.trim().is_empty())
-}
-
 /// `ORDER BY` of the filters (always ending with the id, so pages are
 /// stable). The default is the id, newest first: the order entries were
-/// written in; within one chain that is the chain's sequence, whose index
-/// serves the list.
-pub fn order(caller: &Principal, filters: &Filters) -> ApiResult<String> {
+/// written in (the account index serves it).
+pub fn order(filters: &Filters) -> ApiResult<String> {
     let column = match filters.sort_by.as_deref().map(str::trim).unwrap_or("id") {
         c @ ("occurred_at" | "id" | "table_name" | "operation" | "user_email") => c,
         "" => "id",
@@ -342,7 +332,6 @@ pub fn order(caller: &Principal, filters: &Filters) -> ApiResult<String> {
         }
     };
     Ok(match column {
-        "id" if one_chain(caller, filters) => format!(" ORDER BY sequence {dir}"),
         "id" => format!(" ORDER BY id {dir}"),
         column => format!(" ORDER BY {column} {dir}, id {dir}"),
     })

@@ -118,7 +118,9 @@ impl Walk {
         Self {
             report: ChainReport {
                 chain: chain.to_string(),
-                account_id: chain.strip_prefix("account:").map(str::to_string),
+                account_id: chain
+                    .strip_prefix("account:")
+                    .map(|a| a.split(':').next().unwrap_or(a).to_string()),
                 entries: 0,
                 head_sequence: 0,
                 head_hash: GENESIS.to_string(),
@@ -268,15 +270,19 @@ impl Walk {
     }
 }
 
-/// Verifies every chain, or the one named (see [`chain::chain_of`]).
+/// Verifies every chain, or those of one account (`base`: see
+/// [`chain::chain_of`]; its shards too, see [`super::append::shards`]).
 pub async fn verify(
     db: &Db,
     verifier: &Verifier,
-    chain: Option<&str>,
+    base: Option<&str>,
 ) -> Result<Report, sqlx::Error> {
-    let (where_chain, bind) = match chain {
-        Some(c) => (" WHERE chain = $1", Some(c.to_string())),
-        None => ("", None),
+    let names = base.map(super::append::shards).unwrap_or_default();
+    let where_chain = if names.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        format!(" WHERE chain IN ({})", list.join(", "))
     };
     let heads_sql =
         format!("SELECT chain, sequence, hash, signature FROM audit_heads{where_chain}");
@@ -288,9 +294,9 @@ pub async fn verify(
     let (heads, checkpoints): (Vec<Head>, Vec<Checkpoint>) = crate::on_pool!(db, |p| {
         let mut q = sqlx::query_as::<_, Head>(&heads_sql);
         let mut c = sqlx::query_as::<_, Checkpoint>(&checkpoints_sql);
-        if let Some(b) = &bind {
-            q = q.bind(b.clone());
-            c = c.bind(b.clone());
+        for name in &names {
+            q = q.bind(name.clone());
+            c = c.bind(name.clone());
         }
         (q.fetch_all(p).await?, c.fetch_all(p).await?)
     });
@@ -330,8 +336,8 @@ pub async fn verify(
     };
     crate::on_pool!(db, |p| {
         let mut q = sqlx::query_as::<_, Row>(&entries_sql);
-        if let Some(b) = &bind {
-            q = q.bind(b.clone());
+        for name in &names {
+            q = q.bind(name.clone());
         }
         let mut rows = q.fetch(p);
         let mut batch = Vec::with_capacity(BATCH);
