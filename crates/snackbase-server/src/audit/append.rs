@@ -226,15 +226,14 @@ async fn checkpoint(
     hash: &str,
     at: &str,
 ) -> Result<(), sqlx::Error> {
-    let previous: Option<String> =
-        on_tx!(tx, |c| {
-            sqlx::query_scalar(
+    let previous: Option<String> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT signature FROM audit_checkpoints WHERE chain = $1 ORDER BY sequence DESC LIMIT 1"
     )
     .bind(chain)
     .fetch_optional(c)
     .await
-        })?;
+    })?;
     let previous = previous.unwrap_or_default();
     let signature = auditor.signer.sign(&chain::checkpoint_message(
         chain, sequence, hash, at, &previous,
