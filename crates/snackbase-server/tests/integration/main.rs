@@ -7,6 +7,7 @@ mod harness;
 mod accounts;
 mod aggregate;
 mod api_keys;
+mod audit_paths;
 mod auth;
 mod authz;
 mod collection_rules;
