@@ -190,7 +190,7 @@ async fn detail(
     })
 }
 
-fn account_not_found(id: &str) -> ApiError {
+pub(super) fn account_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("Account '{id}' not found"))
 }
 
@@ -219,7 +219,7 @@ fn validate_name(name: &str) -> ApiResult<&str> {
     responses((status = 201, body = AccountDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_account(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiJson(req): ApiJson<CreateAccountRequest>,
 ) -> ApiResult<(StatusCode, Json<AccountDetail>)> {
     let name = validate_name(&req.name)?;
@@ -252,6 +252,18 @@ pub async fn create_account(
     };
     let account = model::insert(&mut tx, &slug, name).await?;
     let body = detail(&state, &mut tx, account).await?;
+    let id = body.id.clone();
+    super::trail::record(
+        &state,
+        &mut tx,
+        &admin,
+        Some(&id),
+        "CREATE",
+        &id,
+        None,
+        Some(&body),
+    )
+    .await?;
     tx.commit()
         .await
         .map_err(|e| match violated_constraint(&e) {
@@ -306,12 +318,16 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<bool>
     responses((status = 200, body = AccountDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_account(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(account_id): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateAccountRequest>,
 ) -> ApiResult<Json<AccountDetail>> {
     let name = req.name.as_deref().map(validate_name).transpose()?;
     let mut tx = state.db.begin().await?;
+    let before = match model::find_by_id(&mut tx, &account_id).await? {
+        Some(account) => detail(&state, &mut tx, account).await?,
+        None => return Err(account_not_found(&account_id)),
+    };
     let now = crate::http::time::now();
     let verification = req.require_email_verification;
     let updated = on_tx!(&mut tx, |c| sqlx::query(
@@ -337,6 +353,19 @@ pub async fn update_account(
         .await?
         .ok_or_else(|| account_not_found(&account_id))?;
     let body = detail(&state, &mut tx, account).await?;
+    let chain = crate::auth::trail::chain(&account_id);
+    let (old, new) = (Some(&before), Some(&body));
+    super::trail::record(
+        &state,
+        &mut tx,
+        &admin,
+        chain.as_deref(),
+        "UPDATE",
+        &account_id,
+        old,
+        new,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(body))
 }
@@ -360,7 +389,7 @@ pub async fn patch_account(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn delete_account(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(account_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     if account_id == SYSTEM_ACCOUNT {
@@ -371,6 +400,10 @@ pub async fn delete_account(
         ));
     }
     let mut tx = state.db.begin().await?;
+    let before = match model::find_by_id(&mut tx, &account_id).await? {
+        Some(account) => detail(&state, &mut tx, account).await?,
+        None => return Err(account_not_found(&account_id)),
+    };
     // The change log has no foreign key (see migration 0010): its rows go here.
     on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM record_changes WHERE account_id = $1"
@@ -389,6 +422,17 @@ pub async fn delete_account(
     if deleted == 0 {
         return Err(account_not_found(&account_id));
     }
+    super::trail::record(
+        &state,
+        &mut tx,
+        &admin,
+        None,
+        "DELETE",
+        &account_id,
+        Some(&before),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(account_id = %account_id, "account deleted");
     // Its files' rows went with it; their objects go now, in the background
@@ -406,71 +450,4 @@ pub async fn delete_account(
         }
     });
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    pub page: Option<i64>,
-    pub page_size: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct AccountUserItem {
-    pub id: String,
-    pub email: String,
-    pub role: String,
-    pub is_active: bool,
-    #[serde(with = "crate::http::time::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountUserList {
-    pub items: Vec<AccountUserItem>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-    pub total_pages: i64,
-}
-
-/// The users of one account, newest first.
-#[utoipa::path(get, path = "/accounts/{account_id}/users", tag = "accounts", params(("account_id" = String, Path), PageQuery),
-    security(("bearer" = [])), responses((status = 200, body = AccountUserList), (status = 404, body = ErrorBody)))]
-pub async fn list_account_users(
-    State(state): State<AppState>,
-    _admin: Superadmin,
-    ApiPath(account_id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<Json<AccountUserList>> {
-    let (page, page_size, offset) = paging(q.page, q.page_size, 25)?;
-    let mut tx = state.db.begin_read().await?;
-    if model::find_by_id(&mut tx, &account_id).await?.is_none() {
-        return Err(account_not_found(&account_id));
-    }
-    let (items, total) = on_tx!(&mut tx, |c| {
-        let items = sqlx::query_as::<_, AccountUserItem>(
-            "SELECT u.id, u.email, r.name AS role, u.is_active, u.created_at FROM users u \
-             JOIN roles r ON r.id = u.role_id WHERE u.account_id = $1 \
-             ORDER BY u.created_at DESC, u.id DESC LIMIT $2 OFFSET $3",
-        )
-        .bind(&account_id)
-        .bind(page_size)
-        .bind(offset)
-        .fetch_all(&mut *c)
-        .await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE account_id = $1")
-            .bind(&account_id)
-            .fetch_one(&mut *c)
-            .await?;
-        Ok::<_, sqlx::Error>((items, total))
-    })?;
-    Ok(Json(AccountUserList {
-        items,
-        total,
-        page,
-        page_size,
-        total_pages: total_pages(total, page_size),
-    }))
 }

@@ -5,6 +5,8 @@ pub mod model;
 pub mod slug;
 
 mod handlers;
+mod trail;
+mod users;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,5 +22,5 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
             handlers::patch_account,
             handlers::delete_account
         ))
-        .routes(routes!(handlers::list_account_users))
+        .routes(routes!(users::list_account_users))
 }

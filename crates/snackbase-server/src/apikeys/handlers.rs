@@ -47,6 +47,39 @@ async fn find(tx: &mut Tx, admin: &AuthUser, id: &str) -> ApiResult<KeyRow> {
     Ok(row)
 }
 
+/// Records `operation` by `caller` on a key, as the API shows it masked (its
+/// account's chain). The key itself is never written.
+async fn audit(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &AuthUser,
+    operation: &str,
+    before: Option<ApiKey>,
+    after: Option<ApiKey>,
+) -> ApiResult<()> {
+    let Some((id, account)) = after
+        .as_ref()
+        .or(before.as_ref())
+        .map(|k| (k.id.clone(), k.account_id.clone()))
+    else {
+        return Ok(());
+    };
+    crate::audit::objects::record(
+        &state.audit,
+        tx,
+        caller,
+        Some(&account),
+        operation,
+        "api_keys",
+        &id,
+        before.as_ref(),
+        after.as_ref(),
+        &["key"],
+    )
+    .await?;
+    Ok(())
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListKeysQuery {
@@ -258,6 +291,8 @@ pub async fn create_key(
     .await
     .map(|r| r.rows_affected()))?;
     let row = find(&mut tx, &admin, &id).await?;
+    let shown = ApiKey::masked(find(&mut tx, &admin, &id).await?);
+    audit(&state, &mut tx, &admin, "CREATE", None, Some(shown)).await?;
     tx.commit().await?;
     tracing::info!(key = %id, account_id = %account_id, by = %admin.id(), "API key created");
     let mut body = ApiKey::masked(row);
@@ -287,7 +322,7 @@ pub async fn revoke_key(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
-    find(&mut tx, &admin, &id).await?;
+    let before = ApiKey::masked(find(&mut tx, &admin, &id).await?);
     let now = crate::http::time::now();
     on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2), updated_at = $2 WHERE id = $1"
@@ -297,6 +332,8 @@ pub async fn revoke_key(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    let after = ApiKey::masked(find(&mut tx, &admin, &id).await?);
+    audit(&state, &mut tx, &admin, "DELETE", Some(before), Some(after)).await?;
     tx.commit().await?;
     tracing::info!(key = %id, by = %admin.id(), "API key revoked");
     Ok(StatusCode::NO_CONTENT)

@@ -6,6 +6,7 @@
 //!   signed head, checkpoints);
 //! - `record.rs`: a record change as entries (one per changed column, masked
 //!   and excluded fields) and the electronic signature of record writes;
+//! - `objects.rs`: an admin object's change (webhooks, macros, ...) as an event;
 //! - `settings.rs`: what is audited per collection;
 //! - `verify.rs`: walking the chains and checkpoints (the API and the CLI);
 //! - `query.rs`, `handlers.rs`, `export.rs`: the `/audit-logs` routes.
@@ -14,6 +15,7 @@ pub mod append;
 pub mod chain;
 mod export;
 mod handlers;
+pub mod objects;
 pub mod offline;
 mod pdf;
 pub mod query;

@@ -85,46 +85,47 @@ pub fn lock_for_ms(failures: i64, limits: &RateLimits) -> i64 {
 pub async fn record_failure(db: &Db, key: &str, limits: &RateLimits) -> ApiResult<()> {
     let key = key.to_string();
     let limits = limits.clone();
-    db.write(move |tx| {
-        Box::pin(async move {
-            let now = now_ms();
-            let failures: i64 = on_tx!(tx, |c| sqlx::query_scalar(
-                "INSERT INTO auth_lockouts (key, failures, locked_until, updated_at) \
-                 VALUES ($1, 1, NULL, $2) \
-                 ON CONFLICT (key) DO UPDATE SET failures = auth_lockouts.failures + 1, updated_at = $2 \
-                 RETURNING failures"
-            )
-            .bind(&key)
-            .bind(now)
-            .fetch_one(c)
-            .await)?;
-            let lock = lock_for_ms(failures, &limits);
-            if lock > 0 {
-                on_tx!(tx, |c| sqlx::query(
-                    "UPDATE auth_lockouts SET locked_until = $2 WHERE key = $1"
-                )
-                .bind(&key)
-                .bind(now + lock)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
-            }
-            // Keys nobody failed on for a week are forgotten (now and then).
-            if rand::random::<u8>() == 0 {
-                let week_ago = now - 7 * 24 * 3600 * 1000;
-                on_tx!(tx, |c| sqlx::query(
-                    "DELETE FROM auth_lockouts WHERE updated_at < $1 AND failures < $2"
-                )
-                .bind(week_ago)
-                .bind(i64::from(limits.lockout_max_failures))
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
-            }
-            Ok(())
-        })
-    })
-    .await
+    db.write(move |tx| Box::pin(async move { count_failure(tx, &key, &limits).await }))
+        .await
+}
+
+/// [`record_failure`] in `tx`.
+pub async fn count_failure(tx: &mut Tx, key: &str, limits: &RateLimits) -> ApiResult<()> {
+    let now = now_ms();
+    let failures: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO auth_lockouts (key, failures, locked_until, updated_at) \
+         VALUES ($1, 1, NULL, $2) \
+         ON CONFLICT (key) DO UPDATE SET failures = auth_lockouts.failures + 1, updated_at = $2 \
+         RETURNING failures"
+    )
+    .bind(key)
+    .bind(now)
+    .fetch_one(c)
+    .await)?;
+    let lock = lock_for_ms(failures, limits);
+    if lock > 0 {
+        on_tx!(tx, |c| sqlx::query(
+            "UPDATE auth_lockouts SET locked_until = $2 WHERE key = $1"
+        )
+        .bind(key)
+        .bind(now + lock)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    // Keys nobody failed on for a week are forgotten (now and then).
+    if rand::random::<u8>() == 0 {
+        let week_ago = now - 7 * 24 * 3600 * 1000;
+        on_tx!(tx, |c| sqlx::query(
+            "DELETE FROM auth_lockouts WHERE updated_at < $1 AND failures < $2"
+        )
+        .bind(week_ago)
+        .bind(i64::from(limits.lockout_max_failures))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
 }
 
 /// Forgets the failures of a key (a successful login, a new password).

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::mfa::{self, MfaChallenge};
-use super::{lockout, password, sessions, AuthResponse};
+use super::{lockout, password, sessions, trail, AuthResponse};
 use crate::accounts::model as accounts;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -47,7 +47,7 @@ pub async fn login(
 ) -> ApiResult<NoStore<Json<LoginResponse>>> {
     let email = super::email::normalize(&req.email, "email").ok();
     let limits = &state.config.rate_limits;
-    let (found, key) = {
+    let (account, user, key) = {
         let mut tx = state.db.begin_read().await?;
         let account = accounts::resolve(&mut tx, &req.account).await?;
         let key = lockout::key(
@@ -63,29 +63,58 @@ pub async fn login(
         if limits.enabled {
             lockout::check(&mut tx, &key, limits).await?;
         }
-        let found = match (account, &email) {
-            (Some(account), Some(email)) => users::find_by_email(&mut tx, &account.id, email)
-                .await?
-                .map(|u| (account, u)),
+        let user = match (&account, &email) {
+            (Some(account), Some(email)) => {
+                users::find_by_email(&mut tx, &account.id, email).await?
+            }
             _ => None,
         };
-        (found, key)
+        (account, user, key)
     };
-    let Some((account, user)) = found else {
+    let (Some(account), Some(user)) = (account.clone(), user) else {
         state.dummy_hash.burn(&req.password).await;
-        if limits.enabled {
-            lockout::record_failure(&state.db, &key, limits).await?;
-        }
+        let typed = email.as_deref().unwrap_or(&req.email);
+        let reason = if account.is_some() {
+            "unknown_user"
+        } else {
+            "unknown_account"
+        };
+        let event = trail::event(
+            "LOGIN_FAILED",
+            account.as_ref().map(|a| a.id.as_str()),
+            None,
+            Some(typed),
+            typed,
+            Some(serde_json::json!({"reason": reason, "account": req.account})),
+        );
+        trail::login_failed(&state, &key, true, event).await?;
         return Err(failed());
     };
-    if !password::verify(&user.password_hash, &req.password).await || !user.is_active {
-        if limits.enabled {
-            lockout::record_failure(&state.db, &key, limits).await?;
-        }
+    let password_ok = password::verify(&user.password_hash, &req.password).await;
+    if !password_ok || !user.is_active {
+        let reason = if password_ok {
+            "inactive"
+        } else {
+            "wrong_password"
+        };
+        let event = trail::about(
+            "LOGIN_FAILED",
+            &user,
+            Some(serde_json::json!({"reason": reason})),
+        );
+        trail::login_failed(&state, &key, true, event).await?;
         return Err(failed());
     }
     // Told only to whoever knows the password, so it reveals nothing more.
-    check_verified(&state, &account, &user)?;
+    if let Err(e) = check_verified(&state, &account, &user) {
+        let event = trail::about(
+            "LOGIN_FAILED",
+            &user,
+            Some(serde_json::json!({"reason": "unverified"})),
+        );
+        trail::login_failed(&state, &key, false, event).await?;
+        return Err(e);
+    }
     let mut tx = state.db.begin().await?;
     // With a second factor, the password only opens a challenge.
     if let Some(purpose) = mfa::due(&user, &account) {
@@ -150,6 +179,12 @@ pub(super) async fn finish_with(
     .map(|r| r.rows_affected()))?;
     lockout::clear(&mut tx, lockout_key).await?;
     let tokens = sessions::start(&mut tx, &state.tokens, user).await?;
+    let meta = match extra.get("provider") {
+        Some(provider) => serde_json::json!({"method": "oauth", "provider": provider}),
+        None => serde_json::json!({"method": "password"}),
+    };
+    let audited = trail::about("LOGIN", user, Some(meta));
+    crate::audit::append(&state.audit, &mut tx, audited).await?;
     tx.commit().await?;
     let mut event = crate::hooks::HookEvent::by(
         crate::hooks::Event::AuthLogin,

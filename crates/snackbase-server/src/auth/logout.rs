@@ -48,6 +48,21 @@ pub async fn logout(
             }
         }
     }
+    let mut event = crate::audit::object_event(
+        Some(&user.0),
+        None,
+        "LOGOUT",
+        super::trail::TABLE,
+        user.id(),
+        None,
+        None,
+        &[],
+    );
+    event.account_id = super::trail::chain(&user.account_id);
+    if let Some(serde_json::Value::Object(extra)) = event.extra.as_mut() {
+        extra.insert("all".into(), req.all.into());
+    }
+    crate::audit::append(&state.audit, &mut tx, event).await?;
     tx.commit().await?;
     let mut event = crate::hooks::HookEvent::by(
         crate::hooks::Event::AuthLogout,

@@ -173,7 +173,8 @@ pub async fn open(tx: &mut Tx, purpose: Purpose, token: &str) -> ApiResult<(Chal
 }
 
 /// Counts a wrong code: on the challenge (ended at the cap) and as a failed
-/// login for the lockout. Runs in its own transaction: call it with none open.
+/// login for the lockout and in the audit trail. Runs in its own transaction:
+/// call it with none open.
 pub async fn fail(state: &AppState, challenge: &Challenge) -> ApiResult<ApiError> {
     let mut tx = state.db.begin().await?;
     on_tx!(&mut tx, |c| {
@@ -188,11 +189,16 @@ pub async fn fail(state: &AppState, challenge: &Challenge) -> ApiResult<ApiError
             .await
             .map(|r| r.rows_affected())
     })?;
-    tx.commit().await?;
     let limits = &state.config.rate_limits;
     if limits.enabled {
-        lockout::record_failure(&state.db, &challenge.lockout_key, limits).await?;
+        lockout::count_failure(&mut tx, &challenge.lockout_key, limits).await?;
     }
+    if let Some(user) = crate::users::model::find_by_id(&mut tx, &challenge.user_id).await? {
+        let reason = serde_json::json!({"reason": "wrong_code"});
+        let event = super::trail::about("LOGIN_FAILED", &user, Some(reason));
+        crate::audit::append(&state.audit, &mut tx, event).await?;
+    }
+    tx.commit().await?;
     Ok(wrong_code())
 }
 

@@ -14,6 +14,7 @@ pub mod sessions;
 pub mod superadmin;
 pub mod tokens;
 pub mod totp;
+pub mod trail;
 
 mod login;
 mod logout;

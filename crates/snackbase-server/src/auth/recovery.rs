@@ -194,6 +194,12 @@ pub async fn reset_password(
     links::mark_verified(&mut tx, &user.id).await?;
     sessions::revoke_user_sessions(&mut tx, &user.id).await?;
     lockout::clear(&mut tx, &lockout::key(&user.account_id, &user.email)).await?;
+    let event = super::trail::about(
+        "PASSWORD_RESET",
+        &user,
+        Some(serde_json::json!({"method": "link"})),
+    );
+    crate::audit::append(&state.audit, &mut tx, event).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "password reset by email link");
     let who = (user.account_id.as_str(), user.id.as_str());

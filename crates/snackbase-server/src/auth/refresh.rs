@@ -31,6 +31,20 @@ pub async fn refresh(
     }
     let mut tx = state.db.begin().await?;
     let outcome = sessions::rotate(&mut tx, &state.tokens, &req.refresh_token).await?;
+    if matches!(outcome, Rotation::ReuseDetected) {
+        if let Some(claims) = state.tokens.decode_refresh(&req.refresh_token) {
+            let user = crate::users::model::find_by_id(&mut tx, &claims.user_id).await?;
+            let event = super::trail::event(
+                "REFRESH_REUSE",
+                Some(&claims.account_id),
+                Some(&claims.user_id),
+                user.as_ref().map(|u| u.email.as_str()),
+                &claims.user_id,
+                Some(serde_json::json!({"session_revoked": claims.sid})),
+            );
+            crate::audit::append(&state.audit, &mut tx, event).await?;
+        }
+    }
     tx.commit().await?;
     match outcome {
         Rotation::Rotated(pair) => {

@@ -97,6 +97,12 @@ pub async fn verify_email(
             ApiError::BadRequest("This verification link is invalid or has expired".into())
         })?;
     links::mark_verified(&mut tx, &user.id).await?;
+    let event = super::trail::about(
+        "EMAIL_VERIFIED",
+        &user,
+        Some(serde_json::json!({"method": "link"})),
+    );
+    crate::audit::append(&state.audit, &mut tx, event).await?;
     tx.commit().await?;
     let event = crate::hooks::HookEvent::about_user(
         crate::hooks::Event::AuthEmailVerified,

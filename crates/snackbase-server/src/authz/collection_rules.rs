@@ -325,13 +325,21 @@ pub async fn get_collection_rules(
     responses((status = 200, body = CollectionRules), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_collection_rules(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(name): ApiPath<String>,
     ApiJson(update): ApiJson<RulesUpdate>,
 ) -> ApiResult<Json<CollectionRules>> {
     let mut tx = state.db.begin().await?;
     let c = collection(&mut tx, &name).await?;
+    let roles = [RoleId::USER.0, RoleId::PUBLIC.0];
+    let mut before = Vec::new();
+    for role in roles {
+        before.push(super::trail::before(&mut tx, role, &c.name).await?);
+    }
     apply(&mut tx, &c, &update).await?;
+    for b in before {
+        super::trail::changed(&state, &mut tx, &admin, b).await?;
+    }
     let rules = rules_of(&mut tx, &c).await?;
     tx.commit().await?;
     Ok(Json(rules))

@@ -7,6 +7,7 @@ pub mod model;
 mod permissions;
 mod roles;
 mod tools;
+mod trail;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -145,7 +145,7 @@ pub struct CreatePermissionRequest {
               (status = 422, body = ErrorBody)))]
 pub async fn create_permission(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiJson(req): ApiJson<CreatePermissionRequest>,
 ) -> ApiResult<(StatusCode, Json<PermissionResponse>)> {
     let mut tx = state.db.begin().await?;
@@ -167,6 +167,7 @@ pub async fn create_permission(
             Some("collection"),
         ));
     }
+    let before = super::trail::before(&mut tx, req.role_id, &name).await?;
     let now = crate::http::time::now();
     let text = serde_json::to_string(&req.rules).map_err(ApiError::internal)?;
     let id: i64 = on_tx!(&mut tx, |conn| {
@@ -180,6 +181,7 @@ pub async fn create_permission(
     .fetch_one(conn)
     .await
     })?;
+    super::trail::changed(&state, &mut tx, &admin, before).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -242,10 +244,11 @@ pub async fn get_permission(
     security(("bearer" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete_permission(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
+    let before = super::trail::of_id(&mut tx, id).await?;
     let n = on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM permissions WHERE id = $1"
     )
@@ -253,8 +256,9 @@ pub async fn delete_permission(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    if n == 0 {
-        return Err(permission_not_found(id));
+    match before {
+        Some(before) if n > 0 => super::trail::changed(&state, &mut tx, &admin, before).await?,
+        _ => return Err(permission_not_found(id)),
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -372,7 +376,7 @@ pub struct BulkResponse {
     security(("bearer" = [])), responses((status = 200, body = BulkResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn bulk_update(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<BulkRequest>,
 ) -> ApiResult<Json<BulkResponse>> {
@@ -425,10 +429,14 @@ pub async fn bulk_update(
     if let Some(err) = ApiError::from_field_errors(errors) {
         return Err(err);
     }
+    let touched = super::trail::before_all(&mut tx, id, planned.iter().map(|p| &p.0)).await?;
     for (collection, op, op_rule) in &planned {
         let (pid, mut rules) = load(&mut tx, id, collection).await?;
         rules.set(*op, op_rule.clone());
         save(&mut tx, id, collection, pid, &rules).await?;
+    }
+    for before in touched {
+        super::trail::changed(&state, &mut tx, &admin, before).await?;
     }
     tx.commit().await?;
     Ok(Json(BulkResponse {

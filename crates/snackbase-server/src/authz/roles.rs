@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::{AnyAdmin, Superadmin};
+use crate::auth::{AnyAdmin, Principal, Superadmin};
 use crate::db::{violated_constraint, ConstraintKind, Tx};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath};
@@ -35,6 +35,33 @@ pub struct RoleListItem {
 pub struct RoleList {
     pub items: Vec<RoleListItem>,
     pub total: usize,
+}
+
+/// Records `operation` by `caller` on a role (global: the system chain).
+async fn audit(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Principal,
+    operation: &str,
+    before: Option<&RoleResponse>,
+    after: Option<&RoleResponse>,
+) -> ApiResult<()> {
+    let Some(id) = after.or(before).map(|r| r.id.to_string()) else {
+        return Ok(());
+    };
+    let json = |r: &RoleResponse| serde_json::to_value(r).unwrap_or_default();
+    let event = crate::audit::object_event(
+        Some(caller),
+        None,
+        operation,
+        "roles",
+        &id,
+        before.map(json).as_ref(),
+        after.map(json).as_ref(),
+        &[],
+    );
+    crate::audit::append(&state.audit, tx, event).await?;
+    Ok(())
 }
 
 pub async fn find(tx: &mut Tx, id: i64) -> ApiResult<RoleResponse> {
@@ -108,7 +135,7 @@ fn clash(e: sqlx::Error, name: &str) -> ApiError {
     responses((status = 201, body = RoleResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_role(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiJson(req): ApiJson<RoleRequest>,
 ) -> ApiResult<(StatusCode, Json<RoleResponse>)> {
     let name = valid_name(req.name.as_deref().unwrap_or_default())?;
@@ -121,15 +148,14 @@ pub async fn create_role(
     .fetch_one(c)
     .await)
     .map_err(|e| clash(e, &name))?;
+    let role = RoleResponse {
+        id,
+        name,
+        description: req.description,
+    };
+    audit(&state, &mut tx, &admin, "CREATE", None, Some(&role)).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(RoleResponse {
-            id,
-            name,
-            description: req.description,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(role)))
 }
 
 /// One role.
@@ -146,6 +172,7 @@ pub async fn get_role(
 
 async fn update(
     state: &AppState,
+    caller: &Principal,
     id: i64,
     req: RoleRequest,
     full: bool,
@@ -179,12 +206,22 @@ async fn update(
     .await
     .map(|r| r.rows_affected()))
     .map_err(|e| clash(e, &name))?;
-    tx.commit().await?;
-    Ok(Json(RoleResponse {
+    let role = RoleResponse {
         id,
         name,
         description,
-    }))
+    };
+    audit(
+        state,
+        &mut tx,
+        caller,
+        "UPDATE",
+        Some(&current),
+        Some(&role),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(role))
 }
 
 /// Renames a role or changes its description (`name` required).
@@ -192,11 +229,11 @@ async fn update(
     security(("bearer" = [])), responses((status = 200, body = RoleResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_role(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<RoleRequest>,
 ) -> ApiResult<Json<RoleResponse>> {
-    update(&state, id, req, true).await
+    update(&state, &admin, id, req, true).await
 }
 
 /// Changes the given properties of a role (the SDK's form).
@@ -204,11 +241,11 @@ pub async fn update_role(
     security(("bearer" = [])), responses((status = 200, body = RoleResponse), (status = 404, body = ErrorBody)))]
 pub async fn patch_role(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<RoleRequest>,
 ) -> ApiResult<Json<RoleResponse>> {
-    update(&state, id, req, false).await
+    update(&state, &admin, id, req, false).await
 }
 
 /// Deletes a role and its permissions; refused for built-in roles and roles in use.
@@ -216,7 +253,7 @@ pub async fn patch_role(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn delete_role(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
@@ -248,6 +285,7 @@ pub async fn delete_role(
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
+    audit(&state, &mut tx, &admin, "DELETE", Some(&role), None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

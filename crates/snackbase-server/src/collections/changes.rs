@@ -157,10 +157,14 @@ pub async fn update_collection(
     };
     let mut tx = state.db.begin().await?;
     let current = resolve(&mut tx, &id).await?;
+    let shown_before = super::trail::shown(&mut tx, &current).await?;
     if req.schema.is_none() && req.fields.is_none() && !rules.is_empty() {
         // Only rules (the SDK's `collections.update(id, {list_rule})`).
         collection_rules::apply(&mut tx, &current, &rules).await?;
         if !req.dry_run {
+            let after = super::trail::shown(&mut tx, &current).await?;
+            let (name, old, new) = (&current.name, Some(&shown_before), Some(&after));
+            super::trail::record(&state, &mut tx, &admin, "UPDATE", name, old, new).await?;
             tx.commit().await?;
         }
         return Ok(Json(UpdateCollectionResponse {
@@ -182,6 +186,9 @@ pub async fn update_collection(
     let dry_run = changes.1;
     collection_rules::apply(&mut tx, &next, &rules).await?;
     if !dry_run {
+        let after = super::trail::shown(&mut tx, &next).await?;
+        let (name, old, new) = (&next.name, Some(&shown_before), Some(&after));
+        super::trail::record(&state, &mut tx, &admin, "UPDATE", name, old, new).await?;
         tx.commit().await?;
         let mut after = before;
         after.event = Event::CollectionAfterUpdate;

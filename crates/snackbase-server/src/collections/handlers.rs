@@ -215,6 +215,9 @@ pub async fn create_collection(
         Some(admin.id()),
     )
     .await?;
+    let after = super::trail::shown(&mut tx, &collection).await?;
+    let name = &collection.name;
+    super::trail::record(&state, &mut tx, &admin, "CREATE", name, None, Some(&after)).await?;
     tx.commit().await?;
     tracing::info!(collection = %collection.name, "collection created");
     let mut after = before;
@@ -471,6 +474,7 @@ pub async fn delete_collection(
         ));
     }
     let records_deleted = count_rows(&mut tx, &c.table, None).await?;
+    let shown = super::trail::shown(&mut tx, &c).await?;
     let mut statements = super::search::drop(tx.backend(), &c);
     statements.push(ddl::drop_table(&c.table));
     execute_ddl(&mut tx, &statements).await?;
@@ -481,6 +485,16 @@ pub async fn delete_collection(
         "delete",
         &json!({"records_deleted": records_deleted}),
         Some(admin.id()),
+    )
+    .await?;
+    super::trail::record(
+        &state,
+        &mut tx,
+        &admin,
+        "DELETE",
+        &c.name,
+        Some(&shown),
+        None,
     )
     .await?;
     tx.commit().await?;

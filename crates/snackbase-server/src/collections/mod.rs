@@ -10,6 +10,7 @@ pub mod record_sql;
 pub mod schema;
 pub mod search;
 pub mod store;
+mod trail;
 pub mod transfer;
 pub mod values;
 pub mod view;

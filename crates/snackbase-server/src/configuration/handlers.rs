@@ -211,6 +211,8 @@ pub async fn create(
     .await
     .map(|r| r.rows_affected()))
     .map_err(clash)?;
+    let after = store::find(&mut tx, &id).await?;
+    super::trail::record(&state, &mut tx, &admin, "CREATE", None, after.as_ref()).await?;
     tx.commit().await?;
     tracing::info!(configuration = %id, account_id = %account_id, provider = provider.name, by = %admin.id(),
         "configuration created");
@@ -275,7 +277,9 @@ pub async fn update_values(
     .await
     .map(|r| r.rows_affected())
     })?;
+    let before = row;
     let row = store::find(&mut tx, &id).await?.ok_or_else(not_found)?;
+    super::trail::record(&state, &mut tx, &admin, "UPDATE", Some(&before), Some(&row)).await?;
     tx.commit().await?;
     tracing::info!(configuration = %id, by = %admin.id(), "configuration values changed");
     Ok(Json(row.view()))
@@ -310,6 +314,16 @@ pub async fn update_status(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    let after = store::find(&mut tx, &id).await?;
+    super::trail::record(
+        &state,
+        &mut tx,
+        &admin,
+        "UPDATE",
+        Some(&row),
+        after.as_ref(),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(configuration = %id, enabled = req.enabled, by = %admin.id(), "configuration status changed");
     Ok(Json(
@@ -326,7 +340,7 @@ pub async fn delete(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = state.db.begin().await?;
-    visible(&mut tx, &admin, &id).await?;
+    let before = visible(&mut tx, &admin, &id).await?;
     on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM configurations WHERE id = $1"
     )
@@ -334,6 +348,7 @@ pub async fn delete(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    super::trail::record(&state, &mut tx, &admin, "DELETE", Some(&before), None).await?;
     tx.commit().await?;
     tracing::info!(configuration = %id, by = %admin.id(), "configuration deleted");
     Ok(Json(json!({"success": true})))
@@ -369,6 +384,8 @@ async fn mark_default(state: &AppState, admin: &AuthUser, id: &str, on: bool) ->
         .await
         .map(|r| r.rows_affected())
     })?;
+    let after = store::find(&mut tx, id).await?;
+    super::trail::record(state, &mut tx, admin, "UPDATE", Some(&row), after.as_ref()).await?;
     tx.commit().await?;
     Ok(row)
 }

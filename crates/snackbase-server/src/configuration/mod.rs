@@ -12,6 +12,7 @@ mod connection;
 mod handlers;
 mod listing;
 mod store;
+mod trail;
 
 use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;

@@ -133,6 +133,7 @@ pub async fn create_group(
     .map(|r| r.rows_affected()))
     .map_err(name_clash)?;
     let group = visible(&mut tx, &user, &id).await?;
+    super::trail::group(&state, &mut tx, &user, "CREATE", None, Some(&group)).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(group)))
 }
@@ -226,12 +227,13 @@ pub async fn update_group(
 ) -> ApiResult<Json<GroupResponse>> {
     check_description(&req.description)?;
     let mut tx = state.db.begin().await?;
-    let group = visible(&mut tx, &user, &id).await?;
-    if !user.administers(&group.account_id) {
+    let before = visible(&mut tx, &user, &id).await?;
+    if !user.administers(&before.account_id) {
         return Err(ApiError::forbidden(
             "Only the account's admins manage its groups",
         ));
     }
+    let group = &before;
     let name = match &req.name {
         Some(n) => check_name(n)?,
         None => group.name.clone(),
@@ -250,6 +252,15 @@ pub async fn update_group(
     .map(|r| r.rows_affected()))
     .map_err(name_clash)?;
     let group = visible(&mut tx, &user, &id).await?;
+    super::trail::group(
+        &state,
+        &mut tx,
+        &user,
+        "UPDATE",
+        Some(&before),
+        Some(&group),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(group))
 }
@@ -274,6 +285,7 @@ pub async fn delete_group(
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
+    super::trail::group(&state, &mut tx, &user, "DELETE", Some(&group), None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -375,6 +387,7 @@ async fn add(
         }
         _ => e.into(),
     })?;
+    super::trail::member(state, &mut tx, user, "CREATE", &group, member).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -437,6 +450,7 @@ async fn remove(state: &AppState, user: &AuthUser, p: &MemberPath) -> ApiResult<
             "The user is not a member of this group",
         ));
     }
+    super::trail::member(state, &mut tx, user, "DELETE", &group, &p.user_id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

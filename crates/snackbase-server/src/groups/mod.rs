@@ -4,6 +4,7 @@
 //! account) manage them.
 
 mod handlers;
+mod trail;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

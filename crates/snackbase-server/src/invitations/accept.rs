@@ -147,6 +147,9 @@ pub async fn accept_invitation(
         .await?
         .ok_or_else(|| ApiError::not_found("Account not found"))?;
     let tokens = sessions::start(&mut tx, &state.tokens, &user).await?;
+    if let Some(after) = super::handlers::find(&mut tx, &row.id).await? {
+        super::trail::accepted(&state, &mut tx, &row, &after, &user).await?;
+    }
     tx.commit().await?;
     Ok(crate::http::NoStore(Json(AuthResponse::new(
         tokens, &account, &user,

@@ -213,6 +213,7 @@ pub async fn create_invitation(
     .map(|r| r.rows_affected())
     })?;
     let row = find(&mut tx, &id).await?.ok_or_else(not_found)?;
+    super::trail::record(&state, &mut tx, &user, "CREATE", None, Some(&row)).await?;
     tx.commit().await?;
     let link = deliver(
         &state,
@@ -349,7 +350,9 @@ pub async fn resend_invitation(
         .await
         .map(|r| r.rows_affected())
     })?;
-    let row = find(&mut tx, &id).await?.ok_or_else(not_found)?;
+    let after = find(&mut tx, &id).await?.ok_or_else(not_found)?;
+    super::trail::record(&state, &mut tx, &user, "UPDATE", Some(&row), Some(&after)).await?;
+    let row = after;
     tx.commit().await?;
     let link = deliver(
         &state,
@@ -389,6 +392,12 @@ pub async fn cancel_invitation(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    if let Some(after) = find(&mut tx, &id)
+        .await?
+        .filter(|a| a.status() != row.status())
+    {
+        super::trail::record(&state, &mut tx, &user, "UPDATE", Some(&row), Some(&after)).await?;
+    }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@
 
 mod accept;
 mod handlers;
+mod trail;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

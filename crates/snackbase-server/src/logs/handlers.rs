@@ -320,7 +320,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>
     responses((status = 200, body = LogSettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_settings(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiJson(req): ApiJson<UpdateLogSettings>,
 ) -> ApiResult<Json<LogSettings>> {
     if let Some(days) = req.retention_days {
@@ -334,7 +334,23 @@ pub async fn update_settings(
             }
         }
         let value = days.map(|d| d.to_string());
-        settings::set(&state.db, RETENTION_KEY, value.as_deref()).await?;
+        let old = settings::get(&state.db, RETENTION_KEY).await?;
+        let mut tx = state.db.begin().await?;
+        settings::set_in(&mut tx, RETENTION_KEY, value.as_deref()).await?;
+        let shown = |v: &Option<String>| serde_json::json!({ "value": v });
+        let (before, after) = (shown(&old), shown(&value));
+        let event = crate::audit::object_event(
+            Some(&*admin),
+            None,
+            "UPDATE",
+            "settings",
+            RETENTION_KEY,
+            Some(&before),
+            Some(&after),
+            &[],
+        );
+        crate::audit::append(&state.audit, &mut tx, event).await?;
+        tx.commit().await?;
     }
     let current = current_settings(&state).await?;
     super::writer::prune(&state.db, current.retention_days).await?;

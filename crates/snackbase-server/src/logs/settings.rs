@@ -1,7 +1,7 @@
 //! Settings changed at run time (the `settings` key/value table). A stored
 //! value wins over the environment's default; clearing it goes back to that.
 
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::{on_pool, on_tx};
 
 /// The request-log retention in days, as set from the admin UI.
@@ -22,9 +22,15 @@ pub async fn get(db: &Db, key: &str) -> Result<Option<String>, sqlx::Error> {
 
 /// Stores `value` under `key`, or removes the key when `value` is `None`.
 pub async fn set(db: &Db, key: &str, value: Option<&str>) -> Result<(), sqlx::Error> {
-    let now = crate::http::time::now();
     let mut tx = db.begin().await?;
-    on_tx!(&mut tx, |c| {
+    set_in(&mut tx, key, value).await?;
+    tx.commit().await
+}
+
+/// [`set`] in `tx`.
+pub async fn set_in(tx: &mut Tx, key: &str, value: Option<&str>) -> Result<(), sqlx::Error> {
+    let now = crate::http::time::now();
+    on_tx!(tx, |c| {
         match value {
             Some(v) => sqlx::query(
                 "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
@@ -42,8 +48,7 @@ pub async fn set(db: &Db, key: &str, value: Option<&str>) -> Result<(), sqlx::Er
                 .await
                 .map(|_| ()),
         }
-    })?;
-    tx.commit().await
+    })
 }
 
 /// The retention stored from the UI, if a valid one is stored.

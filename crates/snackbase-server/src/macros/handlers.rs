@@ -49,6 +49,36 @@ fn response(d: MacroDef, with_sql: bool) -> MacroResponse {
     }
 }
 
+/// Records `operation` by `caller` on a macro (global: the system chain).
+async fn audit(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &AuthUser,
+    operation: &str,
+    before: Option<&MacroDef>,
+    after: Option<&MacroDef>,
+) -> ApiResult<()> {
+    let Some(id) = after.or(before).map(|d| d.id.to_string()) else {
+        return Ok(());
+    };
+    let shown = |d: &MacroDef| response(d.clone(), true);
+    let (before, after) = (before.map(shown), after.map(shown));
+    crate::audit::objects::record(
+        &state.audit,
+        tx,
+        caller,
+        None,
+        operation,
+        "macros",
+        &id,
+        before.as_ref(),
+        after.as_ref(),
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn find(tx: &mut Tx, id: i64) -> ApiResult<MacroDef> {
     let sql = format!("{SELECT} WHERE id = $1");
     on_tx!(tx, |c| sqlx::query_as::<_, MacroDef>(&sql)
@@ -158,11 +188,10 @@ pub async fn create_macro(
     .fetch_one(c)
     .await)
     .map_err(|e| clash(e, &def.name))?;
+    let def = MacroDef { id, ..def };
+    audit(&state, &mut tx, &admin, "CREATE", None, Some(&def)).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(response(MacroDef { id, ..def }, true)),
-    ))
+    Ok((StatusCode::CREATED, Json(response(def, true))))
 }
 
 /// The most macros one page of `GET /macros` holds.
@@ -275,7 +304,12 @@ pub async fn get_macro(
     )))
 }
 
-async fn update(state: &AppState, id: i64, req: MacroRequest) -> ApiResult<Json<MacroResponse>> {
+async fn update(
+    state: &AppState,
+    caller: &AuthUser,
+    id: i64,
+    req: MacroRequest,
+) -> ApiResult<Json<MacroResponse>> {
     let mut tx = state.db.begin().await?;
     let current = find(&mut tx, id).await?;
     let def = MacroDef {
@@ -319,6 +353,7 @@ async fn update(state: &AppState, id: i64, req: MacroRequest) -> ApiResult<Json<
     .await
     .map(|r| r.rows_affected()))
     .map_err(|e| clash(e, &def.name))?;
+    audit(state, &mut tx, caller, "UPDATE", Some(&current), Some(&def)).await?;
     tx.commit().await?;
     Ok(Json(response(def, true)))
 }
@@ -328,11 +363,11 @@ async fn update(state: &AppState, id: i64, req: MacroRequest) -> ApiResult<Json<
     security(("bearer" = [])), responses((status = 200, body = MacroResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_macro(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<MacroRequest>,
 ) -> ApiResult<Json<MacroResponse>> {
-    update(&state, id, req).await
+    update(&state, &admin, id, req).await
 }
 
 /// Same as `PUT` (the SDK's verb).
@@ -340,11 +375,11 @@ pub async fn update_macro(
     security(("bearer" = [])), responses((status = 200, body = MacroResponse), (status = 404, body = ErrorBody)))]
 pub async fn patch_macro(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<MacroRequest>,
 ) -> ApiResult<Json<MacroResponse>> {
-    update(&state, id, req).await
+    update(&state, &admin, id, req).await
 }
 
 /// How many permission rows mention `@name`.
@@ -363,7 +398,7 @@ async fn used_by(tx: &mut Tx, name: &str) -> ApiResult<i64> {
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_macro(
     State(state): State<AppState>,
-    _admin: Superadmin,
+    Superadmin(admin): Superadmin,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
@@ -383,6 +418,7 @@ pub async fn delete_macro(
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
+    audit(&state, &mut tx, &admin, "DELETE", Some(&def), None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -135,6 +135,22 @@ pub async fn impersonate(
         actor.clone(),
         chrono::Duration::seconds(seconds),
     )?;
+    let mut event = crate::audit::object_event(
+        Some(&admin.0),
+        None,
+        "IMPERSONATE",
+        crate::auth::trail::TABLE,
+        &user.id,
+        None,
+        None,
+        &[],
+    );
+    event.account_id = crate::auth::trail::chain(&user.account_id);
+    if let Some(serde_json::Value::Object(extra)) = event.extra.as_mut() {
+        extra.insert("impersonated".into(), user.id.as_str().into());
+        extra.insert("duration_seconds".into(), seconds.into());
+    }
+    crate::audit::append(&state.audit, &mut tx, event).await?;
     tx.commit().await?;
     tracing::warn!(user_id = %user.id, impersonator_id = %actor.sub, seconds, "impersonation started");
     Ok(NoStore(Json(ImpersonationResponse {

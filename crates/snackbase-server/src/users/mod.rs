@@ -5,7 +5,9 @@ pub mod model;
 mod handlers;
 mod identities;
 pub(crate) mod impersonate;
+mod password;
 mod totp;
+pub mod trail;
 mod verification;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -22,7 +24,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
             handlers::put_user,
             handlers::delete_user
         ))
-        .routes(routes!(handlers::reset_password, handlers::set_password))
+        .routes(routes!(password::reset_password, password::set_password))
         .routes(routes!(verification::verify_user))
         .routes(routes!(verification::resend_user_verification))
         .routes(routes!(impersonate::impersonate))

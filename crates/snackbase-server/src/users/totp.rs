@@ -33,6 +33,16 @@ pub async fn reset_totp(
     if !store::remove(&mut tx, &user.id).await? {
         return Err(ApiError::not_found("The user has no TOTP set up"));
     }
+    let after = super::model::find_by_id(&mut tx, &user.id).await?;
+    super::trail::record(
+        &state,
+        &mut tx,
+        &admin,
+        "UPDATE",
+        Some(&user),
+        after.as_ref(),
+    )
+    .await?;
     tx.commit().await?;
     tracing::warn!(user_id = %user.id, admin_id = %admin.id(), "TOTP reset by an administrator");
     Ok(StatusCode::NO_CONTENT)

@@ -51,6 +51,18 @@ pub async fn verify_user(
     let mut tx = state.db.begin().await?;
     let user = visible(&mut tx, &admin, &user_id).await?;
     links::mark_verified(&mut tx, &user.id).await?;
+    if !user.email_verified {
+        let after = super::model::find_by_id(&mut tx, &user.id).await?;
+        super::trail::record(
+            &state,
+            &mut tx,
+            &admin,
+            "UPDATE",
+            Some(&user),
+            after.as_ref(),
+        )
+        .await?;
+    }
     tx.commit().await?;
     if user.email_verified {
         return Ok(Json(MessageResponse::new("Email marked as verified")));

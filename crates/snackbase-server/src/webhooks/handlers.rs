@@ -35,6 +35,39 @@ pub(super) async fn find(tx: &mut Tx, user: &AuthUser, id: &str) -> ApiResult<We
     Ok(row)
 }
 
+/// Records `operation` by `caller` on a webhook (its account's chain); the
+/// secret reads `***`.
+async fn audit(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &AuthUser,
+    operation: &str,
+    before: Option<WebhookResponse>,
+    after: Option<WebhookResponse>,
+) -> ApiResult<()> {
+    let Some((id, account)) = after
+        .as_ref()
+        .or(before.as_ref())
+        .map(|w| (w.id.clone(), w.account_id.clone()))
+    else {
+        return Ok(());
+    };
+    crate::audit::objects::record(
+        &state.audit,
+        tx,
+        caller,
+        Some(&account),
+        operation,
+        "webhooks",
+        &id,
+        before.as_ref(),
+        after.as_ref(),
+        &["secret"],
+    )
+    .await?;
+    Ok(())
+}
+
 const EVENTS: [&str; 3] = ["create", "update", "delete"];
 
 struct Checked {
@@ -188,6 +221,10 @@ pub async fn create_webhook(
     .map(|r| r.rows_affected())
     })?;
     let row = find(&mut tx, &user, &id).await?;
+    let mut shown = WebhookResponse::from(row.clone());
+    // Masked: the entry only says a secret was set.
+    shown.secret = Some("set".into());
+    audit(&state, &mut tx, &user, "CREATE", None, Some(shown)).await?;
     tx.commit().await?;
     let mut body = WebhookResponse::from(row);
     body.secret = Some(secret);
@@ -281,6 +318,7 @@ pub async fn update_webhook(
 ) -> ApiResult<Json<WebhookResponse>> {
     let mut tx = state.db.begin().await?;
     let row = find(&mut tx, &user, &id).await?;
+    let before = WebhookResponse::from(row.clone());
     let collection = req.collection.unwrap_or(row.collection.clone());
     let events = req
         .events
@@ -311,6 +349,8 @@ pub async fn update_webhook(
     .map(|r| r.rows_affected())
     })?;
     let row = find(&mut tx, &user, &id).await?;
+    let after = WebhookResponse::from(row.clone());
+    audit(&state, &mut tx, &user, "UPDATE", Some(before), Some(after)).await?;
     tx.commit().await?;
     Ok(Json(row.into()))
 }
@@ -336,7 +376,7 @@ pub async fn delete_webhook(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
-    find(&mut tx, &user, &id).await?;
+    let row = find(&mut tx, &user, &id).await?;
     on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM webhooks WHERE id = $1"
     )
@@ -344,6 +384,8 @@ pub async fn delete_webhook(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    let before = WebhookResponse::from(row);
+    audit(&state, &mut tx, &user, "DELETE", Some(before), None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

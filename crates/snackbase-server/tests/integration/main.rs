@@ -8,6 +8,7 @@ mod accounts;
 mod aggregate;
 mod api_keys;
 mod audit;
+mod audit_paths;
 mod auth;
 mod authz;
 mod collection_rules;
