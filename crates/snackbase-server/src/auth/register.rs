@@ -103,6 +103,13 @@ pub async fn register(
         },
     )
     .await?;
+    // The sign-up in the new account's chain, by the new user.
+    let signed_up = super::trail::about(
+        "REGISTER",
+        &user,
+        Some(serde_json::json!({"account_name": account.name, "account_slug": account.slug})),
+    );
+    crate::audit::append(&state.audit, &mut tx, signed_up).await?;
     let pending = state.config.auth_flows.require_email_verification;
     let tokens = if pending {
         None

@@ -1,4 +1,4 @@
-//! Auth events in the audit trail (`LOGIN`, `LOGIN_FAILED`, `LOGOUT`,
+//! Auth events in the audit trail (`REGISTER`, `LOGIN`, `LOGIN_FAILED`, `LOGOUT`,
 //! `REFRESH_REUSE`, `PASSWORD_RESET`, `EMAIL_VERIFIED`, `IMPERSONATE`), each
 //! written in the transaction of what it records. They go to the user's
 //! account chain; the superadmin's (the system account) to the system chain.
