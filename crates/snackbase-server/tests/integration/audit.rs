@@ -190,7 +190,10 @@ both!(accounts_see_only_their_own_trail, |app| {
     let signed_up = entries(&app, &b, "operation=REGISTER").await;
     assert_eq!(signed_up["total"], 1, "{signed_up}");
     assert_eq!(items(&signed_up)[0]["user_email"], "b@example.com");
-    assert_eq!(items(&signed_up)[0]["extra_metadata"]["account_name"], "Beta");
+    assert_eq!(
+        items(&signed_up)[0]["extra_metadata"]["account_name"],
+        "Beta"
+    );
     let mine = entries(&app, &b, "table_name=posts").await;
     assert!(!items(&mine).is_empty());
     assert!(items(&mine).iter().all(|e| e["account_id"] == "AA0002"));
