@@ -152,7 +152,7 @@ describe('Tier 2: request logs', () => {
       await uiLogin(ann.page, server.base, { account: 'acme', email: 'ann@acme.example.com' });
       const nav = ann.page.getByRole('navigation', { name: 'Main' });
       await nav.getByRole('link', { name: 'Users' }).waitFor();
-      assert.equal(await nav.getByRole('link', { name: 'Logs' }).count(), 0);
+      assert.equal(await nav.getByRole('link', { name: 'Logs', exact: true }).count(), 0);
       await ann.page.goto(`${server.base}/admin/logs`);
       await ann.page.getByTestId('forbidden').waitFor();
       const status = await ann.page.evaluate(async () => {

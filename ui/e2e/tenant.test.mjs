@@ -44,7 +44,7 @@ describe('account admin', () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Records' }).waitFor();
     for (const hidden of ['Dashboard', 'Accounts', 'Collections', 'Roles', 'Logs']) {
-      assert.equal(await nav.getByRole('link', { name: hidden }).count(), 0, `${hidden} is hidden`);
+      assert.equal(await nav.getByRole('link', { name: hidden, exact: true }).count(), 0, `${hidden} is hidden`);
     }
     for (const shown of ['Users', 'Groups', 'Invitations', 'Webhooks']) {
       assert.equal(await nav.getByRole('link', { name: shown, exact: true }).count(), 1, `${shown} is shown`);
