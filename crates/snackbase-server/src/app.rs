@@ -121,10 +121,7 @@ impl AppState {
         config.check_superadmin_pair()?;
         db.migrate().await.context("applying migrations")?;
         let storage = crate::files::Storage::build(&config)?;
-        let secret = match config.secret_key.clone() {
-            Some(s) => s,
-            None => load_or_create_secret(&config.data_dir)?,
-        };
+        let secret = secret_key(&config)?;
         config.secret_key = Some(secret.clone());
         let tokens = TokenKeys::new(
             secret.expose(),
@@ -141,7 +138,8 @@ impl AppState {
         if let (Some(email), Some(password)) =
             (&config.superadmin_email, &config.superadmin_password)
         {
-            crate::auth::superadmin::bootstrap_from_config(&db, email, password.expose()).await?;
+            crate::auth::superadmin::bootstrap_from_config(&db, &audit, email, password.expose())
+                .await?;
         }
         let setup = SetupToken::new(!crate::auth::superadmin::exists(&db).await?);
         let changes = db.changes().clone();
@@ -226,6 +224,15 @@ fn spawn_sqlite_upkeep(state: &AppState) {
             ticks += 1;
         }
     });
+}
+
+/// The server's secret key: `SNACKBASE_SECRET_KEY`, or the one generated in
+/// the data directory (created on first use).
+pub fn secret_key(config: &Config) -> anyhow::Result<Secret> {
+    match config.secret_key.clone() {
+        Some(s) => Ok(s),
+        None => load_or_create_secret(&config.data_dir),
+    }
 }
 
 /// Reads the generated secret key from `<data_dir>/secret_key`, creating it

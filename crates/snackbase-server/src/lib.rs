@@ -55,7 +55,7 @@ use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa_axum::router::OpenApiRouter;
 
-pub use app::{App, AppState};
+pub use app::{secret_key, App, AppState};
 
 /// The whole HTTP application. `ui` holds extra routes (the embedded admin UI)
 /// that are tried before the JSON 404 fallback.

@@ -287,7 +287,11 @@ async fn collections(config: &Config, cmd: CollectionsCommand) -> anyhow::Result
                 .map_err(|_| {
                     anyhow::anyhow!("--strategy must be skip, error or update, not {strategy:?}")
                 })?;
-            match transfer::import(&db, transfer::ImportRequest { data, strategy }, None).await {
+            // The import is recorded in the audit trail like the API's.
+            let secret = snackbase_server::secret_key(config)?;
+            let auditor = snackbase_server::audit::Auditor::new(secret.expose(), config);
+            let req = transfer::ImportRequest { data, strategy };
+            match transfer::import(&db, &auditor, req, None).await {
                 Ok(res) => {
                     for item in res.imported {
                         println!("{}: {}", item.name, item.status);
@@ -345,7 +349,10 @@ async fn create_superadmin(
     };
     let db = connect(config).await?;
     db.migrate().await.context("applying migrations")?;
-    let result = snackbase_server::auth::superadmin::create(&db, &email, &password).await;
+    let secret = snackbase_server::secret_key(config)?;
+    let auditor = snackbase_server::audit::Auditor::new(secret.expose(), config);
+    let result =
+        snackbase_server::auth::superadmin::create(&db, &auditor, "cli", &email, &password).await;
     db.close().await;
     match result {
         Ok(user) => {

@@ -402,6 +402,12 @@ fn collections_export_and_import_from_the_cli() {
         String::from_utf8_lossy(&out.stdout),
         "notes: created\nlinks: created\n"
     );
+    // The import is in the audit trail (the system chain), which verifies.
+    let out = run(dir.path(), &["audit", "verify", "--account", "system"], &[]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    // Three entries per collection: its fields, indexes and rules.
+    assert!(said.contains("ok      system: 6 entries"), "{said}");
     let out = run(
         dir.path(),
         &["collections", "import", "in.json", "--strategy", "error"],

@@ -1,22 +1,29 @@
 //! Appending to a chain, inside the transaction of the change.
 //!
-//! The chain's head row is read (on PostgreSQL `FOR UPDATE`, so appends to
-//! one chain are serialised until commit, on every node), the entries are
-//! hashed one after the other, inserted in one statement, and the head moves
-//! and is signed again. Every `checkpoint_every` entries a signed checkpoint
+//! An event is queued on its transaction and appended just before the
+//! transaction commits, with the transaction's other events: the chain's head
+//! row is read (on PostgreSQL `FOR UPDATE`, so appends to one chain are
+//! serialised until commit, on every node), the entries are hashed one after
+//! the other, inserted in one statement, and the head moves and is signed
+//! again, once per transaction. Every `checkpoint_every` entries a signed checkpoint
 //! is written too. A rolled-back transaction leaves neither entries nor a
 //! moved head.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use serde_json::Value;
 
 use super::chain::{self, Content, GENESIS};
 use super::Auditor;
+use crate::db::journal::Deferred;
 use crate::db::statement::Statement;
 use crate::db::values::{self, ColumnKind, Param};
 use crate::db::{Backend, Tx};
 use crate::on_tx;
 
-/// Entries written per `INSERT` at most (23 parameters each).
+/// Entries written per `INSERT` at most (22 parameters each).
 const ROWS_PER_STATEMENT: usize = 400;
 
 /// One changed column (or, with no column, the event as a whole).
@@ -151,53 +158,134 @@ async fn head(
     Ok((base.to_string(), sequence, hash))
 }
 
-/// Records `event` in `tx`. Does nothing when the audit trail is off.
+/// An event queued on a transaction, with what it keeps of the moment it
+/// happened (its request and time).
+#[derive(Debug)]
+struct Queued {
+    event: Event,
+    origin: Option<std::sync::Arc<crate::db::origin::Origin>>,
+    at: String,
+}
+
+/// The events a transaction will append just before it commits.
+#[derive(Debug)]
+struct Pending {
+    auditor: Auditor,
+    events: Vec<Queued>,
+}
+
+impl Deferred for Pending {
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+
+    fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.events.truncate(len);
+    }
+
+    fn flush<'a>(
+        self: Box<Self>,
+        tx: &'a mut Tx,
+    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+        Box::pin(async move {
+            let Pending { auditor, events } = *self;
+            // Chains in a fixed order: two transactions never wait for each
+            // other's heads in opposite orders.
+            let mut by_chain: BTreeMap<String, Vec<Queued>> = BTreeMap::new();
+            for queued in events {
+                let base = chain::chain_of(queued.event.account_id.as_deref());
+                by_chain.entry(base).or_default().push(queued);
+            }
+            for (base, events) in by_chain {
+                write(&auditor, tx, &base, events).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Records `event` in `tx`: its entries are appended to the chain just
+/// before `tx` commits, with the entries of every other event of the
+/// transaction (one head lock and one signature for all). Does nothing when
+/// the audit trail is off.
 pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), sqlx::Error> {
     if !auditor.enabled {
         return Ok(());
     }
+    let queued = Queued {
+        event,
+        origin: crate::db::origin::current(),
+        at: now_text(),
+    };
+    let pending = tx
+        .deferred(|| Pending {
+            auditor: auditor.clone(),
+            events: Vec::new(),
+        })
+        .ok_or_else(|| sqlx::Error::Protocol("other work is queued on this transaction".into()))?;
+    pending.events.push(queued);
+    Ok(())
+}
+
+/// Appends `events` to one of `base`'s chains, in `tx`.
+async fn write(
+    auditor: &Auditor,
+    tx: &mut Tx,
+    base: &str,
+    events: Vec<Queued>,
+) -> Result<(), sqlx::Error> {
     // The head's lock and the entries belong to the change's transaction.
     tx.before_write().await?;
-    let base = chain::chain_of(event.account_id.as_deref());
-    let (chain, mut sequence, mut hash) = head(auditor, tx, &base).await?;
+    let (chain, mut sequence, mut hash) = head(auditor, tx, base).await?;
     let start = sequence;
-    let origin = crate::db::origin::current();
-    let origin = origin.as_deref();
-    let at = now_text();
-    let extra = event.extra.as_ref().map(Value::to_string);
-    let columns = if event.columns.is_empty() {
-        vec![Column::default()]
-    } else {
-        event.columns
-    };
-    let mut rows = Vec::with_capacity(columns.len());
-    for column in columns {
-        sequence += 1;
-        let content = Content {
-            chain: chain.clone(),
-            sequence,
-            account_id: event.account_id.clone(),
-            operation: event.operation.clone(),
-            table_name: event.table_name.clone(),
-            record_id: event.record_id.clone(),
-            column_name: column.name,
-            old_value: column.old,
-            new_value: column.new,
-            user_id: event.actor.user_id.clone(),
-            user_email: event.actor.user_email.clone(),
-            user_name: event.actor.user_name.clone(),
-            es_username: event.signature.as_ref().map(|s| s.username.clone()),
-            es_reason: event.signature.as_ref().map(|s| s.reason.clone()),
-            es_timestamp: event.signature.as_ref().map(|s| s.at.clone()),
-            ip_address: origin.and_then(|o| o.ip.clone()),
-            user_agent: origin.and_then(|o| o.user_agent.clone()),
-            request_id: origin.and_then(|o| o.request_id.clone()),
-            occurred_at: at.clone(),
-            extra_metadata: extra.clone(),
+    let mut rows = Vec::new();
+    let mut at = String::new();
+    for Queued {
+        event,
+        origin,
+        at: when,
+    } in events
+    {
+        let origin = origin.as_deref();
+        let extra = event.extra.as_ref().map(Value::to_string);
+        let columns = if event.columns.is_empty() {
+            vec![Column::default()]
+        } else {
+            event.columns
         };
-        let checksum = content.checksum(&hash);
-        rows.push((content, hash, checksum.clone()));
-        hash = checksum;
+        for column in columns {
+            sequence += 1;
+            let content = Content {
+                chain: chain.clone(),
+                sequence,
+                account_id: event.account_id.clone(),
+                operation: event.operation.clone(),
+                table_name: event.table_name.clone(),
+                record_id: event.record_id.clone(),
+                column_name: column.name,
+                old_value: column.old,
+                new_value: column.new,
+                user_id: event.actor.user_id.clone(),
+                user_email: event.actor.user_email.clone(),
+                user_name: event.actor.user_name.clone(),
+                es_username: event.signature.as_ref().map(|s| s.username.clone()),
+                es_reason: event.signature.as_ref().map(|s| s.reason.clone()),
+                es_timestamp: event.signature.as_ref().map(|s| s.at.clone()),
+                ip_address: origin.and_then(|o| o.ip.clone()),
+                user_agent: origin.and_then(|o| o.user_agent.clone()),
+                request_id: origin.and_then(|o| o.request_id.clone()),
+                occurred_at: when.clone(),
+                extra_metadata: extra.clone(),
+            };
+            let checksum = content.checksum(&hash);
+            rows.push((content, hash, checksum.clone()));
+            hash = checksum;
+        }
+        at = when;
     }
     let signature = auditor
         .signer
@@ -219,19 +307,24 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
     let chunks: Vec<_> = rows.chunks(ROWS_PER_STATEMENT).collect();
     let last = chunks.len().saturating_sub(1);
     for (n, chunk) in chunks.into_iter().enumerate() {
+        if tx.backend() == Backend::Sqlite {
+            let (sql, params) = sqlite_insert(chunk);
+            values::execute_uncounted(tx, &sql, &params).await?;
+            if n == last {
+                let (sql, params) = head.finish();
+                values::execute_uncounted(tx, &sql, &params).await?;
+            }
+            continue;
+        }
         let insert = insert_statement(chunk);
-        if n == last && tx.backend() == Backend::Postgres {
+        if n == last {
             // The last entries and the head in one round trip.
             let mut both = Statement::new("WITH e AS (");
             both.append(&insert).push(") ").append(&head);
             let (sql, params) = both.finish();
             values::execute_uncounted(tx, &sql, &params).await?;
-            break;
-        }
-        let (sql, params) = insert.finish();
-        values::execute_uncounted(tx, &sql, &params).await?;
-        if n == last {
-            let (sql, params) = head.finish();
+        } else {
+            let (sql, params) = insert.finish();
             values::execute_uncounted(tx, &sql, &params).await?;
         }
     }
@@ -242,41 +335,62 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
     Ok(())
 }
 
-/// The `INSERT` of some entries: (content, previous hash, checksum).
+/// The columns of an entry, in the order [`insert_statement`] binds them.
+const INSERTED: &str = "chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum";
+
+/// An entry's values in the order of [`INSERTED`].
+fn values_of((c, previous, checksum): &(Content, String, String)) -> [Param; 22] {
+    [
+        Param::Text(c.chain.clone()),
+        Param::Int(c.sequence),
+        text(c.account_id.as_deref()),
+        Param::Text(c.operation.clone()),
+        Param::Text(c.table_name.clone()),
+        Param::Text(c.record_id.clone()),
+        text(c.column_name.as_deref()),
+        text(c.old_value.as_deref()),
+        text(c.new_value.as_deref()),
+        text(c.user_id.as_deref()),
+        text(c.user_email.as_deref()),
+        text(c.user_name.as_deref()),
+        text(c.es_username.as_deref()),
+        text(c.es_reason.as_deref()),
+        text(c.es_timestamp.as_deref()),
+        text(c.ip_address.as_deref()),
+        text(c.user_agent.as_deref()),
+        text(c.request_id.as_deref()),
+        Param::Text(c.occurred_at.clone()),
+        text(c.extra_metadata.as_deref()),
+        Param::Text(previous.clone()),
+        Param::Text(checksum.clone()),
+    ]
+}
+
+/// The `INSERT` of some entries: (content, previous hash, checksum), with
+/// `$n` placeholders (PostgreSQL).
 fn insert_statement(rows: &[(Content, String, String)]) -> Statement {
-    let mut insert = Statement::new(
-        "INSERT INTO audit_log (chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum) VALUES ",
-    );
-    for (i, (c, previous, checksum)) in rows.iter().enumerate() {
+    let mut insert = Statement::new(&format!("INSERT INTO audit_log ({INSERTED}) VALUES "));
+    for (i, row) in rows.iter().enumerate() {
         if i > 0 {
             insert.push(", ");
         }
-        insert.bind_list([
-            Param::Text(c.chain.clone()),
-            Param::Int(c.sequence),
-            text(c.account_id.as_deref()),
-            Param::Text(c.operation.clone()),
-            Param::Text(c.table_name.clone()),
-            Param::Text(c.record_id.clone()),
-            text(c.column_name.as_deref()),
-            text(c.old_value.as_deref()),
-            text(c.new_value.as_deref()),
-            text(c.user_id.as_deref()),
-            text(c.user_email.as_deref()),
-            text(c.user_name.as_deref()),
-            text(c.es_username.as_deref()),
-            text(c.es_reason.as_deref()),
-            text(c.es_timestamp.as_deref()),
-            text(c.ip_address.as_deref()),
-            text(c.user_agent.as_deref()),
-            text(c.request_id.as_deref()),
-            Param::Text(c.occurred_at.clone()),
-            text(c.extra_metadata.as_deref()),
-            Param::Text(previous.clone()),
-            Param::Text(checksum.clone()),
-        ]);
+        insert.bind_list(values_of(row));
     }
     insert
+}
+
+/// The same `INSERT` with anonymous `?` placeholders (SQLite). sqlx looks
+/// up the name of every numbered placeholder, and SQLite finds a name by
+/// walking the list of all of them: with `$n`, binding costs time in the
+/// number of parameters squared, which for a few hundred entries cost more
+/// than everything else the write does. Anonymous ones have no names.
+fn sqlite_insert(rows: &[(Content, String, String)]) -> (String, Vec<Param>) {
+    let row = format!("({})", vec!["?"; 22].join(", "));
+    let sql = format!(
+        "INSERT INTO audit_log ({INSERTED}) VALUES {}",
+        vec![row.as_str(); rows.len()].join(", ")
+    );
+    (sql, rows.iter().flat_map(values_of).collect())
 }
 
 /// Writes a signed checkpoint of `chain` at `sequence`, chained to the last one.

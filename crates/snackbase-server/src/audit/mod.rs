@@ -8,7 +8,8 @@
 //!   and excluded fields) and the electronic signature of record writes;
 //! - `objects.rs`: an admin object's change (webhooks, macros, ...) as an event;
 //! - `settings.rs`: what is audited per collection;
-//! - `verify.rs`: walking the chains and checkpoints (the API and the CLI);
+//! - `verify.rs`: walking the chains and checkpoints (the API and the CLI),
+//!   read from one snapshot by `snapshot.rs`;
 //! - `query.rs`, `handlers.rs`, `export.rs`: the `/audit-logs` routes.
 
 pub mod append;
@@ -21,6 +22,7 @@ mod pdf;
 pub mod query;
 pub mod record;
 pub mod settings;
+mod snapshot;
 pub mod verify;
 
 pub use append::{append, Actor, Column, ESignature, Event};

@@ -7,12 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use futures_util::TryStreamExt as _;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::chain::{self, Verifier, GENESIS};
 use super::query::{Row, COLUMNS};
+use super::snapshot;
 use crate::db::Db;
 
 /// The first problem found in a chain.
@@ -49,21 +49,21 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct Head {
-    chain: String,
-    sequence: i64,
-    hash: String,
-    signature: String,
+pub(super) struct Head {
+    pub chain: String,
+    pub sequence: i64,
+    pub hash: String,
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct Checkpoint {
-    chain: String,
-    sequence: i64,
-    head_hash: String,
-    created_at: String,
-    previous_signature: String,
-    signature: String,
+pub(super) struct Checkpoint {
+    pub chain: String,
+    pub sequence: i64,
+    pub head_hash: String,
+    pub created_at: String,
+    pub previous_signature: String,
+    pub signature: String,
 }
 
 fn broken(sequence: i64, kind: &str, message: impl Into<String>) -> Broken {
@@ -101,9 +101,6 @@ fn check(rows: Vec<Row>) -> Vec<Checked> {
         })
         .collect()
 }
-
-/// Entries hashed per batch.
-const BATCH: usize = 4096;
 
 /// A chain being walked.
 struct Walk {
@@ -284,22 +281,21 @@ pub async fn verify(
         let list: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
         format!(" WHERE chain IN ({})", list.join(", "))
     };
-    let heads_sql =
-        format!("SELECT chain, sequence, hash, signature FROM audit_heads{where_chain}");
-    let checkpoints_sql = format!(
-        "SELECT chain, sequence, head_hash, created_at, previous_signature, signature FROM audit_checkpoints{where_chain} ORDER BY chain, sequence"
-    );
-    let entries_sql =
-        format!("SELECT {COLUMNS} FROM audit_log{where_chain} ORDER BY chain, sequence");
-    let (heads, checkpoints): (Vec<Head>, Vec<Checkpoint>) = crate::on_pool!(db, |p| {
-        let mut q = sqlx::query_as::<_, Head>(&heads_sql);
-        let mut c = sqlx::query_as::<_, Checkpoint>(&checkpoints_sql);
-        for name in &names {
-            q = q.bind(name.clone());
-            c = c.bind(name.clone());
-        }
-        (q.fetch_all(p).await?, c.fetch_all(p).await?)
-    });
+    let sql = snapshot::Queries {
+        heads: format!("SELECT chain, sequence, hash, signature FROM audit_heads{where_chain}"),
+        checkpoints: format!(
+            "SELECT chain, sequence, head_hash, created_at, previous_signature, signature FROM audit_checkpoints{where_chain} ORDER BY chain, sequence"
+        ),
+        entries: format!("SELECT {COLUMNS} FROM audit_log{where_chain} ORDER BY chain, sequence"),
+        names,
+    };
+    // Heads, checkpoints and entries from one snapshot: writes meanwhile
+    // (a live server) are not half seen.
+    let snapshot::Snapshot {
+        heads,
+        checkpoints,
+        entries: mut batches,
+    } = snapshot::read(db, sql).await?;
     let heads: HashMap<String, Head> = heads.into_iter().map(|h| (h.chain.clone(), h)).collect();
     let mut by_chain: BTreeMap<String, Vec<Checkpoint>> = BTreeMap::new();
     for c in checkpoints {
@@ -334,34 +330,14 @@ pub async fn verify(
         *hashing = next.map(|rows| tokio::task::spawn_blocking(move || check(rows)));
         previous
     };
-    crate::on_pool!(db, |p| {
-        let mut q = sqlx::query_as::<_, Row>(&entries_sql);
-        for name in &names {
-            q = q.bind(name.clone());
+    while let Some(batch) = batches.recv().await {
+        if let Some(previous) = finish(&mut hashing, Some(batch?)) {
+            let checked = previous
+                .await
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            walk(checked, &mut current, &mut reports);
         }
-        let mut rows = q.fetch(p);
-        let mut batch = Vec::with_capacity(BATCH);
-        loop {
-            let row = rows.try_next().await?;
-            let done = row.is_none();
-            if let Some(row) = row {
-                batch.push(row);
-            }
-            if batch.len() >= BATCH || (done && !batch.is_empty()) {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if let Some(previous) = finish(&mut hashing, Some(full)) {
-                    let checked = previous
-                        .await
-                        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-                    walk(checked, &mut current, &mut reports);
-                }
-            }
-            if done {
-                break;
-            }
-        }
-        Ok::<(), sqlx::Error>(())
-    })?;
+    }
     if let Some(last) = finish(&mut hashing, None) {
         let checked = last
             .await

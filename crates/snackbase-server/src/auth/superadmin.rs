@@ -44,7 +44,15 @@ pub async fn ensure_system_account(tx: &mut Tx) -> Result<(), sqlx::Error> {
 
 /// Validates and creates a superadmin. Errors are client-facing (`ApiError`)
 /// so that the setup route, the CLI and the start-up bootstrap share them.
-pub async fn create(db: &Db, email: &str, password: &str) -> Result<UserRow, ApiError> {
+/// Creates the superadmin; `via` (`setup`, `config`, `cli`) goes into its
+/// `REGISTER` entry in the audit trail (the system chain).
+pub async fn create(
+    db: &Db,
+    auditor: &crate::audit::Auditor,
+    via: &str,
+    email: &str,
+    password: &str,
+) -> Result<UserRow, ApiError> {
     let email = crate::auth::email::normalize(email, "email")?;
     crate::auth::password::enforce_policy(password, "password")?;
     let hash = crate::auth::password::hash(password).await?;
@@ -68,18 +76,26 @@ pub async fn create(db: &Db, email: &str, password: &str) -> Result<UserRow, Api
         }
         _ => ApiError::from(e),
     })?;
+    let extra = serde_json::json!({"via": via, "superadmin": true});
+    let created = super::trail::about("REGISTER", &user, Some(extra));
+    crate::audit::append(auditor, &mut tx, created).await?;
     tx.commit().await?;
     Ok(user)
 }
 
 /// Creates the superadmin named by `SNACKBASE_SUPERADMIN_EMAIL` and
 /// `SNACKBASE_SUPERADMIN_PASSWORD` unless one exists already.
-pub async fn bootstrap_from_config(db: &Db, email: &str, password: &str) -> anyhow::Result<()> {
+pub async fn bootstrap_from_config(
+    db: &Db,
+    auditor: &crate::audit::Auditor,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
     if exists(db).await.context("checking for a superadmin")? {
         tracing::info!("a superadmin exists; SNACKBASE_SUPERADMIN_EMAIL is not applied");
         return Ok(());
     }
-    match create(db, email, password).await {
+    match create(db, auditor, "config", email, password).await {
         Ok(user) => {
             tracing::info!(user_id = %user.id, account_id = SYSTEM_ACCOUNT, "created the superadmin from the configuration");
             Ok(())

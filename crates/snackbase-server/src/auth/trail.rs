@@ -1,5 +1,6 @@
 //! Auth events in the audit trail (`REGISTER`, `LOGIN`, `LOGIN_FAILED`, `LOGOUT`,
-//! `REFRESH_REUSE`, `PASSWORD_RESET`, `EMAIL_VERIFIED`, `IMPERSONATE`), each
+//! `REFRESH_REUSE`, `PASSWORD_RESET`, `EMAIL_VERIFIED`, `IMPERSONATE`, `TOTP_ENABLED`,
+//! `TOTP_DISABLED`, `RECOVERY_CODES_RENEWED`), each
 //! written in the transaction of what it records. They go to the user's
 //! account chain; the superadmin's (the system account) to the system chain.
 //! Entries never carry a password or a token.

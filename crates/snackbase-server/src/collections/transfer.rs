@@ -382,11 +382,16 @@ fn check_format(doc: &ImportDocument) -> ApiResult<()> {
 }
 
 /// Imports a document, all or nothing, in one transaction.
+/// Imports `req` in one transaction. Each collection created or updated is
+/// recorded in the audit trail (the system chain) by `caller` (`None`: the
+/// command line).
 pub async fn import(
     db: &crate::db::Db,
+    auditor: &crate::audit::Auditor,
     req: ImportRequest,
-    user_id: Option<&str>,
+    caller: Option<&crate::auth::Principal>,
 ) -> ApiResult<ImportResponse> {
+    let user_id = caller.and_then(|c| c.user_id.as_deref());
     check_format(&req.data)?;
     let mut tx = db.begin().await?;
     let mut done = Vec::new();
@@ -418,6 +423,7 @@ pub async fn import(
                     ))
                 }
                 Strategy::Update => {
+                    let before = super::trail::shown(&mut tx, &existing).await?;
                     let update = UpdateCollectionRequest {
                         schema: Some(inputs),
                         fields: None,
@@ -441,6 +447,19 @@ pub async fn import(
                         }
                         None => false,
                     };
+                    let after = super::trail::shown(&mut tx, &next).await?;
+                    if before != after {
+                        audit(
+                            auditor,
+                            &mut tx,
+                            caller,
+                            "UPDATE",
+                            &next.name,
+                            Some(&before),
+                            &after,
+                        )
+                        .await?;
+                    }
                     let (status, message) = match (changes.len(), rules_changed) {
                         (0, false) => (Outcome::Unchanged, "Already as imported".to_string()),
                         (0, true) => (Outcome::Updated, "Rules changed".to_string()),
@@ -518,6 +537,8 @@ pub async fn import(
                     )
                     .await?,
                 );
+                let after = super::trail::shown(&mut tx, &c).await?;
+                audit(auditor, &mut tx, caller, "CREATE", &c.name, None, &after).await?;
                 let n = c.fields.len();
                 done.push((
                     ImportItem {
@@ -533,6 +554,44 @@ pub async fn import(
     Ok(ImportResponse::new(done, migrations))
 }
 
+/// Records an imported collection's change (`via: import`).
+async fn audit(
+    auditor: &crate::audit::Auditor,
+    tx: &mut crate::db::Tx,
+    caller: Option<&crate::auth::Principal>,
+    operation: &str,
+    name: &str,
+    before: Option<&serde_json::Value>,
+    after: &serde_json::Value,
+) -> ApiResult<()> {
+    let mut event = crate::audit::object_event(
+        caller,
+        None,
+        operation,
+        "collections",
+        name,
+        before,
+        Some(after),
+        &[],
+    );
+    let mut extra = match event.extra.take() {
+        Some(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    extra.insert(
+        "via".into(),
+        if caller.is_some() {
+            "import"
+        } else {
+            "cli_import"
+        }
+        .into(),
+    );
+    event.extra = Some(serde_json::Value::Object(extra));
+    crate::audit::append(auditor, tx, event).await?;
+    Ok(())
+}
+
 /// Imports collection schemas exported by `/collections/export`.
 #[utoipa::path(post, path = "/collections/import", tag = "collections", request_body = ImportRequest, security(("bearer" = [])),
     responses((status = 200, body = ImportResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -541,5 +600,7 @@ pub async fn import_collections(
     Superadmin(admin): Superadmin,
     ApiJson(req): ApiJson<ImportRequest>,
 ) -> ApiResult<Json<ImportResponse>> {
-    Ok(Json(import(&state.db, req, Some(admin.id())).await?))
+    Ok(Json(
+        import(&state.db, &state.audit, req, Some(&admin.0)).await?,
+    ))
 }

@@ -48,6 +48,11 @@ impl FastReads {
         self.enabled.store(on, Ordering::Release);
     }
 
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     /// Reads answered on the direct path so far.
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Acquire)

@@ -16,6 +16,7 @@ pub mod dialect;
 pub mod fast;
 pub mod feed;
 mod group_commit;
+pub mod journal;
 pub mod limit;
 pub mod origin;
 pub mod statement;
@@ -114,6 +115,8 @@ pub struct Conn<DB: Database> {
     alone: bool,
     /// A write ran alone: no other write may follow.
     spent: bool,
+    /// Work written just before commit (see [`journal`]).
+    deferred: Option<Box<dyn journal::Deferred>>,
 }
 
 enum Inner<DB: Database> {
@@ -151,6 +154,7 @@ impl<DB: Database> Conn<DB> {
             pending: Vec::new(),
             alone: false,
             spent: false,
+            deferred: None,
         }
     }
 
@@ -533,7 +537,11 @@ impl Db {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    /// Writes the queued work (see [`journal`]), then commits.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        if let Some(deferred) = self.deferred_slot().take() {
+            deferred.flush(&mut self).await?;
+        }
         match self {
             Self::Sqlite(c) => c.commit().await,
             Self::Postgres(c) => c.commit().await,
@@ -607,14 +615,40 @@ impl Tx {
         self.pending().push(change);
     }
 
-    /// Record changes kept so far (a savepoint's mark).
-    pub(crate) fn changes_kept(&mut self) -> usize {
-        self.pending().len()
+    /// Record changes and queued work kept so far (a savepoint's mark).
+    pub(crate) fn changes_kept(&mut self) -> journal::Mark {
+        journal::Mark {
+            changes: self.pending().len(),
+            deferred: self.deferred_slot().as_ref().map_or(0, |d| d.len()),
+        }
     }
 
-    /// Forgets the changes kept after `mark` (their savepoint rolled back).
-    pub(crate) fn forget_changes_after(&mut self, mark: usize) {
-        self.pending().truncate(mark);
+    /// Forgets the changes and work kept after `mark` (their savepoint
+    /// rolled back).
+    pub(crate) fn forget_changes_after(&mut self, mark: journal::Mark) {
+        self.pending().truncate(mark.changes);
+        if let Some(d) = self.deferred_slot() {
+            d.truncate(mark.deferred);
+        }
+    }
+
+    fn deferred_slot(&mut self) -> &mut Option<Box<dyn journal::Deferred>> {
+        match self {
+            Self::Sqlite(c) => &mut c.deferred,
+            Self::Postgres(c) => &mut c.deferred,
+        }
+    }
+
+    /// The work of type `T` queued on this transaction, made by `make` when
+    /// there is none yet; `None` when other work holds the slot.
+    pub(crate) fn deferred<T: journal::Deferred + 'static>(
+        &mut self,
+        make: impl FnOnce() -> T,
+    ) -> Option<&mut T> {
+        self.deferred_slot()
+            .get_or_insert_with(|| Box::new(make()))
+            .as_any()
+            .downcast_mut::<T>()
     }
 }
 

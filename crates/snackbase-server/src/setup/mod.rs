@@ -112,7 +112,14 @@ pub async fn complete_setup(
             "Setup is closed or the setup token is wrong",
         ));
     }
-    match crate::auth::superadmin::create(&state.db, &req.email, &req.password).await {
+    let created = crate::auth::superadmin::create(
+        &state.db,
+        &state.audit,
+        "setup",
+        &req.email,
+        &req.password,
+    );
+    match created.await {
         Ok(user) => Ok(crate::http::NoStore((
             StatusCode::CREATED,
             Json(SetupResponse {

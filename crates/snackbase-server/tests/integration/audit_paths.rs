@@ -1,7 +1,8 @@
 //! The audit trail of every non-record change: auth events in the user's
 //! account chain, users, roles and permissions, groups, invitations, macros,
 //! webhooks, API keys, accounts, collections, provider configurations and
-//! the request-log settings. Each entry is written in the change's
+//! the request-log settings, the first-run setup, second factors and
+//! imports. Each entry is written in the change's
 //! transaction (a refused change leaves none), names who did it and the
 //! request, masks secrets, and the chains still verify.
 
@@ -749,3 +750,78 @@ both_config!(accounts_and_collections_are_recorded, audited, |app| {
     entry(&collections, "DELETE", "notes", Some("fields"));
     verifies(&app, &sa).await;
 });
+
+both_config!(
+    setup_second_factor_and_imports_are_recorded,
+    audited,
+    |app| {
+        // The superadmin made by the first-run setup.
+        let sa = app.superadmin().await;
+        let (system, _) = entries(&app, &sa, "table_name=auth&operation=REGISTER").await;
+        let made = system
+            .iter()
+            .find(|e| e["user_email"] == ADMIN_EMAIL)
+            .unwrap_or_else(|| panic!("no REGISTER of the superadmin in {system:?}"));
+        assert!(made["account_id"].is_null(), "the system chain: {made}");
+        assert_eq!(made["extra_metadata"]["via"], "setup");
+        assert_eq!(made["extra_metadata"]["superadmin"], true);
+
+        // A user's own second factor: enrolled, recovery codes renewed, disabled.
+        let (alpha, _) = app.alpha_and_beta().await;
+        let a_id = claims_of(&alpha)["user_id"].as_str().unwrap().to_string();
+        let (_, codes) = crate::totp::enrol(&app, &alpha).await;
+        app.post(
+            "/api/v1/auth/totp/recovery-codes",
+            Some(&alpha),
+            json!({"code": codes[0]}),
+        )
+        .await
+        .expect(200);
+        app.post(
+            "/api/v1/auth/totp/disable",
+            Some(&alpha),
+            json!({"password": PASSWORD}),
+        )
+        .await
+        .expect(200);
+        let (auth, text) = entries(&app, &alpha, "table_name=auth").await;
+        for op in ["TOTP_ENABLED", "RECOVERY_CODES_RENEWED", "TOTP_DISABLED"] {
+            let e = entry(&auth, op, &a_id, None);
+            by_request(e, "a@example.com");
+            assert_eq!(e["account_id"], "AA0001");
+        }
+        assert_eq!(
+            entry(&auth, "TOTP_DISABLED", &a_id, None)["extra_metadata"]["with"],
+            "password"
+        );
+        assert!(!text.contains(&codes[0]), "no recovery code in the trail");
+
+        // Collections imported through the API: created, then updated.
+        let doc = |fields: Value| {
+            json!({"data": {"format_version": 1, "collections": [
+            {"name": "imported", "schema": fields, "indexes": []}
+        ]}, "strategy": "update"})
+        };
+        app.post(
+            "/api/v1/collections/import",
+            Some(&sa),
+            doc(json!([{"name": "title", "type": "text"}])),
+        )
+        .await
+        .expect(200);
+        app.post(
+            "/api/v1/collections/import",
+            Some(&sa),
+            doc(json!([{"name": "title", "type": "text"}, {"name": "body", "type": "text"}])),
+        )
+        .await
+        .expect(200);
+        let (collections, _) = entries(&app, &sa, "table_name=collections").await;
+        let created = entry(&collections, "CREATE", "imported", Some("fields"));
+        by_request(created, ADMIN_EMAIL);
+        assert_eq!(created["extra_metadata"]["via"], "import");
+        let changed = entry(&collections, "UPDATE", "imported", Some("fields"));
+        assert!(changed["new_value"].as_str().unwrap().contains("body"));
+        verifies(&app, &sa).await;
+    }
+);

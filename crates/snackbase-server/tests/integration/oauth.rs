@@ -158,6 +158,22 @@ both_config!(
         let token = body["token"].as_str().unwrap();
         let me = app.get("/api/v1/auth/me", Some(token)).await;
         assert_eq!(me.expect(200)["email"], "New@example.com");
+        // The user the first login made is in the audit trail.
+        let made = app
+            .get(
+                "/api/v1/audit-logs?table_name=auth&operation=REGISTER&limit=100",
+                Some(&sa_token(&app).await),
+            )
+            .await;
+        let made = made.expect(200)["items"].as_array().unwrap().clone();
+        assert!(
+            made.iter().any(|e| e["user_email"] == "New@example.com"
+                && e["account_id"] == "AA0001"
+                && e["record_id"] == body["user"]["id"]
+                && e["extra_metadata"]["via"] == "oauth"
+                && e["extra_metadata"]["provider"] == "oidc"),
+            "{made:?}"
+        );
 
         let again = sign_in(&app, Some("alpha")).await;
         assert_eq!(again.expect(200)["isNewUser"], false);

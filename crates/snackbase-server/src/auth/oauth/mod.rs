@@ -309,6 +309,14 @@ pub async fn callback(
     )
     .await?;
     let (account, user) = (&signed.account, &signed.user);
+    if signed.new_user {
+        // The user (and maybe the account) the first login made, recorded
+        // whether or not this login goes on.
+        let extra = serde_json::json!({"via": "oauth", "provider": provider_name,
+            "new_account": signed.new_account});
+        let created = super::trail::about("REGISTER", user, Some(extra));
+        crate::audit::append(&state.audit, &mut tx, created).await?;
+    }
     if let Err(unverified) = crate::auth::login::check_verified(&state, account, user) {
         // The user a first login made stays; they verify, then sign in.
         tx.commit().await?;

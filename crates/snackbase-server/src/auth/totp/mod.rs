@@ -222,6 +222,8 @@ pub async fn confirm(
         return Err(already_enabled());
     }
     let recovery_codes = store::new_recovery_codes(&mut tx, &user_id).await?;
+    let enabled = super::trail::about("TOTP_ENABLED", caller.user(), None);
+    crate::audit::append(&state.audit, &mut tx, enabled).await?;
     let session = match caller {
         Caller::Session(_) => {
             tx.commit().await?;
@@ -293,6 +295,9 @@ pub async fn disable(
         }
     }
     store::remove(&mut tx, user.id()).await?;
+    let with = if code.is_some() { "code" } else { "password" };
+    let disabled = user_event(&user, "TOTP_DISABLED", serde_json::json!({ "with": with }));
+    crate::audit::append(&state.audit, &mut tx, disabled).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id(), "TOTP disabled");
     Ok(NoStore(Json(TotpStatus {
@@ -337,6 +342,20 @@ pub async fn recovery_codes(
         return Err(wrong("code"));
     }
     let recovery_codes = store::new_recovery_codes(&mut tx, user.id()).await?;
+    let renewed = user_event(&user, "RECOVERY_CODES_RENEWED", serde_json::json!({}));
+    crate::audit::append(&state.audit, &mut tx, renewed).await?;
     tx.commit().await?;
     Ok(NoStore(Json(RecoveryCodes { recovery_codes })))
+}
+
+/// An event about the signed-in user, by that user.
+fn user_event(user: &AuthUser, operation: &str, extra: serde_json::Value) -> crate::audit::Event {
+    super::trail::event(
+        operation,
+        Some(user.account_id.as_str()),
+        Some(user.id()),
+        user.email.as_deref(),
+        user.id(),
+        Some(extra),
+    )
 }
