@@ -23,7 +23,7 @@ use super::query::{self, AuditLog, Filters, Row, COLUMNS};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::db::statement::Statement;
-use crate::db::values::Param;
+use crate::db::values::BindParam as _;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::ApiQuery;
 
@@ -136,11 +136,7 @@ async fn each_row(
     crate::on_pool!(&state.db, |p| {
         let mut q = sqlx::query_as::<_, Row>(&sql);
         for param in &params {
-            q = match param {
-                Param::Text(t) => q.bind(t.clone()),
-                Param::Int(i) => q.bind(*i),
-                _ => q.bind(None::<String>),
-            };
+            q = q.bind_param(param);
         }
         let mut rows = q.fetch(p);
         while let Some(row) = rows.try_next().await.map_err(|e| e.to_string())? {
@@ -269,11 +265,7 @@ pub async fn export(
         let walked: Result<bool, String> = crate::on_pool!(&worker.db, |p| async {
             let mut q = sqlx::query_as::<_, Row>(&sql);
             for param in &params {
-                q = match param {
-                    Param::Text(t) => q.bind(t.clone()),
-                    Param::Int(i) => q.bind(*i),
-                    _ => q.bind(None::<String>),
-                };
+                q = q.bind_param(param);
             }
             let mut rows = q.fetch(p);
             let mut first = true;

@@ -13,7 +13,7 @@ use super::settings::{self, Policy};
 use super::verify::{self, Report};
 use crate::app::AppState;
 use crate::auth::{AuthUser, Superadmin};
-use crate::db::values::{self, Param};
+use crate::db::values::{self, BindParam as _, Param};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{ApiJson, ApiPath, ApiQuery};
 use crate::on_tx;
@@ -38,11 +38,7 @@ pub(super) async fn fetch(
     let rows = on_tx!(&mut tx, |c| {
         let mut q = sqlx::query_as::<_, Row>(&sql);
         for p in &params {
-            q = match p {
-                Param::Text(t) => q.bind(t.clone()),
-                Param::Int(i) => q.bind(*i),
-                _ => q.bind(None::<String>),
-            };
+            q = q.bind_param(p);
         }
         q.fetch_all(c).await
     })?;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Number, Value};
 use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::query::Query;
+use sqlx::query::{Query, QueryAs};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Postgres, Row as _, Sqlite};
 
@@ -108,49 +108,70 @@ pub trait BindParam: Sized {
     fn bind_param(self, p: &Param) -> Self;
 }
 
-impl<'q> BindParam for Query<'q, Sqlite, SqliteArguments<'q>> {
-    fn bind_param(self, p: &Param) -> Self {
-        match p {
-            Param::Text(s) => self.bind(s.clone()),
-            Param::Int(i) => self.bind(*i),
-            Param::Float(f) => self.bind(*f),
-            Param::Bool(b) => self.bind(*b),
-            Param::Null(_) => self.bind(None::<String>),
-            Param::Stored(v) => match v {
-                Stored::Text(s) => self.bind(s.clone()),
-                Stored::Number(n) => self.bind(*n),
-                Stored::Bool(b) => self.bind(*b),
-                Stored::Time(t) => self.bind(t.as_ref().map(format_time)),
-                Stored::Json(j) => self.bind(j.as_ref().map(Value::to_string)),
-            },
+/// Implements [`BindParam`] for a query type of SQLite, whose driver keeps
+/// times and JSON as text.
+macro_rules! bind_sqlite {
+    ($([$($generics:tt)*] $ty:ty),+ $(,)?) => {$(
+        impl<$($generics)*> BindParam for $ty {
+            fn bind_param(self, p: &Param) -> Self {
+                match p {
+                    Param::Text(s) => self.bind(s.clone()),
+                    Param::Int(i) => self.bind(*i),
+                    Param::Float(f) => self.bind(*f),
+                    Param::Bool(b) => self.bind(*b),
+                    Param::Null(_) => self.bind(None::<String>),
+                    Param::Stored(v) => match v {
+                        Stored::Text(s) => self.bind(s.clone()),
+                        Stored::Number(n) => self.bind(*n),
+                        Stored::Bool(b) => self.bind(*b),
+                        Stored::Time(t) => self.bind(t.as_ref().map(format_time)),
+                        Stored::Json(j) => self.bind(j.as_ref().map(Value::to_string)),
+                    },
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl<'q> BindParam for Query<'q, Postgres, PgArguments> {
-    fn bind_param(self, p: &Param) -> Self {
-        match p {
-            Param::Text(s) => self.bind(s.clone()),
-            Param::Int(i) => self.bind(*i),
-            Param::Float(f) => self.bind(*f),
-            Param::Bool(b) => self.bind(*b),
-            Param::Null(kind) => match kind {
-                ColumnKind::Text => self.bind(None::<String>),
-                ColumnKind::Number => self.bind(None::<f64>),
-                ColumnKind::Bool => self.bind(None::<bool>),
-                ColumnKind::Time => self.bind(None::<chrono::DateTime<chrono::Utc>>),
-                ColumnKind::Json => self.bind(None::<sqlx::types::Json<Value>>),
-            },
-            Param::Stored(v) => match v {
-                Stored::Text(s) => self.bind(s.clone()),
-                Stored::Number(n) => self.bind(*n),
-                Stored::Bool(b) => self.bind(*b),
-                Stored::Time(t) => self.bind(*t),
-                Stored::Json(j) => self.bind(j.clone().map(sqlx::types::Json)),
-            },
+/// Implements [`BindParam`] for a query type of PostgreSQL, whose NULLs are
+/// typed.
+macro_rules! bind_postgres {
+    ($([$($generics:tt)*] $ty:ty),+ $(,)?) => {$(
+        impl<$($generics)*> BindParam for $ty {
+            fn bind_param(self, p: &Param) -> Self {
+                match p {
+                    Param::Text(s) => self.bind(s.clone()),
+                    Param::Int(i) => self.bind(*i),
+                    Param::Float(f) => self.bind(*f),
+                    Param::Bool(b) => self.bind(*b),
+                    Param::Null(kind) => match kind {
+                        ColumnKind::Text => self.bind(None::<String>),
+                        ColumnKind::Number => self.bind(None::<f64>),
+                        ColumnKind::Bool => self.bind(None::<bool>),
+                        ColumnKind::Time => self.bind(None::<chrono::DateTime<chrono::Utc>>),
+                        ColumnKind::Json => self.bind(None::<sqlx::types::Json<Value>>),
+                    },
+                    Param::Stored(v) => match v {
+                        Stored::Text(s) => self.bind(s.clone()),
+                        Stored::Number(n) => self.bind(*n),
+                        Stored::Bool(b) => self.bind(*b),
+                        Stored::Time(t) => self.bind(*t),
+                        Stored::Json(j) => self.bind(j.clone().map(sqlx::types::Json)),
+                    },
+                }
+            }
         }
-    }
+    )+};
 }
+
+bind_sqlite!(
+    ['q] Query<'q, Sqlite, SqliteArguments<'q>>,
+    ['q, O] QueryAs<'q, Sqlite, O, SqliteArguments<'q>>,
+);
+bind_postgres!(
+    ['q] Query<'q, Postgres, PgArguments>,
+    ['q, O] QueryAs<'q, Postgres, O, PgArguments>,
+);
 
 /// Reads one typed column of a row as JSON on either backend.
 pub trait ReadColumn {
