@@ -154,6 +154,22 @@ impl Storage {
             .boxed())
     }
 
+    /// Whether the storage answers (the readiness probe): a lookup of an
+    /// object that need not exist, within two seconds; "not found" is an
+    /// answer.
+    pub async fn reachable(&self) -> bool {
+        let path = object_store::path::Path::from("_snackbase_ready");
+        let probe = self.store.head(&path);
+        match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+            Ok(Ok(_)) | Ok(Err(object_store::Error::NotFound { .. })) => true,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the file storage is not reachable");
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
     /// The object's size, or `NotFound`.
     pub async fn size(&self, key: &Key) -> Result<u64, StorageError> {
         let meta = self

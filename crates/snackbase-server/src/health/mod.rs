@@ -37,6 +37,14 @@ pub struct Probe {
     pub version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<&'static str>,
+    /// `/ready`: the file storage, `reachable` or `unreachable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<&'static str>,
+    /// `/ready`: the SMTP server, `reachable`, `unreachable` or
+    /// `not_configured`. Mail does not decide readiness (a node without it
+    /// still serves); it is reported so that monitoring can alert on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail: Option<&'static str>,
 }
 
 /// The process is up (no dependency checks).
@@ -47,6 +55,8 @@ pub async fn health(State(state): State<AppState>) -> Json<Probe> {
         service: "SnackBase",
         version: Some(state.config.app_version.clone()),
         database: None,
+        storage: None,
+        mail: None,
     })
 }
 
@@ -58,30 +68,44 @@ pub async fn live(State(state): State<AppState>) -> Json<Probe> {
         service: "SnackBase",
         version: Some(state.config.app_version.clone()),
         database: None,
+        storage: None,
+        mail: None,
     })
 }
 
-/// The database answers; 503 when it does not.
+/// The database and the file storage answer (503 when either does not);
+/// the SMTP server's reachability is reported beside them. The three are
+/// checked at once, each within two seconds.
 #[utoipa::path(get, path = "/ready", tag = "health",
     responses((status = 200, body = Probe), (status = 503, body = Probe)))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Probe>) {
-    if state.db.ping().await {
-        let body = Probe {
-            status: "ready",
-            service: "SnackBase",
-            version: Some(state.config.app_version.clone()),
-            database: Some("connected"),
-        };
-        (StatusCode::OK, Json(body))
+    let mail = async {
+        match &state.config.smtp {
+            None => "not_configured",
+            Some(smtp) if crate::mail::reachable(smtp).await => "reachable",
+            Some(_) => "unreachable",
+        }
+    };
+    let (database, storage, mail) = tokio::join!(state.db.ping(), state.storage.reachable(), mail);
+    let ok = database && storage;
+    let body = Probe {
+        status: if ok { "ready" } else { "not_ready" },
+        service: "SnackBase",
+        version: ok.then(|| state.config.app_version.clone()),
+        database: Some(if database {
+            "connected"
+        } else {
+            "disconnected"
+        }),
+        storage: Some(if storage { "reachable" } else { "unreachable" }),
+        mail: Some(mail),
+    };
+    let code = if ok {
+        StatusCode::OK
     } else {
-        let body = Probe {
-            status: "not_ready",
-            service: "SnackBase",
-            version: None,
-            database: Some("disconnected"),
-        };
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
-    }
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -40,6 +40,16 @@ pub struct Outgoing<'a> {
     pub variables: &'a [(&'a str, &'a str)],
 }
 
+/// Whether the SMTP server accepts connections (a TCP connect within two
+/// seconds; no message, no login): the readiness probe's mail check.
+pub async fn reachable(config: &SmtpConfig) -> bool {
+    let connect = tokio::net::TcpStream::connect((config.host.as_str(), config.port));
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(2), connect).await,
+        Ok(Ok(_))
+    )
+}
+
 /// Sends a message and records the attempt in the email log. Every mail the
 /// server sends goes through here.
 pub async fn deliver(db: &Db, config: &SmtpConfig, mail: Outgoing<'_>) -> Result<(), String> {

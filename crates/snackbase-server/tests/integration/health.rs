@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::both;
+use crate::{both, both_config, both_with};
 
 both!(probes_answer, |app| {
     let body = app.get("/health", None).await.expect(200).clone();
@@ -12,6 +12,9 @@ both!(probes_answer, |app| {
     let ready = app.get("/ready", None).await.expect(200).clone();
     assert_eq!(ready["database"], "connected");
     assert_eq!(ready["status"], "ready");
+    // Local storage answers; no SMTP server is configured.
+    assert_eq!(ready["storage"], "reachable");
+    assert_eq!(ready["mail"], "not_configured");
     let root = app.get("/api/v1", None).await.expect(200).clone();
     assert_eq!(
         root,
@@ -26,8 +29,50 @@ both!(probes_answer, |app| {
     let ready = app.get("/ready", None).await;
     ready.expect(503);
     assert_eq!(ready.json["database"], "disconnected");
+    assert_eq!(ready.json["status"], "not_ready");
+    assert_eq!(ready.json["storage"], "reachable", "checked on its own");
     app.get("/live", None).await.expect(200);
 });
+
+both_with!(ready_reports_the_mail_server, |app, smtp| {
+    let ready = app.get("/ready", None).await.expect(200).clone();
+    assert_eq!(ready["mail"], "reachable");
+    assert_eq!(ready["status"], "ready");
+    // The SMTP server goes away: reported, but the node still serves.
+    drop(smtp);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let ready = app.get("/ready", None).await.expect(200).clone();
+    assert_eq!(ready["mail"], "unreachable");
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["database"], "connected");
+});
+
+both_config!(
+    ready_fails_when_the_file_storage_is_unreachable,
+    |c| {
+        // An S3 endpoint where nothing listens.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        c.storage =
+            snackbase_server::config::StorageBackend::S3(snackbase_server::config::S3Config {
+                bucket: "nowhere".into(),
+                endpoint: Some(format!("http://127.0.0.1:{port}")),
+                region: "us-east-1".into(),
+                access_key_id: Some("key".into()),
+                secret_access_key: Some(snackbase_server::config::Secret::new("secret")),
+                force_path_style: true,
+            });
+    },
+    |app| {
+        let ready = app.get("/ready", None).await;
+        ready.expect(503);
+        assert_eq!(ready.json["storage"], "unreachable");
+        assert_eq!(ready.json["database"], "connected");
+        assert_eq!(ready.json["status"], "not_ready");
+        app.get("/live", None).await.expect(200);
+    }
+);
 
 both!(errors_use_the_envelope, |app| {
     app.get("/api/v1/nothing-here", None)
