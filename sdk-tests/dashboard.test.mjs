@@ -49,6 +49,21 @@ describe('dashboard', () => {
       { name, count: 3 },
     );
     assert.ok(Array.isArray(after.recent_audit_logs));
+
+    // The daily series: every day of the range, today last; today's audit
+    // counts the three creates of the batch once each.
+    const today = new Date().toISOString().slice(0, 10);
+    for (const name of ['accounts_created', 'users_created', 'audit_by_operation']) {
+      const days = after.time_series[name];
+      assert.equal(days.length, 7, name);
+      assert.equal(days.at(-1).date, today, name);
+    }
+    const created = (s) => s.time_series.accounts_created.at(-1).count;
+    assert.equal(created(after), created(before) + 1);
+    const audited = (s) => s.time_series.audit_by_operation.at(-1);
+    assert.ok(audited(after).create >= audited(before).create + 3 + 1, 'three records and the collection');
+    assert.equal(typeof audited(after).update, 'number');
+    assert.equal(typeof audited(after).delete, 'number');
   });
 
   test('getStats with a range', async () => {

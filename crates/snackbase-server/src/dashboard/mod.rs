@@ -11,6 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod series;
+
 use crate::app::AppState;
 use crate::auth::Superadmin;
 use crate::db::dialect;
@@ -76,6 +78,8 @@ pub struct DashboardStats {
     pub active_sessions: i64,
     /// The 10 newest audit entries (every account).
     pub recent_audit_logs: Vec<crate::audit::query::AuditLog>,
+    /// Day by day over the range.
+    pub time_series: series::TimeSeries,
 }
 
 fn dir_size(path: &Path) -> u64 {
@@ -183,6 +187,7 @@ pub async fn dashboard_stats(
             recent,
         ))
     })?;
+    let time_series = series::read(&mut tx, now, days).await?;
     let mut records_by_collection = Vec::new();
     for c in crate::collections::store::all(&mut tx).await? {
         let sql = format!("SELECT COUNT(*) FROM {}", dialect::quote_ident(&c.table));
@@ -230,5 +235,6 @@ pub async fn dashboard_stats(
         },
         active_sessions,
         recent_audit_logs: crate::audit::recent(&state, 10).await?,
+        time_series,
     }))
 }

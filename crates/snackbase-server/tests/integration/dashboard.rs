@@ -103,3 +103,104 @@ both!(dashboard_ranges_and_records_by_collection, |app| {
             .expect_error(422, "validation_error");
     }
 });
+
+both!(dashboard_time_series_cover_every_day_of_the_range, |app| {
+    let sa = app.superadmin().await;
+    let alpha = app.register("a@example.com", "Alpha").await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        json!({"name": "posts", "schema": [{"name": "title", "type": "text"}, {"name": "views", "type": "number"}]}),
+    )
+    .await
+    .expect(201);
+    let t = Some(alpha.as_str());
+    let mut ids = Vec::new();
+    for title in ["a", "b", "c"] {
+        let r = app
+            .post(
+                "/api/v1/records/posts",
+                t,
+                json!({"title": title, "views": 1}),
+            )
+            .await;
+        ids.push(r.expect(201)["id"].as_str().unwrap().to_string());
+    }
+    // Two columns change at once: one update, not two.
+    app.patch(
+        &format!("/api/v1/records/posts/{}", ids[0]),
+        t,
+        json!({"title": "a2", "views": 2}),
+    )
+    .await
+    .expect(200);
+    app.delete(&format!("/api/v1/records/posts/{}", ids[1]), t)
+        .await
+        .expect(204);
+    // An account created 45 days ago shows in the 90-day series only.
+    let old = chrono::Utc::now() - chrono::Duration::days(45);
+    app.exec_elsewhere(&format!(
+        "UPDATE accounts SET created_at = '{}' WHERE id = 'SY0000'",
+        old.to_rfc3339()
+    ))
+    .await;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let old_day = old.format("%Y-%m-%d").to_string();
+    for (range, days) in [("7d", 7), ("30d", 30), ("90d", 90)] {
+        let stats = app
+            .get(&format!("/api/v1/dashboard/stats?range={range}"), Some(&sa))
+            .await
+            .expect(200)
+            .clone();
+        let series = &stats["time_series"];
+        for name in ["accounts_created", "users_created", "audit_by_operation"] {
+            let days_listed: Vec<&str> = series[name]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["date"].as_str().unwrap())
+                .collect();
+            assert_eq!(days_listed.len(), days, "{name} {range}");
+            assert_eq!(days_listed.last(), Some(&today.as_str()), "{name}");
+            assert!(days_listed.windows(2).all(|w| w[0] < w[1]), "{name}");
+        }
+        let on = |name: &str, day: &str| {
+            series[name]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["date"] == day)
+                .cloned()
+        };
+        assert_eq!(
+            on("accounts_created", &today).unwrap()["count"],
+            1,
+            "{range}"
+        );
+        assert_eq!(on("users_created", &today).unwrap()["count"], 2, "{range}");
+        let old_accounts = on("accounts_created", &old_day).map(|d| d["count"].clone());
+        if days == 90 {
+            assert_eq!(old_accounts, Some(json!(1)));
+        } else {
+            assert_eq!(old_accounts, None);
+        }
+        let audited = on("audit_by_operation", &today).unwrap();
+        assert_eq!(
+            audited["create"],
+            3 + 1,
+            "three records and the collection: {audited}"
+        );
+        assert_eq!(audited["update"], 1, "{audited}");
+        assert_eq!(audited["delete"], 1, "{audited}");
+        let total: i64 = series["audit_by_operation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["create"].as_i64().unwrap() + d["update"].as_i64().unwrap())
+            .sum();
+        assert_eq!(total, 5);
+    }
+});
