@@ -158,6 +158,13 @@ describe('audit trail', () => {
     const card = page.getByTestId('recent-audit');
     await card.waitFor();
     await card.locator('tbody tr[data-table=notes]').first().waitFor();
+    // Today's bar of the activity chart counts the changes made above.
+    const today = new Date().toISOString().slice(0, 10);
+    const bar = page.getByTestId('audit-activity').locator(`[data-date="${today}"]`);
+    await bar.waitFor();
+    assert.ok(Number(await bar.getAttribute('data-create')) >= 1, 'a create today');
+    assert.ok(Number(await bar.getAttribute('data-update')) >= 1, 'an update today');
+    assert.equal(await page.getByTestId('audit-activity').getByRole('listitem').count(), 7);
     await card.getByRole('link', { name: 'View all audit logs' }).click();
     await page.waitForURL(/\/admin\/audit-logs$/);
   });

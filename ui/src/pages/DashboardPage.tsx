@@ -10,6 +10,7 @@ import { ErrorState, Spinner } from '@/components/ui/states';
 import { Table, TableContainer, Td, Th } from '@/components/ui/table';
 import { Badge } from '@/components/ui/badge';
 import { formatDateTime } from '@/lib/utils';
+import { AuditActivityCard } from '@/pages/audit/AuditActivityCard';
 import { RecentAuditCard } from '@/pages/audit/RecentAuditCard';
 
 const INTERVALS: [string, number][] = [
@@ -146,6 +147,7 @@ export function DashboardPage() {
               </div>
             </Card>
           </div>
+          {d.time_series?.audit_by_operation && <AuditActivityCard days={d.time_series.audit_by_operation} />}
           {d.recent_audit_logs && <RecentAuditCard entries={d.recent_audit_logs} />}
         </div>
       ) : null}
