@@ -290,42 +290,43 @@ async fn write(
     let signature = auditor
         .signer
         .sign(&chain::head_message(&chain, sequence, &hash));
-    let mut head = Statement::new(
-        "INSERT INTO audit_heads (chain, sequence, hash, signature, updated_at) VALUES ",
-    );
-    head.bind_list([
+    let head_values = [
         Param::Text(chain.clone()),
         Param::Int(sequence),
         Param::Text(hash.clone()),
         Param::Text(signature),
         Param::Text(at.clone()),
-    ])
-    .push(
-        " ON CONFLICT (chain) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash, \
-         signature = excluded.signature, updated_at = excluded.updated_at",
-    );
+    ];
     let chunks: Vec<_> = rows.chunks(ROWS_PER_STATEMENT).collect();
     let last = chunks.len().saturating_sub(1);
-    for (n, chunk) in chunks.into_iter().enumerate() {
-        if tx.backend() == Backend::Sqlite {
-            let (sql, params) = sqlite_insert(chunk);
-            values::execute_uncounted(tx, &sql, &params).await?;
+    if tx.backend() == Backend::Sqlite {
+        for (n, chunk) in chunks.into_iter().enumerate() {
+            let (mut sql, mut params) = sqlite_insert(chunk);
             if n == last {
-                let (sql, params) = head.finish();
+                // The last entries and the head in one call to the writer:
+                // sqlx runs the statements of one string in turn, each
+                // taking its `?` values from the list in order.
+                sql.push_str("; ");
+                sql.push_str(&format!("{HEAD_UPSERT} (?, ?, ?, ?, ?){HEAD_CONFLICT}"));
+                params.extend(head_values.clone());
+            }
+            values::execute_uncounted(tx, &sql, &params).await?;
+        }
+    } else {
+        let mut head = Statement::new(&format!("{HEAD_UPSERT} "));
+        head.bind_list(head_values).push(HEAD_CONFLICT);
+        for (n, chunk) in chunks.into_iter().enumerate() {
+            let insert = insert_statement(chunk);
+            if n == last {
+                // The last entries and the head in one round trip.
+                let mut both = Statement::new("WITH e AS (");
+                both.append(&insert).push(") ").append(&head);
+                let (sql, params) = both.finish();
+                values::execute_uncounted(tx, &sql, &params).await?;
+            } else {
+                let (sql, params) = insert.finish();
                 values::execute_uncounted(tx, &sql, &params).await?;
             }
-            continue;
-        }
-        let insert = insert_statement(chunk);
-        if n == last {
-            // The last entries and the head in one round trip.
-            let mut both = Statement::new("WITH e AS (");
-            both.append(&insert).push(") ").append(&head);
-            let (sql, params) = both.finish();
-            values::execute_uncounted(tx, &sql, &params).await?;
-        } else {
-            let (sql, params) = insert.finish();
-            values::execute_uncounted(tx, &sql, &params).await?;
         }
     }
     let every = auditor.checkpoint_every.max(1);
@@ -334,6 +335,13 @@ async fn write(
     }
     Ok(())
 }
+
+/// Moves a chain's head (its values follow: chain, sequence, hash,
+/// signature, time).
+const HEAD_UPSERT: &str =
+    "INSERT INTO audit_heads (chain, sequence, hash, signature, updated_at) VALUES";
+const HEAD_CONFLICT: &str = " ON CONFLICT (chain) DO UPDATE SET sequence = excluded.sequence, \
+     hash = excluded.hash, signature = excluded.signature, updated_at = excluded.updated_at";
 
 /// The columns of an entry, in the order [`insert_statement`] binds them.
 const INSERTED: &str = "chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum";
