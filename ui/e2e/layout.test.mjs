@@ -75,6 +75,7 @@ describe('layout at desktop and phone widths', () => {
     ['logs', '/logs'],
     ['realtime', '/realtime'],
     ['storage', '/storage'],
+    ['backups', '/backups'],
     ['audit-logs', '/audit-logs'],
     ['audit-history', `/audit-logs/history?table_name=posts&record_id=${post.id}`],
     ['audit-settings', '/audit-logs/settings'],

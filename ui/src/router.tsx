@@ -31,6 +31,7 @@ import { ApiKeysPage } from '@/pages/api-keys/ApiKeysPage';
 import { LogsPage } from '@/pages/logs/LogsPage';
 import { RealtimePage } from '@/pages/realtime/RealtimePage';
 import { StoragePage } from '@/pages/storage/StoragePage';
+import { BackupsPage } from '@/pages/backups/BackupsPage';
 import { EmailLogsPage } from '@/pages/email/EmailLogsPage';
 import { EmailLogDetailPage } from '@/pages/email/EmailLogDetailPage';
 import { RulesPage } from '@/pages/collections/RulesPage';
@@ -138,6 +139,7 @@ export const router = createBrowserRouter(
                 { path: 'audit-logs/settings', element: <AuditSettingsPage /> },
                 { path: 'realtime', element: <RealtimePage /> },
                 { path: 'storage', element: <StoragePage /> },
+                { path: 'backups', element: <BackupsPage /> },
               ],
             },
             { path: '*', element: <NotFoundPage /> },

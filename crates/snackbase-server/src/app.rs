@@ -56,6 +56,8 @@ pub struct App {
     pub thumbnails: crate::files::thumbs::Thumbnailer,
     /// Removes orphaned files (see `files::sweep`).
     pub file_sweeper: crate::files::sweep::Sweeper,
+    /// This process's backups (see `backup`).
+    pub backups: crate::backup::Backups,
     /// The port `serve` listens on (0 until then; differs from the
     /// configured one when that is 0).
     pub bound_port: std::sync::atomic::AtomicU16,
@@ -158,6 +160,7 @@ impl AppState {
             storage,
             thumbnails: Default::default(),
             file_sweeper: Default::default(),
+            backups: Default::default(),
             bound_port: Default::default(),
             config,
             db,

@@ -16,6 +16,7 @@ mod app;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod backup;
 pub mod cache;
 pub mod collections;
 pub mod config;
@@ -79,6 +80,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(dashboard::router())
         .merge(logs::router())
         .merge(audit::router())
+        .merge(backup::router())
         .merge(realtime::router())
         .merge(files::router())
         .merge(setup::router());
@@ -210,6 +212,7 @@ pub async fn serve(
         stopped_sweep,
     ));
     let files_sweeper = tokio::spawn(files::sweep::run(state.clone(), stopped_realtime.clone()));
+    let backups = tokio::spawn(backup::schedule(state.clone(), stopped_realtime.clone()));
     let realtime = tokio::spawn(realtime::run(state.clone(), stopped_realtime));
     // Realtime connections last until the server stops: tell their clients
     // to reconnect, so that the graceful shutdown does not wait on them.
@@ -226,6 +229,7 @@ pub async fn serve(
     let _ = pruner.await;
     let _ = realtime.await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), files_sweeper).await;
+    backups.abort();
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

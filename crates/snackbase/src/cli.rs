@@ -54,6 +54,16 @@ enum Command {
     /// Verify the audit trail, or an export of it.
     #[command(subcommand)]
     Audit(crate::audit::AuditCommand),
+    /// Back up the database and stored files while the server runs
+    /// (`backup verify ARCHIVE` checks one; `backup list` lists them).
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup (offline: stop the server first).
+    Restore {
+        archive: std::path::PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -198,6 +208,8 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Collections(cmd) => collections(&config, cmd).await,
         Command::Audit(cmd) => crate::audit::run(&config, cmd).await,
+        Command::Backup(args) => crate::backup::run(config, args).await,
+        Command::Restore { archive, yes } => crate::backup::restore(&config, archive, yes).await,
         Command::Info => {
             println!("SnackBase {}", env!("CARGO_PKG_VERSION"));
             for (name, value) in config.describe() {

@@ -1,7 +1,8 @@
 //! The `snackbase` command: `serve`, `migrate`, `create-superadmin`, `info`,
-//! `collections`, `audit`.
+//! `collections`, `audit`, `backup`, `restore`.
 
 mod audit;
+mod backup;
 mod cli;
 
 /// mimalloc returns freed memory to the system promptly and keeps no

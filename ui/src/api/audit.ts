@@ -14,6 +14,7 @@ import type {
   AuditSettings,
   AuditVerifyReport,
 } from '@/lib/audit-types';
+import { saveBlob } from '@/lib/utils';
 
 export function useAuditLogs(filters: AuditFilters) {
   return useQuery({
@@ -85,14 +86,7 @@ export async function downloadAuditExport(format: AuditExportFormat, filters: Au
   if (format === 'pdf') query.encoding = 'binary';
   const file = await api.download('/audit-logs/export', { query });
   const name = file.filename ?? exportFilename(format);
-  const url = URL.createObjectURL(file.blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveBlob(name, file.blob);
   return name;
 }
 

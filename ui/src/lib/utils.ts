@@ -53,9 +53,11 @@ export async function copyText(text: string): Promise<void> {
   }
 }
 
-/** Offers a JSON document as a file download. */
-export function downloadJson(filename: string, data: unknown): void {
-  const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+/**
+ * Offers a blob as a file download, through an object URL and a temporary
+ * `<a download>` (a plain link to the API would carry no token).
+ */
+export function saveBlob(filename: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -64,4 +66,9 @@ export function downloadJson(filename: string, data: unknown): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Offers a JSON document as a file download. */
+export function downloadJson(filename: string, data: unknown): void {
+  saveBlob(filename, new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
 }

@@ -261,6 +261,22 @@ impl Config {
                 "REALTIME_REPLAY_EVENTS",
                 self.realtime.replay_events.to_string(),
             ),
+            ("BACKUP_DIR", self.backup.dir.display().to_string()),
+            (
+                "BACKUP_INTERVAL_SECONDS",
+                self.backup.interval.as_secs().to_string(),
+            ),
+            ("BACKUP_KEEP", self.backup.keep.to_string()),
+            (
+                "BACKUP_DESTINATION",
+                self.backup.destination.as_str().to_string(),
+            ),
+            ("METRICS_ENABLED", self.metrics.enabled.to_string()),
+            ("METRICS_TOKEN", secret(self.metrics.token.is_some())),
+            (
+                "METRICS_ADDR",
+                self.metrics.addr.map(|a| a.to_string()).unwrap_or_default(),
+            ),
         ];
         let rows = rows.into_iter().chain(self.describe_storage());
         rows.map(|(k, v)| (format!("SNACKBASE_{k}"), v)).collect()

@@ -12,11 +12,13 @@ use std::str::FromStr;
 mod auth;
 mod describe;
 mod limits;
+mod operations;
 mod storage;
 mod values;
 
 pub use auth::AuthFlows;
 pub use limits::{RateLimits, RealtimeLimits, ServerLimits};
+pub use operations::{BackupDestination, BackupSettings, MetricsSettings};
 pub use storage::{S3Config, StorageBackend};
 pub use values::{Environment, LogFormat, LogLevel, Secret, SmtpConfig, SmtpSecurity};
 
@@ -114,6 +116,10 @@ pub struct Config {
     pub request_logs_flush_ms: u64,
     /// How long the change log (`record_changes`) keeps a change.
     pub change_log_retention: std::time::Duration,
+    /// Backups (`snackbase backup`, `/admin/backups`).
+    pub backup: BackupSettings,
+    /// `/metrics`.
+    pub metrics: MetricsSettings,
 }
 
 /// Every variable the server reads, with its default (`None`: unset by default).
@@ -214,6 +220,13 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("REALTIME_QUEUE", Some("1024")),
     ("REALTIME_REPLAY_SECONDS", Some("300")),
     ("REALTIME_REPLAY_EVENTS", Some("1000")),
+    ("BACKUP_DIR", None),
+    ("BACKUP_INTERVAL_SECONDS", Some("0")),
+    ("BACKUP_KEEP", Some("7")),
+    ("BACKUP_DESTINATION", Some("local")),
+    ("METRICS_ENABLED", Some("true")),
+    ("METRICS_TOKEN", None),
+    ("METRICS_ADDR", None),
 ];
 
 /// Variables of the original that this server refuses, and why.
@@ -561,6 +574,8 @@ impl Config {
             file_token_seconds,
             files_sweep_interval: std::time::Duration::from_secs(files_sweep_interval),
             files_sweep_grace: std::time::Duration::from_secs(files_sweep_grace),
+            backup: BackupSettings::read(&s, std::path::Path::new(&s.string("DATA_DIR")))?,
+            metrics: MetricsSettings::read(&s)?,
             data_dir: PathBuf::from(s.string("DATA_DIR")),
             max_file_size,
             allowed_mime_types: s.list("ALLOWED_MIME_TYPES")?,

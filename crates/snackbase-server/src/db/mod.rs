@@ -349,6 +349,14 @@ impl Db {
         }
     }
 
+    /// The SQLite database file (`None` on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Sqlite { fast, .. } => Some(fast.path()),
+            Self::Postgres(..) => None,
+        }
+    }
+
     /// Whether reads may take PostgreSQL's one-statement paths (a record by
     /// id, a list: everything from the caches, the generation confirmed by
     /// the read's own statement). Tests turn them off to compare their

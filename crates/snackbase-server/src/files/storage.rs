@@ -212,6 +212,8 @@ impl Storage {
 pub struct Listed {
     pub key: String,
     pub modified: chrono::DateTime<chrono::Utc>,
+    /// Bytes.
+    pub size: u64,
 }
 
 impl Storage {
@@ -225,6 +227,7 @@ impl Storage {
                 r.map(|meta| Listed {
                     key: meta.location.to_string(),
                     modified: meta.last_modified,
+                    size: meta.size,
                 })
                 .map_err(StorageError::from_store)
             })

@@ -11,6 +11,7 @@ mod audit;
 mod audit_paths;
 mod auth;
 mod authz;
+mod backups;
 mod collection_rules;
 mod collections;
 mod collections_sdk;

@@ -18,6 +18,7 @@ import {
   ScrollText,
   Radio,
   HardDrive,
+  Archive,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -52,6 +53,7 @@ export const NAV: NavItem[] = [
   { to: '/logs', label: 'Logs', icon: ScrollText, superadminOnly: true, enabled: true },
   { to: '/realtime', label: 'Realtime', icon: Radio, superadminOnly: true, enabled: true },
   { to: '/storage', label: 'Storage', icon: HardDrive, superadminOnly: true, enabled: true },
+  { to: '/backups', label: 'Backups', icon: Archive, superadminOnly: true, enabled: true },
   { to: '/migrations', label: 'Migrations', icon: DatabaseZap, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: false, adminOnly: true, enabled: true },

@@ -1,0 +1,703 @@
+//! Backups: a consistent snapshot of the SQLite database (`VACUUM INTO` on a
+//! connection of its own: a read transaction, so writers never wait) and
+//! every stored file, in one compressed archive with a manifest of
+//! checksums (see [`archive`]). Each backup is read back after it is made:
+//! every checksum, and `PRAGMA integrity_check` on the database restored to
+//! a scratch file. On PostgreSQL only the files are archived (the database
+//! has `pg_dump` and PITR; docs/operations.md).
+//!
+//! Made by `snackbase backup`, by a superadmin through `/admin/backups`, or
+//! on a schedule; one at a time per process. Each finished backup leaves a
+//! sidecar `<id>.json` (its [`Backup`] record) beside the archive in the
+//! backup directory; the archive itself stays there or moves to the file
+//! storage under `backups/`.
+
+pub mod archive;
+mod handlers;
+pub mod restore;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::config::{BackupDestination, BackupSettings, Config};
+use crate::db::DatabaseUrl;
+use crate::files::key::Key;
+use crate::files::Storage;
+
+pub(crate) use handlers::router;
+
+/// Stored objects under this prefix are backups, not files to back up.
+pub const STORAGE_PREFIX: &str = "backups/";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Running,
+    Completed,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    Manual,
+    Scheduled,
+    Cli,
+}
+
+/// One backup, as listed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Backup {
+    /// `snackbase-YYYYMMDDTHHMMSSZ`.
+    pub id: String,
+    /// The archive's name: the id and `.tar.zst`.
+    pub file_name: String,
+    pub status: Status,
+    pub trigger: Trigger,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The archive's size.
+    pub size_bytes: Option<u64>,
+    /// The database snapshot's size (none on PostgreSQL).
+    pub database_bytes: Option<u64>,
+    pub files_count: Option<u64>,
+    pub files_bytes: Option<u64>,
+    /// Read back after it was made: every checksum and the database's
+    /// integrity check passed.
+    pub verified: bool,
+    pub error: Option<String>,
+    /// SHA-256 of the archive file.
+    pub sha256: Option<String>,
+    /// `local` (the backup directory) or `storage` (the file storage).
+    pub location: String,
+}
+
+/// What a backup is made from.
+#[derive(Clone)]
+pub struct Sources {
+    /// The SQLite database file; `None` on PostgreSQL.
+    pub database: Option<PathBuf>,
+    pub storage: Storage,
+    /// Archive the stored files too (the default).
+    pub include_files: bool,
+    pub app_version: String,
+}
+
+impl Sources {
+    pub fn from_config(config: &Config, storage: Storage) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
+        Ok(Self {
+            database: match url {
+                DatabaseUrl::Sqlite(path) => Some(path),
+                DatabaseUrl::Postgres(_) => None,
+            },
+            storage,
+            include_files: true,
+            app_version: config.app_version.clone(),
+        })
+    }
+}
+
+impl Sources {
+    /// What a running server backs up: its own database and storage.
+    pub fn of(state: &crate::app::AppState) -> Self {
+        Self {
+            database: state.db.sqlite_path().map(Path::to_path_buf),
+            storage: state.storage.clone(),
+            include_files: true,
+            app_version: state.config.app_version.clone(),
+        }
+    }
+}
+
+/// Reports how far a backup is: a stage with its total bytes, then bytes done.
+pub trait Progress: Send + Sync {
+    fn stage(&self, _name: &str, _total: u64) {}
+    fn advance(&self, _bytes: u64) {}
+}
+
+/// Reports nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// A failure of the backup machinery (not of one backup, which is recorded
+/// as a failed [`Backup`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("a backup is already running")]
+    Busy,
+    #[error("no backup {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// This process's backups: the one running, and a lock so that only one runs.
+#[derive(Default)]
+pub struct Backups {
+    running: Mutex<Option<Backup>>,
+    outcomes: Mutex<Outcomes>,
+}
+
+/// Counts for `/metrics`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Outcomes {
+    pub completed: u64,
+    pub failed: u64,
+    /// Unix seconds of the last completed backup made by this process.
+    pub last_success: Option<i64>,
+}
+
+impl Backups {
+    /// The running backup, if any.
+    pub fn running(&self) -> Option<Backup> {
+        self.running.lock().ok().and_then(|r| r.clone())
+    }
+
+    pub fn outcomes(&self) -> Outcomes {
+        self.outcomes.lock().map(|o| *o).unwrap_or_default()
+    }
+
+    /// Claims the right to run a backup: a running [`Backup`] record, or
+    /// `Busy`.
+    pub fn begin(&self, trigger: Trigger) -> Result<Backup, BackupError> {
+        let mut running = self.running.lock().map_err(|_| BackupError::Busy)?;
+        if running.is_some() {
+            return Err(BackupError::Busy);
+        }
+        let started_at = crate::http::time::now();
+        let id = format!("snackbase-{}", started_at.format("%Y%m%dT%H%M%S%.3fZ")).replace('.', "");
+        let backup = Backup {
+            file_name: format!("{id}.tar.zst"),
+            id,
+            status: Status::Running,
+            trigger,
+            started_at,
+            finished_at: None,
+            size_bytes: None,
+            database_bytes: None,
+            files_count: None,
+            files_bytes: None,
+            verified: false,
+            error: None,
+            sha256: None,
+            location: "local".into(),
+        };
+        *running = Some(backup.clone());
+        Ok(backup)
+    }
+
+    fn end(&self, backup: &Backup) {
+        if let Ok(mut running) = self.running.lock() {
+            *running = None;
+        }
+        if let Ok(mut o) = self.outcomes.lock() {
+            if backup.status == Status::Completed {
+                o.completed += 1;
+                o.last_success = backup.finished_at.map(|t| t.timestamp());
+            } else {
+                o.failed += 1;
+            }
+        }
+    }
+}
+
+/// Makes the backup `begun` claimed, reads it back, moves it to its
+/// destination, records it and applies retention. The returned record says
+/// whether it completed; a failure leaves no archive, only its record.
+pub async fn run(
+    backups: &Backups,
+    settings: &BackupSettings,
+    sources: &Sources,
+    mut backup: Backup,
+    progress: Arc<dyn Progress>,
+) -> Backup {
+    let outcome = make(settings, sources, &mut backup, progress).await;
+    backup.finished_at = Some(crate::http::time::now());
+    match outcome {
+        Ok(()) => backup.status = Status::Completed,
+        Err(e) => {
+            tracing::error!(backup = %backup.id, error = %e, "the backup failed");
+            backup.status = Status::Failed;
+            backup.error = Some(e.to_string());
+            backup.verified = false;
+            let _ = tokio::fs::remove_file(settings.dir.join(partial(&backup))).await;
+            let _ = tokio::fs::remove_file(settings.dir.join(&backup.file_name)).await;
+        }
+    }
+    if let Err(e) = write_record(&settings.dir, &backup).await {
+        tracing::error!(backup = %backup.id, error = %e, "the backup's record could not be written");
+    }
+    if backup.status == Status::Completed {
+        if let Err(e) = retain(settings, &sources.storage).await {
+            tracing::warn!(error = %e, "removing old backups failed");
+        }
+        tracing::info!(backup = %backup.id, bytes = backup.size_bytes, "backup completed");
+    }
+    backups.end(&backup);
+    backup
+}
+
+fn partial(backup: &Backup) -> String {
+    format!(".{}.partial", backup.file_name)
+}
+
+async fn make(
+    settings: &BackupSettings,
+    sources: &Sources,
+    backup: &mut Backup,
+    progress: Arc<dyn Progress>,
+) -> anyhow::Result<()> {
+    tokio::fs::create_dir_all(&settings.dir).await?;
+    let dir = settings.dir.clone();
+    let snapshot = dir.join(format!(".{}.db", backup.id));
+    let _cleanup = Cleanup(vec![
+        snapshot.clone(),
+        dir.join(format!(".{}.verify.db", backup.id)),
+    ]);
+
+    if let Some(db) = &sources.database {
+        progress.stage("database snapshot", 0);
+        let (db, to) = (db.clone(), snapshot.clone());
+        tokio::task::spawn_blocking(move || snapshot_sqlite(&db, &to)).await??;
+        backup.database_bytes = Some(tokio::fs::metadata(&snapshot).await?.len());
+    }
+
+    let mut files = Vec::new();
+    let mut listing = sources.storage.objects("");
+    while let Some(listed) = listing.next().await.filter(|_| sources.include_files) {
+        let listed = listed?;
+        if !listed.key.starts_with(STORAGE_PREFIX) {
+            files.push((listed.key, listed.size));
+        }
+    }
+    files.sort();
+    let total: u64 = backup.database_bytes.unwrap_or(0) + files.iter().map(|f| f.1).sum::<u64>();
+    progress.stage("archive", total);
+
+    let out = dir.join(partial(backup));
+    let storage = sources.storage.clone();
+    let has_db = sources.database.is_some();
+    let (created_at, version) = (backup.started_at.to_rfc3339(), sources.app_version.clone());
+    let snap = snapshot.clone();
+    let writer_progress = progress.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let (written, count, bytes) = tokio::task::spawn_blocking(move || {
+        write_archive(
+            &out,
+            has_db.then_some(snap.as_path()),
+            &files,
+            &storage,
+            &runtime,
+            &*writer_progress,
+            &created_at,
+            &version,
+        )
+    })
+    .await??;
+    backup.files_count = Some(count);
+    backup.files_bytes = Some(bytes);
+    backup.size_bytes = Some(written.bytes);
+    backup.sha256 = Some(written.sha256);
+    tokio::fs::rename(dir.join(partial(backup)), dir.join(&backup.file_name)).await?;
+    let _ = tokio::fs::remove_file(&snapshot).await;
+
+    progress.stage("verify", written.bytes);
+    let archive = dir.join(&backup.file_name);
+    let scratch = dir.join(format!(".{}.verify.db", backup.id));
+    let verify_progress = progress.clone();
+    tokio::task::spawn_blocking(move || verify_into(&archive, &scratch, &*verify_progress))
+        .await??;
+    backup.verified = true;
+
+    if settings.destination == BackupDestination::Storage {
+        progress.stage("upload", written.bytes);
+        upload(
+            &sources.storage,
+            &dir.join(&backup.file_name),
+            &backup.file_name,
+        )
+        .await?;
+        tokio::fs::remove_file(dir.join(&backup.file_name)).await?;
+        backup.location = "storage".into();
+    }
+    Ok(())
+}
+
+/// Removes scratch files however the backup ends.
+struct Cleanup(Vec<PathBuf>);
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// `VACUUM INTO` on a connection of its own: a consistent snapshot taken in
+/// one read transaction (WAL: writers go on).
+pub fn snapshot_sqlite(db: &Path, to: &Path) -> anyhow::Result<()> {
+    let _ = std::fs::remove_file(to);
+    let conn = rusqlite::Connection::open_with_flags(
+        db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    let target = to
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup directory's path is not UTF-8"))?;
+    conn.execute("VACUUM INTO ?1", [target])?;
+    Ok(())
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site, on a blocking thread"
+)]
+fn write_archive(
+    out: &Path,
+    snapshot: Option<&Path>,
+    files: &[(String, u64)],
+    storage: &Storage,
+    runtime: &tokio::runtime::Handle,
+    progress: &dyn Progress,
+    created_at: &str,
+    version: &str,
+) -> anyhow::Result<(archive::Written, u64, u64)> {
+    let mut writer = archive::Writer::create(out)?;
+    let advance = |n| progress.advance(n);
+    if let Some(snapshot) = snapshot {
+        let mut file = std::fs::File::open(snapshot)?;
+        let size = file.metadata()?.len();
+        writer.append(archive::DATABASE, size, &mut file, &advance)?;
+    }
+    let (mut count, mut bytes) = (0u64, 0u64);
+    for (key, size) in files {
+        let Ok((parsed, _)) = Key::parse(key) else {
+            tracing::warn!(key = %key, "a stored object with an unusual key was left out of the backup");
+            continue;
+        };
+        let stream = match runtime.block_on(storage.read(&parsed, None)) {
+            Ok(s) => s,
+            // Deleted since it was listed.
+            Err(crate::files::storage::StorageError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let mut reader = BlockingStream {
+            runtime: runtime.clone(),
+            stream,
+            buffer: axum::body::Bytes::new(),
+        };
+        writer.append(
+            &format!("{}{key}", archive::FILES),
+            *size,
+            &mut reader,
+            &advance,
+        )?;
+        count += 1;
+        bytes += size;
+    }
+    let written = writer.finish(
+        created_at,
+        version,
+        if snapshot.is_some() {
+            "sqlite"
+        } else {
+            "postgres"
+        },
+    )?;
+    Ok((written, count, bytes))
+}
+
+/// Checks every member of `archive` and the integrity of its database,
+/// restored to `scratch` (removed afterwards).
+pub fn verify_into(
+    archive: &Path,
+    scratch: &Path,
+    progress: &dyn Progress,
+) -> anyhow::Result<archive::Checked> {
+    let mut db_file: Option<std::fs::File> = None;
+    let checked = archive::check(archive, &mut |name, data| {
+        if name == archive::DATABASE {
+            let mut f = std::fs::File::create(scratch)?;
+            let n = std::io::copy(data, &mut f)?;
+            progress.advance(n);
+            db_file = Some(f);
+        }
+        Ok(())
+    });
+    let result = checked.map_err(anyhow::Error::from).and_then(|checked| {
+        if db_file.take().is_some() {
+            archive::integrity(scratch).map_err(anyhow::Error::msg)?;
+        }
+        Ok(checked)
+    });
+    let _ = std::fs::remove_file(scratch);
+    result
+}
+
+/// An async byte stream read from a blocking thread.
+struct BlockingStream {
+    runtime: tokio::runtime::Handle,
+    stream: futures_util::stream::BoxStream<
+        'static,
+        Result<axum::body::Bytes, crate::files::storage::StorageError>,
+    >,
+    buffer: axum::body::Bytes,
+}
+
+impl Read for BlockingStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.buffer.is_empty() {
+            match self.runtime.block_on(self.stream.next()) {
+                None => return Ok(0),
+                Some(Ok(b)) => self.buffer = b,
+                Some(Err(e)) => return Err(std::io::Error::other(e.to_string())),
+            }
+        }
+        let n = buf.len().min(self.buffer.len());
+        buf[..n].copy_from_slice(&self.buffer.split_to(n));
+        Ok(n)
+    }
+}
+
+async fn upload(storage: &Storage, path: &Path, name: &str) -> anyhow::Result<()> {
+    use tokio::io::AsyncReadExt as _;
+    let (key, _) = Key::parse(&format!("{STORAGE_PREFIX}{name}"))?;
+    let mut upload = storage.upload(&key);
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = upload
+            .write(axum::body::Bytes::copy_from_slice(&buf[..n]))
+            .await
+        {
+            upload.abort().await;
+            return Err(e.into());
+        }
+    }
+    upload.finish().await?;
+    Ok(())
+}
+
+async fn write_record(dir: &Path, backup: &Backup) -> std::io::Result<()> {
+    let body = serde_json::to_vec_pretty(backup).map_err(std::io::Error::other)?;
+    let tmp = dir.join(format!(".{}.json.tmp", backup.id));
+    tokio::fs::write(&tmp, body).await?;
+    tokio::fs::rename(&tmp, dir.join(format!("{}.json", backup.id))).await
+}
+
+/// Every recorded backup in `dir`, newest first.
+pub async fn list(dir: &Path) -> std::io::Result<Vec<Backup>> {
+    let mut out = Vec::new();
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e),
+    };
+    while let Some(entry) = entries.next_entry().await? {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("snackbase-") && name.ends_with(".json")) {
+            continue;
+        }
+        match tokio::fs::read(entry.path()).await {
+            Ok(body) => match serde_json::from_slice::<Backup>(&body) {
+                Ok(b) => out.push(b),
+                Err(e) => {
+                    tracing::warn!(file = %name, error = %e, "an unreadable backup record was skipped")
+                }
+            },
+            Err(e) => {
+                tracing::warn!(file = %name, error = %e, "an unreadable backup record was skipped")
+            }
+        }
+    }
+    out.sort_by(|a, b| b.id.cmp(&a.id));
+    Ok(out)
+}
+
+/// A recorded backup by id (ids are checked: `snackbase-` and digits, `T`, `Z`).
+pub async fn find(dir: &Path, id: &str) -> Result<Backup, BackupError> {
+    if !valid_id(id) {
+        return Err(BackupError::NotFound(id.to_string()));
+    }
+    let body = match tokio::fs::read(dir.join(format!("{id}.json"))).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BackupError::NotFound(id.to_string()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    serde_json::from_slice(&body).map_err(|e| BackupError::Io(std::io::Error::other(e)))
+}
+
+pub fn valid_id(id: &str) -> bool {
+    id.strip_prefix("snackbase-").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.len() < 40
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == 'T' || c == 'Z')
+    })
+}
+
+/// Deletes a backup: its archive (wherever it is) and its record.
+pub async fn delete(dir: &Path, storage: &Storage, backup: &Backup) -> Result<(), BackupError> {
+    if backup.location == "storage" {
+        if let Ok((key, _)) = Key::parse(&format!("{STORAGE_PREFIX}{}", backup.file_name)) {
+            storage.delete_logged(&key).await;
+        }
+    }
+    match tokio::fs::remove_file(dir.join(&backup.file_name)).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
+    tokio::fs::remove_file(dir.join(format!("{}.json", backup.id))).await?;
+    Ok(())
+}
+
+/// Keeps the newest `keep` completed backups (failed records go with them
+/// once older than the oldest kept one).
+async fn retain(settings: &BackupSettings, storage: &Storage) -> Result<(), BackupError> {
+    let all = list(&settings.dir).await?;
+    let completed: Vec<&Backup> = all
+        .iter()
+        .filter(|b| b.status == Status::Completed)
+        .collect();
+    let Some(oldest_kept) = completed
+        .get(settings.keep.saturating_sub(1))
+        .map(|b| b.id.clone())
+    else {
+        return Ok(());
+    };
+    for old in all.iter().filter(|b| b.id < oldest_kept) {
+        delete(&settings.dir, storage, old).await?;
+        tracing::info!(backup = %old.id, "old backup removed (retention)");
+    }
+    Ok(())
+}
+
+/// Makes a backup every `interval` while the server runs.
+pub async fn schedule(state: crate::app::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let interval = state.config.backup.interval;
+    if interval.is_zero() {
+        return;
+    }
+    let sources = Sources::of(&state);
+    // The first one is due an interval after the last completed backup (at
+    // once if that is past), so restarts do not postpone it.
+    let last = list(&state.config.backup.dir)
+        .await
+        .ok()
+        .and_then(|all| all.into_iter().find(|b| b.status == Status::Completed))
+        .map(|b| b.started_at);
+    let mut wait = last
+        .and_then(|t| {
+            (t + chrono::Duration::from_std(interval).ok()? - crate::http::time::now())
+                .to_std()
+                .ok()
+        })
+        .unwrap_or(if last.is_some() {
+            std::time::Duration::ZERO
+        } else {
+            interval
+        });
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = interval;
+        match state.backups.begin(Trigger::Scheduled) {
+            Ok(b) => {
+                run(
+                    &state.backups,
+                    &state.config.backup,
+                    &sources,
+                    b,
+                    Arc::new(Quiet),
+                )
+                .await;
+            }
+            Err(e) => tracing::info!(error = %e, "the scheduled backup was skipped"),
+        }
+    }
+}
+
+/// A storage upload written from a blocking thread.
+pub(crate) struct BlockingUpload<'a> {
+    runtime: &'a tokio::runtime::Handle,
+    upload: Option<crate::files::storage::Upload>,
+    buffer: Vec<u8>,
+}
+
+impl<'a> BlockingUpload<'a> {
+    pub(crate) fn new(
+        runtime: &'a tokio::runtime::Handle,
+        upload: crate::files::storage::Upload,
+    ) -> Self {
+        Self {
+            runtime,
+            upload: Some(upload),
+            buffer: Vec::with_capacity(1 << 20),
+        }
+    }
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let bytes = axum::body::Bytes::from(std::mem::take(&mut self.buffer));
+        let upload = self
+            .upload
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the upload is finished"))?;
+        self.runtime
+            .block_on(upload.write(bytes))
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        self.send()?;
+        let upload = self
+            .upload
+            .take()
+            .ok_or_else(|| std::io::Error::other("the upload is finished"))?;
+        self.runtime
+            .block_on(upload.finish())
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+}
+
+impl std::io::Write for BlockingUpload<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= 1 << 20 {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for BlockingUpload<'_> {
+    fn drop(&mut self) {
+        if let Some(upload) = self.upload.take() {
+            self.runtime.block_on(upload.abort());
+        }
+    }
+}
