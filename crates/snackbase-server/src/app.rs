@@ -56,6 +56,8 @@ pub struct App {
     pub thumbnails: crate::files::thumbs::Thumbnailer,
     /// Removes orphaned files (see `files::sweep`).
     pub file_sweeper: crate::files::sweep::Sweeper,
+    /// This node's live series (see `metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// This process's backups (see `backup`).
     pub backups: crate::backup::Backups,
     /// The port `serve` listens on (0 until then; differs from the
@@ -161,6 +163,11 @@ impl AppState {
             thumbnails: Default::default(),
             file_sweeper: Default::default(),
             backups: Default::default(),
+            metrics: Arc::new(crate::metrics::Metrics::new(
+                db.timings(),
+                env!("CARGO_PKG_VERSION"),
+                config.metrics.enabled,
+            )),
             bound_port: Default::default(),
             config,
             db,

@@ -9,16 +9,45 @@
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::db::values::Param;
 use crate::db::{Changes, Tx};
+
+/// Hits and misses of a cache since start (for `/metrics`).
+#[derive(Debug, Default)]
+pub struct Lookups {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl Lookups {
+    fn note<T>(&self, found: Option<T>) -> Option<T> {
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// `(hits, misses)`.
+    pub fn get(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+}
 
 /// A map of values valid for one generation, cleared when it grows past `cap`.
 pub struct GenCache<K, V> {
     changes: Arc<Changes>,
     cap: usize,
     map: RwLock<HashMap<K, (u64, V)>>,
+    pub lookups: Lookups,
 }
 
 impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
@@ -27,6 +56,7 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
             changes,
             cap,
             map: RwLock::new(HashMap::new()),
+            lookups: Lookups::default(),
         }
     }
 
@@ -43,10 +73,10 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
     {
         let now = self.changes.generation();
         let map = self.map.read().ok()?;
-        match map.get(key) {
+        self.lookups.note(match map.get(key) {
             Some((generation, value)) if *generation == now => Some(value.clone()),
             _ => None,
-        }
+        })
     }
 
     /// Keeps `value`, loaded under `generation`, unless the generation moved since.
@@ -95,6 +125,7 @@ pub struct ResultCache<V> {
     changes: Arc<Changes>,
     cap: usize,
     map: RwLock<HashMap<String, (Stand, V)>>,
+    pub lookups: Lookups,
 }
 
 impl<V: Clone> ResultCache<V> {
@@ -103,6 +134,7 @@ impl<V: Clone> ResultCache<V> {
             changes,
             cap,
             map: RwLock::new(HashMap::new()),
+            lookups: Lookups::default(),
         }
     }
 
@@ -126,13 +158,13 @@ impl<V: Clone> ResultCache<V> {
     /// and the generation has not moved since.
     pub fn get(&self, key: &str, stand: Stand) -> Option<V> {
         if self.changes.generation() != stand.generation {
-            return None;
+            return self.lookups.note(None);
         }
         let map = self.map.read().ok()?;
-        match map.get(key) {
+        self.lookups.note(match map.get(key) {
             Some((kept, value)) if *kept == stand => Some(value.clone()),
             _ => None,
-        }
+        })
     }
 
     /// Keeps the answer of `key` computed where `stand` stands, unless the

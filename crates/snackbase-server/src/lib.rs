@@ -35,6 +35,7 @@ pub mod invitations;
 pub mod logs;
 pub mod macros;
 pub mod mail;
+pub mod metrics;
 mod migrations;
 pub mod ratelimit;
 pub mod realtime;
@@ -104,6 +105,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
     let mut app = api
         .with_state(state.clone())
         .merge(docs::router(doc))
+        .merge(metrics::router(&state).with_state(state.clone()))
         .merge(ui)
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
@@ -126,6 +128,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
             http::middleware::Observer {
                 logs: state.request_logs.clone(),
                 limiter: state.limiter.clone(),
+                metrics: state.metrics.clone(),
             },
             http::middleware::observe,
         ));
@@ -213,6 +216,18 @@ pub async fn serve(
     ));
     let files_sweeper = tokio::spawn(files::sweep::run(state.clone(), stopped_realtime.clone()));
     let backups = tokio::spawn(backup::schedule(state.clone(), stopped_realtime.clone()));
+    let metrics_listener = match state.config.metrics.addr {
+        Some(addr) if state.config.metrics.enabled => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(%addr, "metrics served on their own address");
+            Some(tokio::spawn(metrics::serve_separately(
+                state.clone(),
+                listener,
+                stopped_realtime.clone(),
+            )))
+        }
+        _ => None,
+    };
     let realtime = tokio::spawn(realtime::run(state.clone(), stopped_realtime));
     // Realtime connections last until the server stops: tell their clients
     // to reconnect, so that the graceful shutdown does not wait on them.
@@ -230,6 +245,9 @@ pub async fn serve(
     let _ = realtime.await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), files_sweeper).await;
     backups.abort();
+    if let Some(m) = metrics_listener {
+        let _ = m.await;
+    }
     state
         .hooks
         .after(&state, hooks::HookEvent::new(hooks::Event::AppTerminate))

@@ -30,7 +30,11 @@ enum BackupCommand {
     /// Check an archive: every checksum, and the database's integrity.
     Verify { archive: PathBuf },
     /// List the backups recorded in the backup directory.
-    List,
+    List {
+        /// The directory (default: SNACKBASE_BACKUP_DIR).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// A progress bar on a terminal; nothing otherwise.
@@ -111,8 +115,9 @@ pub async fn run(mut config: Config, args: BackupArgs) -> anyhow::Result<ExitCod
                 }
             }
         }
-        Some(BackupCommand::List) => {
-            for b in backup::list(&config.backup.dir).await? {
+        Some(BackupCommand::List { output }) => {
+            let dir = output.unwrap_or(config.backup.dir);
+            for b in backup::list(&dir).await? {
                 println!(
                     "{}\t{:?}\t{}\t{} bytes\t{}",
                     b.id,
@@ -145,10 +150,9 @@ pub async fn run(mut config: Config, args: BackupArgs) -> anyhow::Result<ExitCod
                 let place = if made.location == "storage" {
                     format!("storage:{}{}", backup::STORAGE_PREFIX, made.file_name)
                 } else {
-                    config
-                        .backup
-                        .dir
-                        .join(&made.file_name)
+                    let path = config.backup.dir.join(&made.file_name);
+                    std::path::absolute(&path)
+                        .unwrap_or(path)
                         .display()
                         .to_string()
                 };

@@ -635,3 +635,110 @@ fn audit_verify_and_offline_export_checks_from_the_cli() {
     );
     assert!(!other.status.success());
 }
+
+/// `backup` while the server runs, `backup verify`, `backup list`, then an
+/// offline `restore` that brings back the database as it was backed up, and
+/// the refusals: a restore while the server runs, without `--yes` and no
+/// terminal, and of a corrupted archive.
+#[test]
+fn backup_verify_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let port_text = port.to_string();
+    let env = [
+        ("SNACKBASE_PORT", port_text.as_str()),
+        ("SNACKBASE_SUPERADMIN_EMAIL", "root@example.com"),
+        ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
+    ];
+    let server = Server::start(dir.path(), &env, port);
+    let before =
+        json!({"email": "before@example.com", "password": PASSWORD, "account_name": "Before"});
+    assert_eq!(
+        post(&server.base, "/api/v1/auth/register", before, None).0,
+        201
+    );
+    std::fs::create_dir_all(dir.path().join("sb_data/files/AB0001/uploads")).unwrap();
+    std::fs::write(
+        dir.path().join("sb_data/files/AB0001/uploads/a_x1.txt"),
+        b"kept",
+    )
+    .unwrap();
+
+    let made = run(dir.path(), &["backup", "--output", "bk"], &env);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let out = String::from_utf8_lossy(&made.stdout).to_string();
+    let archive = out.lines().next().unwrap().trim().to_string();
+    assert!(
+        archive.ends_with(".tar.zst") && out.contains("1 files, verified"),
+        "{out}"
+    );
+
+    let listed = run(dir.path(), &["backup", "list", "--output", "bk"], &env);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("Completed"));
+    let verified = run(dir.path(), &["backup", "verify", &archive], &env);
+    assert!(String::from_utf8_lossy(&verified.stdout).starts_with("OK:"));
+
+    // Made after the backup: gone once it is restored.
+    let after =
+        json!({"email": "after@example.com", "password": PASSWORD, "account_name": "After"});
+    assert_eq!(
+        post(&server.base, "/api/v1/auth/register", after, None).0,
+        201
+    );
+
+    // The server holds the database: no restore now.
+    let refused = run(dir.path(), &["restore", &archive, "--yes"], &env);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop the server"));
+    assert_eq!(server.terminate().0, 0);
+
+    // No confirmation without a terminal.
+    let unconfirmed = run(dir.path(), &["restore", &archive], &env);
+    assert!(!unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("--yes"));
+
+    // A corrupted copy is refused and changes nothing.
+    let mut bytes = std::fs::read(&archive).unwrap_or_else(|e| panic!("{archive}: {e}"));
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xFF;
+    let bad = dir.path().join("bad.tar.zst");
+    std::fs::write(&bad, &bytes).unwrap();
+    let failed = run(
+        dir.path(),
+        &["backup", "verify", bad.to_str().unwrap()],
+        &env,
+    );
+    assert!(!failed.status.success());
+    let bad_restore = run(
+        dir.path(),
+        &["restore", bad.to_str().unwrap(), "--yes"],
+        &env,
+    );
+    assert!(!bad_restore.status.success());
+
+    std::fs::remove_file(dir.path().join("sb_data/files/AB0001/uploads/a_x1.txt")).unwrap();
+    let restored = run(dir.path(), &["restore", &archive, "--yes"], &env);
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    assert!(String::from_utf8_lossy(&restored.stdout).contains("Restored 1 files and the database"));
+    assert_eq!(
+        std::fs::read(dir.path().join("sb_data/files/AB0001/uploads/a_x1.txt")).unwrap(),
+        b"kept"
+    );
+    // The restored database serves what was there before the backup only.
+    let server = Server::start(dir.path(), &env, port);
+    let login = |account: &str, email: &str| {
+        let body = json!({"account": account, "email": email, "password": PASSWORD});
+        post(&server.base, "/api/v1/auth/login", body, None).0
+    };
+    assert_eq!(login("Before", "before@example.com"), 200);
+    assert_eq!(login("After", "after@example.com"), 401);
+    assert_eq!(server.terminate().0, 0);
+}

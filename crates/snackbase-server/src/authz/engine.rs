@@ -40,6 +40,14 @@ pub struct AuthzCache {
 pub type Macros = HashMap<String, crate::macros::MacroDef>;
 
 impl AuthzCache {
+    /// `(cache, (hits, misses))` for `/metrics`.
+    pub fn lookups(&self) -> [(&'static str, (u64, u64)); 2] {
+        [
+            ("grants", self.grants.lookups.get()),
+            ("macros", self.macros.lookups.get()),
+        ]
+    }
+
     pub fn new(changes: Arc<Changes>) -> Self {
         Self {
             grants: GenCache::new(changes.clone(), 4096),

@@ -344,6 +344,12 @@ impl Drop for Cleanup {
 /// one read transaction (WAL: writers go on).
 pub fn snapshot_sqlite(db: &Path, to: &Path) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(to);
+    if !db.exists() {
+        anyhow::bail!(
+            "there is no database at {} (check SNACKBASE_DATABASE_URL; `snackbase migrate` creates it)",
+            db.display()
+        );
+    }
     let conn = rusqlite::Connection::open_with_flags(
         db,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -240,6 +240,11 @@ pub struct CatalogCache {
 }
 
 impl CatalogCache {
+    /// `(hits, misses)` for `/metrics`.
+    pub fn lookups(&self) -> (u64, u64) {
+        self.cache.lookups.get()
+    }
+
     pub fn new(changes: Arc<Changes>) -> Self {
         Self {
             cache: GenCache::new(changes, 1),

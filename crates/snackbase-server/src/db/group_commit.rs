@@ -107,6 +107,7 @@ async fn run(write: sqlx::SqlitePool, shared: Arc<super::Shared>, batch: Vec<Job
         }
     };
     let alone = batch.len() == 1;
+    shared.timings.group_batch.observe(batch.len() as f64);
     let mut dones = Vec::with_capacity(batch.len());
     let mut kept = 0;
     // A savepoint that could not be opened or closed leaves a failed write's

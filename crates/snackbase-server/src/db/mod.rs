@@ -21,7 +21,7 @@ pub mod journal;
 pub mod limit;
 pub mod origin;
 pub mod statement;
-mod stats;
+pub mod stats;
 mod types;
 mod url;
 pub mod values;
@@ -95,6 +95,8 @@ pub struct Shared {
     pub changes: Arc<Changes>,
     pub feed: Arc<Feed>,
     pub stats: Statements,
+    /// Batch sizes and transaction times for `/metrics`.
+    pub timings: stats::Timings,
     /// Turns off PostgreSQL's one-statement reads (see [`Db::one_statement_reads`]).
     pooled_only: std::sync::atomic::AtomicBool,
 }
@@ -119,6 +121,8 @@ pub struct Conn<DB: Database> {
     spent: bool,
     /// Work written just before commit (see [`journal`]).
     deferred: Option<Box<dyn journal::Deferred>>,
+    /// When it began (write transactions are timed for `/metrics`).
+    started: std::time::Instant,
 }
 
 enum Inner<DB: Database> {
@@ -157,6 +161,7 @@ impl<DB: Database> Conn<DB> {
             alone: false,
             spent: false,
             deferred: None,
+            started: std::time::Instant::now(),
         }
     }
 
@@ -212,6 +217,10 @@ impl<DB: Database> Conn<DB> {
         // A deferred transaction that wrote nothing, or whose one write ran
         // alone, has nothing left to commit.
         if self.write {
+            self.shared
+                .timings
+                .write_seconds
+                .observe(self.started.elapsed().as_secs_f64());
             // PostgreSQL never marks the generation dirty: nodes learn of
             // changes through the identity query (see `changes`).
             self.shared.changes.settle();
@@ -395,6 +404,13 @@ impl Db {
     pub fn changes(&self) -> &Arc<Changes> {
         match self {
             Self::Sqlite { shared, .. } | Self::Postgres(_, shared) => &shared.changes,
+        }
+    }
+
+    /// Batch sizes and transaction times (see [`stats::Timings`]).
+    pub fn timings(&self) -> &stats::Timings {
+        match self {
+            Self::Sqlite { shared, .. } | Self::Postgres(_, shared) => &shared.timings,
         }
     }
 

@@ -39,3 +39,26 @@ impl Statements {
         counter.fetch_add(1, Ordering::AcqRel);
     }
 }
+
+/// Timings of the database for `/metrics` (rendered by `metrics`; the
+/// histograms are shared handles).
+#[derive(Debug, Clone)]
+pub struct Timings {
+    /// Writes per SQLite group commit.
+    pub group_batch: prometheus_client::metrics::histogram::Histogram,
+    /// Write transactions, from their start to their commit, seconds.
+    pub write_seconds: prometheus_client::metrics::histogram::Histogram,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self {
+            group_batch: prometheus_client::metrics::histogram::Histogram::new([
+                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0,
+            ]),
+            write_seconds: prometheus_client::metrics::histogram::Histogram::new([
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+            ]),
+        }
+    }
+}

@@ -65,17 +65,27 @@ fn generate() -> String {
 pub struct Observer {
     pub logs: Recorder,
     pub limiter: Arc<crate::ratelimit::Limiter>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Finds the client's address, assigns the correlation id, runs the request,
 /// writes one access-log line and hands an entry to the request log (a
 /// non-blocking `try_send`).
 pub async fn observe(
-    State(Observer { logs, limiter }): State<Observer>,
+    State(Observer {
+        logs,
+        limiter,
+        metrics,
+    }): State<Observer>,
     mut req: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
+    let _in_flight = metrics.begin();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_string());
     limiter.identify(&mut req);
     let correlation_id = req
         .headers()
@@ -117,6 +127,7 @@ pub async fn observe(
             .insert(HeaderName::from_static(CORRELATION_HEADER), value);
     }
     let status = response.status().as_u16();
+    metrics.observe(&method, route.as_deref(), status, started.elapsed());
     let identity = slot.take();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     if let Some(InternalErrorCause(cause)) = response.extensions().get::<InternalErrorCause>() {

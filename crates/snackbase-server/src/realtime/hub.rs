@@ -572,6 +572,23 @@ impl Hub {
         }
     }
 
+    /// For `/metrics`: open connections per transport, changes dispatched
+    /// and events delivered since start.
+    pub fn counts(&self) -> (Vec<(&'static str, u64)>, u64, u64) {
+        let mut by_transport: Vec<(&'static str, u64)> = vec![("websocket", 0), ("sse", 0)];
+        for conn in self.read_registry().conns.values() {
+            match by_transport.iter_mut().find(|(t, _)| *t == conn.transport) {
+                Some(entry) => entry.1 += 1,
+                None => by_transport.push((conn.transport, 1)),
+            }
+        }
+        (
+            by_transport,
+            self.changes.load(Ordering::Acquire),
+            self.deliveries.load(Ordering::Acquire),
+        )
+    }
+
     /// What the superadmin's inspector shows.
     pub fn snapshot(&self) -> Value {
         let conns = self.conns();

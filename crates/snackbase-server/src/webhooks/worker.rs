@@ -216,6 +216,7 @@ async fn record(
     let mut tx = state.db.begin().await?;
     match outcome {
         Ok(status) => {
+            state.metrics.webhook_attempt("delivered");
             crate::on_tx!(&mut tx, |c| {
                 sqlx::query(
                 "UPDATE webhook_deliveries SET status = 'delivered', attempts = $2, last_status = $3, last_error = NULL, delivered_at = $4 WHERE id = $1"
@@ -231,6 +232,9 @@ async fn record(
         }
         Err((status, error)) => {
             let failed = attempts >= state.config.webhook_max_attempts;
+            state
+                .metrics
+                .webhook_attempt(if failed { "failed" } else { "retry" });
             let delay = state
                 .config
                 .webhook_retry_base_ms

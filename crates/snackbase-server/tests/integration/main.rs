@@ -32,6 +32,7 @@ mod invitations;
 mod listing;
 mod logs;
 mod macros;
+mod metrics;
 mod migrations_api;
 mod oauth;
 mod oidc;
