@@ -76,6 +76,7 @@ describe('layout at desktop and phone widths', () => {
     ['realtime', '/realtime'],
     ['storage', '/storage'],
     ['backups', '/backups'],
+    ['jobs', '/jobs'],
     ['audit-logs', '/audit-logs'],
     ['audit-history', `/audit-logs/history?table_name=posts&record_id=${post.id}`],
     ['audit-settings', '/audit-logs/settings'],

@@ -32,6 +32,7 @@ import { LogsPage } from '@/pages/logs/LogsPage';
 import { RealtimePage } from '@/pages/realtime/RealtimePage';
 import { StoragePage } from '@/pages/storage/StoragePage';
 import { BackupsPage } from '@/pages/backups/BackupsPage';
+import { JobsPage } from '@/pages/jobs/JobsPage';
 import { EmailLogsPage } from '@/pages/email/EmailLogsPage';
 import { EmailLogDetailPage } from '@/pages/email/EmailLogDetailPage';
 import { RulesPage } from '@/pages/collections/RulesPage';
@@ -140,6 +141,7 @@ export const router = createBrowserRouter(
                 { path: 'realtime', element: <RealtimePage /> },
                 { path: 'storage', element: <StoragePage /> },
                 { path: 'backups', element: <BackupsPage /> },
+                { path: 'jobs', element: <JobsPage /> },
               ],
             },
             { path: '*', element: <NotFoundPage /> },

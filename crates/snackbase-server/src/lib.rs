@@ -32,6 +32,7 @@ mod health;
 pub mod hooks;
 pub mod http;
 pub mod invitations;
+pub mod jobs;
 pub mod logs;
 pub mod macros;
 pub mod mail;
@@ -82,6 +83,7 @@ pub fn router(state: AppState, ui: Router) -> NormalizePath<Router> {
         .merge(logs::router())
         .merge(audit::router())
         .merge(backup::router())
+        .merge(jobs::router())
         .merge(realtime::router())
         .merge(files::router())
         .merge(setup::router());

@@ -29,6 +29,7 @@ mod health;
 mod hooks;
 mod impersonation;
 mod invitations;
+mod jobs;
 mod listing;
 mod logs;
 mod macros;

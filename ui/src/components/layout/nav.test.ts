@@ -5,7 +5,7 @@ const labels = (superadmin: boolean, admin: boolean) => visibleNav(superadmin, a
 
 describe('visibleNav', () => {
   it('shows the superadmin everything enabled', () => {
-    expect(labels(true, false)).toEqual(expect.arrayContaining(['Roles', 'Macros', 'Groups', 'Invitations', 'Email templates', 'Email log', 'Webhooks', 'Logs', 'Realtime', 'Storage', 'Backups', 'Migrations', 'Audit logs', 'API keys']));
+    expect(labels(true, false)).toEqual(expect.arrayContaining(['Roles', 'Macros', 'Groups', 'Invitations', 'Email templates', 'Email log', 'Webhooks', 'Logs', 'Realtime', 'Storage', 'Backups', 'Jobs', 'Migrations', 'Audit logs', 'API keys']));
   });
   it('shows account admins their account pages only', () => {
     expect(labels(false, true)).toEqual(['Users', 'Groups', 'Invitations', 'Records', 'Webhooks', 'Audit logs', 'API keys', 'Auth providers']);

@@ -19,6 +19,7 @@ import {
   Radio,
   HardDrive,
   Archive,
+  ListTodo,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -54,6 +55,7 @@ export const NAV: NavItem[] = [
   { to: '/realtime', label: 'Realtime', icon: Radio, superadminOnly: true, enabled: true },
   { to: '/storage', label: 'Storage', icon: HardDrive, superadminOnly: true, enabled: true },
   { to: '/backups', label: 'Backups', icon: Archive, superadminOnly: true, enabled: true },
+  { to: '/jobs', label: 'Jobs', icon: ListTodo, superadminOnly: true, enabled: true },
   { to: '/migrations', label: 'Migrations', icon: DatabaseZap, superadminOnly: true, enabled: true },
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: false, adminOnly: true, enabled: true },
