@@ -13,10 +13,11 @@
 //! storage under `backups/`.
 
 pub mod archive;
+mod bridge;
 mod handlers;
+mod records;
 pub mod restore;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -30,7 +31,11 @@ use crate::db::DatabaseUrl;
 use crate::files::key::Key;
 use crate::files::Storage;
 
+pub(crate) use bridge::BlockingUpload;
+use bridge::{upload, BlockingStream};
 pub(crate) use handlers::router;
+pub use records::{delete, find, list, valid_id};
+use records::{retain, write_record};
 
 /// Stored objects under this prefix are backups, not files to back up.
 pub const STORAGE_PREFIX: &str = "backups/";
@@ -448,152 +453,6 @@ pub fn verify_into(
     result
 }
 
-/// An async byte stream read from a blocking thread.
-struct BlockingStream {
-    runtime: tokio::runtime::Handle,
-    stream: futures_util::stream::BoxStream<
-        'static,
-        Result<axum::body::Bytes, crate::files::storage::StorageError>,
-    >,
-    buffer: axum::body::Bytes,
-}
-
-impl Read for BlockingStream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.buffer.is_empty() {
-            match self.runtime.block_on(self.stream.next()) {
-                None => return Ok(0),
-                Some(Ok(b)) => self.buffer = b,
-                Some(Err(e)) => return Err(std::io::Error::other(e.to_string())),
-            }
-        }
-        let n = buf.len().min(self.buffer.len());
-        buf[..n].copy_from_slice(&self.buffer.split_to(n));
-        Ok(n)
-    }
-}
-
-async fn upload(storage: &Storage, path: &Path, name: &str) -> anyhow::Result<()> {
-    use tokio::io::AsyncReadExt as _;
-    let (key, _) = Key::parse(&format!("{STORAGE_PREFIX}{name}"))?;
-    let mut upload = storage.upload(&key);
-    let mut file = tokio::fs::File::open(path).await?;
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        if let Err(e) = upload
-            .write(axum::body::Bytes::copy_from_slice(&buf[..n]))
-            .await
-        {
-            upload.abort().await;
-            return Err(e.into());
-        }
-    }
-    upload.finish().await?;
-    Ok(())
-}
-
-async fn write_record(dir: &Path, backup: &Backup) -> std::io::Result<()> {
-    let body = serde_json::to_vec_pretty(backup).map_err(std::io::Error::other)?;
-    let tmp = dir.join(format!(".{}.json.tmp", backup.id));
-    tokio::fs::write(&tmp, body).await?;
-    tokio::fs::rename(&tmp, dir.join(format!("{}.json", backup.id))).await
-}
-
-/// Every recorded backup in `dir`, newest first.
-pub async fn list(dir: &Path) -> std::io::Result<Vec<Backup>> {
-    let mut out = Vec::new();
-    let mut entries = match tokio::fs::read_dir(dir).await {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e),
-    };
-    while let Some(entry) = entries.next_entry().await? {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("snackbase-") && name.ends_with(".json")) {
-            continue;
-        }
-        match tokio::fs::read(entry.path()).await {
-            Ok(body) => match serde_json::from_slice::<Backup>(&body) {
-                Ok(b) => out.push(b),
-                Err(e) => {
-                    tracing::warn!(file = %name, error = %e, "an unreadable backup record was skipped")
-                }
-            },
-            Err(e) => {
-                tracing::warn!(file = %name, error = %e, "an unreadable backup record was skipped")
-            }
-        }
-    }
-    out.sort_by(|a, b| b.id.cmp(&a.id));
-    Ok(out)
-}
-
-/// A recorded backup by id (ids are checked: `snackbase-` and digits, `T`, `Z`).
-pub async fn find(dir: &Path, id: &str) -> Result<Backup, BackupError> {
-    if !valid_id(id) {
-        return Err(BackupError::NotFound(id.to_string()));
-    }
-    let body = match tokio::fs::read(dir.join(format!("{id}.json"))).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(BackupError::NotFound(id.to_string()))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    serde_json::from_slice(&body).map_err(|e| BackupError::Io(std::io::Error::other(e)))
-}
-
-pub fn valid_id(id: &str) -> bool {
-    id.strip_prefix("snackbase-").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest.len() < 40
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == 'T' || c == 'Z')
-    })
-}
-
-/// Deletes a backup: its archive (wherever it is) and its record.
-pub async fn delete(dir: &Path, storage: &Storage, backup: &Backup) -> Result<(), BackupError> {
-    if backup.location == "storage" {
-        if let Ok((key, _)) = Key::parse(&format!("{STORAGE_PREFIX}{}", backup.file_name)) {
-            storage.delete_logged(&key).await;
-        }
-    }
-    match tokio::fs::remove_file(dir.join(&backup.file_name)).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.into()),
-    }
-    tokio::fs::remove_file(dir.join(format!("{}.json", backup.id))).await?;
-    Ok(())
-}
-
-/// Keeps the newest `keep` completed backups (failed records go with them
-/// once older than the oldest kept one).
-async fn retain(settings: &BackupSettings, storage: &Storage) -> Result<(), BackupError> {
-    let all = list(&settings.dir).await?;
-    let completed: Vec<&Backup> = all
-        .iter()
-        .filter(|b| b.status == Status::Completed)
-        .collect();
-    let Some(oldest_kept) = completed
-        .get(settings.keep.saturating_sub(1))
-        .map(|b| b.id.clone())
-    else {
-        return Ok(());
-    };
-    for old in all.iter().filter(|b| b.id < oldest_kept) {
-        delete(&settings.dir, storage, old).await?;
-        tracing::info!(backup = %old.id, "old backup removed (retention)");
-    }
-    Ok(())
-}
-
 /// Makes a backup every `interval` while the server runs.
 pub async fn schedule(state: crate::app::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let interval = state.config.backup.interval;
@@ -637,73 +496,6 @@ pub async fn schedule(state: crate::app::AppState, mut stop: tokio::sync::watch:
                 .await;
             }
             Err(e) => tracing::info!(error = %e, "the scheduled backup was skipped"),
-        }
-    }
-}
-
-/// A storage upload written from a blocking thread.
-pub(crate) struct BlockingUpload<'a> {
-    runtime: &'a tokio::runtime::Handle,
-    upload: Option<crate::files::storage::Upload>,
-    buffer: Vec<u8>,
-}
-
-impl<'a> BlockingUpload<'a> {
-    pub(crate) fn new(
-        runtime: &'a tokio::runtime::Handle,
-        upload: crate::files::storage::Upload,
-    ) -> Self {
-        Self {
-            runtime,
-            upload: Some(upload),
-            buffer: Vec::with_capacity(1 << 20),
-        }
-    }
-
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        let bytes = axum::body::Bytes::from(std::mem::take(&mut self.buffer));
-        let upload = self
-            .upload
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("the upload is finished"))?;
-        self.runtime
-            .block_on(upload.write(bytes))
-            .map_err(|e| std::io::Error::other(e.to_string()))
-    }
-
-    pub(crate) fn finish(mut self) -> std::io::Result<()> {
-        self.send()?;
-        let upload = self
-            .upload
-            .take()
-            .ok_or_else(|| std::io::Error::other("the upload is finished"))?;
-        self.runtime
-            .block_on(upload.finish())
-            .map_err(|e| std::io::Error::other(e.to_string()))
-    }
-}
-
-impl std::io::Write for BlockingUpload<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(buf);
-        if self.buffer.len() >= 1 << 20 {
-            self.send()?;
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Drop for BlockingUpload<'_> {
-    fn drop(&mut self) {
-        if let Some(upload) = self.upload.take() {
-            self.runtime.block_on(upload.abort());
         }
     }
 }
