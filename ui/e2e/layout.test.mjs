@@ -80,6 +80,9 @@ describe('layout at desktop and phone widths', () => {
     ['audit-logs', '/audit-logs'],
     ['audit-history', `/audit-logs/history?table_name=posts&record_id=${post.id}`],
     ['audit-settings', '/audit-logs/settings'],
+    ['auth-providers', '/settings/auth-providers'],
+    ['email-providers', '/settings/email-providers'],
+    ['storage-providers', '/settings/storage-providers'],
   ];
   const accountAdminPages = [
     ['users', '/users'],
@@ -90,6 +93,8 @@ describe('layout at desktop and phone widths', () => {
     ['aggregate', '/collections/posts/aggregate?functions=count()'],
     ['webhooks', '/webhooks'],
     ['audit-logs', '/audit-logs'],
+    ['auth-providers', '/settings/auth-providers'],
+    ['email-providers', '/settings/email-providers'],
   ];
 
   for (const [width, height] of [

@@ -39,6 +39,8 @@ import { RulesPage } from '@/pages/collections/RulesPage';
 import { AggregatePage } from '@/pages/records/AggregatePage';
 import { MigrationsPage } from '@/pages/migrations/MigrationsPage';
 import { AuthProvidersPage } from '@/pages/settings/AuthProvidersPage';
+import { EmailProvidersPage } from '@/pages/settings/EmailProvidersPage';
+import { StorageProvidersPage } from '@/pages/settings/StorageProvidersPage';
 import { OAuthCallbackPage } from '@/pages/OAuthCallbackPage';
 import { SecurityPage } from '@/pages/security/SecurityPage';
 import { AuditLogsPage } from '@/pages/audit/AuditLogsPage';
@@ -112,6 +114,7 @@ export const router = createBrowserRouter(
                 { path: 'webhooks', element: <WebhooksPage /> },
                 { path: 'api-keys', element: <ApiKeysPage /> },
                 { path: 'settings/auth-providers', element: <AuthProvidersPage /> },
+                { path: 'settings/email-providers', element: <EmailProvidersPage /> },
                 // The server scopes an account admin to their own account.
                 { path: 'audit-logs', element: <AuditLogsPage /> },
                 { path: 'audit-logs/history', element: <AuditHistoryPage /> },
@@ -140,6 +143,7 @@ export const router = createBrowserRouter(
                 { path: 'audit-logs/settings', element: <AuditSettingsPage /> },
                 { path: 'realtime', element: <RealtimePage /> },
                 { path: 'storage', element: <StoragePage /> },
+                { path: 'settings/storage-providers', element: <StorageProvidersPage /> },
                 { path: 'backups', element: <BackupsPage /> },
                 { path: 'jobs', element: <JobsPage /> },
               ],

@@ -189,6 +189,13 @@ impl AppState {
         if state.db.backend() == crate::db::Backend::Sqlite {
             spawn_sqlite_upkeep(&state);
         }
+        // A storage configured in the database replaces the environment's.
+        if let Err(e) = crate::configuration::active::apply_storage(&state).await {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "the configured file storage cannot be used; using the environment's"
+            );
+        }
         state
             .hooks
             .after(

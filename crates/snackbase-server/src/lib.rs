@@ -218,6 +218,10 @@ pub async fn serve(
     ));
     let files_sweeper = tokio::spawn(files::sweep::run(state.clone(), stopped_realtime.clone()));
     let backups = tokio::spawn(backup::schedule(state.clone(), stopped_realtime.clone()));
+    let storage_follower = tokio::spawn(configuration::active::follow(
+        state.clone(),
+        stopped_realtime.clone(),
+    ));
     let metrics_listener = match state.config.metrics.addr {
         Some(addr) if state.config.metrics.enabled => {
             let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -247,6 +251,7 @@ pub async fn serve(
     let _ = realtime.await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), files_sweeper).await;
     backups.abort();
+    storage_follower.abort();
     if let Some(m) = metrics_listener {
         let _ = m.await;
     }

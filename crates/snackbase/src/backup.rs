@@ -81,8 +81,16 @@ impl Drop for Bar {
     }
 }
 
-fn sources(config: &Config) -> anyhow::Result<Sources> {
-    Sources::from_config(config, Storage::build(config)?)
+/// The database and the storage the server uses: the environment's, or the
+/// storage a configuration in the database names.
+async fn sources(config: &Config) -> anyhow::Result<Sources> {
+    let storage = Storage::build(config)?;
+    if let Some(configured) =
+        snackbase_server::configuration::active::configured_storage(config).await?
+    {
+        storage.install(configured);
+    }
+    Sources::from_config(config, storage)
 }
 
 pub async fn run(mut config: Config, args: BackupArgs) -> anyhow::Result<ExitCode> {
@@ -134,7 +142,7 @@ pub async fn run(mut config: Config, args: BackupArgs) -> anyhow::Result<ExitCod
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            let mut sources = sources(&config)?;
+            let mut sources = sources(&config).await?;
             sources.include_files = !args.no_files;
             let backups = Backups::default();
             let begun = backups.begin(Trigger::Cli)?;
@@ -175,7 +183,7 @@ pub async fn run(mut config: Config, args: BackupArgs) -> anyhow::Result<ExitCod
 }
 
 pub async fn restore(config: &Config, archive: PathBuf, yes: bool) -> anyhow::Result<ExitCode> {
-    let sources = sources(config)?;
+    let sources = sources(config).await?;
     if let Some(db) = &sources.database {
         restore::ensure_unused(db)?;
     }

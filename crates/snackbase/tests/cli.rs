@@ -742,3 +742,57 @@ fn backup_verify_and_restore_from_the_command_line() {
     assert_eq!(login("After", "after@example.com"), 401);
     assert_eq!(server.terminate().0, 0);
 }
+
+/// The offline `backup` backs up the storage a configuration in the
+/// database names (created through the API while the server runs), not the
+/// environment's.
+#[test]
+fn backup_follows_the_configured_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let port_text = port.to_string();
+    let env = [
+        ("SNACKBASE_PORT", port_text.as_str()),
+        ("SNACKBASE_SUPERADMIN_EMAIL", "root@example.com"),
+        ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
+    ];
+    let server = Server::start(dir.path(), &env, port);
+    let (status, body) = post(
+        &server.base,
+        "/api/v1/auth/login",
+        json!({"account": "SY0000", "email": "root@example.com", "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let root = body["token"].as_str().unwrap().to_string();
+    let configured = dir.path().join("configured-files");
+    let (status, body) = post(
+        &server.base,
+        "/api/v1/admin/configuration",
+        json!({"display_name": "Other disk", "category": "storage_providers", "provider_name": "local",
+               "config": {"path": configured.to_str().unwrap()}}),
+        Some(&root),
+    );
+    assert_eq!(status, 201, "{body}");
+    // Two objects on the configured storage, one in the environment's.
+    for name in ["a_1.txt", "b_2.txt"] {
+        std::fs::create_dir_all(configured.join("SY0000/uploads")).unwrap();
+        std::fs::write(configured.join("SY0000/uploads").join(name), b"x").unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("sb_data/files/SY0000/uploads")).unwrap();
+    std::fs::write(
+        dir.path().join("sb_data/files/SY0000/uploads/env_3.txt"),
+        b"y",
+    )
+    .unwrap();
+
+    let made = run(dir.path(), &["backup", "--output", "bk"], &env);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let out = String::from_utf8_lossy(&made.stdout).to_string();
+    assert!(out.contains("2 files, verified"), "{out}");
+    assert_eq!(server.terminate().0, 0);
+}

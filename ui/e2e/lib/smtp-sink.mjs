@@ -1,6 +1,10 @@
 // A tiny SMTP server on 127.0.0.1 for the email journeys: it accepts every
 // message and keeps its DATA, except that it refuses (550) any recipient whose
 // address starts with "reject", so a failed send can be produced on demand.
+// With `{ auth: true }` it also offers AUTH PLAIN, keeps each login in
+// `logins` and accepts it (235), or refuses it (535) when `password` is given
+// and differs. Nothing here sets the server's SNACKBASE_SMTP_* variables:
+// pass `env()` to the server for that, or configure the sink in the UI.
 
 import net from 'node:net';
 
@@ -22,8 +26,10 @@ export function messageText(raw) {
   return `${head.replace(/\r\n[ \t]+/g, ' ')}\r\n\r\n${body}`;
 }
 
-export async function startSmtpSink() {
+export async function startSmtpSink({ auth = false, password = null } = {}) {
   const messages = [];
+  /** `{ username, password }` of each AUTH PLAIN seen (auth: true). */
+  const logins = [];
   const srv = net.createServer((socket) => {
     let buffer = '';
     let data = null;
@@ -45,8 +51,13 @@ export async function startSmtpSink() {
           continue;
         }
         const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') socket.write('250-sink\r\n250 8BITMIME\r\n');
-        else if (verb === 'RCPT' && /<reject/i.test(line)) socket.write('550 5.1.1 Mailbox refused by the e2e sink\r\n');
+        if (verb === 'EHLO') socket.write(auth ? '250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n' : '250-sink\r\n250 8BITMIME\r\n');
+        else if (verb === 'AUTH' && auth) {
+          // AUTH PLAIN <base64 of "authzid\0user\0password">
+          const [, user = '', pass = ''] = Buffer.from(line.split(' ')[2] ?? '', 'base64').toString('utf8').split('\0');
+          logins.push({ username: user, password: pass });
+          socket.write(password === null || pass === password ? '235 2.7.0 Authentication successful\r\n' : '535 5.7.8 Authentication failed\r\n');
+        } else if (verb === 'RCPT' && /<reject/i.test(line)) socket.write('550 5.1.1 Mailbox refused by the e2e sink\r\n');
         else if (verb === 'DATA') {
           data = [];
           socket.write('354 End data with <CR><LF>.<CR><LF>\r\n');
@@ -60,6 +71,7 @@ export async function startSmtpSink() {
   return {
     port: srv.address().port,
     messages,
+    logins,
     env() {
       return {
         SNACKBASE_SMTP_HOST: '127.0.0.1',

@@ -1,11 +1,17 @@
-// Provider configurations (/admin/configuration): today the OAuth login
-// providers (category auth_providers), system-wide or per account.
+// Provider configurations (/admin/configuration), by category: the OAuth
+// login providers (auth_providers) and the SMTP servers (email_providers),
+// system-wide or per account; the file storages (storage_providers),
+// system-wide only.
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api';
 import type { ProviderSchema } from '@/lib/provider-form';
 
 export const AUTH_PROVIDERS = 'auth_providers';
+export const EMAIL_PROVIDERS = 'email_providers';
+export const STORAGE_PROVIDERS = 'storage_providers';
+
+export type ConfigCategory = typeof AUTH_PROVIDERS | typeof EMAIL_PROVIDERS | typeof STORAGE_PROVIDERS;
 
 export interface Configuration {
   id: string;
@@ -39,31 +45,32 @@ export interface TestResult {
 /** Whose configurations: the system's (superadmin) or one account's (null: the caller's own). */
 export type ConfigScope = { system: true } | { system: false; accountId: string | null };
 
-export function useConfigurations(scope: ConfigScope) {
+export function useConfigurations(category: ConfigCategory, scope: ConfigScope) {
   return useQuery({
-    queryKey: ['configuration', 'list', scope],
+    queryKey: ['configuration', 'list', category, scope],
     queryFn: ({ signal }) =>
       scope.system
-        ? api.get<Configuration[]>('/admin/configuration/system', { query: { category: AUTH_PROVIDERS }, signal })
+        ? api.get<Configuration[]>('/admin/configuration/system', { query: { category }, signal })
         : api.get<Configuration[]>('/admin/configuration/account', {
-            query: { category: AUTH_PROVIDERS, account_id: scope.accountId ?? undefined },
+            query: { category, account_id: scope.accountId ?? undefined },
             signal,
           }),
   });
 }
 
-export function useProviders() {
+export function useProviders(category: ConfigCategory) {
   return useQuery({
-    queryKey: ['configuration', 'providers'],
-    queryFn: ({ signal }) => api.get<ProviderInfo[]>('/admin/configuration/providers', { query: { category: AUTH_PROVIDERS }, signal }),
+    queryKey: ['configuration', 'providers', category],
+    queryFn: ({ signal }) => api.get<ProviderInfo[]>('/admin/configuration/providers', { query: { category }, signal }),
     staleTime: Infinity,
   });
 }
 
-export function useProviderSchema(provider: string) {
+export function useProviderSchema(category: ConfigCategory, provider: string) {
   return useQuery({
-    queryKey: ['configuration', 'schema', provider],
-    queryFn: ({ signal }) => api.get<ProviderSchema>(`/admin/configuration/schema/${AUTH_PROVIDERS}/${encodeURIComponent(provider)}`, { signal }),
+    queryKey: ['configuration', 'schema', category, provider],
+    queryFn: ({ signal }) =>
+      api.get<ProviderSchema>(`/admin/configuration/schema/${category}/${encodeURIComponent(provider)}`, { signal }),
     enabled: Boolean(provider),
     staleTime: Infinity,
   });
@@ -79,14 +86,17 @@ export function useConfigurationValues(id: string | null) {
   });
 }
 
+/** A change may switch the file storage in use (storage_providers), so the Storage page's view is refetched too. */
 function useInvalidate() {
   const qc = useQueryClient();
-  return () => qc.invalidateQueries({ queryKey: ['configuration'] });
+  return async () => {
+    await Promise.all([qc.invalidateQueries({ queryKey: ['configuration'] }), qc.invalidateQueries({ queryKey: ['storage'] })]);
+  };
 }
 
 export interface CreateConfigurationBody {
   display_name: string;
-  category: string;
+  category: ConfigCategory;
   provider_name: string;
   config: Record<string, unknown>;
   account_id?: string;
@@ -118,6 +128,18 @@ export function useSetConfigurationEnabled() {
   });
 }
 
+/** Makes a configuration the default of its category and account (or no longer the default). */
+export function useSetConfigurationDefault() {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: ({ id, isDefault }: { id: string; isDefault: boolean }) => {
+      const path = `/admin/configuration/${encodeURIComponent(id)}/set-default`;
+      return isDefault ? api.post<{ is_default: boolean }>(path) : api.del<{ is_default: boolean }>(path);
+    },
+    onSuccess: invalidate,
+  });
+}
+
 export function useDeleteConfiguration() {
   const invalidate = useInvalidate();
   return useMutation({
@@ -126,9 +148,16 @@ export function useDeleteConfiguration() {
   });
 }
 
-export function useTestConnection() {
+export interface TestConnectionBody {
+  provider_name: string;
+  config: Record<string, unknown>;
+  /** A saved configuration whose stored secrets replace the masked values in `config`. */
+  id?: string;
+}
+
+/** Tries the values (not saved): a discovery document, an SMTP login, a storage round trip. */
+export function useTestConnection(category: ConfigCategory) {
   return useMutation({
-    mutationFn: (body: { provider_name: string; config: Record<string, unknown> }) =>
-      api.post<TestResult>('/admin/configuration/test-connection', { category: AUTH_PROVIDERS, ...body }),
+    mutationFn: (body: TestConnectionBody) => api.post<TestResult>('/admin/configuration/test-connection', { category, ...body }),
   });
 }

@@ -53,6 +53,8 @@ export interface StorageUsage {
 /** `GET /admin/storage`: the storage backend, limits, sweeper and usage. */
 export interface StorageInfo {
   backend: 'local' | 's3';
+  /** The storage configuration in use; null: the environment's settings. */
+  configuration_id: string | null;
   local: LocalStorageInfo | null;
   s3: S3StorageInfo | null;
   limits: StorageLimits;

@@ -174,7 +174,8 @@ pub async fn send(state: &AppState, purpose: Purpose, user: &UserRow) -> ApiResu
     tx.commit().await?;
     let base = state.public_base();
     let url = format!("{base}/admin/{}?token={token}", purpose.page());
-    let Some(smtp) = &state.config.smtp else {
+    let smtp = crate::mail::server_for(state, Some(&user.account_id)).await?;
+    let Some(smtp) = &smtp else {
         tracing::warn!(user_id = %user.id, email = %user.email, link = %url, purpose = purpose.as_str(),
             "no SMTP server is configured; the link was not mailed");
         return Ok(url);

@@ -216,6 +216,10 @@ impl Config {
                 self.oauth_allow_private_networks.to_string(),
             ),
             (
+                "SMTP_ALLOW_PRIVATE_NETWORKS",
+                self.smtp_allow_private_networks.to_string(),
+            ),
+            (
                 "WEBHOOK_MAX_ATTEMPTS",
                 self.webhook_max_attempts.to_string(),
             ),

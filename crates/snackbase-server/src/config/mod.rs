@@ -19,7 +19,7 @@ mod values;
 pub use auth::AuthFlows;
 pub use limits::{RateLimits, RealtimeLimits, ServerLimits};
 pub use operations::{BackupDestination, BackupSettings, MetricsSettings};
-pub use storage::{S3Config, StorageBackend};
+pub use storage::{bucket_name, S3Config, StorageBackend};
 pub use values::{Environment, LogFormat, LogLevel, Secret, SmtpConfig, SmtpSecurity};
 
 /// A configuration error that names the offending variable.
@@ -101,6 +101,9 @@ pub struct Config {
     /// Allow identity providers (discovery, tokens, test-connection) on
     /// loopback, private and link-local addresses.
     pub oauth_allow_private_networks: bool,
+    /// Allow the SMTP servers of account configurations on loopback,
+    /// private and link-local addresses (system ones may always be).
+    pub smtp_allow_private_networks: bool,
     pub webhook_max_attempts: i64,
     /// The first retry waits this long; each next one twice as long.
     pub webhook_retry_base_ms: u64,
@@ -207,6 +210,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("INVITATION_EXPIRE_HOURS", Some("48")),
     ("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", Some("false")),
     ("OAUTH_ALLOW_PRIVATE_NETWORKS", Some("false")),
+    ("SMTP_ALLOW_PRIVATE_NETWORKS", Some("false")),
     ("WEBHOOK_MAX_ATTEMPTS", Some("8")),
     ("WEBHOOK_RETRY_BASE_MS", Some("1000")),
     ("REQUEST_LOGS_ENABLED", Some("true")),
@@ -224,6 +228,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("BACKUP_INTERVAL_SECONDS", Some("0")),
     ("BACKUP_KEEP", Some("7")),
     ("BACKUP_DESTINATION", Some("local")),
+    ("BACKUP_WRITE_MB_PER_SECOND", Some("50")),
     ("METRICS_ENABLED", Some("true")),
     ("METRICS_TOKEN", None),
     ("METRICS_ADDR", None),
@@ -456,6 +461,7 @@ impl Config {
                     password: s.optional("SMTP_PASSWORD").map(Secret::new),
                     from,
                     security: s.parsed("SMTP_SECURITY")?,
+                    public_only: false,
                 })
             }
         };
@@ -592,6 +598,7 @@ impl Config {
             auth_flows: AuthFlows::read(&s)?,
             webhooks_allow_private_networks: s.boolean("WEBHOOKS_ALLOW_PRIVATE_NETWORKS")?,
             oauth_allow_private_networks: s.boolean("OAUTH_ALLOW_PRIVATE_NETWORKS")?,
+            smtp_allow_private_networks: s.boolean("SMTP_ALLOW_PRIVATE_NETWORKS")?,
             webhook_max_attempts,
             webhook_retry_base_ms,
             request_logs_enabled: s.boolean("REQUEST_LOGS_ENABLED")?,

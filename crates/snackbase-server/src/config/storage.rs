@@ -26,6 +26,17 @@ pub struct S3Config {
     pub force_path_style: bool,
 }
 
+/// Whether `bucket` is a valid S3 bucket name: 3 to 63 lower-case letters,
+/// digits, '-' or '.', starting and ending with a letter or digit.
+pub fn bucket_name(bucket: &str) -> bool {
+    (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !bucket.starts_with(['-', '.'])
+        && !bucket.ends_with(['-', '.'])
+}
+
 impl StorageBackend {
     pub(super) fn read(s: &Source) -> Result<Self, ConfigError> {
         let kind = s.string("STORAGE_BACKEND").trim().to_ascii_lowercase();
@@ -56,13 +67,7 @@ impl S3Config {
                 "must be set when SNACKBASE_STORAGE_BACKEND is s3",
             )
         })?;
-        let bucket_ok = (3..=63).contains(&bucket.len())
-            && bucket
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-            && !bucket.starts_with(['-', '.'])
-            && !bucket.ends_with(['-', '.']);
-        if !bucket_ok {
+        if !bucket_name(&bucket) {
             return Err(ConfigError::new(
                 "SNACKBASE_STORAGE_S3_BUCKET",
                 format!("{bucket:?}: 3 to 63 lower-case letters, digits, '-' or '.'"),

@@ -139,4 +139,7 @@ pub struct SmtpConfig {
     pub password: Option<Secret>,
     pub from: String,
     pub security: SmtpSecurity,
+    /// Refuse a host that resolves to a loopback, private or link-local
+    /// address (an account's own configuration).
+    pub public_only: bool,
 }

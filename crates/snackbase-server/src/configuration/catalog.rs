@@ -6,8 +6,20 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, FieldError};
 
-/// The one category served today (email and storage providers come later).
+pub use super::providers::PROVIDERS;
+
+/// OAuth2/OpenID Connect login providers (per account or system-wide).
 pub const AUTH_PROVIDERS: &str = "auth_providers";
+/// The mail server (per account or system-wide; the environment's SMTP
+/// settings apply where none is configured).
+pub const EMAIL_PROVIDERS: &str = "email_providers";
+/// Where uploaded files live (system-wide only).
+pub const STORAGE_PROVIDERS: &str = "storage_providers";
+
+/// Whether configurations of `category` exist only system-wide.
+pub fn system_only(category: &str) -> bool {
+    category == STORAGE_PROVIDERS
+}
 
 /// What a masked secret looks like; sent back unchanged, it keeps the stored one.
 pub const MASK: &str = "********";
@@ -20,6 +32,18 @@ pub enum Kind {
     Bool,
     /// A list of email domains.
     Domains,
+    /// A host name or IP address (no scheme, no port).
+    Host,
+    /// A TCP port, 1 to 65535.
+    Port,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    /// An email address.
+    Email,
+    /// An absolute filesystem path.
+    Path,
+    /// An S3 bucket name.
+    Bucket,
 }
 
 #[derive(Clone, Copy)]
@@ -27,6 +51,7 @@ pub enum Fallback {
     None,
     Text(&'static str),
     Bool(bool),
+    Int(i64),
     EmptyList,
 }
 
@@ -46,6 +71,7 @@ impl Field {
             Fallback::None => None,
             Fallback::Text(t) => Some(Value::String(t.into())),
             Fallback::Bool(b) => Some(Value::Bool(b)),
+            Fallback::Int(i) => Some(json!(i)),
             Fallback::EmptyList => Some(json!([])),
         }
     }
@@ -59,163 +85,6 @@ pub struct Provider {
     /// The provider's own fields (the category's common ones follow).
     pub fields: &'static [Field],
 }
-
-const fn field(
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
-    kind: Kind,
-    required: bool,
-    default: Fallback,
-) -> Field {
-    Field {
-        name,
-        title,
-        description,
-        kind,
-        secret: false,
-        required,
-        default,
-    }
-}
-
-const CLIENT_ID: Field = field(
-    "client_id",
-    "Client ID",
-    "The client (application) id registered with the provider",
-    Kind::Text,
-    true,
-    Fallback::None,
-);
-const CLIENT_SECRET: Field = Field {
-    secret: true,
-    ..field(
-        "client_secret",
-        "Client secret",
-        "The client secret registered with the provider (stored encrypted)",
-        Kind::Text,
-        true,
-        Fallback::None,
-    )
-};
-const SCOPES: Field = field(
-    "scopes",
-    "Scopes",
-    "Space-separated scopes to request",
-    Kind::Text,
-    false,
-    Fallback::Text("openid email profile"),
-);
-
-/// Fields every auth provider has.
-const AUTH_COMMON: &[Field] = &[
-    field(
-        "allowed_domains",
-        "Allowed email domains",
-        "Only addresses in these domains may sign in; empty: any",
-        Kind::Domains,
-        false,
-        Fallback::EmptyList,
-    ),
-    field(
-        "default_role",
-        "Default role",
-        "The role of users created by their first login",
-        Kind::Text,
-        false,
-        Fallback::Text("user"),
-    ),
-    field(
-        "allow_signup",
-        "Allow sign-up",
-        "A first login creates the user",
-        Kind::Bool,
-        false,
-        Fallback::Bool(true),
-    ),
-    field(
-        "link_existing",
-        "Link existing users",
-        "A first login whose verified email matches an existing user signs in as that user",
-        Kind::Bool,
-        false,
-        Fallback::Bool(false),
-    ),
-];
-
-pub const PROVIDERS: &[Provider] = &[
-    Provider {
-        category: AUTH_PROVIDERS,
-        name: "oidc",
-        display_name: "OpenID Connect",
-        description: "Any OpenID Connect provider, found by its issuer's discovery document",
-        fields: &[
-            field(
-                "issuer_url",
-                "Issuer URL",
-                "The issuer; {issuer_url}/.well-known/openid-configuration is its discovery document",
-                Kind::Url,
-                true,
-                Fallback::None,
-            ),
-            CLIENT_ID,
-            CLIENT_SECRET,
-            SCOPES,
-        ],
-    },
-    Provider {
-        category: AUTH_PROVIDERS,
-        name: "google",
-        display_name: "Google",
-        description: "Google accounts (OpenID Connect, issuer https://accounts.google.com)",
-        fields: &[CLIENT_ID, CLIENT_SECRET, SCOPES],
-    },
-    Provider {
-        category: AUTH_PROVIDERS,
-        name: "microsoft",
-        display_name: "Microsoft",
-        description: "Microsoft Entra ID (OpenID Connect, issuer https://login.microsoftonline.com/{tenant}/v2.0)",
-        fields: &[
-            field(
-                "tenant",
-                "Tenant",
-                "The directory (tenant) id or domain; common, organizations or consumers for multi-tenant apps",
-                Kind::Text,
-                false,
-                Fallback::Text("common"),
-            ),
-            CLIENT_ID,
-            CLIENT_SECRET,
-            SCOPES,
-        ],
-    },
-    Provider {
-        category: AUTH_PROVIDERS,
-        name: "github",
-        display_name: "GitHub",
-        description: "GitHub accounts (OAuth2, not OpenID Connect)",
-        fields: &[
-            CLIENT_ID,
-            CLIENT_SECRET,
-            field(
-                "base_url",
-                "Base URL",
-                "Where users authorize (GitHub Enterprise: your server)",
-                Kind::Url,
-                false,
-                Fallback::Text("https://github.com"),
-            ),
-            field(
-                "api_url",
-                "API URL",
-                "The REST API the user and their emails are read from",
-                Kind::Url,
-                false,
-                Fallback::Text("https://api.github.com"),
-            ),
-        ],
-    },
-];
 
 /// Whether the catalogue knows `category`.
 pub fn known_category(category: &str) -> bool {
@@ -232,7 +101,7 @@ impl Provider {
     /// The provider's fields, then the category's common ones.
     pub fn fields(&self) -> impl Iterator<Item = &'static Field> {
         let common: &'static [Field] = if self.category == AUTH_PROVIDERS {
-            AUTH_COMMON
+            super::providers::AUTH_COMMON
         } else {
             &[]
         };
@@ -249,8 +118,11 @@ impl Provider {
         let mut required = Vec::new();
         for f in self.fields() {
             let mut p = match f.kind {
-                Kind::Text => json!({"type": "string"}),
+                Kind::Text | Kind::Host | Kind::Path | Kind::Bucket => json!({"type": "string"}),
                 Kind::Url => json!({"type": "string", "format": "uri"}),
+                Kind::Email => json!({"type": "string", "format": "email"}),
+                Kind::Port => json!({"type": "integer", "minimum": 1, "maximum": 65535}),
+                Kind::Choice(words) => json!({"type": "string", "enum": words}),
                 Kind::Bool => json!({"type": "boolean"}),
                 Kind::Domains => json!({"type": "array", "items": {"type": "string"}}),
             };
@@ -391,7 +263,24 @@ fn check(f: &Field, value: &Value) -> Result<Value, (&'static str, String)> {
             .as_bool()
             .map(Value::Bool)
             .ok_or_else(|| wrong("true or false")),
-        Kind::Text | Kind::Url => {
+        Kind::Port => value
+            .as_i64()
+            .filter(|p| (1..=65535).contains(p))
+            .map(|p| json!(p))
+            .ok_or_else(|| wrong("a port number from 1 to 65535")),
+        Kind::Choice(words) => {
+            let text = value.as_str().ok_or_else(|| wrong("a string"))?.trim();
+            let word = text.to_ascii_lowercase();
+            if words.contains(&word.as_str()) {
+                Ok(Value::String(word))
+            } else {
+                Err((
+                    "invalid_choice",
+                    format!("{} must be one of: {}", f.title, words.join(", ")),
+                ))
+            }
+        }
+        Kind::Text | Kind::Url | Kind::Host | Kind::Email | Kind::Path | Kind::Bucket => {
             let text = value.as_str().ok_or_else(|| wrong("a string"))?.trim();
             if text.is_empty() {
                 return Err(("required", format!("{} must not be empty", f.title)));
@@ -411,6 +300,7 @@ fn check(f: &Field, value: &Value) -> Result<Value, (&'static str, String)> {
             if f.kind == Kind::Url && !crate::formats::web_url(text) {
                 return Err(("invalid_url", format!("{} must be an http(s) URL", f.title)));
             }
+            check_shape(f, text)?;
             if f.name == "tenant"
                 && !text
                     .chars()
@@ -455,6 +345,43 @@ fn check(f: &Field, value: &Value) -> Result<Value, (&'static str, String)> {
             Ok(Value::Array(out))
         }
     }
+}
+
+/// The shape of a host, an address, a path or a bucket name.
+fn check_shape(f: &Field, text: &str) -> Result<(), (&'static str, String)> {
+    let ok = match f.kind {
+        Kind::Host => host_name(text),
+        Kind::Email => crate::formats::email(text).is_some(),
+        Kind::Path => std::path::Path::new(text).is_absolute(),
+        Kind::Bucket => crate::config::bucket_name(text),
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    let what = match f.kind {
+        Kind::Host => "a host name or IP address (no scheme, no port)",
+        Kind::Email => "an email address",
+        Kind::Path => "an absolute path",
+        _ => "3 to 63 lower-case letters, digits, '-' or '.'",
+    };
+    Err(("invalid_value", format!("{} must be {what}", f.title)))
+}
+
+/// A DNS name, an IPv4 address or an IPv6 address (bare or in brackets).
+fn host_name(text: &str) -> bool {
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    text.len() <= 253
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 #[cfg(test)]

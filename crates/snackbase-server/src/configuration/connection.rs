@@ -26,10 +26,14 @@ const MAX_BODY: usize = 512 * 1024;
 pub struct TestRequest {
     pub category: String,
     pub provider_name: String,
-    /// The values to try (secrets may be masked or missing: none is sent).
+    /// The values to try. OAuth providers are reached without secrets;
+    /// mail servers and storages with them (a masked one is taken from the
+    /// configuration `id` names, if given).
     #[schema(value_type = Object)]
     #[serde(default)]
     pub config: Map<String, Value>,
+    /// A saved configuration whose stored secrets fill masked values.
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,7 +45,7 @@ pub struct TestResult {
     pub details: Option<Value>,
 }
 
-fn failed(message: impl Into<String>) -> Json<TestResult> {
+pub(super) fn failed(message: impl Into<String>) -> Json<TestResult> {
     Json(TestResult {
         success: false,
         message: message.into(),
@@ -55,7 +59,7 @@ fn failed(message: impl Into<String>) -> Json<TestResult> {
     (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn test_connection(
     State(state): State<AppState>,
-    _admin: AnyAdmin,
+    AnyAdmin(admin): AnyAdmin,
     ApiJson(req): ApiJson<TestRequest>,
 ) -> ApiResult<Json<TestResult>> {
     if !catalog::known_category(&req.category) {
@@ -71,6 +75,9 @@ pub async fn test_connection(
             format!("No provider '{}' in {}", req.provider_name, req.category),
         )
     })?;
+    if provider.category != catalog::AUTH_PROVIDERS {
+        return super::probe::run(&state, &admin, provider, req.config, req.id.as_deref()).await;
+    }
     // Check what is there; secrets are not needed to reach the provider.
     let mut config = req.config;
     for f in provider.fields() {

@@ -120,7 +120,7 @@ fn clash(e: sqlx::Error) -> ApiError {
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     pub display_name: String,
-    /// Today only `auth_providers`.
+    /// `auth_providers`, `email_providers` or `storage_providers`.
     pub category: String,
     pub provider_name: String,
     /// The values, secrets included (see the provider's schema).
@@ -186,6 +186,8 @@ pub async fn create(
             "Account '{account_id}' not found"
         )));
     }
+    super::active::check_scope(&admin, provider, &account_id)?;
+    super::active::check_usable(&state, provider, &account_id, &values)?;
     check_role(&mut tx, &values).await?;
     let (plain, sealed) = store::seal(&state, provider, values);
     let id = uuid::Uuid::new_v4().to_string();
@@ -214,6 +216,7 @@ pub async fn create(
     let after = store::find(&mut tx, &id).await?;
     super::trail::record(&state, &mut tx, &admin, "CREATE", None, after.as_ref()).await?;
     tx.commit().await?;
+    super::active::changed(&state, provider.category).await;
     tracing::info!(configuration = %id, account_id = %account_id, provider = provider.name, by = %admin.id(),
         "configuration created");
     Ok((
@@ -261,6 +264,7 @@ pub async fn update_values(
         merged.insert(k, v);
     }
     let values = provider.validate(&merged)?;
+    super::active::check_usable(&state, provider, &row.account_id, &values)?;
     check_role(&mut tx, &values).await?;
     let (plain, sealed) = store::seal(&state, provider, values);
     let now = crate::http::time::now();
@@ -281,6 +285,7 @@ pub async fn update_values(
     let row = store::find(&mut tx, &id).await?.ok_or_else(not_found)?;
     super::trail::record(&state, &mut tx, &admin, "UPDATE", Some(&before), Some(&row)).await?;
     tx.commit().await?;
+    super::active::changed(&state, &row.category).await;
     tracing::info!(configuration = %id, by = %admin.id(), "configuration values changed");
     Ok(Json(row.view()))
 }
@@ -325,6 +330,7 @@ pub async fn update_status(
     )
     .await?;
     tx.commit().await?;
+    super::active::changed(&state, &row.category).await;
     tracing::info!(configuration = %id, enabled = req.enabled, by = %admin.id(), "configuration status changed");
     Ok(Json(
         json!({"status": "success", "enabled": req.enabled, "is_default": row.is_default}),
@@ -350,6 +356,7 @@ pub async fn delete(
     .map(|r| r.rows_affected()))?;
     super::trail::record(&state, &mut tx, &admin, "DELETE", Some(&before), None).await?;
     tx.commit().await?;
+    super::active::changed(&state, &before.category).await;
     tracing::info!(configuration = %id, by = %admin.id(), "configuration deleted");
     Ok(Json(json!({"success": true})))
 }
@@ -387,6 +394,7 @@ async fn mark_default(state: &AppState, admin: &AuthUser, id: &str, on: bool) ->
     let after = store::find(&mut tx, id).await?;
     super::trail::record(state, &mut tx, admin, "UPDATE", Some(&row), after.as_ref()).await?;
     tx.commit().await?;
+    super::active::changed(state, &row.category).await;
     Ok(row)
 }
 

@@ -7,10 +7,13 @@
 //! through [`resolve`] and [`enabled`]. Nothing is cached: every read goes to
 //! the database.
 
+pub mod active;
 pub mod catalog;
 mod connection;
 mod handlers;
 mod listing;
+mod probe;
+mod providers;
 mod store;
 mod trail;
 

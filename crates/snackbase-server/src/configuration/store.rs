@@ -58,12 +58,11 @@ impl Row {
     }
 
     /// The secret values, opened.
-    pub fn secrets(&self, app: &App) -> ApiResult<Map<String, Value>> {
+    fn secrets_with(&self, sealer: &crate::sealed::Sealer) -> ApiResult<Map<String, Value>> {
         let Some(sealed) = &self.secrets else {
             return Ok(Map::new());
         };
-        let json = app
-            .sealer
+        let json = sealer
             .open(SEAL_PURPOSE, sealed)
             .map_err(ApiError::internal)?;
         serde_json::from_str(&json).map_err(ApiError::internal)
@@ -71,8 +70,13 @@ impl Row {
 
     /// Every stored value, secrets opened (no defaults).
     pub fn values(&self, app: &App) -> ApiResult<Map<String, Value>> {
+        self.values_with(&app.sealer)
+    }
+
+    /// [`Row::values`] with a sealer of its own (outside the server).
+    pub fn values_with(&self, sealer: &crate::sealed::Sealer) -> ApiResult<Map<String, Value>> {
         let mut all = self.plain()?;
-        all.extend(self.secrets(app)?);
+        all.extend(self.secrets_with(sealer)?);
         Ok(all)
     }
 

@@ -7,10 +7,10 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::storage::Spec;
 use super::sweep::SweepReport;
 use crate::app::AppState;
 use crate::auth::Superadmin;
-use crate::config::StorageBackend;
 use crate::error::{ApiResult, ErrorBody};
 use crate::on_pool;
 
@@ -21,6 +21,9 @@ const USAGE_ACCOUNTS: i64 = 50;
 pub struct StorageInfo {
     /// `local` or `s3`.
     pub backend: &'static str,
+    /// The storage configuration in use (`/admin/configuration`); null: the
+    /// environment's `SNACKBASE_STORAGE_*`.
+    pub configuration_id: Option<String>,
     pub local: Option<LocalInfo>,
     pub s3: Option<S3Info>,
     pub limits: Limits,
@@ -91,10 +94,9 @@ pub async fn storage_info(
     _admin: Superadmin,
 ) -> ApiResult<Json<StorageInfo>> {
     let config = &state.config;
-    let (local, s3) = match &config.storage {
-        StorageBackend::Local => {
-            let path = std::path::absolute(&config.storage_path)
-                .unwrap_or_else(|_| config.storage_path.clone());
+    let (local, s3) = match state.storage.spec() {
+        Spec::Local(dir) => {
+            let path = std::path::absolute(&dir).unwrap_or(dir);
             (
                 Some(LocalInfo {
                     path: path.display().to_string(),
@@ -102,7 +104,7 @@ pub async fn storage_info(
                 None,
             )
         }
-        StorageBackend::S3(s3) => (
+        Spec::S3(s3) => (
             None,
             Some(S3Info {
                 bucket: s3.bucket.clone(),
@@ -132,6 +134,10 @@ pub async fn storage_info(
     .await)?;
     Ok(Json(StorageInfo {
         backend: state.storage.backend(),
+        configuration_id: state
+            .storage
+            .source()
+            .and_then(|s| s.split('@').next().map(str::to_string)),
         local,
         s3,
         limits: Limits {

@@ -4,7 +4,8 @@
 //! until complete, aborted without a trace); reads stream, whole or a range.
 
 use std::ops::Range;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
 use axum::body::Bytes;
@@ -16,7 +17,7 @@ use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt as _};
 use tokio::io::AsyncWriteExt as _;
 
 use super::key::Key;
-use crate::config::{Config, StorageBackend};
+use crate::config::{Config, S3Config, StorageBackend};
 
 /// Bytes buffered before a write becomes a multipart upload, and the size of
 /// each part (S3's smallest part is 5 MiB).
@@ -24,11 +25,39 @@ const PART: usize = 5 * 1024 * 1024;
 /// Parts in flight per upload: with [`PART`], at most ~15 MiB per upload.
 const PARTS_IN_FLIGHT: usize = 2;
 
-/// Where files live; built once at start from the configuration.
+/// Where files live: the environment's storage (`SNACKBASE_STORAGE_*`) at
+/// start, replaced at run time when a storage configuration says so (see
+/// `configuration::active`). Clones share the storage in use; a read or an
+/// upload started before a switch finishes on the storage it started on.
 #[derive(Clone)]
 pub struct Storage {
+    current: Arc<RwLock<Arc<Backend>>>,
+}
+
+/// One opened storage.
+pub struct Backend {
     store: Arc<dyn ObjectStore>,
-    backend: &'static str,
+    name: &'static str,
+    spec: Spec,
+    /// The configuration it comes from (`id@updated_at`); None: the environment.
+    source: Option<String>,
+}
+
+/// What to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec {
+    Local(PathBuf),
+    S3(S3Config),
+}
+
+impl Spec {
+    /// The environment's storage.
+    pub fn from_config(config: &Config) -> Self {
+        match &config.storage {
+            StorageBackend::Local => Self::Local(config.storage_path.clone()),
+            StorageBackend::S3(s3) => Self::S3(s3.clone()),
+        }
+    }
 }
 
 /// A storage failure; its text is logged, never sent.
@@ -59,65 +88,49 @@ impl From<StorageError> for crate::error::ApiError {
 }
 
 impl Storage {
-    /// The storage the configuration names. A local directory is created;
-    /// an S3 client is only configured here (its first request reaches the
-    /// server).
+    /// The environment's storage (see [`Backend::open`]).
     pub fn build(config: &Config) -> anyhow::Result<Self> {
-        match &config.storage {
-            StorageBackend::Local => {
-                std::fs::create_dir_all(&config.storage_path).with_context(|| {
-                    format!(
-                        "creating the storage directory {}",
-                        config.storage_path.display()
-                    )
-                })?;
-                let store =
-                    object_store::local::LocalFileSystem::new_with_prefix(&config.storage_path)
-                        .with_context(|| {
-                            format!(
-                                "opening the storage directory {}",
-                                config.storage_path.display()
-                            )
-                        })?
-                        .with_automatic_cleanup(true);
-                Ok(Self {
-                    store: Arc::new(store),
-                    backend: "local",
-                })
-            }
-            StorageBackend::S3(s3) => {
-                // object_store's HTTP client speaks TLS through rustls with
-                // the process's default provider: ring, as the rest of the
-                // tree. Fails harmlessly when one is installed already.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                let mut builder = object_store::aws::AmazonS3Builder::new()
-                    .with_bucket_name(&s3.bucket)
-                    .with_region(&s3.region)
-                    .with_virtual_hosted_style_request(!s3.force_path_style);
-                if let Some(endpoint) = &s3.endpoint {
-                    builder = builder
-                        .with_endpoint(endpoint)
-                        .with_allow_http(endpoint.starts_with("http://"));
-                }
-                if let (Some(id), Some(secret)) = (&s3.access_key_id, &s3.secret_access_key) {
-                    builder = builder
-                        .with_access_key_id(id)
-                        .with_secret_access_key(secret.expose());
-                }
-                let store = builder
-                    .build()
-                    .context("configuring the S3 storage (SNACKBASE_STORAGE_S3_*)")?;
-                Ok(Self {
-                    store: Arc::new(store),
-                    backend: "s3",
-                })
-            }
-        }
+        let backend = Backend::open(&Spec::from_config(config), None)?;
+        Ok(Self {
+            current: Arc::new(RwLock::new(Arc::new(backend))),
+        })
+    }
+
+    fn current(&self) -> Arc<Backend> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn store(&self) -> Arc<dyn ObjectStore> {
+        self.current().store.clone()
+    }
+
+    /// Makes `backend` the storage in use, for every clone.
+    pub fn install(&self, backend: Backend) {
+        tracing::info!(
+            backend = backend.name,
+            source = backend.source.as_deref().unwrap_or("environment"),
+            "file storage in use"
+        );
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(backend);
+    }
+
+    /// What the storage in use is.
+    pub fn spec(&self) -> Spec {
+        self.current().spec.clone()
+    }
+
+    /// The configuration the storage in use comes from (`id@updated_at`);
+    /// None: the environment.
+    pub fn source(&self) -> Option<String> {
+        self.current().source.clone()
     }
 
     /// `local` or `s3`.
     pub fn backend(&self) -> &'static str {
-        self.backend
+        self.current().name
     }
 
     fn path(key: &Key) -> StorePath {
@@ -128,7 +141,7 @@ impl Storage {
     /// [`Upload::finish`].
     pub fn upload(&self, key: &Key) -> Upload {
         Upload {
-            writer: BufWriter::with_capacity(self.store.clone(), Self::path(key), PART)
+            writer: BufWriter::with_capacity(self.store(), Self::path(key), PART)
                 .with_max_concurrency(PARTS_IN_FLIGHT),
         }
     }
@@ -144,7 +157,7 @@ impl Storage {
             ..GetOptions::default()
         };
         let got = self
-            .store
+            .store()
             .get_opts(&Self::path(key), options)
             .await
             .map_err(StorageError::from_store)?;
@@ -159,7 +172,8 @@ impl Storage {
     /// answer.
     pub async fn reachable(&self) -> bool {
         let path = object_store::path::Path::from("_snackbase_ready");
-        let probe = self.store.head(&path);
+        let store = self.store();
+        let probe = store.head(&path);
         match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
             Ok(Ok(_)) | Ok(Err(object_store::Error::NotFound { .. })) => true,
             Ok(Err(e)) => {
@@ -173,7 +187,7 @@ impl Storage {
     /// The object's size, or `NotFound`.
     pub async fn size(&self, key: &Key) -> Result<u64, StorageError> {
         let meta = self
-            .store
+            .store()
             .head(&Self::path(key))
             .await
             .map_err(StorageError::from_store)?;
@@ -182,7 +196,7 @@ impl Storage {
 
     /// Deletes `key`; a missing object is not an error.
     pub async fn delete(&self, key: &Key) -> Result<(), StorageError> {
-        match self.store.delete(&Self::path(key)).await {
+        match self.store().delete(&Self::path(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(StorageError::Other(e)),
         }
@@ -207,6 +221,94 @@ impl Storage {
     }
 }
 
+impl Backend {
+    /// Opens a storage. A local directory is created; an S3 client is only
+    /// configured here (its first request reaches the server).
+    pub fn open(spec: &Spec, source: Option<String>) -> anyhow::Result<Self> {
+        match spec {
+            Spec::Local(path) => {
+                std::fs::create_dir_all(path).with_context(|| {
+                    format!("creating the storage directory {}", path.display())
+                })?;
+                let store = object_store::local::LocalFileSystem::new_with_prefix(path)
+                    .with_context(|| format!("opening the storage directory {}", path.display()))?
+                    .with_automatic_cleanup(true);
+                Ok(Self {
+                    store: Arc::new(store),
+                    name: "local",
+                    spec: spec.clone(),
+                    source,
+                })
+            }
+            Spec::S3(s3) => {
+                // object_store's HTTP client speaks TLS through rustls with
+                // the process's default provider: ring, as the rest of the
+                // tree. Fails harmlessly when one is installed already.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_virtual_hosted_style_request(!s3.force_path_style);
+                if let Some(endpoint) = &s3.endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                if let (Some(id), Some(secret)) = (&s3.access_key_id, &s3.secret_access_key) {
+                    builder = builder
+                        .with_access_key_id(id)
+                        .with_secret_access_key(secret.expose());
+                }
+                let store = builder.build().context("configuring the S3 storage")?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    name: "s3",
+                    spec: spec.clone(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// `local` or `s3`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Writes, reads back and deletes a small object: whether the storage
+    /// works (test-connection). The error is a sentence for an admin.
+    pub async fn probe(&self) -> Result<(), String> {
+        let path = StorePath::from(format!(".snackbase-probe-{}", uuid::Uuid::new_v4()));
+        let body = Bytes::from_static(b"snackbase storage probe");
+        let run = async {
+            self.store
+                .put(&path, body.clone().into())
+                .await
+                .map_err(|e| format!("could not write: {e}"))?;
+            let got = self
+                .store
+                .get(&path)
+                .await
+                .map_err(|e| format!("could not read back: {e}"))?
+                .bytes()
+                .await
+                .map_err(|e| format!("could not read back: {e}"))?;
+            self.store
+                .delete(&path)
+                .await
+                .map_err(|e| format!("could not delete: {e}"))?;
+            if got != body {
+                return Err("read back other bytes than it wrote".to_string());
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(10), run).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err("no answer within 10 s".into()),
+        }
+    }
+}
+
 /// An object as a listing shows it.
 #[derive(Debug, Clone)]
 pub struct Listed {
@@ -221,7 +323,7 @@ impl Storage {
     /// a stream (the sweeper walks the whole storage this way).
     pub fn objects(&self, prefix: &str) -> BoxStream<'static, Result<Listed, StorageError>> {
         let prefix = (!prefix.is_empty()).then(|| StorePath::from(prefix));
-        self.store
+        self.store()
             .list(prefix.as_ref())
             .map(|r| {
                 r.map(|meta| Listed {

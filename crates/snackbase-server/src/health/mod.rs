@@ -80,10 +80,10 @@ pub async fn live(State(state): State<AppState>) -> Json<Probe> {
     responses((status = 200, body = Probe), (status = 503, body = Probe)))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Probe>) {
     let mail = async {
-        match &state.config.smtp {
-            None => "not_configured",
-            Some(smtp) if crate::mail::reachable(smtp).await => "reachable",
-            Some(_) => "unreachable",
+        match crate::mail::server_for(&state, None).await {
+            Ok(None) => "not_configured",
+            Ok(Some(smtp)) if crate::mail::reachable(&smtp).await => "reachable",
+            Ok(Some(_)) | Err(_) => "unreachable",
         }
     };
     let (database, storage, mail) = tokio::join!(state.db.ping(), state.storage.reachable(), mail);

@@ -48,7 +48,8 @@ async fn deliver(
     inviter_email: &str,
 ) -> ApiResult<Option<String>> {
     let url = accept_url(&state.0, token);
-    let Some(smtp) = &state.config.smtp else {
+    let smtp = crate::mail::server_for(state, Some(&row.account_id)).await?;
+    let Some(smtp) = &smtp else {
         tracing::warn!(invitation_id = %row.id, email = %row.email, accept_url = %url, "no SMTP server is configured; send this link yourself");
         return Ok(Some(url));
     };

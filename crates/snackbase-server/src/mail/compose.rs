@@ -201,11 +201,12 @@ pub async fn send_test_email(
         ));
     };
     let recipient = format!("{local}@{domain}");
-    let Some(smtp) = &state.config.smtp else {
+    let smtp = super::server_for(&state, None).await?;
+    let Some(smtp) = &smtp else {
         return Err(ApiError::invalid(
             "provider",
             "smtp_not_configured",
-            "No SMTP server is configured (SNACKBASE_SMTP_HOST)",
+            "No SMTP server is configured (an email provider in Settings, or SNACKBASE_SMTP_HOST)",
         ));
     };
     let rendered = render_template(&state, &key, &req.variables, (None, None, None)).await?;

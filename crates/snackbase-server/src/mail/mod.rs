@@ -2,6 +2,7 @@
 
 mod compose;
 mod logs;
+mod server;
 mod templates;
 
 use lettre::message::{header::ContentType, Mailbox};
@@ -9,6 +10,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 pub use logs::EmailLog;
+pub use server::{check_public, from_values, server_for};
 pub use templates::{render, template, Template};
 
 use utoipa_axum::router::OpenApiRouter;
@@ -71,10 +73,11 @@ pub async fn deliver(db: &Db, config: &SmtpConfig, mail: Outgoing<'_>) -> Result
 
 /// Sends one plain-text message. Errors are for logging, not for clients.
 async fn send(config: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    check_public(config).await?;
     let from: Mailbox = config
         .from
         .parse()
-        .map_err(|e| format!("SNACKBASE_SMTP_FROM: {e}"))?;
+        .map_err(|e| format!("the sender address: {e}"))?;
     let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
     let message = Message::builder()
         .from(from)
@@ -83,6 +86,15 @@ async fn send(config: &SmtpConfig, to: &str, subject: &str, body: &str) -> Resul
         .header(ContentType::TEXT_PLAIN)
         .body(body.to_string())
         .map_err(|e| e.to_string())?;
+    transport(config)?
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// A client for the server (nothing is sent until it is used).
+fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let builder = match config.security {
         SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
         SmtpSecurity::StartTls => {
@@ -102,10 +114,19 @@ async fn send(config: &SmtpConfig, to: &str, subject: &str, body: &str) -> Resul
             password.expose().to_string(),
         ));
     }
-    builder
-        .build()
-        .send(message)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    Ok(builder.build())
+}
+
+/// Connects, greets, upgrades to TLS and logs in as a mail would, without
+/// sending one (test-connection). The error is a sentence for an admin.
+pub async fn probe(config: &SmtpConfig) -> Result<(), String> {
+    check_public(config).await?;
+    match transport(config)?.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!(
+            "{}:{} did not accept the connection",
+            config.host, config.port
+        )),
+        Err(e) => Err(format!("{}:{}: {e}", config.host, config.port)),
+    }
 }

@@ -28,13 +28,16 @@ pub(super) async fn mail_link(
         Purpose::VerifyEmail => "verification",
         Purpose::ResetPassword => "reset",
     };
-    let mut reply = match &state.config.smtp {
-        Some(_) => MessageResponse::new(format!("A {what} link was sent to {}", user.email)),
-        None => MessageResponse::new(format!(
+    let mailed = crate::mail::server_for(state, Some(&user.account_id))
+        .await?
+        .is_some();
+    let mut reply = match mailed {
+        true => MessageResponse::new(format!("A {what} link was sent to {}", user.email)),
+        false => MessageResponse::new(format!(
             "No SMTP server is configured: the {what} link was not mailed"
         )),
     };
-    if state.config.smtp.is_none() && admin.is_superadmin() {
+    if !mailed && admin.is_superadmin() {
         reply.link = Some(link);
     }
     Ok(Json(reply))

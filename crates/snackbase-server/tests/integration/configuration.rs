@@ -206,13 +206,46 @@ both!(values_are_checked_against_the_schema, |app| {
         .collect();
     assert_eq!(names, ["oidc", "google", "microsoft", "github"]);
     assert_eq!(providers.json[0]["is_builtin"], true);
-    let none = app
+    let email = app
         .get(
             &format!("{BASE}/providers?category=email_providers"),
             Some(&sa),
         )
         .await;
+    assert_eq!(email.expect(200)[0]["provider_name"], "smtp");
+    assert_eq!(email.json.as_array().unwrap().len(), 1);
+    let storage = app
+        .get(
+            &format!("{BASE}/providers?category=storage_providers"),
+            Some(&sa),
+        )
+        .await;
+    let names: Vec<&str> = storage
+        .expect(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["provider_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["local", "s3"]);
+    let none = app
+        .get(
+            &format!("{BASE}/providers?category=sms_providers"),
+            Some(&sa),
+        )
+        .await;
     assert_eq!(none.expect(200), &json!([]));
+    let smtp = app
+        .get(&format!("{BASE}/schema/email_providers/smtp"), Some(&sa))
+        .await;
+    let smtp = smtp.expect(200);
+    assert_eq!(smtp["properties"]["port"]["type"], "integer");
+    assert_eq!(smtp["properties"]["port"]["default"], 587);
+    assert_eq!(
+        smtp["properties"]["security"]["enum"],
+        json!(["starttls", "tls", "none"])
+    );
+    assert_eq!(smtp["properties"]["password"]["secret"], true);
     let schema = app
         .get(&format!("{BASE}/schema/auth_providers/oidc"), Some(&sa))
         .await;
@@ -277,10 +310,16 @@ both!(values_are_checked_against_the_schema, |app| {
     r.expect_error(422, "validation_error");
     assert_eq!(field_of(&r), "config.client_secret");
     let mut other = oidc("x");
-    other["category"] = json!("email_providers");
+    other["category"] = json!("sms_providers");
     app.post(BASE, Some(&sa), other)
         .await
         .expect_error(400, "bad_request");
+    // A provider of another category is not one of this one.
+    let mut elsewhere = oidc("x");
+    elsewhere["category"] = json!("email_providers");
+    let r = app.post(BASE, Some(&sa), elsewhere).await;
+    r.expect_error(422, "validation_error");
+    assert_eq!(field_of(&r), "provider_name");
     let mut unknown = oidc("x");
     unknown["provider_name"] = json!("myspace");
     let r = app.post(BASE, Some(&sa), unknown).await;

@@ -263,6 +263,7 @@ both_config!(
             password: None,
             from: "SnackBase <noreply@example.com>".into(),
             security: snackbase_server::config::SmtpSecurity::None,
+            public_only: false,
         });
     },
     |app| {

@@ -38,6 +38,7 @@ mod migrations_api;
 mod oauth;
 mod oidc;
 mod protection;
+mod providers;
 mod rate_limits;
 mod realtime;
 mod records;

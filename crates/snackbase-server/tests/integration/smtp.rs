@@ -65,6 +65,7 @@ impl SmtpSink {
             password: None,
             from: "SnackBase <noreply@example.com>".into(),
             security: snackbase_server::config::SmtpSecurity::None,
+            public_only: false,
         }
     }
 }

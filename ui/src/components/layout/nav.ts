@@ -20,6 +20,8 @@ import {
   HardDrive,
   Archive,
   ListTodo,
+  MailPlus,
+  FolderCog,
   type LucideIcon,
 } from 'lucide-react';
 
@@ -60,6 +62,8 @@ export const NAV: NavItem[] = [
   { to: '/audit-logs', label: 'Audit logs', icon: FileClock, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/api-keys', label: 'API keys', icon: KeyRound, superadminOnly: false, adminOnly: true, enabled: true },
   { to: '/settings/auth-providers', label: 'Auth providers', icon: LogIn, superadminOnly: false, adminOnly: true, enabled: true },
+  { to: '/settings/email-providers', label: 'Email providers', icon: MailPlus, superadminOnly: false, adminOnly: true, enabled: true },
+  { to: '/settings/storage-providers', label: 'Storage providers', icon: FolderCog, superadminOnly: true, enabled: true },
 ];
 
 export function visibleNav(superadmin: boolean, admin = false): NavItem[] {

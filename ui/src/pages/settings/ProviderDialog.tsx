@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { CheckCircle2, XCircle } from 'lucide-react';
 import {
-  AUTH_PROVIDERS,
   useConfigurationValues,
   useCreateConfiguration,
   useProviderSchema,
@@ -12,33 +11,40 @@ import {
   type TestResult,
 } from '@/api/configuration';
 import { ApiError, errorMessage } from '@/lib/api';
-import { configField, formValues, initialForm, type ProviderForm, type ProviderSchema } from '@/lib/provider-form';
+import { configField, formValues, initialForm, type ProviderForm } from '@/lib/provider-form';
+import type { StorageChange } from '@/lib/storage-providers';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { FormError, FormField } from '@/components/ui/form-field';
-import { Checkbox, Input, Select } from '@/components/ui/input';
+import { Input, Select } from '@/components/ui/input';
 import { Spinner } from '@/components/ui/states';
 import { useToast } from '@/components/ui/toast';
+import type { ProviderCopy } from './provider-copy';
+import { SchemaFields } from './SchemaFields';
 
 interface Props {
+  copy: ProviderCopy;
   open: boolean;
   onClose: () => void;
   /** Editing this configuration; null: creating one. */
   editing: Configuration | null;
   /** Where a new configuration goes: an account id, or undefined for the caller's default (system / own account). */
   accountId?: string;
+  /** Asked before saving (a confirmation); false cancels. */
+  beforeSave?: (change: StorageChange) => Promise<boolean>;
 }
 
-/** Creates a provider configuration from the catalogue, or edits one's values (secrets stay masked). */
-export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
-  const providers = useProviders();
+/** Creates a configuration from the catalogue, or edits one's values (secrets stay masked). */
+export function ProviderDialog({ copy, open, onClose, editing, accountId, beforeSave }: Props) {
+  const { category } = copy;
+  const providers = useProviders(category);
   const [provider, setProvider] = useState('');
   const chosen = editing?.provider_name ?? provider;
-  const schema = useProviderSchema(open ? chosen : '');
+  const schema = useProviderSchema(category, open ? chosen : '');
   const values = useConfigurationValues(open && editing ? editing.id : null);
   const create = useCreateConfiguration();
   const update = useUpdateConfigurationValues();
-  const test = useTestConnection();
+  const test = useTestConnection(category);
   const toast = useToast();
   const [name, setName] = useState('');
   const [form, setForm] = useState<ProviderForm>({});
@@ -69,6 +75,13 @@ export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
     if (info && !name.trim()) setName(info.display_name);
   };
 
+  // A category with a single provider (SMTP) needs no choice.
+  const only = providers.data?.length === 1 ? providers.data[0].provider_name : '';
+  useEffect(() => {
+    if (open && !editing && only && !provider) pick(only);
+    // pick reads the name typed so far; run when the catalogue or the dialog changes only.
+  }, [open, editing, only, provider]);
+
   const showErrors = (e: unknown) => {
     const fields: Record<string, string> = {};
     const rest: string[] = [];
@@ -87,19 +100,21 @@ export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
     if (!schema.data) return;
     setErrors({});
     setFormError('');
+    const change: StorageChange = editing ? { kind: 'edit', id: editing.id } : { kind: 'create', display_name: name.trim() };
+    if (beforeSave && !(await beforeSave(change))) return;
     try {
       if (editing) {
         await update.mutateAsync({ id: editing.id, values: formValues(schema.data, form, true) });
-        toast.success('Provider saved');
+        toast.success(copy.saved);
       } else {
         await create.mutateAsync({
           display_name: name.trim(),
-          category: AUTH_PROVIDERS,
+          category,
           provider_name: chosen,
           config: formValues(schema.data, form, false),
           account_id: accountId,
         });
-        toast.success('Provider added');
+        toast.success(copy.added);
       }
       onClose();
     } catch (e) {
@@ -107,11 +122,12 @@ export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
     }
   };
 
+  // A saved configuration's masked secrets are filled in by the server from the stored ones.
   const runTest = async () => {
     if (!schema.data) return;
     setTested(null);
     try {
-      setTested(await test.mutateAsync({ provider_name: chosen, config: formValues(schema.data, form, false) }));
+      setTested(await test.mutateAsync({ provider_name: chosen, config: formValues(schema.data, form, false), id: editing?.id }));
     } catch (e) {
       setTested({ success: false, message: errorMessage(e) });
     }
@@ -124,8 +140,8 @@ export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
       open={open}
       onClose={onClose}
       size="lg"
-      title={editing ? `Edit ${editing.display_name}` : 'Add auth provider'}
-      description="Users sign in with this provider. Secret values are stored encrypted and never shown again."
+      title={editing ? `Edit ${editing.display_name}` : copy.dialogTitle}
+      description={copy.dialogDescription}
       footer={
         <>
           <Button variant="outline" onClick={() => void runTest()} loading={test.isPending} disabled={!schema.data} data-testid="provider-test">
@@ -135,7 +151,7 @@ export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
             Cancel
           </Button>
           <Button type="submit" form="provider-form" loading={create.isPending || update.isPending} disabled={!schema.data}>
-            {editing ? 'Save' : 'Add provider'}
+            {editing ? 'Save' : copy.addLabel}
           </Button>
         </>
       }
@@ -174,7 +190,7 @@ export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
           </FormField>
         )}
         {chosen && (
-          <FormField label="Display name" htmlFor="provider-display-name" error={errors.display_name} hint="Shown on the login button: “Continue with …”.">
+          <FormField label="Display name" htmlFor="provider-display-name" error={errors.display_name} hint={copy.nameHint}>
             <Input id="provider-display-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} disabled={!!editing} />
           </FormField>
         )}
@@ -182,53 +198,5 @@ export function ProviderDialog({ open, onClose, editing, accountId }: Props) {
         {schema.data && (!editing || values.data) && <SchemaFields schema={schema.data} form={form} errors={errors} set={set} />}
       </form>
     </Dialog>
-  );
-}
-
-function SchemaFields({
-  schema,
-  form,
-  errors,
-  set,
-}: {
-  schema: ProviderSchema;
-  form: ProviderForm;
-  errors: Record<string, string>;
-  set: (k: string, v: string | boolean) => void;
-}) {
-  const required = new Set(schema.required ?? []);
-  return (
-    <>
-      {Object.entries(schema.properties).map(([name, p]) => {
-        const id = `provider-field-${name}`;
-        const label = `${p.title ?? name}${required.has(name) ? '' : ' (optional)'}`;
-        if (p.type === 'boolean') {
-          return (
-            <label key={name} className="flex items-start gap-2 text-sm" htmlFor={id}>
-              <Checkbox id={id} name={name} checked={form[name] === true} onChange={(e) => set(name, e.target.checked)} />
-              <span>
-                <span className="font-medium">{p.title ?? name}</span>
-                {p.description && <span className="block text-xs text-muted-fg">{p.description}</span>}
-              </span>
-            </label>
-          );
-        }
-        const hint = p.type === 'array' ? `${p.description ?? ''} (comma-separated)` : p.description;
-        return (
-          <FormField key={name} label={label} htmlFor={id} error={errors[name]} hint={hint}>
-            <Input
-              id={id}
-              name={name}
-              type={p.secret ? 'password' : p.format === 'uri' ? 'url' : 'text'}
-              autoComplete={p.secret ? 'new-password' : 'off'}
-              value={String(form[name] ?? '')}
-              placeholder={typeof p.default === 'string' ? p.default : undefined}
-              onChange={(e) => set(name, e.target.value)}
-              aria-invalid={!!errors[name]}
-            />
-          </FormField>
-        );
-      })}
-    </>
   );
 }

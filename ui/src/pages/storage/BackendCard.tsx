@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import type { StorageInfo, StorageLimits } from '@/api/storage';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardHeader } from '@/components/ui/card';
@@ -12,7 +13,18 @@ export function BackendCard({ info }: { info: StorageInfo }) {
   const { local, s3 } = info;
   return (
     <Card data-testid="storage-backend" data-backend={info.backend}>
-      <CardHeader title="Backend" description="Set with the SNACKBASE_STORAGE_* environment variables; a change needs a restart" />
+      <CardHeader
+        title="Backend"
+        description={
+          <>
+            The kind in use; the settings shown are the SNACKBASE_STORAGE_* environment variables. A configuration under{' '}
+            <Link to="/settings/storage-providers" className="text-primary hover:underline">
+              Storage providers
+            </Link>{' '}
+            replaces them, without a restart
+          </>
+        }
+      />
       <dl className="divide-y divide-border">
         <DefinitionRow label="Kind" testId="storage-backend-kind">
           <Badge tone="primary">{info.backend === 's3' ? 'S3' : 'Local disk'}</Badge>
