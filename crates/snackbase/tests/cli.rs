@@ -104,6 +104,18 @@ fn post(base: &str, path: &str, body: Value, token: Option<&str>) -> (u16, Value
     (status, res.json().unwrap_or(Value::Null))
 }
 
+/// A token of the superadmin the environment created (root@example.com).
+fn root_token(base: &str) -> String {
+    let (status, login) = post(
+        base,
+        "/api/v1/auth/login",
+        json!({"account": "system", "email": "root@example.com", "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(status, 200, "{login}");
+    login["token"].as_str().unwrap().to_string()
+}
+
 #[test]
 fn serve_in_an_empty_directory_and_shut_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
@@ -548,14 +560,7 @@ fn audit_verify_and_offline_export_checks_from_the_cli() {
         ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
     ];
     let server = Server::start(dir.path(), &env, port);
-    let (status, login) = post(
-        &server.base,
-        "/api/v1/auth/login",
-        json!({"account": "system", "email": "root@example.com", "password": PASSWORD}),
-        None,
-    );
-    assert_eq!(status, 200, "{login}");
-    let sa = login["token"].as_str().unwrap().to_string();
+    let sa = root_token(&server.base);
     let (status, _) = post(
         &server.base,
         "/api/v1/collections",
@@ -757,14 +762,7 @@ fn backup_follows_the_configured_storage() {
         ("SNACKBASE_SUPERADMIN_PASSWORD", PASSWORD),
     ];
     let server = Server::start(dir.path(), &env, port);
-    let (status, body) = post(
-        &server.base,
-        "/api/v1/auth/login",
-        json!({"account": "SY0000", "email": "root@example.com", "password": PASSWORD}),
-        None,
-    );
-    assert_eq!(status, 200, "{body}");
-    let root = body["token"].as_str().unwrap().to_string();
+    let root = root_token(&server.base);
     let configured = dir.path().join("configured-files");
     let (status, body) = post(
         &server.base,

@@ -10,6 +10,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::pace::{Pace, PacedFile};
+
 /// The manifest's member name.
 pub const MANIFEST: &str = "manifest.json";
 /// The SQLite snapshot's member name.
@@ -55,7 +57,7 @@ pub enum ArchiveError {
 
 /// Writes an archive; [`Writer::finish`] appends the manifest.
 pub struct Writer {
-    builder: tar::Builder<zstd::Encoder<'static, Hashing<BufWriter<File>>>>,
+    builder: tar::Builder<zstd::Encoder<'static, Hashing<BufWriter<PacedFile>>>>,
     members: Vec<Member>,
 }
 
@@ -68,14 +70,17 @@ pub struct Written {
 }
 
 impl Writer {
-    pub fn create(path: &Path) -> io::Result<Self> {
+    pub fn create(path: &Path, pace: Pace) -> io::Result<Self> {
         // The database holds password hashes and sealed secrets: owner only.
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(path)?;
-        let out = Hashing::new(BufWriter::with_capacity(1 << 20, file));
+        let out = Hashing::new(BufWriter::with_capacity(
+            1 << 20,
+            PacedFile::new(file, pace),
+        ));
         let mut encoder = zstd::Encoder::new(out, LEVEL)?;
         encoder.include_checksum(true)?;
         let mut builder = tar::Builder::new(encoder);
@@ -144,7 +149,7 @@ impl Writer {
         let mut out = encoder.finish()?;
         out.flush()?;
         let Hashing { inner, hash, count } = out;
-        let file = inner.into_inner().map_err(|e| e.into_error())?;
+        let file = inner.into_inner().map_err(|e| e.into_error())?.finish()?;
         file.sync_all()?;
         Ok(Written {
             bytes: count,
@@ -340,7 +345,7 @@ mod tests {
 
     fn write(dir: &Path, members: &[(&str, &[u8])]) -> std::path::PathBuf {
         let path = dir.join("a.tar.zst");
-        let mut w = Writer::create(&path).unwrap();
+        let mut w = Writer::create(&path, Pace::new(0)).unwrap();
         for (name, data) in members {
             w.append(name, data.len() as u64, &mut &data[..], &|_| {})
                 .unwrap();
@@ -371,7 +376,7 @@ mod tests {
     #[test]
     fn a_short_member_is_refused_while_writing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut w = Writer::create(&dir.path().join("x")).unwrap();
+        let mut w = Writer::create(&dir.path().join("x"), Pace::new(0)).unwrap();
         let err = w
             .append("files/x", 10, &mut &b"abc"[..], &|_| {})
             .unwrap_err();

@@ -15,6 +15,7 @@
 pub mod archive;
 mod bridge;
 mod handlers;
+pub mod pace;
 mod records;
 pub mod restore;
 
@@ -34,6 +35,7 @@ use crate::files::Storage;
 pub(crate) use bridge::BlockingUpload;
 use bridge::{upload, BlockingStream};
 pub(crate) use handlers::router;
+use pace::{Pace, PacedFile};
 pub use records::{delete, find, list, valid_id};
 use records::{retain, write_record};
 
@@ -293,9 +295,11 @@ async fn make(
     let snap = snapshot.clone();
     let writer_progress = progress.clone();
     let runtime = tokio::runtime::Handle::current();
+    let pace = Pace::new(settings.write_rate);
     let (written, count, bytes) = tokio::task::spawn_blocking(move || {
         write_archive(
             &out,
+            pace,
             has_db.then_some(snap.as_path()),
             &files,
             &storage,
@@ -317,7 +321,8 @@ async fn make(
     let archive = dir.join(&backup.file_name);
     let scratch = dir.join(format!(".{}.verify.db", backup.id));
     let verify_progress = progress.clone();
-    tokio::task::spawn_blocking(move || verify_into(&archive, &scratch, &*verify_progress))
+    let pace = Pace::new(settings.write_rate);
+    tokio::task::spawn_blocking(move || verify_paced(&archive, &scratch, &*verify_progress, pace))
         .await??;
     backup.verified = true;
 
@@ -363,7 +368,20 @@ pub fn snapshot_sqlite(db: &Path, to: &Path) -> anyhow::Result<()> {
     let target = to
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the backup directory's path is not UTF-8"))?;
+    // SQLite writes the snapshot; a progress callback syncs it as it grows.
+    // It is not slowed down: the read transaction it runs in holds back the
+    // server's checkpoints, and a longer one makes a longer WAL to fold in.
+    let mut watched = pace::Watched::new(to, Pace::new(0));
+    conn.progress_handler(
+        20_000,
+        Some(move || {
+            watched.tick();
+            false
+        }),
+    );
     conn.execute("VACUUM INTO ?1", [target])?;
+    conn.progress_handler(20_000, None::<fn() -> bool>);
+    std::fs::File::open(to)?.sync_data()?;
     Ok(())
 }
 
@@ -373,6 +391,7 @@ pub fn snapshot_sqlite(db: &Path, to: &Path) -> anyhow::Result<()> {
 )]
 fn write_archive(
     out: &Path,
+    pace: Pace,
     snapshot: Option<&Path>,
     files: &[(String, u64)],
     storage: &Storage,
@@ -381,7 +400,7 @@ fn write_archive(
     created_at: &str,
     version: &str,
 ) -> anyhow::Result<(archive::Written, u64, u64)> {
-    let mut writer = archive::Writer::create(out)?;
+    let mut writer = archive::Writer::create(out, pace)?;
     let advance = |n| progress.advance(n);
     if let Some(snapshot) = snapshot {
         let mut file = std::fs::File::open(snapshot)?;
@@ -433,13 +452,23 @@ pub fn verify_into(
     scratch: &Path,
     progress: &dyn Progress,
 ) -> anyhow::Result<archive::Checked> {
+    verify_paced(archive, scratch, progress, Pace::new(0))
+}
+
+/// [`verify_into`], writing the scratch copy at a bounded rate.
+pub fn verify_paced(
+    archive: &Path,
+    scratch: &Path,
+    progress: &dyn Progress,
+    pace: Pace,
+) -> anyhow::Result<archive::Checked> {
     let mut db_file: Option<std::fs::File> = None;
     let checked = archive::check(archive, &mut |name, data| {
         if name == archive::DATABASE {
-            let mut f = std::fs::File::create(scratch)?;
+            let mut f = PacedFile::new(std::fs::File::create(scratch)?, pace);
             let n = std::io::copy(data, &mut f)?;
             progress.advance(n);
-            db_file = Some(f);
+            db_file = Some(f.finish()?);
         }
         Ok(())
     });

@@ -35,6 +35,8 @@ pub struct BackupSettings {
     /// Completed backups kept; older ones are deleted after a new one.
     pub keep: usize,
     pub destination: BackupDestination,
+    /// How fast a backup writes to disk, in bytes per second; 0: unbounded.
+    pub write_rate: u64,
 }
 
 /// `/metrics`.
@@ -76,11 +78,18 @@ impl BackupSettings {
                 ))
             }
         };
+        let mb: u64 = range(
+            "BACKUP_WRITE_MB_PER_SECOND",
+            s.parsed("BACKUP_WRITE_MB_PER_SECOND")?,
+            0,
+            100_000,
+        )?;
         Ok(Self {
             dir,
             interval: Duration::from_secs(interval),
             keep,
             destination,
+            write_rate: mb * 1024 * 1024,
         })
     }
 }

@@ -52,6 +52,19 @@ async fn forgot(app: &TestApp, email: &str, account: &str) {
     .expect(200);
 }
 
+/// A stored file's status and bytes.
+async fn download(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
+    let res = app
+        .client
+        .get(format!("{}/api/v1/files/{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.bytes().await.unwrap().to_vec())
+}
+
 /// Waits a moment and returns what the sink holds.
 async fn settled(sink: &SmtpSink) -> Vec<String> {
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -342,24 +355,9 @@ files_test!(storage_follows_the_configurations_without_restart, |app| {
         env_files,
         "nothing more in the environment's storage"
     );
-    let got = app
-        .client
-        .get(format!("{}/api/v1/files/{after_path}", app.base))
-        .bearer_auth(&sa)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(got.status(), 200);
-    assert_eq!(got.bytes().await.unwrap().to_vec(), png(2));
+    assert_eq!(download(&app, &sa, &after_path).await, (200, png(2)));
     // Files are not moved: the earlier one is not on this storage.
-    let old = app
-        .client
-        .get(format!("{}/api/v1/files/{before_path}", app.base))
-        .bearer_auth(&sa)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(old.status(), 404);
+    assert_eq!(download(&app, &sa, &before_path).await.0, 404);
 
     // Disabled: back to the environment's storage, which still has the first file.
     app.patch(
@@ -369,15 +367,7 @@ files_test!(storage_follows_the_configurations_without_restart, |app| {
     )
     .await
     .expect(200);
-    let old = app
-        .client
-        .get(format!("{}/api/v1/files/{before_path}", app.base))
-        .bearer_auth(&sa)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(old.status(), 200);
-    assert_eq!(old.bytes().await.unwrap().to_vec(), png(1));
+    assert_eq!(download(&app, &sa, &before_path).await, (200, png(1)));
 
     // Enabled again and then deleted: the storage follows each change.
     app.patch(&format!("{BASE}/{id}"), Some(&sa), json!({"enabled": true}))
