@@ -104,6 +104,17 @@ fn post(base: &str, path: &str, body: Value, token: Option<&str>) -> (u16, Value
     (status, res.json().unwrap_or(Value::Null))
 }
 
+/// Runs `snackbase backup --output bk` in `dir`, which must succeed; its output.
+fn backup_to_bk(dir: &Path, env: &[(&str, &str)]) -> String {
+    let made = run(dir, &["backup", "--output", "bk"], env);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    String::from_utf8_lossy(&made.stdout).to_string()
+}
+
 /// A token of the superadmin the environment created (root@example.com).
 fn root_token(base: &str) -> String {
     let (status, login) = post(
@@ -669,13 +680,7 @@ fn backup_verify_and_restore_from_the_command_line() {
     )
     .unwrap();
 
-    let made = run(dir.path(), &["backup", "--output", "bk"], &env);
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let out = String::from_utf8_lossy(&made.stdout).to_string();
+    let out = backup_to_bk(dir.path(), &env);
     let archive = out.lines().next().unwrap().trim().to_string();
     assert!(
         archive.ends_with(".tar.zst") && out.contains("1 files, verified"),
@@ -784,13 +789,7 @@ fn backup_follows_the_configured_storage() {
     )
     .unwrap();
 
-    let made = run(dir.path(), &["backup", "--output", "bk"], &env);
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let out = String::from_utf8_lossy(&made.stdout).to_string();
+    let out = backup_to_bk(dir.path(), &env);
     assert!(out.contains("2 files, verified"), "{out}");
     assert_eq!(server.terminate().0, 0);
 }

@@ -176,7 +176,10 @@ pub async fn download(
                 }
                 Err(e) => return Err(ApiError::internal(e)),
             };
-        Body::from_stream(file_chunks(file))
+        Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+            file,
+            256 * 1024,
+        ))
     };
     let disposition = format!("attachment; filename=\"{}\"", backup.file_name);
     let mut response = (StatusCode::OK, body).into_response();
@@ -192,22 +195,4 @@ pub async fn download(
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     }
     Ok(response)
-}
-
-fn file_chunks(
-    file: tokio::fs::File,
-) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send {
-    use tokio::io::AsyncReadExt as _;
-    futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut buf = vec![0u8; 256 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(axum::body::Bytes::from(buf)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    })
 }
