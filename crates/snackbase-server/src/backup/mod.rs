@@ -152,6 +152,9 @@ pub enum BackupError {
 pub struct Backups {
     running: Mutex<Option<Backup>>,
     outcomes: Mutex<Outcomes>,
+    /// The backup directory's modification time when it was last read, and
+    /// the newest completed backup it held (Unix seconds).
+    newest_recorded: Mutex<Option<(std::time::SystemTime, Option<i64>)>>,
 }
 
 /// Counts for `/metrics`.
@@ -171,6 +174,30 @@ impl Backups {
 
     pub fn outcomes(&self) -> Outcomes {
         self.outcomes.lock().map(|o| *o).unwrap_or_default()
+    }
+
+    /// When the newest completed backup recorded in `dir` finished (by any
+    /// process: the CLI writes records there too). The records are read
+    /// again only when the directory changed since the last call.
+    pub async fn newest_recorded(&self, dir: &Path) -> Option<i64> {
+        let modified = tokio::fs::metadata(dir).await.ok()?.modified().ok()?;
+        if let Some((at, newest)) = *self.newest_recorded.lock().ok()? {
+            if at == modified {
+                return newest;
+            }
+        }
+        let newest = list(dir)
+            .await
+            .ok()?
+            .into_iter()
+            .filter(|b| b.status == Status::Completed)
+            .filter_map(|b| b.finished_at)
+            .max()
+            .map(|t| t.timestamp());
+        if let Ok(mut cached) = self.newest_recorded.lock() {
+            *cached = Some((modified, newest));
+        }
+        newest
     }
 
     /// Claims the right to run a backup: a running [`Backup`] record, or

@@ -153,16 +153,10 @@ pub async fn registry(state: &AppState) -> Registry {
         "Backups made by this process, by result",
         backups,
     );
-    let recorded = crate::backup::list(&state.config.backup.dir)
-        .await
-        .ok()
-        .and_then(|all| {
-            all.into_iter()
-                .filter(|b| b.status == crate::backup::Status::Completed)
-                .filter_map(|b| b.finished_at)
-                .max()
-        })
-        .map(|t| t.timestamp());
+    let recorded = state
+        .backups
+        .newest_recorded(&state.config.backup.dir)
+        .await;
     if let Some(t) = recorded.max(outcomes.last_success) {
         let g = Gauge::<i64>::default();
         g.set(t);
