@@ -46,6 +46,12 @@ struct Args {
     /// The server's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8090")]
     url: String,
+    /// Where subscribers connect, round robin (repeat the option, or
+    /// separate with commas): other nodes of the same PostgreSQL database,
+    /// to measure delivery across nodes. Default: `--url`. The inspector's
+    /// counts are the writer node's (`--url`).
+    #[arg(long, value_delimiter = ',')]
+    subscribe_url: Vec<String>,
     /// Superadmin email.
     #[arg(long, env = "SNACKBASE_SUPERADMIN_EMAIL")]
     email: String,
@@ -142,7 +148,18 @@ async fn main() -> Result<()> {
             .build()?,
         base: args.url.trim_end_matches('/').to_string(),
     });
-    let ws_url = format!("{}/api/v1/realtime/ws", api.base.replacen("http", "ws", 1));
+    let subscribe_to: Vec<String> = if args.subscribe_url.is_empty() {
+        vec![api.base.clone()]
+    } else {
+        args.subscribe_url
+            .iter()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .collect()
+    };
+    let ws_urls: Vec<String> = subscribe_to
+        .iter()
+        .map(|base| format!("{}/api/v1/realtime/ws", base.replacen("http", "ws", 1)))
+        .collect();
     let tag = format!("{:x}", now_us() % 0xffff_ffff);
     let collection = format!("rt_{tag}");
 
@@ -280,7 +297,7 @@ async fn main() -> Result<()> {
             let user = users[i % users.len()].clone();
             *per_user.entry(user.audience(args.rule)).or_default() += 1;
             handles.push(tokio::spawn(subscriber(
-                ws_url.clone(),
+                ws_urls[i % ws_urls.len()].clone(),
                 collection.clone(),
                 args.rule,
                 user,
@@ -471,6 +488,8 @@ async fn main() -> Result<()> {
         "accounts": args.accounts,
         "users": users.len(),
         "subscribers": args.subscribers,
+        "write_url": api.base,
+        "subscribe_urls": subscribe_to,
         "server_connections": connections_seen,
         "connect_s": connect_s,
         "rate_target": args.rate,

@@ -15,7 +15,11 @@ pub const SYSTEM_NAME: &str = "SnackBase System";
 /// Whether any superadmin exists.
 pub async fn exists(db: &Db) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_read().await?;
-    let found = on_tx!(&mut tx, |c| sqlx::query_scalar::<_, String>(
+    exists_in(&mut tx).await
+}
+
+async fn exists_in(tx: &mut Tx) -> Result<bool, sqlx::Error> {
+    let found = on_tx!(tx, |c| sqlx::query_scalar::<_, String>(
         "SELECT id FROM users WHERE account_id = $1 LIMIT 1"
     )
     .bind(SYSTEM_ACCOUNT)
@@ -53,10 +57,41 @@ pub async fn create(
     email: &str,
     password: &str,
 ) -> Result<UserRow, ApiError> {
+    let created = insert(db, auditor, via, email, password, false).await?;
+    created.ok_or_else(|| ApiError::internal(anyhow::anyhow!("the superadmin was not created")))
+}
+
+/// Creates the first superadmin, or nothing (`None`) when one exists:
+/// decided in the creating transaction, under a lock that several nodes
+/// starting together on one PostgreSQL database take in turn.
+pub async fn create_first(
+    db: &Db,
+    auditor: &crate::audit::Auditor,
+    via: &str,
+    email: &str,
+    password: &str,
+) -> Result<Option<UserRow>, ApiError> {
+    insert(db, auditor, via, email, password, true).await
+}
+
+async fn insert(
+    db: &Db,
+    auditor: &crate::audit::Auditor,
+    via: &str,
+    email: &str,
+    password: &str,
+    first_only: bool,
+) -> Result<Option<UserRow>, ApiError> {
     let email = crate::auth::email::normalize(email, "email")?;
     crate::auth::password::enforce_policy(password, "password")?;
     let hash = crate::auth::password::hash(password).await?;
     let mut tx = db.begin().await?;
+    if first_only {
+        crate::db::dialect::lock_superadmin_bootstrap(&mut tx).await?;
+        if exists_in(&mut tx).await? {
+            return Ok(None);
+        }
+    }
     ensure_system_account(&mut tx).await?;
     let user = model::insert(
         &mut tx,
@@ -80,7 +115,7 @@ pub async fn create(
     let created = super::trail::about("REGISTER", &user, Some(extra));
     crate::audit::append(auditor, &mut tx, created).await?;
     tx.commit().await?;
-    Ok(user)
+    Ok(Some(user))
 }
 
 /// Creates the superadmin named by `SNACKBASE_SUPERADMIN_EMAIL` and
@@ -95,9 +130,13 @@ pub async fn bootstrap_from_config(
         tracing::info!("a superadmin exists; SNACKBASE_SUPERADMIN_EMAIL is not applied");
         return Ok(());
     }
-    match create(db, auditor, "config", email, password).await {
-        Ok(user) => {
+    match create_first(db, auditor, "config", email, password).await {
+        Ok(Some(user)) => {
             tracing::info!(user_id = %user.id, account_id = SYSTEM_ACCOUNT, "created the superadmin from the configuration");
+            Ok(())
+        }
+        Ok(None) => {
+            tracing::info!("another node created the superadmin first; SNACKBASE_SUPERADMIN_EMAIL is not applied");
             Ok(())
         }
         Err(ApiError::Validation { details, .. }) => {

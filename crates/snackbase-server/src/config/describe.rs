@@ -227,6 +227,7 @@ impl Config {
                 "WEBHOOK_RETRY_BASE_MS",
                 self.webhook_retry_base_ms.to_string(),
             ),
+            ("JOB_LEASE_SECONDS", self.job_lease.as_secs().to_string()),
             (
                 "REQUEST_LOGS_ENABLED",
                 self.request_logs_enabled.to_string(),

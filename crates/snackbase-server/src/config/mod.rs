@@ -107,6 +107,10 @@ pub struct Config {
     pub webhook_max_attempts: i64,
     /// The first retry waits this long; each next one twice as long.
     pub webhook_retry_base_ms: u64,
+    /// How long a node holds a claimed job (a webhook delivery) before any
+    /// node may take it again: a node that dies mid-job loses it for this
+    /// long. Deliveries time out well within it.
+    pub job_lease: std::time::Duration,
     /// Record API requests in the database (the admin UI's Logs page).
     pub request_logs_enabled: bool,
     /// Write the audit trail (docs/audit.md).
@@ -213,6 +217,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("SMTP_ALLOW_PRIVATE_NETWORKS", Some("false")),
     ("WEBHOOK_MAX_ATTEMPTS", Some("8")),
     ("WEBHOOK_RETRY_BASE_MS", Some("1000")),
+    ("JOB_LEASE_SECONDS", Some("60")),
     ("REQUEST_LOGS_ENABLED", Some("true")),
     ("AUDIT_ENABLED", Some("true")),
     ("AUDIT_CHECKPOINT_EVERY", Some("1000")),
@@ -486,6 +491,13 @@ impl Config {
                 "must be between 10 and 3600000",
             ));
         }
+        let job_lease: u64 = s.parsed("JOB_LEASE_SECONDS")?;
+        if !(2..=3600).contains(&job_lease) {
+            return Err(ConfigError::new(
+                "SNACKBASE_JOB_LEASE_SECONDS",
+                "must be between 2 and 3600",
+            ));
+        }
         let audit_checkpoint_every: i64 = s.parsed("AUDIT_CHECKPOINT_EVERY")?;
         if !(1..=1_000_000).contains(&audit_checkpoint_every) {
             return Err(ConfigError::new(
@@ -601,6 +613,7 @@ impl Config {
             smtp_allow_private_networks: s.boolean("SMTP_ALLOW_PRIVATE_NETWORKS")?,
             webhook_max_attempts,
             webhook_retry_base_ms,
+            job_lease: std::time::Duration::from_secs(job_lease),
             request_logs_enabled: s.boolean("REQUEST_LOGS_ENABLED")?,
             audit_enabled: s.boolean("AUDIT_ENABLED")?,
             audit_checkpoint_every,

@@ -32,6 +32,21 @@ pub async fn lock_account_codes(tx: &mut Tx) -> Result<(), sqlx::Error> {
     }
 }
 
+/// Serialises the creation of the first superadmin (nodes starting together
+/// with `SNACKBASE_SUPERADMIN_*`, the setup route), so that the check for an
+/// existing one and the insert are one step.
+pub async fn lock_superadmin_bootstrap(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    match tx {
+        Tx::Sqlite(_) => Ok(()),
+        Tx::Postgres(t) => {
+            sqlx::query("SELECT pg_advisory_xact_lock(727002)")
+                .execute(t.conn())
+                .await?;
+            Ok(())
+        }
+    }
+}
+
 /// The SQL listing the physical tables of user collections (`col_*`).
 pub fn collection_tables_sql(backend: Backend) -> &'static str {
     match backend {

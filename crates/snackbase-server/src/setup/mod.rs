@@ -112,7 +112,7 @@ pub async fn complete_setup(
             "Setup is closed or the setup token is wrong",
         ));
     }
-    let created = crate::auth::superadmin::create(
+    let created = crate::auth::superadmin::create_first(
         &state.db,
         &state.audit,
         "setup",
@@ -120,7 +120,10 @@ pub async fn complete_setup(
         &req.password,
     );
     match created.await {
-        Ok(user) => Ok(crate::http::NoStore((
+        Ok(None) => Err(ApiError::forbidden(
+            "Setup is closed or the setup token is wrong",
+        )),
+        Ok(Some(user)) => Ok(crate::http::NoStore((
             StatusCode::CREATED,
             Json(SetupResponse {
                 user_id: user.id,

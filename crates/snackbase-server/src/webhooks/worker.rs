@@ -53,18 +53,31 @@ pub fn signature_v2(secret: &str, timestamp: i64, body: &[u8]) -> String {
 /// resolve and connect out of the guard's sight), and the guarded resolver,
 /// so every address it connects to for a host name is checked then.
 pub fn client(allow_private: bool) -> reqwest::Result<reqwest::Client> {
+    client_within(allow_private, Duration::from_secs(10))
+}
+
+/// The same client, giving up on a request after `timeout`.
+fn client_within(allow_private: bool, timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .dns_resolver(Arc::new(GuardedResolver::new(allow_private)))
-        .timeout(Duration::from_secs(10))
+        .timeout(timeout)
         .build()
+}
+
+/// How long an attempt may take: 10 s, or half the job lease when that is
+/// shorter, so that no attempt outlives its claim (another node would then
+/// send the same delivery while this one still waits).
+fn attempt_timeout(lease: Duration) -> Duration {
+    Duration::from_secs(10).min(lease / 2)
 }
 
 /// Runs until `stop` turns true.
 pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let tick = Duration::from_millis((state.config.webhook_retry_base_ms / 4).clamp(20, 1000));
-    let client = match client(state.config.webhooks_allow_private_networks) {
+    let timeout = attempt_timeout(state.config.job_lease);
+    let client = match client_within(state.config.webhooks_allow_private_networks, timeout) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhook worker could not start");
@@ -99,8 +112,12 @@ pub async fn run_once(state: &AppState, client: &reqwest::Client) -> ApiResult<u
     })?;
     let mut attempted = 0;
     for d in due {
-        // Claim it with a lease, so that another node (or round) does not send it too.
-        let lease = crate::http::time::now() + chrono::Duration::seconds(60);
+        // Claim it with a lease, so that another node (or round) does not
+        // send it too; a node that dies holding it loses it when it ends.
+        let lease = crate::http::time::now()
+            + chrono::Duration::seconds(
+                i64::try_from(state.config.job_lease.as_secs()).unwrap_or(60),
+            );
         let mut tx = state.db.begin().await?;
         let claimed = crate::on_tx!(&mut tx, |c| {
             sqlx::query(
@@ -276,6 +293,18 @@ mod tests {
         assert_eq!(
             signature_v2(secret, 1_700_000_000, body),
             "t=1700000000,sha256=9d322d56c41ad01d7726861c1bb7152729dcc4ff91426870e74a73ddb0a1a61e"
+        );
+    }
+
+    #[test]
+    fn an_attempt_ends_within_its_lease() {
+        assert_eq!(
+            attempt_timeout(Duration::from_secs(60)),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            attempt_timeout(Duration::from_secs(4)),
+            Duration::from_secs(2)
         );
     }
 
