@@ -16,6 +16,7 @@ Run it through bench/run (which builds the binary first).
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime as dt
 import json
 import os
@@ -131,18 +132,24 @@ def tree_kb(pid, key):
     return sum(status_kb(p, key) for p in descendants(pid))
 
 
+def as_pids(pid):
+    """A pid or a list of them (the nodes of a multi-node run) as a list."""
+    return pid if isinstance(pid, list) else [pid]
+
+
 class RssSampler(threading.Thread):
-    """Peak VmRSS / RssAnon of a process tree, sampled every 100 ms."""
+    """Peak VmRSS / RssAnon of a process tree (or of several, summed),
+    sampled every 100 ms."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
-        self.pid, self.rss, self.anon = pid, 0, 0
+        self.pids, self.rss, self.anon = as_pids(pid), 0, 0
         self.halt = threading.Event()
 
     def run(self):
         while not self.halt.is_set():
-            self.rss = max(self.rss, tree_kb(self.pid, "VmRSS"))
-            self.anon = max(self.anon, tree_kb(self.pid, "RssAnon"))
+            self.rss = max(self.rss, sum(tree_kb(p, "VmRSS") for p in self.pids))
+            self.anon = max(self.anon, sum(tree_kb(p, "RssAnon") for p in self.pids))
             self.halt.wait(0.1)
 
     def stop(self):
@@ -235,9 +242,13 @@ class CpuMeter:
         if self.pg:
             self.pg.start()
         self.t0 = time.time()
-        self.server0 = tree_cpu_s(server_pid) if server_pid else 0.0
+        self.server0 = self.server_cpu()
         self.child0 = self.children()
         self.busy0 = machine_busy_s()
+
+    def server_cpu(self):
+        """CPU seconds of the server's process trees (every node's) so far."""
+        return sum(tree_cpu_s(p) for p in as_pids(self.server_pid)) if self.server_pid else 0.0
 
     @staticmethod
     def children():
@@ -247,7 +258,7 @@ class CpuMeter:
     def stop(self):
         wall = max(time.time() - self.t0, 1e-6)
         pct = lambda x: round(100 * x / wall, 1)
-        server = (tree_cpu_s(self.server_pid) - self.server0) if self.server_pid else 0.0
+        server = self.server_cpu() - self.server0
         pg = self.pg.stop() if self.pg else 0.0
         client = self.children() - self.child0
         busy = machine_busy_s() - self.busy0
@@ -368,9 +379,10 @@ def pgbench_ceiling(args, pg):
     return out
 
 
-def check_targets(results, ceiling):
-    """Issue 12's targets: our PostgreSQL figures against pgbench's, same run."""
-    ours = {r["scenario"]: r for r in results if r["server"] == "ours"}
+def check_targets(results, ceiling, name="ours"):
+    """Issue 12's targets: our PostgreSQL figures against pgbench's, same run
+    (for the target called name: with --nodes, the first node count's)."""
+    ours = {r["scenario"]: r for r in results if r["server"] == name}
     runs = (ceiling or {}).get("runs", {})
 
     def rps(s):
@@ -453,7 +465,9 @@ def pin(cpus):
 class Ours(Target):
     name = "ours"
 
-    def __init__(self, binary, server_cpus, seed_n, database_url=None, aggregate_n=0, search_n=0):
+    def __init__(self, binary, server_cpus, seed_n, database_url=None, aggregate_n=0, search_n=0,
+                 nodes=1, name="ours", pg_db=None):
+        self.name, self.pg_db = name, pg_db
         self.dir = tempfile.mkdtemp(prefix="sb-bench-")
         self.base = f"http://127.0.0.1:{free_port()}"
         env = {
@@ -469,19 +483,12 @@ class Ours(Target):
                     if k.startswith("SNACKBASE_") and k not in ("SNACKBASE_HOST", "SNACKBASE_PORT")})
         if database_url:  # --backend postgres: the run's scratch database
             env["SNACKBASE_DATABASE_URL"] = database_url
-        self.log = open(os.path.join(self.dir, "server.log"), "w")
-        self.proc = subprocess.Popen(pin(server_cpus) + [binary, "serve"], cwd=self.dir, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        self.pid = self.proc.pid
-        deadline = time.time() + 60
-        while True:
-            try:
-                http(self.base, "GET", "/health", timeout=2)
-                break
-            except (OSError, HttpError):
-                if self.proc.poll() is not None or time.time() > deadline:
-                    raise SystemExit(f"SnackBase did not start; see {self.dir}/server.log")
-                time.sleep(0.1)
+        if nodes > 1:  # every node must sign and check tokens with the same key
+            env.setdefault("SNACKBASE_SECRET_KEY", "bench-nodes-secret-key-0123456789abcdef")
+        self.env, self.binary, self.server_cpus = env, binary, server_cpus
+        self.procs, self.logs, self.bases = [], [], []
+        self.start_node(self.base)
+        self.proc, self.pid = self.procs[0], self.procs[0].pid
         self.version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
         try:
             self.setup(seed_n)
@@ -489,9 +496,36 @@ class Ours(Target):
                 self.setup_aggregate(aggregate_n)
             if search_n:
                 self.setup_search(search_n)
+            # More nodes on the same database, started once it is seeded.
+            for _ in range(nodes - 1):
+                self.start_node(f"http://127.0.0.1:{free_port()}")
         except BaseException:
             self.stop()
             raise
+        self.pids = [p.pid for p in self.procs]
+
+    def start_node(self, base):
+        """Starts one server process at base (its own directory, the shared
+        environment) and waits for it to answer."""
+        n = len(self.procs)
+        work = self.dir if n == 0 else os.path.join(self.dir, f"node{n + 1}")
+        os.makedirs(work, exist_ok=True)
+        env = dict(self.env, HOME=work, SNACKBASE_PORT=base.rsplit(":", 1)[1])
+        log = open(os.path.join(work, "server.log"), "w")
+        proc = subprocess.Popen(pin(self.server_cpus) + [self.binary, "serve"], cwd=work, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        self.logs.append(log)
+        self.bases.append(base)
+        deadline = time.time() + 60
+        while True:
+            try:
+                http(base, "GET", "/health", timeout=2)
+                return
+            except (OSError, HttpError):
+                if proc.poll() is not None or time.time() > deadline:
+                    raise SystemExit(f"SnackBase did not start; see {work}/server.log")
+                time.sleep(0.1)
 
     def login(self, email, account):
         return http(self.base, "POST", "/api/v1/auth/login",
@@ -610,13 +644,16 @@ class Ours(Target):
         }.get(s)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
             try:
-                self.proc.wait(10)
+                proc.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+                proc.kill()
+        for log in self.logs:
+            log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -683,9 +720,34 @@ def find_oha():
 
 
 def oha(args, target, request, conc, duration=None, count=None):
+    bases = getattr(target, "bases", None) or [target.base_url()]
+    if len(bases) == 1:
+        return oha_one(args, target, bases[0], request, conc, duration, count)
+    # Several nodes: one oha per node at once, the connections (and a fixed
+    # count of requests) shared out; their results summed, p99 the worst node's.
+    share = lambda total, i: total // len(bases) + (1 if i < total % len(bases) else 0)
+    with concurrent.futures.ThreadPoolExecutor(len(bases)) as pool:
+        parts = list(pool.map(lambda ib: oha_one(args, target, ib[1], request, max(share(conc, ib[0]), 1),
+                                                 duration, count and max(share(count, ib[0]), 1)),
+                              enumerate(bases)))
+    ok = sum(p["ok"] for p in parts)
+    codes, errs = {}, {}
+    for p in parts:
+        for k, v in p["status_codes"].items():
+            codes[k] = codes.get(k, 0) + v
+        for k, v in p["error_kinds"].items():
+            errs[k] = errs.get(k, 0) + v
+    return {"ok": ok, "total": sum(p["total"] for p in parts), "errors": sum(p["errors"] for p in parts),
+            "rps": sum(p["rps"] for p in parts), "wall_s": max(p["wall_s"] for p in parts),
+            "p50_ms": sum(p["p50_ms"] * p["ok"] for p in parts) / max(ok, 1),
+            "p99_ms": max(p["p99_ms"] for p in parts), "status_codes": codes, "error_kinds": errs,
+            "nodes": len(bases)}
+
+
+def oha_one(args, target, base, request, conc, duration=None, count=None):
     method, path, body, token = request
     regex = path.startswith("~")
-    url = target.base_url() + path.lstrip("~")
+    url = base + path.lstrip("~")
     cmd = pin(args.client_cpus) + [args.oha, "--no-tui", "--output-format", "json", "-w",
                                    "-c", str(conc), "-m", method, url]
     if regex:
@@ -749,9 +811,9 @@ def run_scenarios(args, targets):
                 if args.warmup:
                     oha(args, t, req, conc, duration=args.warmup)
                 time.sleep(0.5)
-                sampler = RssSampler(t.pid)
+                sampler = RssSampler(getattr(t, "pids", None) or t.pid)
                 sampler.start()
-                meter = CpuMeter(t.pid, pg_db=args.pg_db if t is targets[0] else None)
+                meter = CpuMeter(getattr(t, "pids", None) or t.pid, pg_db=getattr(t, "pg_db", None))
                 r = oha(args, t, req, conc, duration=args.duration)
                 r["cpu_pct"] = meter.stop()
                 r["rss_max_mib"], r["anon_max_mib"] = (x / 1024 for x in sampler.stop())
@@ -797,15 +859,16 @@ def table(results, names, postgres=False):
             continue
         lines.append(f"| {label} | {r['server']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
                      f"| {r['errors']} / {r['total']} | {r['rss_max_mib']:.0f} | {fmt_cpu(r.get('cpu_pct'))} |")
-    peers = [n for n in names if n != "ours"]
+    peers = [n for n in names if n != names[0]]
+    first = names[0]
     if peers:
-        lines += ["", "| scenario | " + " | ".join(f"ours / {p} req/s | ours / {p} p99" for p in peers) + " |",
+        lines += ["", "| scenario | " + " | ".join(f"{first} / {p} req/s | {first} / {p} p99" for p in peers) + " |",
                   "|---|" + "---:|---:|" * len(peers)]
         by = {(r["scenario"], r["server"]): r for r in results}
         for s in dict.fromkeys(r["scenario"] for r in results):
             cells = []
             for p in peers:
-                a, b = by.get((s, "ours")), by.get((s, p))
+                a, b = by.get((s, first)), by.get((s, p))
                 if not a or not b or "failed" in a or "failed" in b or not b["rps"] or not b["p99_ms"]:
                     cells += ["n/a", "n/a"]
                 elif b["errors"] > b["total"] / 2:
@@ -843,12 +906,23 @@ def main():
     ap.add_argument("--pgbench-scale", type=int, default=10)
     ap.add_argument("--pgbench-clients", type=int, default=16)
     ap.add_argument("--pgbench-jobs", type=int, default=2)
+    ap.add_argument("--nodes", default="1",
+                    help="server processes on the one PostgreSQL database, e.g. 1,2,3: each count is a server "
+                         "of its own in the table (own scratch database; oha spreads the connections over its nodes)")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench", "results.json"))
     args = ap.parse_args()
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         raise SystemExit(f"unknown scenarios {unknown}; have {list(SCENARIOS)}")
+    try:
+        args.nodes = [int(n) for n in str(args.nodes).split(",") if n]
+    except ValueError:
+        raise SystemExit("--nodes takes node counts, e.g. 1,2,3")
+    if not args.nodes or min(args.nodes) < 1:
+        raise SystemExit("--nodes takes node counts of at least 1")
+    if max(args.nodes) > 1 and args.backend != "postgres":
+        raise SystemExit("--nodes above 1 needs --backend postgres (the nodes share one database)")
     args.oha = find_oha()
     os.environ["SERVER_CPUS"] = args.server_cpus
     os.environ["PIN"] = "1" if args.server_cpus else "0"
@@ -862,24 +936,31 @@ def main():
     targets, ceiling = [], None
     try:
         try:
-            args.pg_db = pg.createdb(f"snackbase_bench_{os.getpid()}") if pg else None
-            url = pg.url(args.pg_db) if pg else None
-            ours = Ours(args.binary, args.server_cpus, args.seed, url,
-                        aggregate_n=args.aggregate_rows if "aggregate" in args.scenarios else 0,
-                        search_n=args.search_rows if "search" in args.scenarios else 0)
-            targets.append(ours)
+            for n in args.nodes:
+                suffix = "" if len(args.nodes) == 1 else f"_{n}"
+                pg_db = pg.createdb(f"snackbase_bench_{os.getpid()}{suffix}") if pg else None
+                url = pg.url(pg_db) if pg else None
+                name = "ours" if args.nodes == [1] else f"ours, {n} node" + ("s" if n > 1 else "")
+                ours = Ours(args.binary, args.server_cpus, args.seed, url,
+                            aggregate_n=args.aggregate_rows if "aggregate" in args.scenarios else 0,
+                            search_n=args.search_rows if "search" in args.scenarios else 0,
+                            nodes=n, name=name, pg_db=pg_db)
+                targets.append(ours)
+            ours = targets[0]
             for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:
                 targets.append(Peer(p, args.seed))
             if pg:  # the seeded tables vacuumed and analysed, and their dirty pages
                 # written, now: not by autovacuum during the first scenarios
-                pg.psql(pg.created[0], "VACUUM ANALYZE")
+                for db in pg.created:
+                    pg.psql(db, "VACUUM ANALYZE")
                 pg.psql(pg.created[0], "CHECKPOINT")
             for t in targets:
                 print(f"# {t.name} {t.version} pid {t.pid} ({args.backend}): {t.rows} rows, seeded in {t.seed_s:.1f} s",
                       file=sys.stderr, flush=True)
             results = run_scenarios(args, targets)
             extra = trailbase_runs(args, ours) if args.trailbase else []
-            hwm = {t.name: tree_kb(t.pid, "VmHWM") / 1024 for t in targets if t.pid}
+            hwm = {t.name: sum(tree_kb(p, "VmHWM") for p in (getattr(t, "pids", None) or [t.pid])) / 1024
+                   for t in targets if t.pid}
         finally:
             for t in targets:
                 t.stop()
@@ -919,7 +1000,7 @@ def main():
             f"| {label} | `{r['command']}` | {r['tps']:,.0f} | {r['latency_avg_ms']} | {r['failed_tx']} | "
             f"{r['cpu_pct']['postgres']:.0f} / {r['cpu_pct']['client']:.0f} / {r['cpu_pct']['other']:.0f} |"
             for label, r in ceiling["runs"].items())
-        checks = check_targets(results, ceiling)
+        checks = check_targets(results, ceiling, targets[0].name)
         md += "\n\n" + targets_table(checks)
     print(md)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
