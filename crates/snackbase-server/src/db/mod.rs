@@ -469,6 +469,14 @@ impl Db {
         }
     }
 
+    /// The PostgreSQL pool, for what only PostgreSQL has (LISTEN/NOTIFY).
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match self {
+            Self::Postgres(pool, _) => Some(pool),
+            Self::Sqlite { .. } => None,
+        }
+    }
+
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {

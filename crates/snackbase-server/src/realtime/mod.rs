@@ -13,6 +13,7 @@ pub mod hub;
 mod log;
 mod outbox;
 mod sse;
+mod wake;
 mod ws;
 
 use std::sync::Arc;
@@ -177,10 +178,21 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
     let poll = poll_interval(db.backend());
     let mut sweep = tokio::time::interval(SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // PostgreSQL: other nodes' commits wake us through LISTEN/NOTIFY.
+    let wake = wake::Wake::new();
+    let mut others = db.pg_pool().map(|pool| wake.listen(pool, stop.clone()));
     loop {
+        // Whether this node's own commits woke us: then the others hear of it.
+        let mut ours = false;
         tokio::select! {
             _ = stop.changed() => break,
-            _ = commits.recv() => {}
+            _ = commits.recv() => ours = true,
+            Some(()) = async {
+                match others.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {}
             () = tokio::time::sleep(poll) => {}
             _ = sweep.tick() => {
                 hub.sweep(&state).await;
@@ -193,6 +205,11 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
             match tail.poll(db).await {
                 Ok(changes) if changes.is_empty() => break,
                 Ok(changes) => {
+                    if std::mem::take(&mut ours) {
+                        if let Some(pool) = db.pg_pool() {
+                            wake.notify(pool).await;
+                        }
+                    }
                     hub.dispatch(&state, &changes).await;
                     // A short batch is everything there was (or a gap to
                     // wait on): no second, empty read before sleeping.

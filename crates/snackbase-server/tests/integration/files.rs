@@ -166,20 +166,7 @@ impl FileApp {
     }
 }
 
-/// `n` bytes that no compressor or sniffer mistakes for anything: a PNG
-/// signature followed by a counter-driven pattern.
-pub(crate) fn png_bytes(n: usize) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    let mut x: u32 = 0x1234_5678;
-    while out.len() < n {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(n);
-    out
-}
+pub(crate) use crate::shared::png_bytes;
 
 pub(crate) fn path_of(res: &Response) -> String {
     res.json["file"]["path"]

@@ -3,41 +3,13 @@
 //! the superadmin sees them; and two nodes on one PostgreSQL deliver each of
 //! many jobs exactly once.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
 use serde_json::{json, Value};
 
 use crate::both_config;
 use crate::harness::{Backend, TestApp};
-
-/// Counts deliveries by their `x-snackbase-delivery` id.
-async fn counting_receiver() -> (String, Arc<Mutex<HashMap<String, usize>>>) {
-    let got: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let g = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap| {
-            let g = g.clone();
-            async move {
-                let id = headers["x-snackbase-delivery"]
-                    .to_str()
-                    .unwrap()
-                    .to_string();
-                *g.lock().unwrap().entry(id).or_default() += 1;
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, got)
-}
+use crate::shared::counting_receiver;
 
 /// A URL where nothing listens.
 fn dead_url() -> String {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
 
 mod harness;
+mod shared;
 
 mod accounts;
 mod aggregate;

@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::both;
 use crate::both_config;
 use crate::harness::*;
+use crate::shared::SseReader;
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -373,13 +374,7 @@ both!(the_public_role_subscribes_to_its_account, |app| {
     assert_eq!(got["data"]["account_id"], "AA0001");
 });
 
-/// An SSE stream's events: `(id, data)`.
-struct Sse {
-    res: reqwest::Response,
-    buffer: String,
-}
-
-async fn sse(app: &TestApp, query: &str, last_event_id: Option<i64>) -> Sse {
+async fn sse(app: &TestApp, query: &str, last_event_id: Option<i64>) -> SseReader {
     let mut req = app
         .client
         .get(format!("{}/api/v1/realtime/subscribe?{query}", app.base));
@@ -392,39 +387,7 @@ async fn sse(app: &TestApp, query: &str, last_event_id: Option<i64>) -> Sse {
         .to_str()
         .unwrap()
         .starts_with("text/event-stream"));
-    Sse {
-        res,
-        buffer: String::new(),
-    }
-}
-
-impl Sse {
-    async fn next(&mut self) -> (Option<i64>, Value) {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut id = None;
-                let mut data = None;
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().parse().ok();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data = Some(serde_json::from_str::<Value>(v.trim()).unwrap());
-                    }
-                }
-                if let Some(data) = data {
-                    return (id, data);
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(10), self.res.chunk())
-                .await
-                .expect("an SSE event within 10 s")
-                .unwrap()
-                .expect("the stream is open");
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
-    }
+    SseReader::new(res)
 }
 
 both_config!(

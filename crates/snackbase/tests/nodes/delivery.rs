@@ -1,19 +1,16 @@
 //! What leaves the nodes: realtime events and webhook deliveries, whichever
 //! node the write went through.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::cluster::{eventually, Cluster};
+use crate::shared::{counting_receiver, SseReader};
 
 /// An SSE subscription read event by event.
-pub struct Sse {
-    res: reqwest::Response,
-    buffer: String,
-}
+pub struct Sse(SseReader);
 
 impl Sse {
     /// Subscribes on `node`; `last` resumes after that event's seq.
@@ -27,40 +24,9 @@ impl Sse {
         }
         let res = req.send().await.unwrap();
         assert_eq!(res.status(), 200);
-        let mut sse = Self {
-            res,
-            buffer: String::new(),
-        };
-        assert_eq!(sse.next().await.1["type"], "subscribed");
+        let mut sse = Self(SseReader::new(res));
+        assert_eq!(sse.0.next().await.1["type"], "subscribed");
         sse
-    }
-
-    /// The next event with data: its id (the change's seq) and data.
-    pub async fn next(&mut self) -> (Option<i64>, Value) {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut id = None;
-                let mut data = None;
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().parse().ok();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data = Some(serde_json::from_str::<Value>(v.trim()).unwrap());
-                    }
-                }
-                match data {
-                    Some(data) => return (id, data),
-                    None => continue,
-                }
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(15), self.res.chunk())
-                .await
-                .expect("an SSE event within 15 s")
-                .unwrap()
-                .expect("the stream is open");
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
     }
 
     /// The next `n` record events: (seq, title), checked to be in strictly
@@ -68,7 +34,7 @@ impl Sse {
     pub async fn take(&mut self, n: usize) -> Vec<(i64, String)> {
         let mut got: Vec<(i64, String)> = Vec::with_capacity(n);
         while got.len() < n {
-            let (id, data) = self.next().await;
+            let (id, data) = self.0.next().await;
             if data["type"] == "heartbeat" {
                 continue;
             }
@@ -147,30 +113,16 @@ async fn writes_on_every_node_reach_subscribers_on_every_node_in_one_order() {
     assert_eq!(orders[0], orders[2]);
 }
 
-/// An HTTP receiver on 127.0.0.1 that counts deliveries by their id.
-pub async fn counting_receiver() -> (String, Arc<Mutex<HashMap<String, usize>>>) {
-    let got: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let g = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap| {
-            let g = g.clone();
-            async move {
-                let id = headers["x-snackbase-delivery"]
-                    .to_str()
-                    .unwrap()
-                    .to_string();
-                *g.lock().unwrap().entry(id).or_default() += 1;
-                axum::http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url, got)
+/// A webhook of Acme on `notes` creates, posting to `url`.
+pub async fn webhook(c: &Cluster, admin: &str, url: &str) {
+    c.post(
+        0,
+        "/api/v1/webhooks",
+        Some(admin),
+        json!({"url": url, "collection": "notes", "events": ["create"]}),
+    )
+    .await
+    .expect(201);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,14 +140,7 @@ async fn each_webhook_job_runs_once_across_three_nodes() {
     };
     let (root, admin) = notes(&c).await;
     let (url, got) = counting_receiver().await;
-    c.post(
-        0,
-        "/api/v1/webhooks",
-        Some(&admin),
-        json!({"url": url, "collection": "notes", "events": ["create"]}),
-    )
-    .await
-    .expect(201);
+    webhook(&c, &admin, &url).await;
     const N: usize = 150;
     for i in 0..N {
         c.post(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::cluster::{eventually, Cluster};
-use crate::delivery::{notes, Sse};
+use crate::delivery::{notes, webhook, Sse};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_loses_no_acknowledged_write() {
@@ -161,14 +161,7 @@ async fn a_job_held_by_a_killed_node_is_run_by_another_when_its_lease_ends() {
     });
 
     let (root, admin) = notes(&c).await;
-    c.post(
-        0,
-        "/api/v1/webhooks",
-        Some(&admin),
-        json!({"url": url, "collection": "notes", "events": ["create"]}),
-    )
-    .await
-    .expect(201);
+    webhook(&c, &admin, &url).await;
     c.post(
         0,
         "/api/v1/records/notes",

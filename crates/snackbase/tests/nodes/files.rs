@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::cluster::{Cluster, Res};
 use crate::s3::{self, S3Server};
+use crate::shared::png_bytes;
 
 async fn upload(c: &Cluster, node: usize, token: &str, bytes: Vec<u8>) -> String {
     let part = reqwest::multipart::Part::bytes(bytes)
@@ -42,20 +43,6 @@ async fn download(c: &Cluster, node: usize, token: &str, path: &str) -> (u16, Ve
     (res.status().as_u16(), res.bytes().await.unwrap().to_vec())
 }
 
-/// Bytes no sniffer mistakes: a PNG signature, then a xorshift pattern.
-fn png(n: usize) -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    let mut x: u32 = 0x1234_5678;
-    while out.len() < n {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(n);
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_stored_through_one_node_is_served_by_the_others() {
     if !s3::s3_available() {
@@ -80,7 +67,7 @@ async fn a_file_stored_through_one_node_is_served_by_the_others() {
     };
     let admin = c.register(0, "ada@example.com", "Acme").await;
     // 6 MiB: more than one part of a multipart upload.
-    let bytes = png(6 * 1024 * 1024 + 17);
+    let bytes = png_bytes(6 * 1024 * 1024 + 17);
     let path = upload(&c, 0, &admin, bytes.clone()).await;
     for node in [1, 2] {
         let (status, got) = download(&c, node, &admin, &path).await;

@@ -4,7 +4,6 @@
 //! `SNACKBASE_TEST_POSTGRES_URL`, except in CI, where a skip fails.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on purpose")]
-#![allow(clippy::expect_used, reason = "tests fail loudly on purpose")]
 
 mod audit;
 mod cluster;
@@ -18,3 +17,5 @@ mod files;
 #[path = "../../../snackbase-server/tests/integration/s3.rs"]
 mod s3;
 mod sessions;
+#[path = "../../../snackbase-server/tests/integration/shared.rs"]
+mod shared;
