@@ -18,6 +18,7 @@ mod handlers;
 pub mod pace;
 mod records;
 pub mod restore;
+mod schedule;
 mod steps;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub(crate) use handlers::router;
 use pace::Pace;
 pub use records::{delete, find, list, valid_id};
 use records::{retain, write_record};
+pub use schedule::{claim as claim_scheduled_slot, schedule};
 use steps::write_archive;
 pub use steps::{snapshot_sqlite, verify_into, verify_paced};
 
@@ -375,53 +377,6 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         for p in &self.0 {
             let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-/// Makes a backup every `interval` while the server runs.
-pub async fn schedule(state: crate::app::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let interval = state.config.backup.interval;
-    if interval.is_zero() {
-        return;
-    }
-    let sources = Sources::of(&state);
-    // The first one is due an interval after the last completed backup (at
-    // once if that is past), so restarts do not postpone it.
-    let last = list(&state.config.backup.dir)
-        .await
-        .ok()
-        .and_then(|all| all.into_iter().find(|b| b.status == Status::Completed))
-        .map(|b| b.started_at);
-    let mut wait = last
-        .and_then(|t| {
-            (t + chrono::Duration::from_std(interval).ok()? - crate::http::time::now())
-                .to_std()
-                .ok()
-        })
-        .unwrap_or(if last.is_some() {
-            std::time::Duration::ZERO
-        } else {
-            interval
-        });
-    loop {
-        tokio::select! {
-            _ = stop.changed() => return,
-            _ = tokio::time::sleep(wait) => {}
-        }
-        wait = interval;
-        match state.backups.begin(Trigger::Scheduled) {
-            Ok(b) => {
-                run(
-                    &state.backups,
-                    &state.config.backup,
-                    &sources,
-                    b,
-                    Arc::new(Quiet),
-                )
-                .await;
-            }
-            Err(e) => tracing::info!(error = %e, "the scheduled backup was skipped"),
         }
     }
 }

@@ -367,3 +367,37 @@ async fn restore_refuses_a_database_a_server_has_open() {
     let err = restore::ensure_unused(&path).unwrap_err();
     assert!(err.to_string().contains("stop the server"), "{err}");
 }
+
+both!(each_scheduled_backup_slot_is_claimed_once, |app| {
+    let db = &app.state.db;
+    assert!(backup::claim_scheduled_slot(db, 7_200, 3_600)
+        .await
+        .unwrap());
+    assert!(!backup::claim_scheduled_slot(db, 7_200, 3_600)
+        .await
+        .unwrap());
+    assert!(backup::claim_scheduled_slot(db, 10_800, 3_600)
+        .await
+        .unwrap());
+    if db.backend() != snackbase_server::db::Backend::Postgres {
+        return; // one node on SQLite
+    }
+    // Two nodes reaching the same tick at once: one makes the backup.
+    let other = app.another_node().await;
+    for slot in (14_400..).step_by(3_600).take(20) {
+        let (a, b) = tokio::join!(
+            backup::claim_scheduled_slot(db, slot, 3_600),
+            backup::claim_scheduled_slot(&other.state.db, slot, 3_600)
+        );
+        assert!(
+            a.unwrap() ^ b.unwrap(),
+            "slot {slot}: exactly one node claims it"
+        );
+    }
+    assert_eq!(app.count("backup_slots").await, 22);
+    // Slots a hundred intervals older than a new one are forgotten.
+    assert!(backup::claim_scheduled_slot(db, 3_600 * 200, 3_600)
+        .await
+        .unwrap());
+    assert_eq!(app.count("backup_slots").await, 1);
+});
