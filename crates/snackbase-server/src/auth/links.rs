@@ -163,11 +163,20 @@ async fn holder(tx: &mut Tx, user_id: &str, email: &str) -> Result<Option<UserRo
         .filter(|u| u.is_active && u.email == email))
 }
 
-/// Issues a link for `user` and mails it from its template. Returns the link;
-/// without an SMTP server it is only logged (a warning with the link, as for
-/// invitations), and the superadmin's routes hand it back. A failed send is in
-/// the email log.
-pub async fn send(state: &AppState, purpose: Purpose, user: &UserRow) -> ApiResult<String> {
+/// A link issued by [`send`].
+#[derive(Debug)]
+pub struct Sent {
+    pub link: String,
+    /// Whether an SMTP server was there to mail it (a failed send is in the
+    /// email log).
+    pub mailed: bool,
+}
+
+/// Issues a link for `user` and mails it from its template. Without an SMTP
+/// server it is only logged (a warning with the link, as for invitations),
+/// and the superadmin's routes hand it back. A failed send is in the email
+/// log.
+pub async fn send(state: &AppState, purpose: Purpose, user: &UserRow) -> ApiResult<Sent> {
     let mut tx = state.db.begin().await?;
     let (token, expires) = issue(&mut tx, state, purpose, user).await?;
     let template = crate::mail::template(&mut tx, purpose.template()).await?;
@@ -178,7 +187,10 @@ pub async fn send(state: &AppState, purpose: Purpose, user: &UserRow) -> ApiResu
     let Some(smtp) = &smtp else {
         tracing::warn!(user_id = %user.id, email = %user.email, link = %url, purpose = purpose.as_str(),
             "no SMTP server is configured; the link was not mailed");
-        return Ok(url);
+        return Ok(Sent {
+            link: url,
+            mailed: false,
+        });
     };
     let expires_text = crate::http::time::rfc3339::format(&expires);
     let values = [
@@ -202,7 +214,10 @@ pub async fn send(state: &AppState, purpose: Purpose, user: &UserRow) -> ApiResu
     if let Err(e) = crate::mail::deliver(&state.db, smtp, mail).await {
         tracing::error!(user_id = %user.id, error = %e, purpose = purpose.as_str(), "the email could not be sent");
     }
-    Ok(url)
+    Ok(Sent {
+        link: url,
+        mailed: true,
+    })
 }
 
 /// Marks the user's address verified (idempotent).

@@ -85,9 +85,8 @@ fn tick_at_or_before(now: DateTime<Utc>, interval: u64) -> i64 {
 /// slots older than a hundred intervals.
 pub async fn claim(db: &Db, slot: i64, interval: u64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let claimed =
-        crate::on_tx!(&mut tx, |c| {
-            sqlx::query(
+    let claimed = crate::on_tx!(&mut tx, |c| {
+        sqlx::query(
         "INSERT INTO backup_slots (slot, claimed_at) VALUES ($1, $2) ON CONFLICT (slot) DO NOTHING"
     )
     .bind(slot)
@@ -95,7 +94,7 @@ pub async fn claim(db: &Db, slot: i64, interval: u64) -> Result<bool, sqlx::Erro
     .execute(c)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     let horizon = slot - interval_i64(interval).saturating_mul(100);
     crate::on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM backup_slots WHERE slot < $1"

@@ -23,10 +23,10 @@ pub async fn run(
     mut config: Map<String, Value>,
     id: Option<&str>,
 ) -> ApiResult<Json<TestResult>> {
-    super::active::check_scope(admin, provider, &scope(admin))?;
+    let account = scope(admin);
+    super::active::check_scope(admin, provider, &account)?;
     fill_masked(state, admin, provider, &mut config, id).await?;
     let values = provider.complete(provider.validate(&config)?);
-    let account = scope(admin);
     super::active::check_usable(state, provider, &account, &values)?;
     if provider.category == catalog::EMAIL_PROVIDERS {
         let public_only = account != SYSTEM_ACCOUNT && !state.config.smtp_allow_private_networks;

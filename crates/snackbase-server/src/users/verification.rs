@@ -23,14 +23,11 @@ pub(super) async fn mail_link(
     if !user.is_active {
         return Err(ApiError::conflict("The user is deactivated", None));
     }
-    let link = links::send(state, purpose, user).await?;
+    let links::Sent { link, mailed } = links::send(state, purpose, user).await?;
     let what = match purpose {
         Purpose::VerifyEmail => "verification",
         Purpose::ResetPassword => "reset",
     };
-    let mailed = crate::mail::server_for(state, Some(&user.account_id))
-        .await?
-        .is_some();
     let mut reply = match mailed {
         true => MessageResponse::new(format!("A {what} link was sent to {}", user.email)),
         false => MessageResponse::new(format!(
