@@ -145,9 +145,15 @@ function Members({ group, superadmin }: { group: Group; superadmin: boolean }) {
           void onAdd();
         }}
       >
-        {users.isSuccess ? (
-          <Select value={userId} onChange={(e) => setUserId(e.target.value)} aria-label="User to add" className="min-w-0 flex-1">
-            <option value="">Choose a user…</option>
+        {!users.isError ? (
+          <Select
+            value={userId}
+            onChange={(e) => setUserId(e.target.value)}
+            aria-label="User to add"
+            className="min-w-0 flex-1"
+            disabled={!users.isSuccess}
+          >
+            <option value="">{users.isSuccess ? 'Choose a user…' : 'Loading users…'}</option>
             {candidates.map((u) => (
               <option key={u.id} value={u.id}>
                 {u.email}
