@@ -21,10 +21,17 @@ impl Backend {
 /// Serialises writers that allocate account codes. SQLite already has a single
 /// writer connection; PostgreSQL takes a transaction-scoped advisory lock.
 pub async fn lock_account_codes(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    advisory_lock(tx, 727_001).await
+}
+
+/// A lock held until `tx` ends, on PostgreSQL (SQLite's one writer
+/// connection serialises writers already).
+async fn advisory_lock(tx: &mut Tx, key: i64) -> Result<(), sqlx::Error> {
     match tx {
         Tx::Sqlite(_) => Ok(()),
         Tx::Postgres(t) => {
-            sqlx::query("SELECT pg_advisory_xact_lock(727001)")
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(key)
                 .execute(t.conn())
                 .await?;
             Ok(())
@@ -36,15 +43,7 @@ pub async fn lock_account_codes(tx: &mut Tx) -> Result<(), sqlx::Error> {
 /// with `SNACKBASE_SUPERADMIN_*`, the setup route), so that the check for an
 /// existing one and the insert are one step.
 pub async fn lock_superadmin_bootstrap(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    match tx {
-        Tx::Sqlite(_) => Ok(()),
-        Tx::Postgres(t) => {
-            sqlx::query("SELECT pg_advisory_xact_lock(727002)")
-                .execute(t.conn())
-                .await?;
-            Ok(())
-        }
-    }
+    advisory_lock(tx, 727_002).await
 }
 
 /// The SQL listing the physical tables of user collections (`col_*`).
