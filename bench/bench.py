@@ -466,7 +466,7 @@ class Ours(Target):
     name = "ours"
 
     def __init__(self, binary, server_cpus, seed_n, database_url=None, aggregate_n=0, search_n=0,
-                 nodes=1, name="ours", pg_db=None):
+                 nodes=1, name="ours", pg_db=None, env_extra=None):
         self.name, self.pg_db = name, pg_db
         self.dir = tempfile.mkdtemp(prefix="sb-bench-")
         self.base = f"http://127.0.0.1:{free_port()}"
@@ -483,6 +483,7 @@ class Ours(Target):
                     if k.startswith("SNACKBASE_") and k not in ("SNACKBASE_HOST", "SNACKBASE_PORT")})
         if database_url:  # --backend postgres: the run's scratch database
             env["SNACKBASE_DATABASE_URL"] = database_url
+        env.update(env_extra or {})  # --rls: SNACKBASE_POSTGRES_RLS
         if nodes > 1:  # every node must sign and check tokens with the same key
             env.setdefault("SNACKBASE_SECRET_KEY", "bench-nodes-secret-key-0123456789abcdef")
         self.env, self.binary, self.server_cpus = env, binary, server_cpus
@@ -909,6 +910,9 @@ def main():
     ap.add_argument("--nodes", default="1",
                     help="server processes on the one PostgreSQL database, e.g. 1,2,3: each count is a server "
                          "of its own in the table (own scratch database; oha spreads the connections over its nodes)")
+    ap.add_argument("--rls", default="",
+                    help="postgres backend: row-level security modes to compare in one run, e.g. off,on "
+                         "(SNACKBASE_POSTGRES_RLS; each mode a server of its own, own scratch database)")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench", "results.json"))
     args = ap.parse_args()
     args.scenarios = [s for s in args.scenarios.split(",") if s]
@@ -921,6 +925,9 @@ def main():
         raise SystemExit("--nodes takes node counts, e.g. 1,2,3")
     if not args.nodes or min(args.nodes) < 1:
         raise SystemExit("--nodes takes node counts of at least 1")
+    args.rls = [m.strip() for m in args.rls.split(",") if m.strip()]
+    if args.rls and (args.backend != "postgres" or set(args.rls) - {"on", "off", "auto"}):
+        raise SystemExit("--rls takes on/off/auto modes and needs --backend postgres")
     if max(args.nodes) > 1 and args.backend != "postgres":
         raise SystemExit("--nodes above 1 needs --backend postgres (the nodes share one database)")
     args.oha = find_oha()
@@ -936,15 +943,18 @@ def main():
     targets, ceiling = [], None
     try:
         try:
-            for n in args.nodes:
-                suffix = "" if len(args.nodes) == 1 else f"_{n}"
+            for n, rls in [(n, m) for n in args.nodes for m in (args.rls or [None])]:
+                suffix = ("" if len(args.nodes) == 1 else f"_{n}") + (f"_rls_{rls}" if rls else "")
                 pg_db = pg.createdb(f"snackbase_bench_{os.getpid()}{suffix}") if pg else None
                 url = pg.url(pg_db) if pg else None
                 name = "ours" if args.nodes == [1] else f"ours, {n} node" + ("s" if n > 1 else "")
+                if rls:
+                    name += f", RLS {rls}"
                 ours = Ours(args.binary, args.server_cpus, args.seed, url,
                             aggregate_n=args.aggregate_rows if "aggregate" in args.scenarios else 0,
                             search_n=args.search_rows if "search" in args.scenarios else 0,
-                            nodes=n, name=name, pg_db=pg_db)
+                            nodes=n, name=name, pg_db=pg_db,
+                            env_extra={"SNACKBASE_POSTGRES_RLS": rls} if rls else None)
                 targets.append(ours)
             ours = targets[0]
             for p in [p for p in args.peers.replace(" ", ",").split(",") if p]:

@@ -124,6 +124,9 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         config.check_superadmin_pair()?;
         db.migrate().await.context("applying migrations")?;
+        db.set_up_row_security(config.postgres_rls)
+            .await
+            .context("row-level security")?;
         let storage = crate::files::Storage::build(&config)?;
         let secret = secret_key(&config)?;
         config.secret_key = Some(secret.clone());

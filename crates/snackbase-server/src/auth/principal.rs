@@ -278,6 +278,13 @@ impl Principal {
         self.superadmin
     }
 
+    /// The account this caller's record statements are confined to by
+    /// PostgreSQL's row-level security (`db::tenant`); `None` for the
+    /// superadmin, whose work crosses accounts (the explicit bypass).
+    pub fn tenant(&self) -> Option<&str> {
+        (!self.superadmin).then_some(self.account_id.as_str())
+    }
+
     pub fn is_public(&self) -> bool {
         self.method == Method::Public
     }

@@ -112,7 +112,24 @@ pub fn create_table(backend: Backend, c: &Collection) -> Vec<String> {
     )];
     statements.extend(indexes(c).into_iter().map(|i| i.sql));
     statements.extend(super::search::create(backend, c));
+    if backend == Backend::Postgres {
+        statements.extend(tenant_policy(&c.table));
+    }
     statements
+}
+
+/// PostgreSQL's second wall behind the account filter: a tenant's statements
+/// (run as `snackbase_tenant`, see `db::tenant`) see and write only the rows
+/// of the account in `snackbase.account_id`. The owner, the connecting role,
+/// passes by ownership (the explicit bypass). Migration 0025 gives the
+/// same to the tables that existed before it.
+pub fn tenant_policy(table: &str) -> [String; 2] {
+    let t = quote_ident(table);
+    let own = "account_id = current_setting('snackbase.account_id', true)";
+    [
+        format!("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY"),
+        format!("CREATE POLICY tenant_isolation ON {t} USING ({own}) WITH CHECK ({own})"),
+    ]
 }
 
 pub fn drop_table(table: &str) -> String {

@@ -31,6 +31,7 @@ impl Config {
             ("DB_POOL_TIMEOUT", self.db_pool_timeout_secs.to_string()),
             ("DB_POOL_RECYCLE", self.db_pool_recycle_secs.to_string()),
             ("DB_ECHO", self.db_echo.to_string()),
+            ("POSTGRES_RLS", self.postgres_rls.as_str().to_string()),
             ("SECRET_KEY", secret(self.secret_key.is_some())),
             (
                 "ACCESS_TOKEN_EXPIRE_MINUTES",

@@ -55,6 +55,9 @@ pub struct Config {
     pub db_max_overflow: u32,
     pub db_pool_timeout_secs: u64,
     pub db_pool_recycle_secs: u64,
+    /// PostgreSQL's row-level security on collection tables for tenants'
+    /// statements (`db::tenant`): auto (on when the role is usable), on, off.
+    pub postgres_rls: crate::db::RowSecurity,
     pub db_echo: bool,
     /// `None` until the data directory has supplied one (see [`crate::secrets`]).
     pub secret_key: Option<Secret>,
@@ -149,6 +152,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("DB_POOL_TIMEOUT", Some("30")),
     ("DB_POOL_RECYCLE", Some("3600")),
     ("DB_ECHO", Some("false")),
+    ("POSTGRES_RLS", Some("auto")),
     ("SECRET_KEY", None),
     ("ACCESS_TOKEN_EXPIRE_MINUTES", Some("60")),
     ("REFRESH_TOKEN_EXPIRE_DAYS", Some("7")),
@@ -614,6 +618,7 @@ impl Config {
             webhook_max_attempts,
             webhook_retry_base_ms,
             job_lease: std::time::Duration::from_secs(job_lease),
+            postgres_rls: s.parsed("POSTGRES_RLS")?,
             request_logs_enabled: s.boolean("REQUEST_LOGS_ENABLED")?,
             audit_enabled: s.boolean("AUDIT_ENABLED")?,
             audit_checkpoint_every,

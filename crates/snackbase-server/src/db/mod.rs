@@ -22,6 +22,7 @@ pub mod limit;
 pub mod origin;
 pub mod statement;
 pub mod stats;
+pub mod tenant;
 mod types;
 mod url;
 pub mod values;
@@ -41,6 +42,7 @@ pub use changes::Changes;
 pub use feed::{Feed, RecordChange};
 pub use group_commit::GroupCommit;
 pub use stats::Statements;
+pub use tenant::RowSecurity;
 pub use types::Operation;
 
 pub use dialect::Backend;
@@ -99,6 +101,8 @@ pub struct Shared {
     pub timings: stats::Timings,
     /// Turns off PostgreSQL's one-statement reads (see [`Db::one_statement_reads`]).
     pooled_only: std::sync::atomic::AtomicBool,
+    /// Tenants' transactions run under row-level security (see [`tenant`]).
+    row_security: std::sync::atomic::AtomicBool,
 }
 
 /// A transaction (or, from [`Db::read`], a plain connection) on either backend.
@@ -212,7 +216,14 @@ impl<DB: Database> Conn<DB> {
 
     async fn commit(self) -> Result<(), sqlx::Error> {
         if let Inner::Tx(t) = self.inner {
-            t.commit().await?;
+            if self.write {
+                t.commit().await?;
+            } else {
+                // A read-only transaction ends the same by rolling back, and
+                // sqlx sends a dropped one's ROLLBACK with the pool's
+                // release check: one round trip fewer for the request.
+                drop(t);
+            }
         }
         // A deferred transaction that wrote nothing, or whose one write ran
         // alone, has nothing left to commit.

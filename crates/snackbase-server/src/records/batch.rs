@@ -95,7 +95,7 @@ pub async fn batch_create(
     ApiJson(req): ApiJson<BatchCreate>,
 ) -> ApiResult<(StatusCode, Json<BatchCreated>)> {
     check_size(req.records.len())?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin_as(caller.tenant()).await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     let mut items = Vec::with_capacity(req.records.len());
     let mut afters = Vec::with_capacity(req.records.len());
@@ -145,7 +145,7 @@ pub async fn batch_update(
     ApiJson(req): ApiJson<BatchUpdate>,
 ) -> ApiResult<Json<BatchUpdated>> {
     check_size(req.records.len())?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin_as(caller.tenant()).await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     let mut items = Vec::with_capacity(req.records.len());
     let mut afters = Vec::with_capacity(req.records.len());
@@ -200,7 +200,7 @@ pub async fn batch_delete(
     ApiJson(req): ApiJson<BatchDelete>,
 ) -> ApiResult<Json<BatchDeleteResult>> {
     check_size(req.ids.len())?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.db.begin_as(caller.tenant()).await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     for (i, id) in req.ids.iter().enumerate() {
         if req.ids[..i].contains(id) {

@@ -84,7 +84,7 @@ async fn body_of(
     };
     let caller = Principal::from_request_parts(parts, state).await?;
     let c = {
-        let mut tx = state.db.begin_read().await?;
+        let mut tx = state.db.begin_read_as(caller.tenant()).await?;
         let c = load_collection(state, &mut tx, collection).await?;
         // Nothing is uploaded for a record the caller may not change.
         if let Some(id) = record_id {
@@ -118,9 +118,10 @@ async fn create_as(
 ) -> ApiResult<(Map<String, Value>, HookEvent)> {
     let st = state.clone();
     let (collection, body) = (collection.to_string(), body.clone());
+    let tenant = caller.tenant().map(str::to_owned);
     state
         .db
-        .write(move |tx| {
+        .write_as(tenant.as_deref(), move |tx| {
             Box::pin(async move {
                 let c = load_collection(&st, tx, &collection).await;
                 let c = unconfirmed(c, confirm)?;
@@ -288,10 +289,9 @@ async fn read_pg(
     }
     let c = state.catalog.cached()?.get(&p.collection)?.clone();
     let read = access::optional_cached(state, caller, &c, Operation::Read)?;
-    let (record, seen) =
-        sql::fetch_one_with_generation(&state.db, &c, &caller.account_id, &p.record_id)
-            .await
-            .ok()?;
+    let (record, seen) = sql::fetch_one_with_generation(&state.db, &c, caller, &p.record_id)
+        .await
+        .ok()?;
     let changes = state.db.changes();
     changes.observe(seen);
     if changes.generation() != generation {
@@ -311,7 +311,7 @@ async fn read_pooled(
     expand_raw: Option<&str>,
 ) -> ApiResult<(Map<String, Value>, Access)> {
     // One statement in the common case: no transaction round trips.
-    let mut tx = state.db.read().await?;
+    let mut tx = state.db.read_as(caller.tenant()).await?;
     let c = load_collection(state, &mut tx, &p.collection).await?;
     let (mut record, read) =
         pipeline::load_for(state, &mut tx, caller, &c, &p.record_id, Operation::Read).await?;
@@ -355,9 +355,10 @@ async fn update_as(
 ) -> ApiResult<(Map<String, Value>, HookEvent)> {
     let st = state.clone();
     let (collection, id, body) = (p.collection.clone(), p.record_id.clone(), body.clone());
+    let tenant = caller.tenant().map(str::to_owned);
     state
         .db
-        .write(move |tx| {
+        .write_as(tenant.as_deref(), move |tx| {
             Box::pin(async move {
                 let c = load_collection(&st, tx, &collection).await;
                 let c = unconfirmed(c, confirm)?;
@@ -403,9 +404,10 @@ pub async fn delete_record(
     ApiPath(p): ApiPath<RecordPath>,
 ) -> ApiResult<StatusCode> {
     let st = state.clone();
+    let tenant = caller.tenant().map(str::to_owned);
     let afters = state
         .db
-        .write(move |tx| {
+        .write_as(tenant.as_deref(), move |tx| {
             Box::pin(async move {
                 let c = load_collection(&st, tx, &p.collection).await?;
                 pipeline::delete(&st, tx, &caller, &c, std::slice::from_ref(&p.record_id)).await

@@ -109,7 +109,7 @@ pub async fn list_records(
     let caller = Principal::from_request_parts(&mut parts, &state).await?;
     // Before the read transaction: see `cache::ResultCache::generation`.
     let generation = state.searches.generation();
-    let mut tx = state.db.begin_read().await?;
+    let mut tx = state.db.begin_read_as(caller.tenant()).await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
     let visible = read.visible(&c);
@@ -217,7 +217,7 @@ async fn list_pg(
         };
         statements = list::build(backend, &visible, account, &q, extra, shape).ok()?;
     }
-    let mut tx = state.db.read().await.ok()?;
+    let mut tx = state.db.read_as(caller.tenant()).await.ok()?;
     let (select, params) = (&statements.select, &statements.params);
     let rows = sql::fetch_records_with(&mut tx, select, params, &visible.columns(), 2, true)
         .await

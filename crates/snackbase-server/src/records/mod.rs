@@ -37,7 +37,7 @@ pub(crate) async fn readable(
         serde_json::Map<String, serde_json::Value>,
     )>,
 > {
-    let mut tx = state.db.begin_read().await?;
+    let mut tx = state.db.begin_read_as(caller.tenant()).await?;
     let c = match handlers::load_collection(state, &mut tx, collection).await {
         Ok(c) => c,
         Err(ApiError::NotFound(_)) => return Ok(None),

@@ -89,19 +89,22 @@ pub async fn fetch_versioned(
 pub async fn fetch_one_with_generation(
     db: &crate::db::Db,
     c: &Compiled,
-    account_id: &AccountId,
+    caller: &crate::auth::Principal,
     id: &str,
 ) -> Result<(Option<Map<String, Value>>, i64), sqlx::Error> {
-    let crate::db::Db::Postgres(pool, ..) = db else {
+    // Autocommit, one round trip; a transaction under row-level security.
+    let mut tx = db.read_as(caller.tenant()).await?;
+    let crate::db::Tx::Postgres(conn) = &mut tx else {
         return Err(sqlx::Error::Protocol("PostgreSQL only".into()));
     };
     let cols = &c.sql.columns;
     db.statements().count("SELECT");
     let row = sqlx::query(&c.sql.one_with_generation)
-        .bind(account_id)
+        .bind(&caller.account_id)
         .bind(id)
-        .fetch_one(pool)
+        .fetch_one(conn.conn())
         .await?;
+    tx.commit().await?;
     let generation: i64 = row.try_get(cols.len())?;
     let present = row.try_get::<Option<String>, _>(0)?.is_some();
     let record = present.then(|| to_record(&row, cols)).transpose()?;

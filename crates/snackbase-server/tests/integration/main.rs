@@ -43,6 +43,7 @@ mod providers;
 mod rate_limits;
 mod realtime;
 mod records;
+mod row_security;
 mod s3;
 mod schema_changes;
 mod sdk_filters;

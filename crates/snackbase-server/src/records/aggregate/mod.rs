@@ -477,7 +477,7 @@ pub async fn aggregate_records(
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<AggregateResponse>> {
     let generation = state.aggregates.generation();
-    let mut tx = state.db.begin_read().await?;
+    let mut tx = state.db.begin_read_as(caller.tenant()).await?;
     let c = load_collection(&state, &mut tx, &collection).await?;
     let read = access::require(&state, &mut tx, &caller, &c, Operation::Read).await?;
     let visible = read.visible(&c);
