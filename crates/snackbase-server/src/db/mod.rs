@@ -530,16 +530,29 @@ impl Db {
             // one write was announced runs it alone (one round trip).
             Self::Postgres(pool, shared) => {
                 let conn = pool.acquire().await?;
-                let mut tx = Tx::Postgres(Conn {
-                    inner: Inner::Deferred(conn),
-                    write: true,
-                    ..Conn::plain_parts(shared)
-                });
-                let result = work(&mut tx).await?;
-                tx.commit().await?;
-                Ok(result)
+                Self::write_in(Inner::Deferred(conn), shared, work).await
             }
         }
+    }
+
+    /// Runs `work` in a PostgreSQL write transaction on `inner` and commits.
+    async fn write_in<T, F>(
+        inner: Inner<Postgres>,
+        shared: &Arc<Shared>,
+        work: F,
+    ) -> crate::error::ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> group_commit::Work<'a, T> + Send + 'static,
+    {
+        let mut tx = Tx::Postgres(Conn {
+            inner,
+            write: true,
+            ..Conn::plain_parts(shared)
+        });
+        let result = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(result)
     }
 
     /// A reader connection outside any transaction, for a request that reads

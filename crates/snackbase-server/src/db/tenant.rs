@@ -162,14 +162,7 @@ impl Db {
     {
         match (self.tenant_tx(tenant).await?, self) {
             (Some(t), Self::Postgres(_, shared)) => {
-                let mut tx = Tx::Postgres(Conn {
-                    inner: Inner::Tx(t),
-                    write: true,
-                    ..Conn::plain_parts(shared)
-                });
-                let result = work(&mut tx).await?;
-                tx.commit().await?;
-                Ok(result)
+                Self::write_in(Inner::Tx(t), shared, work).await
             }
             _ => self.write(work).await,
         }
