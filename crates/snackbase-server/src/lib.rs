@@ -218,6 +218,7 @@ pub async fn serve(
     ));
     let files_sweeper = tokio::spawn(files::sweep::run(state.clone(), stopped_realtime.clone()));
     let backups = tokio::spawn(backup::schedule(state.clone(), stopped_realtime.clone()));
+    let sealer = tokio::spawn(audit::seal::run(state.clone(), stopped_realtime.clone()));
     let storage_follower = tokio::spawn(configuration::active::follow(
         state.clone(),
         stopped_realtime.clone(),
@@ -250,6 +251,8 @@ pub async fn serve(
     let _ = pruner.await;
     let _ = realtime.await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(15), files_sweeper).await;
+    // After the requests and the workers: what they staged is chained now.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(15), sealer).await;
     backups.abort();
     storage_follower.abort();
     if let Some(m) = metrics_listener {

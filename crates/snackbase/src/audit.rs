@@ -97,6 +97,12 @@ pub async fn run(config: &Config, cmd: AuditCommand) -> anyhow::Result<ExitCode>
                 report.chains.len(),
                 started.elapsed().as_secs_f64()
             );
+            if report.staged > 0 {
+                println!(
+                    "{} staged transactions are not chained yet (a running server's sealer chains them; start one to finish)",
+                    report.staged
+                );
+            }
             Ok(if report.ok {
                 ExitCode::SUCCESS
             } else {

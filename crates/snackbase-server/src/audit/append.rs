@@ -1,23 +1,32 @@
-//! Appending to a chain, inside the transaction of the change.
+//! Appending to a chain, with the change that is recorded.
 //!
-//! An event is queued on its transaction and appended just before the
-//! transaction commits, with the transaction's other events: the chain's head
-//! row is read (on PostgreSQL `FOR UPDATE`, so appends to one chain are
-//! serialised until commit, on every node), the entries are hashed one after
-//! the other, inserted in one statement, and the head moves and is signed
-//! again, once per transaction. Every `checkpoint_every` entries a signed checkpoint
-//! is written too. A rolled-back transaction leaves neither entries nor a
-//! moved head.
+//! An event is queued on its transaction and written just before the
+//! transaction commits, with the transaction's other events.
+//!
+//! - On SQLite (one writer) the events are appended to the chain right
+//!   there: the chain's head row is read, the entries are hashed one after
+//!   the other, inserted in one statement, and the head moves and is signed
+//!   again, once per transaction.
+//! - On PostgreSQL the transaction stages its events as one row of
+//!   `audit_pending`; the sealer (`seal.rs`) appends staged rows to their
+//!   chains right after they commit, and deletes them in the same
+//!   transaction. A head is then never locked across a request's commit, so
+//!   concurrent writers do not wait for each other's disk flushes.
+//!
+//! Either way a change and its record commit together, and a rolled-back
+//! transaction leaves neither entries, staged events nor a moved head. Every
+//! `checkpoint_every` entries a signed checkpoint is written too.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::chain::{self, Content, GENESIS};
 use super::Auditor;
-use crate::db::journal::Deferred;
+use crate::db::journal::{AfterCommit, Deferred};
 use crate::db::statement::Statement;
 use crate::db::values::{self, ColumnKind, Param};
 use crate::db::{Backend, Tx};
@@ -27,7 +36,7 @@ use crate::on_tx;
 const ROWS_PER_STATEMENT: usize = 400;
 
 /// One changed column (or, with no column, the event as a whole).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: Option<String>,
     pub old: Option<String>,
@@ -35,7 +44,7 @@ pub struct Column {
 }
 
 /// Who did it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Actor {
     pub user_id: Option<String>,
     pub user_email: Option<String>,
@@ -43,7 +52,7 @@ pub struct Actor {
 }
 
 /// A verified electronic signature (21 CFR Part 11): who signed, why, when.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ESignature {
     pub username: String,
     pub reason: String,
@@ -51,7 +60,7 @@ pub struct ESignature {
 }
 
 /// Something to record: one event, one entry per column.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Event {
     /// The account whose chain it goes to; `None`: the system chain.
     pub account_id: Option<String>,
@@ -159,12 +168,12 @@ async fn head(
 }
 
 /// An event queued on a transaction, with what it keeps of the moment it
-/// happened (its request and time).
-#[derive(Debug)]
-struct Queued {
-    event: Event,
-    origin: Option<std::sync::Arc<crate::db::origin::Origin>>,
-    at: String,
+/// happened (its request and time); staged on PostgreSQL as JSON.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Queued {
+    pub(super) event: Event,
+    pub(super) origin: Option<std::sync::Arc<crate::db::origin::Origin>>,
+    pub(super) at: String,
 }
 
 /// The events a transaction will append just before it commits.
@@ -190,20 +199,14 @@ impl Deferred for Pending {
     fn flush<'a>(
         self: Box<Self>,
         tx: &'a mut Tx,
-    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<AfterCommit, sqlx::Error>> + Send + 'a>> {
         Box::pin(async move {
             let Pending { auditor, events } = *self;
-            // Chains in a fixed order: two transactions never wait for each
-            // other's heads in opposite orders.
-            let mut by_chain: BTreeMap<String, Vec<Queued>> = BTreeMap::new();
-            for queued in events {
-                let base = chain::chain_of(queued.event.account_id.as_deref());
-                by_chain.entry(base).or_default().push(queued);
+            if tx.backend() == Backend::Postgres {
+                return stage(&auditor, tx, &events).await;
             }
-            for (base, events) in by_chain {
-                write(&auditor, tx, &base, events).await?;
-            }
-            Ok(())
+            write_all(&auditor, tx, events).await?;
+            Ok(None)
         })
     }
 }
@@ -229,6 +232,46 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
         .ok_or_else(|| sqlx::Error::Protocol("other work is queued on this transaction".into()))?;
     pending.events.push(queued);
     Ok(())
+}
+
+/// Appends `events` to their chains, in `tx`.
+pub(super) async fn write_all(
+    auditor: &Auditor,
+    tx: &mut Tx,
+    events: Vec<Queued>,
+) -> Result<(), sqlx::Error> {
+    // Chains in a fixed order: two transactions never wait for each other's
+    // heads in opposite orders.
+    let mut by_chain: BTreeMap<String, Vec<Queued>> = BTreeMap::new();
+    for queued in events {
+        let base = chain::chain_of(queued.event.account_id.as_deref());
+        by_chain.entry(base).or_default().push(queued);
+    }
+    for (base, events) in by_chain {
+        write(auditor, tx, &base, events).await?;
+    }
+    Ok(())
+}
+
+/// Stages `events` in `tx` (PostgreSQL): one row of `audit_pending`, which
+/// the sealer appends to the chains once `tx` has committed (it is woken
+/// then).
+async fn stage(
+    auditor: &Auditor,
+    tx: &mut Tx,
+    events: &[Queued],
+) -> Result<AfterCommit, sqlx::Error> {
+    let text = serde_json::to_string(events)
+        .map_err(|e| sqlx::Error::Protocol(format!("staging audit events: {e}")))?;
+    tx.before_write().await?;
+    values::execute_uncounted(
+        tx,
+        "INSERT INTO audit_pending (events) VALUES ($1)",
+        &[Param::Text(text)],
+    )
+    .await?;
+    let wake = auditor.sealer.clone();
+    Ok(Some(Box::new(move || wake.notify_one())))
 }
 
 /// Appends `events` to one of `base`'s chains, in `tx`.

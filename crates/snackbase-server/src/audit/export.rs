@@ -189,6 +189,7 @@ pub async fn export(
 ) -> ApiResult<Response> {
     let format = format(&filters)?;
     let scope = query::scope(&caller, &filters)?;
+    super::settled(&state).await?;
     let mut statement = Statement::new(&format!("SELECT {COLUMNS} FROM audit_log"));
     statement.append(&scope).push(&query::order(&filters)?);
     let generated_at = super::append::now_text();

@@ -56,6 +56,7 @@ pub async fn list(
     let scope = query::scope(&caller, &filters)?;
     let order = query::order(&filters)?;
     let (skip, limit) = query::window(&filters)?;
+    super::settled(&state).await?;
     let mut count = crate::db::statement::Statement::new("SELECT COUNT(*) FROM audit_log");
     count.append(&scope);
     let (count_sql, count_params) = count.finish();
@@ -91,6 +92,7 @@ pub async fn get_one(
 ) -> ApiResult<Json<AuditLog>> {
     let not_found = || ApiError::not_found(format!("Audit entry '{id}' not found"));
     let id: i64 = id.trim().parse().map_err(|_| not_found())?;
+    super::settled(&state).await?;
     let mut statement =
         crate::db::statement::Statement::new(&format!("SELECT {COLUMNS} FROM audit_log"));
     statement
@@ -138,6 +140,7 @@ pub async fn verify(
     } else {
         Some(caller.account_id.to_string())
     };
+    super::settled(&state).await?;
     let verifier = state.audit.signer.verifier();
     let chain = account.as_deref().map(|a| match a {
         "SYSTEM" => super::chain::SYSTEM_CHAIN.to_string(),

@@ -21,6 +21,7 @@ pub mod offline;
 mod pdf;
 pub mod query;
 pub mod record;
+pub mod seal;
 pub mod settings;
 mod snapshot;
 pub mod verify;
@@ -39,6 +40,8 @@ pub struct Auditor {
     pub signer: chain::Signer,
     pub enabled: bool,
     pub checkpoint_every: i64,
+    /// Wakes this node's sealer (PostgreSQL): events were staged.
+    pub sealer: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Auditor {
@@ -47,6 +50,7 @@ impl Auditor {
             signer: chain::Signer::new(secret_key),
             enabled: config.audit_enabled,
             checkpoint_every: config.audit_checkpoint_every,
+            sealer: Default::default(),
         }
     }
 }
@@ -147,8 +151,15 @@ pub fn signer_for(config: &crate::config::Config) -> anyhow::Result<chain::Signe
     Ok(chain::Signer::new(key.trim()))
 }
 
+/// Waits until every change committed so far is in its chain (see
+/// [`seal::settle`]): readers of the trail call it first.
+pub async fn settled(state: &AppState) -> crate::error::ApiResult<()> {
+    Ok(seal::settle(&state.db, &state.audit).await?)
+}
+
 /// The newest `limit` entries of every account (the superadmin's dashboard).
 pub async fn recent(state: &AppState, limit: i64) -> crate::error::ApiResult<Vec<query::AuditLog>> {
+    settled(state).await?;
     let mut statement = crate::db::statement::Statement::new(&format!(
         "SELECT {} FROM audit_log ORDER BY id DESC LIMIT ",
         query::COLUMNS

@@ -46,6 +46,10 @@ pub struct Report {
     pub ok: bool,
     pub verified_at: String,
     pub chains: Vec<ChainReport>,
+    /// Committed events of the whole database still staged for the sealer
+    /// (PostgreSQL; a running server chains them within moments): not part
+    /// of any chain yet, so not verified. Always 0 on SQLite.
+    pub staged: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -363,9 +367,11 @@ pub async fn verify(
         reports.push(Walk::new(chain, cps).finish(heads.get(chain), cps, verifier));
     }
     reports.sort_by(|a, b| a.chain.cmp(&b.chain));
+    let (staged, _) = super::seal::backlog(db).await?;
     Ok(Report {
         ok: reports.iter().all(|r| r.ok),
         verified_at: super::append::now_text(),
         chains: reports,
+        staged,
     })
 }

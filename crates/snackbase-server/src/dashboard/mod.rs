@@ -129,6 +129,7 @@ pub async fn dashboard_stats(
     let now = Utc::now();
     let since = now - Duration::days(days);
     let before = since - Duration::days(days);
+    crate::audit::settled(&state).await?;
     let mut tx = state.db.begin_read().await?;
     let (
         total_accounts,

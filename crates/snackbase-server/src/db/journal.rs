@@ -17,6 +17,9 @@ use super::Tx;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What a flush asks to run once its transaction has committed.
+pub type AfterCommit = Option<Box<dyn FnOnce() + Send>>;
+
 /// What a transaction holds until it commits.
 pub trait Deferred: Send {
     /// For the feature that queued it, to add to it.
@@ -29,8 +32,12 @@ pub trait Deferred: Send {
     }
     /// Forgets the items queued after the first `len`.
     fn truncate(&mut self, len: usize);
-    /// Writes the queued items in `tx`, which commits right after.
-    fn flush<'a>(self: Box<Self>, tx: &'a mut Tx) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+    /// Writes the queued items in `tx`, which commits right after; what it
+    /// returns runs once the commit succeeded.
+    fn flush<'a>(
+        self: Box<Self>,
+        tx: &'a mut Tx,
+    ) -> BoxFuture<'a, Result<AfterCommit, sqlx::Error>>;
 }
 
 /// What a transaction had kept at a savepoint: record changes and queued work.

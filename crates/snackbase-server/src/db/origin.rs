@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 /// The request a write belongs to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     pub request_id: Option<String>,
     pub ip: Option<String>,

@@ -9,13 +9,18 @@ use super::{journal, Backend, Inner, RecordChange, Tx};
 impl Tx {
     /// Writes the queued work (see [`journal`]), then commits.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        if let Some(deferred) = self.deferred_slot().take() {
-            deferred.flush(&mut self).await?;
-        }
+        let after = match self.deferred_slot().take() {
+            Some(deferred) => deferred.flush(&mut self).await?,
+            None => None,
+        };
         match self {
-            Self::Sqlite(c) => c.commit().await,
-            Self::Postgres(c) => c.commit().await,
+            Self::Sqlite(c) => c.commit().await?,
+            Self::Postgres(c) => c.commit().await?,
         }
+        if let Some(after) = after {
+            after();
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {

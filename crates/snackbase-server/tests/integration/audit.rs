@@ -22,6 +22,7 @@ fn items(list: &Value) -> Vec<Value> {
 }
 
 async fn report(app: &TestApp) -> verify::Report {
+    app.settle_audit().await;
     verify::verify(&app.state.db, &app.state.audit.signer.verifier(), None)
         .await
         .expect("verify runs")
@@ -764,3 +765,123 @@ both_config!(
         assert_eq!(kinds_seen.len(), 7, "every kind of tampering was tried");
     }
 );
+
+/// PostgreSQL: a change's transaction stages its events in `audit_pending`
+/// and the sealer chains them. A row staged by another process is chained
+/// once; one that does not parse is kept in the system chain, not dropped;
+/// a tenant's transaction may stage but not read or delete staged rows; and
+/// under concurrent writers every staged event ends in a chain exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stages_events_and_the_sealer_chains_them() {
+    if !postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let sa = app.superadmin().await;
+    app.post("/api/v1/collections", Some(&sa), posts_schema())
+        .await
+        .expect(201);
+    let (a, _) = app.alpha_and_beta().await;
+    let mut conn = app.pg_connection().await;
+    async fn pending(conn: &mut sqlx::PgConnection) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_pending")
+            .fetch_one(conn)
+            .await
+            .expect("count")
+    }
+
+    // Another process stages two events in one row, as a transaction does.
+    let event = |id: &str| {
+        json!({"event": {"account_id": "AA0001", "operation": "CREATE", "table_name": "posts",
+            "record_id": id, "columns": [{"name": "title", "old": null, "new": "staged"}],
+            "actor": {"user_id": null, "user_email": "x@example.com", "user_name": null},
+            "signature": null, "extra": null},
+          "origin": {"request_id": "r-1", "ip": "10.0.0.1", "user_agent": "test"},
+          "at": "2026-12-05T00:00:00.000000Z"})
+    };
+    let row = json!([event("staged-1"), event("staged-2")]).to_string();
+    sqlx::query("INSERT INTO audit_pending (events) VALUES ($1), ('not json')")
+        .bind(&row)
+        .execute(&mut conn)
+        .await
+        .expect("stage");
+    app.settle_audit().await;
+    assert_eq!(pending(&mut conn).await, 0, "every staged row is sealed");
+    let list = entries(&app, &sa, "table_name=posts&sort_by=id&sort_order=asc").await;
+    let all = items(&list);
+    let ids: Vec<&str> = all
+        .iter()
+        .filter_map(|e| e["record_id"].as_str())
+        .filter(|r| r.starts_with("staged-"))
+        .collect();
+    assert_eq!(ids, ["staged-1", "staged-2"], "chained once, in order");
+    let e = all
+        .iter()
+        .find(|e| e["record_id"] == "staged-1")
+        .expect("staged-1");
+    assert_eq!(e["ip_address"], "10.0.0.1");
+    assert_eq!(e["request_id"], "r-1");
+    assert_eq!(e["new_value"], "staged");
+    let kept: (String, String) = sqlx::query_as(
+        "SELECT chain, new_value FROM audit_log WHERE operation = 'STAGED_UNREADABLE'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("the unreadable row is kept");
+    assert_eq!(kept, ("system".to_string(), "not json".to_string()));
+
+    // A tenant's transaction stages, and can do nothing else with the rows.
+    for (sql, allowed) in [
+        ("INSERT INTO audit_pending (events) VALUES ('[]')", true),
+        ("SELECT COUNT(*) FROM audit_pending", false),
+        ("DELETE FROM audit_pending", false),
+        ("UPDATE audit_pending SET events = '[]'", false),
+    ] {
+        let mut tx = app.state.db.begin_as(Some("AA0001")).await.expect("begin");
+        let done =
+            snackbase_server::on_tx!(&mut tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()));
+        assert_eq!(done.is_ok(), allowed, "{sql}: {done:?}");
+    }
+    // The owner cannot rewrite a staged row either.
+    sqlx::query("INSERT INTO audit_pending (events) VALUES ('[]')")
+        .execute(&mut conn)
+        .await
+        .expect("stage an empty row");
+    let refused = sqlx::query("UPDATE audit_pending SET events = 'x'")
+        .execute(&mut conn)
+        .await
+        .expect_err("staged rows are never changed");
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+
+    // Concurrent writers: every create is chained exactly once.
+    let before = app.count("audit_log").await;
+    let writers = (0..8).map(|w| {
+        let (app, a) = (&app, &a);
+        async move {
+            for k in 0..10 {
+                app.post(
+                    "/api/v1/records/posts",
+                    Some(a),
+                    json!({"title": format!("w{w}-{k}")}),
+                )
+                .await
+                .expect(201);
+            }
+        }
+    });
+    futures_util::future::join_all(writers).await;
+    app.settle_audit().await;
+    assert_eq!(pending(&mut conn).await, 0);
+    let created: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT record_id) FROM audit_log WHERE operation = 'CREATE' \
+         AND table_name = 'posts' AND new_value LIKE 'w%-%'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count");
+    assert_eq!(created, 80);
+    assert!(app.count("audit_log").await > before + 80);
+    let r = report(&app).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.staged, 0);
+}

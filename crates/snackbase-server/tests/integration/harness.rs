@@ -560,6 +560,14 @@ impl TestApp {
         }
     }
 
+    /// Waits until every audit event committed so far is in its chain (on
+    /// PostgreSQL the sealer appends them right after their commit).
+    pub async fn settle_audit(&self) {
+        snackbase_server::audit::seal::settle(&self.state.db, &self.state.audit)
+            .await
+            .expect("settle the audit trail");
+    }
+
     /// A connection of its own to the test's PostgreSQL schema (another
     /// process's, for transactions the server does not see coming).
     pub async fn pg_connection(&self) -> sqlx::PgConnection {
@@ -575,6 +583,10 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
+        if table.starts_with("audit_") {
+            // Staged audit events (PostgreSQL) are chained first.
+            self.settle_audit().await;
+        }
         let sql = format!("SELECT COUNT(*) FROM {table}");
         match &self.state.db {
             Db::Sqlite { read, .. } => sqlx::query_scalar(&sql)

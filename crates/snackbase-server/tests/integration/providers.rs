@@ -177,6 +177,7 @@ both_config!(
         assert_eq!(stored.expect(200)["password"], "********");
 
         // Every change is in the audit trail, the password never in clear.
+        app.settle_audit().await;
         let trail: Vec<String> = snackbase_server::on_pool!(&app.state.db, |p| sqlx::query_scalar(
             "SELECT COALESCE(new_value, '') FROM audit_log WHERE table_name = 'configurations'"
         )

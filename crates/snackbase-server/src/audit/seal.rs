@@ -1,0 +1,166 @@
+//! The sealer (PostgreSQL): appends the events that committed transactions
+//! staged in `audit_pending` to their chains.
+//!
+//! A sealing round takes the oldest staged rows nobody else is sealing
+//! (`FOR UPDATE SKIP LOCKED`), appends their events with the same code as
+//! SQLite's in-transaction append (`append::write_all`: heads, entries,
+//! signed heads, checkpoints) and deletes the rows, all in one transaction:
+//! each event is chained exactly once, by whichever node gets to it first.
+//! Every node runs one; a node's own commits wake it at once, and it also
+//! looks every [`TICK`] for rows that other nodes (or a node that stopped)
+//! left behind.
+//!
+//! Readers of the trail (the `/audit-logs` routes, the dashboard) call
+//! [`settle`] first, so they see every change committed before they asked.
+
+use std::time::Duration;
+
+use super::append::{self, Queued};
+use super::Auditor;
+use crate::app::AppState;
+use crate::db::values;
+use crate::db::{Backend, Db, Tx};
+use crate::on_tx;
+
+/// How often a sealer looks for staged rows nobody woke it for.
+pub const TICK: Duration = Duration::from_millis(200);
+
+/// Staged rows one round seals at most.
+const BATCH: i64 = 256;
+
+/// Seals until `stop` turns true, then seals what is left (PostgreSQL with
+/// the audit trail on; returns at once elsewhere).
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    if state.db.backend() != Backend::Postgres || !state.audit.enabled {
+        return;
+    }
+    let wake = state.audit.sealer.clone();
+    loop {
+        if let Err(e) = drain(&state.db, &state.audit).await {
+            tracing::warn!(error = %e, "sealing staged audit events failed; retrying");
+        }
+        if *stop.borrow() {
+            break;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.changed() => {}
+        }
+    }
+    if let Err(e) = drain(&state.db, &state.audit).await {
+        tracing::warn!(error = %e, "staged audit events left for the next start");
+    }
+}
+
+/// Seals rounds until none is left that nobody else holds.
+async fn drain(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
+    while round(db, auditor, None).await? > 0 {}
+    Ok(())
+}
+
+/// Makes every event staged by a transaction committed before this call part
+/// of its chain: seals what it can and waits for rows another sealer holds.
+/// Nothing to do on SQLite, whose writes append in their own transaction.
+pub async fn settle(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
+    if db.backend() != Backend::Postgres || !auditor.enabled {
+        return Ok(());
+    }
+    let mut tx = db.read().await?;
+    let last = values::scalar_i64(
+        &mut tx,
+        "SELECT COALESCE(MAX(seq), 0) FROM audit_pending",
+        &[],
+    )
+    .await?;
+    drop(tx);
+    if last == 0 {
+        return Ok(());
+    }
+    while round(db, auditor, Some(last)).await? > 0 {}
+    Ok(())
+}
+
+/// One round: seals up to [`BATCH`] staged rows, the oldest first. With
+/// `upto`, only rows up to that number, waiting for those another sealer
+/// holds (which are gone once it commits); without, only rows nobody holds.
+/// Returns how many rows it sealed.
+async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let sql = match upto {
+        Some(_) => {
+            "SELECT seq, events FROM audit_pending WHERE seq <= $1 \
+                    ORDER BY seq LIMIT $2 FOR UPDATE"
+        }
+        None => {
+            "SELECT seq, events FROM audit_pending WHERE $1 = 0 \
+                 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED"
+        }
+    };
+    let rows: Vec<(i64, String)> = on_tx!(&mut tx, |c| sqlx::query_as(sql)
+        .bind(upto.unwrap_or(0))
+        .bind(BATCH)
+        .fetch_all(c)
+        .await)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut events = Vec::new();
+    let mut sealed = Vec::with_capacity(rows.len());
+    for (seq, text) in rows {
+        sealed.push(seq);
+        match serde_json::from_str::<Vec<Queued>>(&text) {
+            Ok(mut staged) => events.append(&mut staged),
+            // Never dropped in silence: what could not be read goes to the
+            // system chain as it is.
+            Err(e) => events.push(unreadable(seq, &text, &e)),
+        }
+    }
+    append::write_all(auditor, &mut tx, events).await?;
+    if let Tx::Postgres(t) = &mut tx {
+        sqlx::query("DELETE FROM audit_pending WHERE seq = ANY($1)")
+            .bind(&sealed)
+            .execute(t.conn())
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(sealed.len())
+}
+
+/// A system entry for a staged row that does not parse.
+fn unreadable(seq: i64, text: &str, error: &serde_json::Error) -> Queued {
+    tracing::error!(seq, %error, "a staged audit row does not parse; recorded as it is");
+    Queued {
+        event: super::Event {
+            account_id: None,
+            operation: "STAGED_UNREADABLE".into(),
+            table_name: "audit_pending".into(),
+            record_id: seq.to_string(),
+            columns: vec![super::Column {
+                name: None,
+                old: None,
+                new: Some(text.to_string()),
+            }],
+            ..Default::default()
+        },
+        origin: None,
+        at: append::now_text(),
+    }
+}
+
+/// Staged rows not sealed yet, and the age in seconds of the oldest (for
+/// verification reports and metrics). `(0, None)` on SQLite.
+pub async fn backlog(db: &Db) -> Result<(i64, Option<f64>), sqlx::Error> {
+    if db.backend() != Backend::Postgres {
+        return Ok((0, None));
+    }
+    let mut tx = db.read().await?;
+    let row: (i64, Option<f64>) = on_tx!(&mut tx, |c| {
+        sqlx::query_as(
+        "SELECT COUNT(*), EXTRACT(EPOCH FROM now() - MIN(created_at))::float8 FROM audit_pending"
+    )
+    .fetch_one(c)
+    .await
+    })?;
+    Ok(row)
+}
