@@ -203,6 +203,10 @@ impl Deferred for Pending {
         Box::pin(async move {
             let Pending { auditor, events } = *self;
             if tx.backend() == Backend::Postgres {
+                if events.is_empty() {
+                    // Staged with their changes' statements (`staging`).
+                    return Ok(Some(wake(&auditor)));
+                }
                 return stage(&auditor, tx, &events).await;
             }
             write_all(&auditor, tx, events).await?;
@@ -232,6 +236,43 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
         .ok_or_else(|| sqlx::Error::Protocol("other work is queued on this transaction".into()))?;
     pending.events.push(queued);
     Ok(())
+}
+
+/// On PostgreSQL, the statement that stages `event` as part of the
+/// statement that logs its record change (`feed::record_with`: it reads the
+/// log row's `seq` from `c`), one round trip for both; the sealer is woken
+/// when `tx` commits. `None` when the trail is off, and on SQLite, where
+/// the event goes through [`append`].
+pub fn staging(
+    auditor: &Auditor,
+    tx: &mut Tx,
+    event: Event,
+) -> Result<Option<Statement>, sqlx::Error> {
+    if !auditor.enabled || tx.backend() != Backend::Postgres {
+        return Ok(None);
+    }
+    let queued = [Queued {
+        event,
+        origin: crate::db::origin::current(),
+        at: now_text(),
+    }];
+    let text = serde_json::to_string(&queued)
+        .map_err(|e| sqlx::Error::Protocol(format!("staging audit events: {e}")))?;
+    // Nothing is queued, but the commit wakes the sealer.
+    tx.deferred(|| Pending {
+        auditor: auditor.clone(),
+        events: Vec::new(),
+    })
+    .ok_or_else(|| sqlx::Error::Protocol("other work is queued on this transaction".into()))?;
+    let mut statement = Statement::new("INSERT INTO audit_pending (events, change_seq) SELECT ");
+    statement.bind(Param::Text(text)).push(", seq FROM c");
+    Ok(Some(statement))
+}
+
+/// Wakes the sealer of this node.
+fn wake(auditor: &Auditor) -> Box<dyn FnOnce() + Send> {
+    let wake = auditor.sealer.clone();
+    Box::new(move || wake.notify_one())
 }
 
 /// Appends `events` to their chains, in `tx`.
@@ -270,8 +311,7 @@ async fn stage(
         &[Param::Text(text)],
     )
     .await?;
-    let wake = auditor.sealer.clone();
-    Ok(Some(Box::new(move || wake.notify_one())))
+    Ok(Some(wake(auditor)))
 }
 
 /// Appends `events` to one of `base`'s chains, in `tx`.

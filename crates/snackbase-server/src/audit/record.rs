@@ -15,8 +15,12 @@ use super::settings::Policy;
 use super::Column;
 use crate::app::AppState;
 use crate::auth::Principal;
-use crate::db::RecordChange;
+use crate::db::feed::NewChange;
 use crate::error::{ApiError, ApiResult};
+
+/// The key of an entry's metadata that holds its change's position in the
+/// change log.
+pub const CHANGE_SEQ: &str = "change_seq";
 
 /// What a masked value reads.
 pub const MASK: &str = "***";
@@ -44,9 +48,12 @@ pub struct AuditedField {
     pub masked: bool,
 }
 
-/// The entries of one record change; `None` when the collection is not audited.
+/// The entries of one record change; `None` when the collection is not
+/// audited. `seq`: the change's position in the change log, when known (on
+/// PostgreSQL the sealer adds it from the staged row).
 pub fn event(
-    change: &RecordChange,
+    change: &NewChange<'_>,
+    seq: Option<i64>,
     fields: &[AuditedField],
     policy: &Policy,
     caller: &Principal,
@@ -55,8 +62,8 @@ pub fn event(
         return None;
     }
     let empty = Map::new();
-    let before = change.before.as_ref().unwrap_or(&empty);
-    let after = change.after.as_ref().unwrap_or(&empty);
+    let before = change.before.unwrap_or(&empty);
+    let after = change.after.unwrap_or(&empty);
     let columns = fields
         .iter()
         .filter(|f| !policy.excludes(&f.name))
@@ -74,12 +81,14 @@ pub fn event(
         })
         .collect();
     let mut extra = super::caller_metadata(caller);
-    extra.insert("change_seq".into(), change.seq.into());
+    if let Some(seq) = seq {
+        extra.insert(CHANGE_SEQ.into(), seq.into());
+    }
     Some(Event {
-        account_id: Some(change.account_id.clone()),
+        account_id: Some(change.account_id.to_string()),
         operation: change.operation.name().to_ascii_uppercase(),
-        table_name: change.collection.clone(),
-        record_id: change.record_id.clone(),
+        table_name: change.collection.to_string(),
+        record_id: change.record_id.to_string(),
         columns,
         actor: super::actor(caller),
         signature: caller.signature.as_deref().cloned(),

@@ -15,6 +15,8 @@
 
 use std::time::Duration;
 
+use serde_json::Value;
+
 use super::append::{self, Queued};
 use super::Auditor;
 use crate::app::AppState;
@@ -89,15 +91,15 @@ async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, s
     let mut tx = db.begin().await?;
     let sql = match upto {
         Some(_) => {
-            "SELECT seq, events FROM audit_pending WHERE seq <= $1 \
+            "SELECT seq, events, change_seq FROM audit_pending WHERE seq <= $1 \
                     ORDER BY seq LIMIT $2 FOR UPDATE"
         }
         None => {
-            "SELECT seq, events FROM audit_pending WHERE $1 = 0 \
+            "SELECT seq, events, change_seq FROM audit_pending WHERE $1 = 0 \
                  ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED"
         }
     };
-    let rows: Vec<(i64, String)> = on_tx!(&mut tx, |c| sqlx::query_as(sql)
+    let rows: Vec<(i64, String, Option<i64>)> = on_tx!(&mut tx, |c| sqlx::query_as(sql)
         .bind(upto.unwrap_or(0))
         .bind(BATCH)
         .fetch_all(c)
@@ -107,10 +109,21 @@ async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, s
     }
     let mut events = Vec::new();
     let mut sealed = Vec::with_capacity(rows.len());
-    for (seq, text) in rows {
+    for (seq, text, change_seq) in rows {
         sealed.push(seq);
         match serde_json::from_str::<Vec<Queued>>(&text) {
-            Ok(mut staged) => events.append(&mut staged),
+            Ok(mut staged) => {
+                // Staged with its record change, whose log position the
+                // statement knew only as it ran.
+                if let Some(change_seq) = change_seq {
+                    for q in &mut staged {
+                        if let Some(Value::Object(extra)) = &mut q.event.extra {
+                            extra.insert(super::record::CHANGE_SEQ.into(), change_seq.into());
+                        }
+                    }
+                }
+                events.append(&mut staged)
+            }
             // Never dropped in silence: what could not be read goes to the
             // system chain as it is.
             Err(e) => events.push(unreadable(seq, &text, &e)),

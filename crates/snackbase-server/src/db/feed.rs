@@ -118,10 +118,24 @@ fn json_text(record: Option<&Map<String, Value>>) -> Option<String> {
 /// round trip; on SQLite one after the other. When `write` changes no row (an
 /// update whose guard no longer holds), nothing is logged and the answer is
 /// `None`. An error of `write` comes back as it is (a unique violation, …).
+///
+/// See [`record_with`] for a companion statement in the same round trip.
 pub async fn record(
     tx: &mut Tx,
     write: Option<&Statement>,
     change: NewChange<'_>,
+) -> Result<Option<Arc<RecordChange>>, sqlx::Error> {
+    record_with(tx, write, change, None).await
+}
+
+/// [`record`], with `with` (PostgreSQL only): one more data-modifying
+/// statement sent in the same statement, reading the log row's `seq` from
+/// the CTE `c` (the audit trail stages the change's events so).
+pub async fn record_with(
+    tx: &mut Tx,
+    write: Option<&Statement>,
+    change: NewChange<'_>,
+    with: Option<&Statement>,
 ) -> Result<Option<Arc<RecordChange>>, sqlx::Error> {
     if change.operation == Operation::Read {
         return Err(sqlx::Error::Protocol("a read is not a change".into()));
@@ -150,15 +164,39 @@ pub async fn record(
     let mut log = Statement::new(
         "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at) ",
     );
+    if with.is_some() && tx.backend() != super::Backend::Postgres {
+        return Err(sqlx::Error::Protocol(
+            "a companion statement of a logged change is PostgreSQL's".into(),
+        ));
+    }
     let statement = match (write, tx.backend()) {
         (Some(write), super::Backend::Postgres) => {
             tx.count_statement("INSERT");
             log.push("SELECT ")
                 .bind_all(values)
                 .push(" FROM w RETURNING seq");
-            let mut both = Statement::new("WITH w AS (");
-            both.append(write).push(" RETURNING 1) ").append(&log);
-            both
+            let mut all = Statement::new("WITH w AS (");
+            all.append(write).push(" RETURNING 1) ");
+            match with {
+                None => all.append(&log),
+                Some(with) => all
+                    .push(", c AS (")
+                    .append(&log)
+                    .push("), a AS (")
+                    .append(with)
+                    .push(") SELECT seq FROM c"),
+            };
+            all
+        }
+        (None, super::Backend::Postgres) if with.is_some() => {
+            log.push("VALUES ").bind_list(values).push(" RETURNING seq");
+            let mut all = Statement::new("WITH c AS (");
+            all.append(&log).push("), a AS (");
+            if let Some(with) = with {
+                all.append(with);
+            }
+            all.push(") SELECT seq FROM c");
+            all
         }
         (Some(write), super::Backend::Sqlite) => {
             let (sql, params) = write.finish();

@@ -73,12 +73,6 @@ pub async fn respond(
     Ok(record)
 }
 
-/// Whether changes of `c` are recorded in the audit trail (then a write is
-/// never the transaction's only statement).
-fn audited(state: &AppState, c: &Compiled) -> bool {
-    state.audit.enabled && c.audit.enabled
-}
-
 /// Refuses a write to a collection that requires an electronic signature
 /// when the request carries none (checked before anything is written).
 fn require_signature(caller: &Principal, c: &Compiled) -> ApiResult<()> {
@@ -102,15 +96,27 @@ async fn emit(
     let Some(c) = catalog.get(change.collection) else {
         return Ok(feed::record(tx, write, change).await?);
     };
-    let Some(change) = feed::record(tx, write, change)
+    // On PostgreSQL the audit event is staged by the statement that logs
+    // the change; on SQLite it is queued on the transaction once the log
+    // has given the change its position.
+    let audit =
+        |seq| crate::audit::record::event(&change, seq, &c.audited_fields, &c.audit, caller);
+    let staged = match audit(None) {
+        Some(event) => crate::audit::append::staging(&state.audit, tx, event)?,
+        None => None,
+    };
+    let Some(logged) = feed::record_with(tx, write, change, staged.as_ref())
         .await
         .map_err(|e| write::map_write_error(c, e))?
     else {
         return Ok(None);
     };
-    if let Some(event) = crate::audit::record::event(&change, &c.audited_fields, &c.audit, caller) {
-        crate::audit::append(&state.audit, tx, event).await?;
+    if staged.is_none() {
+        if let Some(event) = audit(Some(logged.seq)) {
+            crate::audit::append(&state.audit, tx, event).await?;
+        }
     }
+    let change = logged;
     let record = change.after.as_ref().or(change.before.as_ref());
     if let (true, Some(record)) = (crate::webhooks::outbox::listened(c, &change), record) {
         let shown = respond(state, tx, caller, c, record.clone()).await?;
@@ -180,12 +186,12 @@ async fn insert(
     // Files named by the record are claimed for it in this transaction
     // (which then is no longer a lone write).
     crate::files::record::sync(tx, &caller.account_id, c, None, &record).await?;
-    // With no webhook to queue, the INSERT and its change-log row are the
-    // only write: on PostgreSQL it runs alone, one round trip, no BEGIN/COMMIT.
+    // With no webhook to queue, the INSERT, its change-log row and its
+    // staged audit event are the only write: on PostgreSQL it runs alone,
+    // one round trip, no BEGIN/COMMIT.
     if c.subscriptions(&caller.account_id, Operation::Create)
         .next()
         .is_none()
-        && !audited(state, c)
     {
         tx.last_write();
     }
@@ -336,7 +342,6 @@ pub async fn update(
         if c.subscriptions(&caller.account_id, Operation::Update)
             .next()
             .is_none()
-            && !audited(state, c)
         {
             tx.last_write();
         }

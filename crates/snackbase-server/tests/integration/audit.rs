@@ -880,6 +880,18 @@ async fn postgres_stages_events_and_the_sealer_chains_them() {
     .await
     .expect("count");
     assert_eq!(created, 80);
+    // Staged by the statement that logged the change: the entry names the
+    // change's position in the log.
+    let (logged, noted): (i64, String) = sqlx::query_as(
+        "SELECT r.seq, a.extra_metadata FROM record_changes r JOIN audit_log a \
+         ON a.record_id = r.record_id AND a.operation = 'CREATE' \
+         WHERE r.operation = 'create' AND a.new_value = 'w3-7'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("the create and its entry");
+    let noted: Value = serde_json::from_str(&noted).expect("metadata");
+    assert_eq!(noted["change_seq"], logged);
     assert!(app.count("audit_log").await > before + 80);
     let r = report(&app).await;
     assert!(r.ok, "{r:?}");
