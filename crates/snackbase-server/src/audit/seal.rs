@@ -21,7 +21,7 @@ use super::append::{self, Queued};
 use super::Auditor;
 use crate::app::AppState;
 use crate::db::values;
-use crate::db::{Backend, Db, Tx};
+use crate::db::{Backend, Db};
 use crate::on_tx;
 
 /// How often a sealer looks for staged rows nobody woke it for.
@@ -86,20 +86,23 @@ pub async fn settle(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
 /// One round: seals up to [`BATCH`] staged rows, the oldest first. With
 /// `upto`, only rows up to that number, waiting for those another sealer
 /// holds (which are gone once it commits); without, only rows nobody holds.
+/// The rows are taken and deleted in one statement (each row is written
+/// once more, not twice); the deletion commits with their entries.
 /// Returns how many rows it sealed.
 async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, sqlx::Error> {
     let mut tx = db.begin().await?;
     let sql = match upto {
         Some(_) => {
-            "SELECT seq, events, change_seq FROM audit_pending WHERE seq <= $1 \
-                    ORDER BY seq LIMIT $2 FOR UPDATE"
+            "DELETE FROM audit_pending WHERE seq IN (SELECT seq FROM audit_pending \
+             WHERE seq <= $1 ORDER BY seq LIMIT $2 FOR UPDATE) RETURNING seq, events, change_seq"
         }
         None => {
-            "SELECT seq, events, change_seq FROM audit_pending WHERE $1 = 0 \
-                 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED"
+            "DELETE FROM audit_pending WHERE seq IN (SELECT seq FROM audit_pending \
+             WHERE $1 = 0 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             RETURNING seq, events, change_seq"
         }
     };
-    let rows: Vec<(i64, String, Option<i64>)> = on_tx!(&mut tx, |c| sqlx::query_as(sql)
+    let mut rows: Vec<(i64, String, Option<i64>)> = on_tx!(&mut tx, |c| sqlx::query_as(sql)
         .bind(upto.unwrap_or(0))
         .bind(BATCH)
         .fetch_all(c)
@@ -107,10 +110,10 @@ async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, s
     if rows.is_empty() {
         return Ok(0);
     }
+    rows.sort_unstable_by_key(|r| r.0);
+    let sealed = rows.len();
     let mut events = Vec::new();
-    let mut sealed = Vec::with_capacity(rows.len());
     for (seq, text, change_seq) in rows {
-        sealed.push(seq);
         match serde_json::from_str::<Vec<Queued>>(&text) {
             Ok(mut staged) => {
                 // Staged with its record change, whose log position the
@@ -130,14 +133,8 @@ async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, s
         }
     }
     append::write_all(auditor, &mut tx, events).await?;
-    if let Tx::Postgres(t) = &mut tx {
-        sqlx::query("DELETE FROM audit_pending WHERE seq = ANY($1)")
-            .bind(&sealed)
-            .execute(t.conn())
-            .await?;
-    }
     tx.commit().await?;
-    Ok(sealed.len())
+    Ok(sealed)
 }
 
 /// A system entry for a staged row that does not parse.
