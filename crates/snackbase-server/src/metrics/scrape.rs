@@ -132,6 +132,24 @@ pub async fn registry(state: &AppState) -> Registry {
         Err(e) => tracing::warn!(error = %e, "metrics: counting pending webhook deliveries failed"),
     }
 
+    match crate::audit::seal::backlog(&state.db).await {
+        Ok((n, oldest)) => {
+            let staged = Gauge::<i64>::default();
+            staged.set(n);
+            r.register(
+                "snackbase_audit_staged",
+                "Audit events committed but not chained yet (PostgreSQL, all nodes; 0 on SQLite)",
+                staged,
+            );
+            r.register(
+                "snackbase_audit_staged_oldest_seconds",
+                "Age of the oldest audit event not chained yet (0 when none)",
+                gauge(oldest.unwrap_or(0.0)),
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: counting staged audit events failed"),
+    }
+
     r.register(
         "snackbase_request_log_dropped",
         "Request-log entries dropped because the writer fell behind",

@@ -157,6 +157,17 @@ both_config!(
             0.0
         );
         assert_eq!(value(&after, "snackbase_realtime_connections", &[]), 0.0);
+        // The sealer's backlog is reported (on SQLite, which chains in the
+        // write's own transaction, it is always empty).
+        for name in [
+            "snackbase_audit_staged",
+            "snackbase_audit_staged_oldest_seconds",
+        ] {
+            assert!(after.samples.iter().any(|x| x.metric == name), "{name}");
+        }
+        if app.state.db.sqlite_path().is_some() {
+            assert_eq!(value(&after, "snackbase_audit_staged", &[]), 0.0);
+        }
         assert!(value(&after, "process_resident_memory_bytes", &[]) > 1_000_000.0);
         assert!(value(&after, "process_open_fds", &[]) > 0.0);
 
