@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// The key of an entry's metadata that holds its change's position in the
 /// change log.
-pub const CHANGE_SEQ: &str = "change_seq";
+const CHANGE_SEQ: &str = "change_seq";
 
 /// What a masked value reads.
 pub const MASK: &str = "***";
@@ -48,12 +48,19 @@ pub struct AuditedField {
     pub masked: bool,
 }
 
+/// Notes in `event`'s metadata its change's position in the change log,
+/// known only once the change is logged.
+pub fn note_change_seq(event: &mut Event, seq: i64) {
+    if let Some(Value::Object(extra)) = &mut event.extra {
+        extra.insert(CHANGE_SEQ.into(), seq.into());
+    }
+}
+
 /// The entries of one record change; `None` when the collection is not
-/// audited. `seq`: the change's position in the change log, when known (on
-/// PostgreSQL the sealer adds it from the staged row).
+/// audited. Its position in the change log is added once known
+/// ([`note_change_seq`]; on PostgreSQL by the sealer, from the staged row).
 pub fn event(
     change: &NewChange<'_>,
-    seq: Option<i64>,
     fields: &[AuditedField],
     policy: &Policy,
     caller: &Principal,
@@ -80,10 +87,7 @@ pub fn event(
             })
         })
         .collect();
-    let mut extra = super::caller_metadata(caller);
-    if let Some(seq) = seq {
-        extra.insert(CHANGE_SEQ.into(), seq.into());
-    }
+    let extra = super::caller_metadata(caller);
     Some(Event {
         account_id: Some(change.account_id.to_string()),
         operation: change.operation.name().to_ascii_uppercase(),

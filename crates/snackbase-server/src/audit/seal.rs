@@ -15,8 +15,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::append::{self, Queued};
 use super::Auditor;
 use crate::app::AppState;
@@ -120,9 +118,7 @@ async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, s
                 // statement knew only as it ran.
                 if let Some(change_seq) = change_seq {
                     for q in &mut staged {
-                        if let Some(Value::Object(extra)) = &mut q.event.extra {
-                            extra.insert(super::record::CHANGE_SEQ.into(), change_seq.into());
-                        }
+                        super::record::note_change_seq(&mut q.event, change_seq);
                     }
                 }
                 events.append(&mut staged)

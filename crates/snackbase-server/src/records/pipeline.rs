@@ -99,24 +99,23 @@ async fn emit(
     // On PostgreSQL the audit event is staged by the statement that logs
     // the change; on SQLite it is queued on the transaction once the log
     // has given the change its position.
-    let audit =
-        |seq| crate::audit::record::event(&change, seq, &c.audited_fields, &c.audit, caller);
-    let staged = match audit(None) {
-        Some(event) => crate::audit::append::staging(&state.audit, tx, event)?,
-        None => None,
+    let event = crate::audit::record::event(&change, &c.audited_fields, &c.audit, caller);
+    let (staged, event) = match event {
+        Some(e) if tx.backend() == crate::db::Backend::Postgres => {
+            (crate::audit::append::staging(&state.audit, tx, e)?, None)
+        }
+        other => (None, other),
     };
-    let Some(logged) = feed::record_with(tx, write, change, staged.as_ref())
+    let Some(change) = feed::record_with(tx, write, change, staged.as_ref())
         .await
         .map_err(|e| write::map_write_error(c, e))?
     else {
         return Ok(None);
     };
-    if staged.is_none() {
-        if let Some(event) = audit(Some(logged.seq)) {
-            crate::audit::append(&state.audit, tx, event).await?;
-        }
+    if let Some(mut event) = event {
+        crate::audit::record::note_change_seq(&mut event, change.seq);
+        crate::audit::append(&state.audit, tx, event).await?;
     }
-    let change = logged;
     let record = change.after.as_ref().or(change.before.as_ref());
     if let (true, Some(record)) = (crate::webhooks::outbox::listened(c, &change), record) {
         let shown = respond(state, tx, caller, c, record.clone()).await?;
