@@ -176,6 +176,23 @@ pub(super) struct Queued {
     pub(super) at: String,
 }
 
+impl Queued {
+    /// `event`, happening now in the current request (if any).
+    fn now(event: Event) -> Self {
+        Self {
+            event,
+            origin: crate::db::origin::current(),
+            at: now_text(),
+        }
+    }
+}
+
+/// The staged form of `events`: a JSON array.
+fn staged_json(events: &[Queued]) -> Result<String, sqlx::Error> {
+    serde_json::to_string(events)
+        .map_err(|e| sqlx::Error::Protocol(format!("staging audit events: {e}")))
+}
+
 /// The events a transaction will append just before it commits.
 #[derive(Debug)]
 struct Pending {
@@ -223,11 +240,7 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
     if !auditor.enabled {
         return Ok(());
     }
-    let queued = Queued {
-        event,
-        origin: crate::db::origin::current(),
-        at: now_text(),
-    };
+    let queued = Queued::now(event);
     let pending = tx
         .deferred(|| Pending {
             auditor: auditor.clone(),
@@ -251,13 +264,7 @@ pub fn staging(
     if !auditor.enabled || tx.backend() != Backend::Postgres {
         return Ok(None);
     }
-    let queued = [Queued {
-        event,
-        origin: crate::db::origin::current(),
-        at: now_text(),
-    }];
-    let text = serde_json::to_string(&queued)
-        .map_err(|e| sqlx::Error::Protocol(format!("staging audit events: {e}")))?;
+    let text = staged_json(&[Queued::now(event)])?;
     // Nothing is queued, but the commit wakes the sealer.
     tx.deferred(|| Pending {
         auditor: auditor.clone(),
@@ -302,8 +309,7 @@ async fn stage(
     tx: &mut Tx,
     events: &[Queued],
 ) -> Result<AfterCommit, sqlx::Error> {
-    let text = serde_json::to_string(events)
-        .map_err(|e| sqlx::Error::Protocol(format!("staging audit events: {e}")))?;
+    let text = staged_json(events)?;
     tx.before_write().await?;
     values::execute_uncounted(
         tx,

@@ -89,19 +89,14 @@ pub async fn settle(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
 /// Returns how many rows it sealed.
 async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let sql = match upto {
-        Some(_) => {
-            "DELETE FROM audit_pending WHERE seq IN (SELECT seq FROM audit_pending \
-             WHERE seq <= $1 ORDER BY seq LIMIT $2 FOR UPDATE) RETURNING seq, events, change_seq"
-        }
-        None => {
-            "DELETE FROM audit_pending WHERE seq IN (SELECT seq FROM audit_pending \
-             WHERE $1 = 0 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             RETURNING seq, events, change_seq"
-        }
-    };
-    let mut rows: Vec<(i64, String, Option<i64>)> = on_tx!(&mut tx, |c| sqlx::query_as(sql)
-        .bind(upto.unwrap_or(0))
+    // Waiting for held rows or skipping them is the only difference.
+    let sql = format!(
+        "DELETE FROM audit_pending WHERE seq IN (SELECT seq FROM audit_pending \
+         WHERE seq <= $1 ORDER BY seq LIMIT $2 FOR UPDATE{}) RETURNING seq, events, change_seq",
+        if upto.is_some() { "" } else { " SKIP LOCKED" }
+    );
+    let mut rows: Vec<(i64, String, Option<i64>)> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+        .bind(upto.unwrap_or(i64::MAX))
         .bind(BATCH)
         .fetch_all(c)
         .await)?;
