@@ -32,7 +32,7 @@ use crate::db::values::{self, ColumnKind, Param};
 use crate::db::{Backend, Tx};
 use crate::on_tx;
 
-/// Entries written per `INSERT` at most (22 parameters each).
+/// Entries written per `INSERT` at most (23 parameters each).
 const ROWS_PER_STATEMENT: usize = 400;
 
 /// One changed column (or, with no column, the event as a whole).
@@ -59,7 +59,7 @@ pub struct ESignature {
     pub at: String,
 }
 
-/// Something to record: one event, one entry per column.
+/// Something to record: one event, one entry (its columns inside).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Event {
     /// The account whose chain it goes to; `None`: the system chain.
@@ -341,12 +341,22 @@ async fn write(
     {
         let origin = origin.as_deref();
         let extra = event.extra.as_ref().map(Value::to_string);
-        let columns = if event.columns.is_empty() {
-            vec![Column::default()]
-        } else {
-            event.columns
-        };
-        for column in columns {
+        // One entry per change, its columns inside (at most
+        // COLUMNS_PER_ENTRY each); an event without columns is one entry of
+        // none.
+        let mut parts: Vec<Option<String>> = event
+            .columns
+            .chunks(chain::COLUMNS_PER_ENTRY)
+            .map(|part| {
+                Some(chain::columns_text(part.iter().map(|c| {
+                    (c.name.as_deref(), c.old.as_deref(), c.new.as_deref())
+                })))
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push(None);
+        }
+        for columns in parts {
             sequence += 1;
             let content = Content {
                 chain: chain.clone(),
@@ -355,9 +365,9 @@ async fn write(
                 operation: event.operation.clone(),
                 table_name: event.table_name.clone(),
                 record_id: event.record_id.clone(),
-                column_name: column.name,
-                old_value: column.old,
-                new_value: column.new,
+                column_name: None,
+                old_value: None,
+                new_value: None,
                 user_id: event.actor.user_id.clone(),
                 user_email: event.actor.user_email.clone(),
                 user_name: event.actor.user_name.clone(),
@@ -369,6 +379,7 @@ async fn write(
                 request_id: origin.and_then(|o| o.request_id.clone()),
                 occurred_at: when.clone(),
                 extra_metadata: extra.clone(),
+                columns,
             };
             let checksum = content.checksum(&hash);
             rows.push((content, hash, checksum.clone()));
@@ -433,10 +444,10 @@ const HEAD_CONFLICT: &str = " ON CONFLICT (chain) DO UPDATE SET sequence = exclu
      hash = excluded.hash, signature = excluded.signature, updated_at = excluded.updated_at";
 
 /// The columns of an entry, in the order [`insert_statement`] binds them.
-const INSERTED: &str = "chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum";
+const INSERTED: &str = "chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum, columns";
 
 /// An entry's values in the order of [`INSERTED`].
-fn values_of((c, previous, checksum): &(Content, String, String)) -> [Param; 22] {
+fn values_of((c, previous, checksum): &(Content, String, String)) -> [Param; 23] {
     [
         Param::Text(c.chain.clone()),
         Param::Int(c.sequence),
@@ -460,6 +471,7 @@ fn values_of((c, previous, checksum): &(Content, String, String)) -> [Param; 22]
         text(c.extra_metadata.as_deref()),
         Param::Text(previous.clone()),
         Param::Text(checksum.clone()),
+        text(c.columns.as_deref()),
     ]
 }
 
@@ -482,7 +494,7 @@ fn insert_statement(rows: &[(Content, String, String)]) -> Statement {
 /// number of parameters squared, which for a few hundred entries cost more
 /// than everything else the write does. Anonymous ones have no names.
 fn sqlite_insert(rows: &[(Content, String, String)]) -> (String, Vec<Param>) {
-    let row = format!("({})", vec!["?"; 22].join(", "));
+    let row = format!("({})", vec!["?"; 23].join(", "));
     let sql = format!(
         "INSERT INTO audit_log ({INSERTED}) VALUES {}",
         vec![row.as_str(); rows.len()].join(", ")

@@ -49,6 +49,25 @@ pub struct Content {
     pub occurred_at: String,
     /// JSON text, as stored.
     pub extra_metadata: Option<String>,
+    /// An entry of one change with its columns inside (see [`columns_text`]):
+    /// their JSON text, as stored; `column_name`, `old_value` and
+    /// `new_value` are then empty. `None`: an entry of one column (or of none),
+    /// as every entry was before.
+    pub columns: Option<String>,
+}
+
+/// Columns per entry at most: an entry of a change with more columns is
+/// split, and the API numbers an entry's columns within this bound.
+pub const COLUMNS_PER_ENTRY: usize = 1024;
+
+/// The stored (and hashed) form of a change's columns: a JSON array of
+/// `[name, old, new]` arrays, compact, as `serde_json` writes it, so a
+/// verifier rebuilds the same text from the columns it is shown.
+pub fn columns_text<'a>(
+    columns: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>, Option<&'a str>)>,
+) -> String {
+    let columns: Vec<_> = columns.into_iter().collect();
+    serde_json::to_string(&columns).unwrap_or_default()
 }
 
 impl Content {
@@ -93,6 +112,11 @@ impl Content {
         }
         item(out, false, &self.occurred_at);
         item(out, false, &self.extra_metadata);
+        // Entries of one column keep the canonical form they always had;
+        // one more item marks (and covers) an entry of several.
+        if let Some(columns) = &self.columns {
+            item(out, false, columns);
+        }
         out.push(b']');
     }
 
@@ -201,6 +225,7 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn checksums_chain_and_change_with_any_field() {
@@ -271,6 +296,57 @@ mod tests {
         ])
         .to_string();
         assert_eq!(c.canonical(), expected);
+    }
+
+    #[test]
+    fn an_entry_of_several_columns_hashes_them_as_one_more_item() {
+        let one = Content {
+            chain: "account:A".into(),
+            sequence: 1,
+            operation: "CREATE".into(),
+            table_name: "posts".into(),
+            record_id: "r1".into(),
+            occurred_at: "now".into(),
+            ..Default::default()
+        };
+        let text = columns_text([
+            (Some("title"), None, Some("a \"title\"")),
+            (Some("views"), Some("1"), None),
+        ]);
+        assert_eq!(text, r#"[["title",null,"a \"title\""],["views","1",null]]"#);
+        let several = Content {
+            columns: Some(text.clone()),
+            ..one.clone()
+        };
+        let canonical: Vec<Value> = serde_json::from_str(&several.canonical()).unwrap();
+        assert_eq!(canonical.len(), 21);
+        assert_eq!(canonical[20], Value::String(text.clone()));
+        assert_eq!(
+            serde_json::from_str::<Vec<Value>>(&one.canonical())
+                .unwrap()
+                .len(),
+            20
+        );
+        assert_ne!(one.checksum(GENESIS), several.checksum(GENESIS));
+        // Any column's value, order or presence changes the hash.
+        for other in [
+            columns_text([
+                (Some("title"), None, Some("a \"title\"")),
+                (Some("views"), Some("2"), None),
+            ]),
+            columns_text([
+                (Some("views"), Some("1"), None),
+                (Some("title"), None, Some("a \"title\"")),
+            ]),
+            columns_text([(Some("title"), None, Some("a \"title\""))]),
+            "[]".to_string(),
+        ] {
+            let changed = Content {
+                columns: Some(other),
+                ..one.clone()
+            };
+            assert_ne!(changed.checksum(GENESIS), several.checksum(GENESIS));
+        }
     }
 
     #[test]

@@ -190,7 +190,10 @@ pub async fn export(
     let format = format(&filters)?;
     let scope = query::scope(&caller, &filters)?;
     super::settled(&state).await?;
-    let mut statement = Statement::new(&format!("SELECT {COLUMNS} FROM audit_log"));
+    let mut statement = Statement::new(&format!(
+        "SELECT {COLUMNS} FROM {}",
+        query::entries(state.db.backend())
+    ));
     statement.append(&scope).push(&query::order(&filters)?);
     let generated_at = super::append::now_text();
     let stamp = generated_at.replace([':', '.'], "-");

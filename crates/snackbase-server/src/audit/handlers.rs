@@ -57,14 +57,17 @@ pub async fn list(
     let order = query::order(&filters)?;
     let (skip, limit) = query::window(&filters)?;
     super::settled(&state).await?;
-    let mut count = crate::db::statement::Statement::new("SELECT COUNT(*) FROM audit_log");
+    let backend = state.db.backend();
+    let mut count = crate::db::statement::Statement::new(query::counted(backend));
     count.append(&scope);
     let (count_sql, count_params) = count.finish();
     let mut tx = state.db.read().await?;
     let total = values::scalar_i64(&mut tx, &count_sql, &count_params).await?;
     drop(tx);
-    let mut page =
-        crate::db::statement::Statement::new(&format!("SELECT {COLUMNS} FROM audit_log"));
+    let mut page = crate::db::statement::Statement::new(&format!(
+        "SELECT {COLUMNS} FROM {}",
+        query::entries(backend)
+    ));
     page.append(&scope)
         .push(&order)
         .push(" LIMIT ")
@@ -93,12 +96,17 @@ pub async fn get_one(
     let not_found = || ApiError::not_found(format!("Audit entry '{id}' not found"));
     let id: i64 = id.trim().parse().map_err(|_| not_found())?;
     super::settled(&state).await?;
-    let mut statement =
-        crate::db::statement::Statement::new(&format!("SELECT {COLUMNS} FROM audit_log"));
+    let (row_id, ord) = query::locate(id);
+    let mut statement = crate::db::statement::Statement::new(&format!(
+        "SELECT {COLUMNS} FROM {}",
+        query::entries(state.db.backend())
+    ));
     statement
         .append(&query::scope(&caller, &Filters::default())?)
-        .push(" AND id = ")
-        .bind(Param::Int(id));
+        .push(" AND row_id = ")
+        .bind(Param::Int(row_id))
+        .push(" AND ord = ")
+        .bind(Param::Int(ord));
     let row = fetch(&state, &statement)
         .await?
         .into_iter()

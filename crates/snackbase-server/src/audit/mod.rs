@@ -161,8 +161,9 @@ pub async fn settled(state: &AppState) -> crate::error::ApiResult<()> {
 pub async fn recent(state: &AppState, limit: i64) -> crate::error::ApiResult<Vec<query::AuditLog>> {
     settled(state).await?;
     let mut statement = crate::db::statement::Statement::new(&format!(
-        "SELECT {} FROM audit_log ORDER BY id DESC LIMIT ",
-        query::COLUMNS
+        "SELECT {} FROM {} ORDER BY row_id DESC, ord DESC LIMIT ",
+        query::COLUMNS,
+        query::entries(state.db.backend())
     ));
     statement.bind(crate::db::values::Param::Int(limit));
     let rows = handlers::fetch(state, &statement).await?;

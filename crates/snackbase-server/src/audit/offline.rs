@@ -1,5 +1,6 @@
 //! Verifying an export offline (`snackbase audit verify-export`): every
-//! entry's checksum is recomputed from its fields and `previous_hash`, the
+//! entry's checksum is recomputed from its fields and `previous_hash` (the
+//! columns of one change together: they share one stored entry), the
 //! digest from the checksums, and the signature checked with the public key
 //! (given, or the one the file names: compare it with `snackbase audit
 //! public-key` of the server, or the key published for it).
@@ -7,7 +8,9 @@
 use serde::Deserialize;
 
 use super::chain::{self, Verifier};
-use super::query::{AuditLog, Row};
+use std::collections::BTreeMap;
+
+use super::query::{locate, AuditLog, Row};
 use sha2::{Digest, Sha256};
 
 /// What a valid export holds.
@@ -59,7 +62,25 @@ fn row_of(e: AuditLog) -> Row {
         }),
         previous_hash: e.previous_hash,
         checksum: e.checksum,
+        columns: None,
     }
+}
+
+/// What the columns of one stored entry share: all but the column.
+fn shared(r: &Row) -> chain::Content {
+    chain::Content {
+        column_name: None,
+        old_value: None,
+        new_value: None,
+        ..r.content()
+    }
+}
+
+fn changed(r: &Row) -> String {
+    format!(
+        "entry {} ({} #{}) does not match its checksum: it was changed",
+        r.id, r.chain, r.sequence
+    )
 }
 
 fn csv_opt(v: &str) -> Option<String> {
@@ -78,15 +99,43 @@ fn check(
     let verifier =
         Verifier::from_hex(public_key).ok_or("the public key is not a valid ed25519 key")?;
     let mut hash = Sha256::new();
+    // The columns of one stored entry of several, by stored row.
+    let mut several: BTreeMap<i64, Vec<(i64, &Row)>> = BTreeMap::new();
     for r in rows {
-        if r.content().checksum(&r.previous_hash) != r.checksum {
-            return Err(format!(
-                "entry {} ({} #{}) does not match its checksum: it was changed",
-                r.id, r.chain, r.sequence
-            ));
+        let (row, ord) = locate(r.id);
+        if ord > 0 {
+            several.entry(row).or_default().push((ord, r));
+        } else if r.content().checksum(&r.previous_hash) != r.checksum {
+            return Err(changed(r));
         }
         hash.update(r.checksum.as_bytes());
         hash.update(b"\n");
+    }
+    for mut columns in several.into_values() {
+        columns.sort_by_key(|(ord, _)| *ord);
+        let first = columns[0].1;
+        let mut content = shared(first);
+        for (_, r) in &columns[1..] {
+            if shared(r) != content
+                || r.checksum != first.checksum
+                || r.previous_hash != first.previous_hash
+            {
+                return Err(changed(r));
+            }
+        }
+        content.columns = Some(chain::columns_text(columns.iter().map(|(_, r)| {
+            (
+                r.column_name.as_deref(),
+                r.old_value.as_deref(),
+                r.new_value.as_deref(),
+            )
+        })));
+        if content.checksum(&first.previous_hash) != first.checksum {
+            return Err(format!(
+                "the columns of entry {} ({} #{}) do not match its checksum: one was changed, dropped or added",
+                first.id, first.chain, first.sequence
+            ));
+        }
     }
     if rows.len() as u64 != count {
         return Err(format!(
@@ -189,6 +238,7 @@ pub fn verify_export(bytes: &[u8], public_key: Option<&str>) -> Result<Checked, 
             extra_metadata: csv_opt(f(20)),
             previous_hash: f(21).into(),
             checksum: f(22).into(),
+            columns: None,
         });
     }
     let t = trailer.ok_or("the export has no signature line: it is incomplete")?;

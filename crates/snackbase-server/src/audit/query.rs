@@ -11,10 +11,100 @@ use crate::db::statement::Statement;
 use crate::db::values::Param;
 use crate::error::{ApiError, ApiResult};
 
-/// The columns of an entry, in the order [`Row`] reads them.
+/// The columns of an entry, in the order [`Row`] reads them, of a stored
+/// row of `audit_log` or of a row of [`entries`].
 pub const COLUMNS: &str = "id, chain, sequence, account_id, operation, table_name, record_id, \
     column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, \
-    es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum";
+    es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, \
+    checksum, columns";
+
+/// The API's id of the first column of a stored entry of several columns
+/// (`columns` set) is `SEVERAL + row id × COLUMNS_PER_ENTRY`, the next ones
+/// follow; an entry of one column (or none) keeps its row id. Stored ids stay
+/// far below 2^40, and the largest API id below 2^53 (a JavaScript number).
+pub const SEVERAL: i64 = 1 << 40;
+const PER_ENTRY: i64 = super::chain::COLUMNS_PER_ENTRY as i64;
+
+/// The stored row and the column within it (1-based; 0: an entry of one
+/// column) of an API id.
+pub fn locate(id: i64) -> (i64, i64) {
+    if id >= SEVERAL {
+        ((id - SEVERAL) / PER_ENTRY, (id - SEVERAL) % PER_ENTRY + 1)
+    } else {
+        (id, 0)
+    }
+}
+
+/// The entries as the API lists them, as a table to select [`COLUMNS`] from
+/// (and `row_id`, `ord`: the stored row and the column, see [`locate`]): a
+/// stored entry of several columns is one entry per column, with the stored
+/// entry's checksum and previous hash.
+pub fn entries(backend: crate::db::Backend) -> &'static str {
+    match backend {
+        crate::db::Backend::Sqlite => SQLITE_ENTRIES,
+        crate::db::Backend::Postgres => POSTGRES_ENTRIES,
+    }
+}
+
+/// [`entries`]: `id`, `column_name`, `old_value` and `new_value` of a column
+/// `c`, the columns shared by all its rows.
+macro_rules! entries_sql {
+    ($join:literal, $id:literal, $ord:literal, $name:literal, $old:literal, $new:literal) => {
+        concat!(
+            "(SELECT CASE WHEN l.columns IS NULL THEN l.id ELSE ",
+            $id,
+            " END AS id, \
+             l.chain, l.sequence, l.account_id, l.operation, l.table_name, l.record_id, \
+             CASE WHEN l.columns IS NULL THEN l.column_name ELSE ",
+            $name,
+            " END AS column_name, \
+             CASE WHEN l.columns IS NULL THEN l.old_value ELSE ",
+            $old,
+            " END AS old_value, \
+             CASE WHEN l.columns IS NULL THEN l.new_value ELSE ",
+            $new,
+            " END AS new_value, \
+             l.user_id, l.user_email, l.user_name, l.es_username, l.es_reason, l.es_timestamp, \
+             l.ip_address, l.user_agent, l.request_id, l.occurred_at, l.extra_metadata, \
+             l.previous_hash, l.checksum, CAST(NULL AS TEXT) AS columns, l.id AS row_id, \
+             ",
+            $ord,
+            " AS ord FROM audit_log l ",
+            $join,
+            ") AS entries"
+        )
+    };
+}
+
+const SQLITE_ENTRIES: &str = entries_sql!(
+    "LEFT JOIN json_each(l.columns) AS c",
+    "1099511627776 + l.id * 1024 + c.key",
+    "COALESCE(c.key + 1, 0)",
+    "json_extract(c.value, '$[0]')",
+    "json_extract(c.value, '$[1]')",
+    "json_extract(c.value, '$[2]')"
+);
+
+const POSTGRES_ENTRIES: &str = entries_sql!(
+    "LEFT JOIN LATERAL json_array_elements(CAST(l.columns AS json)) WITH ORDINALITY AS c(v, n) ON TRUE",
+    "1099511627776 + l.id * 1024 + c.n - 1",
+    "COALESCE(c.n, 0)",
+    "c.v ->> 0",
+    "c.v ->> 1",
+    "c.v ->> 2"
+);
+
+/// How many entries the API counts in the stored rows it selects from.
+pub fn counted(backend: crate::db::Backend) -> &'static str {
+    match backend {
+        crate::db::Backend::Sqlite => {
+            "SELECT COALESCE(SUM(CASE WHEN columns IS NULL THEN 1 ELSE json_array_length(columns) END), 0) FROM audit_log"
+        }
+        crate::db::Backend::Postgres => {
+            "SELECT COALESCE(SUM(CASE WHEN columns IS NULL THEN 1 ELSE json_array_length(CAST(columns AS json)) END), 0) FROM audit_log"
+        }
+    }
+}
 
 /// One stored entry.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -42,6 +132,9 @@ pub struct Row {
     pub extra_metadata: Option<String>,
     pub previous_hash: String,
     pub checksum: String,
+    /// A stored entry of several columns: their JSON text (see
+    /// [`Content::columns`]); never set in what the API lists.
+    pub columns: Option<String>,
 }
 
 impl Row {
@@ -69,6 +162,7 @@ impl Row {
             request_id: self.request_id,
             occurred_at: self.occurred_at,
             extra_metadata: self.extra_metadata,
+            columns: self.columns,
         };
         (content, self.previous_hash, self.checksum)
     }
@@ -96,6 +190,7 @@ impl Row {
             request_id: self.request_id.clone(),
             occurred_at: self.occurred_at.clone(),
             extra_metadata: self.extra_metadata.clone(),
+            columns: self.columns.clone(),
         }
     }
 }
@@ -331,9 +426,11 @@ pub fn order(filters: &Filters) -> ApiResult<String> {
             ))
         }
     };
+    // Over [`entries`]: the stored row, then the column within it (the
+    // order of the API's ids).
     Ok(match column {
-        "id" => format!(" ORDER BY id {dir}"),
-        column => format!(" ORDER BY {column} {dir}, id {dir}"),
+        "id" => format!(" ORDER BY row_id {dir}, ord {dir}"),
+        column => format!(" ORDER BY {column} {dir}, row_id {dir}, ord {dir}"),
     })
 }
 

@@ -1,9 +1,10 @@
 //! Record changes as audit entries, and electronic signatures on record writes.
 //!
-//! A record change gives one entry per changed field, in schema order: on a
-//! create every field with a value, on an update the fields whose value
-//! changed, on a delete every field that had a value (a change that touches
-//! no audited field gives one entry without a column). System fields are
+//! A record change is one entry with a column per changed field, in schema
+//! order (listed by the API as one entry per column): on a create every
+//! field with a value, on an update the fields whose value changed, on a
+//! delete every field that had a value (a change that touches no audited
+//! field gives one entry without a column). System fields are
 //! left out (the record id, the account and the author are the entry's own
 //! columns); excluded fields are skipped, PII fields read `***`.
 

@@ -154,6 +154,7 @@ fn sqlite_entries(
             extra_metadata: r.get(20)?,
             previous_hash: r.get(21)?,
             checksum: r.get(22)?,
+            columns: r.get(23)?,
         });
         if batch.len() >= BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));

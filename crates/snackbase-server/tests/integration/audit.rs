@@ -122,6 +122,136 @@ both!(record_changes_are_recorded_column_by_column, |app| {
     assert!(r.ok, "{r:?}");
 });
 
+both!(
+    a_change_is_one_stored_entry_listed_column_by_column,
+    |app| {
+        // A change is stored as one entry with its columns inside (one row, one
+        // link of the chain); the API lists, pages, counts, finds and exports
+        // it as one entry per column, as the SDK expects. Events without
+        // columns (a sign-up) are one entry as before.
+        let sa = app.superadmin().await;
+        app.post("/api/v1/collections", Some(&sa), posts_schema())
+            .await
+            .expect(201);
+        let (a, _) = app.alpha_and_beta().await;
+        let before = app.count("audit_log").await;
+        let post = app
+        .post(
+            "/api/v1/records/posts",
+            Some(&a),
+            json!({"title": "wide", "views": 4, "published": true, "status": "draft", "contact": "c@example.com"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+        assert_eq!(
+            app.count("audit_log").await,
+            before + 1,
+            "one row per change"
+        );
+        let id = post["id"].as_str().unwrap();
+        let q = format!("record_id={id}&sort_by=id&sort_order=asc");
+        let list = entries(&app, &sa, &q).await;
+        let all = items(&list);
+        let n = all.len();
+        assert!(n >= 5, "one entry per column: {list}");
+        assert_eq!(list["total"], n as i64);
+        let several = chain::COLUMNS_PER_ENTRY as i64;
+        let ids: Vec<i64> = all.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+        assert!(ids[0] >= 1 << 40 && ids[n - 1] < 1 << 53, "{ids:?}");
+        assert_eq!((ids[0] - (1 << 40)) % several, 0, "{ids:?}");
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
+        let mut names: Vec<&str> = all
+            .iter()
+            .filter_map(|e| e["column_name"].as_str())
+            .collect();
+        assert_eq!(names.len(), n);
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n, "each column once");
+        for e in &all {
+            for shared in [
+                "checksum",
+                "previous_hash",
+                "sequence",
+                "request_id",
+                "occurred_at",
+            ] {
+                assert_eq!(e[shared], all[0][shared], "{shared}");
+            }
+        }
+        let title = all.iter().find(|e| e["column_name"] == "title").unwrap();
+        assert_eq!(
+            (title["old_value"].clone(), title["new_value"].clone()),
+            (Value::Null, json!("wide"))
+        );
+        // Pages split a change anywhere; descending is the reverse.
+        for skip in 0..n {
+            let page = entries(&app, &sa, &format!("{q}&skip={skip}&limit=2")).await;
+            assert_eq!(
+                items(&page),
+                all[skip..(skip + 2).min(n)].to_vec(),
+                "skip {skip}"
+            );
+            assert_eq!(page["total"], n as i64);
+        }
+        let desc = entries(&app, &sa, &format!("record_id={id}&sort_order=desc")).await;
+        let mut reversed = items(&desc);
+        reversed.reverse();
+        assert_eq!(reversed, all);
+        // Each entry by its id; ids next to them are not entries.
+        for e in &all {
+            let one = app
+                .get(&format!("/api/v1/audit-logs/{}", e["id"]), Some(&sa))
+                .await
+                .expect(200)
+                .clone();
+            assert_eq!(&one, e);
+        }
+        for missing in [ids[n - 1] + 1, ids[0] - 1, (1 << 40) - 1, i64::MAX, -1] {
+            app.get(&format!("/api/v1/audit-logs/{missing}"), Some(&sa))
+                .await
+                .expect_error(404, "not_found");
+        }
+        // A sign-up has no columns: one entry, its row id.
+        let signed_up = items(&entries(&app, &a, "operation=REGISTER").await);
+        assert_eq!(signed_up.len(), 1);
+        assert!(signed_up[0]["id"].as_i64().unwrap() < 1 << 40);
+        assert!(signed_up[0]["column_name"].is_null());
+        // Sorted by another field, a change's entries stay together.
+        let mut account = entries(&app, &a, "sort_by=operation&sort_order=asc&limit=500").await;
+        let sorted = items(&account);
+        let mut seen = Vec::new();
+        for e in &sorted {
+            let c = e["checksum"].as_str().unwrap();
+            if seen.last().map(String::as_str) != Some(c) {
+                assert!(!seen.iter().any(|s| s == c), "a change's entries are apart");
+                seen.push(c.to_string());
+            }
+        }
+        assert_eq!(account["total"].take(), json!(sorted.len()));
+        // Exported, the columns of a change verify together: a value moved from
+        // one column to another, or one column's shared field changed, fails.
+        let key = app.state.audit.signer.public_key_hex();
+        let export = app
+            .get(
+                &format!("/api/v1/audit-logs/export?record_id={id}"),
+                Some(&sa),
+            )
+            .await;
+        offline::verify_export(export.text.as_bytes(), Some(&key)).expect("valid");
+        let mut swapped = export.json.clone();
+        let first = swapped["entries"][0]["new_value"].clone();
+        swapped["entries"][0]["new_value"] = swapped["entries"][1]["new_value"].clone();
+        swapped["entries"][1]["new_value"] = first;
+        assert!(offline::verify_export(swapped.to_string().as_bytes(), Some(&key)).is_err());
+        let mut other = export.json.clone();
+        other["entries"][2]["user_email"] = json!("someone@example.com");
+        assert!(offline::verify_export(other.to_string().as_bytes(), Some(&key)).is_err());
+        assert!(report(&app).await.ok);
+    }
+);
+
 both!(a_rolled_back_write_leaves_no_entry, |app| {
     let sa = app.superadmin().await;
     app.post("/api/v1/collections", Some(&sa), posts_schema())
@@ -638,7 +768,7 @@ both_config!(
             .await
             .expect(201);
         let (a, _) = app.alpha_and_beta().await;
-        for i in 0..12 {
+        for i in 0..20 {
             app.post(
                 "/api/v1/records/posts",
                 Some(&a),
@@ -708,15 +838,15 @@ both_config!(
             let statements: Vec<String> = match kind {
                 // Edit one value of one entry.
                 0 => {
-                    let column = ["new_value", "old_value", "user_email", "occurred_at", "operation"][rng.below(5) as usize];
+                    let column = ["new_value", "old_value", "user_email", "occurred_at", "operation", "columns"][rng.below(6) as usize];
                     vec![format!("UPDATE audit_log SET {column} = 'tampered' WHERE chain = '{chain}' AND sequence = {k}")]
                 }
                 // Delete one entry.
                 1 => vec![format!("DELETE FROM audit_log WHERE chain = '{chain}' AND sequence = {k}")],
                 // Insert one: a copy of an entry appended after the last.
                 2 => vec![format!(
-                    "INSERT INTO audit_log (chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum) \
-                     SELECT chain, {next}, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, checksum, checksum FROM audit_log WHERE chain = '{chain}' AND sequence = {last}",
+                    "INSERT INTO audit_log (chain, sequence, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, previous_hash, checksum, columns) \
+                     SELECT chain, {next}, account_id, operation, table_name, record_id, column_name, old_value, new_value, user_id, user_email, user_name, es_username, es_reason, es_timestamp, ip_address, user_agent, request_id, occurred_at, extra_metadata, checksum, checksum, columns FROM audit_log WHERE chain = '{chain}' AND sequence = {last}",
                     next = last + 1
                 )],
                 // Reorder two entries.
@@ -823,12 +953,18 @@ async fn postgres_stages_events_and_the_sealer_chains_them() {
     assert_eq!(e["request_id"], "r-1");
     assert_eq!(e["new_value"], "staged");
     let kept: (String, String) = sqlx::query_as(
-        "SELECT chain, new_value FROM audit_log WHERE operation = 'STAGED_UNREADABLE'",
+        "SELECT chain, columns FROM audit_log WHERE operation = 'STAGED_UNREADABLE'",
     )
     .fetch_one(&mut conn)
     .await
     .expect("the unreadable row is kept");
-    assert_eq!(kept, ("system".to_string(), "not json".to_string()));
+    assert_eq!(
+        kept,
+        (
+            "system".to_string(),
+            r#"[[null,null,"not json"]]"#.to_string()
+        )
+    );
 
     // A tenant's transaction stages, and can do nothing else with the rows.
     for (sql, allowed) in [
@@ -874,7 +1010,7 @@ async fn postgres_stages_events_and_the_sealer_chains_them() {
     assert_eq!(pending(&mut conn).await, 0);
     let created: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT record_id) FROM audit_log WHERE operation = 'CREATE' \
-         AND table_name = 'posts' AND new_value LIKE 'w%-%'",
+         AND table_name = 'posts' AND columns LIKE '%\"title\",null,\"w%-%'",
     )
     .fetch_one(&mut conn)
     .await
@@ -885,14 +1021,18 @@ async fn postgres_stages_events_and_the_sealer_chains_them() {
     let (logged, noted): (i64, String) = sqlx::query_as(
         "SELECT r.seq, a.extra_metadata FROM record_changes r JOIN audit_log a \
          ON a.record_id = r.record_id AND a.operation = 'CREATE' \
-         WHERE r.operation = 'create' AND a.new_value = 'w3-7'",
+         WHERE r.operation = 'create' AND a.columns LIKE '%\"w3-7\"%'",
     )
     .fetch_one(&mut conn)
     .await
     .expect("the create and its entry");
     let noted: Value = serde_json::from_str(&noted).expect("metadata");
     assert_eq!(noted["change_seq"], logged);
-    assert!(app.count("audit_log").await > before + 80);
+    assert_eq!(
+        app.count("audit_log").await,
+        before + 80,
+        "one stored entry per change"
+    );
     let r = report(&app).await;
     assert!(r.ok, "{r:?}");
     assert_eq!(r.staged, 0);

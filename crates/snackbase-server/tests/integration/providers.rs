@@ -178,12 +178,14 @@ both_config!(
 
         // Every change is in the audit trail, the password never in clear.
         app.settle_audit().await;
-        let trail: Vec<String> = snackbase_server::on_pool!(&app.state.db, |p| sqlx::query_scalar(
-            "SELECT COALESCE(new_value, '') FROM audit_log WHERE table_name = 'configurations'"
+        let trail: Vec<String> = snackbase_server::on_pool!(&app.state.db, |p| {
+            sqlx::query_scalar(
+            "SELECT COALESCE(columns, new_value, '') FROM audit_log WHERE table_name = 'configurations'"
         )
         .fetch_all(p)
         .await
-        .unwrap());
+        .unwrap()
+        });
         assert!(!trail.is_empty());
         assert!(
             trail.iter().all(|v| !v.contains(PASSWORD_SECRET)),
