@@ -12,6 +12,7 @@
 //! foreign keys on.
 
 pub mod changes;
+pub mod checkpoint;
 pub mod dialect;
 mod errors;
 pub mod fast;
@@ -80,6 +81,8 @@ pub enum Db {
         group: GroupCommit,
         fast: Arc<fast::FastReads>,
         shared: Arc<Shared>,
+        /// Folds the WAL into the file, off the writer (`checkpoint.rs`).
+        checkpoints: Arc<checkpoint::Checkpointer>,
     },
     Postgres(PgPool, Arc<Shared>),
 }
@@ -128,6 +131,30 @@ pub struct Conn<DB: Database> {
     deferred: Option<Box<dyn journal::Deferred>>,
     /// When it began (write transactions are timed for `/metrics`).
     started: std::time::Instant,
+}
+
+/// Begins a transaction on `conn` so that a caller dropped meanwhile (a
+/// request whose client went away) cannot leave it open. sqlx counts a
+/// transaction only once its `BEGIN` is answered, so a caller cancelled in
+/// between hands the connection back to the pool inside a transaction that
+/// nobody ends (on PostgreSQL with a tenant's role set: the next user of the
+/// connection then runs as that tenant, and a write of its own is never
+/// committed). The `BEGIN` runs in a task of its own: without a caller, the
+/// task finishes it and drops the transaction, which rolls it back.
+pub(crate) async fn begin_on<DB: Database>(
+    conn: PoolConnection<DB>,
+    statement: Option<String>,
+) -> Result<Transaction<'static, DB>, sqlx::Error> {
+    tokio::spawn(Transaction::begin(conn, statement.map(Into::into)))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("beginning a transaction: {e}")))?
+}
+
+/// [`begin_on`] a connection of `pool`.
+pub(crate) async fn begin_in<DB: Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<Transaction<'static, DB>, sqlx::Error> {
+    begin_on(pool.acquire().await?, None).await
 }
 
 enum Inner<DB: Database> {
@@ -210,7 +237,7 @@ impl<DB: Database> Conn<DB> {
             return Ok(());
         }
         if let Inner::Deferred(c) = std::mem::replace(&mut self.inner, Inner::Gone) {
-            self.inner = Inner::Tx(Transaction::begin(c, None).await?);
+            self.inner = Inner::Tx(begin_on(c, None).await?);
         }
         Ok(())
     }
@@ -294,6 +321,8 @@ impl Db {
                     .statement_cache_capacity(256);
                 let shared = Arc::new(Shared::default());
                 let hooked = shared.changes.clone();
+                // The checkpointer folds the WAL in, not the writer's commits.
+                let write_options = options.clone().pragma("wal_autocheckpoint", "0");
                 let write = SqlitePoolOptions::new()
                     // No ping before each use: a broken connection fails its query anyway,
                     // and the ping costs a round trip to the connection's thread.
@@ -311,7 +340,7 @@ impl Db {
                         })
                     })
                     .acquire_timeout(settings.acquire_timeout)
-                    .connect_with(options.clone())
+                    .connect_with(write_options)
                     .await?;
                 // Readers beyond two per core only add page caches (2 MiB each):
                 // SQLite reads are CPU-bound, and WAL lets them run beside the writer.
@@ -328,12 +357,14 @@ impl Db {
                     .await?;
                 let group = GroupCommit::start(write.clone(), shared.clone());
                 let fast = Arc::new(fast::FastReads::new(path.clone(), readers as usize));
+                let checkpoints = Arc::new(checkpoint::Checkpointer::start(path.clone()));
                 Ok(Self::Sqlite {
                     read,
                     write,
                     group,
                     fast,
                     shared,
+                    checkpoints,
                 })
             }
             DatabaseUrl::Postgres(url) => {
@@ -408,6 +439,14 @@ impl Db {
     pub fn fast(&self) -> Option<&fast::FastReads> {
         match self {
             Self::Sqlite { fast, .. } => Some(fast),
+            Self::Postgres(..) => None,
+        }
+    }
+
+    /// SQLite: checkpoints run off the writer so far (see [`checkpoint`]).
+    pub fn checkpoints(&self) -> Option<u64> {
+        match self {
+            Self::Sqlite { checkpoints, .. } => Some(checkpoints.runs()),
             Self::Postgres(..) => None,
         }
     }
@@ -505,15 +544,19 @@ impl Db {
             Self::Sqlite { write, shared, .. } => {
                 Tx::Sqlite(Conn::write(write.begin().await?, shared))
             }
-            Self::Postgres(pool, shared) => Tx::Postgres(Conn::write(pool.begin().await?, shared)),
+            Self::Postgres(pool, shared) => {
+                Tx::Postgres(Conn::write(begin_in(pool).await?, shared))
+            }
         })
     }
 
     /// Starts a read-only transaction (a consistent snapshot on both backends).
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { read, shared, .. } => Tx::Sqlite(Conn::tx(read.begin().await?, shared)),
-            Self::Postgres(pool, shared) => Tx::Postgres(Conn::tx(pool.begin().await?, shared)),
+            Self::Sqlite { read, shared, .. } => {
+                Tx::Sqlite(Conn::tx(begin_in(read).await?, shared))
+            }
+            Self::Postgres(pool, shared) => Tx::Postgres(Conn::tx(begin_in(pool).await?, shared)),
         })
     }
 

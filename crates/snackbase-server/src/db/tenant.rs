@@ -118,9 +118,7 @@ impl Db {
         match (self, tenant) {
             (Self::Postgres(pool, _), Some(account)) if self.row_security() => {
                 let conn = pool.acquire().await?;
-                Ok(Some(
-                    Transaction::begin(conn, Some(begin_sql(account).into())).await?,
-                ))
+                Ok(Some(super::begin_on(conn, Some(begin_sql(account))).await?))
             }
             _ => Ok(None),
         }

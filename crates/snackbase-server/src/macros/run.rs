@@ -145,7 +145,7 @@ pub async fn run(
             }
         }
         Db::Postgres(pool, ..) => {
-            let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+            let mut tx = crate::db::begin_in(pool).await.map_err(|e| e.to_string())?;
             sqlx::query("SET TRANSACTION READ ONLY")
                 .execute(&mut *tx)
                 .await

@@ -66,6 +66,13 @@ pub async fn registry(state: &AppState) -> Registry {
         "Database connections by pool and state",
         pools,
     );
+    if let Some(runs) = state.db.checkpoints() {
+        r.register(
+            "snackbase_sqlite_checkpoints",
+            "WAL checkpoints that copied pages into the SQLite file, run off the writer",
+            counter(runs),
+        );
+    }
 
     let caches = Family::<CacheLabels, Counter>::default();
     let cache = |name: &'static str, (hits, misses): (u64, u64)| {

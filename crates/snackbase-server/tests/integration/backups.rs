@@ -401,3 +401,64 @@ both!(each_scheduled_backup_slot_is_claimed_once, |app| {
         .unwrap());
     assert_eq!(app.count("backup_slots").await, 1);
 });
+
+/// SQLite: a commit never checkpoints (the writer's auto-checkpoint is off,
+/// so a backup's disk traffic cannot stall the commit that would have run
+/// it); the checkpointer thread folds the WAL into the database file while
+/// the server runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_is_checkpointed_off_the_writer() {
+    let app = TestApp::start(crate::harness::Backend::Sqlite).await;
+    let snackbase_server::db::Db::Sqlite { write, read, .. } = &app.state.db else {
+        unreachable!("a SQLite app")
+    };
+    let auto: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(write)
+        .await
+        .expect("pragma");
+    assert_eq!(auto, 0, "the writer leaves checkpoints to the checkpointer");
+    let path = app.state.db.sqlite_path().unwrap().to_path_buf();
+    let sa = app.superadmin().await;
+    app.post(
+        "/api/v1/collections",
+        Some(&sa),
+        crate::collections::posts_schema(),
+    )
+    .await
+    .expect(201);
+    let (a, _) = app.alpha_and_beta().await;
+    // Let the checkpointer catch up with the set-up first.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (runs, size) = (
+        app.state.db.checkpoints().expect("SQLite"),
+        std::fs::metadata(&path).unwrap().len(),
+    );
+    let title = "t".repeat(90);
+    for _ in 0..5 {
+        let records: Vec<Value> = (0..100).map(|_| json!({"title": title})).collect();
+        app.post(
+            "/api/v1/records/posts/batch",
+            Some(&a),
+            json!({ "records": records }),
+        )
+        .await
+        .expect(201);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let grown = std::fs::metadata(&path).unwrap().len() > size;
+        if app.state.db.checkpoints().unwrap() > runs && grown {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint folded the writes into the file"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM col_posts")
+        .fetch_one(read)
+        .await
+        .expect("count");
+    assert_eq!(n, 500);
+}

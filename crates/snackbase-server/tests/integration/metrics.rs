@@ -167,6 +167,16 @@ both_config!(
         }
         if app.state.db.sqlite_path().is_some() {
             assert_eq!(value(&after, "snackbase_audit_staged", &[]), 0.0);
+            // Checkpoints run off the writer, and are counted.
+            assert!(after
+                .samples
+                .iter()
+                .any(|x| x.metric == "snackbase_sqlite_checkpoints_total"));
+        } else {
+            assert!(!after
+                .samples
+                .iter()
+                .any(|x| x.metric.starts_with("snackbase_sqlite_checkpoints")));
         }
         assert!(value(&after, "process_resident_memory_bytes", &[]) > 1_000_000.0);
         assert!(value(&after, "process_open_fds", &[]) > 0.0);

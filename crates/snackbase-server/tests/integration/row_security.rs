@@ -234,3 +234,51 @@ async fn new_tables_carry_the_policy_and_off_turns_the_wall_down() {
         "off: only the application's filter stands"
     );
 }
+
+/// A request dropped while its transaction's `BEGIN` is on the wire (its
+/// client went away) leaves no connection behind in that transaction: the
+/// next user of the connection runs as itself, outside any transaction.
+/// (sqlx counts a transaction only once its `BEGIN` is answered; before the
+/// fix such a connection went back to the pool inside the tenant's
+/// transaction, and the superadmin's next read was refused as the tenant.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_dropped_while_it_begins_is_not_left_open() {
+    use futures_util::FutureExt as _;
+    if !postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let _ = posts(&app).await;
+    let db: &Db = &app.state.db;
+    assert!(db.row_security());
+    for round in 0..50 {
+        // Polled once (the BEGIN is sent, its answer not read), then dropped.
+        for _ in 0..8 {
+            drop(db.begin_as(Some("AA0001")).now_or_never());
+            drop(db.begin_read().now_or_never());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        // Every connection of the pool at once: none is in a transaction or
+        // runs as the tenant.
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            held.push(db.read().await.expect("a connection"));
+        }
+        for tx in &mut held {
+            let role: String = on_tx!(tx, |c| sqlx::query_scalar("SELECT current_user::text")
+                .fetch_one(c)
+                .await)
+            .expect("query");
+            assert_ne!(role, "snackbase_tenant", "round {round}");
+            // A savepoint exists only inside a transaction.
+            let savepoint = on_tx!(tx, |c| sqlx::raw_sql("SAVEPOINT probe")
+                .execute(c)
+                .await
+                .map(|_| ()));
+            assert!(
+                savepoint.is_err(),
+                "round {round}: a connection left in a transaction"
+            );
+        }
+    }
+}
