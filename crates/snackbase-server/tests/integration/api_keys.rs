@@ -6,7 +6,6 @@
 
 use serde_json::{json, Value};
 
-use crate::collections::posts_schema;
 use crate::harness::*;
 use crate::{both, both_config};
 
@@ -38,11 +37,7 @@ async fn key_get(app: &TestApp, path: &str, key: &str) -> Response {
 
 /// `posts` with a record in Alpha and one in Beta; the admins' tokens.
 async fn setup(app: &TestApp) -> (String, String, String) {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, b) = app.alpha_and_beta().await;
+    let (sa, a, b) = app.with_posts().await;
     for (t, title) in [(&a, "alpha post"), (&b, "beta post")] {
         app.post("/api/v1/records/posts", Some(t), json!({"title": title}))
             .await

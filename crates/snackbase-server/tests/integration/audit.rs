@@ -6,7 +6,6 @@
 use serde_json::{json, Value};
 use snackbase_server::audit::{chain, offline, verify};
 
-use crate::collections::posts_schema;
 use crate::harness::*;
 use crate::{both, both_config};
 
@@ -29,11 +28,7 @@ async fn report(app: &TestApp) -> verify::Report {
 }
 
 both!(record_changes_are_recorded_column_by_column, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (sa, a, _) = app.with_posts().await;
     let t = Some(a.as_str());
     let post = app
         .post(
@@ -129,11 +124,7 @@ both!(
         // link of the chain); the API lists, pages, counts, finds and exports
         // it as one entry per column, as the SDK expects. Events without
         // columns (a sign-up) are one entry as before.
-        let sa = app.superadmin().await;
-        app.post("/api/v1/collections", Some(&sa), posts_schema())
-            .await
-            .expect(201);
-        let (a, _) = app.alpha_and_beta().await;
+        let (sa, a, _) = app.with_posts().await;
         let before = app.count("audit_log").await;
         let post = app
         .post(
@@ -253,11 +244,7 @@ both!(
 );
 
 both!(a_rolled_back_write_leaves_no_entry, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (sa, a, _) = app.with_posts().await;
     let t = Some(a.as_str());
     app.post("/api/v1/records/posts", t, json!({"title": "kept"}))
         .await
@@ -307,11 +294,7 @@ both!(concurrent_writes_are_recorded_exactly_as_committed, |app| {
     // just before it commits. Half are batches whose first record is written
     // (and its entries queued) before the second fails: their savepoint
     // rolls back, and so must their queued entries.
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (sa, a, _) = app.with_posts().await;
     let t = Some(a.as_str());
     let sends = (0..40).map(|i| {
         let (path, body) = if i % 2 == 0 {
@@ -370,11 +353,7 @@ both!(concurrent_writes_are_recorded_exactly_as_committed, |app| {
 both!(verify_sees_one_snapshot_while_the_server_writes, |app| {
     // A verification while writes go on reads the heads, checkpoints and
     // entries of one moment: never a head ahead of the entries it read.
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (_, a, _) = app.with_posts().await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writers: Vec<_> = (0..4)
         .map(|w| {
@@ -423,11 +402,7 @@ both!(verify_sees_one_snapshot_while_the_server_writes, |app| {
 });
 
 both!(accounts_see_only_their_own_trail, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, b) = app.alpha_and_beta().await;
+    let (sa, a, b) = app.with_posts().await;
     app.post(
         "/api/v1/records/posts",
         Some(&a),
@@ -525,11 +500,7 @@ both!(accounts_see_only_their_own_trail, |app| {
 });
 
 both!(signed_changes_need_the_password_and_a_reason, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (sa, a, _) = app.with_posts().await;
     app.put(
         "/api/v1/audit-logs/settings/posts",
         Some(&sa),
@@ -632,11 +603,7 @@ both!(signed_changes_need_the_password_and_a_reason, |app| {
 });
 
 both!(exports_are_signed_and_verify_offline, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (sa, a, _) = app.with_posts().await;
     for i in 0..5 {
         app.post(
             "/api/v1/records/posts",
@@ -763,11 +730,7 @@ both_config!(
     every_tampering_is_detected,
     |c| c.audit_checkpoint_every = 5,
     |app| {
-        let sa = app.superadmin().await;
-        app.post("/api/v1/collections", Some(&sa), posts_schema())
-            .await
-            .expect(201);
-        let (a, _) = app.alpha_and_beta().await;
+        let (_, a, _) = app.with_posts().await;
         for i in 0..20 {
             app.post(
                 "/api/v1/records/posts",
@@ -907,11 +870,7 @@ async fn postgres_stages_events_and_the_sealer_chains_them() {
         return;
     }
     let app = TestApp::start(Backend::Postgres).await;
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (sa, a, _) = app.with_posts().await;
     let mut conn = app.pg_connection().await;
     async fn pending(conn: &mut sqlx::PgConnection) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_pending")

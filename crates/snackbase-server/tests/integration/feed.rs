@@ -195,11 +195,7 @@ both!(every_write_path_emits_one_change_after_commit, |app| {
 });
 
 both!(concurrent_writes_emit_only_what_committed, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (_, a, _) = app.with_posts().await;
     let mut rx = app.state.db.feed().subscribe();
     // On SQLite these share group-commit transactions: the failing ones are
     // undone inside them, and so are their changes.
@@ -247,11 +243,7 @@ both_config!(
     the_catalog_is_rebuilt_when_and_only_when_the_generation_moves,
     |c| c.webhooks_allow_private_networks = true,
     |app| {
-        let sa = app.superadmin().await;
-        app.post("/api/v1/collections", Some(&sa), posts_schema())
-            .await
-            .expect(201);
-        let (a, _) = app.alpha_and_beta().await;
+        let (sa, a, _) = app.with_posts().await;
         let t = Some(a.as_str());
         app.get("/api/v1/records/posts", t).await.expect(200);
         let builds = app.state.catalog.builds();
@@ -313,11 +305,7 @@ both_config!(
 );
 
 both!(a_patch_reads_its_record_once, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (_, a, _) = app.with_posts().await;
     let t = Some(a.as_str());
     let post = app
         .post("/api/v1/records/posts", t, json!({"title": "x"}))
@@ -368,11 +356,7 @@ both!(a_patch_reads_its_record_once, |app| {
 });
 
 both!(the_change_log_is_pruned_after_its_retention, |app| {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (sa, a, _) = app.with_posts().await;
     for title in ["a", "b"] {
         app.post("/api/v1/records/posts", Some(&a), json!({ "title": title }))
             .await
@@ -411,11 +395,7 @@ both!(the_change_log_is_pruned_after_its_retention, |app| {
 both!(
     concurrent_updates_of_one_record_form_a_chain_of_changes,
     |app| {
-        let sa = app.superadmin().await;
-        app.post("/api/v1/collections", Some(&sa), posts_schema())
-            .await
-            .expect(201);
-        let (a, _) = app.alpha_and_beta().await;
+        let (_, a, _) = app.with_posts().await;
         let t = Some(a.as_str());
         let post = app
             .post(

@@ -412,6 +412,23 @@ impl TestApp {
             .clone()
     }
 
+    /// The superadmin makes the `posts` collection
+    /// ([`crate::collections::posts_schema`]), then Alpha and Beta register
+    /// ([`Self::alpha_and_beta`]); returns the superadmin's, Alpha's and
+    /// Beta's tokens.
+    pub async fn with_posts(&self) -> (String, String, String) {
+        let sa = self.superadmin().await;
+        self.post(
+            "/api/v1/collections",
+            Some(&sa),
+            crate::collections::posts_schema(),
+        )
+        .await
+        .expect(201);
+        let (a, b) = self.alpha_and_beta().await;
+        (sa, a, b)
+    }
+
     /// Registers the accounts Alpha (`a@example.com`, AA0001) and Beta
     /// (`b@example.com`, AA0002); returns their admins' tokens.
     pub async fn alpha_and_beta(&self) -> (String, String) {

@@ -1,16 +1,11 @@
 use serde_json::{json, Value};
 
 use crate::both;
-use crate::collections::posts_schema;
 use crate::harness::*;
 
 /// A superadmin token and two account admins' tokens, with `posts` created.
 async fn setup(app: &TestApp) -> (String, String, String) {
-    let sa = app.superadmin().await;
-    app.post("/api/v1/collections", Some(&sa), posts_schema())
-        .await
-        .expect(201);
-    let (a, b) = app.alpha_and_beta().await;
+    let (sa, a, b) = app.with_posts().await;
     (sa, a, b)
 }
 
