@@ -418,15 +418,7 @@ async fn the_wal_is_checkpointed_off_the_writer() {
         .expect("pragma");
     assert_eq!(auto, 0, "the writer leaves checkpoints to the checkpointer");
     let path = app.state.db.sqlite_path().unwrap().to_path_buf();
-    let sa = app.superadmin().await;
-    app.post(
-        "/api/v1/collections",
-        Some(&sa),
-        crate::collections::posts_schema(),
-    )
-    .await
-    .expect(201);
-    let (a, _) = app.alpha_and_beta().await;
+    let (_, a, _) = app.with_posts().await;
     // Let the checkpointer catch up with the set-up first.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let (runs, size) = (

@@ -13,15 +13,7 @@ use crate::harness::*;
 /// API by each account's admin (so through the wall); returns the tokens
 /// (superadmin, Alpha, Beta) and the ids.
 async fn posts(app: &TestApp) -> ([String; 3], Vec<String>) {
-    let sa = app.superadmin().await;
-    app.post(
-        "/api/v1/collections",
-        Some(&sa),
-        crate::collections::posts_schema(),
-    )
-    .await
-    .expect(201);
-    let (a, b) = app.alpha_and_beta().await;
+    let (sa, a, b) = app.with_posts().await;
     let mut ids = Vec::new();
     for (token, title) in [(&a, "a1"), (&a, "a2"), (&b, "b1")] {
         let made = app

@@ -80,15 +80,7 @@ both!(one_account_cannot_see_or_change_another, |app| {
 });
 
 both!(collection_counts_are_the_callers_own, |app| {
-    let sa = app.superadmin().await;
-    app.post(
-        "/api/v1/collections",
-        Some(&sa),
-        crate::collections::posts_schema(),
-    )
-    .await
-    .expect(201);
-    let (a, b) = app.alpha_and_beta().await;
+    let (sa, a, b) = app.with_posts().await;
     for (token, title) in [(&a, "a1"), (&a, "a2"), (&b, "b1")] {
         app.post(
             "/api/v1/records/posts",
