@@ -75,11 +75,47 @@ pub struct Event {
     pub extra: Option<Value>,
 }
 
-/// The current time in the one format entries keep.
+/// The current time in the one format entries keep
+/// (`2026-12-05T12:00:00.123456Z`).
 pub fn now_text() -> String {
-    crate::http::time::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    crate::http::time::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A chain's head as an append leaves it: its name, sequence and hash.
+type Head = (String, i64, String);
+
+/// The heads this process last appended to, per chain (SQLite), so that an
+/// append does not read its chain's head back from the writer each time.
+/// An entry is taken out when an append starts and put back only once its
+/// transaction has committed, so a rolled-back append leaves no stale head.
+/// Another process appending meanwhile (a command run against the same
+/// file) is noticed by the `(chain, sequence)` unique key: the append then
+/// reads the head and runs again.
+#[derive(Debug, Default)]
+pub struct Heads {
+    known: std::sync::Mutex<std::collections::HashMap<String, (i64, String)>>,
+    reads: std::sync::atomic::AtomicU64,
+}
+
+impl Heads {
+    fn take(&self, chain: &str) -> Option<Head> {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known
+            .remove(chain)
+            .map(|(sequence, hash)| (chain.to_string(), sequence, hash))
+    }
+
+    fn keep(&self, heads: Vec<Head>) {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        for (chain, sequence, hash) in heads {
+            known.insert(chain, (sequence, hash));
+        }
+    }
+
+    /// How many times a head was read from the database.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 fn text(v: Option<&str>) -> Param {
@@ -106,11 +142,11 @@ pub fn shards(base: &str) -> Vec<String> {
 
 /// A head of one of `base`'s chains (name, sequence, hash), locked until
 /// the transaction ends on PostgreSQL.
-async fn head(
-    auditor: &Auditor,
-    tx: &mut Tx,
-    base: &str,
-) -> Result<(String, i64, String), sqlx::Error> {
+async fn head(auditor: &Auditor, tx: &mut Tx, base: &str) -> Result<Head, sqlx::Error> {
+    auditor
+        .heads
+        .reads
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let t = match tx {
         Tx::Sqlite(_) => {
             let found: Option<(i64, String)> = on_tx!(tx, |c| sqlx::query_as(
@@ -127,7 +163,7 @@ async fn head(
     };
     let names = shards(base);
     for attempt in 0..3 {
-        let free: Option<(String, i64, String)> = sqlx::query_as(
+        let free: Option<Head> = sqlx::query_as(
             "SELECT chain, sequence, hash FROM audit_heads WHERE chain = ANY($1) \
              ORDER BY chain FOR UPDATE SKIP LOCKED LIMIT 1",
         )
@@ -226,8 +262,10 @@ impl Deferred for Pending {
                 }
                 return stage(&auditor, tx, &events).await;
             }
-            write_all(&auditor, tx, events).await?;
-            Ok(None)
+            let heads = write_all(&auditor, tx, events).await?;
+            // Known to be the heads once the transaction has committed.
+            let keep: Box<dyn FnOnce() + Send> = Box::new(move || auditor.heads.keep(heads));
+            Ok(Some(keep))
         })
     }
 }
@@ -282,12 +320,12 @@ fn wake(auditor: &Auditor) -> Box<dyn FnOnce() + Send> {
     Box::new(move || wake.notify_one())
 }
 
-/// Appends `events` to their chains, in `tx`.
+/// Appends `events` to their chains, in `tx`; returns the heads it left.
 pub(super) async fn write_all(
     auditor: &Auditor,
     tx: &mut Tx,
     events: Vec<Queued>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<Head>, sqlx::Error> {
     // Chains in a fixed order: two transactions never wait for each other's
     // heads in opposite orders.
     let mut by_chain: BTreeMap<String, Vec<Queued>> = BTreeMap::new();
@@ -295,10 +333,11 @@ pub(super) async fn write_all(
         let base = chain::chain_of(queued.event.account_id.as_deref());
         by_chain.entry(base).or_default().push(queued);
     }
+    let mut heads = Vec::with_capacity(by_chain.len());
     for (base, events) in by_chain {
-        write(auditor, tx, &base, events).await?;
+        heads.push(write(auditor, tx, &base, &events).await?);
     }
-    Ok(())
+    Ok(heads)
 }
 
 /// Stages `events` in `tx` (PostgreSQL): one row of `audit_pending`, which
@@ -320,18 +359,69 @@ async fn stage(
     Ok(Some(wake(auditor)))
 }
 
-/// Appends `events` to one of `base`'s chains, in `tx`.
+/// Appends `events` to one of `base`'s chains, in `tx`; returns its head.
 async fn write(
     auditor: &Auditor,
     tx: &mut Tx,
     base: &str,
-    events: Vec<Queued>,
-) -> Result<(), sqlx::Error> {
+    events: &[Queued],
+) -> Result<Head, sqlx::Error> {
     // The head's lock and the entries belong to the change's transaction.
     tx.before_write().await?;
-    let (chain, mut sequence, mut hash) = head(auditor, tx, base).await?;
-    let start = sequence;
-    let mut rows = Vec::new();
+    let mut known = match tx.backend() {
+        Backend::Sqlite => auditor.heads.take(base),
+        Backend::Postgres => None,
+    };
+    loop {
+        let cached = known.is_some();
+        let (chain, start, hash) = match known.take() {
+            Some(head) => head,
+            None => head(auditor, tx, base).await?,
+        };
+        let (rows, at) = entries(&chain, start, &hash, events);
+        let Some((last, _, hash)) = rows.last() else {
+            return Ok((chain, start, hash));
+        };
+        let (sequence, hash) = (last.sequence, hash.clone());
+        let signature = auditor
+            .signer
+            .sign(&chain::head_message(&chain, sequence, &hash));
+        let head_values = [
+            Param::Text(chain.clone()),
+            Param::Int(sequence),
+            Param::Text(hash.clone()),
+            Param::Text(signature),
+            Param::Text(at.clone()),
+        ];
+        match insert(tx, &rows, head_values).await {
+            Ok(()) => {}
+            // Another process appended since this one last did: the first
+            // entry's sequence is taken, and nothing was written.
+            Err(Inserted::First(sqlx::Error::Database(e))) if cached && e.is_unique_violation() => {
+                tracing::debug!(chain = %chain, "an audit chain moved under this process; reading its head");
+                continue;
+            }
+            Err(Inserted::First(e) | Inserted::Later(e)) => return Err(e),
+        }
+        let every = auditor.checkpoint_every.max(1);
+        if start / every != sequence / every {
+            checkpoint(auditor, tx, &chain, sequence, &hash, &at).await?;
+        }
+        return Ok((chain, sequence, hash));
+    }
+}
+
+/// The entries of `events` following `(start, hash)` on `chain`: (content,
+/// previous hash, checksum) each, and the time of the last event.
+fn entries(
+    chain: &str,
+    start: i64,
+    hash: &str,
+    events: &[Queued],
+) -> (Vec<(Content, String, String)>, String) {
+    let mut hash = hash.to_string();
+    let mut sequence = start;
+    let mut rows = Vec::with_capacity(events.len());
     let mut at = String::new();
     for Queued {
         event,
@@ -359,7 +449,7 @@ async fn write(
         for columns in parts {
             sequence += 1;
             let content = Content {
-                chain: chain.clone(),
+                chain: chain.to_string(),
                 sequence,
                 account_id: event.account_id.clone(),
                 operation: event.operation.clone(),
@@ -385,22 +475,32 @@ async fn write(
             rows.push((content, hash, checksum.clone()));
             hash = checksum;
         }
-        at = when;
+        at.clone_from(when);
     }
-    let signature = auditor
-        .signer
-        .sign(&chain::head_message(&chain, sequence, &hash));
-    let head_values = [
-        Param::Text(chain.clone()),
-        Param::Int(sequence),
-        Param::Text(hash.clone()),
-        Param::Text(signature),
-        Param::Text(at.clone()),
-    ];
+    (rows, at)
+}
+
+/// Where an [`insert`] failed: in its first statement (then it wrote
+/// nothing) or later.
+enum Inserted {
+    First(sqlx::Error),
+    Later(sqlx::Error),
+}
+
+/// Inserts `rows` and moves the head to `head_values` (the last statement
+/// does both).
+async fn insert(
+    tx: &mut Tx,
+    rows: &[(Content, String, String)],
+    head_values: [Param; 5],
+) -> Result<(), Inserted> {
     let chunks: Vec<_> = rows.chunks(ROWS_PER_STATEMENT).collect();
     let last = chunks.len().saturating_sub(1);
-    if tx.backend() == Backend::Sqlite {
-        for (n, chunk) in chunks.into_iter().enumerate() {
+    let sqlite = tx.backend() == Backend::Sqlite;
+    let mut head = Statement::new(&format!("{HEAD_UPSERT} "));
+    head.bind_list(head_values.clone()).push(HEAD_CONFLICT);
+    for (n, chunk) in chunks.into_iter().enumerate() {
+        let result = if sqlite {
             let (mut sql, mut params) = sqlite_insert(chunk);
             if n == last {
                 // The last entries and the head in one call to the writer:
@@ -410,28 +510,26 @@ async fn write(
                 sql.push_str(&format!("{HEAD_UPSERT} (?, ?, ?, ?, ?){HEAD_CONFLICT}"));
                 params.extend(head_values.clone());
             }
-            values::execute_uncounted(tx, &sql, &params).await?;
-        }
-    } else {
-        let mut head = Statement::new(&format!("{HEAD_UPSERT} "));
-        head.bind_list(head_values).push(HEAD_CONFLICT);
-        for (n, chunk) in chunks.into_iter().enumerate() {
+            values::execute_uncounted(tx, &sql, &params).await
+        } else {
             let insert = insert_statement(chunk);
-            if n == last {
+            let (sql, params) = if n == last {
                 // The last entries and the head in one round trip.
                 let mut both = Statement::new("WITH e AS (");
                 both.append(&insert).push(") ").append(&head);
-                let (sql, params) = both.finish();
-                values::execute_uncounted(tx, &sql, &params).await?;
+                both.finish()
             } else {
-                let (sql, params) = insert.finish();
-                values::execute_uncounted(tx, &sql, &params).await?;
-            }
+                insert.finish()
+            };
+            values::execute_uncounted(tx, &sql, &params).await
+        };
+        if let Err(e) = result {
+            return Err(if n == 0 {
+                Inserted::First(e)
+            } else {
+                Inserted::Later(e)
+            });
         }
-    }
-    let every = auditor.checkpoint_every.max(1);
-    if start / every != sequence / every {
-        checkpoint(auditor, tx, &chain, sequence, &hash, &at).await?;
     }
     Ok(())
 }

@@ -42,6 +42,8 @@ pub struct Auditor {
     pub checkpoint_every: i64,
     /// Wakes this node's sealer (PostgreSQL): events were staged.
     pub sealer: std::sync::Arc<tokio::sync::Notify>,
+    /// The chain heads this process left (SQLite).
+    pub heads: std::sync::Arc<append::Heads>,
 }
 
 impl Auditor {
@@ -51,6 +53,7 @@ impl Auditor {
             enabled: config.audit_enabled,
             checkpoint_every: config.audit_checkpoint_every,
             sealer: Default::default(),
+            heads: Default::default(),
         }
     }
 }

@@ -288,6 +288,86 @@ both!(a_rolled_back_write_leaves_no_entry, |app| {
     assert!(report(&app).await.ok);
 });
 
+/// SQLite: an append continues its chain from the head this process last
+/// committed, without reading it back from the writer. A chain that another
+/// writer moved meanwhile (here an auditor of its own on the same file, as a
+/// command run beside the server would be) is noticed by its next sequence
+/// being taken: the head is read again and the append goes on from there,
+/// the chain whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_appends_keep_their_head_and_notice_another_writer() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (_, a, _) = app.with_posts().await;
+    let t = Some(a.as_str());
+    app.post("/api/v1/records/posts", t, json!({"title": "warm"}))
+        .await
+        .expect(201);
+    let heads = app.state.audit.heads.clone();
+    let reads = heads.reads();
+    for n in 0..5 {
+        app.post(
+            "/api/v1/records/posts",
+            t,
+            json!({"title": format!("p{n}")}),
+        )
+        .await
+        .expect(201);
+    }
+    assert_eq!(heads.reads(), reads, "the head is not read back");
+    let last = |app: &TestApp| {
+        let read = match &app.state.db {
+            snackbase_server::db::Db::Sqlite { read, .. } => read.clone(),
+            _ => unreachable!("SQLite"),
+        };
+        async move {
+            let row: (String, i64) =
+                sqlx::query_as("SELECT chain, sequence FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_one(&read)
+                    .await
+                    .unwrap();
+            row
+        }
+    };
+    let (chain, before) = last(&app).await;
+    let account = chain.strip_prefix("account:").expect("an account's chain");
+
+    // Another writer appends two entries to the same chain.
+    let other = snackbase_server::audit::Auditor {
+        heads: Default::default(),
+        ..app.state.audit.clone()
+    };
+    for n in 0..2 {
+        let mut tx = app.state.db.begin().await.unwrap();
+        let event = snackbase_server::audit::Event {
+            account_id: Some(account.to_string()),
+            operation: "IMPORT".into(),
+            table_name: "elsewhere".into(),
+            record_id: format!("e{n}"),
+            ..Default::default()
+        };
+        snackbase_server::audit::append(&other, &mut tx, event)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(last(&app).await, (chain.clone(), before + 2));
+
+    // The server's next append finds its head stale, reads it once, and
+    // follows the other writer's entries.
+    app.post("/api/v1/records/posts", t, json!({"title": "after"}))
+        .await
+        .expect(201);
+    assert_eq!(heads.reads(), reads + 1, "the head is read once more");
+    assert_eq!(last(&app).await, (chain.clone(), before + 3));
+    app.post("/api/v1/records/posts", t, json!({"title": "again"}))
+        .await
+        .expect(201);
+    assert_eq!(heads.reads(), reads + 1, "and then kept again");
+    assert_eq!(last(&app).await, (chain, before + 4));
+    let r = report(&app).await;
+    assert!(r.ok, "the chain is whole: {r:?}");
+}
+
 both!(concurrent_writes_are_recorded_exactly_as_committed, |app| {
     // Forty writes at once: on SQLite they share a transaction (group
     // commit, one savepoint each) and their entries are appended together
