@@ -104,6 +104,7 @@ impl AppState {
             max_connections: config.db_pool_size + config.db_max_overflow,
             acquire_timeout: std::time::Duration::from_secs(config.db_pool_timeout_secs.max(1)),
             max_lifetime: std::time::Duration::from_secs(config.db_pool_recycle_secs.max(1)),
+            checkpoints: true,
         };
         let db = Db::connect(&url, &settings)
             .await

@@ -124,6 +124,7 @@ pub async fn configured_storage(config: &crate::config::Config) -> anyhow::Resul
     }
     let settings = crate::db::PoolSettings {
         max_connections: 2,
+        checkpoints: false,
         ..Default::default()
     };
     let db = crate::db::Db::connect(&url, &settings).await?;

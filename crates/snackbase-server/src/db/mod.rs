@@ -60,6 +60,10 @@ pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
     pub max_lifetime: Duration,
+    /// SQLite: run a checkpointer (`checkpoint.rs`). Off for a command's
+    /// short look at a database a server may be writing, whose checkpointer
+    /// does that work.
+    pub checkpoints: bool,
 }
 
 impl Default for PoolSettings {
@@ -68,6 +72,7 @@ impl Default for PoolSettings {
             max_connections: 15,
             acquire_timeout: Duration::from_secs(30),
             max_lifetime: Duration::from_secs(3600),
+            checkpoints: true,
         }
     }
 }
@@ -357,7 +362,11 @@ impl Db {
                     .await?;
                 let group = GroupCommit::start(write.clone(), shared.clone());
                 let fast = Arc::new(fast::FastReads::new(path.clone(), readers as usize));
-                let checkpoints = Arc::new(checkpoint::Checkpointer::start(path.clone()));
+                let checkpoints = Arc::new(if settings.checkpoints {
+                    checkpoint::Checkpointer::start(path.clone())
+                } else {
+                    checkpoint::Checkpointer::off()
+                });
                 Ok(Self::Sqlite {
                     read,
                     write,
