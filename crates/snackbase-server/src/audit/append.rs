@@ -497,8 +497,6 @@ async fn insert(
     let chunks: Vec<_> = rows.chunks(ROWS_PER_STATEMENT).collect();
     let last = chunks.len().saturating_sub(1);
     let sqlite = tx.backend() == Backend::Sqlite;
-    let mut head = Statement::new(&format!("{HEAD_UPSERT} "));
-    head.bind_list(head_values.clone()).push(HEAD_CONFLICT);
     for (n, chunk) in chunks.into_iter().enumerate() {
         let result = if sqlite {
             let (mut sql, mut params) = sqlite_insert(chunk);
@@ -516,6 +514,8 @@ async fn insert(
             let (sql, params) = if n == last {
                 // The last entries and the head in one round trip.
                 let mut both = Statement::new("WITH e AS (");
+                let mut head = Statement::new(&format!("{HEAD_UPSERT} "));
+                head.bind_list(head_values.clone()).push(HEAD_CONFLICT);
                 both.append(&insert).push(") ").append(&head);
                 both.finish()
             } else {
