@@ -81,6 +81,13 @@ impl Metrics {
             Family::new_with_constructor(latency_histogram);
         let in_flight = Gauge::default();
         let webhook_attempts = Family::<ResultLabels, Counter>::default();
+        // Every result from the start, at 0: a rate over them is defined
+        // before the first delivery.
+        for result in ["delivered", "retry", "failed"] {
+            webhook_attempts
+                .get_or_create(&ResultLabels { result })
+                .inc_by(0);
+        }
         registry.register(
             "snackbase_webhook_deliveries",
             "Webhook delivery attempts made by this node, by result (delivered, retry, failed: the last attempt failed)",

@@ -293,3 +293,80 @@ both!(backups_show_in_the_metrics, |app| {
     );
     assert!(value(&s, "snackbase_backup_last_success_timestamp_seconds", &[]) > 1.7e9);
 });
+
+/// The metric names a PromQL expression of the dashboard mentions.
+fn mentioned(expr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = expr;
+    while let Some(at) = ["snackbase_", "process_"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        names.push(tail[..end].to_string());
+        rest = &tail[end..];
+    }
+    names
+}
+
+both_config!(
+    the_grafana_dashboard_asks_only_for_series_the_server_exposes,
+    |c| c.metrics.token = Some(snackbase_server::config::Secret::new(TOKEN)),
+    |app| {
+        let dashboard: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../docs/grafana/snackbase-dashboard.json"
+        ))
+        .unwrap();
+        // Some traffic first: a family shows once it has a series.
+        app.get("/api/v1", None).await.expect(200);
+        let url = format!("{}/metrics", app.base);
+        scrape_at(&app, &url, Some(TOKEN)).await;
+        let text = app
+            .client
+            .get(&url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        // Every family is declared, with or without samples yet.
+        let declared: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        let sqlite = app.state.db.sqlite_path().is_some();
+        let mut checked = 0;
+        let mut missing = Vec::new();
+        for panel in dashboard["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                for name in mentioned(target["expr"].as_str().unwrap()) {
+                    // SQLite's own series, and a time there is none of before
+                    // the first backup.
+                    if name.starts_with("snackbase_sqlite_") && !sqlite
+                        || name == "snackbase_backup_last_success_timestamp_seconds"
+                    {
+                        continue;
+                    }
+                    let family = ["_bucket", "_sum", "_count", "_total", "_info"]
+                        .iter()
+                        .find_map(|s| name.strip_suffix(s))
+                        .unwrap_or(&name);
+                    if !declared.contains(&family) {
+                        missing.push(format!("{} ({})", name, panel["title"]));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(missing.is_empty(), "not declared by /metrics: {missing:?}");
+        assert!(checked >= 20, "{checked} series checked");
+        assert!(mentioned("rate(snackbase_a_total{x=\"y\"}[5m]) / process_b").len() == 2);
+    }
+);
