@@ -16,6 +16,7 @@ pub mod archive;
 mod bridge;
 mod handlers;
 pub mod pace;
+mod priority;
 mod records;
 pub mod restore;
 mod schedule;
@@ -303,7 +304,7 @@ async fn make(
     if let Some(db) = &sources.database {
         progress.stage("database snapshot", 0);
         let (db, to) = (db.clone(), snapshot.clone());
-        tokio::task::spawn_blocking(move || snapshot_sqlite(&db, &to)).await??;
+        priority::run(settings.idle_cpu, move || snapshot_sqlite(&db, &to)).await??;
         backup.database_bytes = Some(tokio::fs::metadata(&snapshot).await?.len());
     }
 
@@ -327,8 +328,8 @@ async fn make(
     let writer_progress = progress.clone();
     let runtime = tokio::runtime::Handle::current();
     let pace = Pace::new(settings.write_rate);
-    let (written, count, bytes) = tokio::task::spawn_blocking(move || {
-        write_archive(
+    let (written, count, bytes) = priority::run(settings.idle_cpu, move || {
+        let written = write_archive(
             &out,
             pace,
             has_db.then_some(snap.as_path()),
@@ -338,7 +339,11 @@ async fn make(
             &*writer_progress,
             &created_at,
             &version,
-        )
+        );
+        // Archived (or failed): the snapshot goes, gently (it is as large
+        // as the database).
+        pace::remove_gently(&snap)?;
+        written
     })
     .await??;
     backup.files_count = Some(count);
@@ -346,15 +351,16 @@ async fn make(
     backup.size_bytes = Some(written.bytes);
     backup.sha256 = Some(written.sha256);
     tokio::fs::rename(dir.join(partial(backup)), dir.join(&backup.file_name)).await?;
-    let _ = tokio::fs::remove_file(&snapshot).await;
 
     progress.stage("verify", written.bytes);
     let archive = dir.join(&backup.file_name);
     let scratch = dir.join(format!(".{}.verify.db", backup.id));
     let verify_progress = progress.clone();
     let pace = Pace::new(settings.write_rate);
-    tokio::task::spawn_blocking(move || verify_paced(&archive, &scratch, &*verify_progress, pace))
-        .await??;
+    priority::run(settings.idle_cpu, move || {
+        verify_paced(&archive, &scratch, &*verify_progress, pace)
+    })
+    .await??;
     backup.verified = true;
 
     if settings.destination == BackupDestination::Storage {

@@ -4,6 +4,7 @@
 //! dirty pages never pile up into a long writeback that a WAL fsync would
 //! queue behind, and writing sleeps to stay under a rate
 //! (`SNACKBASE_BACKUP_WRITE_MB_PER_SECOND`; 0: as fast as the disk goes).
+//! Large scratch files are removed gently too ([`remove_gently`]).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -12,6 +13,37 @@ use std::time::{Duration, Instant};
 
 /// Bytes written between two syncs.
 pub const SYNC_EVERY: u64 = 4 * 1024 * 1024;
+
+/// Bytes freed per step by [`remove_gently`], and the pause between steps.
+const FREE_STEP: u64 = 4 * 1024 * 1024;
+const FREE_PAUSE: Duration = Duration::from_millis(10);
+
+/// Removes `path` (a missing file is not an error), a large one a slice at
+/// a time: shortened by [`FREE_STEP`] and synced, with a pause, then
+/// unlinked. Unlinking a 1 GB file at once frees all its blocks in one
+/// journal commit, and where the file system discards freed blocks (ext4
+/// mounted `-o discard`, common on cloud disks) that commit, and every
+/// fsync of the server's that waits for it, takes 100–200 ms. A slice's
+/// commit costs a few milliseconds.
+pub fn remove_gently(path: &Path) -> io::Result<()> {
+    let file = match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut len = file.metadata()?.len();
+    while len > FREE_STEP {
+        len -= FREE_STEP;
+        file.set_len(len)?;
+        file.sync_all()?;
+        std::thread::sleep(FREE_PAUSE);
+    }
+    drop(file);
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
 
 /// A write rate kept by sleeping.
 #[derive(Debug, Clone, Copy)]
@@ -127,6 +159,30 @@ impl Watched {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_file_is_removed_a_slice_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scratch.db");
+        let mut file = File::create(&path).unwrap();
+        // Real blocks, not a sparse file: 3 slices and a bit.
+        let block = vec![7u8; 1024 * 1024];
+        for _ in 0..(3 * FREE_STEP / block.len() as u64 + 1) {
+            file.write_all(&block).unwrap();
+        }
+        drop(file);
+        let started = Instant::now();
+        remove_gently(&path).unwrap();
+        assert!(!path.exists());
+        // Three slices were cut first, each followed by its pause.
+        assert!(started.elapsed() >= FREE_PAUSE * 3);
+        // Gone already: nothing to do, no error.
+        remove_gently(&path).unwrap();
+        // A small file goes at once.
+        std::fs::write(&path, b"small").unwrap();
+        remove_gently(&path).unwrap();
+        assert!(!path.exists());
+    }
 
     #[test]
     fn a_paced_file_keeps_its_rate_and_its_bytes() {

@@ -77,11 +77,11 @@ pub async fn delete(dir: &Path, storage: &Storage, backup: &Backup) -> Result<()
             storage.delete_logged(&key).await;
         }
     }
-    match tokio::fs::remove_file(dir.join(&backup.file_name)).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.into()),
-    }
+    // An archive can be large: removed a slice at a time (`remove_gently`).
+    let archive = dir.join(&backup.file_name);
+    tokio::task::spawn_blocking(move || super::pace::remove_gently(&archive))
+        .await
+        .map_err(std::io::Error::other)??;
     tokio::fs::remove_file(dir.join(format!("{}.json", backup.id))).await?;
     Ok(())
 }

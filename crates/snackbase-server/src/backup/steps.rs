@@ -139,6 +139,8 @@ pub fn verify_paced(
         }
         Ok(checked)
     });
-    let _ = std::fs::remove_file(scratch);
+    if let Err(e) = pace::remove_gently(scratch) {
+        tracing::warn!(error = %e, scratch = %scratch.display(), "the verification's scratch copy was not removed");
+    }
     result
 }

@@ -277,6 +277,11 @@ impl Config {
                 "BACKUP_DESTINATION",
                 self.backup.destination.as_str().to_string(),
             ),
+            (
+                "BACKUP_WRITE_MB_PER_SECOND",
+                (self.backup.write_rate / (1024 * 1024)).to_string(),
+            ),
+            ("BACKUP_IDLE_CPU", self.backup.idle_cpu.to_string()),
             ("METRICS_ENABLED", self.metrics.enabled.to_string()),
             ("METRICS_TOKEN", secret(self.metrics.token.is_some())),
             (

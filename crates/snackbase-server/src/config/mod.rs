@@ -238,6 +238,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("BACKUP_KEEP", Some("7")),
     ("BACKUP_DESTINATION", Some("local")),
     ("BACKUP_WRITE_MB_PER_SECOND", Some("50")),
+    ("BACKUP_IDLE_CPU", Some("true")),
     ("METRICS_ENABLED", Some("true")),
     ("METRICS_TOKEN", None),
     ("METRICS_ADDR", None),

@@ -37,6 +37,8 @@ pub struct BackupSettings {
     pub destination: BackupDestination,
     /// How fast a backup writes to disk, in bytes per second; 0: unbounded.
     pub write_rate: u64,
+    /// The backup's own threads run at idle CPU priority (`backup::priority`).
+    pub idle_cpu: bool,
 }
 
 /// `/metrics`.
@@ -90,6 +92,7 @@ impl BackupSettings {
             keep,
             destination,
             write_rate: mb * 1024 * 1024,
+            idle_cpu: s.boolean("BACKUP_IDLE_CPU")?,
         })
     }
 }

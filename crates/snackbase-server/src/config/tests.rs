@@ -166,3 +166,14 @@ fn storage_is_local_by_default_and_s3_is_validated() {
     let e = Config::from_vars(vars(&half)).unwrap_err();
     assert_eq!(e.var, "SNACKBASE_STORAGE_S3_SECRET_ACCESS_KEY");
 }
+
+#[test]
+fn backups_run_at_idle_cpu_priority_unless_told_otherwise() {
+    let c = Config::from_vars(vars(&[])).unwrap();
+    assert!(c.backup.idle_cpu);
+    assert_eq!(c.backup.write_rate, 50 * 1024 * 1024);
+    let c = Config::from_vars(vars(&[("SNACKBASE_BACKUP_IDLE_CPU", "false")])).unwrap();
+    assert!(!c.backup.idle_cpu);
+    let e = Config::from_vars(vars(&[("SNACKBASE_BACKUP_IDLE_CPU", "sometimes")])).unwrap_err();
+    assert_eq!(e.var, "SNACKBASE_BACKUP_IDLE_CPU");
+}
