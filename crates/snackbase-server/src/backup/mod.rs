@@ -342,7 +342,7 @@ async fn make(
         );
         // Archived (or failed): the snapshot goes, gently (it is as large
         // as the database).
-        pace::remove_gently(&snap)?;
+        pace::discard(&snap);
         written
     })
     .await??;

@@ -45,6 +45,15 @@ pub fn remove_gently(path: &Path) -> io::Result<()> {
     }
 }
 
+/// [`remove_gently`] for a backup's scratch file (the snapshot, the
+/// verification's copy): a failure is logged, not returned. The backup
+/// stands, and its clean-up tries again when it ends.
+pub fn discard(path: &Path) {
+    if let Err(e) = remove_gently(path) {
+        tracing::warn!(error = %e, file = %path.display(), "a backup's scratch file was not removed");
+    }
+}
+
 /// A write rate kept by sleeping.
 #[derive(Debug, Clone, Copy)]
 pub struct Pace {

@@ -139,8 +139,6 @@ pub fn verify_paced(
         }
         Ok(checked)
     });
-    if let Err(e) = pace::remove_gently(scratch) {
-        tracing::warn!(error = %e, scratch = %scratch.display(), "the verification's scratch copy was not removed");
-    }
+    pace::discard(scratch);
     result
 }

@@ -10,7 +10,8 @@ use crate::{both, both_config};
 
 const TOKEN: &str = "metrics-token-0123456789";
 
-async fn scrape_at(app: &TestApp, url: &str, token: Option<&str>) -> Scrape {
+/// The exposition text at `url`, checked to be complete OpenMetrics.
+async fn exposition_at(app: &TestApp, url: &str, token: Option<&str>) -> String {
     let mut req = app.client.get(url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -26,6 +27,11 @@ async fn scrape_at(app: &TestApp, url: &str, token: Option<&str>) -> Scrape {
         text.trim_end().ends_with("# EOF"),
         "the exposition is complete"
     );
+    text
+}
+
+async fn scrape_at(app: &TestApp, url: &str, token: Option<&str>) -> Scrape {
+    let text = exposition_at(app, url, token).await;
     Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("a Prometheus parser reads it")
 }
 
@@ -325,16 +331,7 @@ both_config!(
         app.get("/api/v1", None).await.expect(200);
         let url = format!("{}/metrics", app.base);
         scrape_at(&app, &url, Some(TOKEN)).await;
-        let text = app
-            .client
-            .get(&url)
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = exposition_at(&app, &url, Some(TOKEN)).await;
         // Every family is declared, with or without samples yet.
         let declared: Vec<&str> = text
             .lines()
