@@ -404,14 +404,19 @@ pub async fn delete_account(
         Some(account) => detail(&state, &mut tx, account).await?,
         None => return Err(account_not_found(&account_id)),
     };
-    // The change log has no foreign key (see migration 0010): its rows go here.
-    on_tx!(&mut tx, |c| sqlx::query(
-        "DELETE FROM record_changes WHERE account_id = $1"
-    )
-    .bind(&account_id)
-    .execute(c)
-    .await
-    .map(|_| ()))?;
+    // The change log has no foreign key (see migration 0010): its rows go
+    // here, but for those whose audit events are still to be chained (then
+    // pruned in time).
+    let unstaged = match state.db.backend() {
+        crate::db::Backend::Postgres => crate::db::feed::UNSTAGED,
+        crate::db::Backend::Sqlite => "",
+    };
+    let sql = format!("DELETE FROM record_changes WHERE account_id = $1{unstaged}");
+    on_tx!(&mut tx, |c| sqlx::query(&sql)
+        .bind(&account_id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
     let deleted = on_tx!(&mut tx, |c| sqlx::query(
         "DELETE FROM accounts WHERE id = $1"
     )

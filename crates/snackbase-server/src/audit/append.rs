@@ -7,10 +7,11 @@
 //!   there: the chain's head row is read, the entries are hashed one after
 //!   the other, inserted in one statement, and the head moves and is signed
 //!   again, once per transaction.
-//! - On PostgreSQL the transaction stages its events as one row of
-//!   `audit_pending`; the sealer (`seal.rs`) appends staged rows to their
-//!   chains right after they commit, and deletes them in the same
-//!   transaction. A head is then never locked across a request's commit, so
+//! - On PostgreSQL the transaction stages its events: a record change's
+//!   event in the row that logs the change (`record_changes.audit`), other
+//!   events as one row of `audit_pending`. The sealer (`seal.rs`) appends
+//!   them to their chains right after they commit (and deletes the rows of
+//!   `audit_pending` in the same transaction). A head is then never locked across a request's commit, so
 //!   concurrent writers do not wait for each other's disk flushes.
 //!
 //! Either way a change and its record commit together, and a rolled-back
@@ -289,16 +290,16 @@ pub async fn append(auditor: &Auditor, tx: &mut Tx, event: Event) -> Result<(), 
     Ok(())
 }
 
-/// On PostgreSQL, the statement that stages `event` as part of the
-/// statement that logs its record change (`feed::record_with`: it reads the
-/// log row's `seq` from `c`), one round trip for both; the sealer is woken
-/// when `tx` commits. `None` when the trail is off, and on SQLite, where
-/// the event goes through [`append`].
+/// On PostgreSQL, `event` staged as JSON for the row that logs its record
+/// change (`feed::record_with`: column `record_changes.audit`), written in
+/// the same statement; the sealer is woken when `tx` commits and finds it
+/// there. `None` when the trail is off, and on SQLite, where the event goes
+/// through [`append`].
 pub fn staging(
     auditor: &Auditor,
     tx: &mut Tx,
     event: Event,
-) -> Result<Option<Statement>, sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     if !auditor.enabled || tx.backend() != Backend::Postgres {
         return Ok(None);
     }
@@ -309,9 +310,7 @@ pub fn staging(
         events: Vec::new(),
     })
     .ok_or_else(|| sqlx::Error::Protocol("other work is queued on this transaction".into()))?;
-    let mut statement = Statement::new("INSERT INTO audit_pending (events, change_seq) SELECT ");
-    statement.bind(Param::Text(text)).push(", seq FROM c");
-    Ok(Some(statement))
+    Ok(Some(text))
 }
 
 /// Wakes the sealer of this node.

@@ -1,14 +1,28 @@
 //! The sealer (PostgreSQL): appends the events that committed transactions
-//! staged in `audit_pending` to their chains.
+//! staged to their chains.
 //!
-//! A sealing round takes the oldest staged rows nobody else is sealing
-//! (`FOR UPDATE SKIP LOCKED`), appends their events with the same code as
-//! SQLite's in-transaction append (`append::write_all`: heads, entries,
-//! signed heads, checkpoints) and deletes the rows, all in one transaction:
-//! each event is chained exactly once, by whichever node gets to it first.
-//! Every node runs one; a node's own commits wake it at once, and it also
-//! looks every [`TICK`] for rows that other nodes (or a node that stopped)
-//! left behind.
+//! Events are staged in two places (`append.rs`):
+//!
+//! - a record change's event in the row that logs the change
+//!   (`record_changes.audit`). The log is read by the transactions that
+//!   wrote it: `audit_seal_cursor.done` is a snapshot whose visible changes
+//!   are all chained. A round takes the cursor (`FOR UPDATE`), chains the
+//!   staged changes visible in a newer snapshot (`target`) but not in
+//!   `done`, a page at a time in `(xid, seq)` order, and moves the cursor in
+//!   the same transaction. A transaction that was still running when a
+//!   snapshot was taken is not visible in it, so however its `seq` compares
+//!   with the others, a later round chains its changes; none is chained
+//!   twice, none skipped. The rows stay in the log until it is pruned (which
+//!   spares rows not yet chained).
+//! - other events as a row of `audit_pending`: a round takes the oldest rows
+//!   nobody else is sealing (`FOR UPDATE SKIP LOCKED`), chains them and
+//!   deletes them in one transaction.
+//!
+//! Both append with the same code as SQLite's in-transaction append
+//! (`append::write_all`: heads, entries, signed heads, checkpoints): each
+//! event is chained exactly once, by whichever node gets to it first. Every
+//! node runs a sealer; a node's own commits wake it at once, and it also
+//! looks every [`TICK`] for what other nodes (or a node that stopped) left.
 //!
 //! Readers of the trail (the `/audit-logs` routes, the dashboard) call
 //! [`settle`] first, so they see every change committed before they asked.
@@ -19,7 +33,7 @@ use super::append::{self, Queued};
 use super::Auditor;
 use crate::app::AppState;
 use crate::db::values;
-use crate::db::{Backend, Db};
+use crate::db::{Backend, Db, Tx};
 use crate::on_tx;
 
 /// How often a sealer looks for staged rows nobody woke it for.
@@ -55,8 +69,16 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
 
 /// Seals rounds until none is left that nobody else holds.
 async fn drain(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
-    while round(db, auditor, None).await? > 0 {}
-    Ok(())
+    loop {
+        let staged = round(db, auditor, None).await?;
+        let logged = match changes_round(db, auditor, false).await? {
+            Round::Busy => 0,
+            Round::Page(n) | Round::Caught { sealed: n, .. } => n,
+        };
+        if staged == 0 && logged == 0 {
+            return Ok(());
+        }
+    }
 }
 
 /// Makes every event staged by a transaction committed before this call part
@@ -74,11 +96,137 @@ pub async fn settle(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
     )
     .await?;
     drop(tx);
-    if last == 0 {
-        return Ok(());
+    if last > 0 {
+        while round(db, auditor, Some(last)).await? > 0 {}
     }
-    while round(db, auditor, Some(last)).await? > 0 {}
-    Ok(())
+    // Caught up with a snapshot taken after this call began: every change
+    // committed before it is chained.
+    loop {
+        if let Round::Caught { fresh: true, .. } = changes_round(db, auditor, true).await? {
+            return Ok(());
+        }
+    }
+}
+
+/// What a round over the change log did.
+enum Round {
+    /// Another sealer holds the cursor.
+    Busy,
+    /// Chained a full page; more of the same snapshot is left.
+    Page(usize),
+    /// Chained what was left of its snapshot, which is now `done`;
+    /// `fresh`: a snapshot this round took (not one a round left unfinished).
+    Caught { sealed: usize, fresh: bool },
+}
+
+/// The sealer's position in the change log (`audit_seal_cursor`).
+#[derive(sqlx::FromRow)]
+struct Cursor {
+    /// A snapshot whose visible staged changes are all chained.
+    done: String,
+    /// A newer one whose changes a round left a page of.
+    target: Option<String>,
+    /// The last change chained of `target`'s: `(xid, seq)`.
+    after_xid: Option<String>,
+    after_seq: Option<i64>,
+}
+
+/// One round over the change log: chains up to [`BATCH`] staged record
+/// changes and moves the cursor, in one transaction. With `wait`, waits for
+/// the cursor if another sealer holds it; without, leaves it to that one.
+async fn changes_round(db: &Db, auditor: &Auditor, wait: bool) -> Result<Round, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let Tx::Postgres(t) = &mut tx else {
+        return Ok(Round::Busy);
+    };
+    let cursor: Option<Cursor> = sqlx::query_as(&format!(
+        "SELECT done::text AS done, target::text AS target, after_xid::text AS after_xid, \
+         after_seq FROM audit_seal_cursor WHERE id = 1 FOR UPDATE{}",
+        if wait { "" } else { " SKIP LOCKED" }
+    ))
+    .fetch_optional(t.conn())
+    .await?;
+    let Some(Cursor {
+        done,
+        target,
+        after_xid,
+        after_seq,
+    }) = cursor
+    else {
+        return Ok(Round::Busy);
+    };
+    let (target, fresh) = match target {
+        Some(target) => (target, false),
+        None => (
+            sqlx::query_scalar("SELECT pg_current_snapshot()::text")
+                .fetch_one(t.conn())
+                .await?,
+            true,
+        ),
+    };
+    // Committed before `target` was taken (visible in it), not before
+    // `done` was; the partial index holds only rows with a staged event.
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT seq, xid::text, audit FROM record_changes \
+         WHERE audit IS NOT NULL \
+         AND xid >= pg_snapshot_xmin($1::pg_snapshot) AND xid < pg_snapshot_xmax($2::pg_snapshot) \
+         AND (xid, seq) > ($3::xid8, $4) \
+         AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot) \
+         AND pg_visible_in_snapshot(xid, $2::pg_snapshot) \
+         ORDER BY xid, seq LIMIT $5",
+    )
+    .bind(&done)
+    .bind(&target)
+    .bind(after_xid.as_deref().unwrap_or("0"))
+    .bind(after_seq.unwrap_or(0))
+    .bind(BATCH)
+    .fetch_all(t.conn())
+    .await?;
+    let sealed = rows.len();
+    let full = sealed as i64 >= BATCH;
+    let last = rows.last().map(|(seq, xid, _)| (xid.clone(), *seq));
+    let mut events = Vec::with_capacity(sealed);
+    for (seq, _, text) in rows {
+        match serde_json::from_str::<Vec<Queued>>(&text) {
+            Ok(staged) => events.extend(staged.into_iter().map(|mut q| {
+                super::record::note_change_seq(&mut q.event, seq);
+                q
+            })),
+            Err(e) => events.push(unreadable("record_changes", seq, &text, &e)),
+        }
+    }
+    append::write_all(auditor, &mut tx, events).await?;
+    let Tx::Postgres(t) = &mut tx else {
+        return Ok(Round::Busy);
+    };
+    match (full, last) {
+        (true, Some((xid, seq))) => {
+            sqlx::query(
+                "UPDATE audit_seal_cursor SET target = $1::pg_snapshot, after_xid = $2::xid8, \
+                 after_seq = $3, updated_at = now() WHERE id = 1",
+            )
+            .bind(&target)
+            .bind(&xid)
+            .bind(seq)
+            .execute(t.conn())
+            .await?;
+        }
+        _ => {
+            sqlx::query(
+                "UPDATE audit_seal_cursor SET done = $1::pg_snapshot, target = NULL, \
+                 after_xid = NULL, after_seq = NULL, updated_at = now() WHERE id = 1",
+            )
+            .bind(&target)
+            .execute(t.conn())
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(if full {
+        Round::Page(sealed)
+    } else {
+        Round::Caught { sealed, fresh }
+    })
 }
 
 /// One round: seals up to [`BATCH`] staged rows, the oldest first. With
@@ -120,7 +268,7 @@ async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, s
             }
             // Never dropped in silence: what could not be read goes to the
             // system chain as it is.
-            Err(e) => events.push(unreadable(seq, &text, &e)),
+            Err(e) => events.push(unreadable("audit_pending", seq, &text, &e)),
         }
     }
     append::write_all(auditor, &mut tx, events).await?;
@@ -128,14 +276,15 @@ async fn round(db: &Db, auditor: &Auditor, upto: Option<i64>) -> Result<usize, s
     Ok(sealed)
 }
 
-/// A system entry for a staged row that does not parse.
-fn unreadable(seq: i64, text: &str, error: &serde_json::Error) -> Queued {
-    tracing::error!(seq, %error, "a staged audit row does not parse; recorded as it is");
+/// A system entry for a staged event that does not parse (`table`'s row
+/// `seq`).
+fn unreadable(table: &str, seq: i64, text: &str, error: &serde_json::Error) -> Queued {
+    tracing::error!(table, seq, %error, "a staged audit event does not parse; recorded as it is");
     Queued {
         event: super::Event {
             account_id: None,
             operation: "STAGED_UNREADABLE".into(),
-            table_name: "audit_pending".into(),
+            table_name: table.into(),
             record_id: seq.to_string(),
             columns: vec![super::Column {
                 name: None,
@@ -158,10 +307,14 @@ pub async fn backlog(db: &Db) -> Result<(i64, Option<f64>), sqlx::Error> {
     let mut tx = db.read().await?;
     let row: (i64, Option<f64>) = on_tx!(&mut tx, |c| {
         sqlx::query_as(
-        "SELECT COUNT(*), EXTRACT(EPOCH FROM now() - MIN(created_at))::float8 FROM audit_pending"
-    )
-    .fetch_one(c)
-    .await
+            "SELECT COUNT(*), EXTRACT(EPOCH FROM now() - MIN(created_at))::float8 FROM ( \
+         SELECT created_at FROM audit_pending UNION ALL \
+         SELECT r.created_at FROM record_changes r, audit_seal_cursor k \
+         WHERE k.id = 1 AND r.audit IS NOT NULL AND r.xid >= pg_snapshot_xmin(k.done) \
+         AND NOT pg_visible_in_snapshot(r.xid, k.done)) s",
+        )
+        .fetch_one(c)
+        .await
     })?;
     Ok(row)
 }

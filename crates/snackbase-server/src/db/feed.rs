@@ -119,7 +119,7 @@ fn json_text(record: Option<&Map<String, Value>>) -> Option<String> {
 /// update whose guard no longer holds), nothing is logged and the answer is
 /// `None`. An error of `write` comes back as it is (a unique violation, …).
 ///
-/// See [`record_with`] for a companion statement in the same round trip.
+/// See [`record_with`] for a change whose audit event is staged with it.
 pub async fn record(
     tx: &mut Tx,
     write: Option<&Statement>,
@@ -128,14 +128,14 @@ pub async fn record(
     record_with(tx, write, change, None).await
 }
 
-/// [`record`], with `with` (PostgreSQL only): one more data-modifying
-/// statement sent in the same statement, reading the log row's `seq` from
-/// the CTE `c` (the audit trail stages the change's events so).
+/// [`record`], with `audit` (PostgreSQL only): the change's audit event,
+/// staged as JSON in the row that logs the change (column `audit`), where
+/// the sealer finds it once the transaction has committed.
 pub async fn record_with(
     tx: &mut Tx,
     write: Option<&Statement>,
     change: NewChange<'_>,
-    with: Option<&Statement>,
+    audit: Option<String>,
 ) -> Result<Option<Arc<RecordChange>>, sqlx::Error> {
     if change.operation == Operation::Read {
         return Err(sqlx::Error::Protocol("a read is not a change".into()));
@@ -145,12 +145,17 @@ pub async fn record_with(
             "a record change outside a write transaction".into(),
         ));
     }
+    if audit.is_some() && tx.backend() != super::Backend::Postgres {
+        return Err(sqlx::Error::Protocol(
+            "an audit event staged with its change is PostgreSQL's".into(),
+        ));
+    }
     let at = crate::http::time::now();
     let text = |v: Option<&str>| match v {
         Some(v) => Param::Text(v.to_string()),
         None => Param::Null(ColumnKind::Text),
     };
-    let values = [
+    let mut values = vec![
         Param::Text(change.account_id.to_string()),
         Param::Text(change.collection.to_string()),
         Param::Text(change.operation.name().to_string()),
@@ -162,13 +167,13 @@ pub async fn record_with(
         Param::Stored(Stored::Time(Some(at))),
     ];
     let mut log = Statement::new(
-        "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at) ",
+        "INSERT INTO record_changes (account_id, collection, operation, record_id, actor_user_id, actor_role, before, after, created_at",
     );
-    if with.is_some() && tx.backend() != super::Backend::Postgres {
-        return Err(sqlx::Error::Protocol(
-            "a companion statement of a logged change is PostgreSQL's".into(),
-        ));
+    if let Some(audit) = audit {
+        log.push(", audit");
+        values.push(Param::Text(audit));
     }
+    log.push(") ");
     let statement = match (write, tx.backend()) {
         (Some(write), super::Backend::Postgres) => {
             tx.count_statement("INSERT");
@@ -176,26 +181,7 @@ pub async fn record_with(
                 .bind_all(values)
                 .push(" FROM w RETURNING seq");
             let mut all = Statement::new("WITH w AS (");
-            all.append(write).push(" RETURNING 1) ");
-            match with {
-                None => all.append(&log),
-                Some(with) => all
-                    .push(", c AS (")
-                    .append(&log)
-                    .push("), a AS (")
-                    .append(with)
-                    .push(") SELECT seq FROM c"),
-            };
-            all
-        }
-        (None, super::Backend::Postgres) if with.is_some() => {
-            log.push("VALUES ").bind_list(values).push(" RETURNING seq");
-            let mut all = Statement::new("WITH c AS (");
-            all.append(&log).push("), a AS (");
-            if let Some(with) = with {
-                all.append(with);
-            }
-            all.push(") SELECT seq FROM c");
+            all.append(write).push(" RETURNING 1) ").append(&log);
             all
         }
         (Some(write), super::Backend::Sqlite) => {
@@ -248,6 +234,12 @@ pub async fn head(tx: &mut Tx) -> Result<Option<i64>, sqlx::Error> {
     }
 }
 
+/// PostgreSQL: a condition on a log row that holds unless the row stages
+/// an audit event the sealer has not chained yet (`audit/seal.rs`); rows
+/// are deleted only under it.
+pub const UNSTAGED: &str = " AND (audit IS NULL OR pg_visible_in_snapshot(xid, \
+     (SELECT done FROM audit_seal_cursor WHERE id = 1)))";
+
 /// Rows deleted by one [`prune`] at most.
 pub const PRUNE_BATCH: u64 = 10_000;
 
@@ -258,16 +250,22 @@ pub async fn prune(db: &super::Db, retention: Duration) -> Result<u64, sqlx::Err
         - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
     let mut tx = db.begin().await?;
     // Oldest first along the primary key (changes are logged in time order),
-    // in bounded batches; no index on created_at is needed.
-    let deleted = crate::on_tx!(&mut tx, |c| sqlx::query(
+    // in bounded batches; no index on created_at is needed. On PostgreSQL a
+    // change whose audit event the sealer has not chained yet stays.
+    let sql = format!(
         "DELETE FROM record_changes WHERE seq IN \
-         (SELECT seq FROM record_changes WHERE created_at < $1 ORDER BY seq LIMIT $2)"
-    )
-    .bind(cutoff)
-    .bind(PRUNE_BATCH as i64)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+         (SELECT seq FROM record_changes WHERE created_at < $1{} ORDER BY seq LIMIT $2)",
+        match db.backend() {
+            super::Backend::Postgres => UNSTAGED,
+            super::Backend::Sqlite => "",
+        }
+    );
+    let deleted = crate::on_tx!(&mut tx, |c| sqlx::query(&sql)
+        .bind(cutoff)
+        .bind(PRUNE_BATCH as i64)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(deleted)
 }

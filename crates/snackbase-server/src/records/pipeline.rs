@@ -106,7 +106,7 @@ async fn emit(
         }
         other => (None, other),
     };
-    let Some(change) = feed::record_with(tx, write, change, staged.as_ref())
+    let Some(change) = feed::record_with(tx, write, change, staged)
         .await
         .map_err(|e| write::map_write_error(c, e))?
     else {

@@ -1076,3 +1076,260 @@ async fn postgres_stages_events_and_the_sealer_chains_them() {
     assert!(r.ok, "{r:?}");
     assert_eq!(r.staged, 0);
 }
+
+/// PostgreSQL: a record change's event is staged in the row that logs the
+/// change, and the sealer reads the log by the transactions that wrote it.
+/// A change that took its place in the log before another but commits after
+/// it is chained once, by a later round; a rolled-back one never; settling
+/// does not wait for a transaction still running; pruning and deleting an
+/// account spare rows whose events are not chained yet; tenants cannot
+/// rewrite or delete the log and nobody can rewrite a logged row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
+    if !postgres_available() {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let (sa, a, _) = app.with_posts().await;
+    let account = app.get("/api/v1/auth/me", Some(&a)).await.expect(200)["account_id"]
+        .as_str()
+        .expect("account")
+        .to_string();
+    let staged = |id: &str| {
+        json!([{"event": {"account_id": account, "operation": "CREATE", "table_name": "posts",
+            "record_id": id, "columns": [{"name": "title", "old": null, "new": id}],
+            "actor": {"user_id": null, "user_email": "x@example.com", "user_name": null},
+            "signature": null, "extra": {}},
+          "origin": null, "at": "2026-12-05T00:00:00.000000Z"}])
+        .to_string()
+    };
+    let log = "INSERT INTO record_changes (account_id, collection, operation, record_id, \
+               actor_role, after, created_at, audit) \
+               VALUES ($1, 'posts', 'create', $2, 'admin', '{}', now() - $3 * interval '1 hour', $4) \
+               RETURNING seq";
+    async fn chained(conn: &mut sqlx::PgConnection, id: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE record_id = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await
+            .expect("count")
+    }
+    let mut main = app.pg_connection().await;
+    let pending_ids = "SELECT COALESCE(last_value, 0) FROM audit_pending_seq_seq";
+
+    // A create through the API stages its event in its log row, not in
+    // audit_pending.
+    let staged_before: i64 = sqlx::query_scalar(pending_ids)
+        .fetch_one(&mut main)
+        .await
+        .expect("identity");
+    let made = app
+        .post("/api/v1/records/posts", Some(&a), json!({"title": "api"}))
+        .await
+        .expect(201)
+        .clone();
+    let made_id = made["id"].as_str().expect("id").to_string();
+    let in_log: Option<String> =
+        sqlx::query_scalar("SELECT audit FROM record_changes WHERE record_id = $1")
+            .bind(&made_id)
+            .fetch_one(&mut main)
+            .await
+            .expect("logged");
+    assert!(
+        in_log.is_some_and(|t| t.contains("\"api\"")),
+        "staged in the log row"
+    );
+    let staged_after: i64 = sqlx::query_scalar(pending_ids)
+        .fetch_one(&mut main)
+        .await
+        .expect("identity");
+    assert_eq!(staged_after, staged_before, "no row of audit_pending");
+
+    // A change that takes its seq first and commits last.
+    let mut late = app.pg_connection().await;
+    sqlx::query("BEGIN")
+        .execute(&mut late)
+        .await
+        .expect("begin");
+    let late_seq: i64 = sqlx::query_scalar(log)
+        .bind(&account)
+        .bind("late-1")
+        .bind(0.0_f64)
+        .bind(staged("late-1"))
+        .fetch_one(&mut late)
+        .await
+        .expect("stage late");
+    // One that rolls back.
+    let mut undone = app.pg_connection().await;
+    sqlx::query("BEGIN")
+        .execute(&mut undone)
+        .await
+        .expect("begin");
+    sqlx::query(log)
+        .bind(&account)
+        .bind("undone-1")
+        .bind(0.0_f64)
+        .bind(staged("undone-1"))
+        .fetch_one(&mut undone)
+        .await
+        .expect("stage undone");
+    sqlx::query("ROLLBACK")
+        .execute(&mut undone)
+        .await
+        .expect("rollback");
+    // Changes after it, committed before it.
+    let after = app
+        .post("/api/v1/records/posts", Some(&a), json!({"title": "after"}))
+        .await
+        .expect(201)
+        .clone();
+    let after_id = after["id"].as_str().expect("id").to_string();
+    let after_seq: i64 = sqlx::query_scalar("SELECT seq FROM record_changes WHERE record_id = $1")
+        .bind(&after_id)
+        .fetch_one(&mut main)
+        .await
+        .expect("logged");
+    assert!(after_seq > late_seq);
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.settle_audit())
+        .await
+        .expect("settling does not wait for a running transaction");
+    assert_eq!(
+        chained(&mut main, &after_id).await,
+        1,
+        "the later change is chained"
+    );
+    assert_eq!(chained(&mut main, "late-1").await, 0, "not committed yet");
+    sqlx::query("COMMIT")
+        .execute(&mut late)
+        .await
+        .expect("commit");
+    app.settle_audit().await;
+    assert_eq!(
+        chained(&mut main, "late-1").await,
+        1,
+        "chained once it commits"
+    );
+    assert_eq!(
+        chained(&mut main, "undone-1").await,
+        0,
+        "a rollback is never chained"
+    );
+    let noted: String =
+        sqlx::query_scalar("SELECT extra_metadata FROM audit_log WHERE record_id = 'late-1'")
+            .fetch_one(&mut main)
+            .await
+            .expect("entry");
+    let noted: Value = serde_json::from_str(&noted).expect("metadata");
+    assert_eq!(noted["change_seq"], late_seq, "the entry names its log row");
+    app.settle_audit().await;
+    for id in ["late-1", made_id.as_str(), after_id.as_str()] {
+        assert_eq!(chained(&mut main, id).await, 1, "{id} chained exactly once");
+    }
+
+    // Many writers and many pages: each change once.
+    let before = app.count("audit_log").await;
+    let writers = (0..6).map(|w| {
+        let (app, a) = (&app, &a);
+        async move {
+            for k in 0..60 {
+                app.post(
+                    "/api/v1/records/posts",
+                    Some(a),
+                    json!({"title": format!("m{w}-{k}")}),
+                )
+                .await
+                .expect(201);
+            }
+        }
+    });
+    futures_util::future::join_all(writers).await;
+    app.settle_audit().await;
+    assert_eq!(app.count("audit_log").await, before + 360);
+    let r = report(&app).await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.staged, 0);
+
+    // Nobody rewrites a logged change; tenants cannot delete one.
+    let refused = sqlx::query("UPDATE record_changes SET audit = NULL")
+        .execute(&mut main)
+        .await
+        .expect_err("logged changes are never rewritten");
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+    for (sql, allowed) in [
+        ("SELECT COUNT(*) FROM record_changes", true),
+        ("DELETE FROM record_changes", false),
+        ("SELECT 1 FROM audit_seal_cursor", false),
+    ] {
+        let mut tx = app.state.db.begin_as(Some(&account)).await.expect("begin");
+        let done =
+            snackbase_server::on_tx!(&mut tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()));
+        assert_eq!(done.is_ok(), allowed, "{sql}: {done:?}");
+    }
+
+    // Pruning and deleting the account spare a change whose event is not
+    // chained yet: the cursor held here keeps every sealer away from it.
+    let mut holder = app.pg_connection().await;
+    sqlx::query("BEGIN")
+        .execute(&mut holder)
+        .await
+        .expect("begin");
+    sqlx::query("SELECT 1 FROM audit_seal_cursor FOR UPDATE")
+        .execute(&mut holder)
+        .await
+        .expect("hold the cursor");
+    sqlx::query(log)
+        .bind(&account)
+        .bind("old-1")
+        .bind(2.0_f64)
+        .bind(staged("old-1"))
+        .fetch_one(&mut main)
+        .await
+        .expect("stage an old change");
+    let hour = std::time::Duration::from_secs(3600);
+    snackbase_server::db::feed::prune(&app.state.db, hour)
+        .await
+        .expect("prune");
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM record_changes WHERE record_id = 'old-1'")
+            .fetch_one(&mut main)
+            .await
+            .expect("count");
+    assert_eq!(left, 1, "pruning spares a change not chained yet");
+    assert!(report_backlog(&app).await >= 1, "counted as staged");
+    app.delete(&format!("/api/v1/accounts/{account}"), Some(&sa))
+        .await
+        .expect(204);
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT record_id FROM record_changes WHERE account_id = $1")
+            .bind(&account)
+            .fetch_all(&mut main)
+            .await
+            .expect("rows");
+    assert_eq!(
+        left,
+        ["old-1"],
+        "deleting the account spares only what is not chained"
+    );
+    sqlx::query("COMMIT")
+        .execute(&mut holder)
+        .await
+        .expect("release");
+    app.settle_audit().await;
+    assert_eq!(chained(&mut main, "old-1").await, 1);
+    snackbase_server::db::feed::prune(&app.state.db, hour)
+        .await
+        .expect("prune");
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM record_changes WHERE record_id = 'old-1'")
+            .fetch_one(&mut main)
+            .await
+            .expect("count");
+    assert_eq!(left, 0, "pruned once chained");
+}
+
+async fn report_backlog(app: &TestApp) -> i64 {
+    snackbase_server::audit::seal::backlog(&app.state.db)
+        .await
+        .expect("backlog")
+        .0
+}
