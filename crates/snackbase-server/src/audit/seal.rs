@@ -71,8 +71,7 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
 async fn drain(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
     loop {
         let staged = round(db, auditor, None).await?;
-        let logged = match changes_round(db, auditor, false).await? {
-            Round::Busy => 0,
+        let logged = match changes_round(db, auditor).await? {
             Round::Page(n) | Round::Caught { sealed: n, .. } => n,
         };
         if staged == 0 && logged == 0 {
@@ -102,7 +101,7 @@ pub async fn settle(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
     // Caught up with a snapshot taken after this call began: every change
     // committed before it is chained.
     loop {
-        if let Round::Caught { fresh: true, .. } = changes_round(db, auditor, true).await? {
+        if let Round::Caught { fresh: true, .. } = changes_round(db, auditor).await? {
             return Ok(());
         }
     }
@@ -110,13 +109,15 @@ pub async fn settle(db: &Db, auditor: &Auditor) -> Result<(), sqlx::Error> {
 
 /// What a round over the change log did.
 enum Round {
-    /// Another sealer holds the cursor.
-    Busy,
     /// Chained a full page; more of the same snapshot is left.
     Page(usize),
     /// Chained what was left of its snapshot, which is now `done`;
     /// `fresh`: a snapshot this round took (not one a round left unfinished).
     Caught { sealed: usize, fresh: bool },
+}
+
+fn not_postgres() -> sqlx::Error {
+    sqlx::Error::Protocol("the change log is sealed on PostgreSQL only".into())
 }
 
 /// The sealer's position in the change log (`audit_seal_cursor`).
@@ -132,29 +133,25 @@ struct Cursor {
 }
 
 /// One round over the change log: chains up to [`BATCH`] staged record
-/// changes and moves the cursor, in one transaction. With `wait`, waits for
-/// the cursor if another sealer holds it; without, leaves it to that one.
-async fn changes_round(db: &Db, auditor: &Auditor, wait: bool) -> Result<Round, sqlx::Error> {
+/// changes and moves the cursor, in one transaction. A sealer waits for the
+/// cursor while another holds it: that one's snapshot may predate the
+/// commit that woke this one.
+async fn changes_round(db: &Db, auditor: &Auditor) -> Result<Round, sqlx::Error> {
     let mut tx = db.begin().await?;
     let Tx::Postgres(t) = &mut tx else {
-        return Ok(Round::Busy);
+        return Err(not_postgres());
     };
-    let cursor: Option<Cursor> = sqlx::query_as(&format!(
-        "SELECT done::text AS done, target::text AS target, after_xid::text AS after_xid, \
-         after_seq FROM audit_seal_cursor WHERE id = 1 FOR UPDATE{}",
-        if wait { "" } else { " SKIP LOCKED" }
-    ))
-    .fetch_optional(t.conn())
-    .await?;
-    let Some(Cursor {
+    let Cursor {
         done,
         target,
         after_xid,
         after_seq,
-    }) = cursor
-    else {
-        return Ok(Round::Busy);
-    };
+    } = sqlx::query_as(
+        "SELECT done::text AS done, target::text AS target, after_xid::text AS after_xid, \
+         after_seq FROM audit_seal_cursor WHERE id = 1 FOR UPDATE",
+    )
+    .fetch_one(t.conn())
+    .await?;
     let (target, fresh) = match target {
         Some(target) => (target, false),
         None => (
@@ -183,6 +180,11 @@ async fn changes_round(db: &Db, auditor: &Auditor, wait: bool) -> Result<Round, 
     .fetch_all(t.conn())
     .await?;
     let sealed = rows.len();
+    if sealed == 0 && fresh {
+        // Nothing to chain up to a snapshot just taken: the cursor may stay
+        // (no write, no commit to flush).
+        return Ok(Round::Caught { sealed, fresh });
+    }
     let full = sealed as i64 >= BATCH;
     let last = rows.last().map(|(seq, xid, _)| (xid.clone(), *seq));
     let mut events = Vec::with_capacity(sealed);
@@ -197,7 +199,7 @@ async fn changes_round(db: &Db, auditor: &Auditor, wait: bool) -> Result<Round, 
     }
     append::write_all(auditor, &mut tx, events).await?;
     let Tx::Postgres(t) = &mut tx else {
-        return Ok(Round::Busy);
+        return Err(not_postgres());
     };
     match (full, last) {
         (true, Some((xid, seq))) => {

@@ -58,34 +58,49 @@ async fn concurrent_writers_on_every_node_keep_each_chain_unbroken() {
     for w in writers {
         w.await.unwrap();
     }
-    let out = c.cli(&["audit", "verify"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // The sealers chain the last writes within moments of their commits;
+    // `audit verify` reads what is chained (and counts what is staged).
+    let writes_per_account = 3 * (EACH + EACH.div_ceil(2));
+    let mut waited = 0;
+    let stdout = loop {
+        let out = c.cli(&["audit", "verify"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let chained = ["AA0001", "AA0002"]
+            .iter()
+            .all(|a| entries_of(&stdout, a) >= writes_per_account);
+        if chained || waited >= 50 {
+            break stdout;
+        }
+        waited += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert!(!stdout.contains("BROKEN"), "{stdout}");
     // Each account's chains (an account's trail is several lanes, each a
     // chain) hold at least one entry per write.
-    let writes_per_account = 3 * (EACH + EACH.div_ceil(2));
-    let entries_of = |account: &str| -> usize {
-        stdout
-            .lines()
-            .filter_map(|l| l.strip_prefix("ok"))
-            .filter_map(|l| l.trim().split_once(": "))
-            .filter(|(chain, _)| {
-                *chain == format!("account:{account}")
-                    || chain.starts_with(&format!("account:{account}:"))
-            })
-            .map(|(_, rest)| rest.split(' ').next().unwrap().parse::<usize>().unwrap())
-            .sum()
-    };
     for account in ["AA0001", "AA0002"] {
-        let entries = entries_of(account);
+        let entries = entries_of(&stdout, account);
         assert!(
             entries >= writes_per_account,
             "{account}: {entries} entries for {writes_per_account} writes\n{stdout}"
         );
     }
+}
+
+/// The entries `audit verify` counted in `account`'s chains.
+fn entries_of(stdout: &str, account: &str) -> usize {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("ok"))
+        .filter_map(|l| l.trim().split_once(": "))
+        .filter(|(chain, _)| {
+            *chain == format!("account:{account}")
+                || chain.starts_with(&format!("account:{account}:"))
+        })
+        .map(|(_, rest)| rest.split(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum()
 }
