@@ -1030,21 +1030,7 @@ async fn postgres_stages_events_and_the_sealer_chains_them() {
 
     // Concurrent writers: every create is chained exactly once.
     let before = app.count("audit_log").await;
-    let writers = (0..8).map(|w| {
-        let (app, a) = (&app, &a);
-        async move {
-            for k in 0..10 {
-                app.post(
-                    "/api/v1/records/posts",
-                    Some(a),
-                    json!({"title": format!("w{w}-{k}")}),
-                )
-                .await
-                .expect(201);
-            }
-        }
-    });
-    futures_util::future::join_all(writers).await;
+    create_concurrently(&app, &a, 8, 10, "w").await;
     app.settle_audit().await;
     assert_eq!(pending(&mut conn).await, 0);
     let created: i64 = sqlx::query_scalar(
@@ -1123,12 +1109,7 @@ async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
         .fetch_one(&mut main)
         .await
         .expect("identity");
-    let made = app
-        .post("/api/v1/records/posts", Some(&a), json!({"title": "api"}))
-        .await
-        .expect(201)
-        .clone();
-    let made_id = made["id"].as_str().expect("id").to_string();
+    let made_id = create_post(&app, &a, "api").await;
     let in_log: Option<String> =
         sqlx::query_scalar("SELECT audit FROM record_changes WHERE record_id = $1")
             .bind(&made_id)
@@ -1178,12 +1159,7 @@ async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
         .await
         .expect("rollback");
     // Changes after it, committed before it.
-    let after = app
-        .post("/api/v1/records/posts", Some(&a), json!({"title": "after"}))
-        .await
-        .expect(201)
-        .clone();
-    let after_id = after["id"].as_str().expect("id").to_string();
+    let after_id = create_post(&app, &a, "after").await;
     let after_seq: i64 = sqlx::query_scalar("SELECT seq FROM record_changes WHERE record_id = $1")
         .bind(&after_id)
         .fetch_one(&mut main)
@@ -1228,21 +1204,7 @@ async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
 
     // Many writers and many pages: each change once.
     let before = app.count("audit_log").await;
-    let writers = (0..6).map(|w| {
-        let (app, a) = (&app, &a);
-        async move {
-            for k in 0..60 {
-                app.post(
-                    "/api/v1/records/posts",
-                    Some(a),
-                    json!({"title": format!("m{w}-{k}")}),
-                )
-                .await
-                .expect(201);
-            }
-        }
-    });
-    futures_util::future::join_all(writers).await;
+    create_concurrently(&app, &a, 6, 60, "m").await;
     app.settle_audit().await;
     assert_eq!(app.count("audit_log").await, before + 360);
     let r = report(&app).await;
@@ -1285,15 +1247,7 @@ async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
         .fetch_one(&mut main)
         .await
         .expect("stage an old change");
-    let hour = std::time::Duration::from_secs(3600);
-    snackbase_server::db::feed::prune(&app.state.db, hour)
-        .await
-        .expect("prune");
-    let left: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM record_changes WHERE record_id = 'old-1'")
-            .fetch_one(&mut main)
-            .await
-            .expect("count");
+    let left = prune_and_count(&app, &mut main, "old-1").await;
     assert_eq!(left, 1, "pruning spares a change not chained yet");
     assert!(report_backlog(&app).await >= 1, "counted as staged");
     app.delete(&format!("/api/v1/accounts/{account}"), Some(&sa))
@@ -1316,15 +1270,22 @@ async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
         .expect("release");
     app.settle_audit().await;
     assert_eq!(chained(&mut main, "old-1").await, 1);
+    let left = prune_and_count(&app, &mut main, "old-1").await;
+    assert_eq!(left, 0, "pruned once chained");
+}
+
+/// Prunes the change log of what is over an hour old; how many rows of
+/// `record_id` are left.
+async fn prune_and_count(app: &TestApp, conn: &mut sqlx::PgConnection, record_id: &str) -> i64 {
+    let hour = std::time::Duration::from_secs(3600);
     snackbase_server::db::feed::prune(&app.state.db, hour)
         .await
         .expect("prune");
-    let left: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM record_changes WHERE record_id = 'old-1'")
-            .fetch_one(&mut main)
-            .await
-            .expect("count");
-    assert_eq!(left, 0, "pruned once chained");
+    sqlx::query_scalar("SELECT COUNT(*) FROM record_changes WHERE record_id = $1")
+        .bind(record_id)
+        .fetch_one(conn)
+        .await
+        .expect("count")
 }
 
 async fn report_backlog(app: &TestApp) -> i64 {
@@ -1332,4 +1293,41 @@ async fn report_backlog(app: &TestApp) -> i64 {
         .await
         .expect("backlog")
         .0
+}
+
+/// `writers` concurrent writers each create `each` posts titled
+/// `{prefix}{writer}-{k}`.
+async fn create_concurrently(
+    app: &TestApp,
+    token: &str,
+    writers: usize,
+    each: usize,
+    prefix: &str,
+) {
+    let writers = (0..writers).map(|w| async move {
+        for k in 0..each {
+            app.post(
+                "/api/v1/records/posts",
+                Some(token),
+                json!({"title": format!("{prefix}{w}-{k}")}),
+            )
+            .await
+            .expect(201);
+        }
+    });
+    futures_util::future::join_all(writers).await;
+}
+
+/// Creates a post titled `title`; its id.
+async fn create_post(app: &TestApp, token: &str, title: &str) -> String {
+    app.post(
+        "/api/v1/records/posts",
+        Some(token),
+        json!({ "title": title }),
+    )
+    .await
+    .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
 }
