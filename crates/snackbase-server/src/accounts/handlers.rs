@@ -407,11 +407,10 @@ pub async fn delete_account(
     // The change log has no foreign key (see migration 0010): its rows go
     // here, but for those whose audit events are still to be chained (then
     // pruned in time).
-    let unstaged = match state.db.backend() {
-        crate::db::Backend::Postgres => crate::db::feed::UNSTAGED,
-        crate::db::Backend::Sqlite => "",
-    };
-    let sql = format!("DELETE FROM record_changes WHERE account_id = $1{unstaged}");
+    let sql = format!(
+        "DELETE FROM record_changes WHERE account_id = $1{}",
+        crate::db::feed::deletable(state.db.backend())
+    );
     on_tx!(&mut tx, |c| sqlx::query(&sql)
         .bind(&account_id)
         .execute(c)

@@ -33,7 +33,7 @@ use super::append::{self, Queued};
 use super::Auditor;
 use crate::app::AppState;
 use crate::db::values;
-use crate::db::{Backend, Db, Tx};
+use crate::db::{Backend, Db};
 use crate::on_tx;
 
 /// How often a sealer looks for staged rows nobody woke it for.
@@ -116,10 +116,6 @@ enum Round {
     Caught { sealed: usize, fresh: bool },
 }
 
-fn not_postgres() -> sqlx::Error {
-    sqlx::Error::Protocol("the change log is sealed on PostgreSQL only".into())
-}
-
 /// The sealer's position in the change log (`audit_seal_cursor`).
 #[derive(sqlx::FromRow)]
 struct Cursor {
@@ -138,32 +134,31 @@ struct Cursor {
 /// commit that woke this one.
 async fn changes_round(db: &Db, auditor: &Auditor) -> Result<Round, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let Tx::Postgres(t) = &mut tx else {
-        return Err(not_postgres());
-    };
     let Cursor {
         done,
         target,
         after_xid,
         after_seq,
-    } = sqlx::query_as(
+    } = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT done::text AS done, target::text AS target, after_xid::text AS after_xid, \
          after_seq FROM audit_seal_cursor WHERE id = 1 FOR UPDATE",
     )
-    .fetch_one(t.conn())
-    .await?;
+    .fetch_one(c)
+    .await)?;
     let (target, fresh) = match target {
         Some(target) => (target, false),
         None => (
-            sqlx::query_scalar("SELECT pg_current_snapshot()::text")
-                .fetch_one(t.conn())
-                .await?,
+            on_tx!(&mut tx, |c| sqlx::query_scalar(
+                "SELECT pg_current_snapshot()::text"
+            )
+            .fetch_one(c)
+            .await)?,
             true,
         ),
     };
     // Committed before `target` was taken (visible in it), not before
     // `done` was; the partial index holds only rows with a staged event.
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
         "SELECT seq, xid::text, audit FROM record_changes \
          WHERE audit IS NOT NULL \
          AND xid >= pg_snapshot_xmin($1::pg_snapshot) AND xid < pg_snapshot_xmax($2::pg_snapshot) \
@@ -177,8 +172,8 @@ async fn changes_round(db: &Db, auditor: &Auditor) -> Result<Round, sqlx::Error>
     .bind(after_xid.as_deref().unwrap_or("0"))
     .bind(after_seq.unwrap_or(0))
     .bind(BATCH)
-    .fetch_all(t.conn())
-    .await?;
+    .fetch_all(c)
+    .await)?;
     let sealed = rows.len();
     if sealed == 0 && fresh {
         // Nothing to chain up to a snapshot just taken: the cursor may stay
@@ -198,31 +193,23 @@ async fn changes_round(db: &Db, auditor: &Auditor) -> Result<Round, sqlx::Error>
         }
     }
     append::write_all(auditor, &mut tx, events).await?;
-    let Tx::Postgres(t) = &mut tx else {
-        return Err(not_postgres());
+    // A full page: the rest of `target` next; otherwise `target` is done.
+    let (page_xid, page_seq) = match (full, last) {
+        (true, Some((xid, seq))) => (Some(xid), Some(seq)),
+        _ => (None, None),
     };
-    match (full, last) {
-        (true, Some((xid, seq))) => {
-            sqlx::query(
-                "UPDATE audit_seal_cursor SET target = $1::pg_snapshot, after_xid = $2::xid8, \
-                 after_seq = $3, updated_at = now() WHERE id = 1",
-            )
-            .bind(&target)
-            .bind(&xid)
-            .bind(seq)
-            .execute(t.conn())
-            .await?;
-        }
-        _ => {
-            sqlx::query(
-                "UPDATE audit_seal_cursor SET done = $1::pg_snapshot, target = NULL, \
-                 after_xid = NULL, after_seq = NULL, updated_at = now() WHERE id = 1",
-            )
-            .bind(&target)
-            .execute(t.conn())
-            .await?;
-        }
-    }
+    on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE audit_seal_cursor SET \
+         done = CASE WHEN $2::xid8 IS NULL THEN $1::pg_snapshot ELSE done END, \
+         target = CASE WHEN $2::xid8 IS NULL THEN NULL ELSE $1::pg_snapshot END, \
+         after_xid = $2::xid8, after_seq = $3, updated_at = now() WHERE id = 1",
+    )
+    .bind(&target)
+    .bind(&page_xid)
+    .bind(page_seq)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
     tx.commit().await?;
     Ok(if full {
         Round::Page(sealed)

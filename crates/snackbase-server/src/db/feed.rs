@@ -234,11 +234,19 @@ pub async fn head(tx: &mut Tx) -> Result<Option<i64>, sqlx::Error> {
     }
 }
 
-/// PostgreSQL: a condition on a log row that holds unless the row stages
-/// an audit event the sealer has not chained yet (`audit/seal.rs`); rows
-/// are deleted only under it.
-pub const UNSTAGED: &str = " AND (audit IS NULL OR pg_visible_in_snapshot(xid, \
-     (SELECT done FROM audit_seal_cursor WHERE id = 1)))";
+/// The condition (`AND …`) under which a log row may be deleted: on
+/// PostgreSQL, unless it stages an audit event the sealer has not chained
+/// yet (`audit/seal.rs`); on SQLite, always (events are chained in their
+/// change's transaction).
+pub fn deletable(backend: super::Backend) -> &'static str {
+    match backend {
+        super::Backend::Postgres => {
+            " AND (audit IS NULL OR pg_visible_in_snapshot(xid, \
+             (SELECT done FROM audit_seal_cursor WHERE id = 1)))"
+        }
+        super::Backend::Sqlite => "",
+    }
+}
 
 /// Rows deleted by one [`prune`] at most.
 pub const PRUNE_BATCH: u64 = 10_000;
@@ -255,10 +263,7 @@ pub async fn prune(db: &super::Db, retention: Duration) -> Result<u64, sqlx::Err
     let sql = format!(
         "DELETE FROM record_changes WHERE seq IN \
          (SELECT seq FROM record_changes WHERE created_at < $1{} ORDER BY seq LIMIT $2)",
-        match db.backend() {
-            super::Backend::Postgres => UNSTAGED,
-            super::Backend::Sqlite => "",
-        }
+        deletable(db.backend())
     );
     let deleted = crate::on_tx!(&mut tx, |c| sqlx::query(&sql)
         .bind(cutoff)

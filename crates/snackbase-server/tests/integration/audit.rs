@@ -1202,9 +1202,15 @@ async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
         assert_eq!(chained(&mut main, id).await, 1, "{id} chained exactly once");
     }
 
-    // Many writers and many pages: each change once.
+    // Many writers and many pages: each change once. The cursor held
+    // meanwhile, the next round finds them all in one snapshot (pages of 256).
     let before = app.count("audit_log").await;
+    let mut holder = hold_cursor(&app).await;
     create_concurrently(&app, &a, 6, 60, "m").await;
+    sqlx::query("COMMIT")
+        .execute(&mut holder)
+        .await
+        .expect("release");
     app.settle_audit().await;
     assert_eq!(app.count("audit_log").await, before + 360);
     let r = report(&app).await;
@@ -1230,15 +1236,7 @@ async fn postgres_seals_record_changes_from_the_change_log_by_transaction() {
 
     // Pruning and deleting the account spare a change whose event is not
     // chained yet: the cursor held here keeps every sealer away from it.
-    let mut holder = app.pg_connection().await;
-    sqlx::query("BEGIN")
-        .execute(&mut holder)
-        .await
-        .expect("begin");
-    sqlx::query("SELECT 1 FROM audit_seal_cursor FOR UPDATE")
-        .execute(&mut holder)
-        .await
-        .expect("hold the cursor");
+    let mut holder = hold_cursor(&app).await;
     sqlx::query(log)
         .bind(&account)
         .bind("old-1")
@@ -1330,4 +1328,19 @@ async fn create_post(app: &TestApp, token: &str, title: &str) -> String {
         .as_str()
         .expect("id")
         .to_string()
+}
+
+/// A connection of its own holding the sealer's cursor (every sealer waits)
+/// until it commits.
+async fn hold_cursor(app: &TestApp) -> sqlx::PgConnection {
+    let mut holder = app.pg_connection().await;
+    sqlx::query("BEGIN")
+        .execute(&mut holder)
+        .await
+        .expect("begin");
+    sqlx::query("SELECT 1 FROM audit_seal_cursor FOR UPDATE")
+        .execute(&mut holder)
+        .await
+        .expect("hold the cursor");
+    holder
 }
